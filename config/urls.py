@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kynangso.core.api import api, register_routers
+from kynangso.core.views import healthz
+
+register_routers()
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("people/", include("kynangso.people.urls")),
+    path("organisations/", include("kynangso.orgs.urls")),
+    path("", include("kynangso.web.urls")),
+]

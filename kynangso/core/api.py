@@ -1,0 +1,98 @@
+"""The one NinjaAPI instance, its authentication and the one error envelope of the whole API.
+
+Every error answers {"error": {"code": "...", "message": "...", "fields": {...}}} with a Vietnamese (or,
+with Accept-Language: en, English) message. App routers are mounted under /api/v1/ in config/urls.py."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        from kynangso.core import crypto
+        from kynangso.people.models import ApiToken
+
+        row = ApiToken.objects.select_related("user").filter(key_hash=crypto.keyed_hash(token, "api")).first()
+        if row is None or not row.user.is_active:
+            return None
+        if row.last_used_at is None or (timezone.now() - row.last_used_at).total_seconds() > 300:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        return row.user
+
+
+api = NinjaAPI(
+    title="Kỹ Năng Số API",
+    version="1",
+    description="Scoped exactly as the pages are: a user sees only the organisation subtrees their roles cover.",
+    auth=[django_auth, TokenAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error(request, status: int, code: str, message: str, fields: dict | None = None):
+    body = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation(request, exc: DjangoValidationError):
+    if hasattr(exc, "error_dict"):
+        fields = {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+        return error(request, 400, "invalid", _("Some values are not valid."), fields)
+    return error(request, 400, "invalid", " ".join(str(m) for m in exc.messages))
+
+
+@api.exception_handler(NinjaValidationError)
+def _ninja_validation(request, exc: NinjaValidationError):
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = ".".join(str(p) for p in err.get("loc", [])[1:]) or "body"
+        fields.setdefault(loc, []).append(err.get("msg", ""))
+    return error(request, 422, "invalid", _("The request is not in the expected form."), fields)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return error(request, 401, "unauthenticated", _("Log in or send a valid API token."))
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return error(request, 403, "forbidden", _("You may see this but not change it."))
+
+
+@api.exception_handler(Http404)
+def _http404(request, exc):
+    return error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def _does_not_exist(request, exc):
+    return error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return error(request, exc.status_code, "error", str(exc))
+
+
+def register_routers() -> None:
+    from kynangso.orgs.api import router as orgs_router
+    from kynangso.people.api import router as people_router
+
+    api.add_router("/v1/", orgs_router)
+    api.add_router("/v1/people", people_router)

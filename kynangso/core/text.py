@@ -1,0 +1,76 @@
+"""Vietnamese text helpers: accent folding for search and a sort key for Vietnamese alphabetical order.
+
+Search and sort are computed in Python and stored in plain columns (`search_text`, `sort_key`), so
+SQLite and PostgreSQL answer the same way without database extensions or collations.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def nfc(value: str) -> str:
+    """NFC-normalise and collapse white space (Excel files mix NFC and NFD Vietnamese)."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+
+
+def fold(value: str) -> str:
+    """Lower-case, strip diacritics and map đ→d: 'Nguyễn Văn Đạt' → 'nguyen van dat'."""
+    decomposed = unicodedata.normalize("NFD", value.lower().replace("đ", "d").replace("Đ", "d"))
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return _SPACES.sub(" ", stripped).strip()
+
+
+# Vietnamese alphabet order; each base letter gets a two-digit code so that the key sorts the
+# same under any database collation (digits only).
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_LETTER_CODE = {ch: f"{i + 10:02d}" for i, ch in enumerate(_ALPHABET)}
+# Tone order used by Vietnamese dictionaries: none, grave (huyền), hook (hỏi), tilde (ngã), acute (sắc), dot (nặng).
+_TONES = {"\u0300": "1", "\u0309": "2", "\u0303": "3", "\u0301": "4", "\u0323": "5"}
+# Marks that make a distinct letter (ă â ê ô ơ ư) rather than a tone.
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}
+
+
+def _letter_and_tone(ch: str) -> tuple[str, str]:
+    decomposed = unicodedata.normalize("NFD", ch)
+    base = decomposed[0]
+    tone = "0"
+    for mark in decomposed[1:]:
+        if mark in _TONES:
+            tone = _TONES[mark]
+        elif mark in _LETTER_MARKS:
+            base += mark
+    return unicodedata.normalize("NFC", base), tone
+
+
+def _word_codes(text: str) -> tuple[str, str]:
+    primary, tones = [], []
+    for ch in text.lower():
+        if ch.isspace():
+            primary.append("01")
+            continue
+        letter, tone = _letter_and_tone(ch)
+        code = _LETTER_CODE.get(letter)
+        if code is None:
+            code = f"{ord(ch) % 90 + 10:02d}" if not ch.isdigit() else f"0{2 + int(ch) // 5}"
+        primary.append(code)
+        tones.append(tone)
+    return "".join(primary), "".join(tones)
+
+
+def split_name(full_name: str) -> tuple[str, str]:
+    """('Nguyễn Văn', 'An'): family and middle names, then the given name (the last word)."""
+    words = nfc(full_name).split(" ")
+    return " ".join(words[:-1]), words[-1]
+
+
+def name_sort_key(full_name: str) -> str:
+    """A digits-only key that orders names as Vietnamese lists do: given name, then family and middle
+    names, letters in Vietnamese order (a ă â … đ …), tones breaking ties."""
+    family, given = split_name(full_name)
+    given_p, given_t = _word_codes(given)
+    family_p, family_t = _word_codes(family)
+    return f"{given_p}00{family_p}00{given_t}{family_t}"[:250]

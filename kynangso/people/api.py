@@ -1,0 +1,124 @@
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+from pydantic import ConfigDict
+
+from kynangso.orgs.choices import PEOPLE_WRITE_ROLES
+from kynangso.orgs.selectors import organisation_list
+
+from . import permissions, selectors, services
+from .choices import LawfulBasis, Sex, TargetGroup
+from .models import Person
+
+router = Router(tags=["people"])
+
+
+class PersonOut(Schema):
+    id: int
+    full_name: str
+    date_of_birth: date | None
+    sex: str
+    cccd_masked: str
+    phone: str
+    email: str
+    organisation_id: int
+    organisation_code: str
+    position: str
+    target_groups: list[str]
+    lawful_basis: str
+
+    @staticmethod
+    def resolve_organisation_code(obj: Person) -> str:
+        return obj.organisation.code
+
+    @staticmethod
+    def resolve_target_groups(obj: Person) -> list[str]:
+        return [g.group for g in obj.target_groups.all()]
+
+
+class PersonIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    full_name: str
+    organisation_code: str
+    date_of_birth: date | None = None
+    sex: Sex | None = None
+    cccd: str = ""
+    phone: str = ""
+    email: str = ""
+    position: str = ""
+    target_groups: list[TargetGroup] = []
+    lawful_basis: LawfulBasis = LawfulBasis.LEGAL_OBLIGATION
+
+
+class PersonPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+    full_name: str | None = None
+    organisation_code: str | None = None
+    date_of_birth: date | None = None
+    sex: Sex | None = None
+    cccd: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    position: str | None = None
+    target_groups: list[TargetGroup] | None = None
+
+
+class PersonQuery(Schema):
+    q: str = ""
+    organisation: int | None = None
+    target_group: TargetGroup | None = None
+    working_age: bool | None = None
+
+
+def _writable_org(request, code: str):
+    org = organisation_list(actor=request.user, roles=PEOPLE_WRITE_ROLES).filter(code=code.strip().upper()).first()
+    if org is None:
+        raise DjangoValidationError({"organisation_code": [_("Unknown organisation code, or outside your scope.")]})
+    return org
+
+
+@router.get("", response=list[PersonOut], summary="People in your scope (accent-insensitive search)")
+@paginate(PageNumberPagination, page_size=50)
+def person_list(request, filters: Query[PersonQuery]):
+    return selectors.person_list(
+        actor=request.user,
+        filters=selectors.PersonFilters(
+            q=filters.q, organisation_id=filters.organisation, target_group=filters.target_group or "",
+            working_age=filters.working_age,
+        ),
+    ).prefetch_related("target_groups")
+
+
+@router.get("/{int:person_id}", response=PersonOut)
+def person_detail(request, person_id: int):
+    return selectors.person_get(actor=request.user, pk=person_id)
+
+
+@router.post("", response={201: PersonOut})
+def person_create(request, payload: PersonIn):
+    if not permissions.can_create_people(request.user):
+        raise PermissionDenied
+    data = payload.dict()
+    org = _writable_org(request, data.pop("organisation_code"))
+    person = services.person_create(actor=request.user, organisation=org, **{**data, "sex": data["sex"] or ""})
+    return Status(201, selectors.person_get(actor=request.user, pk=person.pk))
+
+
+@router.patch("/{int:person_id}", response=PersonOut)
+def person_update(request, person_id: int, payload: PersonPatch):
+    person = selectors.person_get(actor=request.user, pk=person_id)
+    if not permissions.can_change_person(request.user, person):
+        raise PermissionDenied
+    changes = payload.dict(exclude_unset=True)
+    if "organisation_code" in changes:
+        changes["organisation"] = _writable_org(request, changes.pop("organisation_code"))
+    for key in ("full_name", "phone", "email", "position", "sex"):
+        if key in changes and changes[key] is None:
+            changes[key] = ""
+    services.person_update(actor=request.user, person=person, **changes)
+    return selectors.person_get(actor=request.user, pk=person.pk)

@@ -1,0 +1,128 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kynangso.core.models import TimeStampedModel
+
+from .choices import DataRequestKind, DataRequestStatus, LawfulBasis, Sex, TargetGroup
+
+ERR_CCCD_TAKEN = _("Another person already has this CCCD number.")
+
+
+class Person(TimeStampedModel):
+    """Someone the programme reaches: an official, a worker, a citizen, a pupil.
+
+    The CCCD is kept encrypted (`cccd_encrypted`), unique through a keyed hash (`cccd_hash`) and shown
+    masked (`cccd_masked`); reading the clear value goes through services.person_cccd_reveal, which audits.
+    `search_text` and `sort_key` are derived from the name (kynangso.core.text) on every write."""
+
+    full_name = models.CharField(_("full name"), max_length=120)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, blank=True)
+    cccd_encrypted = models.BinaryField(_("CCCD (encrypted)"), null=True, blank=True, editable=False)
+    cccd_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False,
+                                 error_messages={"unique": ERR_CCCD_TAKEN})
+    cccd_masked = models.CharField(_("CCCD"), max_length=12, blank=True, editable=False)
+    phone = models.CharField(_("phone"), max_length=10, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    organisation = models.ForeignKey(
+        "orgs.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="people"
+    )
+    position = models.CharField(_("position"), max_length=120, blank=True)
+    lawful_basis = models.CharField(
+        _("lawful basis"), max_length=24, choices=LawfulBasis.choices, default=LawfulBasis.LEGAL_OBLIGATION
+    )
+    consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    search_text = models.CharField(max_length=255, editable=False, default="", db_index=True)
+    sort_key = models.CharField(max_length=255, editable=False, default="", db_index=True)
+    created_by = models.ForeignKey(
+        "people.User", verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["sort_key", "id"]
+        indexes = [models.Index(fields=["organisation", "sort_key"], name="person_org_sort_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def target_group_codes(self) -> list[str]:
+        return [g.group for g in self.target_groups.all()]
+
+
+class PersonTargetGroup(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="target_groups")
+    group = models.CharField(_("target group"), max_length=24, choices=TargetGroup.choices)
+
+    class Meta:
+        verbose_name = _("target group membership")
+        verbose_name_plural = _("target group memberships")
+        constraints = [models.UniqueConstraint(fields=["person", "group"], name="person_group_uniq")]
+        indexes = [models.Index(fields=["group", "person"], name="persongroup_group_idx")]
+
+    def __str__(self) -> str:
+        return self.get_group_display()
+
+
+class User(AbstractUser):
+    """A login account. Learner accounts made in bulk start with an unusable password and a one-time
+    activation code (stored as a keyed hash); the owner sets the password at first login."""
+
+    person = models.OneToOneField(
+        Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.SET_NULL, related_name="account"
+    )
+    # Readable usernames: given name + initials ("annv"), then "annv2", "annv3" for namesakes.
+    username_base = models.CharField(max_length=150, blank=True, db_index=True, editable=False)
+    username_seq = models.PositiveIntegerField(default=1, editable=False)
+    activation_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    activation_expires_at = models.DateTimeField(_("activation code expires at"), null=True, blank=True)
+    failed_logins = models.PositiveSmallIntegerField(_("failed logins in a row"), default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("user account")
+        verbose_name_plural = _("user accounts")
+
+
+class ApiToken(TimeStampedModel):
+    """A bearer token for the API; only its keyed hash is stored, the clear token is shown once."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class DataRequest(TimeStampedModel):
+    """A data subject's request to correct or delete their data (Law 91/2025/QH15)."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), null=True, on_delete=models.SET_NULL,
+                               related_name="data_requests")
+    person_name = models.CharField(_("person's name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=16, choices=DataRequestKind.choices)
+    message = models.TextField(_("message"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=DataRequestStatus.choices,
+                              default=DataRequestStatus.OPEN)
+    handled_by = models.ForeignKey(User, verbose_name=_("handled by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data request")
+        verbose_name_plural = _("data requests")
+        ordering = ["-created_at"]
+
+
+from .imports.models import PersonImport  # noqa: E402,F401  (the bulk import's job rows live in people.imports)

@@ -1,0 +1,172 @@
+"""Pure rules about people: CCCD numbers, Vietnamese phone numbers, working age.
+
+No database access here, so the web forms, the API and the bulk importer all share one definition.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.translation import gettext_lazy as _
+
+# Birth-registration province codes used in CCCD numbers (the 63 provinces before the 2025 reform).
+CCCD_PROVINCE_CODES = frozenset(
+    "01,02,04,06,08,10,11,12,14,15,17,19,20,22,24,25,26,27,30,31,33,34,35,36,37,38,40,42,44,45,46,48,49,51,"
+    "52,54,56,58,60,62,64,66,67,68,70,72,74,75,77,79,80,82,83,84,86,87,89,91,92,93,94,95,96".split(",")
+)
+
+ERR_CCCD_FORMAT = _("A CCCD number has exactly 12 digits.")
+ERR_CCCD_PROVINCE = _("The first three digits of a CCCD number must be a province code (001–096).")
+ERR_CCCD_CENTURY = _("The 4th digit of the CCCD number does not match the sex and the century of birth.")
+ERR_CCCD_YEAR = _("Digits 5–6 of the CCCD number must be the last two digits of the year of birth.")
+ERR_PHONE = _("Not a Vietnamese mobile number (10 digits starting with 03, 05, 07, 08 or 09).")
+ERR_BIRTH_FUTURE = _("The date of birth is in the future.")
+ERR_BIRTH_TOO_OLD = _("The date of birth is implausible (more than 120 years ago).")
+
+MALE, FEMALE = "male", "female"
+
+
+class RuleError(ValueError):
+    """A value breaks a rule; `message` is the translatable text shown to the user."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def clean_cccd(raw: str, *, birth_date: date | None = None, sex: str | None = None) -> str:
+    """Return the 12-digit CCCD, or raise RuleError.
+
+    Digits 1–3: birth-registration province; digit 4: century and sex (0/1 = male/female born 1900–1999,
+    2/3 = 2000–2099, 4/5 = 2100–2199 …); digits 5–6: the last two digits of the year of birth.
+    A number that lost its leading zero in a spreadsheet (11 digits) is padded back."""
+    digits = re.sub(r"[\s.\-]", "", str(raw))
+    if digits.isdigit() and len(digits) == 11:
+        digits = "0" + digits
+    if not (digits.isdigit() and len(digits) == 12):
+        raise RuleError(ERR_CCCD_FORMAT)
+    if digits[1:3] not in CCCD_PROVINCE_CODES or digits[0] != "0":
+        raise RuleError(ERR_CCCD_PROVINCE)
+    if birth_date is not None:
+        century_index = birth_date.year // 100 - 19
+        if not 0 <= century_index <= 4:
+            raise RuleError(ERR_CCCD_CENTURY)
+        expected = century_index * 2
+        if sex is not None:
+            expected += 1 if sex == FEMALE else 0
+            if int(digits[3]) != expected:
+                raise RuleError(ERR_CCCD_CENTURY)
+        elif int(digits[3]) // 2 != century_index:
+            raise RuleError(ERR_CCCD_CENTURY)
+        if digits[4:6] != f"{birth_date.year % 100:02d}":
+            raise RuleError(ERR_CCCD_YEAR)
+    return digits
+
+
+def mask_cccd(cccd: str) -> str:
+    """'012345678945' → '0*********45'."""
+    return cccd[0] + "*" * 9 + cccd[-2:]
+
+
+# The 2018 switch from 11-digit to 10-digit mobile numbers (old prefix → new prefix).
+OLD_MOBILE_PREFIXES = {
+    "0120": "070", "0121": "079", "0122": "077", "0126": "076", "0128": "078",
+    "0123": "083", "0124": "084", "0125": "085", "0127": "081", "0129": "082",
+    "0162": "032", "0163": "033", "0164": "034", "0165": "035", "0166": "036",
+    "0167": "037", "0168": "038", "0169": "039",
+    "0186": "056", "0188": "058", "0199": "059",
+}
+_MOBILE = re.compile(r"0[35789]\d{8}")
+
+
+def clean_phone(raw: str) -> str:
+    """Normalise a Vietnamese mobile number to 10 digits ('+84 912.345.678' → '0912345678')."""
+    digits = re.sub(r"[\s.\-()]", "", str(raw))
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    elif not digits.startswith("0") and len(digits) in (9, 10):
+        digits = "0" + digits  # a leading zero lost in a spreadsheet
+    if len(digits) == 11 and digits[:4] in OLD_MOBILE_PREFIXES:
+        digits = OLD_MOBILE_PREFIXES[digits[:4]] + digits[4:]
+    if not _MOBILE.fullmatch(digits):
+        raise RuleError(ERR_PHONE)
+    return digits
+
+
+def clean_birth_date(value: date, *, today: date | None = None) -> date:
+    today = today or date.today()
+    if value > today:
+        raise RuleError(ERR_BIRTH_FUTURE)
+    if value.year < today.year - 120:
+        raise RuleError(ERR_BIRTH_TOO_OLD)
+    return value
+
+
+# Labour Code 2019, art. 169, and Decree 135/2020/NĐ-CP: the normal retirement age rises from 2021 by
+# 3 months a year for men (60y3m in 2021 → 62 in 2028) and 4 months a year for women (55y4m → 60 in 2035).
+WORKING_AGE_FROM = 15
+
+
+def _add_months(day: date, months: int) -> date:
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _retirement_months(sex: str, year: int) -> int:
+    if sex == MALE:
+        return 60 * 12 + min(max(year - 2020, 0) * 3, 24)
+    return 55 * 12 + min(max(year - 2020, 0) * 4, 60)
+
+
+def retirement_date(birth_date: date, sex: str) -> date:
+    """The day a person reaches the normal retirement age (the first year whose age is reached that year)."""
+    year = birth_date.year + (55 if sex == FEMALE else 60)
+    while True:
+        reached = _add_months(birth_date, _retirement_months(sex, year))
+        if reached.year <= year:
+            return reached
+        year += 1
+
+
+@dataclass(frozen=True)
+class WorkingAge:
+    starts: date
+    ends: date  # the day retirement age is reached (no longer of working age)
+
+    def covers(self, day: date) -> bool:
+        return self.starts <= day < self.ends
+
+
+def working_age(birth_date: date, sex: str) -> WorkingAge:
+    return WorkingAge(starts=_add_months(birth_date, WORKING_AGE_FROM * 12), ends=retirement_date(birth_date, sex))
+
+
+def is_working_age(birth_date: date | None, sex: str | None, on: date | None = None) -> bool | None:
+    if birth_date is None or sex not in (MALE, FEMALE):
+        return None
+    return working_age(birth_date, sex).covers(on or date.today())
+
+
+def working_age_birth_range(on: date, sex: str) -> tuple[date, date]:
+    """The birth dates (first, last) of people of working age on `on`. Retirement dates grow with birth
+    dates, so the first one is found by bisection."""
+    latest = date.fromordinal(_add_months(on, -WORKING_AGE_FROM * 12).toordinal())
+    lo, hi = date(on.year - 70, 1, 1).toordinal(), latest.toordinal()
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if retirement_date(date.fromordinal(mid), sex) > on:
+            hi = mid
+        else:
+            lo = mid + 1
+    return date.fromordinal(lo), latest

@@ -1,0 +1,333 @@
+"""Writes about people and their accounts. One transaction per use case; callers pass `actor=`."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kynangso.core import crypto
+from kynangso.core.services import audit_record
+from kynangso.core.text import fold, name_sort_key, nfc, split_name
+from kynangso.orgs.models import Organisation, Space
+
+from . import rules
+from .choices import DataRequestKind, DataRequestStatus, TargetGroup
+from .models import ApiToken, DataRequest, Person, PersonTargetGroup, User
+
+ERR_QUOTA = _("The space “%(space)s” has %(free)s learner accounts left; %(needed)s were requested.")
+ERR_ACTIVATION = _("The username or the activation code is wrong, or the code has expired.")
+ERR_NAME_REQUIRED = _("The full name is required.")
+ERR_UNKNOWN_GROUP = _("Unknown target group.")
+
+ACTIVATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+ACTIVATION_DAYS = 90
+
+EDITABLE_FIELDS = ("full_name", "date_of_birth", "sex", "phone", "email", "organisation", "position", "lawful_basis")
+
+
+# --- derived fields shared by single writes and the bulk importer ----------------------------------
+
+def name_fields(full_name: str) -> dict[str, str]:
+    name = nfc(full_name)
+    return {"full_name": name, "search_text": fold(name)[:255], "sort_key": name_sort_key(name)}
+
+
+def cccd_fields(cccd: str) -> dict:
+    if not cccd:
+        return {"cccd_encrypted": None, "cccd_hash": None, "cccd_masked": ""}
+    return {
+        "cccd_encrypted": crypto.encrypt(cccd),
+        "cccd_hash": crypto.keyed_hash(cccd),
+        "cccd_masked": rules.mask_cccd(cccd),
+    }
+
+
+def cccd_hash(cccd: str) -> str:
+    return crypto.keyed_hash(cccd)
+
+
+def clean_person_values(values: dict) -> dict:
+    """Apply the rules to a dict of raw person values; raise ValidationError keyed by field."""
+    errors: dict[str, list] = {}
+    out = dict(values)
+    if "full_name" in values:
+        out["full_name"] = nfc(values["full_name"] or "")
+        if not out["full_name"]:
+            errors["full_name"] = [ERR_NAME_REQUIRED]
+    try:
+        if values.get("date_of_birth"):
+            out["date_of_birth"] = rules.clean_birth_date(values["date_of_birth"])
+    except rules.RuleError as exc:
+        errors["date_of_birth"] = [exc.message]
+    if values.get("phone"):
+        try:
+            out["phone"] = rules.clean_phone(values["phone"])
+        except rules.RuleError as exc:
+            errors["phone"] = [exc.message]
+    if values.get("cccd"):
+        try:
+            out["cccd"] = rules.clean_cccd(
+                values["cccd"], birth_date=out.get("date_of_birth") or None, sex=values.get("sex") or None
+            )
+        except rules.RuleError as exc:
+            errors["cccd"] = [exc.message]
+    groups = values.get("target_groups")
+    if groups is not None:
+        unknown = [g for g in groups if g not in TargetGroup.values]
+        if unknown:
+            errors["target_groups"] = [ERR_UNKNOWN_GROUP]
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _set_groups(person: Person, groups: Iterable[str]) -> None:
+    wanted = set(groups)
+    have = set(person.target_groups.values_list("group", flat=True))
+    if wanted == have:
+        return
+    person.target_groups.filter(group__in=have - wanted).delete()
+    PersonTargetGroup.objects.bulk_create([PersonTargetGroup(person=person, group=g) for g in sorted(wanted - have)])
+
+
+@transaction.atomic
+def person_create(
+    *, actor, full_name: str, organisation: Organisation, date_of_birth: date | None = None, sex: str = "",
+    cccd: str = "", phone: str = "", email: str = "", position: str = "", target_groups: Sequence[str] = (),
+    lawful_basis: str = "", consent: bool = False,
+) -> Person:
+    values = clean_person_values({
+        "full_name": full_name, "date_of_birth": date_of_birth, "sex": sex, "cccd": cccd, "phone": phone,
+        "target_groups": list(target_groups),
+    })
+    person = Person(
+        organisation=organisation, date_of_birth=values["date_of_birth"], sex=sex,
+        phone=values.get("phone", ""), email=(email or "").strip().lower(), position=nfc(position or ""),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        **name_fields(values["full_name"]), **cccd_fields(values.get("cccd", "")),
+    )
+    if lawful_basis:
+        person.lawful_basis = lawful_basis
+    if consent:
+        person.consent_at = timezone.now()
+    person.full_clean(exclude=["cccd_encrypted", "created_by"])
+    person.save()
+    _set_groups(person, values["target_groups"])
+    audit_record(actor=actor, action="person.create", obj=person)
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor, person: Person, cccd: str | None = None, target_groups: Sequence[str] | None = None,
+                  **changes) -> Person:
+    """Change the given fields only. `cccd=""` removes the number; `cccd=None` leaves it."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"person_update: not editable: {sorted(unknown)}")
+    raw = {k: v for k, v in changes.items() if k != "organisation"}
+    raw.setdefault("date_of_birth", changes.get("date_of_birth", person.date_of_birth))
+    raw.setdefault("sex", person.sex)
+    if cccd:
+        raw["cccd"] = cccd
+    if target_groups is not None:
+        raw["target_groups"] = list(target_groups)
+    values = clean_person_values(raw)
+    fields: dict = {}
+    for key in changes:
+        fields[key] = values.get(key, changes[key]) if key != "organisation" else changes[key]
+    if "full_name" in fields:
+        fields.update(name_fields(fields["full_name"]))
+    if "email" in fields:
+        fields["email"] = (fields["email"] or "").strip().lower()
+    if cccd is not None:
+        fields.update(cccd_fields(values.get("cccd", "")))
+    changed = [k for k, v in fields.items() if getattr(person, k) != v]
+    for key in changed:
+        setattr(person, key, fields[key])
+    if changed:
+        person.full_clean(exclude=["cccd_encrypted", "created_by"])
+        person.save(update_fields=[*changed, "updated_at"])
+    if target_groups is not None:
+        _set_groups(person, values["target_groups"])
+    audit_record(actor=actor, action="person.update", obj=person,
+                 fields=sorted(k for k in changed if not k.startswith("cccd") and k not in ("search_text", "sort_key"))
+                 + (["cccd"] if cccd is not None and any(k.startswith("cccd") for k in changed) else []))
+    return person
+
+
+def person_cccd_reveal(*, actor, person: Person) -> str:
+    """The clear CCCD, for an authorised reader; every call is written to the audit log."""
+    if not person.cccd_encrypted:
+        return ""
+    audit_record(actor=actor, action="person.cccd_reveal", obj=person)
+    return crypto.decrypt(person.cccd_encrypted)
+
+
+@transaction.atomic
+def person_erase(*, actor, person: Person) -> None:
+    """Delete a person's data (a granted deletion request or an admin's decision); the account goes too."""
+    DataRequest.objects.filter(person=person, status=DataRequestStatus.OPEN).update(
+        status=DataRequestStatus.DONE, handled_by=actor, handled_at=timezone.now()
+    )
+    User.objects.filter(person=person).delete()
+    audit_record(actor=actor, action="person.erase", obj=person)
+    person.delete()
+
+
+def data_request_create(*, person: Person, kind: str, message: str = "") -> DataRequest:
+    if kind not in DataRequestKind.values:
+        raise ValidationError({"kind": ERR_UNKNOWN_GROUP})
+    return DataRequest.objects.create(person=person, person_name=person.full_name, kind=kind, message=message.strip())
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+def username_base(full_name: str) -> str:
+    """'Nguyễn Văn An' → 'annv': the given name, then the initials of the family and middle names."""
+    family, given = split_name(full_name)
+    base = fold(given).replace(" ", "") + "".join(w[0] for w in fold(family).split())
+    base = "".join(ch for ch in base if ch.isalnum())
+    return (base or "user")[:30]
+
+
+def _next_seq(bases: set[str]) -> dict[str, int]:
+    seq: dict[str, int] = {}
+    ordered = sorted(bases)
+    for start in range(0, len(ordered), 900):
+        chunk = ordered[start : start + 900]
+        rows = User.objects.filter(username_base__in=chunk).values("username_base").annotate(m=Max("username_seq"))
+        seq.update({row["username_base"]: row["m"] for row in rows})
+    return seq
+
+
+def space_free_accounts(space: Space) -> int:
+    used = User.objects.filter(person__organisation__space=space).count()
+    return max(space.learner_quota - used, 0)
+
+
+def new_activation_code() -> str:
+    return "".join(secrets.choice(ACTIVATION_ALPHABET) for _ in range(10))
+
+
+@transaction.atomic
+def accounts_create(*, actor, people: Sequence[Person]) -> list[tuple[User, str]]:
+    """Create learner accounts for people who have none, within each space's quota.
+
+    Set-based: one query for existing namesakes, one bulk insert. No password hash per row: each
+    account gets a one-time activation code (stored as a keyed hash) and an unusable password.
+    Raises ValidationError naming the space when the quota would be exceeded; nothing is created then."""
+    have = _people_with_accounts([p.pk for p in people])
+    todo = [p for p in people if p.pk not in have]
+    if not todo:
+        return []
+    org_space = dict(
+        Organisation.objects.filter(pk__in={p.organisation_id for p in todo}).values_list("pk", "space_id")
+    )
+    needed: dict[int | None, int] = {}
+    for person in todo:
+        space_id = org_space[person.organisation_id]
+        needed[space_id] = needed.get(space_id, 0) + 1
+    spaces = Space.objects.select_for_update().in_bulk([sid for sid in needed if sid is not None])
+    used = dict(
+        User.objects.filter(person__organisation__space__in=list(spaces)).values("person__organisation__space")
+        .annotate(n=Count("id")).values_list("person__organisation__space", "n")
+    )
+    for space_id, count in needed.items():
+        space = spaces.get(space_id)
+        if space is None:
+            continue
+        free = max(space.learner_quota - used.get(space_id, 0), 0)
+        if count > free:
+            raise ValidationError(ERR_QUOTA, params={"space": space.name, "free": free, "needed": count})
+    bases = {p.pk: username_base(p.full_name) for p in todo}
+    seq = _next_seq(set(bases.values()))
+    unusable = make_password(None)
+    expires = timezone.now() + timedelta(days=ACTIVATION_DAYS)
+    users, codes = [], []
+    for person in todo:
+        base = bases[person.pk]
+        n = seq.get(base, 0) + 1
+        seq[base] = n
+        code = new_activation_code()
+        codes.append(code)
+        users.append(User(
+            username=base if n == 1 else f"{base}{n}", username_base=base, username_seq=n,
+            first_name=split_name(person.full_name)[1], last_name=split_name(person.full_name)[0],
+            email=person.email, person=person, password=unusable,
+            activation_code_hash=crypto.keyed_hash(code, "activation"), activation_expires_at=expires,
+        ))
+    User.objects.bulk_create(users, batch_size=2000)
+    audit_record(actor=actor, action="accounts.create", object_type="people.user", count=len(users))
+    return list(zip(users, codes, strict=True))
+
+
+def _people_with_accounts(person_ids: list[int]) -> set[int]:
+    found: set[int] = set()
+    for start in range(0, len(person_ids), 5000):
+        found.update(User.objects.filter(person__in=person_ids[start : start + 5000]).values_list("person_id", flat=True))
+    return found
+
+
+@transaction.atomic
+def account_activate(*, username: str, code: str, password: str) -> User:
+    """First login of a bulk-created account: the one-time code sets the owner's password."""
+    user = User.objects.select_for_update().filter(username=username.strip().lower()).first()
+    now = timezone.now()
+    if (
+        user is None or not user.activation_code_hash or user.activation_expires_at is None
+        or user.activation_expires_at < now
+        or not secrets.compare_digest(user.activation_code_hash, crypto.keyed_hash(code.strip().upper(), "activation"))
+    ):
+        raise ValidationError(ERR_ACTIVATION)
+    from django.contrib.auth.password_validation import validate_password
+
+    validate_password(password, user)
+    user.set_password(password)
+    user.activation_code_hash = ""
+    user.activation_expires_at = None
+    user.save(update_fields=["password", "activation_code_hash", "activation_expires_at"])
+    return user
+
+
+# --- login lockout -----------------------------------------------------------------------------
+
+def login_failure_record(*, username: str) -> None:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        return
+    user.failed_logins += 1
+    fields = ["failed_logins"]
+    if user.failed_logins >= settings.LOGIN_MAX_FAILURES:
+        user.locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
+        user.failed_logins = 0
+        fields.append("locked_until")
+    user.save(update_fields=fields)
+
+
+def login_success_record(*, user: User) -> None:
+    if user.failed_logins or user.locked_until:
+        user.failed_logins = 0
+        user.locked_until = None
+        user.save(update_fields=["failed_logins", "locked_until"])
+
+
+def is_locked(username: str) -> bool:
+    return User.objects.filter(username=username, locked_until__gt=timezone.now()).exists()
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Returns the token row and the clear token, which is shown once and never stored."""
+    clear = "kns_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, key_hash=crypto.keyed_hash(clear, "api"), prefix=clear[:8])
+    return token, clear

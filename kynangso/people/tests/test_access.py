@@ -1,0 +1,151 @@
+"""Scope isolation: a commune's admin cannot list, read, change or export another commune's people,
+by page, by API or by guessing ids. Matrix: anonymous → login/401; outsider → 404; read-only → 403 on
+writes; owner → works."""
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from kynangso.core.models import AuditLog
+
+pytestmark = pytest.mark.django_db
+
+
+def test_people_list_requires_login(client, cast):
+    response = client.get("/people/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_owner_lists_only_own_commune(login, cast):
+    body = login(cast.owner).get("/people/").content.decode()
+    assert "Nguyễn Văn An" in body
+    assert "Trần Thị Bình" not in body
+
+
+def test_outsider_lists_only_own_commune(login, cast):
+    body = login(cast.outsider).get("/people/").content.decode()
+    assert "Trần Thị Bình" in body
+    assert "Nguyễn Văn An" not in body
+
+
+def test_space_admin_sees_whole_province(login, cast):
+    body = login(cast.space_admin).get("/people/").content.decode()
+    assert "Trần Thị Bình" in body and "Nguyễn Văn An" in body
+
+
+@pytest.mark.parametrize("suffix,method", [("", "get"), ("edit/", "get"), ("edit/", "post"), ("cccd/", "post"),
+                                           ("erase/", "post")])
+def test_outsider_gets_404_for_another_communes_person(login, cast, suffix, method):
+    client = login(cast.outsider)
+    response = getattr(client, method)(f"/people/{cast.person_a.pk}/{suffix}")
+    assert response.status_code == 404
+    cast.person_a.refresh_from_db()
+    assert cast.person_a.full_name == "Nguyễn Văn An"
+
+
+def test_guessed_id_that_does_not_exist_is_404_too(login, cast):
+    assert login(cast.owner).get("/people/999999/").status_code == 404
+
+
+def test_readonly_colleague_reads_but_may_not_change(login, cast):
+    client = login(cast.readonly)
+    assert client.get(f"/people/{cast.person_a.pk}/").status_code == 200
+    assert client.get(f"/people/{cast.person_a.pk}/edit/").status_code == 403
+    assert client.post(f"/people/{cast.person_a.pk}/cccd/").status_code == 403
+    assert client.post(f"/people/{cast.person_a.pk}/erase/").status_code == 403
+    assert client.get("/people/export.xlsx").status_code == 403
+
+
+def test_owner_edits_own_person(login, cast):
+    client = login(cast.owner)
+    response = client.post(f"/people/{cast.person_a.pk}/edit/", {
+        "full_name": "Nguyễn Văn An", "date_of_birth": "02/03/1985", "sex": "male", "cccd": "",
+        "phone": "+84 912 345 679", "email": "an@example.vn", "organisation": cast.unit_a.pk,
+        "position": "Công chức văn phòng", "target_groups": ["official", "leader"],
+        "lawful_basis": "legal_obligation",
+    })
+    assert response.status_code == 302
+    cast.person_a.refresh_from_db()
+    assert cast.person_a.phone == "0912345679"
+    assert sorted(cast.person_a.target_group_codes) == ["leader", "official"]
+    assert cast.person_a.cccd_masked == "0*********34"  # empty CCCD field keeps the stored number
+
+
+def test_owner_cannot_move_a_person_into_another_commune(login, cast):
+    client = login(cast.owner)
+    response = client.post(f"/people/{cast.person_a.pk}/edit/", {
+        "full_name": "Nguyễn Văn An", "organisation": cast.unit_b.pk, "lawful_basis": "legal_obligation",
+    })
+    assert response.status_code == 200  # the form answers with an error: B is not a choice for A's admin
+    cast.person_a.refresh_from_db()
+    assert cast.person_a.organisation_id == cast.unit_a.pk
+
+
+def test_export_contains_only_own_commune_and_is_audited(login, cast):
+    response = login(cast.owner).get("/people/export.xlsx")
+    assert response.status_code == 200
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert rows[0][0] == "Họ và tên"
+    names = [r[0] for r in rows[1:]]
+    assert names == ["Nguyễn Văn An"]
+    assert AuditLog.objects.filter(action="people.export", actor=cast.owner).exists()
+
+
+def test_cccd_reveal_shows_clear_number_and_audits(login, cast):
+    client = login(cast.owner)
+    body = client.get(f"/people/{cast.person_a.pk}/").content.decode()
+    assert "0*********34" in body and "086085001234" not in body
+    response = client.post(f"/people/{cast.person_a.pk}/cccd/")
+    assert "086085001234" in response.content.decode()
+    entry = AuditLog.objects.get(action="person.cccd_reveal")
+    assert entry.actor == cast.owner and entry.object_id == str(cast.person_a.pk)
+
+
+# --- the same through the API -----------------------------------------------------------------
+
+def test_api_requires_authentication(client, cast):
+    response = client.get("/api/v1/people")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthenticated"
+
+
+def test_api_outsider_cannot_list_read_or_change(login, cast):
+    client = login(cast.outsider)
+    listed = client.get("/api/v1/people").json()
+    assert [p["full_name"] for p in listed["items"]] == ["Trần Thị Bình"]
+    assert client.get(f"/api/v1/people/{cast.person_a.pk}").status_code == 404
+    response = client.patch(f"/api/v1/people/{cast.person_a.pk}", {"full_name": "X"}, content_type="application/json")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    cast.person_a.refresh_from_db()
+    assert cast.person_a.full_name == "Nguyễn Văn An"
+
+
+def test_api_outsider_cannot_create_in_another_commune(login, cast):
+    client = login(cast.outsider)
+    response = client.post("/api/v1/people", {"full_name": "Lê Văn Cường", "organisation_code": "X-A"},
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert "organisation_code" in response.json()["error"]["fields"]
+
+
+def test_api_readonly_gets_403_on_patch(login, cast):
+    response = login(cast.readonly).patch(f"/api/v1/people/{cast.person_a.pk}", {"position": "X"},
+                                          content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
+
+
+def test_api_token_is_scoped_like_the_session(client, cast):
+    from kynangso.people.services import api_token_create
+
+    _token, clear = api_token_create(user=cast.outsider, name="test")
+    response = client.get("/api/v1/people", headers={"Authorization": f"Bearer {clear}"})
+    assert response.status_code == 200
+    assert [p["full_name"] for p in response.json()["items"]] == ["Trần Thị Bình"]
+    assert client.get(f"/api/v1/people/{cast.person_a.pk}",
+                      headers={"Authorization": f"Bearer {clear}"}).status_code == 404
+    assert client.get("/api/v1/people", headers={"Authorization": "Bearer wrong"}).status_code == 401

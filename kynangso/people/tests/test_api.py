@@ -1,0 +1,118 @@
+import pytest
+
+from kynangso.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_openapi_lists_the_foundation_endpoints(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    for path in ("/api/v1/admin-units", "/api/v1/organisations", "/api/v1/people", "/api/v1/people/{person_id}"):
+        assert path in paths, path
+    assert set(paths["/api/v1/people"]) >= {"get", "post"}
+    assert set(paths["/api/v1/people/{person_id}"]) >= {"get", "patch"}
+
+
+def test_api_docs_page_is_served(client):
+    assert client.get("/api/docs").status_code == 200
+
+
+def test_search_without_diacritics_finds_nguyen(login, cast):
+    client = login(cast.space_admin)
+    for q in ("nguyen", "Nguyen Van An", "NGUYỄN văn", "van an"):
+        body = client.get("/api/v1/people", {"q": q}).json()
+        assert [p["full_name"] for p in body["items"]] == ["Nguyễn Văn An"], q
+        assert body["count"] == 1
+
+
+def test_search_d_finds_dd(login, cast):
+    from kynangso.people.services import person_create
+
+    person_create(actor=None, full_name="Đặng Văn Đạt", organisation=cast.unit_a)
+    body = login(cast.space_admin).get("/api/v1/people", {"q": "dang dat"}).json()
+    assert [p["full_name"] for p in body["items"]] == ["Đặng Văn Đạt"]
+
+
+def test_list_is_paginated_with_count_and_items(login, cast, django_assert_max_num_queries):
+    from kynangso.people.services import name_fields
+
+    Person.objects.bulk_create([Person(organisation=cast.unit_a, **name_fields(f"Lê Văn Số {i}")) for i in range(70)])
+    client = login(cast.space_admin)
+    with django_assert_max_num_queries(8):
+        body = client.get("/api/v1/people", {"page": 2}).json()
+    assert body["count"] == 72
+    assert len(body["items"]) == 22
+
+
+def test_create_person_validates_and_masks(login, cast):
+    client = login(cast.owner)
+    response = client.post("/api/v1/people", {
+        "full_name": "  Lê   Thị Hồng ", "organisation_code": "x-a", "sex": "female", "date_of_birth": "1992-04-30",
+        "cccd": "083192001122", "phone": "+84 988 111 222", "target_groups": ["official", "teacher"],
+    }, content_type="application/json")
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["full_name"] == "Lê Thị Hồng"
+    assert data["cccd_masked"] == "0*********22"
+    assert data["phone"] == "0988111222"
+    assert sorted(data["target_groups"]) == ["official", "teacher"]
+    assert "cccd" not in data
+
+
+def test_create_person_with_bad_cccd_answers_envelope_and_writes_nothing(login, cast):
+    before = Person.objects.count()
+    response = login(cast.owner).post("/api/v1/people", {
+        "full_name": "Lê Thị Hồng", "organisation_code": "X-A", "sex": "female", "date_of_birth": "1992-04-30",
+        "cccd": "083092001122",
+    }, content_type="application/json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and "cccd" in error["fields"]
+    assert Person.objects.count() == before
+
+
+def test_duplicate_cccd_is_refused(login, cast):
+    response = login(cast.owner).post("/api/v1/people", {
+        "full_name": "Người Khác", "organisation_code": "X-A", "cccd": "086085001234",
+    }, content_type="application/json")
+    assert response.status_code == 400
+    assert "cccd_hash" in response.json()["error"]["fields"]
+
+
+def test_unknown_field_is_a_422_envelope(login, cast):
+    response = login(cast.owner).post("/api/v1/people", {"full_name": "A B", "organisation_code": "X-A",
+                                                          "salary": 1}, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid"
+
+
+def test_patch_changes_only_given_fields(login, cast):
+    client = login(cast.owner)
+    response = client.patch(f"/api/v1/people/{cast.person_a.pk}", {"position": "Chủ tịch UBND xã"},
+                            content_type="application/json")
+    assert response.status_code == 200
+    cast.person_a.refresh_from_db()
+    assert cast.person_a.position == "Chủ tịch UBND xã"
+    assert cast.person_a.phone == "0912345678"
+    assert cast.person_a.cccd_masked == "0*********34"
+
+
+def test_admin_units_by_level_and_date(client, db):
+    provinces = client.get("/api/v1/admin-units", {"level": "province"}).json()
+    assert provinces["count"] == 34
+    old = client.get("/api/v1/admin-units", {"level": "province", "on": "2025-06-30"}).json()
+    assert old["count"] == 63
+    assert client.get("/api/v1/admin-units", {"level": "district"}).json()["count"] == 0
+    communes = client.get("/api/v1/admin-units", {"level": "commune", "on": "2026-11-25"}).json()
+    assert communes["count"] == 3321
+
+
+def test_admin_units_bad_level_is_422(client, db):
+    response = client.get("/api/v1/admin-units", {"level": "hamlet"})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid"
+
+
+def test_organisations_are_scoped(login, cast):
+    codes = [o["code"] for o in login(cast.outsider).get("/api/v1/organisations").json()["items"]]
+    assert codes == ["X-B"]

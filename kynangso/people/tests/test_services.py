@@ -1,0 +1,107 @@
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from kynangso.core import crypto
+from kynangso.core.models import AuditLog
+from kynangso.people import services
+from kynangso.people.models import Person, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_cccd_is_encrypted_hashed_and_masked(cast):
+    person = Person.objects.get(pk=cast.person_a.pk)
+    assert b"086085001234" not in bytes(person.cccd_encrypted)
+    assert person.cccd_hash == crypto.keyed_hash("086085001234")
+    assert person.cccd_masked == "0*********34"
+    assert services.person_cccd_reveal(actor=cast.owner, person=person) == "086085001234"
+    assert AuditLog.objects.filter(action="person.cccd_reveal", object_id=str(person.pk)).count() == 1
+
+
+def test_username_base_is_readable():
+    assert services.username_base("Nguyễn Văn An") == "annv"
+    assert services.username_base("Đặng Thị Ánh Tuyết") == "tuyetdta"
+    assert services.username_base("Lê") == "le"
+
+
+def test_accounts_get_unique_usernames_and_activation_codes(cast):
+    namesakes = [services.person_create(actor=None, full_name="Nguyễn Văn An", organisation=cast.unit_a)
+                 for _ in range(2)]
+    created = services.accounts_create(actor=cast.owner, people=[cast.person_a, *namesakes])
+    assert sorted(u.username for u, _code in created) == ["annv", "annv2", "annv3"]
+    assert all(not u.has_usable_password() for u, _code in created)
+    assert services.accounts_create(actor=cast.owner, people=[cast.person_a]) == []  # already has one
+
+
+def test_activation_sets_the_password_once(cast, client):
+    [(user, code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    with pytest.raises(ValidationError):
+        services.account_activate(username=user.username, code="WRONGCODE1", password="Mật-khẩu-2026")
+    response = client.post("/activate/", {"username": user.username, "code": code.lower(),
+                                           "password1": "Mat-khau-2026!", "password2": "Mat-khau-2026!"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Mat-khau-2026!")
+    with pytest.raises(ValidationError):  # the code is single-use
+        services.account_activate(username=user.username, code=code, password="Khac-2026!x")
+
+
+def test_expired_activation_code_is_refused(cast):
+    [(user, code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    User.objects.filter(pk=user.pk).update(activation_expires_at=timezone.now() - timedelta(minutes=1))
+    with pytest.raises(ValidationError):
+        services.account_activate(username=user.username, code=code, password="Mat-khau-2026!")
+
+
+def test_quota_overflow_is_refused_and_nothing_is_created(cast):
+    cast.space.learner_quota = 1
+    cast.space.save(update_fields=["learner_quota"])
+    with pytest.raises(ValidationError) as err:
+        services.accounts_create(actor=cast.owner, people=[cast.person_a, cast.person_b])
+    assert "Tỉnh Vĩnh Long" in str(err.value) and "1" in str(err.value)
+    assert not User.objects.filter(person__isnull=False).exists()
+    assert len(services.accounts_create(actor=cast.owner, people=[cast.person_a])) == 1
+    assert services.space_free_accounts(cast.space) == 0
+
+
+def test_person_update_writes_only_changed_fields_and_audits(cast):
+    services.person_update(actor=cast.owner, person=cast.person_a, full_name="Nguyễn Văn Ân")
+    person = Person.objects.get(pk=cast.person_a.pk)
+    assert person.search_text == "nguyen van an"
+    entry = AuditLog.objects.filter(action="person.update").latest("at")
+    assert entry.details["fields"] == ["full_name"]
+
+
+def test_erase_removes_person_and_account(cast):
+    services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    request = services.data_request_create(person=cast.person_a, kind="deletion", message="Xin xóa dữ liệu")
+    pk = cast.person_a.pk
+    services.person_erase(actor=cast.owner, person=cast.person_a)
+    assert not Person.objects.filter(pk=pk).exists()
+    assert not User.objects.filter(username="annv").exists()
+    request.refresh_from_db()
+    assert request.status == "done" and request.person is None and request.person_name == "Nguyễn Văn An"
+
+
+def test_working_age_filter(cast):
+    from kynangso.people.selectors import PersonFilters, person_list
+
+    services.person_create(actor=None, full_name="Võ Văn Già", organisation=cast.unit_a, sex="male",
+                           date_of_birth=date(1950, 1, 1))
+    names = set(person_list(actor=cast.space_admin, filters=PersonFilters(working_age=True))
+                .values_list("full_name", flat=True))
+    assert names == {"Nguyễn Văn An", "Trần Thị Bình"}
+    old = person_list(actor=cast.space_admin, filters=PersonFilters(working_age=False))
+    assert list(old.values_list("full_name", flat=True)) == ["Võ Văn Già"]
+
+
+def test_people_are_sorted_in_vietnamese_order(cast):
+    from kynangso.people.selectors import person_list
+
+    for name in ("Lê Văn Bình", "Phạm Thị Ánh", "Đỗ Văn An"):
+        services.person_create(actor=None, full_name=name, organisation=cast.unit_a)
+    names = list(person_list(actor=cast.owner).values_list("full_name", flat=True))
+    assert names == ["Đỗ Văn An", "Nguyễn Văn An", "Phạm Thị Ánh", "Lê Văn Bình"]

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "people"
+urlpatterns = [
+    path("", views.person_list, name="list"),
+    path("export.xlsx", views.person_export, name="export"),
+    path("new/", views.person_create, name="create"),
+    path("me/", views.my_data, name="me"),
+    path("<int:pk>/", views.person_detail, name="detail"),
+    path("<int:pk>/edit/", views.person_edit, name="edit"),
+    path("<int:pk>/cccd/", views.person_cccd, name="cccd"),
+    path("<int:pk>/erase/", views.person_erase, name="erase"),
+]

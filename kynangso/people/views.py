@@ -1,0 +1,175 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kynangso.core.services import audit_record
+
+from . import permissions, selectors, services
+from .exports import people_workbook
+from .forms import DataRequestForm, MyDataForm, PersonFilterForm, PersonForm
+from .models import Person
+
+PAGE_SIZE = 50
+
+
+def _accessible(request, pk: int, *, write: bool = False) -> Person:
+    """A person from a URL id, through the actor's scope: out of scope is 404, as if absent."""
+    try:
+        return selectors.person_get(actor=request.user, pk=pk, write=write)
+    except Person.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _filters(request) -> tuple[PersonFilterForm, selectors.PersonFilters]:
+    form = PersonFilterForm(request.GET or None, actor=request.user)
+    data = form.cleaned_data if form.is_valid() else {}
+    return form, selectors.PersonFilters(
+        q=data.get("q") or "", organisation_id=data.get("organisation"),
+        target_group=data.get("target_group") or "", working_age=data.get("working_age"),
+    )
+
+
+@login_required
+def person_list(request):
+    form, filters = _filters(request)
+    qs = selectors.person_list(actor=request.user, filters=filters).prefetch_related("target_groups")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form, "page_obj": page, "query_string": query.urlencode(),
+        "can_create": permissions.can_create_people(request.user),
+        "can_export": permissions.can_export_people(request.user),
+    }
+    template = "people/person_list.html#results" if request.htmx else "people/person_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def person_export(request):
+    if not permissions.can_export_people(request.user):
+        raise PermissionDenied
+    _form, filters = _filters(request)
+    qs = selectors.person_list(actor=request.user, filters=filters, write=True)
+    audit_record(actor=request.user, action="people.export", object_type="people.person",
+                 filters={"q": filters.q, "organisation": filters.organisation_id,
+                          "target_group": filters.target_group, "working_age": filters.working_age})
+    name = f"danh-sach-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(people_workbook(qs), as_attachment=True, filename=name)
+
+
+@login_required
+def person_detail(request, pk: int):
+    person = _accessible(request, pk)
+    return render(request, "people/person_detail.html", {
+        "person": person,
+        "can_change": permissions.can_change_person(request.user, person),
+        "can_reveal": permissions.can_reveal_cccd(request.user, person),
+        "data_requests": person.data_requests.all()[:20],
+    })
+
+
+@login_required
+@require_POST
+def person_cccd(request, pk: int):
+    person = _accessible(request, pk)
+    if not permissions.can_reveal_cccd(request.user, person):
+        raise PermissionDenied
+    clear = services.person_cccd_reveal(actor=request.user, person=person)
+    if request.htmx:
+        return render(request, "people/person_detail.html#cccd", {"person": person, "cccd_clear": clear})
+    return render(request, "people/person_detail.html", {
+        "person": person, "cccd_clear": clear, "can_change": True, "can_reveal": True,
+        "data_requests": person.data_requests.all()[:20],
+    })
+
+
+def _save_person(request, form: PersonForm, person: Person | None):
+    data = dict(form.cleaned_data)
+    cccd = data.pop("cccd") or None
+    try:
+        if person is None:
+            person = services.person_create(actor=request.user, cccd=cccd or "", **data)
+        else:
+            services.person_update(actor=request.user, person=person, cccd=cccd, **data)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return None
+    return person
+
+
+@login_required
+def person_create(request):
+    if not permissions.can_create_people(request.user):
+        raise PermissionDenied
+    form = PersonForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        person = _save_person(request, form, None)
+        if person is not None:
+            messages.success(request, _("The person was added."))
+            return redirect("people:detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": None})
+
+
+@login_required
+def person_edit(request, pk: int):
+    person = _accessible(request, pk)
+    if not permissions.can_change_person(request.user, person):
+        raise PermissionDenied
+    initial = {
+        "full_name": person.full_name, "date_of_birth": person.date_of_birth, "sex": person.sex,
+        "phone": person.phone, "email": person.email, "organisation": person.organisation,
+        "position": person.position, "target_groups": person.target_group_codes,
+        "lawful_basis": person.lawful_basis,
+    }
+    form = PersonForm(request.POST or None, actor=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid() and _save_person(request, form, person) is not None:
+        messages.success(request, _("The changes were saved."))
+        return redirect("people:detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+@require_POST
+def person_erase(request, pk: int):
+    person = _accessible(request, pk)
+    if not permissions.can_change_person(request.user, person):
+        raise PermissionDenied
+    services.person_erase(actor=request.user, person=person)
+    messages.success(request, _("The person's data was deleted."))
+    return redirect("people:list")
+
+
+@login_required
+def my_data(request):
+    """A person sees their own data, corrects contact details and asks for correction or deletion."""
+    person = request.user.person
+    if person is None:
+        return render(request, "people/my_data.html", {"person": None})
+    contact = MyDataForm(request.POST if "save_contact" in request.POST else None,
+                         initial={"phone": person.phone, "email": person.email})
+    ask = DataRequestForm(request.POST if "send_request" in request.POST else None)
+    if request.method == "POST":
+        if "save_contact" in request.POST and contact.is_valid():
+            try:
+                services.person_update(actor=request.user, person=person, **contact.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    contact.add_error(field if field in contact.fields else None, errors)
+            else:
+                messages.success(request, _("Your contact details were saved."))
+                return redirect("people:me")
+        if "send_request" in request.POST and ask.is_valid():
+            services.data_request_create(person=person, **ask.cleaned_data)
+            messages.success(request, _("Your request was sent to your unit's administrator."))
+            return redirect("people:me")
+    return render(request, "people/my_data.html", {
+        "person": person, "contact": contact, "ask": ask, "requests": person.data_requests.all()[:20],
+    })

@@ -1,0 +1,59 @@
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kynangso.orgs.selectors import organisation_list
+from kynangso.people import services
+from kynangso.people.selectors import person_list
+
+from .forms import ActivateForm, LoginForm
+
+
+class _Login(LoginView):
+    form_class = LoginForm
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        services.login_success_record(user=form.get_user())
+        return super().form_valid(form)
+
+
+login_view = _Login.as_view()
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("web:login")
+
+
+@login_required
+def home(request):
+    people = person_list(actor=request.user)
+    return render(request, "web/home.html", {
+        "people_count": people.count(),
+        "org_count": organisation_list(actor=request.user).count(),
+    })
+
+
+def activate(request):
+    form = ActivateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.account_activate(
+                username=form.cleaned_data["username"], code=form.cleaned_data["code"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Your password is set. Welcome!"))
+            return redirect("web:home")
+    return render(request, "web/activate.html", {"form": form})
