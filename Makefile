@@ -23,8 +23,8 @@ demo: install
 	$(PY) manage.py seed_demo
 	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl+C stops the site and the background worker)"
 	@trap 'kill 0' INT TERM EXIT; \
-	  DEBUG=1 $(PY) manage.py db_worker --queue-name default >var/worker.log 2>&1 & \
-	  DEBUG=1 $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	  $(PY) manage.py db_worker --queue-name default >var/worker.log 2>&1 & \
+	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: install
 	@if [ -x /usr/bin/chromium ]; then echo "Chromium found: browser journeys will run."; \

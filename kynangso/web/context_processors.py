@@ -1,4 +1,5 @@
-from kynangso.orgs.selectors import current_space, is_national, primary_organisation
+from kynangso.orgs.choices import PEOPLE_READ_ROLES
+from kynangso.orgs.selectors import current_space, has_role, is_national, primary_organisation
 
 
 def site(request):
@@ -10,4 +11,5 @@ def site(request):
         "header_space": current_space(user),
         "header_org": primary_organisation(user),
         "header_national": is_national(user),
+        "can_see_people": has_role(user, PEOPLE_READ_ROLES),
     }

@@ -36,10 +36,14 @@ def logout_view(request):
 @login_required
 def home(request):
     people = person_list(actor=request.user)
-    return render(request, "web/home.html", {
-        "people_count": people.count(),
-        "org_count": organisation_list(actor=request.user).count(),
-    })
+    return render(
+        request,
+        "web/home.html",
+        {
+            "people_count": people.count(),
+            "org_count": organisation_list(actor=request.user).count(),
+        },
+    )
 
 
 def activate(request):
@@ -47,7 +51,8 @@ def activate(request):
     if request.method == "POST" and form.is_valid():
         try:
             user = services.account_activate(
-                username=form.cleaned_data["username"], code=form.cleaned_data["code"],
+                username=form.cleaned_data["username"],
+                code=form.cleaned_data["code"],
                 password=form.cleaned_data["password1"],
             )
         except ValidationError as exc:
