@@ -79,9 +79,7 @@ def cast(db) -> Cast:
         parent=root,
         admin_unit=communes[1] if len(communes) > 1 else None,
     )
-    owner, readonly, outsider, space_admin = (
-        make_user(n) for n in ("owner_a", "viewer_a", "outsider_b", "tinh")
-    )
+    owner, readonly, outsider, space_admin = (make_user(n) for n in ("owner_a", "viewer_a", "outsider_b", "tinh"))
     role_grant(user=owner, role=Role.UNIT_ADMIN, organisation=unit_a)
     role_grant(user=readonly, role=Role.VIEWER, organisation=unit_a)
     role_grant(user=outsider, role=Role.UNIT_ADMIN, organisation=unit_b)

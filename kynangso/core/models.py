@@ -18,7 +18,10 @@ class AuditLog(models.Model):
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=64, db_index=True)

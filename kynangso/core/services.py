@@ -5,7 +5,9 @@ from typing import Any
 from .models import AuditLog
 
 
-def audit_record(*, actor, action: str, obj=None, object_type: str = "", object_id: str = "", **details: Any) -> AuditLog:
+def audit_record(
+    *, actor, action: str, obj=None, object_type: str = "", object_id: str = "", **details: Any
+) -> AuditLog:
     """Write one audit entry. `obj` fills object_type/object_id from a model instance."""
     if obj is not None:
         object_type = obj._meta.label_lower

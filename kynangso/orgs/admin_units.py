@@ -172,15 +172,11 @@ def _plan_reform(plan: _Plan) -> tuple[dict[tuple[str, str], Key], dict[str, dic
             return [(None, key)]
         out = []
         if a:
-            key = plan.add(
-                "2025", level, code, REFORM_FROM, _fields(a, province_code, REFORM_TO, parent_on(REFORM_TO))
-            )
+            key = plan.add("2025", level, code, REFORM_FROM, _fields(a, province_code, REFORM_TO, parent_on(REFORM_TO)))
             first[(level, code)] = key
             out.append((REFORM_TO, key))
         if b:
-            new = plan.add(
-                "2026", level, code, RENAMED_FROM, _fields(b, province_code, None, parent_on(None))
-            )
+            new = plan.add("2026", level, code, RENAMED_FROM, _fields(b, province_code, None, parent_on(None)))
             first.setdefault((level, code), new)
             out.append((None, new))
             if a:
@@ -385,9 +381,7 @@ def rollup_map(unit_ids: Iterable[int], today: date | None = None) -> dict[int, 
     if not ids:
         return result
     frontier: dict[int, list[int]] = {}  # origin -> the closed units to follow next
-    for pk, valid_from, valid_to in AdminUnit.objects.filter(pk__in=ids).values_list(
-        "pk", "valid_from", "valid_to"
-    ):
+    for pk, valid_from, valid_to in AdminUnit.objects.filter(pk__in=ids).values_list("pk", "valid_from", "valid_to"):
         if valid_from <= today and (valid_to is None or valid_to >= today):
             result[pk] = [pk]
         elif valid_to is not None and valid_to < today:

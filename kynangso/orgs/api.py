@@ -1,4 +1,3 @@
-
 from datetime import date
 
 from django.utils.translation import gettext as _

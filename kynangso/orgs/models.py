@@ -27,14 +27,22 @@ class AdminUnit(models.Model):
     name_en = models.CharField(_("English name"), max_length=160, blank=True)
     unit_type = models.CharField(_("unit type"), max_length=60, blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     province_code = models.CharField(_("province code"), max_length=2, db_index=True)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True, help_text=_("Last day of validity."))
     successors = models.ManyToManyField(
-        "self", verbose_name=_("successors"), symmetrical=False, blank=True, related_name="predecessors",
+        "self",
+        verbose_name=_("successors"),
+        symmetrical=False,
+        blank=True,
+        related_name="predecessors",
         through="AdminUnitSuccession",
     )
 
@@ -63,6 +71,9 @@ class AdminUnitSuccession(models.Model):
             models.UniqueConstraint(fields=["predecessor", "successor"], name="adminunit_succession_uniq"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.predecessor_id} → {self.successor_id}"
+
 
 class Organisation(TimeStampedModel):
     """A node of the organisation tree. `path` ("/1/5/23/") holds the ids from the root, so a subtree is
@@ -72,14 +83,28 @@ class Organisation(TimeStampedModel):
     name = models.CharField(_("name"), max_length=255)
     org_type = models.CharField(_("type"), max_length=32, choices=OrgType.choices, default=OrgType.OTHER)
     admin_unit = models.ForeignKey(
-        AdminUnit, verbose_name=_("administrative unit"), null=True, blank=True, on_delete=models.PROTECT,
+        AdminUnit,
+        verbose_name=_("administrative unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="organisations",
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     space = models.ForeignKey(
-        "Space", verbose_name=_("space"), null=True, blank=True, on_delete=models.PROTECT, related_name="organisations"
+        "Space",
+        verbose_name=_("space"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisations",
     )
     path = models.CharField(_("path"), max_length=255, db_index=True, editable=False, default="")
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
@@ -112,10 +137,18 @@ class Space(TimeStampedModel):
     name = models.CharField(_("name"), max_length=255)
     kind = models.CharField(_("kind"), max_length=16, choices=SpaceKind.choices)
     root = models.OneToOneField(
-        Organisation, verbose_name=_("root organisation"), on_delete=models.PROTECT, related_name="owned_space"
+        Organisation,
+        verbose_name=_("root organisation"),
+        on_delete=models.PROTECT,
+        related_name="owned_space",
     )
     admin_unit = models.ForeignKey(
-        AdminUnit, verbose_name=_("province"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        AdminUnit,
+        verbose_name=_("province"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     learner_quota = models.PositiveIntegerField(_("learner account quota"), default=settings.SPACE_DEFAULT_QUOTA)
 

@@ -83,8 +83,11 @@ def subtree_people_counts(*, actor, nodes: list[Organisation]) -> tuple[dict[int
         if not any(node.path.startswith(other.path) and other is not node for other in nodes):
             under |= Q(organisation__path__startswith=node.path)
     rows = (
-        Person.objects.filter(scope_q(actor)).filter(under).values("organisation_id", "organisation__path")
-        .annotate(n=Count("id")).order_by()
+        Person.objects.filter(scope_q(actor))
+        .filter(under)
+        .values("organisation_id", "organisation__path")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     wanted = {n.pk for n in nodes}
     direct: dict[int, int] = {}

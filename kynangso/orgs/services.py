@@ -15,12 +15,22 @@ ERR_ROOT_TAKEN = _("This organisation already owns a space.")
 
 @transaction.atomic
 def organisation_create(
-    *, actor=None, code: str, name: str, org_type: str, parent: Organisation | None = None,
+    *,
+    actor=None,
+    code: str,
+    name: str,
+    org_type: str,
+    parent: Organisation | None = None,
     admin_unit: AdminUnit | None = None,
 ) -> Organisation:
     org = Organisation(
-        code=code.strip().upper(), name=name.strip(), org_type=org_type, parent=parent, admin_unit=admin_unit,
-        space=parent.space if parent else None, search_text=fold(f"{code} {name}"),
+        code=code.strip().upper(),
+        name=name.strip(),
+        org_type=org_type,
+        parent=parent,
+        admin_unit=admin_unit,
+        space=parent.space if parent else None,
+        search_text=fold(f"{code} {name}"),
     )
     org.full_clean(exclude=["path"])
     org.save()
@@ -42,7 +52,12 @@ def organisation_delete(*, actor, org: Organisation) -> None:
 
 @transaction.atomic
 def space_create(
-    *, actor=None, name: str, kind: str, root: Organisation, learner_quota: int | None = None,
+    *,
+    actor=None,
+    name: str,
+    kind: str,
+    root: Organisation,
+    learner_quota: int | None = None,
     admin_unit: AdminUnit | None = None,
 ) -> Space:
     if Space.objects.filter(root=root).exists():
@@ -66,4 +81,3 @@ def role_grant(*, actor=None, user, role: str, organisation: Organisation) -> Ro
         audit_record(actor=actor, action="role.grant", obj=grant, role=role, user_id=user.pk)
     user.__dict__.pop("_grants_cache", None)
     return grant
-

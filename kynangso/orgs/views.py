@@ -16,7 +16,12 @@ def tree(request):
     nodes = list(page.object_list)
     direct, total = subtree_people_counts(actor=request.user, nodes=nodes)
     min_depth = min((n.depth for n in nodes), default=0)
-    rows = [{"org": n, "indent": n.depth - min_depth, "direct": direct.get(n.pk, 0), "total": total.get(n.pk, 0)}
-            for n in nodes]
-    return render(request, "orgs/tree.html", {"rows": rows, "page_obj": page, "q": q,
-                                              "query_string": f"q={q}" if q else ""})
+    rows = [
+        {"org": n, "indent": n.depth - min_depth, "direct": direct.get(n.pk, 0), "total": total.get(n.pk, 0)}
+        for n in nodes
+    ]
+    return render(
+        request,
+        "orgs/tree.html",
+        {"rows": rows, "page_obj": page, "q": q, "query_string": f"q={q}" if q else ""},
+    )

@@ -8,7 +8,10 @@ from .models import ApiToken, DataRequest, Person, User
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "first_name", "last_name", "is_staff", "is_active", "locked_until")
     raw_id_fields = ("person",)
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Kỹ Năng Số", {"fields": ("person", "failed_logins", "locked_until")}))
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Kỹ Năng Số", {"fields": ("person", "failed_logins", "locked_until")}),
+    )
 
 
 @admin.register(Person)

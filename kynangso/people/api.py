@@ -1,4 +1,3 @@
-
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
@@ -88,7 +87,9 @@ def person_list(request, filters: Query[PersonQuery]):
     return selectors.person_list(
         actor=request.user,
         filters=selectors.PersonFilters(
-            q=filters.q, organisation_id=filters.organisation, target_group=filters.target_group or "",
+            q=filters.q,
+            organisation_id=filters.organisation,
+            target_group=filters.target_group or "",
             working_age=filters.working_age,
         ),
     ).prefetch_related("target_groups")

@@ -16,7 +16,14 @@ from .choices import Sex, TargetGroup
 from .models import Person
 
 HEADERS = [
-    "Họ và tên", "Ngày sinh", "Giới tính", "Số CCCD", "Số điện thoại", "Email", "Mã đơn vị", "Chức vụ",
+    "Họ và tên",
+    "Ngày sinh",
+    "Giới tính",
+    "Số CCCD",
+    "Số điện thoại",
+    "Email",
+    "Mã đơn vị",
+    "Chức vụ",
     "Nhóm đối tượng",
 ]
 SEX_LABELS_VI = {Sex.MALE: "Nam", Sex.FEMALE: "Nữ"}

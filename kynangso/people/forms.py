@@ -8,13 +8,19 @@ from .choices import DataRequestKind, LawfulBasis, Sex, TargetGroup
 
 
 class PersonFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search by name"), required=False,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. nguyen van an")}))
+    q = forms.CharField(
+        label=_("Search by name"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. nguyen van an")}),
+    )
     organisation = forms.TypedChoiceField(label=_("Organisation"), required=False, coerce=int, empty_value=None)
-    target_group = forms.ChoiceField(label=_("Target group"), required=False,
-                                     choices=[("", _("All groups")), *TargetGroup.choices])
+    target_group = forms.ChoiceField(
+        label=_("Target group"), required=False, choices=[("", _("All groups")), *TargetGroup.choices]
+    )
     working_age = forms.TypedChoiceField(
-        label=_("Working age"), required=False, empty_value=None,
+        label=_("Working age"),
+        required=False,
+        empty_value=None,
         coerce=lambda v: {"yes": True, "no": False}.get(v),
         choices=[("", _("Everyone")), ("yes", _("Of working age")), ("no", _("Not of working age"))],
     )
@@ -29,21 +35,37 @@ class PersonFilterForm(forms.Form):
 
 class PersonForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=120)
-    date_of_birth = forms.DateField(label=_("Date of birth"), required=False,
-                                    widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}))
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"})
+    )
     sex = forms.ChoiceField(label=_("Sex"), required=False, choices=[("", "—"), *Sex.choices])
-    cccd = forms.CharField(label=_("CCCD number"), required=False, max_length=14,
-                           help_text=_("12 digits. Leave empty to keep the stored number."),
-                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
-    phone = forms.CharField(label=_("Mobile phone"), required=False, max_length=20,
-                            widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    cccd = forms.CharField(
+        label=_("CCCD number"),
+        required=False,
+        max_length=14,
+        help_text=_("12 digits. Leave empty to keep the stored number."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
     email = forms.EmailField(label=_("Email"), required=False)
     organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
     position = forms.CharField(label=_("Position"), required=False, max_length=120)
-    target_groups = forms.MultipleChoiceField(label=_("Target groups"), required=False, choices=TargetGroup.choices,
-                                              widget=forms.CheckboxSelectMultiple)
-    lawful_basis = forms.ChoiceField(label=_("Lawful basis for processing"), choices=LawfulBasis.choices,
-                                     help_text=_("Law 91/2025/QH15 on personal data protection."))
+    target_groups = forms.MultipleChoiceField(
+        label=_("Target groups"),
+        required=False,
+        choices=TargetGroup.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    lawful_basis = forms.ChoiceField(
+        label=_("Lawful basis for processing"),
+        choices=LawfulBasis.choices,
+        help_text=_("Law 91/2025/QH15 on personal data protection."),
+    )
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)

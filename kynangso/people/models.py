@@ -20,8 +20,14 @@ class Person(TimeStampedModel):
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, blank=True)
     cccd_encrypted = models.BinaryField(_("CCCD (encrypted)"), null=True, blank=True, editable=False)
-    cccd_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False,
-                                 error_messages={"unique": ERR_CCCD_TAKEN})
+    cccd_hash = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        error_messages={"unique": ERR_CCCD_TAKEN},
+    )
     cccd_masked = models.CharField(_("CCCD"), max_length=12, blank=True, editable=False)
     phone = models.CharField(_("phone"), max_length=10, blank=True)
     email = models.EmailField(_("email"), blank=True)
@@ -36,7 +42,11 @@ class Person(TimeStampedModel):
     search_text = models.CharField(max_length=255, editable=False, default="", db_index=True)
     sort_key = models.CharField(max_length=255, editable=False, default="", db_index=True)
     created_by = models.ForeignKey(
-        "people.User", verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
+        "people.User",
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
@@ -73,7 +83,12 @@ class User(AbstractUser):
     activation code (stored as a keyed hash); the owner sets the password at first login."""
 
     person = models.OneToOneField(
-        Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.SET_NULL, related_name="account"
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="account",
     )
     # Readable usernames: given name + initials ("annv"), then "annv2", "annv3" for namesakes.
     username_base = models.CharField(max_length=150, blank=True, db_index=True, editable=False)
@@ -108,15 +123,18 @@ class ApiToken(TimeStampedModel):
 class DataRequest(TimeStampedModel):
     """A data subject's request to correct or delete their data (Law 91/2025/QH15)."""
 
-    person = models.ForeignKey(Person, verbose_name=_("person"), null=True, on_delete=models.SET_NULL,
-                               related_name="data_requests")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), null=True, on_delete=models.SET_NULL, related_name="data_requests"
+    )
     person_name = models.CharField(_("person's name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=16, choices=DataRequestKind.choices)
     message = models.TextField(_("message"), blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=DataRequestStatus.choices,
-                              default=DataRequestStatus.OPEN)
-    handled_by = models.ForeignKey(User, verbose_name=_("handled by"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=16, choices=DataRequestStatus.choices, default=DataRequestStatus.OPEN
+    )
+    handled_by = models.ForeignKey(
+        User, verbose_name=_("handled by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
 
     class Meta:

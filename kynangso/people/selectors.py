@@ -46,8 +46,11 @@ def person_list(*, actor, filters: PersonFilters | None = None, write: bool = Fa
         org = Organisation.objects.filter(pk=filters.organisation_id).only("path").first()
         if org is None:
             return qs.none()
-        qs = qs.filter(organisation__path__startswith=org.path) if filters.include_suborgs else qs.filter(
-            organisation=org)
+        qs = (
+            qs.filter(organisation__path__startswith=org.path)
+            if filters.include_suborgs
+            else qs.filter(organisation=org)
+        )
     if filters.target_group:
         qs = qs.filter(target_groups__group=filters.target_group)
     if filters.working_age is not None:
@@ -63,5 +66,6 @@ def person_get(*, actor, pk: int, write: bool = False) -> Person:
 
 
 def data_request_list(*, actor) -> QuerySet[DataRequest]:
-    return DataRequest.objects.filter(scope_q(actor, roles=PEOPLE_WRITE_ROLES, path_field="person__organisation__path"))\
-        .select_related("person", "person__organisation")
+    return DataRequest.objects.filter(
+        scope_q(actor, roles=PEOPLE_WRITE_ROLES, path_field="person__organisation__path")
+    ).select_related("person", "person__organisation")

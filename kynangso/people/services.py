@@ -31,10 +31,20 @@ ERR_UNKNOWN_GROUP = _("Unknown target group.")
 ACTIVATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 ACTIVATION_DAYS = 90
 
-EDITABLE_FIELDS = ("full_name", "date_of_birth", "sex", "phone", "email", "organisation", "position", "lawful_basis")
+EDITABLE_FIELDS = (
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "organisation",
+    "position",
+    "lawful_basis",
+)
 
 
 # --- derived fields shared by single writes and the bulk importer ----------------------------------
+
 
 def name_fields(full_name: str) -> dict[str, str]:
     name = nfc(full_name)
@@ -101,19 +111,40 @@ def _set_groups(person: Person, groups: Iterable[str]) -> None:
 
 @transaction.atomic
 def person_create(
-    *, actor, full_name: str, organisation: Organisation, date_of_birth: date | None = None, sex: str = "",
-    cccd: str = "", phone: str = "", email: str = "", position: str = "", target_groups: Sequence[str] = (),
-    lawful_basis: str = "", consent: bool = False,
+    *,
+    actor,
+    full_name: str,
+    organisation: Organisation,
+    date_of_birth: date | None = None,
+    sex: str = "",
+    cccd: str = "",
+    phone: str = "",
+    email: str = "",
+    position: str = "",
+    target_groups: Sequence[str] = (),
+    lawful_basis: str = "",
+    consent: bool = False,
 ) -> Person:
-    values = clean_person_values({
-        "full_name": full_name, "date_of_birth": date_of_birth, "sex": sex, "cccd": cccd, "phone": phone,
-        "target_groups": list(target_groups),
-    })
+    values = clean_person_values(
+        {
+            "full_name": full_name,
+            "date_of_birth": date_of_birth,
+            "sex": sex,
+            "cccd": cccd,
+            "phone": phone,
+            "target_groups": list(target_groups),
+        }
+    )
     person = Person(
-        organisation=organisation, date_of_birth=values["date_of_birth"], sex=sex,
-        phone=values.get("phone", ""), email=(email or "").strip().lower(), position=nfc(position or ""),
+        organisation=organisation,
+        date_of_birth=values["date_of_birth"],
+        sex=sex,
+        phone=values.get("phone", ""),
+        email=(email or "").strip().lower(),
+        position=nfc(position or ""),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        **name_fields(values["full_name"]), **cccd_fields(values.get("cccd", "")),
+        **name_fields(values["full_name"]),
+        **cccd_fields(values.get("cccd", "")),
     )
     if lawful_basis:
         person.lawful_basis = lawful_basis
@@ -127,8 +158,9 @@ def person_create(
 
 
 @transaction.atomic
-def person_update(*, actor, person: Person, cccd: str | None = None, target_groups: Sequence[str] | None = None,
-                  **changes) -> Person:
+def person_update(
+    *, actor, person: Person, cccd: str | None = None, target_groups: Sequence[str] | None = None, **changes
+) -> Person:
     """Change the given fields only. `cccd=""` removes the number; `cccd=None` leaves it."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -158,9 +190,13 @@ def person_update(*, actor, person: Person, cccd: str | None = None, target_grou
         person.save(update_fields=[*changed, "updated_at"])
     if target_groups is not None:
         _set_groups(person, values["target_groups"])
-    audit_record(actor=actor, action="person.update", obj=person,
-                 fields=sorted(k for k in changed if not k.startswith("cccd") and k not in ("search_text", "sort_key"))
-                 + (["cccd"] if cccd is not None and any(k.startswith("cccd") for k in changed) else []))
+    audit_record(
+        actor=actor,
+        action="person.update",
+        obj=person,
+        fields=sorted(k for k in changed if not k.startswith("cccd") and k not in ("search_text", "sort_key"))
+        + (["cccd"] if cccd is not None and any(k.startswith("cccd") for k in changed) else []),
+    )
     return person
 
 
@@ -190,6 +226,7 @@ def data_request_create(*, person: Person, kind: str, message: str = "") -> Data
 
 
 # --- accounts -----------------------------------------------------------------------------------
+
 
 def username_base(full_name: str) -> str:
     """'Nguyễn Văn An' → 'annv': the given name, then the initials of the family and middle names."""
@@ -238,8 +275,10 @@ def accounts_create(*, actor, people: Sequence[Person]) -> list[tuple[User, str]
         needed[space_id] = needed.get(space_id, 0) + 1
     spaces = Space.objects.select_for_update().in_bulk([sid for sid in needed if sid is not None])
     used = dict(
-        User.objects.filter(person__organisation__space__in=list(spaces)).values("person__organisation__space")
-        .annotate(n=Count("id")).values_list("person__organisation__space", "n")
+        User.objects.filter(person__organisation__space__in=list(spaces))
+        .values("person__organisation__space")
+        .annotate(n=Count("id"))
+        .values_list("person__organisation__space", "n")
     )
     for space_id, count in needed.items():
         space = spaces.get(space_id)
@@ -259,12 +298,20 @@ def accounts_create(*, actor, people: Sequence[Person]) -> list[tuple[User, str]
         seq[base] = n
         code = new_activation_code()
         codes.append(code)
-        users.append(User(
-            username=base if n == 1 else f"{base}{n}", username_base=base, username_seq=n,
-            first_name=split_name(person.full_name)[1], last_name=split_name(person.full_name)[0],
-            email=person.email, person=person, password=unusable,
-            activation_code_hash=crypto.keyed_hash(code, "activation"), activation_expires_at=expires,
-        ))
+        users.append(
+            User(
+                username=base if n == 1 else f"{base}{n}",
+                username_base=base,
+                username_seq=n,
+                first_name=split_name(person.full_name)[1],
+                last_name=split_name(person.full_name)[0],
+                email=person.email,
+                person=person,
+                password=unusable,
+                activation_code_hash=crypto.keyed_hash(code, "activation"),
+                activation_expires_at=expires,
+            )
+        )
     User.objects.bulk_create(users, batch_size=2000)
     audit_record(actor=actor, action="accounts.create", object_type="people.user", count=len(users))
     return list(zip(users, codes, strict=True))
@@ -273,7 +320,9 @@ def accounts_create(*, actor, people: Sequence[Person]) -> list[tuple[User, str]
 def _people_with_accounts(person_ids: list[int]) -> set[int]:
     found: set[int] = set()
     for start in range(0, len(person_ids), 5000):
-        found.update(User.objects.filter(person__in=person_ids[start : start + 5000]).values_list("person_id", flat=True))
+        found.update(
+            User.objects.filter(person__in=person_ids[start : start + 5000]).values_list("person_id", flat=True)
+        )
     return found
 
 
@@ -283,7 +332,9 @@ def account_activate(*, username: str, code: str, password: str) -> User:
     user = User.objects.select_for_update().filter(username=username.strip().lower()).first()
     now = timezone.now()
     if (
-        user is None or not user.activation_code_hash or user.activation_expires_at is None
+        user is None
+        or not user.activation_code_hash
+        or user.activation_expires_at is None
         or user.activation_expires_at < now
         or not secrets.compare_digest(user.activation_code_hash, crypto.keyed_hash(code.strip().upper(), "activation"))
     ):
@@ -299,6 +350,7 @@ def account_activate(*, username: str, code: str, password: str) -> User:
 
 
 # --- login lockout -----------------------------------------------------------------------------
+
 
 def login_failure_record(*, username: str) -> None:
     user = User.objects.filter(username=username).first()
@@ -325,6 +377,7 @@ def is_locked(username: str) -> bool:
 
 
 # --- API tokens -------------------------------------------------------------------------------
+
 
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Returns the token row and the clear token, which is shown once and never stored."""

@@ -30,8 +30,10 @@ def _filters(request) -> tuple[PersonFilterForm, selectors.PersonFilters]:
     form = PersonFilterForm(request.GET or None, actor=request.user)
     data = form.cleaned_data if form.is_valid() else {}
     return form, selectors.PersonFilters(
-        q=data.get("q") or "", organisation_id=data.get("organisation"),
-        target_group=data.get("target_group") or "", working_age=data.get("working_age"),
+        q=data.get("q") or "",
+        organisation_id=data.get("organisation"),
+        target_group=data.get("target_group") or "",
+        working_age=data.get("working_age"),
     )
 
 
@@ -43,7 +45,9 @@ def person_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "form": form, "page_obj": page, "query_string": query.urlencode(),
+        "form": form,
+        "page_obj": page,
+        "query_string": query.urlencode(),
         "can_create": permissions.can_create_people(request.user),
         "can_export": permissions.can_export_people(request.user),
     }
@@ -57,9 +61,17 @@ def person_export(request):
         raise PermissionDenied
     _form, filters = _filters(request)
     qs = selectors.person_list(actor=request.user, filters=filters, write=True)
-    audit_record(actor=request.user, action="people.export", object_type="people.person",
-                 filters={"q": filters.q, "organisation": filters.organisation_id,
-                          "target_group": filters.target_group, "working_age": filters.working_age})
+    audit_record(
+        actor=request.user,
+        action="people.export",
+        object_type="people.person",
+        filters={
+            "q": filters.q,
+            "organisation": filters.organisation_id,
+            "target_group": filters.target_group,
+            "working_age": filters.working_age,
+        },
+    )
     name = f"danh-sach-{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(people_workbook(qs), as_attachment=True, filename=name)
 
@@ -67,12 +79,16 @@ def person_export(request):
 @login_required
 def person_detail(request, pk: int):
     person = _accessible(request, pk)
-    return render(request, "people/person_detail.html", {
-        "person": person,
-        "can_change": permissions.can_change_person(request.user, person),
-        "can_reveal": permissions.can_reveal_cccd(request.user, person),
-        "data_requests": person.data_requests.all()[:20],
-    })
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "can_change": permissions.can_change_person(request.user, person),
+            "can_reveal": permissions.can_reveal_cccd(request.user, person),
+            "data_requests": person.data_requests.all()[:20],
+        },
+    )
 
 
 @login_required
@@ -84,10 +100,17 @@ def person_cccd(request, pk: int):
     clear = services.person_cccd_reveal(actor=request.user, person=person)
     if request.htmx:
         return render(request, "people/person_detail.html#cccd", {"person": person, "cccd_clear": clear})
-    return render(request, "people/person_detail.html", {
-        "person": person, "cccd_clear": clear, "can_change": True, "can_reveal": True,
-        "data_requests": person.data_requests.all()[:20],
-    })
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "cccd_clear": clear,
+            "can_change": True,
+            "can_reveal": True,
+            "data_requests": person.data_requests.all()[:20],
+        },
+    )
 
 
 def _save_person(request, form: PersonForm, person: Person | None):
@@ -124,9 +147,14 @@ def person_edit(request, pk: int):
     if not permissions.can_change_person(request.user, person):
         raise PermissionDenied
     initial = {
-        "full_name": person.full_name, "date_of_birth": person.date_of_birth, "sex": person.sex,
-        "phone": person.phone, "email": person.email, "organisation": person.organisation,
-        "position": person.position, "target_groups": person.target_group_codes,
+        "full_name": person.full_name,
+        "date_of_birth": person.date_of_birth,
+        "sex": person.sex,
+        "phone": person.phone,
+        "email": person.email,
+        "organisation": person.organisation,
+        "position": person.position,
+        "target_groups": person.target_group_codes,
         "lawful_basis": person.lawful_basis,
     }
     form = PersonForm(request.POST or None, actor=request.user, initial=initial)
@@ -153,8 +181,10 @@ def my_data(request):
     person = request.user.person
     if person is None:
         return render(request, "people/my_data.html", {"person": None})
-    contact = MyDataForm(request.POST if "save_contact" in request.POST else None,
-                         initial={"phone": person.phone, "email": person.email})
+    contact = MyDataForm(
+        request.POST if "save_contact" in request.POST else None,
+        initial={"phone": person.phone, "email": person.email},
+    )
     ask = DataRequestForm(request.POST if "send_request" in request.POST else None)
     if request.method == "POST":
         if "save_contact" in request.POST and contact.is_valid():
@@ -170,6 +200,13 @@ def my_data(request):
             services.data_request_create(person=person, **ask.cleaned_data)
             messages.success(request, _("Your request was sent to your unit's administrator."))
             return redirect("people:me")
-    return render(request, "people/my_data.html", {
-        "person": person, "contact": contact, "ask": ask, "requests": person.data_requests.all()[:20],
-    })
+    return render(
+        request,
+        "people/my_data.html",
+        {
+            "person": person,
+            "contact": contact,
+            "ask": ask,
+            "requests": person.data_requests.all()[:20],
+        },
+    )

@@ -16,14 +16,26 @@ def test_sort_by_given_name_then_family_name():
     names = ["Trần Văn Bình", "Nguyễn Thị An", "Lê Văn An", "Phạm Đức Anh", "Nguyễn Văn Ân", "Hồ Thị Ăn"]
     ordered = sorted(names, key=name_sort_key)
     # a < ă < â are three letters; "Anh" is "a…" so it comes before "Ăn".
-    assert ordered == ["Lê Văn An", "Nguyễn Thị An", "Phạm Đức Anh", "Hồ Thị Ăn", "Nguyễn Văn Ân",
-                       "Trần Văn Bình"]
+    assert ordered == [
+        "Lê Văn An",
+        "Nguyễn Thị An",
+        "Phạm Đức Anh",
+        "Hồ Thị Ăn",
+        "Nguyễn Văn Ân",
+        "Trần Văn Bình",
+    ]
 
 
 def test_d_sorts_before_dd_and_tones_break_ties():
     assert sorted(["Lê Đào", "Lê Dũng"], key=name_sort_key) == ["Lê Dũng", "Lê Đào"]
     assert sorted(["A Hà", "A Ha", "A Há", "A Hạ", "A Hả", "A Hã"], key=name_sort_key) == [
-        "A Ha", "A Hà", "A Hả", "A Hã", "A Há", "A Hạ"]
+        "A Ha",
+        "A Hà",
+        "A Hả",
+        "A Hã",
+        "A Há",
+        "A Hạ",
+    ]
 
 
 def test_sort_key_is_digits_only():

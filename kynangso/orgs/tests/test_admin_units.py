@@ -57,9 +57,7 @@ def test_loading_again_changes_nothing():
     assert (report.created, report.updated) == (0, 0)
     assert (report.successions_created, report.successions_updated, report.successions_deleted) == (0, 0, 0)
     assert (AdminUnit.objects.count(), AdminUnitSuccession.objects.count()) == before
-    duplicates = (
-        AdminUnit.objects.values("level", "code", "valid_from").annotate(n=Count("id")).filter(n__gt=1)
-    )
+    duplicates = AdminUnit.objects.values("level", "code", "valid_from").annotate(n=Count("id")).filter(n__gt=1)
     assert not duplicates.exists()
     assert report.units[("pre-2025", COMMUNE)] == 10035
     assert report.units[("2025", COMMUNE)] == 3321
@@ -158,9 +156,7 @@ def test_a_split_commune_rolls_up_into_each_successor_primary_first():
     assert len(rolled[cong_vi.pk]) == 2
     assert now_codes(hai_lang)[0] == "06886"  # the successor that kept the old code comes first
     assert sorted(now_codes(hai_lang)) == ["06799", "06886", "06978"]  # 06978: the mapping says 06970
-    assert set(AdminUnitSuccession.objects.filter(predecessor=cong_vi).values_list("partial", flat=True)) == {
-        True
-    }
+    assert set(AdminUnitSuccession.objects.filter(predecessor=cong_vi).values_list("partial", flat=True)) == {True}
 
 
 def test_rollup_map_needs_one_query_per_generation_not_per_unit(django_assert_max_num_queries):

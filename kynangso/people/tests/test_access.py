@@ -35,8 +35,9 @@ def test_space_admin_sees_whole_province(login, cast):
     assert "Trần Thị Bình" in body and "Nguyễn Văn An" in body
 
 
-@pytest.mark.parametrize("suffix,method", [("", "get"), ("edit/", "get"), ("edit/", "post"), ("cccd/", "post"),
-                                           ("erase/", "post")])
+@pytest.mark.parametrize(
+    "suffix,method", [("", "get"), ("edit/", "get"), ("edit/", "post"), ("cccd/", "post"), ("erase/", "post")]
+)
 def test_outsider_gets_404_for_another_communes_person(login, cast, suffix, method):
     client = login(cast.outsider)
     response = getattr(client, method)(f"/people/{cast.person_a.pk}/{suffix}")
@@ -60,12 +61,21 @@ def test_readonly_colleague_reads_but_may_not_change(login, cast):
 
 def test_owner_edits_own_person(login, cast):
     client = login(cast.owner)
-    response = client.post(f"/people/{cast.person_a.pk}/edit/", {
-        "full_name": "Nguyễn Văn An", "date_of_birth": "02/03/1985", "sex": "male", "cccd": "",
-        "phone": "+84 912 345 679", "email": "an@example.vn", "organisation": cast.unit_a.pk,
-        "position": "Công chức văn phòng", "target_groups": ["official", "leader"],
-        "lawful_basis": "legal_obligation",
-    })
+    response = client.post(
+        f"/people/{cast.person_a.pk}/edit/",
+        {
+            "full_name": "Nguyễn Văn An",
+            "date_of_birth": "02/03/1985",
+            "sex": "male",
+            "cccd": "",
+            "phone": "+84 912 345 679",
+            "email": "an@example.vn",
+            "organisation": cast.unit_a.pk,
+            "position": "Công chức văn phòng",
+            "target_groups": ["official", "leader"],
+            "lawful_basis": "legal_obligation",
+        },
+    )
     assert response.status_code == 302
     cast.person_a.refresh_from_db()
     assert cast.person_a.phone == "0912345679"
@@ -75,9 +85,14 @@ def test_owner_edits_own_person(login, cast):
 
 def test_owner_cannot_move_a_person_into_another_commune(login, cast):
     client = login(cast.owner)
-    response = client.post(f"/people/{cast.person_a.pk}/edit/", {
-        "full_name": "Nguyễn Văn An", "organisation": cast.unit_b.pk, "lawful_basis": "legal_obligation",
-    })
+    response = client.post(
+        f"/people/{cast.person_a.pk}/edit/",
+        {
+            "full_name": "Nguyễn Văn An",
+            "organisation": cast.unit_b.pk,
+            "lawful_basis": "legal_obligation",
+        },
+    )
     assert response.status_code == 200  # the form answers with an error: B is not a choice for A's admin
     cast.person_a.refresh_from_db()
     assert cast.person_a.organisation_id == cast.unit_a.pk
@@ -106,6 +121,7 @@ def test_cccd_reveal_shows_clear_number_and_audits(login, cast):
 
 # --- the same through the API -----------------------------------------------------------------
 
+
 def test_api_requires_authentication(client, cast):
     response = client.get("/api/v1/people")
     assert response.status_code == 401
@@ -126,15 +142,19 @@ def test_api_outsider_cannot_list_read_or_change(login, cast):
 
 def test_api_outsider_cannot_create_in_another_commune(login, cast):
     client = login(cast.outsider)
-    response = client.post("/api/v1/people", {"full_name": "Lê Văn Cường", "organisation_code": "X-A"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/people",
+        {"full_name": "Lê Văn Cường", "organisation_code": "X-A"},
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert "organisation_code" in response.json()["error"]["fields"]
 
 
 def test_api_readonly_gets_403_on_patch(login, cast):
-    response = login(cast.readonly).patch(f"/api/v1/people/{cast.person_a.pk}", {"position": "X"},
-                                          content_type="application/json")
+    response = login(cast.readonly).patch(
+        f"/api/v1/people/{cast.person_a.pk}", {"position": "X"}, content_type="application/json"
+    )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "forbidden"
 
@@ -146,6 +166,8 @@ def test_api_token_is_scoped_like_the_session(client, cast):
     response = client.get("/api/v1/people", headers={"Authorization": f"Bearer {clear}"})
     assert response.status_code == 200
     assert [p["full_name"] for p in response.json()["items"]] == ["Trần Thị Bình"]
-    assert client.get(f"/api/v1/people/{cast.person_a.pk}",
-                      headers={"Authorization": f"Bearer {clear}"}).status_code == 404
+    assert (
+        client.get(f"/api/v1/people/{cast.person_a.pk}", headers={"Authorization": f"Bearer {clear}"}).status_code
+        == 404
+    )
     assert client.get("/api/v1/people", headers={"Authorization": "Bearer wrong"}).status_code == 401

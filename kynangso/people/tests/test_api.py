@@ -7,7 +7,12 @@ pytestmark = pytest.mark.django_db
 
 def test_openapi_lists_the_foundation_endpoints(client):
     paths = client.get("/api/openapi.json").json()["paths"]
-    for path in ("/api/v1/admin-units", "/api/v1/organisations", "/api/v1/people", "/api/v1/people/{person_id}"):
+    for path in (
+        "/api/v1/admin-units",
+        "/api/v1/organisations",
+        "/api/v1/people",
+        "/api/v1/people/{person_id}",
+    ):
         assert path in paths, path
     assert set(paths["/api/v1/people"]) >= {"get", "post"}
     assert set(paths["/api/v1/people/{person_id}"]) >= {"get", "patch"}
@@ -46,10 +51,19 @@ def test_list_is_paginated_with_count_and_items(login, cast, django_assert_max_n
 
 def test_create_person_validates_and_masks(login, cast):
     client = login(cast.owner)
-    response = client.post("/api/v1/people", {
-        "full_name": "  Lê   Thị Hồng ", "organisation_code": "x-a", "sex": "female", "date_of_birth": "1992-04-30",
-        "cccd": "083192001122", "phone": "+84 988 111 222", "target_groups": ["official", "teacher"],
-    }, content_type="application/json")
+    response = client.post(
+        "/api/v1/people",
+        {
+            "full_name": "  Lê   Thị Hồng ",
+            "organisation_code": "x-a",
+            "sex": "female",
+            "date_of_birth": "1992-04-30",
+            "cccd": "083192001122",
+            "phone": "+84 988 111 222",
+            "target_groups": ["official", "teacher"],
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["full_name"] == "Lê Thị Hồng"
@@ -61,10 +75,17 @@ def test_create_person_validates_and_masks(login, cast):
 
 def test_create_person_with_bad_cccd_answers_envelope_and_writes_nothing(login, cast):
     before = Person.objects.count()
-    response = login(cast.owner).post("/api/v1/people", {
-        "full_name": "Lê Thị Hồng", "organisation_code": "X-A", "sex": "female", "date_of_birth": "1992-04-30",
-        "cccd": "083092001122",
-    }, content_type="application/json")
+    response = login(cast.owner).post(
+        "/api/v1/people",
+        {
+            "full_name": "Lê Thị Hồng",
+            "organisation_code": "X-A",
+            "sex": "female",
+            "date_of_birth": "1992-04-30",
+            "cccd": "083092001122",
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid" and "cccd" in error["fields"]
@@ -72,24 +93,36 @@ def test_create_person_with_bad_cccd_answers_envelope_and_writes_nothing(login, 
 
 
 def test_duplicate_cccd_is_refused(login, cast):
-    response = login(cast.owner).post("/api/v1/people", {
-        "full_name": "Người Khác", "organisation_code": "X-A", "cccd": "086085001234",
-    }, content_type="application/json")
+    response = login(cast.owner).post(
+        "/api/v1/people",
+        {
+            "full_name": "Người Khác",
+            "organisation_code": "X-A",
+            "cccd": "086085001234",
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert "cccd_hash" in response.json()["error"]["fields"]
 
 
 def test_unknown_field_is_a_422_envelope(login, cast):
-    response = login(cast.owner).post("/api/v1/people", {"full_name": "A B", "organisation_code": "X-A",
-                                                          "salary": 1}, content_type="application/json")
+    response = login(cast.owner).post(
+        "/api/v1/people",
+        {"full_name": "A B", "organisation_code": "X-A", "salary": 1},
+        content_type="application/json",
+    )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid"
 
 
 def test_patch_changes_only_given_fields(login, cast):
     client = login(cast.owner)
-    response = client.patch(f"/api/v1/people/{cast.person_a.pk}", {"position": "Chủ tịch UBND xã"},
-                            content_type="application/json")
+    response = client.patch(
+        f"/api/v1/people/{cast.person_a.pk}",
+        {"position": "Chủ tịch UBND xã"},
+        content_type="application/json",
+    )
     assert response.status_code == 200
     cast.person_a.refresh_from_db()
     assert cast.person_a.position == "Chủ tịch UBND xã"

@@ -7,27 +7,33 @@ from hypothesis import strategies as st
 from kynangso.people import rules
 
 
-@pytest.mark.parametrize("raw,birth,sex,expected", [
-    ("086085001234", date(1985, 3, 2), "male", "086085001234"),
-    ("084190005678", date(1990, 7, 9), "female", "084190005678"),
-    ("001203004567", date(2003, 1, 1), "male", "001203004567"),
-    ("079305000001", date(2005, 6, 1), "female", "079305000001"),
-    ("86085001234", date(1985, 3, 2), "male", "086085001234"),  # lost its leading zero in Excel
-    ("086 085 001 234", None, None, "086085001234"),
-])
+@pytest.mark.parametrize(
+    "raw,birth,sex,expected",
+    [
+        ("086085001234", date(1985, 3, 2), "male", "086085001234"),
+        ("084190005678", date(1990, 7, 9), "female", "084190005678"),
+        ("001203004567", date(2003, 1, 1), "male", "001203004567"),
+        ("079305000001", date(2005, 6, 1), "female", "079305000001"),
+        ("86085001234", date(1985, 3, 2), "male", "086085001234"),  # lost its leading zero in Excel
+        ("086 085 001 234", None, None, "086085001234"),
+    ],
+)
 def test_valid_cccd(raw, birth, sex, expected):
     assert rules.clean_cccd(raw, birth_date=birth, sex=sex) == expected
 
 
-@pytest.mark.parametrize("raw,birth,sex,message", [
-    ("12345", None, None, rules.ERR_CCCD_FORMAT),
-    ("08608500123A", None, None, rules.ERR_CCCD_FORMAT),
-    ("003085001234", None, None, rules.ERR_CCCD_PROVINCE),  # 03 is no province code
-    ("186085001234", None, None, rules.ERR_CCCD_PROVINCE),
-    ("086185001234", date(1985, 3, 2), "male", rules.ERR_CCCD_CENTURY),  # 1 = female
-    ("086285001234", date(1985, 3, 2), "male", rules.ERR_CCCD_CENTURY),  # 2 = born 2000s
-    ("086086001234", date(1985, 3, 2), "male", rules.ERR_CCCD_YEAR),
-])
+@pytest.mark.parametrize(
+    "raw,birth,sex,message",
+    [
+        ("12345", None, None, rules.ERR_CCCD_FORMAT),
+        ("08608500123A", None, None, rules.ERR_CCCD_FORMAT),
+        ("003085001234", None, None, rules.ERR_CCCD_PROVINCE),  # 03 is no province code
+        ("186085001234", None, None, rules.ERR_CCCD_PROVINCE),
+        ("086185001234", date(1985, 3, 2), "male", rules.ERR_CCCD_CENTURY),  # 1 = female
+        ("086285001234", date(1985, 3, 2), "male", rules.ERR_CCCD_CENTURY),  # 2 = born 2000s
+        ("086086001234", date(1985, 3, 2), "male", rules.ERR_CCCD_YEAR),
+    ],
+)
 def test_invalid_cccd(raw, birth, sex, message):
     with pytest.raises(rules.RuleError) as err:
         rules.clean_cccd(raw, birth_date=birth, sex=sex)
@@ -38,16 +44,19 @@ def test_mask_cccd():
     assert rules.mask_cccd("012345678945") == "0*********45"
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("0912345678", "0912345678"),
-    ("+84 912.345.678", "0912345678"),
-    ("84912345678", "0912345678"),
-    ("912345678", "0912345678"),
-    ("0912-345-678", "0912345678"),
-    ("01689123456", "0389123456"),  # Viettel 0168 → 038
-    ("0120 123 4567", "0701234567"),  # MobiFone 0120 → 070
-    ("+84 1269 999 888", "0769999888"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("0912345678", "0912345678"),
+        ("+84 912.345.678", "0912345678"),
+        ("84912345678", "0912345678"),
+        ("912345678", "0912345678"),
+        ("0912-345-678", "0912345678"),
+        ("01689123456", "0389123456"),  # Viettel 0168 → 038
+        ("0120 123 4567", "0701234567"),  # MobiFone 0120 → 070
+        ("+84 1269 999 888", "0769999888"),
+    ],
+)
 def test_phone_normalised(raw, expected):
     assert rules.clean_phone(raw) == expected
 
@@ -58,15 +67,18 @@ def test_phone_rejected(raw):
         rules.clean_phone(raw)
 
 
-@pytest.mark.parametrize("birth,sex,retires", [
-    (date(1961, 1, 15), "male", date(2021, 4, 15)),  # Decree 135/2020 table: 60y3m in 2021
-    (date(1961, 9, 1), "male", date(2021, 12, 1)),  # still 60y3m, reached in 2021
-    (date(1961, 10, 1), "male", date(2022, 4, 1)),  # 60y6m in 2022
-    (date(1966, 9, 1), "female", date(2022, 5, 1)),  # 55y8m in 2022
-    (date(1980, 5, 5), "female", date(2040, 5, 5)),  # 60 from 2035 on
-    (date(1970, 5, 5), "male", date(2032, 5, 5)),  # 62 from 2028 on
-    (date(1955, 6, 1), "male", date(2015, 6, 1)),  # before 2021: 60
-])
+@pytest.mark.parametrize(
+    "birth,sex,retires",
+    [
+        (date(1961, 1, 15), "male", date(2021, 4, 15)),  # Decree 135/2020 table: 60y3m in 2021
+        (date(1961, 9, 1), "male", date(2021, 12, 1)),  # still 60y3m, reached in 2021
+        (date(1961, 10, 1), "male", date(2022, 4, 1)),  # 60y6m in 2022
+        (date(1966, 9, 1), "female", date(2022, 5, 1)),  # 55y8m in 2022
+        (date(1980, 5, 5), "female", date(2040, 5, 5)),  # 60 from 2035 on
+        (date(1970, 5, 5), "male", date(2032, 5, 5)),  # 62 from 2028 on
+        (date(1955, 6, 1), "male", date(2015, 6, 1)),  # before 2021: 60
+    ],
+)
 def test_retirement_date(birth, sex, retires):
     assert rules.retirement_date(birth, sex) == retires
 

@@ -28,8 +28,9 @@ def test_username_base_is_readable():
 
 
 def test_accounts_get_unique_usernames_and_activation_codes(cast):
-    namesakes = [services.person_create(actor=None, full_name="Nguyễn Văn An", organisation=cast.unit_a)
-                 for _ in range(2)]
+    namesakes = [
+        services.person_create(actor=None, full_name="Nguyễn Văn An", organisation=cast.unit_a) for _ in range(2)
+    ]
     created = services.accounts_create(actor=cast.owner, people=[cast.person_a, *namesakes])
     assert sorted(u.username for u, _code in created) == ["annv", "annv2", "annv3"]
     assert all(not u.has_usable_password() for u, _code in created)
@@ -40,8 +41,15 @@ def test_activation_sets_the_password_once(cast, client):
     [(user, code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
     with pytest.raises(ValidationError):
         services.account_activate(username=user.username, code="WRONGCODE1", password="Mật-khẩu-2026")
-    response = client.post("/activate/", {"username": user.username, "code": code.lower(),
-                                           "password1": "Mat-khau-2026!", "password2": "Mat-khau-2026!"})
+    response = client.post(
+        "/activate/",
+        {
+            "username": user.username,
+            "code": code.lower(),
+            "password1": "Mat-khau-2026!",
+            "password2": "Mat-khau-2026!",
+        },
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("Mat-khau-2026!")
@@ -89,10 +97,16 @@ def test_erase_removes_person_and_account(cast):
 def test_working_age_filter(cast):
     from kynangso.people.selectors import PersonFilters, person_list
 
-    services.person_create(actor=None, full_name="Võ Văn Già", organisation=cast.unit_a, sex="male",
-                           date_of_birth=date(1950, 1, 1))
-    names = set(person_list(actor=cast.space_admin, filters=PersonFilters(working_age=True))
-                .values_list("full_name", flat=True))
+    services.person_create(
+        actor=None,
+        full_name="Võ Văn Già",
+        organisation=cast.unit_a,
+        sex="male",
+        date_of_birth=date(1950, 1, 1),
+    )
+    names = set(
+        person_list(actor=cast.space_admin, filters=PersonFilters(working_age=True)).values_list("full_name", flat=True)
+    )
     assert names == {"Nguyễn Văn An", "Trần Thị Bình"}
     old = person_list(actor=cast.space_admin, filters=PersonFilters(working_age=False))
     assert list(old.values_list("full_name", flat=True)) == ["Võ Văn Già"]

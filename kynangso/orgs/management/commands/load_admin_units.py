@@ -35,8 +35,7 @@ def summary(report: LoadReport) -> str:
         for (version, level), count in report.units.items()
     ]
     lines.append(
-        _("Rows created: %(created)s, updated: %(updated)s.")
-        % {"created": report.created, "updated": report.updated}
+        _("Rows created: %(created)s, updated: %(updated)s.") % {"created": report.created, "updated": report.updated}
     )
     lines.append(
         _("Successions: %(total)s (created %(created)s, updated %(updated)s, removed %(deleted)s).")
