@@ -46,3 +46,16 @@ class RequestLogMiddleware:
             },
         )
         return response
+
+
+class VietnameseFirstMiddleware:
+    """Pages open in Vietnamese whatever the browser's language; only the user's own choice (the
+    language switcher's cookie) changes that. API clients may still ask for English by Accept-Language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -82,3 +82,15 @@ def test_my_data_page_lets_a_person_correct_and_ask_deletion(client, cast):
     assert cast.person_a.phone == "0987654321"
     client.post("/people/me/", {"send_request": "1", "kind": "deletion", "message": "Tôi nghỉ hưu"})
     assert cast.person_a.data_requests.filter(kind="deletion").exists()
+
+
+def test_pages_stay_vietnamese_for_an_english_browser(client):
+    body = client.get("/login/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    assert '<html lang="vi">' in body
+
+
+def test_api_errors_follow_accept_language(client):
+    english = client.get("/api/v1/people", headers={"Accept-Language": "en"}).json()
+    vietnamese = client.get("/api/v1/people").json()
+    assert english["error"]["message"] == "Log in or send a valid API token."
+    assert vietnamese["error"]["message"] != english["error"]["message"]
