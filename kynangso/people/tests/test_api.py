@@ -149,3 +149,15 @@ def test_admin_units_bad_level_is_422(client, db):
 def test_organisations_are_scoped(login, cast):
     codes = [o["code"] for o in login(cast.outsider).get("/api/v1/organisations").json()["items"]]
     assert codes == ["X-B"]
+
+
+def test_create_api_token_command_prints_a_working_token(client, cast):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("create_api_token", "owner_a", stdout=out, stderr=StringIO())
+    token = out.getvalue().strip()
+    response = client.get("/api/v1/people", headers={"Authorization": f"Bearer {token}"})
+    assert [p["full_name"] for p in response.json()["items"]] == ["Nguyễn Văn An"]
