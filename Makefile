@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	@mkdir -p var
+	@mkdir -p var/static var/media
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo
 	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl+C stops the site and the background worker)"
