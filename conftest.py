@@ -10,6 +10,8 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
+from kynangso.core.testing import make_user
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
@@ -37,16 +39,6 @@ class Cast:
     person_b: object
 
 
-PASSWORD = "Test-pass-2026!"
-
-
-def make_user(username: str, **extra):
-    from kynangso.people.models import User
-
-    user = User.objects.create(username=username, **extra)
-    user.set_password(PASSWORD)
-    user.save(update_fields=["password"])
-    return user
 
 
 @pytest.fixture

@@ -34,7 +34,8 @@ def organisation_create(
     )
     org.full_clean(exclude=["path"])
     org.save()
-    org.path = f"{parent.path if parent else '/'}{org.pk}/"
+    # Zero-padded ids: ordering by path lists a node's children in creation order under it.
+    org.path = f"{parent.path if parent else '/'}{org.pk:08d}/"
     org.depth = parent.depth + 1 if parent else 0
     org.save(update_fields=["path", "depth"])
     if actor is not None:

@@ -8,6 +8,7 @@ from .choices import DataRequestKind, LawfulBasis, Sex, TargetGroup
 
 
 class PersonFilterForm(forms.Form):
+    label_suffix = ""
     q = forms.CharField(
         label=_("Search by name"),
         required=False,
@@ -15,7 +16,7 @@ class PersonFilterForm(forms.Form):
     )
     organisation = forms.TypedChoiceField(label=_("Organisation"), required=False, coerce=int, empty_value=None)
     target_group = forms.ChoiceField(
-        label=_("Target group"), required=False, choices=[("", _("All groups")), *TargetGroup.choices]
+        label=_("Target group"), required=False, choices=[("", _("All")), *TargetGroup.choices]
     )
     working_age = forms.TypedChoiceField(
         label=_("Working age"),
@@ -28,7 +29,7 @@ class PersonFilterForm(forms.Form):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         orgs = organisation_list(actor=actor).values_list("pk", "name", "depth")[:500]
-        self.fields["organisation"].choices = [("", _("All organisations"))] + [
+        self.fields["organisation"].choices = [("", _("All"))] + [
             (pk, "\u00a0\u00a0" * depth + name) for pk, name, depth in orgs
         ]
 

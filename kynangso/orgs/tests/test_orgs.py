@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_paths_and_space_are_inherited(cast):
     school = organisation_create(code="TH-A", name="Trường Tiểu học Long Hồ", org_type=OrgType.SCHOOL,
                                  parent=cast.unit_a)
-    assert school.path == f"{cast.unit_a.path}{school.pk}/"
+    assert school.path == f"{cast.unit_a.path}{school.pk:08d}/"
     assert school.depth == 2
     assert school.space == cast.space
 
@@ -47,7 +47,7 @@ def test_scope_of_a_unit_admin_is_their_subtree(cast):
 
 
 def test_users_without_a_grant_see_nothing(cast):
-    from conftest import make_user
+    from kynangso.core.testing import make_user
 
     learner = make_user("hv")
     role_grant(user=learner, role=Role.LEARNER, organisation=cast.unit_a)
@@ -69,7 +69,7 @@ def test_outsider_counts_only_their_own_people(cast):
 
 
 def test_django_admin_works_for_superusers(client, cast):
-    from conftest import make_user
+    from kynangso.core.testing import make_user
 
     client.force_login(make_user("root", is_superuser=True, is_staff=True))
     for url in ("/admin/", "/admin/people/person/", "/admin/orgs/organisation/", "/admin/orgs/adminunit/",

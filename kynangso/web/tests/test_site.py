@@ -1,6 +1,6 @@
 import pytest
 
-from conftest import PASSWORD, make_user
+from kynangso.core.testing import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +94,10 @@ def test_api_errors_follow_accept_language(client):
     vietnamese = client.get("/api/v1/people").json()
     assert english["error"]["message"] == "Log in or send a valid API token."
     assert vietnamese["error"]["message"] != english["error"]["message"]
+
+
+def test_not_found_page_is_the_sites_own_in_vietnamese(login, cast):
+    response = login(cast.outsider).get(f"/people/{cast.person_a.pk}/")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "Nguyễn Văn An" not in body and 'lang="vi"' in body and "Kỹ Năng Số" in body
