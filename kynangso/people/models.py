@@ -102,6 +102,10 @@ class User(AbstractUser):
         verbose_name = _("user account")
         verbose_name_plural = _("user accounts")
 
+    def get_full_name(self) -> str:
+        """Vietnamese order: family and middle names (last_name) before the given name (first_name)."""
+        return f"{self.last_name} {self.first_name}".strip()
+
 
 class ApiToken(TimeStampedModel):
     """A bearer token for the API; only its keyed hash is stored, the clear token is shown once."""

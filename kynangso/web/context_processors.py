@@ -1,4 +1,4 @@
-from kynangso.orgs.choices import PEOPLE_READ_ROLES
+from kynangso.orgs.choices import PEOPLE_READ_ROLES, PEOPLE_WRITE_ROLES
 from kynangso.orgs.selectors import current_space, has_role, is_national, primary_organisation
 
 
@@ -12,4 +12,5 @@ def site(request):
         "header_org": primary_organisation(user),
         "header_national": is_national(user),
         "can_see_people": has_role(user, PEOPLE_READ_ROLES),
+        "can_import_people": has_role(user, PEOPLE_WRITE_ROLES),
     }

@@ -7,7 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kynangso.orgs.selectors import organisation_list
+from kynangso.orgs.choices import PEOPLE_READ_ROLES
+from kynangso.orgs.selectors import has_role, organisation_list
 from kynangso.people import services
 from kynangso.people.selectors import person_list
 
@@ -35,19 +36,17 @@ def logout_view(request):
 
 @login_required
 def home(request):
-    people = person_list(actor=request.user)
-    return render(
-        request,
-        "web/home.html",
-        {
-            "people_count": people.count(),
-            "org_count": organisation_list(actor=request.user).count(),
-        },
-    )
+    person = request.user.person
+    context = {"display_name": person.full_name if person else request.user.get_full_name() or request.user.username}
+    if has_role(request.user, PEOPLE_READ_ROLES):
+        context["people_count"] = person_list(actor=request.user).count()
+        context["org_count"] = organisation_list(actor=request.user).count()
+    return render(request, "web/home.html", context)
 
 
 def activate(request):
-    form = ActivateForm(request.POST or None)
+    # The QR code on an activation card opens /activate/?username=…&code=…: the form comes pre-filled.
+    form = ActivateForm(request.POST or None, initial={k: request.GET.get(k, "") for k in ("username", "code")})
     if request.method == "POST" and form.is_valid():
         try:
             user = services.account_activate(

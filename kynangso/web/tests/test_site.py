@@ -101,3 +101,16 @@ def test_not_found_page_is_the_sites_own_in_vietnamese(login, cast):
     body = response.content.decode()
     assert response.status_code == 404
     assert "Nguyễn Văn An" not in body and 'lang="vi"' in body and "Kỹ Năng Số" in body
+
+
+def test_activation_link_from_a_qr_code_prefills_the_form(client):
+    body = client.get("/activate/", {"username": "annv", "code": "ABCD234567"}).content.decode()
+    assert 'value="annv"' in body and 'value="ABCD234567"' in body
+
+
+def test_learner_home_greets_in_vietnamese_order_without_admin_cards(client, cast):
+    user = make_user("hv", person=cast.person_a, first_name="An", last_name="Nguyễn Văn")
+    client.force_login(user)
+    body = client.get("/").content.decode()
+    assert "Nguyễn Văn An" in body
+    assert "/people/me/" in body and 'href="/organisations/"' not in body
