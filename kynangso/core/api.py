@@ -93,6 +93,8 @@ def _http_error(request, exc: HttpError):
 def register_routers() -> None:
     from kynangso.orgs.api import router as orgs_router
     from kynangso.people.api import router as people_router
+    from kynangso.people.imports.api import router as people_imports_router
 
     api.add_router("/v1/", orgs_router)
+    api.add_router("/v1/people/imports", people_imports_router)
     api.add_router("/v1/people", people_router)

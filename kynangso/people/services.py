@@ -252,7 +252,8 @@ def space_free_accounts(space: Space) -> int:
 
 
 def new_activation_code() -> str:
-    return "".join(secrets.choice(ACTIVATION_ALPHABET) for _ in range(10))
+    # 32 symbols: a random byte modulo 32 is uniform (256 = 8 × 32); one urandom call per code.
+    return "".join(ACTIVATION_ALPHABET[b % 32] for b in secrets.token_bytes(10))
 
 
 @transaction.atomic
@@ -298,13 +299,14 @@ def accounts_create(*, actor, people: Sequence[Person]) -> list[tuple[User, str]
         seq[base] = n
         code = new_activation_code()
         codes.append(code)
+        family, given = split_name(person.full_name)
         users.append(
             User(
                 username=base if n == 1 else f"{base}{n}",
                 username_base=base,
                 username_seq=n,
-                first_name=split_name(person.full_name)[1],
-                last_name=split_name(person.full_name)[0],
+                first_name=given,
+                last_name=family,
                 email=person.email,
                 person=person,
                 password=unusable,
@@ -312,7 +314,11 @@ def accounts_create(*, actor, people: Sequence[Person]) -> list[tuple[User, str]
                 activation_expires_at=expires,
             )
         )
-    User.objects.bulk_create(users, batch_size=2000)
+    # Large statements (COPY on PostgreSQL) instead of bulk_create's per-value preparation: 40,000
+    # accounts in about 1 s instead of 5 (bench/README.md).
+    from .imports.bulk import bulk_insert
+
+    bulk_insert(User, users)
     audit_record(actor=actor, action="accounts.create", object_type="people.user", count=len(users))
     return list(zip(users, codes, strict=True))
 

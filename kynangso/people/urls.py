@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.person_edit, name="edit"),
     path("<int:pk>/cccd/", views.person_cccd, name="cccd"),
     path("<int:pk>/erase/", views.person_erase, name="erase"),
+    path("imports/", include("kynangso.people.imports.urls")),
 ]

@@ -1,18 +1,92 @@
+"""The job row of a bulk import of people: who, when, which file, the options, the live progress and the
+outcome (counts, error workbook, activation sheets). The runner is in `services.py`."""
+
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from kynangso.core.models import TimeStampedModel
 
+from .choices import FINISHED_STATUSES, ImportMode, ImportPhase, ImportStatus
+
+UPLOAD_TO = "people-imports/%Y/%m/"
+
 
 class PersonImport(TimeStampedModel):
-    """One upload of a people workbook: who, when, which file, the options, progress and the counts.
-    (Placeholder fields; the import module owns and extends this model.)"""
+    """One upload of a people workbook.
 
-    created_by = models.ForeignKey("people.User", verbose_name=_("created by"), null=True,
-                                   on_delete=models.SET_NULL, related_name="+")
-    organisation = models.ForeignKey("orgs.Organisation", verbose_name=_("organisation"),
-                                     on_delete=models.PROTECT, related_name="+")
+    Counts: every data row read ends in exactly one of created / updated / unchanged / rejected (for a dry
+    run, or an all-or-nothing import refused because of bad rows, these say what *would* have happened and
+    `rows_written` stays 0). `rows_written` counts the rows whose data were actually committed."""
+
+    created_by = models.ForeignKey(
+        "people.User", verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "orgs.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED, db_index=True
+    )
+    phase = models.CharField(_("phase"), max_length=16, choices=ImportPhase.choices, blank=True)
+    mode = models.CharField(_("mode"), max_length=16, choices=ImportMode.choices, default=ImportMode.COMMIT_VALID)
+    dry_run = models.BooleanField(_("dry run (check only)"), default=False)
+    create_accounts = models.BooleanField(_("create learner accounts"), default=False)
+    language = models.CharField(_("language of the messages"), max_length=8, default="vi")
+
+    file = models.FileField(_("file"), upload_to=UPLOAD_TO, max_length=255)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    unknown_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
+
+    rows_total = models.PositiveIntegerField(_("rows in the file (estimate)"), null=True, blank=True)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_valid = models.PositiveIntegerField(_("valid rows"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    accounts_created = models.PositiveIntegerField(_("accounts created"), default=0)
+
+    error_report = models.FileField(_("error workbook"), upload_to=UPLOAD_TO, max_length=255, blank=True)
+    activation_sheet = models.FileField(_("activation sheet (Excel)"), upload_to=UPLOAD_TO, max_length=255, blank=True)
+    activation_pdf = models.FileField(_("activation sheet (PDF)"), upload_to=UPLOAD_TO, max_length=255, blank=True)
+
+    message = models.TextField(_("message"), blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("people import")
         verbose_name_plural = _("people imports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-created_at"], name="personimport_org_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=ImportStatus.DONE)
+                | Q(rows_read=F("created_count") + F("updated_count") + F("unchanged_count") + F("rejected_count")),
+                name="personimport_counts_add_up",
+                violation_error_message=_("The counts of a finished import must add up to the rows read."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def rows_accepted(self) -> int:
+        return self.created_count + self.updated_count + self.unchanged_count
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, round(100 * self.rows_read / self.rows_total))

@@ -1,0 +1,181 @@
+"""Benchmark of the people import: the real services against a fresh database, with account creation.
+
+    python bench/bench_import.py                       # SQLite and PostgreSQL, 40,000 and 200,000 rows
+    python bench/bench_import.py --db sqlite --rows 40000
+    python bench/bench_import.py --pdf                 # also time the PDF activation cards (a separate task)
+
+Each measured run is a child process (so peak RSS is the import's own) on a freshly migrated database:
+SQLite in var/bench/, PostgreSQL at $BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/kynangso_bench,
+dropped and created again). End to end = storing the upload + reading + checking + matching + writing
+people, groups and accounts + the error and activation workbooks (person_import_create + person_import_run).
+A second run of the same file measures the idempotent re-import (every row unchanged)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/kynangso_bench")
+UNITS = 40  # communes the rows are spread over
+
+
+def unit_codes() -> list[str]:
+    return [f"BX-{i:03d}" for i in range(1, UNITS + 1)]
+
+
+def data_file(rows: int, suffix: str = ".xlsx") -> Path:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from gen_people import write
+
+    path = BENCH_DIR / f"people-{rows}{suffix}"
+    if not path.exists():
+        started = time.perf_counter()
+        write(path, rows, codes=unit_codes(), seed=rows)
+        print(f"  generated {path.name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return path
+
+
+def fresh_database(db: str) -> str:
+    if db == "sqlite":
+        path = BENCH_DIR / "bench.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    else:
+        url = PG_URL
+        name = url.rsplit("/", 1)[1]
+        host_args = ["-h", "127.0.0.1", "-U", "postgres"]
+        subprocess.run(["dropdb", *host_args, "--if-exists", name], check=True)  # noqa: S603,S607
+        subprocess.run(["createdb", *host_args, name], check=True)  # noqa: S603,S607
+    env = {**os.environ, "DATABASE_URL": url, "MEDIA_ROOT": str(BENCH_DIR / "media")}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    return url
+
+
+def child(args) -> None:
+    """One measured import, in this (fresh) process."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.files import File
+    from django.db import connection
+
+    from kynangso.orgs.choices import OrgType, SpaceKind
+    from kynangso.orgs.models import Organisation
+    from kynangso.orgs.services import organisation_create, space_create
+    from kynangso.people.imports import services
+
+    if args.chunk:
+        services.CHUNK_SIZE = args.chunk
+    root = Organisation.objects.filter(code="BT-ROOT").first()
+    if root is None:
+        root = organisation_create(code="BT-ROOT", name="Tỉnh Bench", org_type=OrgType.PEOPLES_COMMITTEE)
+        space_create(name="Tỉnh Bench", kind=SpaceKind.PROVINCE, root=root, learner_quota=1_000_000)
+        root.refresh_from_db()
+        for code in unit_codes():
+            organisation_create(code=code, name=f"UBND xã {code}", org_type=OrgType.COMMUNE_OFFICE, parent=root)
+    path = Path(args.child)
+    load_before = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    with path.open("rb") as fh:
+        imp = services.person_import_create(
+            actor=None,
+            organisation=root,
+            file=File(fh, name=path.name),
+            original_name=path.name,
+            create_accounts=not args.no_accounts,
+            dry_run=args.dry_run,
+            enqueue=False,
+        )
+    stored = time.perf_counter() - started
+    imp = services.person_import_run(import_id=imp.pk)
+    total = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result = {
+        "db": connection.vendor,
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime, 2),
+        "load_before": round(load_before, 2),
+        "file": path.name,
+        "status": imp.status,
+        "seconds": round(total, 2),
+        "store_upload": round(stored, 2),
+        "rows": imp.rows_read,
+        "created": imp.created_count,
+        "updated": imp.updated_count,
+        "unchanged": imp.unchanged_count,
+        "rejected": imp.rejected_count,
+        "accounts": imp.accounts_created,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "phases": {k: round(v, 2) for k, v in sorted(imp.timings.items(), key=lambda kv: -kv[1])},
+    }
+    if args.pdf and imp.activation_sheet:
+        started = time.perf_counter()
+        services.activation_pdf_build(import_id=imp.pk)
+        result["pdf_seconds"] = round(time.perf_counter() - started, 2)
+        result["peak_rss_mb_with_pdf"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(result, ensure_ascii=False))
+
+
+def measure(url: str, path: Path, *, extra: list[str]) -> dict:
+    env = {**os.environ, "DATABASE_URL": url, "MEDIA_ROOT": str(BENCH_DIR / "media"), "LOG_LEVEL": "WARNING"}
+    out = subprocess.run(  # noqa: S603 (our own script)
+        [sys.executable, __file__, "--child", str(path), *extra],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--rows", type=int, nargs="*", default=[40_000, 200_000])
+    parser.add_argument("--csv", action="store_true", help="use a CSV file instead of .xlsx")
+    parser.add_argument("--pdf", action="store_true", help="also build the PDF activation cards")
+    parser.add_argument("--no-accounts", action="store_true")
+    parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--chunk", type=int, help="rows per chunk (default: the service's CHUNK_SIZE)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return 0
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    print(
+        f"# {platform.node()} · {os.cpu_count()} CPUs · Python {platform.python_version()} · "
+        f"{time.strftime('%Y-%m-%d %H:%M')}",
+        file=sys.stderr,
+    )
+    extra = [
+        flag
+        for flag, on in (("--pdf", args.pdf), ("--no-accounts", args.no_accounts), ("--dry-run", args.dry_run))
+        if on
+    ]
+    for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
+        for rows in args.rows:
+            path = data_file(rows, ".csv" if args.csv else ".xlsx")
+            url = fresh_database(db)
+            first = measure(url, path, extra=extra)
+            print(json.dumps({"run": "first import", **first}, ensure_ascii=False))
+            again = measure(url, path, extra=[e for e in extra if e != "--pdf"])
+            print(json.dumps({"run": "same file again", **again}, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""/api/v1/people/imports: upload a people file (202, runs in the background), follow it, fetch its files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
+from ninja.responses import Status
+
+from kynangso.core.services import audit_record
+
+from . import permissions, selectors, services
+from .choices import ImportMode, ImportStatus
+from .models import PersonImport
+from .workbooks import template_workbook
+
+router = Router(tags=["people imports"])
+
+
+class ImportLinks(Schema):
+    self: str
+    page: str
+    errors: str | None
+    activation_sheet: str | None
+    activation_pdf: str | None
+
+
+class ImportOut(Schema):
+    id: int
+    status: ImportStatus
+    phase: str
+    mode: ImportMode
+    dry_run: bool
+    create_accounts: bool
+    organisation_code: str
+    original_name: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    rows_total: int | None
+    rows_read: int
+    rows_valid: int
+    rows_written: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    accounts_created: int
+    unknown_columns: list[str]
+    message: str
+    links: ImportLinks
+
+    @staticmethod
+    def resolve_organisation_code(obj: PersonImport) -> str:
+        return obj.organisation.code
+
+    @staticmethod
+    def resolve_created(obj: PersonImport) -> int:
+        return obj.created_count
+
+    @staticmethod
+    def resolve_updated(obj: PersonImport) -> int:
+        return obj.updated_count
+
+    @staticmethod
+    def resolve_unchanged(obj: PersonImport) -> int:
+        return obj.unchanged_count
+
+    @staticmethod
+    def resolve_rejected(obj: PersonImport) -> int:
+        return obj.rejected_count
+
+    @staticmethod
+    def resolve_links(obj: PersonImport) -> dict:
+        def api(name: str) -> str:
+            return reverse(f"api:{name}", kwargs={"import_id": obj.pk})
+
+        return {
+            "self": api("person_import_detail"),
+            "page": reverse("people:imports:detail", kwargs={"pk": obj.pk}),
+            "errors": api("person_import_errors") if obj.error_report else None,
+            "activation_sheet": api("person_import_activation_xlsx") if obj.activation_sheet else None,
+            "activation_pdf": api("person_import_activation_pdf") if obj.activation_pdf else None,
+        }
+
+
+def _get(request, import_id: int) -> PersonImport:
+    return selectors.person_import_get(actor=request.user, pk=import_id)
+
+
+@router.post(
+    "",
+    response={202: ImportOut},
+    url_name="person_import_create",
+    summary="Upload a people file (.xlsx or .csv); the import runs in the background",
+)
+def person_import_create(
+    request,
+    file: File[UploadedFile],
+    organisation_code: Form[str],
+    mode: Form[ImportMode] = ImportMode.COMMIT_VALID,
+    dry_run: Form[bool] = False,
+    create_accounts: Form[bool] = False,
+):
+    if not permissions.can_import_people(request.user):
+        raise PermissionDenied
+    org = selectors.importable_organisations(actor=request.user).filter(code=organisation_code.strip().upper()).first()
+    if org is None:
+        raise DjangoValidationError({"organisation_code": [_("Unknown organisation code, or outside your scope.")]})
+    imp = services.person_import_create(
+        actor=request.user,
+        organisation=org,
+        file=file,
+        original_name=file.name,
+        mode=mode,
+        dry_run=dry_run,
+        create_accounts=create_accounts,
+    )
+    imp.refresh_from_db()
+    return Status(202, imp)
+
+
+@router.get("", response=list[ImportOut], url_name="person_import_list", summary="Imports in your scope")
+@paginate(PageNumberPagination, page_size=25)
+def person_import_list(request):
+    return selectors.person_import_list(actor=request.user)
+
+
+@router.get("/template.xlsx", url_name="person_import_template", summary="The empty people template")
+def person_import_template(request):
+    if not permissions.can_import_people(request.user):
+        raise PermissionDenied
+    orgs = selectors.importable_organisations(actor=request.user).values_list("code", "name")[:5000]
+    return FileResponse(template_workbook(organisations=orgs), as_attachment=True, filename="mau-danh-sach.xlsx")
+
+
+@router.get("/{int:import_id}", response=ImportOut, url_name="person_import_detail")
+def person_import_detail(request, import_id: int):
+    return _get(request, import_id)
+
+
+@router.post("/{int:import_id}/cancel", response=ImportOut, url_name="person_import_cancel")
+def person_import_cancel(request, import_id: int):
+    imp = _get(request, import_id)
+    if not imp.is_finished:
+        if not permissions.can_cancel_import(request.user, imp):
+            raise PermissionDenied
+        imp = services.person_import_cancel(actor=request.user, person_import=imp)
+    return imp
+
+
+def _file(imp: PersonImport, field: str, filename: str, *, actor=None):
+    stored = getattr(imp, field)
+    if not stored:
+        raise Http404
+    if actor is not None:
+        audit_record(actor=actor, action=f"people.import.download_{field}", obj=imp)
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=filename)
+
+
+@router.get(
+    "/{int:import_id}/errors.xlsx",
+    url_name="person_import_errors",
+    summary="The rejected rows with the bad cells highlighted and a message column",
+)
+def person_import_errors(request, import_id: int):
+    return _file(_get(request, import_id), "error_report", f"loi-nhap-{import_id}.xlsx")
+
+
+@router.get("/{int:import_id}/activation.xlsx", url_name="person_import_activation_xlsx")
+def person_import_activation_xlsx(request, import_id: int):
+    return _file(_get(request, import_id), "activation_sheet", f"tai-khoan-{import_id}.xlsx", actor=request.user)
+
+
+@router.get("/{int:import_id}/activation.pdf", url_name="person_import_activation_pdf")
+def person_import_activation_pdf(request, import_id: int):
+    return _file(_get(request, import_id), "activation_pdf", f"tai-khoan-{import_id}.pdf", actor=request.user)

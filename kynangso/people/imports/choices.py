@@ -1,0 +1,27 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ImportMode(models.TextChoices):
+    COMMIT_VALID = "commit_valid", _("Import the valid rows and report the others")
+    ALL_OR_NOTHING = "all_or_nothing", _("Import everything or nothing")
+
+
+class ImportPhase(models.TextChoices):
+    """What a running import is doing, for the progress line."""
+
+    READING = "reading", _("Reading and checking rows")
+    IMPORTING = "importing", _("Reading, checking and writing rows")
+    WRITING = "writing", _("Writing")
+    FINISHING = "finishing", _("Preparing the reports")
+
+
+FINISHED_STATUSES = (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED)

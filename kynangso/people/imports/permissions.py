@@ -1,0 +1,20 @@
+"""Who may import people: the write roles on the target organisation (kynangso.orgs.choices)."""
+
+from kynangso.orgs.choices import PEOPLE_WRITE_ROLES
+from kynangso.orgs.selectors import has_role, organisation_list
+
+
+def can_import_people(user) -> bool:
+    """May import into at least one organisation (shows the page and the menu link)."""
+    return has_role(user, PEOPLE_WRITE_ROLES)
+
+
+def can_import_into(user, organisation) -> bool:
+    return (
+        user.is_authenticated
+        and organisation_list(actor=user, roles=PEOPLE_WRITE_ROLES).filter(pk=organisation.pk).exists()
+    )
+
+
+def can_cancel_import(user, person_import) -> bool:
+    return not person_import.is_finished and can_import_into(user, person_import.organisation)

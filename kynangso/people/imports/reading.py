@@ -1,0 +1,293 @@
+"""Reading people workbooks: .xlsx (and .xls/.ods) through python-calamine, .csv through the csv module.
+
+Finds the header row under any title rows, recognises header variants (diacritics or none, English
+names, any case, extra spaces, notes in brackets) and yields the data rows as
+(row number as the spreadsheet shows it, cells in the order of `FIELDS`), skipping blank rows.
+
+Memory: CSV is streamed line by line. Calamine holds one sheet's cells in Rust memory (about 60 MB
+for 40,000 rows) and builds the Python rows one at a time; a sheet whose XML is larger than
+`CALAMINE_MAX_SHEET_BYTES` is read with openpyxl's streaming read-only mode instead, so memory stays
+bounded whatever the file size (openpyxl is about seven times slower)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.utils.translation import gettext_lazy as _
+
+from kynangso.core.text import fold
+
+from ..exports import HEADERS
+
+FIELDS = ("full_name", "date_of_birth", "sex", "cccd", "phone", "email", "org_code", "position", "groups")
+CANONICAL_HEADERS = dict(zip(FIELDS, HEADERS, strict=True))
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+SUFFIXES = (*EXCEL_SUFFIXES, ".csv")
+HEADER_SCAN_ROWS = 30
+CALAMINE_MAX_SHEET_BYTES = 300 * 1024 * 1024  # uncompressed sheet XML, about 1.5 million rows
+
+ERR_FILE_TYPE = _("Unsupported file type “%(name)s”: upload an Excel workbook (.xlsx) or a CSV file (.csv).")
+ERR_NO_HEADER = _("No header row found: one of the first %(n)s rows must hold the column titles, at least “Họ và tên”.")
+ERR_CSV_ENCODING = _("The CSV file is not in UTF-8. In Excel, save it as “CSV UTF-8 (Comma delimited)”.")
+ERR_UNREADABLE = _("The file cannot be read as a workbook (%(error)s). Is it really an Excel file?")
+
+
+class ReadError(ValueError):
+    """The file as a whole cannot be read; `message` is the translatable text for the user."""
+
+    def __init__(self, message, **params):
+        super().__init__(str(message % params if params else message))
+        self.message = message
+        self.params = params
+
+    def text(self) -> str:
+        return str(self.message % self.params) if self.params else str(self.message)
+
+
+def header_key(text) -> str:
+    """'  Họ và Tên (*) ' → 'hovaten': no diacritics, case, spaces, punctuation or notes in brackets."""
+    text = re.sub(r"\(.*?\)|\[.*?\]|\*", " ", str(text or ""))
+    return re.sub(r"[^a-z0-9]", "", fold(text))
+
+
+_ALIASES = {
+    "full_name": ["Họ và tên", "Họ tên", "Họ và tên đầy đủ", "Tên", "Full name", "Name", "Fullname"],
+    "date_of_birth": [
+        "Ngày sinh",
+        "Ngày tháng năm sinh",
+        "Sinh ngày",
+        "Date of birth",
+        "Birth date",
+        "Birthdate",
+        "Birthday",
+        "DOB",
+    ],
+    "sex": ["Giới tính", "Phái", "Sex", "Gender"],
+    "cccd": [
+        "Số CCCD",
+        "CCCD",
+        "Số căn cước",
+        "Số căn cước công dân",
+        "Căn cước công dân",
+        "Số CMND/CCCD",
+        "CMND/CCCD",
+        "Số định danh",
+        "Số định danh cá nhân",
+        "Citizen ID",
+        "ID number",
+        "National ID",
+    ],
+    "phone": [
+        "Số điện thoại",
+        "Điện thoại",
+        "SĐT",
+        "Số ĐT",
+        "Di động",
+        "Số di động",
+        "Phone",
+        "Phone number",
+        "Mobile",
+        "Telephone",
+    ],
+    "email": ["Email", "E-mail", "Thư điện tử", "Địa chỉ email", "Email address"],
+    "org_code": ["Mã đơn vị", "Mã ĐV", "Unit code", "Organisation code", "Organization code", "Org code"],
+    "position": ["Chức vụ", "Chức danh", "Position", "Job title", "Title"],
+    "groups": ["Nhóm đối tượng", "Đối tượng", "Nhóm", "Target groups", "Target group", "Groups"],
+}
+HEADER_ALIASES: dict[str, str] = {header_key(a): f for f, names in _ALIASES.items() for a in names}
+# Columns that carry no person data and are dropped without being reported: the row number most lists
+# start with, and the columns our own error workbook adds (so a corrected error file re-imports as is).
+SILENT_COLUMNS = frozenset(header_key(h) for h in ("STT", "TT", "No", "Số TT", "Dòng gốc", "Lỗi", "Row", "Errors"))
+
+
+@dataclass
+class Table:
+    columns: dict[str, int]  # field → column index in the rows
+    headers: dict[str, str]  # field → the column's title as written in the file
+    unknown: list[str]  # titles of columns that were ignored
+    header_row: int  # 1-based
+    total: int | None  # estimated number of data rows (for the progress bar), if known before reading
+    rows: Iterator[tuple[int, list]] = field(repr=False)
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name) or CANONICAL_HEADERS[name]
+
+
+def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]:
+    columns: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    unknown: list[str] = []
+    for index, cell in enumerate(row):
+        title = str(cell).strip() if cell not in (None, "") else ""
+        if not title:
+            continue
+        key = header_key(title)
+        name = HEADER_ALIASES.get(key)
+        if name is None:
+            if key not in SILENT_COLUMNS:
+                unknown.append(title)
+        elif name in columns:
+            unknown.append(title)  # a second column for the same field: the first one wins
+        else:
+            columns[name] = index
+            titles[name] = " ".join(title.split())
+    return columns, titles, unknown
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, list, list[tuple[int, list]]]:
+    """Scan the first rows for the one that names the most known columns (and the full name).
+    Returns it and the rows already consumed after it."""
+    seen: list[tuple[int, list]] = []
+    best = None
+    for number, row in rows:
+        seen.append((number, row))
+        columns, titles, unknown = _match_header(row)
+        if "full_name" in columns and (best is None or len(columns) > len(best[1])):
+            best = (number, columns, titles, unknown)
+        if len([r for r in seen if any(not _is_blank(c) for c in r[1])]) >= HEADER_SCAN_ROWS:
+            break
+    if best is None:
+        raise ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
+    number, columns, titles, unknown = best
+    return number, columns, titles, unknown, [r for r in seen if r[0] > number]
+
+
+def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int]) -> Iterator[tuple[int, list]]:
+    order = [columns.get(name) for name in FIELDS]
+    for number, row in rows:
+        width = len(row)
+        cells = [row[i] if i is not None and i < width else None for i in order]
+        if all(_is_blank(c) for c in cells):
+            continue
+        yield number, cells
+
+
+def _table(numbered: Iterator[tuple[int, list]], total_rows: int | None) -> Table:
+    header_row, columns, titles, unknown, consumed = _find_header(numbered)
+
+    def chained():
+        yield from consumed
+        yield from numbered
+
+    total = max(total_rows - header_row, 0) if total_rows is not None else None
+    return Table(columns, titles, unknown, header_row, total, _data_rows(chained(), columns))
+
+
+# --- Excel -------------------------------------------------------------------------------------
+
+
+def _first_sheet_xml_size(fileobj) -> int:
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            sizes = [i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/sheet")]
+    except zipfile.BadZipFile:
+        return 0
+    finally:
+        fileobj.seek(0)
+    return max(sizes, default=0)
+
+
+def _read_excel_calamine(fileobj) -> Table:
+    import python_calamine
+
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(fileobj)
+    except Exception as exc:  # calamine raises its own error types for broken zips, XML, passwords
+        raise ReadError(ERR_UNREADABLE, error=type(exc).__name__) from exc
+    error: ReadError | None = None
+    for meta in workbook.sheets_metadata:
+        if meta.visible != python_calamine.SheetVisibleEnum.Visible or (
+            meta.typ != python_calamine.SheetTypeEnum.WorkSheet
+        ):
+            continue
+        sheet = workbook.get_sheet_by_name(meta.name)
+        # iter_rows() yields rows from the sheet's first row (row 1), cells from its first used column.
+        numbered = ((i + 1, row) for i, row in enumerate(sheet.iter_rows()))
+        try:
+            return _table(numbered, sheet.end[0] + 1 if sheet.end else 0)
+        except ReadError as exc:
+            error = error or exc
+    raise error or ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
+
+
+def _read_excel_openpyxl(fileobj) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(fileobj, read_only=True, data_only=True)
+    except Exception as exc:
+        raise ReadError(ERR_UNREADABLE, error=type(exc).__name__) from exc
+    sheet = workbook.worksheets[0]
+    numbered = ((i + 1, list(row)) for i, row in enumerate(sheet.iter_rows(values_only=True)))
+    return _table(numbered, sheet.max_row)
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def _csv_text(fileobj) -> tuple[io.TextIOWrapper, str]:
+    sample = fileobj.read(64 * 1024)
+    fileobj.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    try:
+        text = decoder.decode(sample, final=False)
+    except UnicodeDecodeError as exc:
+        raise ReadError(ERR_CSV_ENCODING) from exc
+    return io.TextIOWrapper(fileobj, encoding="utf-8-sig", newline=""), text
+
+
+def _read_csv(fileobj) -> Table:
+    stream, sample = _csv_text(fileobj)
+    lines = sample.splitlines()[:HEADER_SCAN_ROWS]
+    best_delimiter, best_score = ",", -1
+    for delimiter in (",", ";", "\t"):
+        score = 0
+        for row in csv.reader(lines, delimiter=delimiter):
+            columns, _titles, _unknown = _match_header(row)
+            if "full_name" in columns:
+                score = max(score, len(columns))
+        if score > best_score:
+            best_delimiter, best_score = delimiter, score
+
+    def numbered():
+        try:
+            for index, row in enumerate(csv.reader(stream, delimiter=best_delimiter)):
+                yield index + 1, row
+        except UnicodeDecodeError as exc:
+            raise ReadError(ERR_CSV_ENCODING) from exc
+
+    return _table(numbered(), None)
+
+
+def open_table(fileobj, name: str) -> Table:
+    """Open a people file (binary, seekable) by its file name's suffix."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(fileobj)
+    if suffix not in EXCEL_SUFFIXES:
+        raise ReadError(ERR_FILE_TYPE, name=PurePath(name).name)
+    if suffix in (".xlsx", ".xlsm") and _first_sheet_xml_size(fileobj) > CALAMINE_MAX_SHEET_BYTES:
+        return _read_excel_openpyxl(fileobj)
+    return _read_excel_calamine(fileobj)
+
+
+def chunked(rows: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,864 @@
+"""Bulk import of people and learner accounts: create the job, run it, cancel it, build the PDF sheet.
+
+The run is set-based. Rows are read in chunks of CHUNK_SIZE; per chunk there is a fixed number of
+queries whatever its size: existing people by CCCD hash, namesakes for rows without a CCCD, their
+target groups, their accounts, then bulk_create / bulk_update / one bulk insert of target groups and
+`people.services.accounts_create` (one insert, activation codes instead of password hashes).
+
+Identity: the same CCCD is the same person (matched through `people.services.cccd_hash`). A row
+without a CCCD matches a person of the same unit with the same name (compared without accents or case,
+as `Person.search_text`) and the same date of birth; a row without a date of birth matches a single
+namesake of the unit. A row with a CCCD that no one has yet may still match, in the same way, a namesake
+with the same date of birth who has no CCCD (the number is then added). Several candidates → the row is
+rejected as ambiguous. An empty cell never erases a stored value.
+
+Modes: a dry run reads and checks everything and writes nothing. "Commit valid" writes each chunk in its
+own transaction (a cancel or a crash leaves whole chunks only) and reports the rejected rows.
+"All or nothing" first checks the whole file without writing, then — only if no row was rejected —
+writes everything in one transaction (a cancel rolls all of it back)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from kynangso.core import crypto
+from kynangso.core.services import audit_record
+from kynangso.orgs.models import Organisation, Space
+
+from .. import rules
+from .. import services as people_services
+from ..models import Person, PersonTargetGroup, User
+from . import reading, workbooks
+from .bulk import bulk_insert
+from .choices import ImportMode, ImportPhase, ImportStatus
+from .models import PersonImport
+from .permissions import can_import_into
+from .validation import ParsedRow, RowValidator
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 5000
+PDF_TASK_PRIORITY = -10
+STALE_AFTER = timedelta(minutes=10)
+SQLITE_CACHE_KIB = 64 * 1024
+ANALYZE_MIN_ROWS = 10_000
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+ERR_SCOPE = _("You may not import people into this organisation.")
+ERR_FILE_TOO_BIG = _("The file is larger than %(max)s MB.")
+ERR_DUPLICATE_CCCD = _("The same CCCD number as row %(first)s: one person per CCCD number.")
+ERR_DUPLICATE_PERSON = _("The same person as row %(first)s.")
+ERR_AMBIGUOUS = _(
+    "Several people of this unit have this name and date of birth; add the CCCD number to tell them apart."
+)
+ERR_CCCD_ELSEWHERE = _("Another person, outside the unit of this import, already has this CCCD number.")
+ERR_QUOTA_ROW = _(
+    "No learner account is left in the space “%(space)s” (quota %(quota)s): this row was not imported. "
+    "Ask for a larger quota, then import the error file again."
+)
+MSG_SUMMARY = _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(rejected)s rejected.")
+MSG_ACCOUNTS = _("%(accounts)s learner accounts created.")
+MSG_DRY_RUN = _("Check only: nothing was written.")
+MSG_REFUSED = _(
+    "Nothing was imported: %(rejected)s rows have errors and you chose all or nothing. Correct them in the "
+    "file and import it again."
+)
+MSG_NO_ROWS = _("The file has no data rows under its header row.")
+MSG_CANCELLED = _(
+    "Cancelled. Whole chunks written before the cancel are kept (%(written)s rows); nothing is half-written."
+)
+MSG_CANCELLED_NOTHING = _("Cancelled: nothing was written.")
+MSG_ACTIVATION_TITLE = _("Learner accounts — %(unit)s — import of %(date)s")
+MSG_ACTIVATION_NOTE = _(
+    "Each person opens %(address)s, enters the username and the activation code, then chooses a password. "
+    "The codes work once, until %(date)s. Keep this file safe."
+)
+MSG_FAILED = _(
+    "The import stopped because of an unexpected error. Rows written before it are kept; importing the same "
+    "file again is safe."
+)
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class _Refused(Exception):
+    """An all-or-nothing write found a rejected row: roll everything back."""
+
+
+# --- create / cancel ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def person_import_create(
+    *,
+    actor,
+    organisation: Organisation,
+    file,
+    original_name: str = "",
+    mode: str = ImportMode.COMMIT_VALID,
+    dry_run: bool = False,
+    create_accounts: bool = False,
+    language: str | None = None,
+    enqueue: bool = True,
+) -> PersonImport:
+    """Store the file and the options, and queue the run (after commit). `actor=None` is the system
+    (the management command without --user): full scope."""
+    if actor is not None and not can_import_into(actor, organisation):
+        raise PermissionDenied(ERR_SCOPE)
+    name = PurePath(original_name or getattr(file, "name", "") or "").name
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in reading.SUFFIXES:
+        raise ValidationError({"file": [ValidationError(reading.ERR_FILE_TYPE, params={"name": name})]})
+    if (getattr(file, "size", 0) or 0) > MAX_FILE_BYTES:
+        raise ValidationError({"file": [ValidationError(ERR_FILE_TOO_BIG, params={"max": MAX_FILE_BYTES >> 20})]})
+    if mode not in ImportMode.values:
+        raise ValidationError({"mode": [ImportMode.COMMIT_VALID.label]})
+    imp = PersonImport(
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        organisation=organisation,
+        mode=mode,
+        dry_run=dry_run,
+        create_accounts=create_accounts,
+        original_name=name[:255],
+        language=(language or translation.get_language() or settings.LANGUAGE_CODE)[:8],
+    )
+    imp.file.save(f"danh-sach{suffix}", file, save=False)
+    imp.save()
+    audit_record(
+        actor=actor,
+        action="people.import.create",
+        obj=imp,
+        file=name,
+        mode=mode,
+        dry_run=dry_run,
+        create_accounts=create_accounts,
+        organisation=organisation.code,
+    )
+    if enqueue:
+        transaction.on_commit(partial(_enqueue_run, imp.pk))
+    return imp
+
+
+def _enqueue_run(import_id: int) -> None:
+    from .tasks import person_import_task
+
+    result = person_import_task.enqueue(import_id)
+    PersonImport.objects.filter(pk=import_id, task_id="").update(task_id=str(result.id)[:64])
+
+
+def person_import_cancel(*, actor, person_import: PersonImport) -> PersonImport:
+    """A queued import is cancelled at once; a running one stops before its next chunk."""
+    if actor is not None and not can_import_into(actor, person_import.organisation):
+        raise PermissionDenied(ERR_SCOPE)
+    now = timezone.now()
+    PersonImport.objects.filter(pk=person_import.pk, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.CANCELLED,
+        cancel_requested=True,
+        finished_at=now,
+        updated_at=now,
+        message=str(MSG_CANCELLED_NOTHING),
+    )
+    PersonImport.objects.filter(pk=person_import.pk, status=ImportStatus.RUNNING).update(
+        cancel_requested=True, updated_at=now
+    )
+    audit_record(actor=actor, action="people.import.cancel", obj=person_import)
+    person_import.refresh_from_db()
+    return person_import
+
+
+def is_stale(person_import: PersonImport) -> bool:
+    """A running import that has not moved for STALE_AFTER lost its worker (a restart, a crash)."""
+    return person_import.status == ImportStatus.RUNNING and person_import.updated_at < timezone.now() - STALE_AFTER
+
+
+def pdf_is_stale(person_import: PersonImport) -> bool:
+    finished = person_import.finished_at
+    return (
+        bool(person_import.activation_sheet)
+        and not person_import.activation_pdf
+        and (finished is not None and finished < timezone.now() - STALE_AFTER)
+    )
+
+
+@transaction.atomic
+def person_import_requeue(*, actor, person_import: PersonImport) -> PersonImport:
+    """Queue again an import whose worker died: safe, because a run never writes a half chunk and
+    importing the same rows again changes nothing."""
+    if actor is not None and not can_import_into(actor, person_import.organisation):
+        raise PermissionDenied(ERR_SCOPE)
+    if is_stale(person_import):
+        PersonImport.objects.filter(pk=person_import.pk, status=ImportStatus.RUNNING).update(
+            status=ImportStatus.QUEUED, phase="", task_id="", updated_at=timezone.now()
+        )
+        audit_record(actor=actor, action="people.import.requeue", obj=person_import)
+        transaction.on_commit(partial(_enqueue_run, person_import.pk))
+    person_import.refresh_from_db()
+    return person_import
+
+
+def activation_pdf_requeue(*, actor, person_import: PersonImport) -> PersonImport:
+    """Ask again for the PDF cards when the task that should have made them did not."""
+    if actor is not None and not can_import_into(actor, person_import.organisation):
+        raise PermissionDenied(ERR_SCOPE)
+    if pdf_is_stale(person_import):
+        transaction.on_commit(partial(_enqueue_pdf, person_import.pk))
+    return person_import
+
+
+# --- run ----------------------------------------------------------------------------------------
+
+
+def person_import_run(*, import_id: int) -> PersonImport | None:
+    """Run a queued import (safe to call twice: only the call that moves it from queued runs it)."""
+    now = timezone.now()
+    claimed = PersonImport.objects.filter(pk=import_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, phase=ImportPhase.READING, started_at=now, updated_at=now
+    )
+    imp = PersonImport.objects.select_related("organisation", "created_by").filter(pk=import_id).first()
+    if not claimed or imp is None:
+        return imp
+    with translation.override(imp.language or settings.LANGUAGE_CODE):
+        runner = _Runner(imp)
+        try:
+            runner.run()
+        except Exception:
+            logger.exception("people import %s failed", import_id)
+            try:
+                runner.fail()
+            except Exception:  # even the reports could not be saved: record the failure at least
+                logger.exception("people import %s: saving the failure failed too", import_id)
+                PersonImport.objects.filter(pk=import_id).update(
+                    status=ImportStatus.FAILED, phase="", message=str(MSG_FAILED), finished_at=timezone.now()
+                )
+    imp.refresh_from_db()
+    imp.timings = runner.timings  # seconds per phase, for bench/ (not stored)
+    return imp
+
+
+class ActivationParts:
+    """The codes of committed chunks, saved to storage as each chunk commits (a small CSV per chunk), so a
+    worker that dies after a commit loses no code: the finish of this run, or of the next one, gathers
+    them into the activation sheet. Clear codes live only there and in the sheet."""
+
+    def __init__(self, import_id: int) -> None:
+        self.folder = f"people-imports/activation-parts/{import_id}"
+        self.seq = len(self.names())
+
+    def names(self) -> list[str]:
+        try:
+            _dirs, files = default_storage.listdir(self.folder)
+        except (FileNotFoundError, NotImplementedError):
+            return []
+        return sorted(f"{self.folder}/{name}" for name in files if name.endswith(".csv"))
+
+    def add(self, rows: list[tuple]) -> None:
+        self.seq += 1
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        default_storage.save(f"{self.folder}/{self.seq:06d}.csv", ContentFile(buffer.getvalue().encode()))
+
+    @staticmethod
+    def rows(names: list[str]):
+        for name in names:
+            with default_storage.open(name, "rb") as fh:
+                yield from csv.reader(io.TextIOWrapper(fh, encoding="utf-8", newline=""))
+
+    def clear(self, names: list[str] | None = None) -> None:
+        for name in self.names() if names is None else names:
+            default_storage.delete(name)
+        self.seq = 0
+
+
+@dataclass
+class _Plan:
+    rows: list[ParsedRow]
+    creates: list[Person] = field(default_factory=list)
+    updates: dict[frozenset, list[Person]] = field(default_factory=dict)  # changed fields → people
+    groups: list[tuple[Person, tuple[str, ...]]] = field(default_factory=list)  # new or changed group sets
+    regroup_ids: list[int] = field(default_factory=list)  # existing people whose groups are replaced
+    account_people: list[Person] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    account_only: int = 0
+
+
+class _Runner:
+    def __init__(self, imp: PersonImport):
+        self.imp = imp
+        self.actor = imp.created_by
+        self.root = imp.organisation
+        self.org_ids: dict[str, int] = {}
+        self.org_codes: dict[int, str] = {}
+        self.org_space: dict[int, int | None] = {}
+        for pk, code, space_id in Organisation.objects.filter(path__startswith=self.root.path).values_list(
+            "pk", "code", "space_id"
+        ):
+            self.org_ids[code.upper()] = pk
+            self.org_codes[pk] = code
+            self.org_space[pk] = space_id
+        self.errors: workbooks.ErrorWorkbook | None = None
+        self.parts = ActivationParts(imp.pk)
+        self.validator: RowValidator | None = None
+        self.timings: dict[str, float] = {}
+        self.reset()
+
+    @contextmanager
+    def timed(self, phase: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[phase] = self.timings.get(phase, 0.0) + time.perf_counter() - started
+
+    def reset(self) -> None:
+        self.read = self.valid = self.written = 0
+        self.created = self.updated = self.unchanged = self.rejected = self.accounts = 0
+        self.seen_cccd: dict[int, int] = {}
+        self.seen_people: dict[tuple, int] = {}
+        self.claimed: dict[int, int] = {}
+        self.errors = None
+        self.free: dict[int, int] = {}
+        self._uncoded: bool | None = None
+        self.spaces: dict[int, Space] = {}
+
+    # -- driving ------------------------------------------------------------------------------
+    def run(self) -> None:
+        with self.database_tuned():
+            self._run()
+
+    @contextmanager
+    def database_tuned(self):
+        """SQLite: a page cache large enough for the indexes of a few hundred thousand people (the default
+        2 MB makes every insert into a random-key index a cache miss once the tables grow).
+        PostgreSQL: remember how many people the planner last saw (see maybe_analyze)."""
+        self.analyzed_rows = self.rows_since_analyze = 0
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size")
+                previous = cursor.fetchone()[0]
+                cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB:d}")
+            try:
+                yield
+            finally:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"PRAGMA cache_size = {int(previous):d}")
+            return
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Person._meta.db_table])
+                row = cursor.fetchone()
+                self.analyzed_rows = max(int(row[0]), 0) if row else 0
+        yield
+
+    def maybe_analyze(self, written: int) -> None:
+        """PostgreSQL plans from statistics taken when the tables were small: after a bulk load they say
+        "a few hundred rows" and the quota count turns into nested loops (0.5 s a chunk at 200,000 people
+        instead of 0.1). Refresh them each time the tables have doubled: a handful of ANALYZEs a run."""
+        if connection.vendor != "postgresql":
+            return
+        self.rows_since_analyze += written
+        if self.rows_since_analyze < max(self.analyzed_rows, ANALYZE_MIN_ROWS):
+            return
+        tables = [m._meta.db_table for m in (Person, PersonTargetGroup, User)]
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+        self.analyzed_rows += self.rows_since_analyze
+        self.rows_since_analyze = 0
+
+    def _run(self) -> None:
+        imp = self.imp
+        if self.actor is not None and not can_import_into(self.actor, self.root):
+            self.finish(ImportStatus.FAILED, str(ERR_SCOPE))
+            return
+        try:
+            if imp.dry_run:
+                self.run_pass(write=False)
+                self.finish(ImportStatus.DONE, self.summary(str(MSG_DRY_RUN)))
+            elif imp.mode == ImportMode.COMMIT_VALID:
+                self.set_phase(ImportPhase.IMPORTING)
+                self.run_pass(write=True, chunk_transactions=True)
+                self.finish(ImportStatus.DONE, self.summary())
+            else:
+                self.run_pass(write=False)
+                if self.rejected:
+                    self.finish(
+                        ImportStatus.DONE, self.summary(str(MSG_REFUSED % {"rejected": self.rejected})), written=False
+                    )
+                    return
+                self.set_phase(ImportPhase.WRITING)
+                self.parts.clear()  # codes of an earlier, rolled-back attempt
+                try:
+                    with transaction.atomic():
+                        self.run_pass(write=True, chunk_transactions=False)
+                        if self.rejected:
+                            raise _Refused
+                except _Refused:
+                    self.finish(
+                        ImportStatus.DONE, self.summary(str(MSG_REFUSED % {"rejected": self.rejected})), written=False
+                    )
+                    return
+                self.finish(ImportStatus.DONE, self.summary())
+        except _Cancelled:
+            if imp.mode == ImportMode.ALL_OR_NOTHING or imp.dry_run or not self.written:
+                self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED_NOTHING), written=False)
+            else:
+                self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED % {"written": self.written}))
+        except reading.ReadError as exc:
+            self.finish(ImportStatus.FAILED, exc.text())
+
+    def fail(self) -> None:
+        """After an unexpected error: committed chunks (commit-valid mode) keep their activation codes."""
+        all_or_nothing = self.imp.mode == ImportMode.ALL_OR_NOTHING or self.imp.dry_run
+        self.finish(ImportStatus.FAILED, str(MSG_FAILED), written=not all_or_nothing)
+
+    def run_pass(self, *, write: bool, chunk_transactions: bool = False) -> None:
+        self.reset()
+        with self.imp.file.open("rb") as fh:
+            with self.timed("open the file"):
+                table = reading.open_table(fh, self.imp.original_name)
+            self.imp.unknown_columns = table.unknown
+            self.imp.rows_total = table.total
+            PersonImport.objects.filter(pk=self.imp.pk).update(unknown_columns=table.unknown, rows_total=table.total)
+            validator = self.validator = RowValidator(column=table.header, organisations=self.org_ids)
+            if self.imp.create_accounts:
+                self.load_quota()
+            chunks = reading.chunked(table.rows, CHUNK_SIZE)
+            while True:
+                with self.timed("read and check rows"):
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        break
+                    rows = [validator.parse(number, cells) for number, cells in chunk]
+                with self.timed("progress and cancel checks"):
+                    if self.cancel_requested():
+                        raise _Cancelled
+                created_accounts: list[tuple[User, str]] = []
+                if write and chunk_transactions:
+                    with self.timed("commit"), transaction.atomic():
+                        plan = self.plan(rows)
+                        created_accounts = self.write(plan)
+                        self.count(plan, written=True)
+                        with self.timed("progress and cancel checks"):
+                            self.save_progress()
+                else:
+                    plan = self.plan(rows)
+                    if write:
+                        created_accounts = self.write(plan)
+                    self.count(plan, written=write)
+                    if not write:
+                        with self.timed("progress and cancel checks"):
+                            self.save_progress()
+                with self.timed("error and activation workbooks"):
+                    self.record(plan, created_accounts)
+                if write:
+                    with self.timed("refresh planner statistics"):
+                        self.maybe_analyze(plan.created + len(created_accounts))
+
+    def cancel_requested(self) -> bool:
+        return PersonImport.objects.filter(pk=self.imp.pk, cancel_requested=True).exists()
+
+    def set_phase(self, phase: str) -> None:
+        PersonImport.objects.filter(pk=self.imp.pk).update(phase=phase, updated_at=timezone.now())
+
+    def progress_fields(self) -> dict:
+        return {
+            "rows_read": self.read,
+            "rows_valid": self.valid,
+            "rows_written": self.written,
+            "created_count": self.created,
+            "updated_count": self.updated,
+            "unchanged_count": self.unchanged,
+            "rejected_count": self.rejected,
+            "accounts_created": self.accounts,
+        }
+
+    def save_progress(self) -> None:
+        PersonImport.objects.filter(pk=self.imp.pk).update(**self.progress_fields(), updated_at=timezone.now())
+
+    def summary(self, prefix: str = "") -> str:
+        def n(value: int) -> str:
+            return number_format(value, force_grouping=True)
+
+        parts = [prefix] if prefix else []
+        counts = {
+            "created": n(self.created),
+            "updated": n(self.updated),
+            "unchanged": n(self.unchanged),
+            "rejected": n(self.rejected),
+        }
+        parts.append(str(MSG_SUMMARY % counts))
+        if self.accounts:
+            parts.append(str(MSG_ACCOUNTS % {"accounts": n(self.accounts)}))
+        if not self.read:
+            parts = [str(MSG_NO_ROWS)]
+        return " ".join(parts)
+
+    def finish(self, status: str, message: str, *, written: bool = True) -> None:
+        imp = self.imp
+        if not written:
+            self.written = self.accounts = 0
+        fields = {
+            **self.progress_fields(),
+            "status": status,
+            "phase": "",
+            "message": message,
+            "finished_at": timezone.now(),
+        }
+        self.set_phase(ImportPhase.FINISHING)
+        with self.timed("save the workbooks"):
+            self._store_files(fields, written)
+        PersonImport.objects.filter(pk=imp.pk).update(**fields, updated_at=timezone.now())
+        audit_record(
+            actor=self.actor,
+            action="people.import.run",
+            obj=imp,
+            status=status,
+            **{k: v for k, v in self.progress_fields().items()},
+        )
+
+    def _store_files(self, fields: dict, written: bool) -> None:
+        imp = self.imp
+        if self.errors is not None and self.errors.rows:
+            self._store(imp.error_report, f"loi-{imp.pk}.xlsx", self.errors)
+            fields["error_report"] = imp.error_report.name
+        if not written or imp.dry_run:
+            self.parts.clear()
+            return
+        names = self.parts.names()
+        if names:
+            sheet = workbooks.ActivationWorkbook(
+                title=activation_title(imp),
+                note=str(
+                    MSG_ACTIVATION_NOTE
+                    % {"address": workbooks.activation_address(), "date": f"{activation_expiry(imp):%d/%m/%Y}"}
+                ),
+            )
+            for row in self.parts.rows(names):
+                sheet.add(full_name=row[0], org_code=row[1], username=row[2], code=row[3])
+            self._store(imp.activation_sheet, f"kich-hoat-{imp.pk}.xlsx", sheet)
+            fields["activation_sheet"] = imp.activation_sheet.name
+            self.parts.clear(names)
+            transaction.on_commit(partial(_enqueue_pdf, imp.pk))
+
+    @staticmethod
+    def _store(field_file, name: str, book) -> None:
+        with tempfile.TemporaryFile() as tmp:
+            book.save(tmp)
+            tmp.seek(0)
+            field_file.save(name, File(tmp, name=name), save=False)
+
+    # -- quota --------------------------------------------------------------------------------
+    def load_quota(self) -> None:
+        space_ids = {s for s in self.org_space.values() if s is not None}
+        self.spaces = Space.objects.in_bulk(space_ids)
+        used = dict(
+            User.objects.filter(person__organisation__space__in=space_ids)
+            .values("person__organisation__space")
+            .annotate(n=Count("id"))
+            .values_list("person__organisation__space", "n")
+        )
+        self.free = {sid: max(space.learner_quota - used.get(sid, 0), 0) for sid, space in self.spaces.items()}
+
+    # -- one chunk ----------------------------------------------------------------------------
+    def reject(self, row: ParsedRow, name: str | None, message, **params) -> None:
+        self.validator.cell_error(row, name, message, **params)
+
+    def plan(self, rows: list[ParsedRow]) -> _Plan:
+        with self.timed("match against the database"):
+            return self._plan(rows)
+
+    def _plan(self, rows: list[ParsedRow]) -> _Plan:
+        plan = _Plan(rows=rows)
+        valid = [r for r in rows if r.ok]
+        # Duplicates inside the file: the first occurrence wins.
+        for r in valid:
+            if r.cccd:
+                first = self.seen_cccd.setdefault(int(r.cccd), r.number)
+                if first != r.number:
+                    self.reject(r, "cccd", ERR_DUPLICATE_CCCD, first=first)
+            else:
+                key = (r.name_key, r.date_of_birth, r.organisation_id or self.root.pk)
+                first = self.seen_people.setdefault(key, r.number)
+                if first != r.number:
+                    self.reject(r, "full_name", ERR_DUPLICATE_PERSON, first=first)
+        valid = [r for r in valid if r.ok]
+        for r in valid:
+            if r.cccd:
+                r.cccd_hash = people_services.cccd_hash(r.cccd)
+        by_hash = {
+            p.cccd_hash: p for p in Person.objects.filter(cccd_hash__in=[r.cccd_hash for r in valid if r.cccd_hash])
+        }
+        by_name: dict[str, list[Person]] = {}
+        wanted = self.namesakes_q(
+            [r for r in valid if not r.cccd_hash or (r.cccd_hash not in by_hash and self.uncoded_people())]
+        )
+        if wanted is not None:
+            for p in Person.objects.filter(wanted, organisation__path__startswith=self.root.path):
+                by_name.setdefault(p.search_text, []).append(p)
+
+        matched: list[tuple[ParsedRow, Person | None]] = []
+        for r in valid:
+            person = by_hash.get(r.cccd_hash) if r.cccd_hash else None
+            if person is not None:
+                if person.organisation_id not in self.org_space:
+                    self.reject(r, "cccd", ERR_CCCD_ELSEWHERE)
+                    continue
+            else:
+                candidates = by_name.get(r.name_key, [])
+                if r.organisation_id:
+                    candidates = [c for c in candidates if c.organisation_id == r.organisation_id]
+                if r.cccd:
+                    candidates = [
+                        c
+                        for c in candidates
+                        if c.cccd_hash is None and r.date_of_birth is not None and c.date_of_birth == r.date_of_birth
+                    ]
+                elif r.date_of_birth:
+                    candidates = [c for c in candidates if c.date_of_birth == r.date_of_birth]
+                if len(candidates) > 1:
+                    self.reject(r, "full_name", ERR_AMBIGUOUS)
+                    continue
+                person = candidates[0] if candidates else None
+            if person is not None:
+                first = self.claimed.setdefault(person.pk, r.number)
+                if first != r.number:
+                    self.reject(r, None, ERR_DUPLICATE_PERSON, first=first)
+                    continue
+            matched.append((r, person))
+
+        ids = [p.pk for _r, p in matched if p is not None]
+        groups: dict[int, set[str]] = {}
+        with_account: set[int] = set()
+        if ids:
+            for pid, group in PersonTargetGroup.objects.filter(person_id__in=ids).values_list("person_id", "group"):
+                groups.setdefault(pid, set()).add(group)
+            if self.imp.create_accounts:
+                with_account = set(User.objects.filter(person_id__in=ids).values_list("person_id", flat=True))
+
+        now = timezone.now()
+        actor = self.actor if getattr(self.actor, "is_authenticated", False) else None
+        for r, person in matched:
+            if person is not None and not self.consistent_cccd(r, person):
+                continue
+            org_id = r.organisation_id or (person.organisation_id if person is not None else self.root.pk)
+            needs_account = self.imp.create_accounts and (person is None or person.pk not in with_account)
+            if needs_account:
+                space_id = self.org_space.get(org_id)
+                if space_id is not None:
+                    if self.free.get(space_id, 0) <= 0:
+                        space = self.spaces[space_id]
+                        self.reject(r, None, ERR_QUOTA_ROW, space=space.name, quota=space.learner_quota)
+                        continue
+                    self.free[space_id] -= 1
+            if person is None:
+                if not r.cccd:
+                    self._uncoded = True
+                person = Person(
+                    organisation_id=org_id,
+                    date_of_birth=r.date_of_birth,
+                    sex=r.sex or "",
+                    phone=r.phone or "",
+                    email=r.email or "",
+                    position=r.position or "",
+                    created_by=actor,
+                    **people_services.name_fields(r.full_name),
+                    **people_services.cccd_fields(r.cccd),
+                )
+                plan.creates.append(person)
+                if r.groups:
+                    plan.groups.append((person, r.groups))
+                plan.created += 1
+            else:
+                changed = self.apply_changes(r, person, org_id)
+                group_change = r.groups is not None and set(r.groups) != groups.get(person.pk, set())
+                if group_change:
+                    plan.regroup_ids.append(person.pk)
+                    plan.groups.append((person, r.groups))
+                if changed:
+                    person.updated_at = now
+                    plan.updates.setdefault(frozenset((*changed, "updated_at")), []).append(person)
+                if changed or group_change:
+                    plan.updated += 1
+                else:
+                    plan.unchanged += 1
+                    if needs_account:
+                        plan.account_only += 1
+            if needs_account:
+                plan.account_people.append(person)
+        return plan
+
+    def uncoded_people(self) -> bool:
+        """Whether anyone in the import's unit lacks a CCCD (only they can match a numbered row by name).
+        Asked once a run: most lists carry CCCDs, and the namesake search is the costly query then."""
+        if self._uncoded is None:
+            self._uncoded = Person.objects.filter(
+                organisation__path__startswith=self.root.path, cccd_hash__isnull=True
+            ).exists()
+        return self._uncoded
+
+    @staticmethod
+    def namesakes_q(rows: list[ParsedRow]) -> Q | None:
+        """The people a row without a known CCCD may be (a superset: the runner narrows it per row)."""
+        q = Q()
+        without_birth = {r.name_key for r in rows if not r.cccd and r.date_of_birth is None}
+        if without_birth:
+            q |= Q(search_text__in=without_birth)
+        dated = [r for r in rows if not r.cccd and r.date_of_birth is not None]
+        if dated:
+            q |= Q(search_text__in={r.name_key for r in dated}, date_of_birth__in={r.date_of_birth for r in dated})
+        numbered = [r for r in rows if r.cccd and r.date_of_birth is not None]
+        if numbered:
+            q |= Q(
+                search_text__in={r.name_key for r in numbered},
+                date_of_birth__in={r.date_of_birth for r in numbered},
+                cccd_hash__isnull=True,
+            )
+        return q or None
+
+    def consistent_cccd(self, r: ParsedRow, person: Person) -> bool:
+        """The CCCD must agree with the birth date and sex the person will have after the update."""
+        birth = r.date_of_birth or person.date_of_birth
+        sex = r.sex or person.sex or None
+        if r.cccd:
+            cccd, name = r.cccd, "cccd"
+        elif person.cccd_encrypted and (
+            (r.date_of_birth and r.date_of_birth != person.date_of_birth) or (r.sex and r.sex != person.sex)
+        ):
+            cccd, name = crypto.decrypt(person.cccd_encrypted), "date_of_birth" if r.date_of_birth else "sex"
+        else:
+            return True
+        try:
+            rules.clean_cccd(cccd, birth_date=birth, sex=sex)
+        except rules.RuleError as exc:
+            self.reject(r, name, exc.message)
+            return False
+        return True
+
+    @staticmethod
+    def apply_changes(r: ParsedRow, person: Person, org_id: int) -> list[str]:
+        changes: dict = {}
+        if r.full_name != person.full_name:
+            changes.update(people_services.name_fields(r.full_name))
+        for attr in ("date_of_birth", "sex", "phone", "email", "position"):
+            value = getattr(r, attr)
+            if value is not None and value != getattr(person, attr):
+                changes[attr] = value
+        if org_id != person.organisation_id:
+            changes["organisation_id"] = org_id
+        if r.cccd and r.cccd_hash != person.cccd_hash:
+            changes.update(people_services.cccd_fields(r.cccd))
+        for attr, value in changes.items():
+            setattr(person, attr, value)
+        return ["organisation" if k == "organisation_id" else k for k in changes]
+
+    def write(self, plan: _Plan) -> list[tuple[User, str]]:
+        with self.timed("write people and groups"):
+            self._write_people(plan)
+        if plan.account_people:
+            with self.timed("create accounts"):
+                return people_services.accounts_create(actor=self.actor, people=plan.account_people)
+        return []
+
+    def _write_people(self, plan: _Plan) -> None:
+        if plan.creates:
+            bulk_insert(Person, plan.creates)
+        for fields, people in plan.updates.items():
+            Person.objects.bulk_update(people, sorted(fields), batch_size=500)
+        if plan.regroup_ids:
+            PersonTargetGroup.objects.filter(person_id__in=plan.regroup_ids).delete()
+        if plan.groups:
+            bulk_insert(
+                PersonTargetGroup,
+                [PersonTargetGroup(person_id=person.pk, group=g) for person, groups in plan.groups for g in groups],
+            )
+
+    def count(self, plan: _Plan, *, written: bool) -> None:
+        rejected = sum(1 for r in plan.rows if not r.ok)
+        self.read += len(plan.rows)
+        self.rejected += rejected
+        self.valid += len(plan.rows) - rejected
+        self.created += plan.created
+        self.updated += plan.updated
+        self.unchanged += plan.unchanged
+        if written:
+            self.written += plan.created + plan.updated + plan.account_only
+            self.accounts += len(plan.account_people)
+
+    def record(self, plan: _Plan, accounts: list[tuple[User, str]]) -> None:
+        for r in plan.rows:
+            if not r.ok:
+                if self.errors is None:
+                    self.errors = workbooks.ErrorWorkbook()
+                self.errors.add(r)
+        if accounts:
+            codes = self.org_codes
+            self.parts.add(
+                [
+                    (u.person.full_name, codes.get(u.person.organisation_id, ""), u.username, code)
+                    for u, code in accounts
+                ]
+            )
+
+
+def _enqueue_pdf(import_id: int) -> None:
+    from .tasks import activation_pdf_task
+
+    # Below imports in the queue: 40,000 QR cards take about a minute, a waiting import should not.
+    if activation_pdf_task.get_backend().supports_priority:
+        activation_pdf_task = activation_pdf_task.using(priority=PDF_TASK_PRIORITY)
+    activation_pdf_task.enqueue(import_id)
+
+
+def activation_title(imp: PersonImport) -> str:
+    return str(
+        MSG_ACTIVATION_TITLE
+        % {"unit": imp.organisation.name, "date": timezone.localtime(imp.created_at).strftime("%d/%m/%Y")}
+    )
+
+
+def activation_expiry(imp: PersonImport):
+    """The codes of an import expire ACTIVATION_DAYS after its run started (a few seconds' precision)."""
+    return timezone.localdate(imp.started_at or imp.created_at) + timedelta(days=people_services.ACTIVATION_DAYS)
+
+
+def activation_pdf_build(*, import_id: int) -> PersonImport | None:
+    """The PDF activation sheet (one card and QR code per person), made from the stored Excel sheet.
+    A separate task: drawing 40,000 QR codes takes longer than the import itself. Safe to run twice."""
+    imp = PersonImport.objects.filter(pk=import_id).first()
+    if imp is None or not imp.activation_sheet or imp.activation_pdf:
+        return imp
+    with (
+        translation.override(imp.language or settings.LANGUAGE_CODE),
+        imp.activation_sheet.open("rb") as sheet,
+        tempfile.TemporaryFile() as tmp,
+    ):
+        workbooks.activation_pdf(
+            workbooks.read_activation_rows(sheet), tmp, title=activation_title(imp), expires=activation_expiry(imp)
+        )
+        tmp.seek(0)
+        imp.activation_pdf.save(f"kich-hoat-{imp.pk}.pdf", File(tmp, name="kich-hoat.pdf"), save=False)
+    PersonImport.objects.filter(pk=imp.pk).update(activation_pdf=imp.activation_pdf.name)
+    return imp

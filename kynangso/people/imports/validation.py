@@ -1,0 +1,271 @@
+"""One data row → cleaned person values, or a list of per-cell problems.
+
+Pure Python, no database: the rules come from `people.rules` (CCCD, phone, birth date), the labels from
+`people.exports`; the organisation codes the row may use are handed in by the runner. Every problem
+becomes a message naming the row, the column (as titled in the file) and what is wrong."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from kynangso.core.text import fold, nfc
+
+from .. import rules
+from ..choices import Sex, TargetGroup
+from ..exports import GROUP_LABELS_VI
+from ..services import ERR_NAME_REQUIRED
+from .reading import header_key
+
+ERR_CELL = _("Row %(row)s, column “%(column)s”: %(message)s")
+ERR_ROW = _("Row %(row)s: %(message)s")
+ERR_NAME_CHARS = _("A name may contain only letters, spaces, hyphens, apostrophes and dots.")
+ERR_TOO_LONG = _("Too long: at most %(max)s characters.")
+ERR_DATE = _("Not a date. Write it as dd/mm/yyyy, for example 02/03/1985.")
+ERR_SEX = _("Write “Nam” (male) or “Nữ” (female).")
+ERR_EMAIL = _("Not a valid email address.")
+ERR_ORG = _("Unknown unit code “%(code)s”, or a unit outside this import.")
+ERR_GROUP = _("Unknown target group “%(value)s”; use the names in the template's list, separated by “;”.")
+ERR_SCIENTIFIC = _(
+    "The number is shown in scientific notation (like 8.6E+10) and has lost digits; format the column as "
+    "Text and type the number again."
+)
+
+NAME_MAX = 120
+POSITION_MAX = 120
+EMAIL_MAX = 254
+_NAME_EXTRA = frozenset(" '-.’")
+_SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?[eE][+-]?\d+")
+_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
+_YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 61 = 1 March 1900 (Excel's 1900 system, after its fake 29 Feb 1900)
+
+_SEX_KEYS = {
+    **dict.fromkeys(("nam", "male", "m", "trai", "namgioi"), Sex.MALE.value),
+    **dict.fromkeys(("nu", "female", "f", "gai", "nugioi"), Sex.FEMALE.value),
+}
+_GROUP_ALIASES = {
+    TargetGroup.OFFICIAL: (
+        "CBCCVC",
+        "Cán bộ công chức viên chức",
+        "Cán bộ, công chức",
+        "Công chức",
+        "Viên chức",
+        "Cán bộ",
+    ),
+    TargetGroup.DX_SPECIALIST: (
+        "Chuyên trách CĐS",
+        "Chuyên trách CNTT",
+        "Cán bộ chuyên trách CNTT",
+        "Cán bộ chuyên trách chuyển đổi số",
+    ),
+    TargetGroup.STUDENT: ("Học sinh", "Sinh viên"),
+    TargetGroup.WORKER: ("Công nhân", "Lao động"),
+    TargetGroup.COMMUNITY_TEAM: ("Tổ công nghệ số cộng đồng", "Tổ CNSCĐ"),
+}
+
+
+@lru_cache(maxsize=4096)
+def _sex_of(text: str) -> str | None:
+    return _SEX_KEYS.get(header_key(text))
+
+
+def _group_keys() -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for group in TargetGroup:
+        names = [group.value, GROUP_LABELS_VI[group], str(group.label), *_GROUP_ALIASES.get(group, ())]
+        with translation.override("en"):
+            names.append(str(group.label))
+        for name in names:
+            keys.setdefault(header_key(name), group.value)
+    return keys
+
+
+@dataclass(slots=True)
+class ParsedRow:
+    """A data row. Optional values are None when the cell is empty: an import never erases stored data."""
+
+    number: int
+    cells: list
+    errors: list[tuple[str | None, str]] = field(default_factory=list)  # (field or None, message)
+    full_name: str = ""
+    name_key: str = ""  # fold(full_name), the same as Person.search_text
+    date_of_birth: date | None = None
+    sex: str | None = None
+    cccd: str = ""
+    cccd_hash: str = ""
+    phone: str | None = None
+    email: str | None = None
+    organisation_id: int | None = None  # None: no unit code in the row
+    position: str | None = None
+    groups: tuple[str, ...] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def cell_text(value) -> str:
+    """A cell as text: integral floats lose their '.0' (Excel stores every number as a float)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value).strip()
+
+
+def parse_date(value) -> date:
+    """A birth date from a real date cell, an Excel serial number, or text dd/mm/yyyy, d/m/yyyy, yyyy-mm-dd."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int | float):
+        return _serial(value)
+    text = str(value).strip()
+    if match := _DMY.fullmatch(text):
+        day, month, year = (int(g) for g in match.groups())
+        return date(year, month, day)
+    if match := _YMD.fullmatch(text):
+        year, month, day = (int(g) for g in match.groups())
+        return date(year, month, day)
+    if text.isdigit() and len(text) == 5:  # a serial number stored as text
+        return _serial(int(text))
+    raise ValueError(text)
+
+
+def _serial(number: float) -> date:
+    if not 61 <= number < 2_958_466:
+        raise ValueError(number)
+    return _EXCEL_EPOCH + timedelta(days=int(number))
+
+
+class RowValidator:
+    """Cleans rows of one file. `column(field)` gives the column's title in the file; `organisations`
+    maps the unit codes this import may use (upper case) to organisation ids."""
+
+    def __init__(self, *, column: Callable[[str], str], organisations: Mapping[str, int], today: date | None = None):
+        self.column = column
+        self.organisations = organisations
+        self.today = today or date.today()
+        keys = _group_keys()
+        # Lists repeat a handful of group names: normalise each distinct spelling once.
+        self.group_of = lru_cache(maxsize=4096)(lambda part: keys.get(header_key(part)))
+
+    def cell_error(self, row: ParsedRow, name: str | None, message, **params) -> None:
+        text = str(message % params) if params else str(message)
+        if name is None:
+            row.errors.append((None, str(ERR_ROW % {"row": row.number, "message": text})))
+        else:
+            row.errors.append((name, str(ERR_CELL % {"row": row.number, "column": self.column(name), "message": text})))
+
+    def parse(self, number: int, cells: list) -> ParsedRow:
+        row = ParsedRow(number=number, cells=cells)
+        raw_name, raw_birth, raw_sex, raw_cccd, raw_phone, raw_email, raw_org, raw_position, raw_groups = cells
+
+        name = nfc(cell_text(raw_name))
+        if not name:
+            self.cell_error(row, "full_name", ERR_NAME_REQUIRED)
+        elif len(name) > NAME_MAX:
+            self.cell_error(row, "full_name", ERR_TOO_LONG, max=NAME_MAX)
+        elif not all(ch.isalpha() or ch in _NAME_EXTRA for ch in name) or not any(ch.isalpha() for ch in name):
+            self.cell_error(row, "full_name", ERR_NAME_CHARS)
+        else:
+            row.full_name = name
+            row.name_key = fold(name)[:255]
+
+        birth_ok = True
+        if not _blank(raw_birth):
+            try:
+                row.date_of_birth = rules.clean_birth_date(parse_date(raw_birth), today=self.today)
+            except rules.RuleError as exc:
+                birth_ok = False
+                self.cell_error(row, "date_of_birth", exc.message)
+            except (ValueError, OverflowError):
+                birth_ok = False
+                self.cell_error(row, "date_of_birth", ERR_DATE)
+
+        sex_ok = True
+        if not _blank(raw_sex):
+            row.sex = _sex_of(cell_text(raw_sex))
+            if row.sex is None:
+                sex_ok = False
+                self.cell_error(row, "sex", ERR_SEX)
+
+        if not _blank(raw_cccd):
+            text = cell_text(raw_cccd)
+            if _SCIENTIFIC.fullmatch(text):
+                self.cell_error(row, "cccd", ERR_SCIENTIFIC)
+            else:
+                try:
+                    row.cccd = rules.clean_cccd(
+                        text, birth_date=row.date_of_birth if birth_ok else None, sex=row.sex if sex_ok else None
+                    )
+                except rules.RuleError as exc:
+                    self.cell_error(row, "cccd", exc.message)
+
+        if not _blank(raw_phone):
+            text = cell_text(raw_phone)
+            if _SCIENTIFIC.fullmatch(text):
+                self.cell_error(row, "phone", ERR_SCIENTIFIC)
+            else:
+                try:
+                    row.phone = rules.clean_phone(text)
+                except rules.RuleError as exc:
+                    self.cell_error(row, "phone", exc.message)
+
+        if not _blank(raw_email):
+            email = cell_text(raw_email).lower()
+            try:
+                if len(email) > EMAIL_MAX:
+                    raise ValidationError(ERR_EMAIL)
+                validate_email(email)
+            except ValidationError:
+                self.cell_error(row, "email", ERR_EMAIL)
+            else:
+                row.email = email
+
+        if not _blank(raw_org):
+            code = cell_text(raw_org).upper()
+            row.organisation_id = self.organisations.get(code)
+            if row.organisation_id is None:
+                self.cell_error(row, "org_code", ERR_ORG, code=code[:40])
+
+        if not _blank(raw_position):
+            position = nfc(cell_text(raw_position))
+            if len(position) > POSITION_MAX:
+                self.cell_error(row, "position", ERR_TOO_LONG, max=POSITION_MAX)
+            else:
+                row.position = position
+
+        if not _blank(raw_groups):
+            groups: set[str] = set()
+            for part in re.split(r"[;\n]", cell_text(raw_groups)):
+                if not part.strip():
+                    continue
+                group = self.group_of(part.strip())
+                if group is None:
+                    self.cell_error(row, "groups", ERR_GROUP, value=nfc(part)[:60])
+                    break
+                groups.add(group)
+            else:
+                row.groups = tuple(sorted(groups))
+        return row
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())

@@ -1,0 +1,140 @@
+"""Pages of the bulk import: upload, the list of imports, one import with its live progress, downloads."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from kynangso.core.services import audit_record
+
+from . import permissions, selectors, services
+from .choices import ImportMode, ImportStatus
+from .forms import ImportForm
+from .models import PersonImport
+from .workbooks import template_workbook
+
+PAGE_SIZE = 25
+TEMPLATE_ORGS_MAX = 5000
+
+
+def _accessible(request, pk: int) -> PersonImport:
+    """An import from a URL id, through the actor's scope: out of scope is 404, as if absent."""
+    try:
+        return selectors.person_import_get(actor=request.user, pk=pk)
+    except PersonImport.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+def import_list(request):
+    if not permissions.can_import_people(request.user):
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            imp = services.person_import_create(
+                actor=request.user, file=upload, original_name=upload.name, **form.options()
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return redirect("people:imports:detail", pk=imp.pk)
+    page = Paginator(selectors.person_import_list(actor=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "people/imports/import_list.html", {"form": form, "page_obj": page, "query_string": ""})
+
+
+@login_required
+def template_download(request):
+    if not permissions.can_import_people(request.user):
+        raise PermissionDenied
+    orgs = selectors.importable_organisations(actor=request.user).values_list("code", "name")[:TEMPLATE_ORGS_MAX]
+    return FileResponse(template_workbook(organisations=orgs), as_attachment=True, filename="mau-danh-sach.xlsx")
+
+
+def _context(request, imp: PersonImport) -> dict:
+    waiting_pdf = bool(imp.activation_sheet) and not imp.activation_pdf
+    stale, stale_pdf = services.is_stale(imp), services.pdf_is_stale(imp)
+    return {
+        "imp": imp,
+        "polling": (not imp.is_finished and not stale) or (waiting_pdf and not stale_pdf),
+        "waiting_pdf": waiting_pdf,
+        "stale": stale,
+        "stale_pdf": stale_pdf,
+        "would": imp.status == ImportStatus.DONE
+        and (imp.dry_run or (imp.mode == ImportMode.ALL_OR_NOTHING and imp.rejected_count > 0)),
+        "can_cancel": permissions.can_cancel_import(request.user, imp),
+    }
+
+
+@login_required
+def import_detail(request, pk: int):
+    imp = _accessible(request, pk)
+    template = "people/imports/import_detail.html"
+    return render(request, f"{template}#progress" if request.htmx else template, _context(request, imp))
+
+
+@login_required
+@require_POST
+def import_cancel(request, pk: int):
+    imp = _accessible(request, pk)
+    if not imp.is_finished:
+        if not permissions.can_cancel_import(request.user, imp):
+            raise PermissionDenied
+        imp = services.person_import_cancel(actor=request.user, person_import=imp)
+    if request.htmx:
+        return render(request, "people/imports/import_detail.html#progress", _context(request, imp))
+    return redirect("people:imports:detail", pk=imp.pk)
+
+
+@login_required
+@require_POST
+def import_requeue(request, pk: int):
+    imp = _accessible(request, pk)
+    if not permissions.can_import_into(request.user, imp.organisation):
+        raise PermissionDenied
+    services.person_import_requeue(actor=request.user, person_import=imp)
+    return redirect("people:imports:detail", pk=imp.pk)
+
+
+@login_required
+@require_POST
+def activation_pdf_requeue(request, pk: int):
+    imp = _accessible(request, pk)
+    if not permissions.can_import_into(request.user, imp.organisation):
+        raise PermissionDenied
+    services.activation_pdf_requeue(actor=request.user, person_import=imp)
+    return redirect("people:imports:detail", pk=imp.pk)
+
+
+def _download(imp: PersonImport, field: str, filename: str, *, actor=None):
+    stored = getattr(imp, field)
+    if not stored:
+        raise Http404
+    if actor is not None:  # activation codes: every download is recorded
+        audit_record(actor=actor, action=f"people.import.download_{field}", obj=imp)
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=filename)
+
+
+@login_required
+def error_report_download(request, pk: int):
+    return _download(_accessible(request, pk), "error_report", f"loi-nhap-{pk}.xlsx")
+
+
+@login_required
+def activation_sheet_download(request, pk: int):
+    return _download(_accessible(request, pk), "activation_sheet", f"tai-khoan-{pk}.xlsx", actor=request.user)
+
+
+@login_required
+def activation_pdf_download(request, pk: int):
+    return _download(_accessible(request, pk), "activation_pdf", f"tai-khoan-{pk}.pdf", actor=request.user)
+
+
+@login_required
+def original_file_download(request, pk: int):
+    imp = _accessible(request, pk)
+    return _download(imp, "file", imp.original_name or f"danh-sach-{pk}")

@@ -1,0 +1,124 @@
+"""python manage.py import_people FILE --org CODE [--dry-run] [--all-or-nothing] [--create-accounts]
+[--error-report OUT.xlsx] [--activation-sheet OUT.xlsx|OUT.pdf] [--user USERNAME]
+
+Runs the same import as the page and the API, synchronously (no worker needed). Without --user it acts as
+the system, with full scope; with --user it is scoped like that user. Exit status 1, with a message, when
+no row could be imported."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from kynangso.orgs.models import Organisation
+from kynangso.people.imports import selectors, services
+from kynangso.people.imports.choices import ImportMode, ImportStatus
+from kynangso.people.imports.workbooks import ERROR_MESSAGE_HEADER
+from kynangso.people.models import User
+
+SHOWN_ERRORS = 20
+
+
+class Command(BaseCommand):
+    help = "Import people (and learner accounts) from an Excel (.xlsx) or CSV file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="the .xlsx or .csv file")
+        parser.add_argument("--org", required=True, help="code of the organisation to import into")
+        parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+        parser.add_argument("--all-or-nothing", action="store_true", help="write nothing if any row is rejected")
+        parser.add_argument("--create-accounts", action="store_true", help="create learner accounts too")
+        parser.add_argument("--error-report", metavar="OUT.xlsx", help="write the rejected rows here")
+        parser.add_argument(
+            "--activation-sheet", metavar="OUT.xlsx|OUT.pdf", help="write the new accounts' activation codes here"
+        )
+        parser.add_argument("--user", help="act as this user (scoped to their roles) instead of the system")
+
+    def handle(self, *args, **options):
+        translation.activate(settings.LANGUAGE_CODE)
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
+        actor = None
+        if options["user"]:
+            actor = User.objects.filter(username=options["user"]).first()
+            if actor is None:
+                raise CommandError(_("No such user: %(user)s") % {"user": options["user"]})
+        code = options["org"].strip().upper()
+        orgs = selectors.importable_organisations(actor=actor) if actor else Organisation.objects.all()
+        organisation = orgs.filter(code=code).first()
+        if organisation is None:
+            raise CommandError(_("Unknown organisation code, or outside your scope: %(code)s") % {"code": code})
+        try:
+            with path.open("rb") as fh:
+                imp = services.person_import_create(
+                    actor=actor,
+                    organisation=organisation,
+                    file=File(fh, name=path.name),
+                    original_name=path.name,
+                    mode=ImportMode.ALL_OR_NOTHING if options["all_or_nothing"] else ImportMode.COMMIT_VALID,
+                    dry_run=options["dry_run"],
+                    create_accounts=options["create_accounts"],
+                    enqueue=False,
+                    language=settings.LANGUAGE_CODE,
+                )
+        except (ValidationError, PermissionDenied) as exc:
+            raise CommandError(" ".join(getattr(exc, "messages", [str(exc)]))) from exc
+        imp = services.person_import_run(import_id=imp.pk)
+
+        self.stdout.write(imp.message)
+        self.stdout.write(
+            _("Rows read %(read)s · valid %(valid)s · written %(written)s · accounts %(accounts)s")
+            % {
+                "read": imp.rows_read,
+                "valid": imp.rows_valid,
+                "written": imp.rows_written,
+                "accounts": imp.accounts_created,
+            }
+        )
+        if imp.unknown_columns:
+            self.stdout.write(_("Ignored columns: %(columns)s") % {"columns": ", ".join(imp.unknown_columns)})
+        if imp.error_report:
+            self._show_errors(imp)
+            if options["error_report"]:
+                self._copy(imp.error_report, options["error_report"])
+        if options["activation_sheet"] and imp.activation_sheet:
+            out = options["activation_sheet"]
+            if out.lower().endswith(".pdf"):
+                imp = services.activation_pdf_build(import_id=imp.pk)
+                self._copy(imp.activation_pdf, out)
+            else:
+                self._copy(imp.activation_sheet, out)
+
+        nothing = (
+            imp.status != ImportStatus.DONE
+            or imp.rows_accepted == 0
+            or (not imp.dry_run and imp.mode == ImportMode.ALL_OR_NOTHING and imp.rejected_count)
+        )
+        if nothing:
+            raise CommandError(imp.message or _("Nothing could be imported."))
+
+    def _copy(self, stored, out: str) -> None:
+        with stored.open("rb") as src, open(out, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        self.stdout.write(_("Written: %(path)s") % {"path": out})
+
+    def _show_errors(self, imp) -> None:
+        import python_calamine
+
+        with imp.error_report.open("rb") as fh:
+            rows = python_calamine.CalamineWorkbook.from_filelike(fh).get_sheet_by_index(0).iter_rows()
+            header = next(rows, [])
+            column = header.index(ERROR_MESSAGE_HEADER) if ERROR_MESSAGE_HEADER in header else len(header) - 1
+            for shown, row in enumerate(rows):
+                if shown >= SHOWN_ERRORS:
+                    self.stderr.write(_("… and more in the error report."))
+                    break
+                self.stderr.write(str(row[column]))

@@ -1,0 +1,259 @@
+"""Who may import, and scope isolation of imports: an import made in commune A is invisible to commune B's
+admin by page, by API and by guessed id. Matrix: anonymous → login/401; outsider → 404; read-only → 403;
+owner → works."""
+
+from datetime import date
+
+import pytest
+from django.test import override_settings
+
+from kynangso.people.exports import HEADERS
+from kynangso.people.imports.choices import ImportStatus
+from kynangso.people.imports.models import PersonImport
+from kynangso.people.imports.testing import make_cccd, run_import, write_xlsx
+from kynangso.people.models import Person
+
+pytestmark = pytest.mark.django_db
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def rows(n=3, bad=1):
+    out = []
+    for i in range(n):
+        birth = date(1980 + i, 5, 6)
+        out.append(
+            [
+                f"Đặng Thị Lan {chr(65 + i)}",
+                birth,
+                "Nữ",
+                make_cccd(birth, "female", 500 + i),
+                "",
+                "",
+                "",
+                "",
+                "Người dân",
+            ]
+        )
+    for row in out[:bad]:
+        row[4] = "123"
+    return out
+
+
+@pytest.fixture
+def import_a(cast, tmp_path):
+    return run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "a.xlsx", rows()), create_accounts=True
+    )
+
+
+PAGES = ["", "errors.xlsx", "activation.xlsx", "file"]
+
+
+def test_import_pages_require_login(client, cast, import_a):
+    assert client.get("/people/imports/").status_code == 302
+    assert client.get(f"/people/imports/{import_a.pk}/").status_code == 302
+
+
+def test_readonly_colleague_may_not_import(login, cast):
+    client = login(cast.readonly)
+    assert client.get("/people/imports/").status_code == 403
+    assert client.get("/people/imports/template.xlsx").status_code == 403
+
+
+@pytest.mark.parametrize("suffix", PAGES)
+def test_outsider_gets_404_for_another_communes_import(login, cast, import_a, suffix):
+    assert login(cast.outsider).get(f"/people/imports/{import_a.pk}/{suffix}").status_code == 404
+
+
+def test_outsider_cannot_cancel_another_communes_import(login, cast, import_a):
+    PersonImport.objects.filter(pk=import_a.pk).update(status=ImportStatus.RUNNING)
+    assert login(cast.outsider).post(f"/people/imports/{import_a.pk}/cancel/").status_code == 404
+    assert not PersonImport.objects.get(pk=import_a.pk).cancel_requested
+
+
+def test_readonly_colleague_gets_404_for_an_import_of_their_own_unit(login, cast, import_a):
+    assert login(cast.readonly).get(f"/people/imports/{import_a.pk}/").status_code == 404
+
+
+def test_guessed_import_id_is_404(login, cast):
+    assert login(cast.owner).get("/people/imports/999999/").status_code == 404
+
+
+def test_imports_list_shows_only_own_scope(login, cast, import_a):
+    assert "a.xlsx" in login(cast.owner).get("/people/imports/").content.decode()
+    assert "a.xlsx" not in login(cast.outsider).get("/people/imports/").content.decode()
+    assert "a.xlsx" in login(cast.space_admin).get("/people/imports/").content.decode()
+
+
+@pytest.mark.parametrize("suffix", PAGES)
+def test_owner_downloads_the_files(login, cast, import_a, suffix):
+    response = login(cast.owner).get(f"/people/imports/{import_a.pk}/{suffix}")
+    assert response.status_code == 200
+    if suffix:
+        assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_detail_page_has_the_stable_hooks_and_a_progress_fragment(login, cast, import_a):
+    client = login(cast.owner)
+    page = client.get(f"/people/imports/{import_a.pk}/").content.decode()
+    for hook in (
+        'id="import-progress"',
+        'id="import-status"',
+        'id="error-report-link"',
+        'id="activation-xlsx-link"',
+        'id="count-created"',
+        'data-status="done"',
+    ):
+        assert hook in page
+    fragment = client.get(f"/people/imports/{import_a.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<section class="card" id="import-progress-panel"')
+    assert "<html" not in fragment
+
+
+def test_a_running_import_polls_and_can_be_cancelled_without_javascript(login, cast, import_a):
+    PersonImport.objects.filter(pk=import_a.pk).update(status=ImportStatus.RUNNING, rows_total=10, rows_read=4)
+    client = login(cast.owner)
+    page = client.get(f"/people/imports/{import_a.pk}/").content.decode()
+    assert 'hx-trigger="every 1s"' in page and 'id="refresh-link"' in page and 'value="40"' in page
+    response = client.post(f"/people/imports/{import_a.pk}/cancel/")
+    assert response.status_code == 302
+    assert PersonImport.objects.get(pk=import_a.pk).cancel_requested
+
+
+def test_a_queued_import_says_it_waits_for_the_worker(login, cast, tmp_path):
+    client = login(cast.owner)
+    with open(write_xlsx(tmp_path / "q.xlsx", rows()), "rb") as fh:
+        response = client.post("/people/imports/", {"file": fh, "organisation": cast.unit_a.pk, "mode": "commit_valid"})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="import-queued"' in page and 'data-status="queued"' in page
+
+
+def test_upload_form_has_stable_ids_and_offers_only_the_users_units(login, cast):
+    page = login(cast.owner).get("/people/imports/").content.decode()
+    for hook in (
+        'id="import-form"',
+        'id="id_file"',
+        'id="id_organisation"',
+        'id="id_mode_0"',
+        'id="id_mode_1"',
+        'id="id_mode_2"',
+        'id="id_create_accounts"',
+        'id="import-submit"',
+        'id="template-link"',
+    ):
+        assert hook in page
+    assert "X-A" in page and "X-B" not in page
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_uploading_through_the_page_runs_the_import(login, cast, tmp_path, django_capture_on_commit_callbacks):
+    client = login(cast.owner)
+    with django_capture_on_commit_callbacks(execute=True), open(write_xlsx(tmp_path / "p.xlsx", rows()), "rb") as fh:
+        response = client.post("/people/imports/", {"file": fh, "organisation": cast.unit_a.pk, "mode": "dry_run"})
+    imp = PersonImport.objects.get()
+    assert response["Location"] == f"/people/imports/{imp.pk}/"
+    assert (imp.status, imp.dry_run, imp.created_count, imp.rejected_count) == (ImportStatus.DONE, True, 2, 1)
+
+
+def test_the_page_refuses_a_unit_outside_the_users_scope(login, cast, tmp_path):
+    with open(write_xlsx(tmp_path / "p.xlsx", rows()), "rb") as fh:
+        response = login(cast.owner).post(
+            "/people/imports/", {"file": fh, "organisation": cast.unit_b.pk, "mode": "commit_valid"}
+        )
+    assert response.status_code == 200 and not PersonImport.objects.exists()
+
+
+def test_the_page_refuses_a_file_that_is_not_a_table(login, cast, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    with open(path, "rb") as fh:
+        response = login(cast.owner).post(
+            "/people/imports/", {"file": fh, "organisation": cast.unit_a.pk, "mode": "commit_valid"}
+        )
+    assert response.status_code == 200 and "notes.txt" in response.content.decode()
+    assert not PersonImport.objects.exists()
+
+
+def test_template_has_the_headers_in_order_and_drop_downs(login, cast):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    response = login(cast.owner).get("/people/imports/template.xlsx")
+    wb = load_workbook(BytesIO(b"".join(response.streaming_content)))
+    ws = wb["Danh sách"]
+    assert [c.value for c in ws[1]] == HEADERS
+    columns = {str(dv.sqref)[0] for dv in ws.data_validations.dataValidation}
+    assert columns == {"B", "C", "G", "I"}  # birth date, sex, unit code, target groups
+    assert wb["Danh mục"].sheet_state == "hidden"
+    assert [c.value for c in wb["Danh mục"]["C"] if c.value] == ["X-A"]
+
+
+# --- API -------------------------------------------------------------------------------------------
+
+
+def api_upload(client, tmp_path, org="X-A", **data):
+    with open(write_xlsx(tmp_path / "api.xlsx", rows()), "rb") as fh:
+        return client.post("/api/v1/people/imports", {"file": fh, "organisation_code": org, **data})
+
+
+def test_api_requires_authentication(client, cast, import_a):
+    assert client.get(f"/api/v1/people/imports/{import_a.pk}").status_code == 401
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_api_upload_answers_202_then_status_and_error_report(login, cast, tmp_path, django_capture_on_commit_callbacks):
+    client = login(cast.owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_upload(client, tmp_path, create_accounts="true")
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["status"] == "queued" and body["organisation_code"] == "X-A"
+    status = client.get(body["links"]["self"]).json()
+    assert (status["status"], status["created"], status["rejected"], status["accounts_created"]) == ("done", 2, 1, 2)
+    errors = client.get(status["links"]["errors"])
+    assert errors.status_code == 200 and errors["Content-Type"].startswith("application/vnd.openxmlformats")
+    listed = client.get("/api/v1/people/imports").json()
+    assert listed["count"] == 1 and listed["items"][0]["id"] == body["id"]
+
+
+def test_api_dry_run_and_mode(login, cast, tmp_path):
+    body = api_upload(login(cast.owner), tmp_path, dry_run="true", mode="all_or_nothing").json()
+    assert (body["dry_run"], body["mode"]) == (True, "all_or_nothing")
+
+
+def test_api_refuses_a_unit_outside_the_scope_with_the_error_envelope(login, cast, tmp_path):
+    response = api_upload(login(cast.owner), tmp_path, org="X-B")
+    assert response.status_code == 400
+    assert "organisation_code" in response.json()["error"]["fields"]
+
+
+def test_api_refuses_an_unknown_mode(login, cast, tmp_path):
+    response = api_upload(login(cast.owner), tmp_path, mode="sometimes")
+    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid"
+
+
+def test_api_readonly_may_not_upload(login, cast, tmp_path):
+    assert api_upload(login(cast.readonly), tmp_path).status_code == 403
+
+
+@pytest.mark.parametrize("suffix", ["", "/errors.xlsx", "/activation.xlsx"])
+def test_api_outsider_gets_404(login, cast, import_a, suffix):
+    response = login(cast.outsider).get(f"/api/v1/people/imports/{import_a.pk}{suffix}")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_api_list_is_scoped(login, cast, import_a):
+    assert login(cast.outsider).get("/api/v1/people/imports").json() == {"items": [], "count": 0}
+
+
+def test_api_cancel_of_a_finished_import_changes_nothing(login, cast, import_a):
+    body = login(cast.owner).post(f"/api/v1/people/imports/{import_a.pk}/cancel").json()
+    assert body["status"] == "done"
+    assert Person.objects.filter(full_name__startswith="Đặng Thị Lan").count() == 2

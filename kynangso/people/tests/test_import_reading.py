@@ -1,0 +1,262 @@
+"""Reading people files the way offices write them, and checking rows cell by cell (no database)."""
+
+import unicodedata
+from datetime import date, datetime
+
+import pytest
+from django.utils import translation
+
+from kynangso.people.exports import HEADERS
+from kynangso.people.imports import reading
+from kynangso.people.imports.testing import cache_formula_values, make_cccd, write_xlsx
+from kynangso.people.imports.validation import RowValidator, cell_text, parse_date
+
+ROW = [
+    "Nguyễn Văn An",
+    "02/03/1985",
+    "Nam",
+    "086085001234",
+    "0912345678",
+    "an@example.vn",
+    "X-A",
+    "Chuyên viên",
+    "Cán bộ, công chức, viên chức",
+]
+
+
+def open_file(path):
+    fh = open(path, "rb")  # noqa: SIM115 (the table's row iterator reads it lazily)
+    return reading.open_table(fh, str(path))
+
+
+def test_header_under_merged_title_and_blank_rows_gives_spreadsheet_row_numbers(tmp_path):
+    path = write_xlsx(
+        tmp_path / "a.xlsx",
+        [ROW, [None] * 9, ROW],
+        title="DANH SÁCH CÁN BỘ XÃ LONG HỒ",
+        blank_rows_before_header=2,
+        start_column=2,
+    )
+    table = open_file(path)
+    assert table.header_row == 4
+    rows = list(table.rows)
+    assert [number for number, _cells in rows] == [5, 7]  # the blank row 6 is skipped
+    assert rows[0][1][0] == "Nguyễn Văn An"
+    assert table.unknown == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [
+            "Ho va ten",
+            "Ngay sinh",
+            "Gioi tinh",
+            "So CCCD",
+            "So dien thoai",
+            "Email",
+            "Ma don vi",
+            "Chuc vu",
+            "Nhom doi tuong",
+        ],
+        [
+            "Full name",
+            "Date of birth",
+            "Sex",
+            "Citizen ID",
+            "Phone",
+            "E-mail",
+            "Unit code",
+            "Position",
+            "Target groups",
+        ],
+        [
+            "  HỌ VÀ TÊN (*) ",
+            "ngày  sinh",
+            "GIỚI TÍNH",
+            "Số CMND/CCCD",
+            "SĐT",
+            "Thư điện tử",
+            "Mã ĐV",
+            "Chức danh",
+            "Đối tượng",
+        ],
+    ],
+)
+def test_header_variants_are_recognised(tmp_path, headers):
+    table = open_file(write_xlsx(tmp_path / "h.xlsx", [ROW], headers=headers))
+    assert set(table.columns) == set(reading.FIELDS)
+    assert list(table.rows)[0][1] == ROW
+
+
+def test_unknown_columns_are_ignored_and_reported_but_stt_is_not(tmp_path):
+    headers = ["STT", *HEADERS[:3], "Quê quán", *HEADERS[3:], "Ghi chú"]
+    row = [1, *ROW[:3], "Vĩnh Long", *ROW[3:], "x"]
+    table = open_file(write_xlsx(tmp_path / "u.xlsx", [row], headers=headers))
+    assert table.unknown == ["Quê quán", "Ghi chú"]
+    assert list(table.rows)[0][1] == ROW
+
+
+def test_missing_columns_read_as_none(tmp_path):
+    table = open_file(
+        write_xlsx(tmp_path / "m.xlsx", [["Trần Thị Bình", "0912345678"]], headers=["Họ và tên", "Điện thoại"])
+    )
+    assert list(table.rows) == [(2, ["Trần Thị Bình", None, None, None, "0912345678", None, None, None, None])]
+
+
+def test_no_header_row_is_a_clear_error(tmp_path):
+    path = write_xlsx(tmp_path / "n.xlsx", [ROW], headers=["a", "b", "c"])
+    with pytest.raises(reading.ReadError) as exc:
+        open_file(path)
+    assert "Họ và tên" in exc.value.text()
+
+
+@pytest.mark.parametrize("bom,delimiter", [(True, ";"), (False, ","), (True, ","), (False, ";"), (False, "\t")])
+def test_csv_with_or_without_bom_and_any_delimiter(tmp_path, bom, delimiter):
+    text = delimiter.join(HEADERS) + "\r\n" + delimiter.join(f'"{v}"' if delimiter in v else v for v in ROW) + "\r\n"
+    path = tmp_path / "p.csv"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode())
+    table = open_file(path)
+    assert list(table.rows) == [(2, ROW)]
+
+
+def test_csv_not_in_utf8_is_a_clear_error(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes(";".join(HEADERS).encode("cp1258", errors="replace") + b"\r\n\xc3\xa0\xff\r\n")
+    with pytest.raises(reading.ReadError) as exc:
+        open_file(path)
+    assert "UTF-8" in exc.value.text()
+
+
+def test_unsupported_file_type(tmp_path):
+    path = tmp_path / "p.pdf"
+    path.write_bytes(b"%PDF")
+    with pytest.raises(reading.ReadError):
+        open_file(path)
+
+
+def test_formula_cells_give_their_cached_values(tmp_path):
+    path = write_xlsx(tmp_path / "f.xlsx", [["Nguyễn Văn An", None, None, '="0"&"86085001234"']])
+    cache_formula_values(path, {"D2": "086085001234"})
+    assert list(open_file(path).rows)[0][1][3] == "086085001234"
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (datetime(1985, 3, 2), date(1985, 3, 2)),
+        (date(1985, 3, 2), date(1985, 3, 2)),
+        (31108, date(1985, 3, 2)),  # an Excel serial number
+        (31108.0, date(1985, 3, 2)),
+        ("31108", date(1985, 3, 2)),  # a serial number stored as text
+        ("02/03/1985", date(1985, 3, 2)),
+        ("2/3/1985", date(1985, 3, 2)),
+        ("02-03-1985", date(1985, 3, 2)),
+        ("02.03.1985", date(1985, 3, 2)),
+        ("1985-03-02", date(1985, 3, 2)),
+        ("1985-03-02 00:00:00", date(1985, 3, 2)),
+        (" 02/03/1985 ", date(1985, 3, 2)),
+    ],
+)
+def test_dates_in_every_form_offices_write_them(value, expected):
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize("value", ["31/02/1990", "1985", "03/1985", "hôm qua", True, 12, "2/3/85"])
+def test_not_dates(value):
+    with pytest.raises((ValueError, OverflowError)):
+        parse_date(value)
+
+
+def test_cell_text_drops_the_float_of_numbers_stored_as_numbers():
+    assert cell_text(86085001234.0) == "86085001234"
+    assert cell_text("  0912 345 678 ") == "0912 345 678"
+
+
+def validator():
+    return RowValidator(
+        column=lambda name: dict(zip(reading.FIELDS, HEADERS, strict=True))[name],
+        organisations={"X-A": 1, "X-B": 2},
+        today=date(2026, 11, 25),
+    )
+
+
+def test_a_clean_row():
+    row = validator().parse(7, list(ROW))
+    assert row.ok, row.errors
+    assert (
+        row.full_name,
+        row.date_of_birth,
+        row.sex,
+        row.cccd,
+        row.phone,
+        row.email,
+        row.organisation_id,
+        row.position,
+        row.groups,
+    ) == (
+        "Nguyễn Văn An",
+        date(1985, 3, 2),
+        "male",
+        "086085001234",
+        "0912345678",
+        "an@example.vn",
+        1,
+        "Chuyên viên",
+        ("official",),
+    )
+
+
+def test_spreadsheet_quirks_are_cleaned():
+    nfd = unicodedata.normalize("NFD", "  Nguyễn   Thị  Ánh ")
+    cells = [
+        nfd,
+        31108.0,
+        " nữ ",
+        86190001234.0,
+        "+84 912.345-678",
+        " AN@Example.VN ",
+        "x-a",
+        " Kế toán ",
+        "nguoi dan; CAN BO, CONG CHUC, VIEN CHUC ;",
+    ]
+    cells[3] = float(make_cccd(date(1985, 3, 2), "female", 1234))  # the leading zero is lost
+    row = validator().parse(3, cells)
+    assert row.ok, row.errors
+    assert row.full_name == unicodedata.normalize("NFC", "Nguyễn Thị Ánh")
+    assert row.cccd == "086185001234" and row.phone == "0912345678" and row.email == "an@example.vn"
+    assert row.organisation_id == 1 and row.position == "Kế toán" and row.groups == ("citizen", "official")
+
+
+def test_old_eleven_digit_mobile_numbers_become_ten_digits():
+    row = validator().parse(2, [*ROW[:4], "01689 123 456", *ROW[5:]])
+    assert row.phone == "0389123456"
+
+
+@pytest.mark.parametrize(
+    "index,value,fragment",
+    [
+        (0, "", "full name"),
+        (0, "Nguyễn Văn 2", "letters"),
+        (1, "31/02/1985", "dd/mm/yyyy"),
+        (1, date(2030, 1, 1), "future"),
+        (2, "X", "Nam"),
+        (3, "123", "12 digits"),
+        (3, "8.6085E+10", "scientific"),
+        (3, "086185001234", "4th digit"),
+        (4, "12345", "mobile"),
+        (5, "an@", "email"),
+        (6, "X-Z", "X-Z"),
+        (8, "Công an; Người dân", "Công an"),
+    ],
+)
+def test_each_problem_names_the_row_the_column_and_what_is_wrong(index, value, fragment):
+    cells = list(ROW)
+    cells[index] = value
+    with translation.override("en"):
+        row = validator().parse(12, cells)
+    assert len(row.errors) == 1, row.errors
+    field, message = row.errors[0]
+    assert field == reading.FIELDS[index]
+    assert "12" in message and HEADERS[index] in message
+    assert fragment.lower() in message.lower()

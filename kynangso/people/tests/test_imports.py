@@ -1,0 +1,558 @@
+"""The bulk import end to end: real .xlsx/.csv files, the real database, the real runner."""
+
+import unicodedata
+from datetime import date
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from openpyxl import load_workbook
+
+from kynangso.people import services as people_services
+from kynangso.people.exports import HEADERS, people_workbook
+from kynangso.people.imports import services
+from kynangso.people.imports.choices import ImportMode, ImportStatus
+from kynangso.people.imports.models import PersonImport
+from kynangso.people.imports.testing import cache_formula_values, make_cccd, read_rows, run_import, write_xlsx
+from kynangso.people.imports.workbooks import ERROR_MESSAGE_HEADER
+from kynangso.people.models import Person, User
+
+pytestmark = pytest.mark.django_db
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def person_row(name, birth, sex, serial, *, unit="X-A", phone="", email="", position="", groups="Người dân", cccd=None):
+    return [
+        name,
+        birth,
+        "Nam" if sex == "male" else "Nữ",
+        make_cccd(birth, sex, serial) if cccd is None else cccd,
+        phone,
+        email,
+        unit,
+        position,
+        groups,
+    ]
+
+
+def people_rows(n, *, start=0, unit="X-A"):
+    rows = []
+    for i in range(start, start + n):
+        sex = "female" if i % 2 else "male"
+        birth = date(1970 + i % 30, 1 + i % 12, 1 + i % 28)
+        rows.append(
+            person_row(
+                f"Lê Thị Hạnh {chr(65 + i % 26)}{chr(65 + i // 26 % 26)}{chr(65 + i // 676 % 26)}",
+                birth,
+                sex,
+                100_000 + i,
+                unit=unit,
+            )
+        )
+    return rows
+
+
+def messages(imp):
+    rows = read_rows(imp.error_report)
+    column = rows[0].index(ERROR_MESSAGE_HEADER)
+    return [row[column] for row in rows[1:]]
+
+
+# --- files as offices make them ------------------------------------------------------------------
+
+
+def test_a_workbook_written_the_way_offices_write_it_imports_cleanly(cast, tmp_path):
+    nfd = unicodedata.normalize("NFD", "Phạm Thị Ngọc Ánh")
+    rows = [
+        [
+            "  Lê Văn Cường  ",
+            date(1990, 1, 2),
+            "Nam ",
+            float(make_cccd(date(1990, 1, 2), "male", 7)),  # lost zero
+            "0912 345 679",
+            "Cuong@Example.VN ",
+            "x-a",
+            "Chuyên viên ",
+            "Người dân;Cán bộ, công chức, viên chức",
+        ],
+        [None] * 9,  # a blank row in the middle
+        [nfd, "05/06/1992", "nữ", "placeholder", 912345680, "", "X-A", "", "nguoi lao dong"],  # phone as a number
+        ["Võ Minh Tâm", "31108", "Nam", make_cccd(date(1985, 3, 2), "male", 9), "'0912345681", "", "", "", ""],
+    ]
+    path = write_xlsx(
+        tmp_path / "office.xlsx", rows, title="DANH SÁCH CÁN BỘ, NGƯỜI LAO ĐỘNG XÃ LONG HỒ", blank_rows_before_header=1
+    )
+    # Row 6's CCCD is a formula whose cached result a spreadsheet program stored.
+    wb = load_workbook(path)
+    wb.active["D6"] = '="0"&"86192001234"'
+    wb.save(path)
+    cache_formula_values(path, {"D6": make_cccd(date(1992, 6, 5), "female", 1234)})
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+
+    assert imp.status == ImportStatus.DONE, imp.message
+    assert (imp.created_count, imp.rejected_count) == (2, 1), imp.message
+    assert messages(imp) == [f"Row 7, column “Số điện thoại”: {people_services.rules.ERR_PHONE}"]
+    cuong = Person.objects.get(full_name="Lê Văn Cường")
+    assert (cuong.email, cuong.phone, cuong.position, cuong.organisation, cuong.cccd_masked) == (
+        "cuong@example.vn",
+        "0912345679",
+        "Chuyên viên",
+        cast.unit_a,
+        "0*********07",
+    )
+    assert sorted(cuong.target_group_codes) == ["citizen", "official"]
+    anh = Person.objects.get(full_name=unicodedata.normalize("NFC", "Phạm Thị Ngọc Ánh"))
+    assert (anh.sex, anh.date_of_birth, anh.phone, anh.target_group_codes) == (
+        "female",
+        date(1992, 6, 5),
+        "0912345680",
+        ["worker"],
+    )
+    assert people_services.cccd_hash(make_cccd(date(1992, 6, 5), "female", 1234)) == anh.cccd_hash
+
+
+def test_a_csv_in_utf8_with_bom_and_semicolons_imports(cast, tmp_path):
+    path = tmp_path / "ds.csv"
+    lines = [
+        ";".join(HEADERS),
+        ";".join(str(v) for v in person_row("Đỗ Thị Hoa", date(1995, 5, 5), "female", 11)).replace(
+            "1995-05-05", "05/05/1995"
+        ),
+    ]
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode())
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.created_count, imp.rejected_count) == (1, 0), imp.message
+    assert Person.objects.filter(full_name="Đỗ Thị Hoa", date_of_birth=date(1995, 5, 5)).exists()
+
+
+def test_unknown_columns_are_reported_on_the_import(cast, tmp_path):
+    path = write_xlsx(tmp_path / "u.xlsx", [[*people_rows(1)[0], "Vĩnh Long"]], headers=[*HEADERS, "Quê quán"])
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert imp.unknown_columns == ["Quê quán"] and imp.created_count == 1
+
+
+def test_a_file_without_a_header_fails_with_a_message(cast, tmp_path):
+    imp = run_import(
+        actor=cast.owner,
+        organisation=cast.unit_a,
+        path=write_xlsx(tmp_path / "x.xlsx", [["a"]], headers=["Tên đơn vị", "Ghi chú"]),
+    )
+    assert imp.status == ImportStatus.FAILED and "Họ và tên" in imp.message
+
+
+# --- modes ---------------------------------------------------------------------------------------
+
+
+def mixed_file(tmp_path, name="mixed.xlsx"):
+    rows = people_rows(5)
+    rows[1][3] = "123"  # bad CCCD, row 3
+    rows[3][1] = "31/02/1980"  # bad date, row 5
+    return write_xlsx(tmp_path / name, rows)
+
+
+def test_dry_run_checks_everything_and_writes_nothing(cast, tmp_path):
+    people, users = Person.objects.count(), User.objects.count()
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=mixed_file(tmp_path), dry_run=True, create_accounts=True
+    )
+    assert (imp.created_count, imp.rejected_count, imp.rows_written, imp.accounts_created) == (3, 2, 0, 0)
+    assert (Person.objects.count(), User.objects.count()) == (people, users)
+    assert len(messages(imp)) == 2 and not imp.activation_sheet
+
+
+def test_commit_valid_writes_the_valid_rows_and_reports_the_others(cast, tmp_path):
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=mixed_file(tmp_path))
+    assert (imp.created_count, imp.rejected_count, imp.rows_written) == (3, 2, 3)
+    errors = messages(imp)
+    assert errors[0].startswith("Row 3, column “Số CCCD”") and errors[1].startswith("Row 5, column “Ngày sinh”")
+
+
+def test_all_or_nothing_writes_nothing_when_a_row_is_bad(cast, tmp_path):
+    people = Person.objects.count()
+    imp = run_import(
+        actor=cast.owner,
+        organisation=cast.unit_a,
+        path=mixed_file(tmp_path),
+        mode=ImportMode.ALL_OR_NOTHING,
+        create_accounts=True,
+    )
+    assert imp.status == ImportStatus.DONE
+    assert (imp.rejected_count, imp.rows_written, imp.accounts_created) == (2, 0, 0)
+    assert Person.objects.count() == people and not imp.activation_sheet
+    with translation.override(imp.language):
+        assert str(services.MSG_REFUSED % {"rejected": 2}) in imp.message
+
+
+def test_all_or_nothing_writes_everything_when_every_row_is_good(cast, tmp_path):
+    imp = run_import(
+        actor=cast.owner,
+        organisation=cast.unit_a,
+        mode=ImportMode.ALL_OR_NOTHING,
+        path=write_xlsx(tmp_path / "ok.xlsx", people_rows(7)),
+    )
+    assert (imp.created_count, imp.rows_written, imp.rejected_count) == (7, 7, 0)
+
+
+# --- identity and idempotency --------------------------------------------------------------------
+
+
+def test_importing_the_same_file_again_changes_nothing(cast, tmp_path):
+    path = write_xlsx(tmp_path / "same.xlsx", people_rows(20))
+    first = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True)
+    snapshot = list(Person.objects.order_by("pk").values_list("pk", "updated_at"))
+    again = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True)
+    assert (first.created_count, first.accounts_created) == (20, 20)
+    assert (
+        again.created_count,
+        again.updated_count,
+        again.unchanged_count,
+        again.rows_written,
+        again.accounts_created,
+    ) == (0, 0, 20, 0, 0)
+    assert list(Person.objects.order_by("pk").values_list("pk", "updated_at")) == snapshot
+
+
+def test_the_same_cccd_is_the_same_person_updated_never_duplicated(cast, tmp_path):
+    row = person_row(
+        "Nguyễn Văn An",
+        date(1985, 3, 2),
+        "male",
+        0,
+        cccd="086085001234",
+        phone="0987654321",
+        groups="Cán bộ, công chức, viên chức; Lãnh đạo",
+    )
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "a.xlsx", [row]))
+    assert (imp.created_count, imp.updated_count) == (0, 1)
+    assert Person.objects.filter(full_name="Nguyễn Văn An").count() == 1
+    cast.person_a.refresh_from_db()
+    assert cast.person_a.phone == "0987654321"
+    assert sorted(cast.person_a.target_group_codes) == ["leader", "official"]
+
+
+def test_empty_cells_never_erase_stored_values(cast, tmp_path):
+    row = ["Nguyễn Văn An", None, None, "086085001234", None, None, None, "Phó chủ tịch", None]
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "e.xlsx", [row]))
+    assert imp.updated_count == 1
+    cast.person_a.refresh_from_db()
+    assert (
+        cast.person_a.phone,
+        cast.person_a.date_of_birth,
+        cast.person_a.target_group_codes,
+        cast.person_a.position,
+    ) == ("0912345678", date(1985, 3, 2), ["official"], "Phó chủ tịch")
+
+
+def test_a_duplicate_cccd_inside_the_file_is_rejected_naming_the_first_row(cast, tmp_path):
+    rows = people_rows(3)
+    rows[2][3] = rows[0][3]
+    rows[2][0], rows[2][1], rows[2][2] = rows[0][0], rows[0][1], rows[0][2]
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "d.xlsx", rows))
+    assert (imp.created_count, imp.rejected_count) == (2, 1)
+    with translation.override("en"):
+        assert messages(imp) == ["Row 4, column “Số CCCD”: " + str(services.ERR_DUPLICATE_CCCD % {"first": 2})]
+
+
+def test_a_cccd_held_by_someone_outside_the_import_is_rejected(cast, tmp_path):
+    row = person_row("Trần Thị Bình", date(1990, 7, 9), "female", 0, cccd="084190005678")
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "b.xlsx", [row]))
+    assert imp.rejected_count == 1 and str(services.ERR_CCCD_ELSEWHERE) in messages(imp)[0]
+    cast.person_b.refresh_from_db()
+    assert cast.person_b.organisation == cast.unit_b
+
+
+def test_rows_without_cccd_match_on_name_birth_date_and_unit(cast, tmp_path):
+    rows = [
+        ["NGUYEN VAN AN", date(1985, 3, 2), None, None, "0911111111", None, "X-A", None, None],
+        ["Nguyễn Văn An", date(1999, 9, 9), "Nam", None, None, None, "X-A", None, None],
+    ]
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "n.xlsx", rows))
+    assert (imp.updated_count, imp.created_count) == (1, 1)
+    cast.person_a.refresh_from_db()
+    assert cast.person_a.phone == "0911111111"
+    # A namesake without birth date is now ambiguous: two people of the unit have this name.
+    again = run_import(
+        actor=cast.owner,
+        organisation=cast.unit_a,
+        path=write_xlsx(
+            tmp_path / "n2.xlsx", [["Nguyễn Văn An", None, None, None, "0922222222", None, "X-A", None, None]]
+        ),
+    )
+    assert again.rejected_count == 1 and str(services.ERR_AMBIGUOUS) in messages(again)[0]
+
+
+def test_a_unit_code_outside_the_import_is_rejected(cast, tmp_path):
+    rows = people_rows(2)
+    rows[1][6] = "X-B"
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "o.xlsx", rows))
+    assert imp.rejected_count == 1 and "X-B" in messages(imp)[0] and "Mã đơn vị" in messages(imp)[0]
+
+
+def test_the_corrected_error_workbook_imports_directly(cast, tmp_path):
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=mixed_file(tmp_path))
+    fixed = tmp_path / "fixed.xlsx"
+    with imp.error_report.open("rb") as fh:
+        fixed.write_bytes(fh.read())
+    wb = load_workbook(fixed)
+    ws = wb.active
+    assert ws["D2"].fill.fgColor.rgb.endswith("FFC7CE")  # the bad cell is highlighted
+    ws["D2"] = make_cccd(date(1971, 2, 2), "female", 100_001)
+    ws["B3"] = "28/02/1973"
+    wb.save(fixed)
+    again = run_import(actor=cast.owner, organisation=cast.unit_a, path=fixed)
+    assert (again.created_count, again.rejected_count, again.unknown_columns) == (2, 0, [])
+
+
+def test_export_then_import_round_trips_unchanged(cast, tmp_path):
+    run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "a.xlsx", people_rows(12)))
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(people_workbook(Person.objects.filter(organisation=cast.unit_a).order_by("pk")).getvalue())
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.unchanged_count, imp.created_count, imp.updated_count, imp.rejected_count) == (13, 0, 0, 0)
+
+
+# --- accounts --------------------------------------------------------------------------------------
+
+
+def test_accounts_come_with_an_activation_sheet_whose_codes_open_the_account(cast, tmp_path, client):
+    imp = run_import(
+        actor=cast.owner,
+        organisation=cast.unit_a,
+        create_accounts=True,
+        path=write_xlsx(tmp_path / "acc.xlsx", people_rows(3)),
+    )
+    assert imp.accounts_created == 3
+    sheet = read_rows(imp.activation_sheet)
+    assert len(sheet) == 3 + 3 and len(sheet[2]) == 4  # title, how-to, header, one row per account
+    name, unit, username, code = sheet[3]
+    user = User.objects.get(username=username)
+    assert (user.person.full_name, unit, user.has_usable_password(), len(code)) == (name, "X-A", False, 10)
+    assert code not in user.activation_code_hash  # only a keyed hash is stored
+    response = client.post(
+        "/activate/", {"username": username, "code": code, "password1": "Mat-khau-2026!", "password2": "Mat-khau-2026!"}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Mat-khau-2026!") and not user.activation_code_hash
+
+
+def test_the_pdf_activation_cards_are_built_from_the_sheet(cast, tmp_path):
+    imp = run_import(
+        actor=cast.owner,
+        organisation=cast.unit_a,
+        create_accounts=True,
+        path=write_xlsx(tmp_path / "pdf.xlsx", people_rows(12)),
+    )
+    imp = services.activation_pdf_build(import_id=imp.pk)
+    with imp.activation_pdf.open("rb") as fh:
+        pdf = fh.read()
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 2  # 10 a page
+
+
+def test_accounts_over_the_quota_are_rejected_with_a_message_and_nothing_is_created_for_them(cast, tmp_path):
+    cast.space.learner_quota = User.objects.filter(person__organisation__space=cast.space).count() + 2
+    cast.space.save(update_fields=["learner_quota"])
+    path = write_xlsx(tmp_path / "q.xlsx", people_rows(5))
+    people = Person.objects.count()
+    refused = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True, mode=ImportMode.ALL_OR_NOTHING
+    )
+    assert (refused.rejected_count, refused.rows_written, Person.objects.count()) == (3, 0, people)
+    assert cast.space.name in messages(refused)[0]
+    partial = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True)
+    assert (partial.created_count, partial.accounts_created, partial.rejected_count) == (2, 2, 3)
+    assert Person.objects.count() == people + 2  # the overflow rows were not half-imported without accounts
+
+
+# --- background, cancel, scale -------------------------------------------------------------------
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_the_task_runs_after_commit_and_running_it_twice_is_harmless(
+    cast, tmp_path, django_capture_on_commit_callbacks
+):
+    path = write_xlsx(tmp_path / "t.xlsx", people_rows(4))
+    from django.core.files import File
+
+    with django_capture_on_commit_callbacks(execute=True), path.open("rb") as fh:
+        imp = services.person_import_create(
+            actor=cast.owner, organisation=cast.unit_a, file=File(fh, name="t.xlsx"), original_name="t.xlsx"
+        )
+        assert PersonImport.objects.get(pk=imp.pk).status == ImportStatus.QUEUED
+    imp.refresh_from_db()
+    assert imp.status == ImportStatus.DONE and imp.created_count == 4 and imp.task_id
+    services.person_import_run(import_id=imp.pk)
+    assert Person.objects.filter(organisation=cast.unit_a).count() == 5
+
+
+def test_cancel_stops_between_chunks_and_leaves_no_half_written_chunk(cast, tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    path = write_xlsx(tmp_path / "c.xlsx", people_rows(45))
+    checks = {"n": 0}
+
+    def cancel_after_two_chunks(runner):
+        checks["n"] += 1
+        if checks["n"] == 3:
+            PersonImport.objects.filter(pk=runner.imp.pk).update(cancel_requested=True)
+        return PersonImport.objects.filter(pk=runner.imp.pk, cancel_requested=True).exists()
+
+    monkeypatch.setattr(services._Runner, "cancel_requested", cancel_after_two_chunks)
+    before = Person.objects.count()
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True)
+    assert imp.status == ImportStatus.CANCELLED
+    assert Person.objects.count() - before == imp.rows_written == 20  # two whole chunks, nothing of the third
+    assert User.objects.filter(person__organisation=cast.unit_a).count() == 20 == imp.accounts_created
+    assert len(read_rows(imp.activation_sheet)) == 3 + 20  # the committed chunks' codes are kept
+
+
+def test_cancel_of_an_all_or_nothing_import_writes_nothing(cast, tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    calls = {"n": 0}
+
+    def cancel_during_the_write(runner):
+        calls["n"] += 1
+        return calls["n"] > 5  # 3 checks in the checking pass, then the write pass is cancelled midway
+
+    monkeypatch.setattr(services._Runner, "cancel_requested", cancel_during_the_write)
+    before = Person.objects.count()
+    imp = run_import(
+        actor=cast.owner,
+        organisation=cast.unit_a,
+        mode=ImportMode.ALL_OR_NOTHING,
+        path=write_xlsx(tmp_path / "c.xlsx", people_rows(30)),
+        create_accounts=True,
+    )
+    assert imp.status == ImportStatus.CANCELLED and Person.objects.count() == before and not imp.activation_sheet
+
+
+def test_a_queued_import_is_cancelled_at_once(cast, tmp_path):
+    from django.core.files import File
+
+    path = write_xlsx(tmp_path / "q.xlsx", people_rows(2))
+    with path.open("rb") as fh:
+        imp = services.person_import_create(
+            actor=cast.owner, organisation=cast.unit_a, file=File(fh, name="q.xlsx"), enqueue=False
+        )
+    services.person_import_cancel(actor=cast.owner, person_import=imp)
+    assert services.person_import_run(import_id=imp.pk).status == ImportStatus.CANCELLED
+    assert not Person.objects.filter(full_name__startswith="Lê Thị Hạnh").exists()
+
+
+def test_the_number_of_queries_does_not_grow_with_the_rows(cast, tmp_path):
+    small = write_xlsx(tmp_path / "small.xlsx", people_rows(200))
+    large = write_xlsx(tmp_path / "large.xlsx", people_rows(2000, start=1000, unit="X-A"))
+    counts = []
+    for path in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True)
+        assert imp.rejected_count == 0, imp.message
+        counts.append(len(queries))
+    assert counts[1] <= counts[0] + 6, counts  # a few more batched statements, not 1,800 more
+    assert counts[1] < 90
+
+
+def test_a_run_of_2000_rows_stays_under_a_fixed_number_of_queries(cast, tmp_path, django_assert_max_num_queries):
+    path = write_xlsx(tmp_path / "q.xlsx", people_rows(2000))
+    with django_assert_max_num_queries(90):
+        imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True)
+    assert (imp.created_count, imp.accounts_created) == (2000, 2000)
+
+
+# --- command line ----------------------------------------------------------------------------------
+
+
+def test_the_command_imports_and_writes_the_reports(cast, tmp_path, capsys):
+    out = tmp_path / "errors.xlsx"
+    sheet = tmp_path / "codes.xlsx"
+    call_command(
+        "import_people",
+        str(mixed_file(tmp_path)),
+        "--org",
+        "x-a",
+        "--create-accounts",
+        "--error-report",
+        str(out),
+        "--activation-sheet",
+        str(sheet),
+    )
+    captured = capsys.readouterr()
+    assert "3" in captured.out and "Số CCCD" in captured.err
+    assert load_workbook(out).active.max_row == 3 and load_workbook(sheet).active.max_row == 3 + 3
+
+
+def test_the_command_fails_when_nothing_could_be_imported(cast, tmp_path):
+    rows = people_rows(2)
+    for row in rows:
+        row[3] = "1"
+    with pytest.raises(CommandError):
+        call_command("import_people", str(write_xlsx(tmp_path / "bad.xlsx", rows)), "--org", "X-A")
+    with pytest.raises(CommandError, match="X-B"):
+        call_command("import_people", str(mixed_file(tmp_path)), "--org", "X-B", "--user", "owner_a")
+
+
+def test_the_command_all_or_nothing_with_a_bad_row_exits_non_zero(cast, tmp_path):
+    with pytest.raises(CommandError):
+        call_command("import_people", str(mixed_file(tmp_path)), "--org", "X-A", "--all-or-nothing")
+    assert not Person.objects.filter(full_name__startswith="Lê Thị Hạnh").exists()
+
+
+def test_an_unexpected_error_fails_the_import_and_keeps_the_whole_chunks_already_written(cast, tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    real = services._Runner._write_people
+    calls = {"n": 0}
+
+    def broken_second_chunk(runner, plan):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full")
+        return real(runner, plan)
+
+    monkeypatch.setattr(services._Runner, "_write_people", broken_second_chunk)
+    before = Person.objects.count()
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "f.xlsx", people_rows(25)))
+    assert imp.status == ImportStatus.FAILED and imp.finished_at and "disk full" not in imp.message
+    assert Person.objects.count() - before == 10 == imp.rows_written
+
+
+def test_a_worker_that_dies_mid_import_loses_no_activation_code_and_the_import_can_run_again(
+    cast, tmp_path, monkeypatch, login, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    real = services._Runner._write_people
+    calls = {"n": 0}
+
+    def killed_in_the_second_chunk(runner, plan):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise SystemExit("the worker was killed")  # not an Exception: nothing records the failure
+        return real(runner, plan)
+
+    monkeypatch.setattr(services._Runner, "_write_people", killed_in_the_second_chunk)
+    path = write_xlsx(tmp_path / "k.xlsx", people_rows(25))
+    with pytest.raises(SystemExit):
+        run_import(actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True)
+    imp = PersonImport.objects.get()
+    assert imp.status == ImportStatus.RUNNING and User.objects.filter(person__organisation=cast.unit_a).count() == 10
+
+    monkeypatch.setattr(services._Runner, "_write_people", real)
+    PersonImport.objects.filter(pk=imp.pk).update(updated_at=imp.updated_at - services.STALE_AFTER * 2)
+    client = login(cast.owner)
+    assert 'id="requeue-import"' in client.get(f"/people/imports/{imp.pk}/").content.decode()
+    with override_settings(TASKS=IMMEDIATE), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/people/imports/{imp.pk}/requeue/")
+    assert response.status_code == 302
+    imp.refresh_from_db()
+    assert imp.status == ImportStatus.DONE and (imp.created_count, imp.unchanged_count) == (15, 10)
+    usernames = [row[2] for row in read_rows(imp.activation_sheet)[3:]]
+    assert len(usernames) == 25 == len(set(usernames))  # the first run's 10 codes were kept
+    assert set(usernames) == set(
+        User.objects.filter(person__organisation=cast.unit_a).values_list("username", flat=True)
+    )
