@@ -4,7 +4,9 @@
     python bench/bench_import.py --db sqlite --rows 40000
     python bench/bench_import.py --pdf                 # also time the PDF activation cards (a separate task)
 
-Each measured run is a child process (so peak RSS is the import's own) on a freshly migrated database:
+Phases (seconds, from the runner's own timers): "chunk transactions (total)" is the whole time inside
+the per-chunk transactions (matching, writing, accounts and the COMMIT), so it overlaps the phases it
+contains. Each measured run is a child process (so peak RSS is the import's own) on a freshly migrated database:
 SQLite in var/bench/, PostgreSQL at $BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/kynangso_bench,
 dropped and created again). End to end = storing the upload + reading + checking + matching + writing
 people, groups and accounts + the error and activation workbooks (person_import_create + person_import_run).
@@ -17,6 +19,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -45,6 +48,7 @@ def data_file(rows: int, suffix: str = ".xlsx") -> Path:
 
 
 def fresh_database(db: str) -> str:
+    shutil.rmtree(BENCH_DIR / "media", ignore_errors=True)
     if db == "sqlite":
         path = BENCH_DIR / "bench.sqlite3"
         for suffix in ("", "-wal", "-shm"):
@@ -75,6 +79,7 @@ def child(args) -> None:
     from kynangso.orgs.models import Organisation
     from kynangso.orgs.services import organisation_create, space_create
     from kynangso.people.imports import services
+    from kynangso.people.imports.choices import ImportMode
 
     if args.chunk:
         services.CHUNK_SIZE = args.chunk
@@ -96,6 +101,7 @@ def child(args) -> None:
             file=File(fh, name=path.name),
             original_name=path.name,
             create_accounts=not args.no_accounts,
+            mode=ImportMode.ALL_OR_NOTHING if args.all_or_nothing else ImportMode.COMMIT_VALID,
             dry_run=args.dry_run,
             enqueue=False,
         )
@@ -149,6 +155,7 @@ def main() -> int:
     parser.add_argument("--pdf", action="store_true", help="also build the PDF activation cards")
     parser.add_argument("--no-accounts", action="store_true")
     parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--all-or-nothing", action="store_true")
     parser.add_argument("--chunk", type=int, help="rows per chunk (default: the service's CHUNK_SIZE)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -161,11 +168,13 @@ def main() -> int:
         f"{time.strftime('%Y-%m-%d %H:%M')}",
         file=sys.stderr,
     )
-    extra = [
-        flag
-        for flag, on in (("--pdf", args.pdf), ("--no-accounts", args.no_accounts), ("--dry-run", args.dry_run))
-        if on
-    ]
+    flags = (
+        ("--pdf", args.pdf),
+        ("--no-accounts", args.no_accounts),
+        ("--dry-run", args.dry_run),
+        ("--all-or-nothing", args.all_or_nothing),
+    )
+    extra = [flag for flag, on in flags if on] + ([f"--chunk={args.chunk}"] if args.chunk else [])
     for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
         for rows in args.rows:
             path = data_file(rows, ".csv" if args.csv else ".xlsx")

@@ -348,10 +348,22 @@ def read_activation_rows(fileobj) -> Iterable[dict]:
 CARD_W, CARD_H, COLS, ROWS, MARGIN_X, MARGIN_Y, QR_SIZE = 95.0, 55.0, 2, 5, 10.0, 11.0, 30.0
 
 
+def _qr_image(content: str):
+    """A QR code as a small greyscale image (one pixel a module, 4-module quiet zone); the PDF scales it.
+    A fixed mask: choosing the best of eight costs five times as much, and any mask is valid."""
+    import segno
+    from PIL import Image
+
+    qr = segno.make(content, error="m", micro=False, mask=0)
+    rows = [bytes(0 if dark else 255 for dark in row) for row in qr.matrix_iter(scale=1, border=4)]
+    return Image.frombytes("L", (len(rows[0]), len(rows)), b"".join(rows))
+
+
 def activation_pdf(rows: Iterable[dict], fileobj, *, title: str, expires: date | None = None) -> int:
     """Cards to cut out, ten per A4 page: a QR code to the activation page and the username and code in
-    clear. DejaVu Sans (shipped in fonts/) renders every Vietnamese letter. Returns the number of cards."""
-    import segno
+    clear. DejaVu Sans (shipped in fonts/) renders every Vietnamese letter. Text is placed with
+    FPDF.text() and the lines common to every card are broken once: laying out each card's paragraphs
+    again cost more than drawing its QR code. Returns the number of cards."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
@@ -360,58 +372,56 @@ def activation_pdf(rows: Iterable[dict], fileobj, *, title: str, expires: date |
     pdf.add_font("DejaVu", "", str(FONTS_DIR / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS_DIR / "DejaVuSans-Bold.ttf"))
     per_page = COLS * ROWS
-    labels = {
-        "username": _("Username"),
-        "code": _("Activation code"),
-        "expires": _("Valid until"),
-        "how": _("Scan the code or open the address below, then choose your password."),
-    }
     address = activation_address()
+    text_x, text_width = QR_SIZE + 4, CARD_W - QR_SIZE - 6
+    label_user, label_code = _("Username") + ":", _("Activation code") + ":"
+    label_expires = f"{_('Valid until')}: {expires:%d/%m/%Y}" if expires else ""
+    how = f"{_('Scan the code or open the address below, then choose your password.')}\n{address}"
+    footer: list[str] = []
     count = 0
     for row in rows:
         slot = count % per_page
         if slot == 0:
             pdf.add_page()
             pdf.set_font("DejaVu", "B", 9)
-            pdf.set_xy(MARGIN_X, 4)
-            pdf.cell(0, 5, title)
+            pdf.text(MARGIN_X, 8, title)
+            pdf.set_draw_color(160, 160, 160)
+            pdf.set_line_width(0.2)
+            if not footer:  # line breaks need a page; they are the same on every card
+                pdf.set_font("DejaVu", "", 7)
+                footer = pdf.multi_cell(CARD_W - 4, 3.4, how, dry_run=True, output="LINES")
         x = MARGIN_X + (slot % COLS) * CARD_W
         y = MARGIN_Y + (slot // COLS) * CARD_H
-        pdf.set_draw_color(160, 160, 160)
-        pdf.set_line_width(0.2)
         pdf.set_dash_pattern(dash=1, gap=1)
         pdf.rect(x, y, CARD_W, CARD_H)
         pdf.set_dash_pattern()
-        # A fixed mask: choosing the best of eight costs five times as much and any mask is valid.
-        qr = segno.make(activation_url(row["username"], row["code"], address=address), error="m", micro=False, mask=0)
-        png = io.BytesIO()
-        qr.save(png, kind="png", scale=1, border=4)
-        png.seek(0)
-        pdf.image(png, x=x + 2, y=y + 2, w=QR_SIZE, h=QR_SIZE)
-        tx, width = x + QR_SIZE + 4, CARD_W - QR_SIZE - 6
+        pdf.image(
+            _qr_image(activation_url(row["username"], row["code"], address=address)),
+            x=x + 2,
+            y=y + 2,
+            w=QR_SIZE,
+            h=QR_SIZE,
+        )
+        tx = x + text_x
         pdf.set_font("DejaVu", "B", 10)
-        pdf.set_xy(tx, y + 3)
-        pdf.multi_cell(width, 4.6, row["full_name"], max_line_height=4.6)
+        name = row["full_name"]
+        if pdf.get_string_width(name) <= text_width:
+            pdf.text(tx, y + 7, name)
+        else:  # a long name takes two lines
+            for i, line in enumerate(pdf.multi_cell(text_width, 4.6, name, dry_run=True, output="LINES")[:2]):
+                pdf.text(tx, y + 7 + 4.6 * i, line)
         pdf.set_font("DejaVu", "", 8)
-        pdf.set_xy(tx, y + 13)
-        pdf.cell(width, 4, row["org_code"])
-        pdf.set_xy(tx, y + 18)
-        pdf.cell(width, 4, labels["username"] + ":")
+        pdf.text(tx, y + 16, row["org_code"])
+        pdf.text(tx, y + 21, label_user)
+        pdf.text(tx, y + 31, label_code)
         pdf.set_font("DejaVu", "B", 11)
-        pdf.set_xy(tx, y + 22)
-        pdf.cell(width, 5, row["username"])
-        pdf.set_font("DejaVu", "", 8)
-        pdf.set_xy(tx, y + 28)
-        pdf.cell(width, 4, labels["code"] + ":")
-        pdf.set_font("DejaVu", "B", 11)
-        pdf.set_xy(tx, y + 32)
-        pdf.cell(width, 5, row["code"])
+        pdf.text(tx, y + 26, row["username"])
+        pdf.text(tx, y + 36, row["code"])
         pdf.set_font("DejaVu", "", 7)
-        if expires:
-            pdf.set_xy(tx, y + 38)
-            pdf.cell(width, 4, f"{labels['expires']}: {expires:%d/%m/%Y}")
-        pdf.set_xy(x + 2, y + 43)
-        pdf.multi_cell(CARD_W - 4, 3.4, f"{labels['how']}\n{address}")
+        if label_expires:
+            pdf.text(tx, y + 41, label_expires)
+        for i, line in enumerate(footer):
+            pdf.text(x + 2, y + 46 + 3.4 * i, line)
         count += 1
     if count == 0:
         pdf.add_page()

@@ -257,3 +257,18 @@ def test_api_cancel_of_a_finished_import_changes_nothing(login, cast, import_a):
     body = login(cast.owner).post(f"/api/v1/people/imports/{import_a.pk}/cancel").json()
     assert body["status"] == "done"
     assert Person.objects.filter(full_name__startswith="Đặng Thị Lan").count() == 2
+
+
+def test_the_menu_offers_the_import_only_to_those_who_may_import(login, cast):
+    assert 'id="nav-imports"' in login(cast.owner).get("/people/").content.decode()
+    assert 'id="nav-imports"' not in login(cast.readonly).get("/people/").content.decode()
+
+
+def test_the_qr_code_address_opens_the_activation_form_filled_in(client, cast):
+    from urllib.parse import urlsplit
+
+    from kynangso.people.imports.workbooks import activation_url
+
+    address = urlsplit(activation_url("annv", "K7PQ2MZX9A"))
+    page = client.get(f"{address.path}?{address.query}").content.decode()
+    assert 'value="annv"' in page and 'value="K7PQ2MZX9A"' in page

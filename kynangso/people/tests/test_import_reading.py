@@ -260,3 +260,13 @@ def test_each_problem_names_the_row_the_column_and_what_is_wrong(index, value, f
     assert field == reading.FIELDS[index]
     assert "12" in message and HEADERS[index] in message
     assert fragment.lower() in message.lower()
+
+
+def test_a_very_large_sheet_is_streamed_with_openpyxl_giving_the_same_rows(tmp_path, monkeypatch):
+    path = write_xlsx(
+        tmp_path / "big.xlsx", [ROW, [None] * 9, ROW], title="DANH SÁCH", blank_rows_before_header=2, start_column=2
+    )
+    expected = list(open_file(path).rows)
+    monkeypatch.setattr(reading, "CALAMINE_MAX_SHEET_BYTES", 0)
+    streamed = open_file(path)
+    assert streamed.header_row == 4 and list(streamed.rows) == expected
