@@ -24,6 +24,7 @@ demo: install
 	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl+C stops the site and the background worker)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py db_worker --queue-name default >var/worker.log 2>&1 & \
+	  $(PY) manage.py db_worker --queue-name default >var/worker2.log 2>&1 & \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: install

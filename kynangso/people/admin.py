@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ApiToken, DataRequest, Person, User
+from .models import ApiToken, DataRequest, Person, PersonImport, User
 
 
 @admin.register(User)
@@ -38,3 +38,11 @@ class DataRequestAdmin(admin.ModelAdmin):
     list_display = ("person_name", "kind", "status", "created_at")
     list_filter = ("kind", "status")
     raw_id_fields = ("person", "handled_by")
+
+
+@admin.register(PersonImport)
+class PersonImportAdmin(admin.ModelAdmin):
+    list_display = ("pk", "created_at", "created_by", "organisation", "status")
+    list_filter = ("status",)
+    raw_id_fields = ("created_by", "organisation")
+    list_select_related = ("created_by", "organisation")
