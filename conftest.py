@@ -39,8 +39,6 @@ class Cast:
     person_b: object
 
 
-
-
 @pytest.fixture
 def cast(db) -> Cast:
     from kynangso.orgs.choices import OrgType, Role, SpaceKind

@@ -76,8 +76,9 @@ class AdminUnitSuccession(models.Model):
 
 
 class Organisation(TimeStampedModel):
-    """A node of the organisation tree. `path` ("/00000001/00000005/") holds the zero-padded ids from the root, so a subtree is
-    one indexed prefix query; `space` is the tenant the node belongs to (copied down from the root)."""
+    """A node of the organisation tree. `path` ("/00000001/00000005/") holds the zero-padded ids from the
+    root, so a subtree is one indexed prefix query; `space` is the tenant the node belongs to (copied down
+    from the root)."""
 
     code = models.CharField(_("code"), max_length=40, unique=True, error_messages={"unique": ERR_ORG_CODE_TAKEN})
     name = models.CharField(_("name"), max_length=255)

@@ -100,7 +100,9 @@ def test_language_selector_switches_to_english_and_back(open_page, finish):
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page).to_have_url(re.compile(r"/people/$"))  # back on the page the user was on
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
-    expect(page.get_by_role("navigation", name="Main menu").get_by_role("link", name="People", exact=True)).to_be_visible()
+    expect(
+        page.get_by_role("navigation", name="Main menu").get_by_role("link", name="People", exact=True)
+    ).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
 
     back = page.get_by_label("Language").locator("option[value=vi]")

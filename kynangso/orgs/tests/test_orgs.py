@@ -10,8 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_paths_and_space_are_inherited(cast):
-    school = organisation_create(code="TH-A", name="Trường Tiểu học Long Hồ", org_type=OrgType.SCHOOL,
-                                 parent=cast.unit_a)
+    school = organisation_create(
+        code="TH-A", name="Trường Tiểu học Long Hồ", org_type=OrgType.SCHOOL, parent=cast.unit_a
+    )
     assert school.path == f"{cast.unit_a.path}{school.pk:08d}/"
     assert school.depth == 2
     assert school.space == cast.space
@@ -72,8 +73,14 @@ def test_django_admin_works_for_superusers(client, cast):
     from kynangso.core.testing import make_user
 
     client.force_login(make_user("root", is_superuser=True, is_staff=True))
-    for url in ("/admin/", "/admin/people/person/", "/admin/orgs/organisation/", "/admin/orgs/adminunit/",
-                f"/admin/people/person/{cast.person_a.pk}/change/", "/admin/core/auditlog/"):
+    for url in (
+        "/admin/",
+        "/admin/people/person/",
+        "/admin/orgs/organisation/",
+        "/admin/orgs/adminunit/",
+        f"/admin/people/person/{cast.person_a.pk}/change/",
+        "/admin/core/auditlog/",
+    ):
         assert client.get(url).status_code == 200, url
 
 

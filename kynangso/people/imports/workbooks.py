@@ -375,8 +375,10 @@ def activation_pdf(rows: Iterable[dict], fileobj, *, title: str, expires: date |
     address = activation_address()
     text_x, text_width = QR_SIZE + 4, CARD_W - QR_SIZE - 6
     label_user, label_code = _("Username") + ":", _("Activation code") + ":"
-    label_expires = f"{_('Valid until')}: {expires:%d/%m/%Y}" if expires else ""
-    how = f"{_('Scan the code or open the address below, then choose your password.')}\n{address}"
+    valid_until = _("Valid until")
+    scan_hint = _("Scan the code or open the address below, then choose your password.")
+    label_expires = f"{valid_until}: {expires:%d/%m/%Y}" if expires else ""
+    how = f"{scan_hint}\n{address}"
     footer: list[str] = []
     count = 0
     for row in rows:
