@@ -39,7 +39,8 @@ class Person(TimeStampedModel):
         _("lawful basis"), max_length=24, choices=LawfulBasis.choices, default=LawfulBasis.LEGAL_OBLIGATION
     )
     consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
-    search_text = models.CharField(max_length=255, editable=False, default="", db_index=True)
+    # No index: searches are LIKE '%word%', which a B-tree cannot serve (pg_trgm would: decision 0002).
+    search_text = models.CharField(max_length=255, editable=False, default="")
     sort_key = models.CharField(max_length=255, editable=False, default="", db_index=True)
     created_by = models.ForeignKey(
         "people.User",
@@ -105,6 +106,21 @@ class User(AbstractUser):
     def get_full_name(self) -> str:
         """Vietnamese order: family and middle names (last_name) before the given name (first_name)."""
         return f"{self.last_name} {self.first_name}".strip()
+
+
+class UsernameSequence(models.Model):
+    """The last number given to a username base ("annv" → 3 means annv, annv2, annv3 exist), so a bulk
+    import finds the next free usernames by reading one row per base, however many accounts there are."""
+
+    base = models.CharField(max_length=150, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("username sequence")
+        verbose_name_plural = _("username sequences")
+
+    def __str__(self) -> str:
+        return f"{self.base}:{self.last}"
 
 
 class ApiToken(TimeStampedModel):

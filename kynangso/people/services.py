@@ -21,7 +21,7 @@ from kynangso.orgs.models import Organisation, Space
 
 from . import rules
 from .choices import DataRequestKind, DataRequestStatus, TargetGroup
-from .models import ApiToken, DataRequest, Person, PersonTargetGroup, User
+from .models import ApiToken, DataRequest, Person, PersonTargetGroup, User, UsernameSequence
 
 ERR_QUOTA = _("The space “%(space)s” has %(free)s learner accounts left; %(needed)s were requested.")
 ERR_ACTIVATION = _("The username or the activation code is wrong, or the code has expired.")
@@ -236,13 +236,18 @@ def username_base(full_name: str) -> str:
     return (base or "user")[:30]
 
 
-def _next_seq(bases: set[str]) -> dict[str, int]:
+def _last_seq(bases: set[str]) -> dict[str, int]:
+    """The highest number already used for each username base: one row per base from UsernameSequence;
+    bases it has never seen (accounts made before it, or by hand) are looked up on the users once."""
     seq: dict[str, int] = {}
     ordered = sorted(bases)
-    for start in range(0, len(ordered), 900):
-        chunk = ordered[start : start + 900]
-        rows = User.objects.filter(username_base__in=chunk).values("username_base").annotate(m=Max("username_seq"))
-        seq.update({row["username_base"]: row["m"] for row in rows})
+    for start in range(0, len(ordered), 5000):
+        chunk = ordered[start : start + 5000]
+        seq.update(UsernameSequence.objects.filter(base__in=chunk).values_list("base", "last"))
+        unseen = [b for b in chunk if b not in seq]
+        if unseen:
+            rows = User.objects.filter(username_base__in=unseen).values("username_base").annotate(m=Max("username_seq"))
+            seq.update({row["username_base"]: row["m"] for row in rows})
     return seq
 
 
@@ -289,7 +294,7 @@ def accounts_create(*, actor, people: Sequence[Person]) -> list[tuple[User, str]
         if count > free:
             raise ValidationError(ERR_QUOTA, params={"space": space.name, "free": free, "needed": count})
     bases = {p.pk: username_base(p.full_name) for p in todo}
-    seq = _next_seq(set(bases.values()))
+    seq = _last_seq(set(bases.values()))
     unusable = make_password(None)
     expires = timezone.now() + timedelta(days=ACTIVATION_DAYS)
     users, codes = [], []
@@ -319,6 +324,14 @@ def accounts_create(*, actor, people: Sequence[Person]) -> list[tuple[User, str]
     from .imports.bulk import bulk_insert
 
     bulk_insert(User, users)
+    touched = {u.username_base: u.username_seq for u in users}  # the last one per base wins: the highest
+    UsernameSequence.objects.bulk_create(
+        [UsernameSequence(base=b, last=n) for b, n in touched.items()],
+        update_conflicts=True,
+        unique_fields=["base"],
+        update_fields=["last"],
+        batch_size=5000,
+    )
     audit_record(actor=actor, action="accounts.create", object_type="people.user", count=len(users))
     return list(zip(users, codes, strict=True))
 

@@ -119,3 +119,15 @@ def test_people_are_sorted_in_vietnamese_order(cast):
         services.person_create(actor=None, full_name=name, organisation=cast.unit_a)
     names = list(person_list(actor=cast.owner).values_list("full_name", flat=True))
     assert names == ["Đỗ Văn An", "Nguyễn Văn An", "Phạm Thị Ánh", "Lê Văn Bình"]
+
+
+def test_username_numbers_continue_across_runs_and_respect_older_accounts(cast):
+    from kynangso.people.models import UsernameSequence
+
+    User.objects.create(username="annv", username_base="annv", username_seq=1)  # made before any sequence row
+    [(first, _)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    assert first.username == "annv2"
+    assert UsernameSequence.objects.get(base="annv").last == 2
+    namesake = services.person_create(actor=None, full_name="Nguyễn Văn An", organisation=cast.unit_b)
+    [(second, _)] = services.accounts_create(actor=cast.owner, people=[namesake])
+    assert second.username == "annv3"
