@@ -215,6 +215,8 @@ MOBILE = [
     "098",
 ]
 OLD_PREFIX = {"039": "0169", "038": "0168", "070": "0120", "079": "0121", "083": "0123", "084": "0124"}
+# The import template's headers; this script stays Django-free, so it repeats
+# kynangso.people.exports.HEADERS (bench/README.md) rather than importing it.
 HEADERS = [
     "Họ và tên",
     "Ngày sinh",

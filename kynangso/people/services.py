@@ -194,8 +194,7 @@ def person_update(
         actor=actor,
         action="person.update",
         obj=person,
-        fields=sorted(k for k in changed if not k.startswith("cccd") and k not in ("search_text", "sort_key"))
-        + (["cccd"] if cccd is not None and any(k.startswith("cccd") for k in changed) else []),
+        fields=sorted({"cccd" if k.startswith("cccd") else k for k in changed} - {"search_text", "sort_key"}),
     )
     return person
 

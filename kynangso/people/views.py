@@ -76,19 +76,20 @@ def person_export(request):
     return FileResponse(people_workbook(qs), as_attachment=True, filename=name)
 
 
+def _detail_context(request, person: Person, **extra) -> dict:
+    return {
+        "person": person,
+        "can_change": permissions.can_change_person(request.user, person),
+        "can_reveal": permissions.can_reveal_cccd(request.user, person),
+        "data_requests": person.data_requests.all()[:20],
+        **extra,
+    }
+
+
 @login_required
 def person_detail(request, pk: int):
     person = _accessible(request, pk)
-    return render(
-        request,
-        "people/person_detail.html",
-        {
-            "person": person,
-            "can_change": permissions.can_change_person(request.user, person),
-            "can_reveal": permissions.can_reveal_cccd(request.user, person),
-            "data_requests": person.data_requests.all()[:20],
-        },
-    )
+    return render(request, "people/person_detail.html", _detail_context(request, person))
 
 
 @login_required
@@ -98,19 +99,8 @@ def person_cccd(request, pk: int):
     if not permissions.can_reveal_cccd(request.user, person):
         raise PermissionDenied
     clear = services.person_cccd_reveal(actor=request.user, person=person)
-    if request.htmx:
-        return render(request, "people/person_detail.html#cccd", {"person": person, "cccd_clear": clear})
-    return render(
-        request,
-        "people/person_detail.html",
-        {
-            "person": person,
-            "cccd_clear": clear,
-            "can_change": True,
-            "can_reveal": True,
-            "data_requests": person.data_requests.all()[:20],
-        },
-    )
+    template = "people/person_detail.html#cccd" if request.htmx else "people/person_detail.html"
+    return render(request, template, _detail_context(request, person, cccd_clear=clear))
 
 
 def _save_person(request, form: PersonForm, person: Person | None):

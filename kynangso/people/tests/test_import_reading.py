@@ -270,3 +270,16 @@ def test_a_very_large_sheet_is_streamed_with_openpyxl_giving_the_same_rows(tmp_p
     monkeypatch.setattr(reading, "CALAMINE_MAX_SHEET_BYTES", 0)
     streamed = open_file(path)
     assert streamed.header_row == 4 and list(streamed.rows) == expected
+
+
+def test_the_bench_generator_writes_the_templates_headers():
+    import importlib.util
+    from pathlib import Path
+
+    from kynangso.people.exports import HEADERS
+
+    path = Path(__file__).resolve().parents[3] / "bench" / "gen_people.py"
+    spec = importlib.util.spec_from_file_location("gen_people", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.HEADERS == HEADERS
