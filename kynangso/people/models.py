@@ -24,7 +24,6 @@ class Person(TimeStampedModel):
         max_length=64,
         null=True,
         blank=True,
-        unique=True,
         editable=False,
         error_messages={"unique": ERR_CCCD_TAKEN},
     )
@@ -32,7 +31,11 @@ class Person(TimeStampedModel):
     phone = models.CharField(_("phone"), max_length=10, blank=True)
     email = models.EmailField(_("email"), blank=True)
     organisation = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="people"
+        "orgs.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="people",
+        db_index=False,  # person_org_sort_idx starts with it
     )
     position = models.CharField(_("position"), max_length=120, blank=True)
     lawful_basis = models.CharField(
@@ -41,7 +44,7 @@ class Person(TimeStampedModel):
     consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
     # No index: searches are LIKE '%word%', which a B-tree cannot serve (pg_trgm would: decision 0002).
     search_text = models.CharField(max_length=255, editable=False, default="")
-    sort_key = models.CharField(max_length=255, editable=False, default="", db_index=True)
+    sort_key = models.CharField(max_length=255, editable=False, default="")
     created_by = models.ForeignKey(
         "people.User",
         verbose_name=_("created by"),
@@ -55,7 +58,14 @@ class Person(TimeStampedModel):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["sort_key", "id"]
-        indexes = [models.Index(fields=["organisation", "sort_key"], name="person_org_sort_idx")]
+        # Declared here rather than with unique=True / db_index=True so that PostgreSQL gets no extra
+        # varchar_pattern_ops copy of each (for LIKE 'x%', which no query does): every index costs the
+        # bulk import a random page write per row (bench/README.md).
+        constraints = [models.UniqueConstraint(fields=["cccd_hash"], name="person_cccd_hash_uniq")]
+        indexes = [
+            models.Index(fields=["organisation", "sort_key"], name="person_org_sort_idx"),
+            models.Index(fields=["sort_key"], name="person_sort_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -66,7 +76,12 @@ class Person(TimeStampedModel):
 
 
 class PersonTargetGroup(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="target_groups")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        related_name="target_groups",
+        db_index=False,  # person_group_uniq
+    )
     group = models.CharField(_("target group"), max_length=24, choices=TargetGroup.choices)
 
     class Meta:
@@ -91,8 +106,9 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="account",
     )
-    # Readable usernames: given name + initials ("annv"), then "annv2", "annv3" for namesakes.
-    username_base = models.CharField(max_length=150, blank=True, db_index=True, editable=False)
+    # Readable usernames: given name + initials ("annv"), then "annv2", "annv3" for namesakes; the last
+    # number of each base is kept in UsernameSequence, so these two columns need no index.
+    username_base = models.CharField(max_length=150, blank=True, editable=False)
     username_seq = models.PositiveIntegerField(default=1, editable=False)
     activation_code_hash = models.CharField(max_length=64, blank=True, editable=False)
     activation_expires_at = models.DateTimeField(_("activation code expires at"), null=True, blank=True)

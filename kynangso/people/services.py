@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -236,23 +237,80 @@ def username_base(full_name: str) -> str:
 
 
 def _last_seq(bases: set[str]) -> dict[str, int]:
-    """The highest number already used for each username base: one row per base from UsernameSequence;
-    bases it has never seen (accounts made before it, or by hand) are looked up on the users once."""
+    """The last number given to each username base: one UsernameSequence row per base."""
     seq: dict[str, int] = {}
     ordered = sorted(bases)
     for start in range(0, len(ordered), 5000):
-        chunk = ordered[start : start + 5000]
-        seq.update(UsernameSequence.objects.filter(base__in=chunk).values_list("base", "last"))
-        unseen = [b for b in chunk if b not in seq]
-        if unseen:
-            rows = User.objects.filter(username_base__in=unseen).values("username_base").annotate(m=Max("username_seq"))
-            seq.update({row["username_base"]: row["m"] for row in rows})
+        seq.update(UsernameSequence.objects.filter(base__in=ordered[start : start + 5000]).values_list("base", "last"))
     return seq
 
 
+def _taken_usernames(names: list[str]) -> set[str]:
+    taken: set[str] = set()
+    for start in range(0, len(names), 5000):
+        taken.update(User.objects.filter(username__in=names[start : start + 5000]).values_list("username", flat=True))
+    return taken
+
+
+def _number_usernames(users: list[User], seq: dict[str, int]) -> None:
+    """Give each new account the next free number of its base: "annv", then "annv2", "annv3"… A name can
+    be taken outside the sequence (an account made by hand, such as "admin" or "annv"): those are skipped,
+    one query per round, usually none."""
+    pending = users
+    while pending:
+        for user in pending:
+            n = seq.get(user.username_base, 0) + 1
+            seq[user.username_base] = n
+            user.username_seq = n
+            user.username = user.username_base if n == 1 else f"{user.username_base}{n}"
+        taken = _taken_usernames([u.username for u in pending])
+        pending = [u for u in pending if u.username in taken]
+
+
+@dataclass
+class AccountTally:
+    """The learner accounts counted in each space and the highest account id when they were counted.
+
+    A bulk import calls accounts_create once a chunk; with a tally, each later call under the space lock
+    counts only the accounts made since (ids above `up_to_id`) instead of all of the space's accounts again,
+    which made the quota check O(accounts) a chunk. Accounts removed meanwhile are still counted: the
+    error, if any, is on the safe side, and the next import counts afresh."""
+
+    used: dict[int, int] = field(default_factory=dict)
+    up_to_id: int = 0
+
+
+def accounts_used(space_ids: Iterable[int], tally: AccountTally | None = None) -> dict[int, int]:
+    """How many learner accounts each space has (accounts of people of its organisations)."""
+    space_ids = set(space_ids)
+    if tally is not None and space_ids <= tally.used.keys():
+        # Only the accounts made since the tally, usually none (its own are added by accounts_create):
+        # walked from the primary key, not from the space's organisations and people.
+        since, tally.up_to_id = tally.up_to_id, _last_account_id()
+        new = User.objects.filter(pk__gt=since, pk__lte=tally.up_to_id)
+        for space_id in new.values_list("person__organisation__space", flat=True).iterator():
+            if space_id in tally.used:
+                tally.used[space_id] += 1
+        return {sid: tally.used[sid] for sid in space_ids}
+    up_to_id = _last_account_id()  # read before counting: an account made in between is counted twice, never missed
+    used = dict.fromkeys(space_ids, 0)
+    used.update(
+        User.objects.filter(person__organisation__space__in=space_ids)
+        .values("person__organisation__space")
+        .annotate(n=Count("id"))
+        .values_list("person__organisation__space", "n")
+    )
+    if tally is not None:
+        tally.used, tally.up_to_id = dict(used), up_to_id
+    return used
+
+
+def _last_account_id() -> int:
+    return User.objects.aggregate(m=Max("id"))["m"] or 0
+
+
 def space_free_accounts(space: Space) -> int:
-    used = User.objects.filter(person__organisation__space=space).count()
-    return max(space.learner_quota - used, 0)
+    return max(space.learner_quota - accounts_used([space.pk])[space.pk], 0)
 
 
 def new_activation_code() -> str:
@@ -261,7 +319,7 @@ def new_activation_code() -> str:
 
 
 @transaction.atomic
-def accounts_create(*, actor, people: Sequence[Person]) -> list[tuple[User, str]]:
+def accounts_create(*, actor, people: Sequence[Person], tally: AccountTally | None = None) -> list[tuple[User, str]]:
     """Create learner accounts for people who have none, within each space's quota.
 
     Set-based: one query for existing namesakes, one bulk insert. No password hash per row: each
@@ -279,12 +337,7 @@ def accounts_create(*, actor, people: Sequence[Person]) -> list[tuple[User, str]
         space_id = org_space[person.organisation_id]
         needed[space_id] = needed.get(space_id, 0) + 1
     spaces = Space.objects.select_for_update().in_bulk([sid for sid in needed if sid is not None])
-    used = dict(
-        User.objects.filter(person__organisation__space__in=list(spaces))
-        .values("person__organisation__space")
-        .annotate(n=Count("id"))
-        .values_list("person__organisation__space", "n")
-    )
+    used = accounts_used(spaces, tally)
     for space_id, count in needed.items():
         space = spaces.get(space_id)
         if space is None:
@@ -298,17 +351,12 @@ def accounts_create(*, actor, people: Sequence[Person]) -> list[tuple[User, str]
     expires = timezone.now() + timedelta(days=ACTIVATION_DAYS)
     users, codes = [], []
     for person in todo:
-        base = bases[person.pk]
-        n = seq.get(base, 0) + 1
-        seq[base] = n
         code = new_activation_code()
         codes.append(code)
         family, given = split_name(person.full_name)
         users.append(
             User(
-                username=base if n == 1 else f"{base}{n}",
-                username_base=base,
-                username_seq=n,
+                username_base=bases[person.pk],
                 first_name=given,
                 last_name=family,
                 email=person.email,
@@ -318,19 +366,24 @@ def accounts_create(*, actor, people: Sequence[Person]) -> list[tuple[User, str]
                 activation_expires_at=expires,
             )
         )
+    _number_usernames(users, seq)
     # Large statements (COPY on PostgreSQL) instead of bulk_create's per-value preparation: 40,000
     # accounts in about 1 s instead of 5 (bench/README.md).
     from .imports.bulk import bulk_insert
 
     bulk_insert(User, users)
-    touched = {u.username_base: u.username_seq for u in users}  # the last one per base wins: the highest
     UsernameSequence.objects.bulk_create(
-        [UsernameSequence(base=b, last=n) for b, n in touched.items()],
+        [UsernameSequence(base=b, last=seq[b]) for b in sorted({u.username_base for u in users})],
         update_conflicts=True,
         unique_fields=["base"],
         update_fields=["last"],
         batch_size=5000,
     )
+    if tally is not None:
+        for space_id, count in needed.items():
+            if space_id in tally.used:
+                tally.used[space_id] += count
+        tally.up_to_id = max(tally.up_to_id, max(u.pk for u in users))
     audit_record(actor=actor, action="accounts.create", object_type="people.user", count=len(users))
     return list(zip(users, codes, strict=True))
 

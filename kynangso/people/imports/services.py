@@ -14,19 +14,22 @@ namesake of the unit. A row with a CCCD that no one has yet may still match, in 
 with the same date of birth who has no CCCD (the number is then added). Several candidates → the row is
 rejected as ambiguous. An empty cell never erases a stored value.
 
-Modes: a dry run reads and checks everything and writes nothing. "Commit valid" writes each chunk in its
-own transaction (a cancel or a crash leaves whole chunks only) and reports the rejected rows.
+Modes: a dry run reads and checks everything and writes nothing. "Commit valid" writes whole chunks and
+commits every TRANSACTION_ROWS rows (a cancel commits the chunks done and stops; a crash rolls back the
+open transaction; either way no chunk is half-written and importing the file again completes it), and
+reports the rejected rows.
 "All or nothing" first checks the whole file without writing, then — only if no row was rejected —
 writes everything in one transaction (a cancel rolls all of it back)."""
 
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import logging
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -38,7 +41,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +63,10 @@ from .validation import ParsedRow, RowValidator
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 5000
+# Commit-valid mode commits every TRANSACTION_ROWS rows: a commit writes out every index page the rows
+# touched, and with random keys (CCCD hashes, name keys) that is nearly all of them once the tables hold
+# a few hundred thousand people, so committing every chunk made the commits grow with the table.
+TRANSACTION_ROWS = 20_000
 PDF_TASK_PRIORITY = -10
 STALE_AFTER = timedelta(minutes=10)
 SQLITE_CACHE_KIB = 64 * 1024
@@ -309,6 +316,26 @@ class _Plan:
     account_only: int = 0
 
 
+@contextmanager
+def collected_between_chunks():
+    """Python's automatic collector off for the run, one collection after each chunk instead.
+
+    A chunk keeps about a million objects alive (rows, people, accounts, and the reference cycles between
+    an account and its person), so the automatic collector, triggered by allocations, walked them all
+    every second chunk: 1.2 s of a 40,000-row import and 7.6 s of a 200,000-row one, growing faster than
+    the rows. Between chunks almost nothing is alive, and the objects from before the run are frozen out
+    of the walk, so each collection is short; at most one chunk's cyclic garbage waits for it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
 class _Runner:
     def __init__(self, imp: PersonImport):
         self.imp = imp
@@ -337,9 +364,13 @@ class _Runner:
         finally:
             self.timings[phase] = self.timings.get(phase, 0.0) + time.perf_counter() - started
 
+    COUNTERS = ("read", "valid", "written", "created", "updated", "unchanged", "rejected", "accounts")
+
     def reset(self) -> None:
         self.read = self.valid = self.written = 0
         self.created = self.updated = self.unchanged = self.rejected = self.accounts = 0
+        self.committed = dict.fromkeys(self.COUNTERS, 0)
+        self.uncommitted_parts: list[list[tuple]] = []
         self.seen_cccd: dict[int, int] = {}
         self.seen_people: dict[tuple, int] = {}
         self.claimed: dict[int, int] = {}
@@ -347,10 +378,11 @@ class _Runner:
         self.free: dict[int, int] = {}
         self._uncoded: bool | None = None
         self.spaces: dict[int, Space] = {}
+        self.tally = people_services.AccountTally()
 
     # -- driving ------------------------------------------------------------------------------
     def run(self) -> None:
-        with self.database_tuned():
+        with self.database_tuned(), collected_between_chunks():
             self._run()
 
     @contextmanager
@@ -439,8 +471,12 @@ class _Runner:
             self.finish(ImportStatus.FAILED, exc.text())
 
     def fail(self) -> None:
-        """After an unexpected error: committed chunks (commit-valid mode) keep their activation codes."""
+        """After an unexpected error: committed chunks (commit-valid mode) keep their activation codes, and
+        the counts go back to the last commit (the open transaction was rolled back)."""
         all_or_nothing = self.imp.mode == ImportMode.ALL_OR_NOTHING or self.imp.dry_run
+        if not all_or_nothing:
+            for attr, value in self.committed.items():
+                setattr(self, attr, value)
         self.finish(ImportStatus.FAILED, str(MSG_FAILED), written=not all_or_nothing)
 
     def run_pass(self, *, write: bool, chunk_transactions: bool = False) -> None:
@@ -455,36 +491,50 @@ class _Runner:
             if self.imp.create_accounts:
                 self.load_quota()
             chunks = reading.chunked(table.rows, CHUNK_SIZE)
-            while True:
-                with self.timed("read and check rows"):
-                    chunk = next(chunks, None)
-                    if chunk is None:
-                        break
-                    rows = [validator.parse(number, cells) for number, cells in chunk]
-                with self.timed("progress and cancel checks"):
-                    if self.cancel_requested():
+            with ExitStack() as group:  # commit-valid: the open transaction, over up to TRANSACTION_ROWS rows
+                in_group = 0
+                while True:
+                    with self.timed("read and check rows"):
+                        chunk = next(chunks, None)
+                        if chunk is None:
+                            break
+                        rows = [validator.parse(number, cells) for number, cells in chunk]
+                    with self.timed("progress and cancel checks"):
+                        cancelled = self.cancel_requested()
+                    if cancelled:
+                        self.commit(group)  # the chunks already done are kept whole
                         raise _Cancelled
-                created_accounts: list[tuple[User, str]] = []
-                if write and chunk_transactions:
-                    with self.timed("chunk transactions (total)"), transaction.atomic():
+                    if write and chunk_transactions and not in_group:
+                        group.enter_context(transaction.atomic())
+                    with self.timed("chunk transactions (total)"):
                         plan = self.plan(rows)
-                        created_accounts = self.write(plan)
-                        self.count(plan, written=True)
-                        with self.timed("progress and cancel checks"):
-                            self.save_progress()
-                else:
-                    plan = self.plan(rows)
+                        created_accounts = self.write(plan) if write else []
+                        self.count(plan, written=write)
+                        if chunk_transactions or not write:  # not inside the one all-or-nothing transaction
+                            with self.timed("progress and cancel checks"):
+                                self.save_progress()
+                    with self.timed("error and activation workbooks"):
+                        self.record(plan, created_accounts)
+                    in_group += len(rows)
+                    if in_group >= TRANSACTION_ROWS:
+                        in_group = 0
+                        self.commit(group)
                     if write:
-                        created_accounts = self.write(plan)
-                    self.count(plan, written=write)
-                    if not write:
-                        with self.timed("progress and cancel checks"):
-                            self.save_progress()
-                with self.timed("error and activation workbooks"):
-                    self.record(plan, created_accounts)
-                if write:
-                    with self.timed("refresh planner statistics"):
-                        self.maybe_analyze(plan.created + len(created_accounts))
+                        with self.timed("refresh planner statistics"):
+                            self.maybe_analyze(plan.created + len(created_accounts))
+                    del rows, plan, created_accounts
+                    with self.timed("garbage collection"):
+                        gc.collect()
+                self.commit(group)
+
+    def commit(self, group: ExitStack) -> None:
+        with self.timed("commits"):
+            group.close()
+        self.committed = {attr: getattr(self, attr) for attr in self.COUNTERS}
+        with self.timed("error and activation workbooks"):
+            for part in self.uncommitted_parts:
+                self.parts.add(part)
+        self.uncommitted_parts = []
 
     def cancel_requested(self) -> bool:
         return PersonImport.objects.filter(pk=self.imp.pk, cancel_requested=True).exists()
@@ -583,12 +633,7 @@ class _Runner:
     def load_quota(self) -> None:
         space_ids = {s for s in self.org_space.values() if s is not None}
         self.spaces = Space.objects.in_bulk(space_ids)
-        used = dict(
-            User.objects.filter(person__organisation__space__in=space_ids)
-            .values("person__organisation__space")
-            .annotate(n=Count("id"))
-            .values_list("person__organisation__space", "n")
-        )
+        used = people_services.accounts_used(space_ids, self.tally)
         self.free = {sid: max(space.learner_quota - used.get(sid, 0), 0) for sid, space in self.spaces.items()}
 
     # -- one chunk ----------------------------------------------------------------------------
@@ -788,7 +833,7 @@ class _Runner:
             self._write_people(plan)
         if plan.account_people:
             with self.timed("create accounts"):
-                return people_services.accounts_create(actor=self.actor, people=plan.account_people)
+                return people_services.accounts_create(actor=self.actor, people=plan.account_people, tally=self.tally)
         return []
 
     def _write_people(self, plan: _Plan) -> None:
@@ -824,12 +869,10 @@ class _Runner:
                 self.errors.add(r)
         if accounts:
             codes = self.org_codes
-            self.parts.add(
-                [
-                    (u.person.full_name, codes.get(u.person.organisation_id, ""), u.username, code)
-                    for u, code in accounts
-                ]
-            )
+            part = [
+                (u.person.full_name, codes.get(u.person.organisation_id, ""), u.username, code) for u, code in accounts
+            ]
+            self.uncommitted_parts.append(part)  # saved by commit(): codes of accounts that exist, no others
 
 
 def _enqueue_pdf(import_id: int) -> None:

@@ -396,6 +396,7 @@ def test_the_task_runs_after_commit_and_running_it_twice_is_harmless(
 
 def test_cancel_stops_between_chunks_and_leaves_no_half_written_chunk(cast, tmp_path, monkeypatch):
     monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(services, "TRANSACTION_ROWS", 30)  # the cancel comes with two chunks in the open transaction
     path = write_xlsx(tmp_path / "c.xlsx", people_rows(45))
     checks = {"n": 0}
 
@@ -505,28 +506,37 @@ def test_the_command_all_or_nothing_with_a_bad_row_exits_non_zero(cast, tmp_path
     assert not Person.objects.filter(full_name__startswith="Lê Thị Hạnh").exists()
 
 
-def test_an_unexpected_error_fails_the_import_and_keeps_the_whole_chunks_already_written(cast, tmp_path, monkeypatch):
+def test_an_unexpected_error_fails_the_import_and_keeps_the_whole_chunks_already_committed(cast, tmp_path, monkeypatch):
     monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(services, "TRANSACTION_ROWS", 20)
     real = services._Runner._write_people
     calls = {"n": 0}
 
-    def broken_second_chunk(runner, plan):
+    def broken_fourth_chunk(runner, plan):
         calls["n"] += 1
-        if calls["n"] == 2:
+        if calls["n"] == 4:
             raise RuntimeError("disk full")
         return real(runner, plan)
 
-    monkeypatch.setattr(services._Runner, "_write_people", broken_second_chunk)
+    monkeypatch.setattr(services._Runner, "_write_people", broken_fourth_chunk)
     before = Person.objects.count()
-    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "f.xlsx", people_rows(25)))
+    imp = run_import(
+        actor=cast.owner,
+        organisation=cast.unit_a,
+        path=write_xlsx(tmp_path / "f.xlsx", people_rows(45)),
+        create_accounts=True,
+    )
     assert imp.status == ImportStatus.FAILED and imp.finished_at and "disk full" not in imp.message
-    assert Person.objects.count() - before == 10 == imp.rows_written
+    # Chunks 1–2 were committed; chunk 3 was written in the transaction that chunk 4's error rolled back.
+    assert Person.objects.count() - before == 20 == imp.rows_written == imp.created_count == imp.accounts_created
+    assert len(read_rows(imp.activation_sheet)) == 3 + 20
 
 
 def test_a_worker_that_dies_mid_import_loses_no_activation_code_and_the_import_can_run_again(
     cast, tmp_path, monkeypatch, login, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(services, "TRANSACTION_ROWS", 10)
     real = services._Runner._write_people
     calls = {"n": 0}
 

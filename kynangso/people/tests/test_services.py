@@ -75,6 +75,21 @@ def test_quota_overflow_is_refused_and_nothing_is_created(cast):
     assert services.space_free_accounts(cast.space) == 0
 
 
+def test_a_tally_counts_the_accounts_made_elsewhere_between_two_calls(cast):
+    third = services.person_create(actor=None, full_name="Trần Thị Ba", organisation=cast.unit_a)
+    cast.space.learner_quota = 2
+    cast.space.save(update_fields=["learner_quota"])
+    tally = services.AccountTally()
+    assert services.accounts_used([cast.space.pk], tally) == {cast.space.pk: 0}
+    services.accounts_create(actor=cast.owner, people=[cast.person_a], tally=tally)
+    assert tally.used == {cast.space.pk: 1}
+    services.accounts_create(actor=cast.owner, people=[cast.person_b])  # another import, without this tally
+    with pytest.raises(ValidationError):  # the tally sees the second account: the quota of 2 is full
+        services.accounts_create(actor=cast.owner, people=[third], tally=tally)
+    assert tally.used == {cast.space.pk: 2}
+    assert User.objects.filter(person__isnull=False).count() == 2
+
+
 def test_person_update_writes_only_changed_fields_and_audits(cast):
     services.person_update(actor=cast.owner, person=cast.person_a, full_name="Nguyễn Văn Ân")
     person = Person.objects.get(pk=cast.person_a.pk)
@@ -125,9 +140,13 @@ def test_username_numbers_continue_across_runs_and_respect_older_accounts(cast):
     from kynangso.people.models import UsernameSequence
 
     User.objects.create(username="annv", username_base="annv", username_seq=1)  # made before any sequence row
+    User.objects.create(username="annv3")  # made by hand: no base, no sequence
     [(first, _)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
     assert first.username == "annv2"
     assert UsernameSequence.objects.get(base="annv").last == 2
-    namesake = services.person_create(actor=None, full_name="Nguyễn Văn An", organisation=cast.unit_b)
-    [(second, _)] = services.accounts_create(actor=cast.owner, people=[namesake])
-    assert second.username == "annv3"
+    namesakes = [
+        services.person_create(actor=None, full_name="Nguyễn Văn An", organisation=cast.unit_b) for _ in range(2)
+    ]
+    created = services.accounts_create(actor=cast.owner, people=namesakes)
+    assert sorted(user.username for user, _ in created) == ["annv4", "annv5"]
+    assert UsernameSequence.objects.get(base="annv").last == 5
