@@ -35,7 +35,6 @@ class Person(TimeStampedModel):
         verbose_name=_("organisation"),
         on_delete=models.PROTECT,
         related_name="people",
-        db_index=False,  # person_org_sort_idx starts with it
     )
     position = models.CharField(_("position"), max_length=120, blank=True)
     lawful_basis = models.CharField(
@@ -58,14 +57,13 @@ class Person(TimeStampedModel):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["sort_key", "id"]
-        # Declared here rather than with unique=True / db_index=True so that PostgreSQL gets no extra
-        # varchar_pattern_ops copy of each (for LIKE 'x%', which no query does): every index costs the
-        # bulk import a random page write per row (bench/README.md).
+        # Every index on a random key (hash, name) costs the bulk import a random page write per row
+        # (bench/README.md), so there are two: the CCCD hash and the name order. Lists of a whole province
+        # walk person_sort_idx; a unit's list reads its people through the organisation index and sorts
+        # them. Declared here rather than with unique=True / db_index=True so that PostgreSQL gets no
+        # varchar_pattern_ops copy of each (for LIKE 'x%', which no query does).
         constraints = [models.UniqueConstraint(fields=["cccd_hash"], name="person_cccd_hash_uniq")]
-        indexes = [
-            models.Index(fields=["organisation", "sort_key"], name="person_org_sort_idx"),
-            models.Index(fields=["sort_key"], name="person_sort_idx"),
-        ]
+        indexes = [models.Index(fields=["sort_key"], name="person_sort_idx")]
 
     def __str__(self) -> str:
         return self.full_name
