@@ -27,6 +27,7 @@ import csv
 import gc
 import io
 import logging
+import pickle
 import tempfile
 import time
 from contextlib import ExitStack, contextmanager
@@ -336,6 +337,14 @@ def collected_between_chunks():
             gc.enable()
 
 
+def _unstashed(stash):
+    while True:
+        try:
+            yield pickle.load(stash)  # noqa: S301 (a temporary file this run wrote)
+        except EOFError:
+            return
+
+
 class _Runner:
     def __init__(self, imp: PersonImport):
         self.imp = imp
@@ -443,25 +452,22 @@ class _Runner:
                 self.run_pass(write=True, chunk_transactions=True)
                 self.finish(ImportStatus.DONE, self.summary())
             else:
-                self.run_pass(write=False)
-                if self.rejected:
-                    self.finish(
-                        ImportStatus.DONE, self.summary(str(MSG_REFUSED % {"rejected": self.rejected})), written=False
-                    )
-                    return
-                self.set_phase(ImportPhase.WRITING)
-                self.parts.clear()  # codes of an earlier, rolled-back attempt
-                try:
-                    with transaction.atomic():
-                        self.run_pass(write=True, chunk_transactions=False)
-                        if self.rejected:
-                            raise _Refused
-                except _Refused:
-                    self.finish(
-                        ImportStatus.DONE, self.summary(str(MSG_REFUSED % {"rejected": self.rejected})), written=False
-                    )
-                    return
-                self.finish(ImportStatus.DONE, self.summary())
+                with tempfile.TemporaryFile() as stash:  # the checked rows, read again by the write pass
+                    self.run_pass(write=False, stash=stash)
+                    if self.rejected:
+                        self.refuse()
+                        return
+                    self.set_phase(ImportPhase.WRITING)
+                    self.parts.clear()  # codes of an earlier, rolled-back attempt
+                    try:
+                        with transaction.atomic():
+                            self.run_pass(write=True, chunk_transactions=False, replay=stash)
+                            if self.rejected:
+                                raise _Refused
+                    except _Refused:
+                        self.refuse()
+                        return
+                    self.finish(ImportStatus.DONE, self.summary())
         except _Cancelled:
             if imp.mode == ImportMode.ALL_OR_NOTHING or imp.dry_run or not self.written:
                 self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED_NOTHING), written=False)
@@ -469,6 +475,9 @@ class _Runner:
                 self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED % {"written": self.written}))
         except reading.ReadError as exc:
             self.finish(ImportStatus.FAILED, exc.text())
+
+    def refuse(self) -> None:
+        self.finish(ImportStatus.DONE, self.summary(str(MSG_REFUSED % {"rejected": self.rejected})), written=False)
 
     def fail(self) -> None:
         """After an unexpected error: committed chunks (commit-valid mode) keep their activation codes, and
@@ -479,26 +488,40 @@ class _Runner:
                 setattr(self, attr, value)
         self.finish(ImportStatus.FAILED, str(MSG_FAILED), written=not all_or_nothing)
 
-    def run_pass(self, *, write: bool, chunk_transactions: bool = False) -> None:
+    def run_pass(self, *, write: bool, chunk_transactions: bool = False, stash=None, replay=None) -> None:
+        """One pass over the rows. `stash`: a file to keep the checked rows in; `replay`: such a file, read
+        instead of the upload (the write pass of all-or-nothing does not read and check the file again)."""
         self.reset()
-        with self.imp.file.open("rb") as fh:
-            with self.timed("open the file"):
-                table = reading.open_table(fh, self.imp.original_name)
-            self.imp.unknown_columns = table.unknown
-            self.imp.rows_total = table.total
-            PersonImport.objects.filter(pk=self.imp.pk).update(unknown_columns=table.unknown, rows_total=table.total)
-            validator = self.validator = RowValidator(column=table.header, organisations=self.org_ids)
+        self.writing = write
+        with ExitStack() as opened:
+            if replay is not None:
+                replay.seek(0)
+                parsed = _unstashed(replay)
+            else:
+                fh = opened.enter_context(self.imp.file.open("rb"))
+                with self.timed("open the file"):
+                    table = reading.open_table(fh, self.imp.original_name)
+                self.imp.unknown_columns = table.unknown
+                self.imp.rows_total = table.total
+                PersonImport.objects.filter(pk=self.imp.pk).update(
+                    unknown_columns=table.unknown, rows_total=table.total
+                )
+                self.validator = RowValidator(column=table.header, organisations=self.org_ids)
+                parsed = (
+                    [self.validator.parse(number, cells) for number, cells in chunk]
+                    for chunk in reading.chunked(table.rows, CHUNK_SIZE)
+                )
             if self.imp.create_accounts:
                 self.load_quota()
-            chunks = reading.chunked(table.rows, CHUNK_SIZE)
             with ExitStack() as group:  # commit-valid: the open transaction, over up to TRANSACTION_ROWS rows
                 in_group = 0
                 while True:
                     with self.timed("read and check rows"):
-                        chunk = next(chunks, None)
-                        if chunk is None:
+                        rows = next(parsed, None)
+                        if rows is None:
                             break
-                        rows = [validator.parse(number, cells) for number, cells in chunk]
+                        if stash is not None:
+                            pickle.dump(rows, stash, protocol=pickle.HIGHEST_PROTOCOL)
                     with self.timed("progress and cancel checks"):
                         cancelled = self.cancel_requested()
                     if cancelled:
@@ -730,6 +753,9 @@ class _Runner:
             if person is None:
                 if not r.cccd:
                     self._uncoded = True
+                plan.created += 1
+                if not self.writing:  # a check writes nothing: no need to build (and encrypt) the person
+                    continue
                 person = Person(
                     organisation_id=org_id,
                     date_of_birth=r.date_of_birth,
@@ -744,7 +770,6 @@ class _Runner:
                 plan.creates.append(person)
                 if r.groups:
                     plan.groups.append((person, r.groups))
-                plan.created += 1
             else:
                 changed = self.apply_changes(r, person, org_id)
                 group_change = r.groups is not None and set(r.groups) != groups.get(person.pk, set())
