@@ -4,8 +4,8 @@
     python bench/bench_import.py --db sqlite --rows 40000
     python bench/bench_import.py --pdf                 # also time the PDF activation cards (a separate task)
 
-Phases (seconds, from the runner's own timers): "chunk transactions (total)" is the whole time inside
-the per-chunk transactions (matching, writing, accounts and the COMMIT), so it overlaps the phases it
+Phases (seconds, from the runner's own timers): "chunk transactions (total)" is the whole time spent on
+the chunks' matching, writing and accounts (not the commits, timed apart), so it overlaps the phases it
 contains. Each measured run is a child process (so peak RSS is the import's own) on a freshly migrated database:
 SQLite in var/bench/, PostgreSQL at $BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/kynangso_bench,
 dropped and created again). End to end = storing the upload + reading + checking + matching + writing
