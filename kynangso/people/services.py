@@ -286,7 +286,7 @@ def accounts_used(space_ids: Iterable[int], tally: AccountTally | None = None) -
     if tally is not None and space_ids <= tally.used.keys():
         # Only the accounts made since the tally, usually none (its own are added by accounts_create):
         # walked from the primary key, not from the space's organisations and people.
-        since, tally.up_to_id = tally.up_to_id, _last_account_id()
+        since, tally.up_to_id = tally.up_to_id, max(tally.up_to_id, _last_account_id())
         new = User.objects.filter(pk__gt=since, pk__lte=tally.up_to_id)
         for space_id in new.values_list("person__organisation__space", flat=True).iterator():
             if space_id in tally.used:
