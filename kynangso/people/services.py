@@ -283,6 +283,8 @@ class AccountTally:
 def accounts_used(space_ids: Iterable[int], tally: AccountTally | None = None) -> dict[int, int]:
     """How many learner accounts each space has (accounts of people of its organisations)."""
     space_ids = set(space_ids)
+    if not space_ids:
+        return {}
     if tally is not None and space_ids <= tally.used.keys():
         # Only the accounts made since the tally, usually none (its own are added by accounts_create):
         # walked from the primary key, not from the space's organisations and people.
