@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -315,6 +315,19 @@ def space_free_accounts(space: Space) -> int:
     return max(space.learner_quota - accounts_used([space.pk])[space.pk], 0)
 
 
+# Usernames are unique across all spaces, so account creation is one at a time: two transactions that
+# read the same UsernameSequence row would both give out "annv4", and the second would fail at commit.
+# SQLite serialises writers already (IMMEDIATE transactions); on PostgreSQL this advisory lock does, held
+# until the transaction ends, taken before the space rows so every caller locks in the same order.
+ACCOUNTS_LOCK = 0x4B4E_5341_4343  # "KNSACC"
+
+
+def _lock_account_creation() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ACCOUNTS_LOCK])
+
+
 def new_activation_code() -> str:
     # 32 symbols: a random byte modulo 32 is uniform (256 = 8 × 32); one urandom call per code.
     return "".join(ACTIVATION_ALPHABET[b % 32] for b in secrets.token_bytes(10))
@@ -327,6 +340,7 @@ def accounts_create(*, actor, people: Sequence[Person], tally: AccountTally | No
     Set-based: one query for existing namesakes, one bulk insert. No password hash per row: each
     account gets a one-time activation code (stored as a keyed hash) and an unusable password.
     Raises ValidationError naming the space when the quota would be exceeded; nothing is created then."""
+    _lock_account_creation()
     have = _people_with_accounts([p.pk for p in people])
     todo = [p for p in people if p.pk not in have]
     if not todo:
