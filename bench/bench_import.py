@@ -15,6 +15,8 @@ A second run of the same file measures the idempotent re-import (every row uncha
 from __future__ import annotations
 
 import argparse
+import csv
+import itertools
 import json
 import os
 import platform
@@ -31,8 +33,9 @@ PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/kyna
 UNITS = 40  # communes the rows are spread over
 
 
-def unit_codes() -> list[str]:
-    return [f"BX-{i:03d}" for i in range(1, UNITS + 1)]
+def unit_codes(other: bool = False) -> list[str]:
+    """The communes of the measured province (BX-…) or, with --populated, of the other one (BY-…)."""
+    return [f"{'BY' if other else 'BX'}-{i:03d}" for i in range(1, UNITS + 1)]
 
 
 def data_file(rows: int, suffix: str = ".xlsx") -> Path:
@@ -47,19 +50,23 @@ def data_file(rows: int, suffix: str = ".xlsx") -> Path:
     return path
 
 
-def fresh_database(db: str) -> str:
+def fresh_database(db: str, *, name: str = "bench", template: str | None = None) -> str:
+    """A migrated database: empty, or a copy of `template` (a database made by populated_template)."""
     shutil.rmtree(BENCH_DIR / "media", ignore_errors=True)
     if db == "sqlite":
-        path = BENCH_DIR / "bench.sqlite3"
+        path = BENCH_DIR / f"{name}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+        if template:
+            shutil.copyfile(BENCH_DIR / f"{template}.sqlite3", path)
         url = f"sqlite:///{path}"
     else:
-        url = PG_URL
-        name = url.rsplit("/", 1)[1]
+        url = PG_URL if name == "bench" else f"{PG_URL}_{name}"
+        dbname = url.rsplit("/", 1)[1]
         host_args = ["-h", "127.0.0.1", "-U", "postgres"]
-        subprocess.run(["dropdb", *host_args, "--if-exists", name], check=True)  # noqa: S603,S607
-        subprocess.run(["createdb", *host_args, name], check=True)  # noqa: S603,S607
+        subprocess.run(["dropdb", *host_args, "--if-exists", dbname], check=True)  # noqa: S603,S607
+        copy = ["-T", f"{PG_URL.rsplit('/', 1)[1]}_{template}"] if template else []
+        subprocess.run(["createdb", *host_args, *copy, dbname], check=True)  # noqa: S603,S607
     env = {**os.environ, "DATABASE_URL": url, "MEDIA_ROOT": str(BENCH_DIR / "media")}
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)  # noqa: S603
     return url
@@ -83,12 +90,13 @@ def child(args) -> None:
 
     if args.chunk:
         services.CHUNK_SIZE = args.chunk
-    root = Organisation.objects.filter(code="BT-ROOT").first()
+    code, name = ("BO-ROOT", "Tỉnh Khác") if args.other else ("BT-ROOT", "Tỉnh Bench")
+    root = Organisation.objects.filter(code=code).first()
     if root is None:
-        root = organisation_create(code="BT-ROOT", name="Tỉnh Bench", org_type=OrgType.PEOPLES_COMMITTEE)
-        space_create(name="Tỉnh Bench", kind=SpaceKind.PROVINCE, root=root, learner_quota=1_000_000)
+        root = organisation_create(code=code, name=name, org_type=OrgType.PEOPLES_COMMITTEE)
+        space_create(name=name, kind=SpaceKind.PROVINCE, root=root, learner_quota=1_000_000)
         root.refresh_from_db()
-        for code in unit_codes():
+        for code in unit_codes(args.other):
             organisation_create(code=code, name=f"UBND xã {code}", org_type=OrgType.COMMUNE_OFFICE, parent=root)
     path = Path(args.child)
     load_before = os.getloadavg()[0]
@@ -134,6 +142,30 @@ def child(args) -> None:
     print(json.dumps(result, ensure_ascii=False))
 
 
+def populated_template(db: str, people: int, *, avoid: list[int], excel: bool) -> str:
+    """A database holding `people` people with accounts in another province (communes BY-…), imported
+    from a CSV whose CCCD numbers are not in the measured files: the state of a platform in use, where
+    every index already holds a province or two."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from gen_people import HEADERS, people_rows
+
+    taken = {row[3] for n in avoid for row in people_rows(n, codes=unit_codes(), seed=n, excel=excel)}
+    path = BENCH_DIR / f"populated-{people}.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow(HEADERS)
+        rows = people_rows(people * 2, codes=unit_codes(other=True), seed=7, excel=False)
+        writer.writerows(itertools.islice((r for r in rows if r[3] not in taken), people))
+    name = f"populated{people}"
+    url = fresh_database(db, name=name)
+    result = measure(url, path, extra=["--other"])
+    assert result["created"] == people, result
+    if db == "sqlite":
+        for suffix in ("-wal", "-shm"):
+            assert not Path(f"{BENCH_DIR / name}.sqlite3{suffix}").exists(), "the template was not closed"
+    return name
+
+
 def measure(url: str, path: Path, *, extra: list[str]) -> dict:
     env = {**os.environ, "DATABASE_URL": url, "MEDIA_ROOT": str(BENCH_DIR / "media"), "LOG_LEVEL": "WARNING"}
     out = subprocess.run(  # noqa: S603 (our own script)
@@ -157,7 +189,15 @@ def main() -> int:
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--all-or-nothing", action="store_true")
     parser.add_argument("--chunk", type=int, help="rows per chunk (default: the service's CHUNK_SIZE)")
+    parser.add_argument(
+        "--populated",
+        type=int,
+        default=0,
+        metavar="N",
+        help="import into a database that already holds N people with accounts, of another province",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--other", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
@@ -176,9 +216,14 @@ def main() -> int:
     )
     extra = [flag for flag, on in flags if on] + ([f"--chunk={args.chunk}"] if args.chunk else [])
     for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
+        template = (
+            populated_template(db, args.populated, avoid=args.rows, excel=not args.csv) if args.populated else None
+        )
+        if template:
+            print(json.dumps({"run": "populated", "db": db, "people": args.populated}), file=sys.stderr)
         for rows in args.rows:
             path = data_file(rows, ".csv" if args.csv else ".xlsx")
-            url = fresh_database(db)
+            url = fresh_database(db, template=template)
             first = measure(url, path, extra=extra)
             print(json.dumps({"run": "first import", **first}, ensure_ascii=False))
             again = measure(url, path, extra=[e for e in extra if e != "--pdf"])

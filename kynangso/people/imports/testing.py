@@ -105,3 +105,26 @@ def read_rows(field_file) -> list[list]:
 
     with field_file.open("rb") as fh:
         return list(python_calamine.CalamineWorkbook.from_filelike(fh).get_sheet_by_index(0).iter_rows())
+
+
+def pdf_qr_codes(pdf: bytes) -> list[str]:
+    """What the QR codes of a PDF say: each greyscale image XObject (as fpdf2 writes them: Flate with PNG
+    row filters) decoded by zxing-cpp, in the order of the file."""
+    import re
+    import zlib
+
+    import zxingcpp
+    from PIL import Image
+
+    found = []
+    for match in re.finditer(rb"obj\n<<\n((?:(?!endobj).)*?/Subtype /Image.*?)\n>>\nstream\n", pdf, re.S):
+        head = match.group(1)
+        width, height = (int(re.search(rb"/%s (\d+)" % key, head).group(1)) for key in (b"Width", b"Height"))
+        length = int(re.search(rb"/Length (\d+)", head).group(1))
+        raw = zlib.decompress(pdf[match.end() : match.end() + length])
+        rows = [raw[i * (width + 1) : (i + 1) * (width + 1)] for i in range(height)]
+        assert all(row[0] == 0 for row in rows), "only PNG filter type 0 (None) is decoded here"
+        image = Image.frombytes("L", (width, height), b"".join(row[1:] for row in rows))
+        barcode = zxingcpp.read_barcode(image.resize((width * 4, height * 4), Image.NEAREST))
+        found.append(barcode.text if barcode else "")
+    return found

@@ -349,14 +349,16 @@ CARD_W, CARD_H, COLS, ROWS, MARGIN_X, MARGIN_Y, QR_SIZE = 95.0, 55.0, 2, 5, 10.0
 
 
 def _qr_image(content: str):
-    """A QR code as a small greyscale image (one pixel a module, 4-module quiet zone); the PDF scales it.
-    A fixed mask: choosing the best of eight costs five times as much, and any mask is valid."""
-    import segno
+    """A QR code (error correction M) as a small greyscale image: one pixel a module, with the quiet zone;
+    the PDF scales it. zxing-cpp encodes in C++: 0.13 ms a code, against 0.7 ms for the pure-Python
+    segno this replaced, which was most of the time of 40,000 cards (bench/README.md)."""
+    import zxingcpp
     from PIL import Image
 
-    qr = segno.make(content, error="m", micro=False, mask=0)
-    rows = [bytes(0 if dark else 255 for dark in row) for row in qr.matrix_iter(scale=1, border=4)]
-    return Image.frombytes("L", (len(rows[0]), len(rows)), b"".join(rows))
+    symbol = zxingcpp.create_barcode(content, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    modules = symbol.to_image(scale=1, add_quiet_zones=True)
+    height, width = modules.shape
+    return Image.frombytes("L", (width, height), bytes(modules))
 
 
 def activation_pdf(rows: Iterable[dict], fileobj, *, title: str, expires: date | None = None) -> int:

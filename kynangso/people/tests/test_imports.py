@@ -16,8 +16,15 @@ from kynangso.people.exports import HEADERS, people_workbook
 from kynangso.people.imports import services
 from kynangso.people.imports.choices import ImportMode, ImportStatus
 from kynangso.people.imports.models import PersonImport
-from kynangso.people.imports.testing import cache_formula_values, make_cccd, read_rows, run_import, write_xlsx
-from kynangso.people.imports.workbooks import ERROR_MESSAGE_HEADER
+from kynangso.people.imports.testing import (
+    cache_formula_values,
+    make_cccd,
+    pdf_qr_codes,
+    read_rows,
+    run_import,
+    write_xlsx,
+)
+from kynangso.people.imports.workbooks import ERROR_MESSAGE_HEADER, activation_url
 from kynangso.people.models import Person, User
 
 pytestmark = pytest.mark.django_db
@@ -356,6 +363,8 @@ def test_the_pdf_activation_cards_are_built_from_the_sheet(cast, tmp_path):
     with imp.activation_pdf.open("rb") as fh:
         pdf = fh.read()
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 2  # 10 a page
+    sheet = read_rows(imp.activation_sheet)[3:]
+    assert pdf_qr_codes(pdf) == [activation_url(username, code) for _name, _unit, username, code in sheet]
 
 
 def test_accounts_over_the_quota_are_rejected_with_a_message_and_nothing_is_created_for_them(cast, tmp_path):
