@@ -315,17 +315,20 @@ def space_free_accounts(space: Space) -> int:
     return max(space.learner_quota - accounts_used([space.pk])[space.pk], 0)
 
 
-# Usernames are unique across all spaces, so account creation is one at a time: two transactions that
-# read the same UsernameSequence row would both give out "annv4", and the second would fail at commit.
-# SQLite serialises writers already (IMMEDIATE transactions); on PostgreSQL this advisory lock does, held
-# until the transaction ends, taken before the space rows so every caller locks in the same order.
-ACCOUNTS_LOCK = 0x4B4E_5341_4343  # "KNSACC"
+# Bulk writes of people and accounts, one transaction at a time. Usernames and CCCD numbers are unique
+# across all spaces: two transactions that read the same UsernameSequence row would both give out
+# "annv4", and two imports of the same person would both insert their CCCD; in each case the second
+# fails at the first one's commit. SQLite serialises writers already (IMMEDIATE transactions); on
+# PostgreSQL this advisory lock does, held until the transaction ends. Callers take it first in their
+# transaction (the importer before matching a chunk, accounts_create before the space rows), so every
+# writer locks in the same order.
+PEOPLE_WRITES_LOCK = 0x4B4E_5341_4343  # "KNSACC"
 
 
-def _lock_account_creation() -> None:
+def lock_people_writes() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ACCOUNTS_LOCK])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PEOPLE_WRITES_LOCK])
 
 
 def new_activation_code() -> str:
@@ -340,7 +343,7 @@ def accounts_create(*, actor, people: Sequence[Person], tally: AccountTally | No
     Set-based: one query for existing namesakes, one bulk insert. No password hash per row: each
     account gets a one-time activation code (stored as a keyed hash) and an unusable password.
     Raises ValidationError naming the space when the quota would be exceeded; nothing is created then."""
-    _lock_account_creation()
+    lock_people_writes()
     have = _people_with_accounts([p.pk for p in people])
     todo = [p for p in people if p.pk not in have]
     if not todo:

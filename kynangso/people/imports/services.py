@@ -461,6 +461,7 @@ class _Runner:
                     self.parts.clear()  # codes of an earlier, rolled-back attempt
                     try:
                         with transaction.atomic():
+                            people_services.lock_people_writes()
                             self.run_pass(write=True, chunk_transactions=False, replay=stash)
                             if self.rejected:
                                 raise _Refused
@@ -529,6 +530,7 @@ class _Runner:
                         raise _Cancelled
                     if write and chunk_transactions and not in_group:
                         group.enter_context(transaction.atomic())
+                        people_services.lock_people_writes()  # then match: another import's people are committed
                     with self.timed("chunk transactions (total)"):
                         plan = self.plan(rows)
                         created_accounts = self.write(plan) if write else []

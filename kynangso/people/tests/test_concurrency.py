@@ -5,15 +5,21 @@ These tests commit for real (transactional_db), so the database is emptied after
 
 import threading
 import time
+from datetime import date
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 
+from kynangso.core import crypto
 from kynangso.orgs.choices import OrgType, SpaceKind
 from kynangso.orgs.services import organisation_create, space_create
 from kynangso.people import services
-from kynangso.people.models import User
+from kynangso.people.imports import services as import_services
+from kynangso.people.imports.choices import ImportStatus
+from kynangso.people.imports.testing import make_cccd, read_rows, run_import, write_xlsx
+from kynangso.people.imports.workbooks import ERROR_MESSAGE_HEADER
+from kynangso.people.models import Person, User
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="concurrent writers: PostgreSQL only (SQLite has one writer at a time)"
@@ -40,6 +46,12 @@ def _waiting_for_a_lock() -> bool:
         return cursor.fetchone()[0] > 0
 
 
+def _until_another_transaction_waits() -> None:
+    deadline = time.monotonic() + 5
+    while not _waiting_for_a_lock() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def test_namesakes_in_two_provinces_get_different_usernames_when_created_at_once(
     admin_units_reloaded, transactional_db
 ):
@@ -63,9 +75,7 @@ def test_namesakes_in_two_provinces_get_different_usernames_when_created_at_once
     def hold_until_the_second_waits():
         first_done.set()
         second_started.wait(5)
-        deadline = time.monotonic() + 5
-        while not _waiting_for_a_lock() and time.monotonic() < deadline:
-            time.sleep(0.02)
+        _until_another_transaction_waits()
 
     a = threading.Thread(target=create, args=("first", first, hold_until_the_second_waits))
     a.start()
@@ -78,3 +88,51 @@ def test_namesakes_in_two_provinces_get_different_usernames_when_created_at_once
     assert errors == []
     assert sorted(results.values()) == ["annv", "annv2"]
     assert sorted(User.objects.values_list("username", flat=True)) == ["annv", "annv2"]
+
+
+def test_the_same_person_in_two_imports_at_once_is_written_once_and_both_imports_finish(
+    admin_units_reloaded, transactional_db, tmp_path, settings, monkeypatch
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    first, second = (_province_with_person(code).organisation for code in ("T-A", "T-B"))
+    birth = date(1988, 3, 14)
+    cccd = make_cccd(birth, "female", 424242)
+    files = {}
+    for org, name in ((first, "Trần Thị Mai"), (second, "Trần Thị Mai")):
+        row = [name, birth, "Nữ", cccd, "", "", org.code, "", "Người dân"]
+        files[org.code] = write_xlsx(tmp_path / f"{org.code}.xlsx", [row])
+    real_write = import_services._Runner._write_people
+    first_wrote = threading.Event()
+
+    def write_then_hold(runner, plan):  # the first import keeps its transaction open until the second waits
+        result = real_write(runner, plan)
+        if threading.current_thread().name == "first":
+            first_wrote.set()
+            _until_another_transaction_waits()
+        return result
+
+    monkeypatch.setattr(import_services._Runner, "_write_people", write_then_hold)
+    imports, errors = {}, []
+
+    def run(org):
+        try:
+            imports[org.code] = run_import(actor=None, organisation=org, path=files[org.code])
+        except Exception as exc:  # reported below, with the unit
+            errors.append((org.code, exc))
+        finally:
+            connections.close_all()
+
+    a = threading.Thread(target=run, args=(first,), name="first")
+    a.start()
+    assert first_wrote.wait(10)
+    b = threading.Thread(target=run, args=(second,), name="second")
+    b.start()
+    a.join(20)
+    b.join(20)
+    assert errors == []
+    done_first, done_second = imports[first.code], imports[second.code]
+    assert (done_first.status, done_first.created_count) == (ImportStatus.DONE, 1)
+    assert (done_second.status, done_second.created_count, done_second.rejected_count) == (ImportStatus.DONE, 0, 1)
+    report = read_rows(done_second.error_report)
+    assert report[1][report[0].index(ERROR_MESSAGE_HEADER)].endswith(str(import_services.ERR_CCCD_ELSEWHERE))
+    assert Person.objects.filter(cccd_hash=crypto.keyed_hash(cccd)).count() == 1
