@@ -530,7 +530,7 @@ class _Runner:
                         raise _Cancelled
                     if write and chunk_transactions and not in_group:
                         group.enter_context(transaction.atomic())
-                        people_services.lock_people_writes()  # then match: another import's people are committed
+                        people_services.lock_people_writes()  # before matching: another import's people are committed
                     with self.timed("chunk transactions (total)"):
                         plan = self.plan(rows)
                         created_accounts = self.write(plan) if write else []

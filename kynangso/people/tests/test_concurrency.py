@@ -1,4 +1,4 @@
-"""Two transactions creating accounts at the same time, on PostgreSQL (SQLite serialises writers itself).
+"""Two writers of people or accounts at the same time, on PostgreSQL (SQLite serialises writers itself).
 
 These tests commit for real (transactional_db), so the database is emptied after each one; the
 `admin_units_reloaded` fixture puts the session's administrative units back for the tests after it."""
