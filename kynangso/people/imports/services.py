@@ -535,7 +535,7 @@ class _Runner:
                         plan = self.plan(rows)
                         created_accounts = self.write(plan) if write else []
                         self.count(plan, written=write)
-                        if chunk_transactions or not write:  # not inside the one all-or-nothing transaction
+                        if not write:  # a check: no transaction is open
                             with self.timed("progress and cancel checks"):
                                 self.save_progress()
                     with self.timed("error and activation workbooks"):
@@ -544,6 +544,11 @@ class _Runner:
                     if in_group >= TRANSACTION_ROWS:
                         in_group = 0
                         self.commit(group)
+                        if write and chunk_transactions:
+                            # Saved after the commit, not inside the transaction: nobody would see it sooner,
+                            # and the import's row would stay locked, so a cancel would wait for the commit.
+                            with self.timed("progress and cancel checks"):
+                                self.save_progress()
                     if write:
                         with self.timed("refresh planner statistics"):
                             self.maybe_analyze(plan.created + len(created_accounts))

@@ -1,4 +1,4 @@
-"""Two writers of people or accounts at the same time, on PostgreSQL (SQLite serialises writers itself).
+"""Two writers at the same time on PostgreSQL (SQLite serialises writers itself): imports, accounts, a cancel.
 
 These tests commit for real (transactional_db), so the database is emptied after each one; the
 `admin_units_reloaded` fixture puts the session's administrative units back for the tests after it."""
@@ -8,6 +8,7 @@ import time
 from datetime import date
 
 import pytest
+from django.core.files import File
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 
@@ -136,3 +137,62 @@ def test_the_same_person_in_two_imports_at_once_is_written_once_and_both_imports
     report = read_rows(done_second.error_report)
     assert report[1][report[0].index(ERROR_MESSAGE_HEADER)].endswith(str(import_services.ERR_CCCD_ELSEWHERE))
     assert Person.objects.filter(cccd_hash=crypto.keyed_hash(cccd)).count() == 1
+
+
+def test_a_cancel_answers_at_once_while_the_import_holds_its_transaction_open(
+    admin_units_reloaded, transactional_db, tmp_path, settings, monkeypatch
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setattr(import_services, "CHUNK_SIZE", 5)
+    monkeypatch.setattr(import_services, "TRANSACTION_ROWS", 20)
+    org = _province_with_person("T-A").organisation
+    birth = date(1990, 5, 1)
+    rows = [
+        [f"Trần Thị Mai {chr(65 + i)}", birth, "Nữ", make_cccd(birth, "female", 700 + i), "", "", org.code, "", ""]
+        for i in range(30)
+    ]
+    path = write_xlsx(tmp_path / "cancel.xlsx", rows)
+    with path.open("rb") as fh:
+        imp = import_services.person_import_create(
+            actor=None, organisation=org, file=File(fh, name=path.name), original_name=path.name, enqueue=False
+        )
+    real_write = import_services._Runner._write_people
+    holding, cancel_answered = threading.Event(), threading.Event()
+    answered_while_open = []
+
+    def write_then_hold(runner, plan):  # the second chunk of the first 20-row transaction waits for the cancel
+        result = real_write(runner, plan)
+        if runner.written == 5:
+            holding.set()
+            answered_while_open.append(cancel_answered.wait(5))
+        return result
+
+    monkeypatch.setattr(import_services._Runner, "_write_people", write_then_hold)
+    errors = []
+
+    def run():
+        try:
+            import_services.person_import_run(import_id=imp.pk)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def cancel():
+        try:
+            import_services.person_import_cancel(actor=None, person_import=imp)
+            cancel_answered.set()
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    assert holding.wait(10)
+    canceller = threading.Thread(target=cancel)
+    canceller.start()
+    worker.join(20)
+    canceller.join(20)
+    assert errors == [] and answered_while_open == [True]
+    imp.refresh_from_db()
+    assert (imp.status, imp.rows_written) == (ImportStatus.CANCELLED, 10)  # the two chunks done, kept whole
+    assert Person.objects.filter(organisation=org, full_name__startswith="Trần Thị Mai").count() == 10
