@@ -22,9 +22,9 @@ demo: install
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo
 	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl+C stops the site and the background worker)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(PY) manage.py db_worker --queue-name default >var/worker.log 2>&1 & \
-	  $(PY) manage.py db_worker --queue-name default >var/worker2.log 2>&1 & \
+	@trap 'kill $$workers 2>/dev/null' EXIT; \
+	  $(PY) manage.py db_worker --queue-name default >var/worker.log 2>&1 & workers="$$!"; \
+	  $(PY) manage.py db_worker --queue-name default >var/worker2.log 2>&1 & workers="$$workers $$!"; \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: install
