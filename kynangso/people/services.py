@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +22,7 @@ from kynangso.orgs.models import Organisation, Space
 
 from . import rules
 from .choices import DataRequestKind, DataRequestStatus, TargetGroup
-from .models import ApiToken, DataRequest, Person, PersonTargetGroup, User, UsernameSequence
+from .models import ERR_CCCD_TAKEN, ApiToken, DataRequest, Person, PersonTargetGroup, User, UsernameSequence
 
 ERR_QUOTA = _("The space “%(space)s” has %(free)s learner accounts left; %(needed)s were requested.")
 ERR_ACTIVATION = _("The username or the activation code is wrong, or the code has expired.")
@@ -110,6 +110,19 @@ def _set_groups(person: Person, groups: Iterable[str]) -> None:
     PersonTargetGroup.objects.bulk_create([PersonTargetGroup(person=person, group=g) for g in sorted(wanted - have)])
 
 
+def _save_person(person: Person, **save_options) -> None:
+    """Save a person that full_clean() has checked. Another transaction may take the same CCCD between the
+    check and the save (an import, another admin): that is the same error full_clean() gives, not a
+    server error."""
+    try:
+        with transaction.atomic():
+            person.save(**save_options)
+    except IntegrityError:
+        if person.cccd_hash and Person.objects.filter(cccd_hash=person.cccd_hash).exclude(pk=person.pk).exists():
+            raise ValidationError({"cccd_hash": ERR_CCCD_TAKEN}) from None
+        raise
+
+
 @transaction.atomic
 def person_create(
     *,
@@ -152,7 +165,7 @@ def person_create(
     if consent:
         person.consent_at = timezone.now()
     person.full_clean(exclude=["cccd_encrypted", "created_by"])
-    person.save()
+    _save_person(person)
     _set_groups(person, values["target_groups"])
     audit_record(actor=actor, action="person.create", obj=person)
     return person
@@ -188,7 +201,7 @@ def person_update(
         setattr(person, key, fields[key])
     if changed:
         person.full_clean(exclude=["cccd_encrypted", "created_by"])
-        person.save(update_fields=[*changed, "updated_at"])
+        _save_person(person, update_fields=[*changed, "updated_at"])
     if target_groups is not None:
         _set_groups(person, values["target_groups"])
     audit_record(

@@ -7,7 +7,7 @@ from django.utils import timezone
 from kynangso.core import crypto
 from kynangso.core.models import AuditLog
 from kynangso.people import services
-from kynangso.people.models import Person, User
+from kynangso.people.models import ERR_CCCD_TAKEN, Person, User
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +150,23 @@ def test_username_numbers_continue_across_runs_and_respect_older_accounts(cast):
     created = services.accounts_create(actor=cast.owner, people=namesakes)
     assert sorted(user.username for user, _ in created) == ["annv4", "annv5"]
     assert UsernameSequence.objects.get(base="annv").last == 5
+
+
+def test_a_cccd_taken_between_the_check_and_the_save_is_the_same_clear_error(cast, monkeypatch):
+    # Another transaction takes the number after full_clean() looked: here, full_clean() sees nothing.
+    monkeypatch.setattr(Person, "full_clean", lambda self, **kwargs: None)
+    before = Person.objects.count()
+    with pytest.raises(ValidationError) as created:
+        services.person_create(actor=None, full_name="Người Khác", organisation=cast.unit_a, cccd="086085001234")
+    with pytest.raises(ValidationError) as updated:
+        services.person_update(
+            actor=None,
+            person=cast.person_b,
+            cccd="086085001234",
+            sex=cast.person_a.sex,
+            date_of_birth=cast.person_a.date_of_birth,
+        )
+    for raised in (created, updated):
+        assert raised.value.message_dict == {"cccd_hash": [str(ERR_CCCD_TAKEN)]}
+    assert Person.objects.count() == before
+    assert Person.objects.get(pk=cast.person_b.pk).cccd_hash != crypto.keyed_hash("086085001234")
