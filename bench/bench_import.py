@@ -90,11 +90,11 @@ def child(args) -> None:
 
     if args.chunk:
         services.CHUNK_SIZE = args.chunk
-    code, name = ("BO-ROOT", "Tỉnh Khác") if args.other else ("BT-ROOT", "Tỉnh Bench")
-    root = Organisation.objects.filter(code=code).first()
+    root_code, province = ("BO-ROOT", "Tỉnh Khác") if args.other else ("BT-ROOT", "Tỉnh Bench")
+    root = Organisation.objects.filter(code=root_code).first()
     if root is None:
-        root = organisation_create(code=code, name=name, org_type=OrgType.PEOPLES_COMMITTEE)
-        space_create(name=name, kind=SpaceKind.PROVINCE, root=root, learner_quota=1_000_000)
+        root = organisation_create(code=root_code, name=province, org_type=OrgType.PEOPLES_COMMITTEE)
+        space_create(name=province, kind=SpaceKind.PROVINCE, root=root, learner_quota=1_000_000)
         root.refresh_from_db()
         for code in unit_codes(args.other):
             organisation_create(code=code, name=f"UBND xã {code}", org_type=OrgType.COMMUNE_OFFICE, parent=root)
