@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -33,10 +34,15 @@ SUFFIXES = (*EXCEL_SUFFIXES, ".csv")
 HEADER_SCAN_ROWS = 30
 CALAMINE_MAX_SHEET_BYTES = 150 * 1024 * 1024  # uncompressed sheet XML: about 280,000 rows, 250 MB in calamine
 
+logger = logging.getLogger(__name__)
+
 ERR_FILE_TYPE = _("Unsupported file type “%(name)s”: upload an Excel workbook (.xlsx) or a CSV file (.csv).")
 ERR_NO_HEADER = _("No header row found: one of the first %(n)s rows must hold the column titles, at least “Họ và tên”.")
 ERR_CSV_ENCODING = _("The CSV file is not in UTF-8. In Excel, save it as “CSV UTF-8 (Comma delimited)”.")
-ERR_UNREADABLE = _("The file cannot be read as a workbook (%(error)s). Is it really an Excel file?")
+ERR_UNREADABLE = _(
+    "The file cannot be read as an Excel workbook: it may be damaged, protected by a password or not an Excel"
+    " file. Open it in Excel, save it as “Excel Workbook (.xlsx)” and upload it again."
+)
 
 
 class ReadError(ValueError):
@@ -204,7 +210,8 @@ def _read_excel_calamine(fileobj) -> Table:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(fileobj)
     except Exception as exc:  # calamine raises its own error types for broken zips, XML, passwords
-        raise ReadError(ERR_UNREADABLE, error=type(exc).__name__) from exc
+        logger.info("unreadable workbook (python-calamine): %r", exc)
+        raise ReadError(ERR_UNREADABLE) from exc
     error: ReadError | None = None
     for meta in workbook.sheets_metadata:
         if meta.visible != python_calamine.SheetVisibleEnum.Visible or (
@@ -227,7 +234,8 @@ def _read_excel_openpyxl(fileobj) -> Table:
     try:
         workbook = load_workbook(fileobj, read_only=True, data_only=True)
     except Exception as exc:
-        raise ReadError(ERR_UNREADABLE, error=type(exc).__name__) from exc
+        logger.info("unreadable workbook (openpyxl): %r", exc)
+        raise ReadError(ERR_UNREADABLE) from exc
     sheet = workbook.worksheets[0]
     numbered = ((i + 1, list(row)) for i, row in enumerate(sheet.iter_rows(values_only=True)))
     return _table(numbered, sheet.max_row)

@@ -135,6 +135,26 @@ def test_unsupported_file_type(tmp_path):
         open_file(path)
 
 
+@pytest.mark.parametrize("streamed", [False, True], ids=["python-calamine", "openpyxl"])
+@pytest.mark.parametrize("damage", ["not a zip", "cut short", "password"])
+def test_a_damaged_workbook_is_a_clear_error(tmp_path, monkeypatch, damage, streamed):
+    whole = write_xlsx(tmp_path / "whole.xlsx", [ROW]).read_bytes()
+    content = {
+        "not a zip": b"%PDF-1.7 this is not a workbook",
+        "cut short": whole[: len(whole) // 2],
+        # Excel saves a password-protected workbook as an OLE compound file, not a zip.
+        "password": bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504),
+    }[damage]
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(content)
+    if streamed:  # even a file that is no zip at all goes to openpyxl
+        monkeypatch.setattr(reading, "CALAMINE_MAX_SHEET_BYTES", -1)
+    with translation.override("vi"), pytest.raises(reading.ReadError) as exc:
+        open_file(path)
+    assert exc.value.text().startswith("Không đọc được tệp Excel")
+    assert "Error" not in exc.value.text()  # no exception class names for the user
+
+
 def test_formula_cells_give_their_cached_values(tmp_path):
     path = write_xlsx(tmp_path / "f.xlsx", [["Nguyễn Văn An", None, None, '="0"&"86085001234"']])
     cache_formula_values(path, {"D2": "086085001234"})

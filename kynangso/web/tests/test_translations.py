@@ -36,3 +36,37 @@ def test_compiled_catalogue_matches_the_po():
         if isinstance(got, dict):
             got = {int(k): v for k, v in got.items()}
         assert got == expected, f"{entry.msgid!r}: run `make messages` to recompile"
+
+
+GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "ngettext", "ngettext_lazy"}
+TEMPLATE_TRANSLATE = re.compile(r"""\{%\s*(?:translate|trans)\s+(["'])(.+?)\1(?:\s+context\s+(["'])(.+?)\3)?""")
+
+
+def _source_msgids():
+    """(context, msgid) of every literal passed to gettext in our Python code and {% translate %} tag."""
+    import ast
+
+    root = Path(settings.BASE_DIR)
+    for path in [*root.glob("kynangso/**/*.py"), *root.glob("config/*.py")]:
+        if "migrations" in path.parts or "tests" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) in GETTEXT_CALLS):
+                continue
+            literals = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if node.func.id.startswith("pgettext") and len(literals) >= 2:
+                yield literals[0], literals[1], path
+            elif literals and len(literals) == len(node.args[: len(literals)]):
+                yield None, literals[0], path
+    for path in root.glob("kynangso/**/templates/**/*.html"):
+        for match in TEMPLATE_TRANSLATE.finditer(path.read_text()):
+            yield match.group(4), match.group(2), path
+
+
+def test_every_string_in_the_code_is_in_the_catalogue():
+    """Catches a string added without `make messages` (the .po would lack it, so the test above passes)."""
+    catalogue = {(e.msgctxt, e.msgid) for e in polib.pofile(str(PO)).translated_entries()}
+    sources = list(_source_msgids())
+    assert len(sources) > 100  # the scan finds the code's strings at all
+    missing = sorted({f"{msgid!r} ({path.name})" for ctx, msgid, path in sources if (ctx, msgid) not in catalogue})
+    assert not missing, f"not in locale/vi (run `make messages`, then translate): {missing[:10]}"
