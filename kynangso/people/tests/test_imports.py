@@ -509,6 +509,16 @@ def test_the_command_fails_when_nothing_could_be_imported(cast, tmp_path):
         call_command("import_people", str(mixed_file(tmp_path)), "--org", "X-B", "--user", "owner_a")
 
 
+def test_the_command_says_why_a_damaged_file_failed_once(cast, tmp_path, capsys):
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(write_xlsx(tmp_path / "whole.xlsx", people_rows(2)).read_bytes()[:500])
+    people = Person.objects.count()
+    with translation.override("vi"), pytest.raises(CommandError, match="Không đọc được tệp Excel"):
+        call_command("import_people", str(path), "--org", "X-A")
+    assert "Không đọc được" not in capsys.readouterr().out
+    assert Person.objects.count() == people
+
+
 def test_the_command_all_or_nothing_with_a_bad_row_exits_non_zero(cast, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_people", str(mixed_file(tmp_path)), "--org", "X-A", "--all-or-nothing")

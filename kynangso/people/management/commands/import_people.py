@@ -72,8 +72,13 @@ class Command(BaseCommand):
         except (ValidationError, PermissionDenied) as exc:
             raise CommandError(" ".join(getattr(exc, "messages", [str(exc)]))) from exc
         imp = services.person_import_run(import_id=imp.pk)
-
-        self.stdout.write(imp.message)
+        nothing = (
+            imp.status != ImportStatus.DONE
+            or imp.rows_accepted == 0
+            or (not imp.dry_run and imp.mode == ImportMode.ALL_OR_NOTHING and imp.rejected_count)
+        )
+        if not nothing:  # otherwise the message ends the command (CommandError), said once
+            self.stdout.write(imp.message)
         self.stdout.write(
             _("Rows read %(read)s · valid %(valid)s · written %(written)s · accounts %(accounts)s")
             % {
@@ -97,11 +102,6 @@ class Command(BaseCommand):
             else:
                 self._copy(imp.activation_sheet, out)
 
-        nothing = (
-            imp.status != ImportStatus.DONE
-            or imp.rows_accepted == 0
-            or (not imp.dry_run and imp.mode == ImportMode.ALL_OR_NOTHING and imp.rejected_count)
-        )
         if nothing:
             raise CommandError(imp.message or _("Nothing could be imported."))
 
