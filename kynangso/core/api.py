@@ -5,6 +5,7 @@ with Accept-Language: en, English) message. App routers are mounted under /api/v
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 
 class TokenAuth(HttpBearer):
@@ -30,11 +31,26 @@ class TokenAuth(HttpBearer):
         return row.user
 
 
+class CookieAuth(SessionAuth):
+    """The pages' session, for the site's own scripts; a cookie needs the CSRF token, and its absence
+    answers in the envelope's language rather than django-ninja's English."""
+
+    def _get_key(self, request):
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None  # no session to protect: unauthenticated (401), not a CSRF failure
+        try:
+            return super()._get_key(request)
+        except HttpError as exc:
+            raise HttpError(403, _("The page has expired: reload it and try again.")) from exc
+
+
 api = NinjaAPI(
     title="Kỹ Năng Số API",
     version="1",
     description="Scoped exactly as the pages are: a user sees only the organisation subtrees their roles cover.",
-    auth=[django_auth, TokenAuth()],
+    # The token first: a request with "Authorization: Bearer" carries no cookie, needs no CSRF token and
+    # must not be stopped by the session check (django-ninja's cookie auth refuses a POST without one).
+    auth=[TokenAuth(), CookieAuth()],
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",

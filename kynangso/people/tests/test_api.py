@@ -166,3 +166,24 @@ def test_create_api_token_command_prints_a_working_token(client, cast):
     token = out.getvalue().strip()
     response = client.get("/api/v1/people", headers={"Authorization": f"Bearer {token}"})
     assert [p["full_name"] for p in response.json()["items"]] == ["Nguyễn Văn An"]
+
+
+def test_a_session_write_without_its_csrf_token_is_refused_in_vietnamese(cast):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast.owner)
+    response = client.post(
+        "/api/v1/people", {"full_name": "Phùng Văn Khải"}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["message"].startswith("Trang đã hết hạn")
+    assert not Person.objects.filter(full_name="Phùng Văn Khải").exists()
+
+
+def test_an_anonymous_write_is_unauthenticated_not_a_csrf_failure(cast):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/api/v1/people", {}, content_type="application/json")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthenticated"

@@ -203,6 +203,25 @@ def api_upload(client, tmp_path, org="X-A", **data):
         return client.post("/api/v1/people/imports", {"file": fh, "organisation_code": org, **data})
 
 
+@override_settings(TASKS=IMMEDIATE)
+def test_api_upload_with_a_token_as_a_real_server_checks_it(cast, tmp_path, django_capture_on_commit_callbacks):
+    """A real server enforces CSRF on cookie sessions; a token client sends none and must not be refused."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    out = StringIO()
+    call_command("create_api_token", "owner_a", stdout=out, stderr=StringIO())
+    client = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {out.getvalue().strip()}"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_upload(client, tmp_path)
+    assert response.status_code == 202, response.content
+    status = client.get(f"/api/v1/people/imports/{response.json()['id']}").json()
+    assert (status["status"], status["created"], status["rejected"]) == ("done", 2, 1)
+    assert client.get(f"/api/v1/people/imports/{status['id']}/errors.xlsx").status_code == 200
+
+
 def test_api_requires_authentication(client, cast, import_a):
     assert client.get(f"/api/v1/people/imports/{import_a.pk}").status_code == 401
 
