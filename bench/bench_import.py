@@ -179,6 +179,36 @@ def measure(url: str, path: Path, *, extra: list[str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def yardsticks() -> str:
+    """Two fixed workloads, to compare the machines figures come from: an interpreter loop (CPU speed, best
+    of three) and a pointer chase through 16 MB in random order (the memory latency of a working set that
+    a server CPU's L3 cache holds when the VM gets its share of it). The import is object-heavy work of
+    that size: it slows down with the second, not the first (bench/README.md, "Machine and date")."""
+    import array
+    import random
+
+    def loop() -> float:
+        started = time.perf_counter()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        return time.perf_counter() - started
+
+    cells = 16 * 1024 * 1024 // 8
+    order = list(range(cells))
+    random.Random(1).shuffle(order)
+    following = array.array("q", bytes(8 * cells))
+    for i in range(cells):  # one cycle through every cell, in shuffled order
+        following[order[i]] = order[(i + 1) % cells]
+    del order
+    steps, position = 2_000_000, 0
+    started = time.perf_counter()
+    for _ in range(steps):
+        position = following[position]
+    chase_ns = (time.perf_counter() - started) / steps * 1e9
+    return f"yardsticks: loop {min(loop() for _ in range(3)):.2f} s, 16 MB chase {chase_ns:.0f} ns a step"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
@@ -205,7 +235,7 @@ def main() -> int:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     print(
         f"# {platform.node()} · {os.cpu_count()} CPUs · Python {platform.python_version()} · "
-        f"{time.strftime('%Y-%m-%d %H:%M')}",
+        f"{time.strftime('%Y-%m-%d %H:%M')} · {yardsticks()}",
         file=sys.stderr,
     )
     flags = (
