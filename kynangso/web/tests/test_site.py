@@ -114,3 +114,18 @@ def test_learner_home_greets_in_vietnamese_order_without_admin_cards(client, cas
     body = client.get("/").content.decode()
     assert "Nguyễn Văn An" in body
     assert "/people/me/" in body and 'href="/organisations/"' not in body
+
+
+@pytest.mark.django_db
+def test_a_form_sent_without_its_csrf_token_gets_a_vietnamese_page():
+    """A real server checks CSRF (the test client only when asked): a login form left open while the user
+    logged in elsewhere, or cookies blocked, must not end on Django's English 'CSRF verification failed'."""
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(
+        "/login/", {"username": "owner_a", "password": "x"}, HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert '<html lang="vi">' in page and "Trang đã hết hạn" in page and "verification failed" not in page
+    assert 'href="/login/"' in page  # open the form again
