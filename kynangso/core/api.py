@@ -32,8 +32,9 @@ class TokenAuth(HttpBearer):
 
 
 class CookieAuth(SessionAuth):
-    """The pages' session, for the site's own scripts; a cookie needs the CSRF token, and its absence
-    answers in the envelope's language rather than django-ninja's English."""
+    """A logged-in browser's session (the API docs page, a user trying the API): a request with the
+    session cookie needs the CSRF token too, and its absence answers in the envelope's language rather
+    than django-ninja's English."""
 
     def _get_key(self, request):
         if settings.SESSION_COOKIE_NAME not in request.COOKIES:
