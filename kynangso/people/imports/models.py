@@ -84,6 +84,13 @@ class PersonImport(TimeStampedModel):
         return self.created_count + self.updated_count + self.unchanged_count
 
     @property
+    def live_counts_name(self) -> str:
+        """Storage name of the rows read and checked so far, written by the runner after every chunk while
+        its transaction is open (the database shows counts only from the last commit: on SQLite the
+        import holds the one write lock). Read by `selectors.person_import_get`; deleted at the end."""
+        return f"imports/live/{self.pk}.json"
+
+    @property
     def percent(self) -> int:
         if self.is_finished:
             return 100

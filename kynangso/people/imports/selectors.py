@@ -3,12 +3,16 @@ organisation's subtree (kynangso.orgs.selectors.scope_q); any other id answers a
 
 from __future__ import annotations
 
+import json
+
+from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 
 from kynangso.orgs.choices import PEOPLE_WRITE_ROLES
 from kynangso.orgs.models import Organisation
 from kynangso.orgs.selectors import organisation_list, scope_q
 
+from .choices import ImportStatus
 from .models import PersonImport
 
 
@@ -21,8 +25,19 @@ def person_import_list(*, actor) -> QuerySet[PersonImport]:
 
 
 def person_import_get(*, actor, pk: int) -> PersonImport:
-    """The import if the actor may see it; otherwise PersonImport.DoesNotExist, as for a missing id."""
-    return person_import_list(actor=actor).get(pk=pk)
+    """The import if the actor may see it; otherwise PersonImport.DoesNotExist, as for a missing id. While
+    it runs, its rows read and valid include the chunks of the open transaction (`live_counts_name`)."""
+    imp = person_import_list(actor=actor).get(pk=pk)
+    if imp.status == ImportStatus.RUNNING and imp.started_at is not None:
+        try:
+            with default_storage.open(imp.live_counts_name, "rb") as fh:
+                live = json.load(fh)
+        except (OSError, ValueError):  # none yet, or being replaced: the committed counts stand
+            return imp
+        if live.get("started_at") == imp.started_at.isoformat():  # not left over from an earlier run
+            imp.rows_read = max(imp.rows_read, live["rows_read"])
+            imp.rows_valid = max(imp.rows_valid, live["rows_valid"])
+    return imp
 
 
 def importable_organisations(*, actor) -> QuerySet[Organisation]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import json
 import logging
 import pickle
 import tempfile
@@ -535,9 +536,11 @@ class _Runner:
                         plan = self.plan(rows)
                         created_accounts = self.write(plan) if write else []
                         self.count(plan, written=write)
-                        if not write:  # a check: no transaction is open
-                            with self.timed("progress and cancel checks"):
+                        with self.timed("progress and cancel checks"):
+                            if not write:  # a check: no transaction is open
                                 self.save_progress()
+                            elif chunk_transactions:  # the open transaction shows in the database at its commit
+                                self.publish_live_counts()
                     with self.timed("error and activation workbooks"):
                         self.record(plan, created_accounts)
                     in_group += len(rows)
@@ -587,6 +590,13 @@ class _Runner:
     def save_progress(self) -> None:
         PersonImport.objects.filter(pk=self.imp.pk).update(**self.progress_fields(), updated_at=timezone.now())
 
+    def publish_live_counts(self) -> None:
+        """Rows read and checked so far, for the page and the API while the transaction is open."""
+        counts = {"started_at": self.imp.started_at.isoformat(), "rows_read": self.read, "rows_valid": self.valid}
+        name = self.imp.live_counts_name
+        default_storage.delete(name)  # storage has no overwrite; a reader meanwhile sees the committed counts
+        default_storage.save(name, ContentFile(json.dumps(counts).encode()))
+
     def summary(self, prefix: str = "") -> str:
         def n(value: int) -> str:
             return number_format(value, force_grouping=True)
@@ -620,6 +630,7 @@ class _Runner:
         with self.timed("save the workbooks"):
             self._store_files(fields, written)
         PersonImport.objects.filter(pk=imp.pk).update(**fields, updated_at=timezone.now())
+        default_storage.delete(imp.live_counts_name)
         audit_record(
             actor=self.actor,
             action="people.import.run",

@@ -1,9 +1,11 @@
 """The bulk import end to end: real .xlsx/.csv files, the real database, the real runner."""
 
+import json
 import unicodedata
 from datetime import date
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
@@ -523,6 +525,54 @@ def test_the_command_all_or_nothing_with_a_bad_row_exits_non_zero(cast, tmp_path
     with pytest.raises(CommandError):
         call_command("import_people", str(mixed_file(tmp_path)), "--org", "X-A", "--all-or-nothing")
     assert not Person.objects.filter(full_name__startswith="Lê Thị Hạnh").exists()
+
+
+def test_the_page_and_the_api_see_rows_read_before_the_transaction_commits(cast, tmp_path, monkeypatch, login):
+    """The database shows counts from the last commit only; between commits the page and the API read the
+    runner's live counts, after every chunk. (All or nothing has counted every row in its check pass.)"""
+    from django.core.files.storage import default_storage
+
+    from kynangso.people.imports import selectors
+
+    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(services, "TRANSACTION_ROWS", 40)
+    real = services._Runner.publish_live_counts
+    seen = []
+
+    def publish_and_look(runner):
+        real(runner)
+        committed = PersonImport.objects.values_list("rows_read", flat=True).get(pk=runner.imp.pk)
+        shown = selectors.person_import_get(actor=cast.owner, pk=runner.imp.pk)
+        api = login(cast.owner).get(f"/api/v1/people/imports/{runner.imp.pk}").json()
+        page = login(cast.owner).get(f"/people/imports/{runner.imp.pk}/").content.decode()
+        seen.append(
+            (
+                committed,
+                shown.rows_read,
+                shown.rows_valid,
+                api["rows_read"],
+                f'id="count-read">{shown.rows_read}' in page,
+            )
+        )
+
+    monkeypatch.setattr(services._Runner, "publish_live_counts", publish_and_look)
+    rows = people_rows(50)
+    rows[12][3] = "1"  # one rejected row: read but not valid
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "f.xlsx", rows))
+    assert imp.status == ImportStatus.DONE and (imp.rows_read, imp.rows_valid) == (50, 49)
+    assert seen == [
+        (0, 10, 10, 10, True),
+        (0, 20, 19, 20, True),
+        (0, 30, 29, 30, True),
+        (0, 40, 39, 40, True),  # published before the commit that follows the fourth chunk
+        (40, 50, 49, 50, True),
+    ]
+    assert not default_storage.exists(imp.live_counts_name)  # removed at the end
+    # Left over from a run that died, it is not shown for the next run of the same import.
+    leftover = {"started_at": "2020-01-01T00:00:00+00:00", "rows_read": 99, "rows_valid": 99}
+    default_storage.save(imp.live_counts_name, ContentFile(json.dumps(leftover).encode()))
+    PersonImport.objects.filter(pk=imp.pk).update(status=ImportStatus.RUNNING)
+    assert selectors.person_import_get(actor=cast.owner, pk=imp.pk).rows_read == 50
 
 
 def test_an_unexpected_error_fails_the_import_and_keeps_the_whole_chunks_already_committed(cast, tmp_path, monkeypatch):
