@@ -182,8 +182,8 @@ def measure(url: str, path: Path, *, extra: list[str]) -> dict:
 def yardsticks() -> str:
     """Two fixed workloads, to compare the machines figures come from: an interpreter loop (CPU speed, best
     of three) and a pointer chase through 16 MB in random order (the memory latency of a working set that
-    a server CPU's L3 cache holds when the VM gets its share of it). The import is object-heavy work of
-    that size: it slows down with the second, not the first (bench/README.md, "Machine and date")."""
+    a server CPU's L3 cache holds when the VM gets its share of it). On the slow day in bench/README.md
+    ("Machine and date") the first was normal and the import 2.5x slower: read it against the second."""
     import array
     import random
 

@@ -53,11 +53,10 @@ def _source_msgids():
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) in GETTEXT_CALLS):
                 continue
-            literals = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-            if node.func.id.startswith("pgettext") and len(literals) >= 2:
-                yield literals[0], literals[1], path
-            elif literals and len(literals) == len(node.args[: len(literals)]):
-                yield None, literals[0], path
+            contextual = node.func.id.startswith("pgettext")
+            texts = node.args[: 2 if contextual else 1]  # (context, msgid) or (msgid,); a plural's msgid is its first
+            if texts and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in texts):
+                yield (texts[0].value if contextual else None), texts[-1].value, path
     for path in root.glob("kynangso/**/templates/**/*.html"):
         for match in TEMPLATE_TRANSLATE.finditer(path.read_text()):
             yield match.group(4), match.group(2), path
