@@ -3,6 +3,8 @@
     python bench/bench_import.py                       # SQLite and PostgreSQL, 40,000 and 200,000 rows
     python bench/bench_import.py --db sqlite --rows 40000
     python bench/bench_import.py --pdf                 # also time the PDF activation cards (a separate task)
+    python bench/bench_import.py --export              # also time the export of the imported people (.xlsx)
+    python bench/bench_import.py --errors 1 --dry-run  # every row rejected: the error workbook's cost
 
 Phases (seconds, from the runner's own timers): "chunk transactions (total)" is the whole time spent on
 the chunks' matching, writing and accounts (not the commits, timed apart), so it overlaps the phases it
@@ -38,14 +40,14 @@ def unit_codes(other: bool = False) -> list[str]:
     return [f"{'BY' if other else 'BX'}-{i:03d}" for i in range(1, UNITS + 1)]
 
 
-def data_file(rows: int, suffix: str = ".xlsx") -> Path:
+def data_file(rows: int, suffix: str = ".xlsx", *, errors: float = 0.0) -> Path:
     sys.path.insert(0, str(ROOT / "bench"))
     from gen_people import write
 
-    path = BENCH_DIR / f"people-{rows}{suffix}"
+    path = BENCH_DIR / (f"people-{rows}{suffix}" if not errors else f"people-{rows}-errors{errors:g}{suffix}")
     if not path.exists():
         started = time.perf_counter()
-        write(path, rows, codes=unit_codes(), seed=rows)
+        write(path, rows, codes=unit_codes(), seed=rows, errors=errors)
         print(f"  generated {path.name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return path
 
@@ -139,6 +141,16 @@ def child(args) -> None:
         services.activation_pdf_build(import_id=imp.pk)
         result["pdf_seconds"] = round(time.perf_counter() - started, 2)
         result["peak_rss_mb_with_pdf"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    if args.export:  # what the people page's export does, for everyone the import wrote
+        from kynangso.people.exports import people_workbook
+        from kynangso.people.models import Person
+
+        started = time.perf_counter()
+        data = people_workbook(
+            Person.objects.filter(organisation__path__startswith=root.path).order_by("sort_key", "id")
+        )
+        result["export_seconds"] = round(time.perf_counter() - started, 2)
+        result["export_kib"] = len(data.getvalue()) // 1024
     print(json.dumps(result, ensure_ascii=False))
 
 
@@ -215,6 +227,8 @@ def main() -> int:
     parser.add_argument("--rows", type=int, nargs="*", default=[40_000, 200_000])
     parser.add_argument("--csv", action="store_true", help="use a CSV file instead of .xlsx")
     parser.add_argument("--pdf", action="store_true", help="also build the PDF activation cards")
+    parser.add_argument("--export", action="store_true", help="also export the imported people to .xlsx")
+    parser.add_argument("--errors", type=float, default=0.0, help="share of invalid rows in the generated file")
     parser.add_argument("--no-accounts", action="store_true")
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--all-or-nothing", action="store_true")
@@ -240,6 +254,7 @@ def main() -> int:
     )
     flags = (
         ("--pdf", args.pdf),
+        ("--export", args.export),
         ("--no-accounts", args.no_accounts),
         ("--dry-run", args.dry_run),
         ("--all-or-nothing", args.all_or_nothing),
@@ -252,11 +267,11 @@ def main() -> int:
         if template:
             print(json.dumps({"run": "populated", "db": db, "people": args.populated}), file=sys.stderr)
         for rows in args.rows:
-            path = data_file(rows, ".csv" if args.csv else ".xlsx")
+            path = data_file(rows, ".csv" if args.csv else ".xlsx", errors=args.errors)
             url = fresh_database(db, template=template)
             first = measure(url, path, extra=extra)
             print(json.dumps({"run": "first import", **first}, ensure_ascii=False))
-            again = measure(url, path, extra=[e for e in extra if e != "--pdf"])
+            again = measure(url, path, extra=[e for e in extra if e not in ("--pdf", "--export")])
             print(json.dumps({"run": "same file again", **again}, ensure_ascii=False))
     return 0
 

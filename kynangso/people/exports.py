@@ -1,16 +1,15 @@
 """The people workbook: one layout for the import template and the export, so export → edit → import
-round-trips. Written in openpyxl's write-only mode: memory stays flat whatever the number of rows."""
+round-trips. Streamed by core.xlsx: memory stays flat whatever the number of rows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from io import BytesIO
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
+from django.db.models import QuerySet
 
 from kynangso.core import crypto
+from kynangso.core.xlsx import SheetWriter, Style
 
 from .choices import Sex, TargetGroup
 from .models import Person
@@ -40,25 +39,19 @@ GROUP_LABELS_VI = {
     TargetGroup.COMMUNITY_TEAM: "Thành viên Tổ công nghệ số cộng đồng",
 }
 COLUMN_WIDTHS = [28, 12, 9, 15, 13, 28, 14, 22, 40]
-
-
-def header_row(ws) -> list:
-    bold = Font(bold=True, color="FFFFFF")
-    fill = PatternFill("solid", fgColor="1F5F99")
-    cells = []
-    for title in HEADERS:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = bold
-        cell.fill = fill
-        cells.append(cell)
-    return cells
+# Column formats: text where Excel must keep what is typed as it is (a CCCD's leading zero), and the date.
+COLUMN_STYLES = {
+    **{HEADERS.index(title): Style.TEXT for title in ("Số CCCD", "Số điện thoại", "Mã đơn vị")},
+    HEADERS.index("Ngày sinh"): Style.DATE,
+}
+ROW_STYLES = [COLUMN_STYLES.get(i, Style.NORMAL) for i in range(len(HEADERS))]
 
 
 def person_row(person: Person, groups: Iterable[str]) -> list:
     cccd = crypto.decrypt(person.cccd_encrypted) if person.cccd_encrypted else ""
     return [
         person.full_name,
-        person.date_of_birth.strftime("%d/%m/%Y") if person.date_of_birth else "",
+        person.date_of_birth,
         SEX_LABELS_VI.get(person.sex, ""),
         cccd,
         person.phone,
@@ -69,16 +62,29 @@ def person_row(person: Person, groups: Iterable[str]) -> list:
     ]
 
 
-def people_workbook(people: Iterable[Person], *, chunk: int = 2000) -> BytesIO:
+EXPORT_FIELDS = (
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "cccd_encrypted",
+    "phone",
+    "email",
+    "position",
+    "organisation__code",
+)
+
+
+def people_workbook(people: QuerySet[Person], *, chunk: int = 2000) -> BytesIO:
     """Write the people (an already scoped, ordered queryset) to an .xlsx in memory-bounded chunks."""
     from .models import PersonTargetGroup
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Danh sách")
-    for index, width in enumerate(COLUMN_WIDTHS):
-        ws.column_dimensions[chr(ord("A") + index)].width = width
-    ws.freeze_panes = "A2"
-    ws.append(header_row(ws))
+    sheet = SheetWriter(
+        sheet_name="Danh sách",
+        widths=COLUMN_WIDTHS,
+        frozen_rows=1,
+        column_styles=COLUMN_STYLES,
+    )
+    sheet.append(HEADERS, Style.HEADER)
     batch: list[Person] = []
 
     def flush():
@@ -88,16 +94,16 @@ def people_workbook(people: Iterable[Person], *, chunk: int = 2000) -> BytesIO:
         ):
             groups.setdefault(pid, []).append(group)
         for p in batch:
-            ws.append(person_row(p, sorted(groups.get(p.pk, []), key=list(GROUP_LABELS_VI).index)))
+            sheet.append(person_row(p, sorted(groups.get(p.pk, []), key=list(GROUP_LABELS_VI).index)), ROW_STYLES)
         batch.clear()
 
-    for person in people.iterator(chunk_size=chunk) if hasattr(people, "iterator") else people:
+    for person in people.select_related("organisation").only(*EXPORT_FIELDS).iterator(chunk_size=chunk):
         batch.append(person)
         if len(batch) >= chunk:
             flush()
     if batch:
         flush()
     out = BytesIO()
-    wb.save(out)
+    sheet.save(out)
     out.seek(0)
     return out

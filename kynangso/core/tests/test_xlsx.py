@@ -1,0 +1,66 @@
+"""The streamed .xlsx writer, read back by the two readers the project uses (openpyxl for styles,
+python-calamine for values, as the importer reads a file)."""
+
+import io
+from datetime import date, datetime
+
+import python_calamine
+from openpyxl import load_workbook
+
+from kynangso.core.xlsx import BAD_FILL, SheetWriter, Style, column_letter, excel_serial
+
+
+def written(sheet: SheetWriter) -> bytes:
+    out = io.BytesIO()
+    sheet.save(out)
+    return out.getvalue()
+
+
+def test_column_letters():
+    assert [column_letter(i) for i in (0, 25, 26, 51, 52, 701, 702)] == ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA"]
+
+
+def test_excel_day_numbers():
+    assert excel_serial(date(1900, 3, 1)) == 61
+    assert excel_serial(date(2026, 11, 25)) == 46351
+    assert excel_serial(datetime(2026, 11, 25, 12)) == 46351.5
+
+
+def test_values_styles_and_layout_read_back():
+    sheet = SheetWriter(sheet_name="Danh sách", widths=[20, 12, 15], frozen_rows=1, column_styles={2: Style.TEXT})
+    sheet.append(["Họ và tên", "Ngày sinh", "Số CCCD"], Style.HEADER)
+    sheet.append(["Nguyễn Thị Ánh", date(1990, 5, 17), "001190012345"], [Style.NORMAL, Style.DATE, Style.TEXT])
+    sheet.append(['=HYPERLINK("x")', 12.5, None], [Style.BAD_TEXT, Style.BAD, Style.BAD])
+    sheet.append(['a <b> & "c"\x01\nline 2', 7, ""], [Style.MESSAGE, Style.NORMAL, Style.NORMAL], height=30)
+    sheet.append([" spaces kept ", date(1899, 1, 2), True])
+    data = written(sheet)
+
+    ws = load_workbook(io.BytesIO(data)).active
+    assert ws.title == "Danh sách" and ws.freeze_panes == "A2"
+    assert ws["A1"].font.b and ws["A1"].fill.fgColor.rgb == "FF1F5F99"
+    assert ws["B2"].value == datetime(1990, 5, 17) and ws["B2"].number_format == "DD/MM/YYYY"
+    assert ws["C2"].value == "001190012345" and ws["C2"].number_format == "@"
+    assert ws["A3"].value == '=HYPERLINK("x")' and ws["A3"].data_type == "s"  # text, never a formula
+    for ref in ("A3", "B3", "C3"):  # the empty bad cell is highlighted too
+        assert ws[ref].fill.fgColor.rgb.endswith(BAD_FILL) and ws[ref].font.color.rgb == "FF9C0006"
+    assert ws["B3"].value == 12.5
+    assert ws["A4"].value == 'a <b> & "c"\nline 2' and ws["A4"].alignment.wrap_text
+    assert ws.row_dimensions[4].height == 30 and ws.row_dimensions[3].height is None
+    assert ws["B4"].value == 7 and ws["C4"].value is None
+    assert ws["A5"].value == " spaces kept "
+    assert ws["B5"].value == "02/01/1899"  # before Excel's calendar: written as text
+    assert ws["C5"].value == "True"
+    assert ws.column_dimensions["A"].width == 20
+    assert ws.column_dimensions["C"].number_format == "@"  # what the user types there stays text
+
+    rows = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    assert rows[1] == ["Nguyễn Thị Ánh", date(1990, 5, 17), "001190012345"]
+    assert rows[2][:2] == ['=HYPERLINK("x")', 12.5]
+    assert rows[3][:2] == ['a <b> & "c"\nline 2', 7]
+
+
+def test_an_over_long_cell_is_cut_to_excels_limit():
+    sheet = SheetWriter(sheet_name="x", widths=[10])
+    sheet.append(["ă" * 40_000])
+    ws = load_workbook(io.BytesIO(written(sheet))).active
+    assert len(ws["A1"].value) == 32_767
