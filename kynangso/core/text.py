@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 
@@ -18,10 +19,15 @@ def nfc(value: str) -> str:
 
 
 def fold(value: str) -> str:
-    """Lower-case, strip diacritics and map đ→d: 'Nguyễn Văn Đạt' → 'nguyen van dat'."""
-    decomposed = unicodedata.normalize("NFD", value.lower().replace("đ", "d").replace("Đ", "d"))
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return _SPACES.sub(" ", stripped).strip()
+    """Lower-case, strip diacritics and map đ→d: 'Nguyễn Văn Đạt' → 'nguyen van dat'. Word by word:
+    names share their words (an import of 40,000 people has a few thousand), each is folded once."""
+    return " ".join(folded for folded in map(_fold_word, value.split()) if folded)
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_word(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word.lower().replace("đ", "d").replace("Đ", "d"))
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
 # Vietnamese alphabet order; each base letter gets a two-digit code so that the key sorts the
@@ -46,6 +52,7 @@ def _letter_and_tone(ch: str) -> tuple[str, str]:
     return unicodedata.normalize("NFC", base), tone
 
 
+@lru_cache(maxsize=1 << 16)
 def _word_codes(text: str) -> tuple[str, str]:
     primary, tones = [], []
     for ch in text.lower():
@@ -72,5 +79,5 @@ def name_sort_key(full_name: str) -> str:
     names, letters in Vietnamese order (a ă â … đ …), tones breaking ties."""
     family, given = split_name(full_name)
     given_p, given_t = _word_codes(given)
-    family_p, family_t = _word_codes(family)
+    family_p, family_t = _word_codes(family)  # "Nguyễn Văn", "Trần Thị": cached as a whole
     return f"{given_p}00{family_p}00{given_t}{family_t}"[:250]

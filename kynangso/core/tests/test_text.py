@@ -1,3 +1,9 @@
+import re
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from kynangso.core.text import fold, name_sort_key, nfc
 
 
@@ -40,3 +46,14 @@ def test_d_sorts_before_dd_and_tones_break_ties():
 
 def test_sort_key_is_digits_only():
     assert name_sort_key("Nguyễn Văn Đạt").isdigit()
+
+
+@given(
+    st.text(alphabet=st.sampled_from("aAđĐ eơƯ\u0301\u0303\u0323\t\n\u00a0\u3000xyz1-"), max_size=40)
+    | st.text(max_size=40)
+)
+def test_fold_word_by_word_equals_folding_the_whole_text(text):
+    """fold() works word by word (cached); it must equal folding the whole text at once."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
+    whole = re.sub(r"\s+", " ", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")).strip()
+    assert fold(text) == whole

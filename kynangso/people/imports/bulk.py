@@ -6,8 +6,10 @@ is most of an import's time. `bulk_insert` converts values per column type once 
 booleans and bytes pass as they are; dates and datetimes are adapted as Django adapts them), sends
 large statements — `INSERT … VALUES …, … RETURNING id` on SQLite; on PostgreSQL, the ids are taken
 from the table's sequence in one query and the rows sent with COPY — and sets the new primary keys on
-the instances. Auto-now fields get the current time, like bulk_create. No signals are sent,
-like bulk_create. Other backends fall back to bulk_create."""
+the instances. `insert_rows` does the same for rows of plain values, when nobody needs the instances
+(building one costs about 6 µs: 0.4 s for the target groups of 40,000 people). Auto-now fields get
+the current time in `bulk_insert`, like bulk_create. No signals are sent, like bulk_create. Other
+backends fall back to bulk_create."""
 
 from __future__ import annotations
 
@@ -57,43 +59,64 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> Sequ
     if not objs:
         return objs
     db = router.db_for_write(model)
-    connection = connections[db]
-    if connection.vendor not in ("sqlite", "postgresql"):
+    if connections[db].vendor not in ("sqlite", "postgresql"):
         return model.objects.using(db).bulk_create(objs)
-    meta = model._meta
     now = timezone.now()
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             for obj in objs:
                 if getattr(obj, f.attname) is None or getattr(f, "auto_now", False):
                     setattr(obj, f.attname, now)
-    columns = [f.column for f in fields]
-    converters = [_converter(f, connection) for f in fields]
     attnames = [f.attname for f in fields]
+    ids = insert_rows(model, attnames, [[getattr(obj, name) for name in attnames] for obj in objs])
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = db
+    return objs
+
+
+def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Sequence[Sequence]) -> list:
+    """Insert rows of plain values, one per name in `attnames` (fields' attribute names: "person_id"),
+    without building a model instance per row; returns the new primary keys in order. The fields left
+    out get no default: name every field that has no database default."""
+    if not rows:
+        return []
+    db = router.db_for_write(model)
+    connection = connections[db]
+    meta = model._meta
+    by_attname = {f.attname: f for f in meta.concrete_fields}
+    fields = [by_attname[name] for name in attnames]
+    if connection.vendor not in ("sqlite", "postgresql"):
+        objs = model.objects.using(db).bulk_create([model(**dict(zip(attnames, row, strict=True))) for row in rows])
+        return [obj.pk for obj in objs]
+    converters = [_converter(f, connection) for f in fields]
     convert_at = [(i, convert) for i, convert in enumerate(converters) if convert is not None]
-    memo: dict = {}  # the same value (say, the insert time) is converted once
-    rows = []
-    for obj in objs:
-        values = [getattr(obj, name) for name in attnames]
-        for i, convert in convert_at:
-            value = values[i]
-            if value is not None:
-                key = (i, value)
-                converted = memo.get(key)
-                if converted is None:
-                    converted = memo[key] = convert(value)
-                values[i] = converted
-        rows.append(values)
+    if convert_at:
+        memo: dict = {}  # the same value (say, the insert time) is converted once
+        converted_rows = []
+        for row in rows:
+            values = list(row)
+            for i, convert in convert_at:
+                value = values[i]
+                if value is not None:
+                    key = (i, value)
+                    converted = memo.get(key)
+                    if converted is None:
+                        converted = memo[key] = convert(value)
+                    values[i] = converted
+            converted_rows.append(values)
+        rows = converted_rows
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    column_sql = ", ".join(quote(c) for c in columns)
+    column_sql = ", ".join(quote(f.column) for f in fields)
     pk_column = quote(meta.pk.column)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             ids: list = []
-            per = max(1, SQLITE_MAX_PARAMS // len(columns))
-            row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            per = max(1, SQLITE_MAX_PARAMS // len(fields))
+            row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
             for start in range(0, len(rows), per):
                 batch = rows[start : start + per]
                 # Table and column names come from the model and are quoted; values are parameters.
@@ -113,8 +136,4 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> Sequ
             with cursor.copy(f"COPY {table} ({pk_column}, {column_sql}) FROM STDIN") as copy:
                 for pk, row in zip(ids, rows, strict=True):
                     copy.write_row((pk, *row))
-    for obj, pk in zip(objs, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = db
-    return objs
+    return ids

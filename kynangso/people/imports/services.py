@@ -56,7 +56,7 @@ from .. import rules
 from .. import services as people_services
 from ..models import Person, PersonTargetGroup, User
 from . import reading, workbooks
-from .bulk import bulk_insert
+from .bulk import bulk_insert, insert_rows
 from .choices import ImportMode, ImportPhase, ImportStatus
 from .models import PersonImport
 from .permissions import can_import_into
@@ -887,9 +887,10 @@ class _Runner:
         if plan.regroup_ids:
             PersonTargetGroup.objects.filter(person_id__in=plan.regroup_ids).delete()
         if plan.groups:
-            bulk_insert(
+            insert_rows(
                 PersonTargetGroup,
-                [PersonTargetGroup(person_id=person.pk, group=g) for person, groups in plan.groups for g in groups],
+                ["person_id", "group"],
+                [(person.pk, g) for person, groups in plan.groups for g in groups],
             )
 
     def count(self, plan: _Plan, *, written: bool) -> None:
