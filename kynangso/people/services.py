@@ -22,6 +22,7 @@ from kynangso.orgs.models import Organisation, Space
 
 from . import rules
 from .choices import DataRequestKind, DataRequestStatus, TargetGroup
+from .imports.bulk import any_of, bulk_insert
 from .models import ERR_CCCD_TAKEN, ApiToken, DataRequest, Person, PersonTargetGroup, User, UsernameSequence
 
 ERR_QUOTA = _("The space “%(space)s” has %(free)s learner accounts left; %(needed)s were requested.")
@@ -254,14 +255,16 @@ def _last_seq(bases: set[str]) -> dict[str, int]:
     seq: dict[str, int] = {}
     ordered = sorted(bases)
     for start in range(0, len(ordered), 5000):
-        seq.update(UsernameSequence.objects.filter(base__in=ordered[start : start + 5000]).values_list("base", "last"))
+        batch = any_of(ordered[start : start + 5000])
+        seq.update(UsernameSequence.objects.filter(base__in=batch).values_list("base", "last"))
     return seq
 
 
 def _taken_usernames(names: list[str]) -> set[str]:
     taken: set[str] = set()
     for start in range(0, len(names), 5000):
-        taken.update(User.objects.filter(username__in=names[start : start + 5000]).values_list("username", flat=True))
+        batch = any_of(names[start : start + 5000])
+        taken.update(User.objects.filter(username__in=batch).values_list("username", flat=True))
     return taken
 
 
@@ -401,8 +404,6 @@ def accounts_create(*, actor, people: Sequence[Person], tally: AccountTally | No
     _number_usernames(users, seq)
     # Large statements (COPY on PostgreSQL) instead of bulk_create's per-value preparation: 40,000
     # accounts in about 1 s instead of 5 (bench/README.md).
-    from .imports.bulk import bulk_insert
-
     bulk_insert(User, users)
     UsernameSequence.objects.bulk_create(
         [UsernameSequence(base=b, last=seq[b]) for b in sorted({u.username_base for u in users})],
@@ -424,7 +425,9 @@ def _people_with_accounts(person_ids: list[int]) -> set[int]:
     found: set[int] = set()
     for start in range(0, len(person_ids), 5000):
         found.update(
-            User.objects.filter(person__in=person_ids[start : start + 5000]).values_list("person_id", flat=True)
+            User.objects.filter(person_id__in=any_of(person_ids[start : start + 5000], "bigint")).values_list(
+                "person_id", flat=True
+            )
         )
     return found
 

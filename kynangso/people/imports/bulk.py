@@ -13,9 +13,10 @@ backends fall back to bulk_create."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from django.db import connections, models, router
+from django.db import connection, connections, models, router
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 SQLITE_MAX_PARAMS = 30_000  # SQLite ≥ 3.32 allows 32,766 (the 999 Django assumes is the pre-2020 default)
@@ -127,13 +128,34 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Sequen
                 cursor.execute(sql, [v for row in batch for v in row])
                 ids.extend(r[0] for r in cursor.fetchall())
         else:
-            # Take the ids from the table's sequence in one query, then COPY the rows with them.
+            # Take the ids from the table's sequence in one query, then COPY the rows with them. The
+            # sequence is named, not looked up in the query: pg_get_serial_sequence() in it ran once a
+            # row (14 ms for 5,000 ids instead of 1.5).
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(rows)],
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_sequence(cursor, meta), len(rows)]
             )
             ids = [r[0] for r in cursor.fetchall()]
             with cursor.copy(f"COPY {table} ({pk_column}, {column_sql}) FROM STDIN") as copy:
                 for pk, row in zip(ids, rows, strict=True):
                     copy.write_row((pk, *row))
     return ids
+
+
+def _sequence(cursor, meta) -> str:
+    """The PostgreSQL sequence of a table's primary key ("public.people_person_id_seq")."""
+    cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
+    return cursor.fetchone()[0]
+
+
+def any_of(values: Iterable, sql_type: str = "text") -> list | RawSQL:
+    """A large set of keys for an `__in` look-up (`filter(cccd_hash__in=any_of(hashes))`).
+
+    PostgreSQL plans `col IN (5,000 values)` as a scan of the whole table once the table holds a few
+    times more rows than the list: a chunk's look-up of 5,000 CCCD hashes took 18 ms with 40,000 people
+    and 51 ms with 200,000, so an import's look-ups grew with the square of its size.
+    `col IN (SELECT unnest(array))` is planned as one index probe per key: 18–30 ms whatever the size.
+    SQLite probes the index for an IN list anyway: there it is the list."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return RawSQL(f"SELECT unnest(%s::{sql_type}[])", [values])  # noqa: S611 (the type is ours; values are a parameter)
+    return values

@@ -56,7 +56,7 @@ from .. import rules
 from .. import services as people_services
 from ..models import Person, PersonTargetGroup, User
 from . import reading, workbooks
-from .bulk import bulk_insert, insert_rows
+from .bulk import any_of, bulk_insert, insert_rows
 from .choices import ImportMode, ImportPhase, ImportStatus
 from .models import PersonImport
 from .permissions import can_import_into
@@ -703,9 +703,8 @@ class _Runner:
         for r in valid:
             if r.cccd:
                 r.cccd_hash = people_services.cccd_hash(r.cccd)
-        by_hash = {
-            p.cccd_hash: p for p in Person.objects.filter(cccd_hash__in=[r.cccd_hash for r in valid if r.cccd_hash])
-        }
+        hashes = any_of(r.cccd_hash for r in valid if r.cccd_hash)
+        by_hash = {p.cccd_hash: p for p in Person.objects.filter(cccd_hash__in=hashes).order_by()}
         by_name: dict[str, list[Person]] = {}
         wanted = self.namesakes_q(
             [r for r in valid if not r.cccd_hash or (r.cccd_hash not in by_hash and self.uncoded_people())]
@@ -748,10 +747,11 @@ class _Runner:
         groups: dict[int, set[str]] = {}
         with_account: set[int] = set()
         if ids:
-            for pid, group in PersonTargetGroup.objects.filter(person_id__in=ids).values_list("person_id", "group"):
+            keys = any_of(ids, "bigint")
+            for pid, group in PersonTargetGroup.objects.filter(person_id__in=keys).values_list("person_id", "group"):
                 groups.setdefault(pid, set()).add(group)
             if self.imp.create_accounts:
-                with_account = set(User.objects.filter(person_id__in=ids).values_list("person_id", flat=True))
+                with_account = set(User.objects.filter(person_id__in=keys).values_list("person_id", flat=True))
 
         now = timezone.now()
         actor = self.actor if getattr(self.actor, "is_authenticated", False) else None
