@@ -116,7 +116,14 @@ def child(args) -> None:
             enqueue=False,
         )
     stored = time.perf_counter() - started
-    imp = services.person_import_run(import_id=imp.pk)
+    if args.profile:
+        import cProfile
+
+        with cProfile.Profile() as profile:
+            imp = services.person_import_run(import_id=imp.pk)
+        profile.dump_stats(args.profile)
+    else:
+        imp = services.person_import_run(import_id=imp.pk)
     total = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result = {
@@ -240,6 +247,7 @@ def main() -> int:
         metavar="N",
         help="import into a database that already holds N people with accounts, of another province",
     )
+    parser.add_argument("--profile", metavar="OUT", help="cProfile the first import of each run into OUT-<db>-<rows>")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--other", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -269,7 +277,8 @@ def main() -> int:
         for rows in args.rows:
             path = data_file(rows, ".csv" if args.csv else ".xlsx", errors=args.errors)
             url = fresh_database(db, template=template)
-            first = measure(url, path, extra=extra)
+            profile = [f"--profile={args.profile}-{db}-{rows}"] if args.profile else []
+            first = measure(url, path, extra=extra + profile)
             print(json.dumps({"run": "first import", **first}, ensure_ascii=False))
             again = measure(url, path, extra=[e for e in extra if e not in ("--pdf", "--export")])
             print(json.dumps({"run": "same file again", **again}, ensure_ascii=False))

@@ -14,8 +14,11 @@ backends fall back to bulk_create."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from operator import attrgetter
 
 from django.db import connection, connections, models, router
+from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -55,6 +58,34 @@ def _converter(field: models.Field, connection) -> Callable | None:
     return lambda value, field=field, connection=connection: field.get_db_prep_save(value, connection)
 
 
+@cache
+def _defaults(model: type[models.Model]) -> tuple[dict, list[models.Field]]:
+    """Each concrete field's default: the constant ones as a dict, the fields with a callable default apart."""
+    constant, called = {}, []
+    for f in model._meta.concrete_fields:
+        if f.has_default() and callable(f.default):
+            called.append(f)
+        else:
+            constant[f.attname] = f.get_default()
+    return constant, called
+
+
+def unsaved(model: type[models.Model], values: dict) -> models.Model:
+    """An unsaved instance of `model` from attribute values ("organisation_id", not "organisation"), the
+    other fields at their defaults, as `model(**values)` makes it but without `Model.__init__`'s work per
+    field: 0.7 µs instead of about 10 for a person or an account, 0.8 s of a 40,000-row import. No
+    pre_init/post_init signal is sent (no model written in bulk has a receiver)."""
+    constant, called = _defaults(model)
+    obj = model.__new__(model)
+    attrs = obj.__dict__
+    attrs.update(constant)
+    for f in called:
+        attrs[f.attname] = f.get_default()
+    attrs.update(values)
+    obj._state = ModelState()
+    return obj
+
+
 def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> Sequence[models.Model]:
     """Insert unsaved instances of `model` (every concrete field but the auto primary key), set their pks."""
     if not objs:
@@ -70,7 +101,8 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> Sequ
                 if getattr(obj, f.attname) is None or getattr(f, "auto_now", False):
                     setattr(obj, f.attname, now)
     attnames = [f.attname for f in fields]
-    ids = insert_rows(model, attnames, [[getattr(obj, name) for name in attnames] for obj in objs])
+    values = attrgetter(*attnames) if len(attnames) > 1 else (lambda obj: (getattr(obj, attnames[0]),))
+    ids = insert_rows(model, attnames, [values(obj) for obj in objs])
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False

@@ -56,7 +56,7 @@ from .. import rules
 from .. import services as people_services
 from ..models import Person, PersonTargetGroup, User
 from . import reading, workbooks
-from .bulk import any_of, bulk_insert, insert_rows
+from .bulk import any_of, bulk_insert, insert_rows, unsaved
 from .choices import ImportMode, ImportPhase, ImportStatus
 from .models import PersonImport
 from .permissions import can_import_into
@@ -754,7 +754,7 @@ class _Runner:
                 with_account = set(User.objects.filter(person_id__in=keys).values_list("person_id", flat=True))
 
         now = timezone.now()
-        actor = self.actor if getattr(self.actor, "is_authenticated", False) else None
+        actor_id = self.actor.pk if getattr(self.actor, "is_authenticated", False) else None
         for r, person in matched:
             if person is not None and not self.consistent_cccd(r, person):
                 continue
@@ -774,16 +774,19 @@ class _Runner:
                 plan.created += 1
                 if not self.writing:  # a check writes nothing: no need to build (and encrypt) the person
                     continue
-                person = Person(
-                    organisation_id=org_id,
-                    date_of_birth=r.date_of_birth,
-                    sex=r.sex or "",
-                    phone=r.phone or "",
-                    email=r.email or "",
-                    position=r.position or "",
-                    created_by=actor,
-                    **people_services.name_fields(r.full_name),
-                    **people_services.cccd_fields(r.cccd),
+                person = unsaved(
+                    Person,
+                    {
+                        "organisation_id": org_id,
+                        "date_of_birth": r.date_of_birth,
+                        "sex": r.sex or "",
+                        "phone": r.phone or "",
+                        "email": r.email or "",
+                        "position": r.position or "",
+                        "created_by_id": actor_id,
+                        **people_services.name_fields(r.full_name),
+                        **people_services.cccd_fields(r.cccd),
+                    },
                 )
                 plan.creates.append(person)
                 if r.groups:

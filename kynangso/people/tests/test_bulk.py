@@ -1,0 +1,56 @@
+"""The bulk writers' helpers (imports/bulk.py) against the real database."""
+
+from datetime import date
+
+import pytest
+
+from kynangso.people import services
+from kynangso.people.imports.bulk import bulk_insert, unsaved
+from kynangso.people.models import Person, User
+
+pytestmark = pytest.mark.django_db
+
+
+def _values(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_unsaved_makes_the_instance_the_constructor_makes(cast):
+    values = {
+        "organisation_id": cast.unit_a.pk,
+        "date_of_birth": date(1990, 5, 17),
+        "phone": "0912345678",
+        **services.name_fields("Trần Thị Ánh"),
+        **services.cccd_fields("001190012345"),
+    }
+    fast, built = unsaved(Person, values), Person(**values)
+    assert fast._state.adding and fast._state.db is None and fast.pk is None
+    assert _values(fast) == _values(built)
+    assert fast.email == "" and fast.lawful_basis == built.lawful_basis  # defaults of fields not given
+
+    user = unsaved(User, {"username": "anhtt", "person_id": cast.unit_a.pk})
+    assert user.is_active and not user.is_staff and user.failed_logins == 0
+    assert user.date_joined is not None  # a callable default is called per instance
+    assert unsaved(User, {"username": "x"}).date_joined >= user.date_joined
+
+
+def test_bulk_insert_writes_unsaved_instances_as_save_would(cast):
+    people = [
+        unsaved(Person, {"organisation_id": cast.unit_a.pk, **services.name_fields(name)})
+        for name in ("Lê Văn Bình", "Phạm Thị Cúc")
+    ]
+    bulk_insert(Person, people)
+    assert all(p.pk and not p._state.adding for p in people)
+    stored = Person.objects.in_bulk([p.pk for p in people])
+    for person in people:
+        assert _values(stored[person.pk]) == _values(person)
+
+
+def test_new_accounts_know_their_person_without_a_query_or_a_cycle(cast, django_assert_num_queries):
+    [(user, _code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    with django_assert_num_queries(0):
+        assert user.person is cast.person_a
+    # Only the account points at the person: a pair pointing at each other would wait for the cycle
+    # collector instead of being freed with the import's chunk.
+    assert "account" not in cast.person_a._state.fields_cache
+    assert User.objects.get(pk=user.pk).person_id == cast.person_a.pk
