@@ -8,7 +8,9 @@
 
 Phases (seconds, from the runner's own timers): "chunk transactions (total)" is the whole time spent on
 the chunks' matching, writing and accounts (not the commits, timed apart), so it overlaps the phases it
-contains. Each measured run is a child process (so peak RSS is the import's own) on a freshly migrated database:
+contains. "queries (all)" is the time spent inside the database driver's execute calls, commits apart (on
+SQLite the library's own work, on PostgreSQL the round trips to the server). Each measured run is a child
+process (so peak RSS is the import's own) on a freshly migrated database:
 SQLite in var/bench/, PostgreSQL at $BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/kynangso_bench,
 dropped and created again). End to end = storing the upload + reading + checking + matching + writing
 people, groups and accounts + the error and activation workbooks (person_import_create + person_import_run).
@@ -116,6 +118,15 @@ def child(args) -> None:
             enqueue=False,
         )
     stored = time.perf_counter() - started
+    in_driver = [0.0]
+
+    def timed_query(execute, sql, params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            in_driver[0] += time.perf_counter() - began
+
     if args.profile:
         import cProfile
 
@@ -123,7 +134,8 @@ def child(args) -> None:
             imp = services.person_import_run(import_id=imp.pk)
         profile.dump_stats(args.profile)
     else:
-        imp = services.person_import_run(import_id=imp.pk)
+        with connection.execute_wrapper(timed_query):
+            imp = services.person_import_run(import_id=imp.pk)
     total = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result = {
@@ -142,6 +154,7 @@ def child(args) -> None:
         "accounts": imp.accounts_created,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "phases": {k: round(v, 2) for k, v in sorted(imp.timings.items(), key=lambda kv: -kv[1])},
+        "queries (all)": round(in_driver[0], 2),
     }
     if args.pdf and imp.activation_sheet:
         started = time.perf_counter()

@@ -6,16 +6,14 @@ SQLite and PostgreSQL answer the same way without database extensions or collati
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from functools import lru_cache
 
-_SPACES = re.compile(r"\s+")
-
 
 def nfc(value: str) -> str:
-    """NFC-normalise and collapse white space (Excel files mix NFC and NFD Vietnamese)."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    """NFC-normalise and collapse white space (Excel files mix NFC and NFD Vietnamese). str.split() splits
+    at the same white space as the regular expression `\\s+`, faster (a call per cell)."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
 
 
 def fold(value: str) -> str:

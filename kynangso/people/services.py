@@ -54,12 +54,13 @@ def name_fields(full_name: str) -> dict[str, str]:
     return {"full_name": name, "search_text": fold(name)[:255], "sort_key": name_sort_key(name)}
 
 
-def cccd_fields(cccd: str) -> dict:
+def cccd_fields(cccd: str, hashed: str | None = None) -> dict:
+    """`hashed`: cccd_hash(cccd), when the caller has it already."""
     if not cccd:
         return {"cccd_encrypted": None, "cccd_hash": None, "cccd_masked": ""}
     return {
         "cccd_encrypted": crypto.encrypt(cccd),
-        "cccd_hash": crypto.keyed_hash(cccd),
+        "cccd_hash": hashed or crypto.keyed_hash(cccd),
         "cccd_masked": rules.mask_cccd(cccd),
     }
 

@@ -57,3 +57,11 @@ def test_fold_word_by_word_equals_folding_the_whole_text(text):
     decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
     whole = re.sub(r"\s+", " ", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")).strip()
     assert fold(text) == whole
+
+
+@given(
+    st.text(alphabet=st.sampled_from("aA ă\u0306\u0301\t\n\r\x0b\x0c\x1c\x1f\x85\u00a0\u2028\u3000"), max_size=30)
+    | st.text(max_size=30)
+)
+def test_nfc_collapses_white_space_as_the_regular_expression_did(text):
+    assert nfc(text) == re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()

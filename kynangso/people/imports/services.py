@@ -785,7 +785,7 @@ class _Runner:
                         "position": r.position or "",
                         "created_by_id": actor_id,
                         **people_services.name_fields(r.full_name),
-                        **people_services.cccd_fields(r.cccd),
+                        **people_services.cccd_fields(r.cccd, r.cccd_hash),
                     },
                 )
                 plan.creates.append(person)
