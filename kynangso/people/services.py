@@ -23,7 +23,7 @@ from kynangso.orgs.models import Organisation, Space
 
 from . import rules
 from .choices import DataRequestKind, DataRequestStatus, TargetGroup
-from .imports.bulk import any_of, bulk_insert, unsaved
+from .imports.bulk import any_of, bulk_insert, unsaved, upsert_rows
 from .models import ERR_CCCD_TAKEN, ApiToken, DataRequest, Person, PersonTargetGroup, User, UsernameSequence
 
 ERR_QUOTA = _("The space “%(space)s” has %(free)s learner accounts left; %(needed)s were requested.")
@@ -366,15 +366,23 @@ def new_activation_code() -> str:
 
 
 @transaction.atomic
-def accounts_create(*, actor, people: Sequence[Person], tally: AccountTally | None = None) -> list[tuple[User, str]]:
+def accounts_create(
+    *, actor, people: Sequence[Person], tally: AccountTally | None = None, none_have_one: bool = False
+) -> list[tuple[User, str]]:
     """Create learner accounts for people who have none, within each space's quota.
 
     Set-based: one query for existing namesakes, one bulk insert. No password hash per row: each
     account gets a one-time activation code (stored as a keyed hash) and an unusable password.
-    Raises ValidationError naming the space when the quota would be exceeded; nothing is created then."""
+    Raises ValidationError naming the space when the quota would be exceeded; nothing is created then.
+    `none_have_one`: the caller has read, in this transaction after lock_people_writes(), that none of
+    `people` has an account (the importer does while matching); they are not looked up again. Were one
+    wrong, the unique person of the accounts table would refuse the insert, and nothing is created."""
     lock_people_writes()
-    have = _people_with_accounts([p.pk for p in people])
-    todo = [p for p in people if p.pk not in have]
+    if none_have_one:
+        todo = list(people)
+    else:
+        have = _people_with_accounts([p.pk for p in people])
+        todo = [p for p in people if p.pk not in have]
     if not todo:
         return []
     org_space = dict(
@@ -422,13 +430,7 @@ def accounts_create(*, actor, people: Sequence[Person], tally: AccountTally | No
     # Large statements (COPY on PostgreSQL) instead of bulk_create's per-value preparation: 40,000
     # accounts in about 1 s instead of 5 (bench/README.md).
     bulk_insert(User, users)
-    UsernameSequence.objects.bulk_create(
-        [UsernameSequence(base=b, last=seq[b]) for b in sorted({u.username_base for u in users})],
-        update_conflicts=True,
-        unique_fields=["base"],
-        update_fields=["last"],
-        batch_size=5000,
-    )
+    upsert_rows(UsernameSequence, "base", ["base", "last"], [(b, seq[b]) for b in sorted(set(bases))])
     if tally is not None:
         for space_id, count in needed.items():
             if space_id in tally.used:

@@ -124,23 +124,7 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Sequen
     if connection.vendor not in ("sqlite", "postgresql"):
         objs = model.objects.using(db).bulk_create([model(**dict(zip(attnames, row, strict=True))) for row in rows])
         return [obj.pk for obj in objs]
-    converters = [_converter(f, connection) for f in fields]
-    convert_at = [(i, convert) for i, convert in enumerate(converters) if convert is not None]
-    if convert_at:
-        memo: dict = {}  # the same value (say, the insert time) is converted once
-        converted_rows = []
-        for row in rows:
-            values = list(row)
-            for i, convert in convert_at:
-                value = values[i]
-                if value is not None:
-                    key = (i, value)
-                    converted = memo.get(key)
-                    if converted is None:
-                        converted = memo[key] = convert(value)
-                    values[i] = converted
-            converted_rows.append(values)
-        rows = converted_rows
+    rows = _converted(fields, rows, connection)
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     column_sql = ", ".join(quote(f.column) for f in fields)
@@ -171,6 +155,65 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Sequen
                 for pk, row in zip(ids, rows, strict=True):
                     copy.write_row((pk, *row))
     return ids
+
+
+def upsert_rows(model: type[models.Model], key: str, attnames: Sequence[str], rows: Sequence[Sequence]) -> None:
+    """Insert rows of plain values like insert_rows; a row whose `key` (a unique field's attribute name,
+    one of `attnames`) exists already updates that row's other fields instead. What bulk_create with
+    update_conflicts does, without an instance and the field API per value (an import upserts the
+    username sequences of 40,000 accounts: 0.3 s that way)."""
+    if not rows:
+        return
+    db = router.db_for_write(model)
+    connection = connections[db]
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_attname[name] for name in attnames]
+    if connection.vendor not in ("sqlite", "postgresql"):
+        others = [name for name in attnames if name != key]
+        model.objects.using(db).bulk_create(
+            [model(**dict(zip(attnames, row, strict=True))) for row in rows],
+            update_conflicts=True,
+            unique_fields=[key],
+            update_fields=others,
+        )
+        return
+    rows = _converted(fields, rows, connection)
+    quote = connection.ops.quote_name
+    key_column = quote(by_attname[key].column)
+    updates = ", ".join(f"{quote(f.column)} = excluded.{quote(f.column)}" for f in fields if f.attname != key)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per = max(1, SQLITE_MAX_PARAMS // len(fields))  # PostgreSQL allows 65,535 parameters a statement
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per):
+            batch = rows[start : start + per]
+            # Table and column names come from the model and are quoted; values are parameters.
+            cursor.execute(
+                f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+                f"VALUES {', '.join([row_sql] * len(batch))} ON CONFLICT ({key_column}) DO UPDATE SET {updates}",
+                [v for row in batch for v in row],
+            )
+
+
+def _converted(fields: Sequence[models.Field], rows: Sequence[Sequence], connection) -> Sequence[Sequence]:
+    """The rows with their values as the database takes them (see _converter)."""
+    converters = [_converter(f, connection) for f in fields]
+    convert_at = [(i, convert) for i, convert in enumerate(converters) if convert is not None]
+    if not convert_at:
+        return rows
+    memo: dict = {}  # the same value (say, the insert time) is converted once
+    converted_rows = []
+    for row in rows:
+        values = list(row)
+        for i, convert in convert_at:
+            value = values[i]
+            if value is not None:
+                key = (i, value)
+                converted = memo.get(key)
+                if converted is None:
+                    converted = memo[key] = convert(value)
+                values[i] = converted
+        converted_rows.append(values)
+    return converted_rows
 
 
 def _sequence(cursor, meta) -> str:

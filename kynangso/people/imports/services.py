@@ -879,7 +879,9 @@ class _Runner:
             self._write_people(plan)
         if plan.account_people:
             with self.timed("create accounts"):
-                return people_services.accounts_create(actor=self.actor, people=plan.account_people, tally=self.tally)
+                return people_services.accounts_create(
+                    actor=self.actor, people=plan.account_people, tally=self.tally, none_have_one=True
+                )
         return []
 
     def _write_people(self, plan: _Plan) -> None:

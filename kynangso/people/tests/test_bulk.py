@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from kynangso.people import services
-from kynangso.people.imports.bulk import bulk_insert, unsaved
-from kynangso.people.models import Person, User
+from kynangso.people.imports.bulk import bulk_insert, unsaved, upsert_rows
+from kynangso.people.models import Person, User, UsernameSequence
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +54,18 @@ def test_new_accounts_know_their_person_without_a_query_or_a_cycle(cast, django_
     # collector instead of being freed with the import's chunk.
     assert "account" not in cast.person_a._state.fields_cache
     assert User.objects.get(pk=user.pk).person_id == cast.person_a.pk
+
+
+def test_upsert_rows_inserts_new_keys_and_updates_the_others():
+    upsert_rows(UsernameSequence, "base", ["base", "last"], [("annv", 1), ("binhtt", 2)])
+    upsert_rows(UsernameSequence, "base", ["base", "last"], [("annv", 5), ("cucpt", 1)])
+    assert dict(UsernameSequence.objects.values_list("base", "last")) == {"annv": 5, "binhtt": 2, "cucpt": 1}
+    upsert_rows(UsernameSequence, "base", ["base", "last"], [])  # nothing to write: no statement
+
+
+def test_accounts_of_an_import_continue_each_username_sequence(cast):
+    people = [services.person_create(actor=None, full_name="Nguyễn Văn An", organisation=cast.unit_a) for _ in range(3)]
+    services.accounts_create(actor=cast.owner, people=people[:1])
+    created = services.accounts_create(actor=cast.owner, people=people[1:], none_have_one=True)
+    assert sorted(u.username for u, _code in created) == ["annv2", "annv3"]
+    assert UsernameSequence.objects.get(base="annv").last == 3
