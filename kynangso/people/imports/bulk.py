@@ -179,17 +179,23 @@ def upsert_rows(model: type[models.Model], key: str, attnames: Sequence[str], ro
         return
     rows = _converted(fields, rows, connection)
     quote = connection.ops.quote_name
-    key_column = quote(by_attname[key].column)
+    into = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
     updates = ", ".join(f"{quote(f.column)} = excluded.{quote(f.column)}" for f in fields if f.attname != key)
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per = max(1, SQLITE_MAX_PARAMS // len(fields))  # PostgreSQL allows 65,535 parameters a statement
+    conflict = f"ON CONFLICT ({quote(by_attname[key].column)}) DO UPDATE SET {updates}"
+    # Table and column names come from the model and are quoted; values are parameters.
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One array a column: for the 3,400 rows of a chunk, 35-40 ms; a VALUES list of them, 65 ms.
+            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+            columns = [[row[i] for row in rows] for i in range(len(fields))]
+            cursor.execute(f"{into} SELECT * FROM unnest({arrays}) {conflict}", columns)  # noqa: S608
+            return
+        row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        per = max(1, SQLITE_MAX_PARAMS // len(fields))
         for start in range(0, len(rows), per):
             batch = rows[start : start + per]
-            # Table and column names come from the model and are quoted; values are parameters.
             cursor.execute(
-                f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-                f"VALUES {', '.join([row_sql] * len(batch))} ON CONFLICT ({key_column}) DO UPDATE SET {updates}",
+                f"{into} VALUES {', '.join([row_sql] * len(batch))} {conflict}",  # noqa: S608
                 [v for row in batch for v in row],
             )
 

@@ -74,6 +74,10 @@ STALE_AFTER = timedelta(minutes=10)
 SQLITE_CACHE_KIB = 64 * 1024
 SQLITE_CHECKPOINT_PAGES = 20_000  # fold the write-ahead log into the database every ~80 MB, not every 4 MB
 ANALYZE_MIN_ROWS = 10_000
+# The ANALYZEs during an import give the planner the tables' new sizes; a sample of 3,000 rows a table
+# (statistics target 10) does that in a tenth of the time of the default 30,000 (60 ms instead of 600 at
+# 40,000 people). The default statistics are taken once at the end.
+ANALYZE_DURING_IMPORT_TARGET = 10
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 ERR_SCOPE = _("You may not import people into this organisation.")
@@ -422,6 +426,12 @@ class _Runner:
                 cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Person._meta.db_table])
                 row = cursor.fetchone()
                 self.analyzed_rows = max(int(row[0]), 0) if row else 0
+            self.sampled = False
+            yield
+            if self.sampled:  # the full statistics the rest of the platform plans with
+                with self.timed("refresh planner statistics"):
+                    self.analyze()
+            return
         yield
 
     def maybe_analyze(self, written: int) -> None:
@@ -433,11 +443,23 @@ class _Runner:
         self.rows_since_analyze += written
         if self.rows_since_analyze < max(self.analyzed_rows, ANALYZE_MIN_ROWS):
             return
-        tables = [m._meta.db_table for m in (Person, PersonTargetGroup, User)]
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+        self.analyze(target=ANALYZE_DURING_IMPORT_TARGET)
+        self.sampled = True
         self.analyzed_rows += self.rows_since_analyze
         self.rows_since_analyze = 0
+
+    @staticmethod
+    def analyze(target: int | None = None) -> None:
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Person, PersonTargetGroup, User))
+        with connection.cursor() as cursor:
+            if target is None:
+                cursor.execute(f"ANALYZE {tables}")
+                return
+            cursor.execute(f"SET default_statistics_target = {int(target):d}")
+            try:
+                cursor.execute(f"ANALYZE {tables}")
+            finally:
+                cursor.execute("RESET default_statistics_target")
 
     def _run(self) -> None:
         imp = self.imp

@@ -636,3 +636,25 @@ def test_a_worker_that_dies_mid_import_loses_no_activation_code_and_the_import_c
     assert set(usernames) == set(
         User.objects.filter(person__organisation=cast.unit_a).values_list("username", flat=True)
     )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics: PostgreSQL only")
+def test_statistics_sampled_during_an_import_are_taken_in_full_at_its_end(cast, tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "CHUNK_SIZE", 20)
+    monkeypatch.setattr(services, "ANALYZE_MIN_ROWS", 20)  # an ANALYZE at a sample's target after the first chunks
+    analyzed = []
+    analyze = services._Runner.analyze
+    monkeypatch.setattr(
+        services._Runner, "analyze", staticmethod(lambda target=None: analyzed.append(target) or analyze(target))
+    )
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "a.xlsx", people_rows(120)))
+    assert imp.created_count == 120
+    assert analyzed[:-1] and set(analyzed[:-1]) == {services.ANALYZE_DURING_IMPORT_TARGET} and analyzed[-1] is None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW default_statistics_target")
+        assert cursor.fetchone()[0] == "100"  # the session's setting is back
+        cursor.execute(
+            "SELECT cardinality(histogram_bounds::text::text[]) FROM pg_stats "
+            "WHERE tablename = 'people_person' AND attname = 'sort_key'"
+        )
+        assert cursor.fetchone()[0] > services.ANALYZE_DURING_IMPORT_TARGET + 1  # the full statistics, last
