@@ -127,14 +127,14 @@ def child(args) -> None:
         finally:
             in_driver[0] += time.perf_counter() - began
 
-    if args.profile:
-        import cProfile
+    with connection.execute_wrapper(timed_query):
+        if args.profile:
+            import cProfile
 
-        with cProfile.Profile() as profile:
-            imp = services.person_import_run(import_id=imp.pk)
-        profile.dump_stats(args.profile)
-    else:
-        with connection.execute_wrapper(timed_query):
+            with cProfile.Profile() as profile:
+                imp = services.person_import_run(import_id=imp.pk)
+            profile.dump_stats(args.profile)
+        else:
             imp = services.person_import_run(import_id=imp.pk)
     total = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)

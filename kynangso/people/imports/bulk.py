@@ -160,8 +160,8 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Sequen
 def upsert_rows(model: type[models.Model], key: str, attnames: Sequence[str], rows: Sequence[Sequence]) -> None:
     """Insert rows of plain values like insert_rows; a row whose `key` (a unique field's attribute name,
     one of `attnames`) exists already updates that row's other fields instead. What bulk_create with
-    update_conflicts does, without an instance and the field API per value (an import upserts the
-    username sequences of 40,000 accounts: 0.3 s that way)."""
+    update_conflicts does, without an instance and the field API per value (the 3,400 username sequences
+    of an import's chunk: 6-11 ms on SQLite and 35-40 ms on PostgreSQL, against 52-96 ms and 71-130 ms)."""
     if not rows:
         return
     db = router.db_for_write(model)
