@@ -13,6 +13,7 @@ backends fall back to bulk_create."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from operator import attrgetter
@@ -141,7 +142,7 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Sequen
                     f"INSERT INTO {table} ({column_sql}) VALUES {', '.join([row_sql] * len(batch))} "  # noqa: S608
                     f"RETURNING {pk_column}"
                 )
-                cursor.execute(sql, [v for row in batch for v in row])
+                _sqlite_execute(cursor, sql, [v for row in batch for v in row])
                 ids.extend(r[0] for r in cursor.fetchall())
         else:
             # Take the ids from the table's sequence in one query, then COPY the rows with them. The
@@ -151,7 +152,10 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Sequen
                 "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_sequence(cursor, meta), len(rows)]
             )
             ids = [r[0] for r in cursor.fetchall()]
-            with cursor.copy(f"COPY {table} ({pk_column}, {column_sql}) FROM STDIN") as copy:
+            # COPY does not pass through Django's execute: its errors are made Django's here.
+            with connection.wrap_database_errors, cursor.copy(
+                f"COPY {table} ({pk_column}, {column_sql}) FROM STDIN"
+            ) as copy:
                 for pk, row in zip(ids, rows, strict=True):
                     copy.write_row((pk, *row))
     return ids
@@ -194,10 +198,30 @@ def upsert_rows(model: type[models.Model], key: str, attnames: Sequence[str], ro
         per = max(1, SQLITE_MAX_PARAMS // len(fields))
         for start in range(0, len(rows), per):
             batch = rows[start : start + per]
-            cursor.execute(
+            _sqlite_execute(
+                cursor,
                 f"{into} VALUES {', '.join([row_sql] * len(batch))} {conflict}",  # noqa: S608
                 [v for row in batch for v in row],
             )
+
+
+def _sqlite_execute(cursor, sql: str, params: list) -> None:
+    """cursor.execute(sql, params) for a statement of this module, with SQLite's own `?` placeholders.
+
+    Django's SQLite cursor turns each `%s` into `?` with a regular expression: 5.7 ms for a statement of
+    30,000 values, about 0.5 s of a 40,000-row import. This module's statements hold no `%` but their
+    placeholders, so `str.replace` does it (0.2 ms). It is done in an execute wrapper, innermost, so
+    Django's query log and the other wrappers still see the `%s` statement, and database errors are
+    still Django's (IntegrityError…); the wrapper does what Django's own last step does."""
+
+    def qmarks(_execute, sql, params, _many, context):
+        db = context["connection"]
+        db.validate_no_broken_transaction()
+        with db.wrap_database_errors:
+            return sqlite3.Cursor.execute(context["cursor"].cursor, sql.replace("%s", "?"), params)
+
+    with cursor.db.execute_wrapper(qmarks):
+        cursor.execute(sql, params)
 
 
 def _converted(fields: Sequence[models.Field], rows: Sequence[Sequence], connection) -> Sequence[Sequence]:

@@ -69,3 +69,27 @@ def test_accounts_of_an_import_continue_each_username_sequence(cast):
     created = services.accounts_create(actor=cast.owner, people=people[1:], none_have_one=True)
     assert sorted(u.username for u, _code in created) == ["annv2", "annv3"]
     assert UsernameSequence.objects.get(base="annv").last == 3
+
+
+def test_bulk_statements_are_logged_and_raise_django_errors(cast):
+    """SQLite gets `?` placeholders from an execute wrapper (bulk._sqlite_execute): Django's query log
+    must still format the statement, and a constraint must still raise Django's IntegrityError."""
+    from django.db import IntegrityError, connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from kynangso.people.imports.bulk import insert_rows
+
+    fields = ["organisation_id", "full_name", "search_text", "sort_key", "cccd_hash", "created_at", "updated_at"]
+    fields += ["sex", "cccd_masked", "phone", "email", "position", "lawful_basis"]
+    row = [cast.unit_a.pk, "Lê Văn Bình", "le van binh", "x", "h" * 64, timezone.now(), timezone.now()]
+    row += ["", "", "", "", "", "consent"]
+    with CaptureQueriesContext(connection) as queries:
+        [pk] = insert_rows(Person, fields, [row])
+    if connection.vendor == "sqlite":  # PostgreSQL sends the rows with COPY, which the log does not show
+        inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+        assert len(inserts) == 1 and "'Lê Văn Bình'" in inserts[0]  # the values, formatted into the logged statement
+    assert Person.objects.get(pk=pk).cccd_hash == "h" * 64
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(Person, fields, [row])  # the same CCCD hash again
+    assert Person.objects.filter(cccd_hash="h" * 64).count() == 1
