@@ -153,9 +153,10 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Sequen
             )
             ids = [r[0] for r in cursor.fetchall()]
             # COPY does not pass through Django's execute: its errors are made Django's here.
-            with connection.wrap_database_errors, cursor.copy(
-                f"COPY {table} ({pk_column}, {column_sql}) FROM STDIN"
-            ) as copy:
+            with (
+                connection.wrap_database_errors,
+                cursor.copy(f"COPY {table} ({pk_column}, {column_sql}) FROM STDIN") as copy,
+            ):
                 for pk, row in zip(ids, rows, strict=True):
                     copy.write_row((pk, *row))
     return ids
