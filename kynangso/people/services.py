@@ -405,7 +405,7 @@ def accounts_create(
     bases = [_username_base(family, given) for family, given in names]
     seq = _last_seq(set(bases))
     unusable = make_password(None)
-    now = timezone.now()  # one time for all: each distinct time costs a conversion when written (10 µs)
+    now = timezone.now()  # one time for all: each distinct time costs a conversion when written (7.6 µs)
     expires = now + timedelta(days=ACTIVATION_DAYS)
     users, codes = [], []
     cache_person = User._meta.get_field("person").set_cached_value  # user.person without a query, no cycle

@@ -3,9 +3,12 @@
 from datetime import date
 
 import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from kynangso.people import services
-from kynangso.people.imports.bulk import bulk_insert, unsaved, upsert_rows
+from kynangso.people.imports.bulk import bulk_insert, insert_rows, unsaved, upsert_rows
 from kynangso.people.models import Person, User, UsernameSequence
 
 pytestmark = pytest.mark.django_db
@@ -74,12 +77,6 @@ def test_accounts_of_an_import_continue_each_username_sequence(cast):
 def test_bulk_statements_are_logged_and_raise_django_errors(cast):
     """SQLite gets `?` placeholders from an execute wrapper (bulk._sqlite_execute): Django's query log
     must still format the statement, and a constraint must still raise Django's IntegrityError."""
-    from django.db import IntegrityError, connection, transaction
-    from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
-
-    from kynangso.people.imports.bulk import insert_rows
-
     fields = ["organisation_id", "full_name", "search_text", "sort_key", "cccd_hash", "created_at", "updated_at"]
     fields += ["sex", "cccd_masked", "phone", "email", "position", "lawful_basis"]
     row = [cast.unit_a.pk, "Lê Văn Bình", "le van binh", "x", "h" * 64, timezone.now(), timezone.now()]
