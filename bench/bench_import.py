@@ -26,6 +26,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -137,6 +138,7 @@ def child(args) -> None:
         else:
             imp = services.person_import_run(import_id=imp.pk)
     total = time.perf_counter() - started
+    per_40k = max(40_000 // services.CHUNK_SIZE, 1)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result = {
         "db": connection.vendor,
@@ -154,6 +156,11 @@ def child(args) -> None:
         "accounts": imp.accounts_created,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "phases": {k: round(v, 2) for k, v in sorted(imp.timings.items(), key=lambda kv: -kv[1])},
+        # The chunks' own time (reading, checking, matching, writing, commits), summed per 40,000 rows in
+        # file order: whether the 200,000th row costs what the first did, within one run.
+        "chunks per 40,000 rows": [
+            round(sum(imp.chunk_seconds[i : i + per_40k]), 2) for i in range(0, len(imp.chunk_seconds), per_40k)
+        ],
         "queries (all)": round(in_driver[0], 2),
     }
     if args.pdf and imp.activation_sheet:
@@ -260,6 +267,13 @@ def main() -> int:
         metavar="N",
         help="import into a database that already holds N people with accounts, of another province",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="measure every size N times, sizes taking turns, and print the medians and their ratio",
+    )
     parser.add_argument("--profile", metavar="OUT", help="cProfile the first import of each run into OUT-<db>-<rows>")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--other", action="store_true", help=argparse.SUPPRESS)
@@ -287,14 +301,24 @@ def main() -> int:
         )
         if template:
             print(json.dumps({"run": "populated", "db": db, "people": args.populated}), file=sys.stderr)
-        for rows in args.rows:
-            path = data_file(rows, ".csv" if args.csv else ".xlsx", errors=args.errors)
-            url = fresh_database(db, template=template)
-            profile = [f"--profile={args.profile}-{db}-{rows}"] if args.profile else []
-            first = measure(url, path, extra=extra + profile)
-            print(json.dumps({"run": "first import", **first}, ensure_ascii=False))
-            again = measure(url, path, extra=[e for e in extra if e not in ("--pdf", "--export")])
-            print(json.dumps({"run": "same file again", **again}, ensure_ascii=False))
+        seconds: dict[int, list[float]] = {rows: [] for rows in args.rows}
+        for _ in range(args.repeat):  # sizes take turns, so a slow spell of the machine hits each of them
+            for rows in args.rows:
+                path = data_file(rows, ".csv" if args.csv else ".xlsx", errors=args.errors)
+                url = fresh_database(db, template=template)
+                profile = [f"--profile={args.profile}-{db}-{rows}"] if args.profile else []
+                first = measure(url, path, extra=extra + profile)
+                print(json.dumps({"run": "first import", **first}, ensure_ascii=False))
+                seconds[rows].append(first["seconds"])
+                again = measure(url, path, extra=[e for e in extra if e not in ("--pdf", "--export")])
+                print(json.dumps({"run": "same file again", **again}, ensure_ascii=False))
+        if args.repeat > 1:
+            medians = {rows: statistics.median(runs) for rows, runs in seconds.items()}
+            smallest, largest = min(medians), max(medians)
+            summary = {"run": "medians of first imports", "db": db, "runs": args.repeat, "seconds": medians}
+            if largest != smallest:
+                summary[f"ratio {largest} / {smallest}"] = round(medians[largest] / medians[smallest], 2)
+            print(json.dumps(summary))
     return 0
 
 

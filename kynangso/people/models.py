@@ -104,6 +104,16 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="account",
     )
+    # Unique through Meta.constraints rather than AbstractUser's unique=True, for the same reason as
+    # Person's CCCD hash: PostgreSQL would add a varchar_pattern_ops copy of the index, which no query
+    # uses and which cost a 200,000-account import about 1 s (bench/README.md).
+    username = models.CharField(
+        _("username"),
+        max_length=150,
+        help_text=AbstractUser._meta.get_field("username").help_text,
+        validators=[AbstractUser.username_validator],
+        error_messages={"unique": _("A user with that username already exists.")},
+    )
     # Readable usernames: given name + initials ("annv"), then "annv2", "annv3" for namesakes; the last
     # number of each base is kept in UsernameSequence, so these two columns need no index.
     username_base = models.CharField(max_length=150, blank=True, editable=False)
@@ -116,6 +126,7 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user account")
         verbose_name_plural = _("user accounts")
+        constraints = [models.UniqueConstraint(fields=["username"], name="user_username_uniq")]
 
     def get_full_name(self) -> str:
         """Vietnamese order: family and middle names (last_name) before the given name (first_name)."""

@@ -90,3 +90,24 @@ def test_bulk_statements_are_logged_and_raise_django_errors(cast):
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_rows(Person, fields, [row])  # the same CCCD hash again
     assert Person.objects.filter(cccd_hash="h" * 64).count() == 1
+
+
+def test_bulk_written_tables_keep_one_index_per_random_key():
+    """Each index on a random key costs the import a random page write per row (bench/README.md): the
+    CCCD hash, the name order and the username have one index each, and PostgreSQL gets no extra
+    varchar_pattern_ops index for LIKE 'x%', which no query does. The username stays unique."""
+    with connection.cursor() as cursor:
+        indexes = {
+            table: [
+                c["columns"]
+                for c in connection.introspection.get_constraints(cursor, table).values()
+                if c["index"] or c["unique"]
+            ]
+            for table in (Person._meta.db_table, User._meta.db_table)
+        }
+    assert indexes[Person._meta.db_table].count(["cccd_hash"]) == 1
+    assert indexes[Person._meta.db_table].count(["sort_key"]) == 1
+    assert indexes[User._meta.db_table].count(["username"]) == 1
+    User.objects.create(username="anhtt")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="anhtt")
