@@ -261,6 +261,9 @@ def person_import_run(*, import_id: int) -> PersonImport | None:
         try:
             runner.run()
         except Exception:
+            if runner.finished:  # after the outcome was recorded (the final checkpoint or ANALYZE): it stands
+                logger.exception("people import %s: an error after it finished", import_id)
+                return _with_timings(imp, runner)
             logger.exception("people import %s failed", import_id)
             try:
                 runner.fail()
@@ -269,6 +272,10 @@ def person_import_run(*, import_id: int) -> PersonImport | None:
                 PersonImport.objects.filter(pk=import_id).update(
                     status=ImportStatus.FAILED, phase="", message=str(MSG_FAILED), finished_at=timezone.now()
                 )
+    return _with_timings(imp, runner)
+
+
+def _with_timings(imp: PersonImport, runner: _Runner) -> PersonImport:
     imp.refresh_from_db()
     imp.timings = runner.timings  # seconds per phase, for bench/ (not stored)
     imp.chunk_seconds = runner.chunk_seconds
@@ -370,6 +377,7 @@ class _Runner:
         self.validator: RowValidator | None = None
         self.timings: dict[str, float] = {}
         self.chunk_seconds: list[float] = []  # each chunk's time from reading to collecting, for bench/
+        self.finished = False
         self.reset()
 
     @contextmanager
@@ -670,6 +678,7 @@ class _Runner:
             status=status,
             **{k: v for k, v in self.progress_fields().items()},
         )
+        self.finished = True
 
     def _store_files(self, fields: dict, written: bool) -> None:
         imp = self.imp

@@ -2,12 +2,13 @@
 
 import json
 import unicodedata
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -599,6 +600,27 @@ def test_an_unexpected_error_fails_the_import_and_keeps_the_whole_chunks_already
     # Chunks 1–2 were committed; chunk 3 was written in the transaction that chunk 4's error rolled back.
     assert Person.objects.count() - before == 20 == imp.rows_written == imp.created_count == imp.accounts_created
     assert len(read_rows(imp.activation_sheet)) == 3 + 20
+
+
+def test_an_error_after_the_import_finished_leaves_its_outcome_as_recorded(cast, tmp_path, monkeypatch, caplog):
+    """The last step on the database (SQLite's checkpoint, PostgreSQL's ANALYZE) comes after the outcome is
+    saved; should it fail, the import stays done, with its counts and activation sheet."""
+
+    @contextmanager
+    def failing_after(runner):
+        yield
+        raise OperationalError("disk I/O error")
+
+    monkeypatch.setattr(services._Runner, "database_tuned", failing_after)
+    imp = run_import(
+        actor=cast.owner,
+        organisation=cast.unit_a,
+        path=write_xlsx(tmp_path / "f.xlsx", people_rows(3)),
+        create_accounts=True,
+    )
+    assert imp.status == ImportStatus.DONE and imp.created_count == 3 == imp.accounts_created
+    assert len(read_rows(imp.activation_sheet)) == 3 + 3
+    assert "an error after it finished" in caplog.text
 
 
 def test_a_worker_that_dies_mid_import_loses_no_activation_code_and_the_import_can_run_again(
