@@ -606,9 +606,12 @@ def test_an_error_after_the_import_finished_leaves_its_outcome_as_recorded(cast,
     """The last step on the database (SQLite's checkpoint, PostgreSQL's ANALYZE) comes after the outcome is
     saved; should it fail, the import stays done, with its counts and activation sheet."""
 
+    tuned = services._Runner.database_tuned
+
     @contextmanager
     def failing_after(runner):
-        yield
+        with tuned(runner):
+            yield
         raise OperationalError("disk I/O error")
 
     monkeypatch.setattr(services._Runner, "database_tuned", failing_after)
