@@ -157,7 +157,8 @@ def child(args) -> None:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "phases": {k: round(v, 2) for k, v in sorted(imp.timings.items(), key=lambda kv: -kv[1])},
         # The chunks' own time (reading, checking, matching, writing, commits), summed per 40,000 rows in
-        # file order: whether the 200,000th row costs what the first did, within one run.
+        # file order: whether the 200,000th row costs what the first did, within one run. (All or nothing:
+        # the checking pass's chunks, then the writing pass's.)
         "chunks per 40,000 rows": [
             round(sum(imp.chunk_seconds[i : i + per_40k]), 2) for i in range(0, len(imp.chunk_seconds), per_40k)
         ],
