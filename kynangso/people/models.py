@@ -104,15 +104,15 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="account",
     )
-    # Unique through Meta.constraints rather than AbstractUser's unique=True, for the same reason as
+    # AbstractUser's field, unique through Meta.constraints instead of unique=True, for the same reason as
     # Person's CCCD hash: PostgreSQL would add a varchar_pattern_ops copy of the index, which no query
-    # uses and which cost a 200,000-account import about 1 s (bench/README.md).
+    # uses (about 1 s of a plain COPY of 200,000 accounts, bench/README.md).
     username = models.CharField(
-        _("username"),
+        AbstractUser._meta.get_field("username").verbose_name,
         max_length=150,
         help_text=AbstractUser._meta.get_field("username").help_text,
         validators=[AbstractUser.username_validator],
-        error_messages={"unique": _("A user with that username already exists.")},
+        error_messages={"unique": AbstractUser._meta.get_field("username").error_messages["unique"]},
     )
     # Readable usernames: given name + initials ("annv"), then "annv2", "annv3" for namesakes; the last
     # number of each base is kept in UsernameSequence, so these two columns need no index.
