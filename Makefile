@@ -16,9 +16,9 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+	@mkdir -p var/static var/media
 
 demo: install
-	@mkdir -p var/static var/media
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo
 	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl+C stops the site and the background worker)"

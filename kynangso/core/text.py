@@ -1,4 +1,4 @@
-"""Vietnamese text helpers: accent folding for search and a sort key for Vietnamese alphabetical order.
+"""Vietnamese text helpers: accent folding for search, a sort key for Vietnamese alphabetical order, counts.
 
 Search and sort are computed in Python and stored in plain columns (`search_text`, `sort_key`), so
 SQLite and PostgreSQL answer the same way without database extensions or collations.
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+
+from django.utils.formats import number_format
 
 
 def nfc(value: str) -> str:
@@ -79,3 +81,8 @@ def name_sort_key(full_name: str) -> str:
     given_p, given_t = _word_codes(given)
     family_p, family_t = _word_codes(family)  # "Nguyễn Văn", "Trần Thị": cached as a whole
     return f"{given_p}00{family_p}00{given_t}{family_t}"[:250]
+
+
+def grouped(value: int) -> str:
+    """12345 → '12.345' in Vietnamese, '12,345' in English: counts as the active language writes them."""
+    return number_format(value, force_grouping=True)

@@ -7,6 +7,7 @@ class ImportStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
     DONE = "done", pgettext_lazy("import status", "Done")
+    REFUSED = "refused", _("Not imported: some rows have errors")  # all or nothing, and a row was rejected
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -25,4 +26,4 @@ class ImportPhase(models.TextChoices):
     FINISHING = "finishing", _("Preparing the reports")
 
 
-FINISHED_STATUSES = (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED)
+FINISHED_STATUSES = (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED, ImportStatus.CANCELLED)

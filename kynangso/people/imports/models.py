@@ -65,7 +65,7 @@ class PersonImport(TimeStampedModel):
         indexes = [models.Index(fields=["organisation", "-created_at"], name="personimport_org_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status=ImportStatus.DONE)
+                condition=~Q(status__in=[ImportStatus.DONE, ImportStatus.REFUSED])
                 | Q(rows_read=F("created_count") + F("updated_count") + F("unchanged_count") + F("rejected_count")),
                 name="personimport_counts_add_up",
                 violation_error_message=_("The counts of a finished import must add up to the rows read."),

@@ -45,11 +45,11 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from kynangso.core import crypto
 from kynangso.core.services import audit_record
+from kynangso.core.text import grouped
 from kynangso.orgs.models import Organisation, Space
 
 from .. import rules
@@ -93,9 +93,17 @@ ERR_QUOTA_ROW = _(
     "No learner account is left in the space “%(space)s” (quota %(quota)s): this row was not imported. "
     "Ask for a larger quota, then import the error file again."
 )
+ERR_QUOTA_ROW_ALL = _(
+    "No learner account is left in the space “%(space)s” (quota %(quota)s). Ask for a larger quota, then "
+    "import the whole file again: with all or nothing, no row of it was imported."
+)
 MSG_SUMMARY = _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(rejected)s rejected.")
 MSG_ACCOUNTS = _("%(accounts)s learner accounts created.")
+MSG_ACCOUNTS_DRY_RUN = _("%(accounts)s learner accounts would be created.")
 MSG_DRY_RUN = _("Check only: nothing was written.")
+MSG_DRY_RUN_REFUSED = _(
+    "Imported for real with all or nothing, this file would be refused whole: %(rejected)s rows have errors."
+)
 MSG_REFUSED = _(
     "Nothing was imported: %(rejected)s rows have errors and you chose all or nothing. Correct them in the "
     "file and import it again."
@@ -113,6 +121,9 @@ MSG_ACTIVATION_NOTE = _(
 MSG_FAILED = _(
     "The import stopped because of an unexpected error. Rows written before it are kept; importing the same "
     "file again is safe."
+)
+MSG_KEPT = _(
+    "The rows written before the error are kept (%(written)s rows); importing the corrected file again is safe."
 )
 
 
@@ -328,6 +339,7 @@ class _Plan:
     updated: int = 0
     unchanged: int = 0
     account_only: int = 0
+    accounts_needed: int = 0  # rows that get an account if written (what a check reports)
 
 
 @contextmanager
@@ -485,7 +497,10 @@ class _Runner:
         try:
             if imp.dry_run:
                 self.run_pass(write=False)
-                self.finish(ImportStatus.DONE, self.summary(str(MSG_DRY_RUN)))
+                message = self.summary(str(MSG_DRY_RUN))
+                if imp.mode == ImportMode.ALL_OR_NOTHING and self.rejected:
+                    message += " " + str(MSG_DRY_RUN_REFUSED % {"rejected": grouped(self.rejected)})
+                self.finish(ImportStatus.DONE, message)
             elif imp.mode == ImportMode.COMMIT_VALID:
                 self.set_phase(ImportPhase.IMPORTING)
                 self.run_pass(write=True, chunk_transactions=True)
@@ -512,21 +527,27 @@ class _Runner:
             if imp.mode == ImportMode.ALL_OR_NOTHING or imp.dry_run or not self.written:
                 self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED_NOTHING), written=False)
             else:
-                self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED % {"written": self.written}))
-        except reading.ReadError as exc:
-            self.finish(ImportStatus.FAILED, exc.text())
+                written = grouped(self.written)
+                self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED % {"written": written}))
+        except reading.ReadError as exc:  # the file turned out unreadable, possibly after some chunks
+            self.fail(exc.text())
 
     def refuse(self) -> None:
-        self.finish(ImportStatus.DONE, self.summary(str(MSG_REFUSED % {"rejected": self.rejected})), written=False)
+        rejected = grouped(self.rejected)
+        self.finish(ImportStatus.REFUSED, self.summary(str(MSG_REFUSED % {"rejected": rejected})), written=False)
 
-    def fail(self) -> None:
-        """After an unexpected error: committed chunks (commit-valid mode) keep their activation codes, and
-        the counts go back to the last commit (the open transaction was rolled back)."""
+    def fail(self, message: str | None = None) -> None:
+        """After an error: committed chunks (commit-valid mode) keep their activation codes, and the counts
+        go back to the last commit (the open transaction was rolled back); the message says what was kept."""
         all_or_nothing = self.imp.mode == ImportMode.ALL_OR_NOTHING or self.imp.dry_run
         if not all_or_nothing:
             for attr, value in self.committed.items():
                 setattr(self, attr, value)
-        self.finish(ImportStatus.FAILED, str(MSG_FAILED), written=not all_or_nothing)
+        if message is None:
+            message = str(MSG_FAILED)
+        elif not all_or_nothing and self.written:
+            message += " " + str(MSG_KEPT % {"written": grouped(self.written)})
+        self.finish(ImportStatus.FAILED, message, written=not all_or_nothing)
 
     def run_pass(self, *, write: bool, chunk_transactions: bool = False, stash=None, replay=None) -> None:
         """One pass over the rows. `stash`: a file to keep the checked rows in; `replay`: such a file, read
@@ -638,9 +659,7 @@ class _Runner:
         default_storage.save(name, ContentFile(json.dumps(counts).encode()))
 
     def summary(self, prefix: str = "") -> str:
-        def n(value: int) -> str:
-            return number_format(value, force_grouping=True)
-
+        n = grouped
         parts = [prefix] if prefix else []
         counts = {
             "created": n(self.created),
@@ -650,7 +669,8 @@ class _Runner:
         }
         parts.append(str(MSG_SUMMARY % counts))
         if self.accounts:
-            parts.append(str(MSG_ACCOUNTS % {"accounts": n(self.accounts)}))
+            accounts = MSG_ACCOUNTS_DRY_RUN if self.imp.dry_run else MSG_ACCOUNTS
+            parts.append(str(accounts % {"accounts": n(self.accounts)}))
         if not self.read:
             parts = [str(MSG_NO_ROWS)]
         return " ".join(parts)
@@ -806,9 +826,12 @@ class _Runner:
                 if space_id is not None:
                     if self.free.get(space_id, 0) <= 0:
                         space = self.spaces[space_id]
-                        self.reject(r, None, ERR_QUOTA_ROW, space=space.name, quota=space.learner_quota)
+                        message = ERR_QUOTA_ROW_ALL if self.imp.mode == ImportMode.ALL_OR_NOTHING else ERR_QUOTA_ROW
+                        quota = grouped(space.learner_quota)
+                        self.reject(r, None, message, space=space.name, quota=quota)
                         continue
                     self.free[space_id] -= 1
+                plan.accounts_needed += 1
             if person is None:
                 if not r.cccd:
                     self._uncoded = True
@@ -950,6 +973,8 @@ class _Runner:
         if written:
             self.written += plan.created + plan.updated + plan.account_only
             self.accounts += len(plan.account_people)
+        else:  # a check: the accounts the rows would get
+            self.accounts += plan.accounts_needed
 
     def record(self, plan: _Plan, accounts: list[tuple[User, str]]) -> None:
         for r in plan.rows:

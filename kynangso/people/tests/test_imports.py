@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import load_workbook
 
+from kynangso.core.text import grouped
 from kynangso.people import services as people_services
 from kynangso.people.exports import HEADERS, people_workbook
-from kynangso.people.imports import services
+from kynangso.people.imports import reading, services
 from kynangso.people.imports.choices import ImportMode, ImportStatus
 from kynangso.people.imports.models import PersonImport
 from kynangso.people.imports.testing import (
@@ -144,6 +145,24 @@ def test_a_csv_in_utf8_with_bom_and_semicolons_imports(cast, tmp_path):
     assert Person.objects.filter(full_name="Đỗ Thị Hoa", date_of_birth=date(1995, 5, 5)).exists()
 
 
+def test_a_csv_that_turns_unreadable_after_a_commit_keeps_those_rows_and_counts_only_them(cast, tmp_path, monkeypatch):
+    """Committed chunks stay; the chunk of the open transaction is rolled back, and the counts say so."""
+    monkeypatch.setattr(services, "CHUNK_SIZE", 200)
+    monkeypatch.setattr(services, "TRANSACTION_ROWS", 400)
+    lines = [",".join(HEADERS).encode()] + [",".join(map(str, row)).encode() for row in people_rows(1700)]
+    lines[1590] = b"\xe9" + lines[1590]  # not UTF-8, past the 64 KB sample: found while reading rows 1401-1600
+    assert len(b"\n".join(lines[:1400])) + 8 * 1024 < len(b"\n".join(lines[:1590])) and len(lines[0]) < 200
+    path = tmp_path / "half.csv"
+    path.write_bytes(b"\n".join(lines))
+    people = Person.objects.count()
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert Person.objects.count() == people + 1200  # three commits of 400; rows 1201-1400 were rolled back
+    assert (imp.status, imp.created_count, imp.rows_written, imp.rows_read) == (ImportStatus.FAILED, 1200, 1200, 1200)
+    with translation.override(imp.language):
+        assert imp.message.startswith(str(reading.ERR_CSV_ENCODING))
+        assert str(services.MSG_KEPT % {"written": grouped(1200)}) in imp.message
+
+
 def test_unknown_columns_are_reported_on_the_import(cast, tmp_path):
     path = write_xlsx(tmp_path / "u.xlsx", [[*people_rows(1)[0], "Vĩnh Long"]], headers=[*HEADERS, "Quê quán"])
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
@@ -174,9 +193,22 @@ def test_dry_run_checks_everything_and_writes_nothing(cast, tmp_path):
     imp = run_import(
         actor=cast.owner, organisation=cast.unit_a, path=mixed_file(tmp_path), dry_run=True, create_accounts=True
     )
-    assert (imp.created_count, imp.rejected_count, imp.rows_written, imp.accounts_created) == (3, 2, 0, 0)
+    # accounts_created: the accounts a real import would create, as the other counts of a check
+    assert (imp.created_count, imp.rejected_count, imp.rows_written, imp.accounts_created) == (3, 2, 0, 3)
     assert (Person.objects.count(), User.objects.count()) == (people, users)
     assert len(messages(imp)) == 2 and not imp.activation_sheet
+    with translation.override(imp.language):
+        assert str(services.MSG_ACCOUNTS_DRY_RUN % {"accounts": 3}) in imp.message
+
+
+def test_a_check_in_all_or_nothing_mode_says_the_file_would_be_refused(cast, tmp_path, capsys):
+    path = mixed_file(tmp_path)
+    with pytest.raises(CommandError) as raised:
+        call_command("import_people", str(path), "--org", cast.unit_a.code, "--all-or-nothing", "--dry-run")
+    imp = PersonImport.objects.latest("pk")
+    assert (imp.status, imp.dry_run, imp.rows_written) == (ImportStatus.DONE, True, 0)
+    with translation.override(imp.language):
+        assert str(services.MSG_DRY_RUN_REFUSED % {"rejected": 2}) in str(raised.value) == imp.message
 
 
 def test_commit_valid_writes_the_valid_rows_and_reports_the_others(cast, tmp_path):
@@ -195,7 +227,7 @@ def test_all_or_nothing_writes_nothing_when_a_row_is_bad(cast, tmp_path):
         mode=ImportMode.ALL_OR_NOTHING,
         create_accounts=True,
     )
-    assert imp.status == ImportStatus.DONE
+    assert imp.status == ImportStatus.REFUSED
     assert (imp.rejected_count, imp.rows_written, imp.accounts_created) == (2, 0, 0)
     assert Person.objects.count() == people and not imp.activation_sheet
     with translation.override(imp.language):
@@ -379,7 +411,9 @@ def test_accounts_over_the_quota_are_rejected_with_a_message_and_nothing_is_crea
         actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True, mode=ImportMode.ALL_OR_NOTHING
     )
     assert (refused.rejected_count, refused.rows_written, Person.objects.count()) == (3, 0, people)
-    assert cast.space.name in messages(refused)[0]
+    with translation.override(refused.language):  # the whole file goes again: its valid rows were not written
+        quota = {"space": cast.space.name, "quota": cast.space.learner_quota}
+        assert str(services.ERR_QUOTA_ROW_ALL % quota) in messages(refused)[0]
     partial = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True)
     assert (partial.created_count, partial.accounts_created, partial.rejected_count) == (2, 2, 3)
     assert Person.objects.count() == people + 2  # the overflow rows were not half-imported without accounts
@@ -510,6 +544,16 @@ def test_the_command_fails_when_nothing_could_be_imported(cast, tmp_path):
         call_command("import_people", str(write_xlsx(tmp_path / "bad.xlsx", rows)), "--org", "X-A")
     with pytest.raises(CommandError, match="X-B"):
         call_command("import_people", str(mixed_file(tmp_path)), "--org", "X-B", "--user", "owner_a")
+
+
+def test_the_command_checks_its_output_files_before_it_imports(cast, tmp_path):
+    people = Person.objects.count()
+    path = str(write_xlsx(tmp_path / "ok.xlsx", people_rows(2)))
+    with translation.override("vi"), pytest.raises(CommandError, match="thư mục"):
+        call_command("import_people", path, "--org", "X-A", "--error-report", str(tmp_path / "no" / "e.xlsx"))
+    with pytest.raises(CommandError, match=r"\.xlsx, \.pdf"):
+        call_command("import_people", path, "--org", "X-A", "--create-accounts", "--activation-sheet", "codes.txt")
+    assert Person.objects.count() == people
 
 
 def test_the_command_says_why_a_damaged_file_failed_once(cast, tmp_path, capsys):

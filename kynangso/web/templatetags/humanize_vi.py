@@ -1,5 +1,6 @@
 from django import template
-from django.utils.formats import number_format
+
+from kynangso.core.text import grouped
 
 register = template.Library()
 
@@ -9,4 +10,4 @@ def vi_number(value):
     """12345 → '12.345' in Vietnamese, '12,345' in English (the active locale's grouping)."""
     if value in (None, ""):
         return ""
-    return number_format(value, force_grouping=True)
+    return grouped(value)

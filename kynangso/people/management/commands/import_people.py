@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kynangso.core.text import grouped
 from kynangso.orgs.models import Organisation
 from kynangso.people.imports import selectors, services
 from kynangso.people.imports.choices import ImportMode, ImportStatus
@@ -51,6 +52,9 @@ class Command(BaseCommand):
             actor = User.objects.filter(username=options["user"]).first()
             if actor is None:
                 raise CommandError(_("No such user: %(user)s") % {"user": options["user"]})
+        for option, suffixes in (("error_report", (".xlsx",)), ("activation_sheet", (".xlsx", ".pdf"))):
+            if options[option]:
+                self._check_output(options[option], suffixes)
         code = options["org"].strip().upper()
         orgs = selectors.importable_organisations(actor=actor) if actor else Organisation.objects.all()
         organisation = orgs.filter(code=code).first()
@@ -75,17 +79,17 @@ class Command(BaseCommand):
         nothing = (
             imp.status != ImportStatus.DONE
             or imp.rows_accepted == 0
-            or (not imp.dry_run and imp.mode == ImportMode.ALL_OR_NOTHING and imp.rejected_count)
+            or (imp.mode == ImportMode.ALL_OR_NOTHING and imp.rejected_count)  # a check of a refused file too
         )
         if not nothing:  # otherwise the message ends the command (CommandError), said once
             self.stdout.write(imp.message)
         self.stdout.write(
             _("Rows read %(read)s · valid %(valid)s · written %(written)s · accounts %(accounts)s")
             % {
-                "read": imp.rows_read,
-                "valid": imp.rows_valid,
-                "written": imp.rows_written,
-                "accounts": imp.accounts_created,
+                "read": grouped(imp.rows_read),
+                "valid": grouped(imp.rows_valid),
+                "written": grouped(imp.rows_written),
+                "accounts": grouped(imp.accounts_created),
             }
         )
         if imp.unknown_columns:
@@ -94,16 +98,38 @@ class Command(BaseCommand):
             self._show_errors(imp)
             if options["error_report"]:
                 self._copy(imp.error_report, options["error_report"])
-        if options["activation_sheet"] and imp.activation_sheet:
+            else:
+                self.stdout.write(_("The rejected rows, with their errors: add --error-report OUT.xlsx."))
+        elif options["error_report"]:
+            self.stdout.write(_("No row was rejected: no error report was written."))
+        if imp.activation_sheet:
             out = options["activation_sheet"]
-            if out.lower().endswith(".pdf"):
+            if not out:
+                self.stdout.write(_("The activation codes: add --activation-sheet OUT.xlsx or OUT.pdf."))
+            elif out.lower().endswith(".pdf"):
                 imp = services.activation_pdf_build(import_id=imp.pk)
                 self._copy(imp.activation_pdf, out)
             else:
                 self._copy(imp.activation_sheet, out)
+        elif options["activation_sheet"] and not imp.dry_run:
+            self.stdout.write(_("No account was created: no activation sheet was written."))
 
         if nothing:
-            raise CommandError(imp.message or _("Nothing could be imported."))
+            message = imp.message or str(_("Nothing could be imported."))
+            if imp.status == ImportStatus.DONE and imp.rows_accepted == 0 and imp.rows_read:
+                message = f"{_('Nothing could be imported.')} {message}"
+            raise CommandError(message)
+
+    @staticmethod
+    def _check_output(out: str, suffixes: tuple[str, ...]) -> None:
+        """Before the import: a report that cannot be written must not be found out after the commit."""
+        path = Path(out)
+        if not path.name.lower().endswith(suffixes):
+            raise CommandError(
+                _("The output file must end in %(suffixes)s: %(path)s") % {"suffixes": ", ".join(suffixes), "path": out}
+            )
+        if not path.parent.is_dir() or path.is_dir():
+            raise CommandError(_("Cannot write %(path)s: its folder does not exist.") % {"path": out})
 
     def _copy(self, stored, out: str) -> None:
         with stored.open("rb") as src, open(out, "wb") as dst:
