@@ -1,9 +1,15 @@
 """The one NinjaAPI instance, its authentication and the one error envelope of the whole API.
 
 Every error answers {"error": {"code": "...", "message": "...", "fields": {...}}} with a Vietnamese (or,
-with Accept-Language: en, English) message. App routers are mounted under /api/v1/ in config/urls.py."""
+with Accept-Language: en, English) message: 422 "invalid" when the request does not have the documented
+shape (a missing field, a value of the wrong type), 400 "invalid" when its values break the platform's
+rules (an unknown organisation, a CCCD that fails its checks), 401, 403, 404 and 405 for the rest, also
+for a path or method no route has (`json_errors_for_api`). App routers are mounted under /api/v1/ in
+config/urls.py."""
 
 from __future__ import annotations
+
+import re
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -73,12 +79,33 @@ def _django_validation(request, exc: DjangoValidationError):
     return error(request, 400, "invalid", " ".join(str(m) for m in exc.messages))
 
 
+def _field_message(err: dict) -> str:
+    """A pydantic error in the request's language (pydantic's own messages are English only)."""
+    kind = err.get("type", "")
+    if kind == "missing":
+        return _("This field is required.")
+    if kind in ("enum", "literal_error"):
+        expected = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))  # "'a' or 'b'"
+        return _("Choose one of: %(expected)s.") % {"expected": ", ".join(expected)}
+    if kind.startswith("bool_"):
+        return _("Must be true or false.")
+    if kind.startswith("int_"):
+        return _("Enter a whole number.")
+    if kind.startswith("date_"):
+        return _("Enter a valid date.")
+    if kind.startswith("datetime_"):
+        return _("Enter a valid date/time.")
+    if kind == "extra_forbidden":
+        return _("This field is not known here.")
+    return _("Enter a valid value.")
+
+
 @api.exception_handler(NinjaValidationError)
 def _ninja_validation(request, exc: NinjaValidationError):
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
         loc = ".".join(str(p) for p in err.get("loc", [])[1:]) or "body"
-        fields.setdefault(loc, []).append(err.get("msg", ""))
+        fields.setdefault(loc, []).append(_field_message(err))
     return error(request, 422, "invalid", _("The request is not in the expected form."), fields)
 
 
@@ -89,7 +116,7 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
-    return error(request, 403, "forbidden", _("You may see this but not change it."))
+    return error(request, 403, "forbidden", _("You do not have the right to do this."))
 
 
 @api.exception_handler(Http404)
@@ -102,9 +129,35 @@ def _does_not_exist(request, exc):
     return error(request, 404, "not_found", _("Not found."))
 
 
+ERROR_CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    return error(request, exc.status_code, "error", str(exc))
+    return error(request, exc.status_code, ERROR_CODES.get(exc.status_code, "error"), str(exc))
+
+
+def json_errors_for_api(get_response):
+    """Middleware: a path under /api/ that no route matches (`/api/v1/people/imports/abc`), or a method
+    a route does not take, answers in the envelope too, not with Django's HTML page or a plain-text 405."""
+
+    def middleware(request):
+        response = get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code in (404, 405)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            if response.status_code == 404:
+                return error(request, 404, "not_found", _("Not found."))
+            allowed = response.get("Allow", "")
+            message = _("This address does not take %(method)s requests; it takes: %(allowed)s.")
+            reply = error(request, 405, "method_not_allowed", message % {"method": request.method, "allowed": allowed})
+            reply["Allow"] = allowed
+            return reply
+        return response
+
+    return middleware
 
 
 def register_routers() -> None:

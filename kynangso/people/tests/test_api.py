@@ -145,6 +145,27 @@ def test_admin_units_by_level_and_date(client, db):
     assert communes["count"] == 3321
 
 
+def test_field_errors_are_in_the_request_language_not_pydantic_english(login, cast):
+    client = login(cast.owner)
+    form = {"organisation_code": "X-A", "dry_run": "maybe", "mode": "sometimes"}
+    fields = client.post("/api/v1/people/imports", form).json()["error"]["fields"]
+    assert fields["file"] == ["Trường này là bắt buộc."] and fields["dry_run"] == ["Phải là true hoặc false."]
+    assert fields["mode"] == ["Hãy chọn một trong các giá trị: commit_valid, all_or_nothing."]
+    english = client.post("/api/v1/people/imports", {"organisation_code": "X-A"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["error"]["fields"]["file"] == ["This field is required."]
+
+
+def test_a_path_or_method_no_route_takes_answers_in_the_envelope(login, cast):
+    client = login(cast.owner)
+    for path in ("/api/v1/people/imports/abc", "/api/v1/nope", f"/api/v1/people/{cast.person_a.pk}/x"):
+        response = client.get(path)
+        assert (response.status_code, response.json()["error"]["code"]) == (404, "not_found"), path
+    response = client.delete("/api/v1/people/imports/1")
+    assert (response.status_code, response.json()["error"]["code"]) == (405, "method_not_allowed")
+    assert response["Allow"] == "GET" and "DELETE" in response.json()["error"]["message"]
+    assert client.get("/people/nope/").status_code == 404  # pages keep their own 404 page
+
+
 def test_admin_units_bad_level_is_422(client, db):
     response = client.get("/api/v1/admin-units", {"level": "hamlet"})
     assert response.status_code == 422
