@@ -244,19 +244,25 @@ def _read_excel_openpyxl(fileobj) -> Table:
 # --- CSV ---------------------------------------------------------------------------------------
 
 
-def _csv_text(fileobj) -> tuple[io.TextIOWrapper, str]:
+def _csv_text(fileobj) -> tuple[io.TextIOWrapper, str, int]:
+    """The stream, its first 64 KB as text, and the number of lines estimated from them (exact when the
+    file is no larger): the progress bar's total, which an .xlsx states and a CSV does not."""
     sample = fileobj.read(64 * 1024)
+    size = fileobj.seek(0, io.SEEK_END)
     fileobj.seek(0)
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     try:
         text = decoder.decode(sample, final=False)
     except UnicodeDecodeError as exc:
         raise ReadError(ERR_CSV_ENCODING) from exc
-    return io.TextIOWrapper(fileobj, encoding="utf-8-sig", newline=""), text
+    lines = sample.count(b"\n") + (not sample.endswith(b"\n"))
+    if size > len(sample):
+        lines = round(lines * size / len(sample))
+    return io.TextIOWrapper(fileobj, encoding="utf-8-sig", newline=""), text, lines
 
 
 def _read_csv(fileobj) -> Table:
-    stream, sample = _csv_text(fileobj)
+    stream, sample, lines_estimate = _csv_text(fileobj)
     lines = sample.splitlines()[:HEADER_SCAN_ROWS]
     best_delimiter, best_score = ",", -1
     for delimiter in (",", ";", "\t"):
@@ -275,7 +281,7 @@ def _read_csv(fileobj) -> Table:
         except UnicodeDecodeError as exc:
             raise ReadError(ERR_CSV_ENCODING) from exc
 
-    return _table(numbered(), None)
+    return _table(numbered(), lines_estimate if sample else None)
 
 
 def open_table(fileobj, name: str) -> Table:

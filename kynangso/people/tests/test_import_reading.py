@@ -117,7 +117,16 @@ def test_csv_with_or_without_bom_and_any_delimiter(tmp_path, bom, delimiter):
     path = tmp_path / "p.csv"
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode())
     table = open_file(path)
+    assert table.total == 1  # exact: the whole file is in the sample
     assert list(table.rows) == [(2, ROW)]
+
+
+def test_a_large_csv_estimates_its_rows_for_the_progress_bar(tmp_path):
+    path = tmp_path / "big.csv"
+    row = ",".join(ROW)
+    path.write_text("\n".join([",".join(HEADERS), *(row.replace("Văn", f"Văn {i}") for i in range(5000))]) + "\n")
+    assert path.stat().st_size > 5 * 64 * 1024
+    assert 4750 <= open_file(path).total <= 5250
 
 
 def test_csv_not_in_utf8_is_a_clear_error(tmp_path):
