@@ -107,6 +107,22 @@ _ALIASES = {
     "position": ["Chức vụ", "Chức danh", "Position", "Job title", "Title"],
     "groups": ["Nhóm đối tượng", "Đối tượng", "Nhóm", "Target groups", "Target group", "Groups"],
 }
+# Many lists split the name in two: "Họ và tên đệm" | "Tên". The second column's titles are also read
+# as the full name when a list has no such first column (a list headed "Tên" alone holds full names).
+_ALIASES["family_name"] = [
+    "Họ và tên đệm",
+    "Họ và chữ đệm",
+    "Họ và đệm",
+    "Họ đệm",
+    "Họ và tên lót",
+    "Họ lót",
+    "Họ",
+    "Family name",
+    "Last name",
+    "Surname",
+]
+_ALIASES["full_name"] += ["Given name", "First name"]
+GIVEN_NAME_KEYS = frozenset(header_key(a) for a in ("Tên", "Name", "Given name", "First name"))
 HEADER_ALIASES: dict[str, str] = {header_key(a): f for f, names in _ALIASES.items() for a in names}
 # Columns that carry no person data and are dropped without being reported: the row number most lists
 # start with, and the columns our own error workbook adds (so a corrected error file re-imports as is).
@@ -144,6 +160,14 @@ def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]
         else:
             columns[name] = index
             titles[name] = " ".join(title.split())
+    family = columns.pop("family_name", None)
+    if family is not None:
+        family_title = titles.pop("family_name")
+        if "full_name" in columns and header_key(titles["full_name"]) in GIVEN_NAME_KEYS:
+            columns["family_name"] = family  # read as family + given name (`_data_rows`)
+            titles["full_name"] = f"{family_title}, {titles['full_name']}"
+        else:
+            unknown.append(family_title)  # beside a full-name column it adds nothing
     return columns, titles, unknown
 
 
@@ -171,9 +195,13 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
 
 def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int]) -> Iterator[tuple[int, list]]:
     order = [columns.get(name) for name in FIELDS]
+    family = columns.get("family_name")
     for number, row in rows:
         width = len(row)
         cells = [row[i] if i is not None and i < width else None for i in order]
+        if family is not None and family < width and not _is_blank(row[family]):
+            given = cells[0]
+            cells[0] = f"{str(row[family]).strip()} {str(given).strip()}" if not _is_blank(given) else row[family]
         if all(_is_blank(c) for c in cells):
             continue
         yield number, cells

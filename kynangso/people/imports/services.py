@@ -533,6 +533,7 @@ class _Runner:
             self.fail(exc.text())
 
     def refuse(self) -> None:
+        self.accounts = 0  # the check pass counted the accounts the rows would get; none were created
         rejected = grouped(self.rejected)
         self.finish(ImportStatus.REFUSED, self.summary(str(MSG_REFUSED % {"rejected": rejected})), written=False)
 

@@ -97,6 +97,20 @@ def test_unknown_columns_are_ignored_and_reported_but_stt_is_not(tmp_path):
     assert list(table.rows)[0][1] == ROW
 
 
+@pytest.mark.parametrize("family", ["Họ và tên đệm", "Họ đệm", "HO VA TEN LOT", "Họ", "Last name"])
+def test_a_name_split_into_family_and_given_name_columns_is_read_whole(tmp_path, family):
+    headers = ["STT", family, "Tên", *HEADERS[1:]]
+    rows = [[1, "Nguyễn Văn ", " An", *ROW[1:]], [2, "Lê", None, *ROW[1:]]]
+    table = open_file(write_xlsx(tmp_path / "split.xlsx", rows, headers=headers))
+    assert table.unknown == [] and table.header("full_name") == f"{family}, Tên"
+    assert [cells[0] for _number, cells in table.rows] == ["Nguyễn Văn An", "Lê"]
+
+
+def test_a_family_name_column_beside_the_full_name_is_ignored_and_reported(tmp_path):
+    table = open_file(write_xlsx(tmp_path / "both.xlsx", [[*ROW, "Nguyễn"]], headers=[*HEADERS, "Họ"]))
+    assert table.unknown == ["Họ"] and list(table.rows)[0][1] == ROW
+
+
 def test_missing_columns_read_as_none(tmp_path):
     table = open_file(
         write_xlsx(tmp_path / "m.xlsx", [["Trần Thị Bình", "0912345678"]], headers=["Họ và tên", "Điện thoại"])
