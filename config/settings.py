@@ -52,8 +52,10 @@ def database_from_url(url: str) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": name,
+            # busy_timeout: a save waits up to 30 s for the one write lock rather than failing; an
+            # all-or-nothing import holds it while it writes its whole file (about 3 s for 40,000 rows).
             "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
                 "transaction_mode": "IMMEDIATE",
             },
             "TEST": {"NAME": None},

@@ -100,6 +100,8 @@ def _get(request, import_id: int) -> PersonImport:
     response={202: ImportOut},
     url_name="person_import_create",
     summary="Upload a people file (.xlsx or .csv); the import runs in the background",
+    description="An `Idempotency-Key` header makes a retried request (the same key, file name and size) return "
+    "the import the first one made instead of starting a second one.",
 )
 def person_import_create(
     request,
@@ -122,6 +124,7 @@ def person_import_create(
         mode=mode,
         dry_run=dry_run,
         create_accounts=create_accounts,
+        submission_key=request.headers.get("Idempotency-Key", "").strip(),
     )
     imp.refresh_from_db()
     return Status(202, imp)

@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +29,7 @@ class ImportForm(forms.Form):
     mode = forms.ChoiceField(
         label=_("What to do"), choices=MODE_CHOICES, initial=ImportMode.COMMIT_VALID.value, widget=forms.RadioSelect
     )
+    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)  # one per page shown
     create_accounts = forms.BooleanField(
         label=_("Create learner accounts for the imported people (within the space's quota)"),
         required=False,
@@ -34,6 +37,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["submission"].initial = uuid.uuid4().hex
         self.fields["organisation"].queryset = importable_organisations(actor=actor)
         self.fields["organisation"].label_from_instance = lambda org: (
             f"{chr(0xA0) * 2 * org.depth}{org.name} ({org.code})"
@@ -46,4 +50,5 @@ class ImportForm(forms.Form):
             "dry_run": mode == DRY_RUN,
             "mode": ImportMode.COMMIT_VALID if mode == DRY_RUN else mode,
             "create_accounts": self.cleaned_data["create_accounts"],
+            "submission_key": self.cleaned_data["submission"],
         }

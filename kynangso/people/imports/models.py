@@ -1,6 +1,7 @@
 """The job row of a bulk import of people: who, when, which file, the options, the live progress and the
 outcome (counts, error workbook, activation sheets). The runner is in `services.py`."""
 
+from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +55,8 @@ class PersonImport(TimeStampedModel):
 
     message = models.TextField(_("message"), blank=True)
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    # The form's one-time key (or an API client's Idempotency-Key): a double submit finds the first import.
+    submission_key = models.CharField(_("submission key"), max_length=64, blank=True, default="", editable=False)
     cancel_requested = models.BooleanField(_("cancel requested"), default=False)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -64,6 +67,9 @@ class PersonImport(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organisation", "-created_at"], name="personimport_org_idx")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["submission_key"], condition=~Q(submission_key=""), name="personimport_submission_uniq"
+            ),
             models.CheckConstraint(
                 condition=~Q(status__in=[ImportStatus.DONE, ImportStatus.REFUSED])
                 | Q(rows_read=F("created_count") + F("updated_count") + F("unchanged_count") + F("rejected_count")),
@@ -91,8 +97,20 @@ class PersonImport(TimeStampedModel):
         return f"imports/live/{self.pk}.json"
 
     @property
+    def cancel_marker_name(self) -> str:
+        """Storage name of a cancel request. The request is also written to the database when it can be;
+        the file reaches a runner whose transaction holds SQLite's one write lock (all or nothing writes
+        a whole file in one transaction), which the database write would wait for. Deleted at the end."""
+        return f"imports/live/{self.pk}.cancel"
+
+    @property
+    def cancelling(self) -> bool:
+        """A cancel was asked for and the runner has not stopped yet."""
+        return not self.is_finished and (self.cancel_requested or default_storage.exists(self.cancel_marker_name))
+
+    @property
     def percent(self) -> int:
-        if self.is_finished:
+        if self.status in (ImportStatus.DONE, ImportStatus.REFUSED):
             return 100
         if not self.rows_total:
             return 0

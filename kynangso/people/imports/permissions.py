@@ -17,4 +17,8 @@ def can_import_into(user, organisation) -> bool:
 
 
 def can_cancel_import(user, person_import) -> bool:
-    return not person_import.is_finished and can_import_into(user, person_import.organisation)
+    return (
+        not person_import.cancelling
+        and not person_import.is_finished
+        and can_import_into(user, person_import.organisation)
+    )

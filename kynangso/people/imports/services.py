@@ -42,7 +42,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -150,12 +150,21 @@ def person_import_create(
     create_accounts: bool = False,
     language: str | None = None,
     enqueue: bool = True,
+    submission_key: str = "",
 ) -> PersonImport:
     """Store the file and the options, and queue the run (after commit). `actor=None` is the system
-    (the management command without --user): full scope."""
+    (the management command without --user): full scope. `submission_key`: the same key again (a double
+    click, a retried request) returns the import it made, and makes no second one."""
     if actor is not None and not can_import_into(actor, organisation):
         raise PermissionDenied(ERR_SCOPE)
+    created_by = actor if getattr(actor, "is_authenticated", False) else None
     name = PurePath(original_name or getattr(file, "name", "") or "").name
+    if submission_key:
+        earlier = PersonImport.objects.filter(submission_key=submission_key, created_by=created_by).first()
+        if earlier is not None:
+            if earlier.original_name == name[:255] and earlier.file.size == getattr(file, "size", None):
+                return earlier
+            submission_key = ""  # a page restored by the browser's Back button sent its key with another file
     suffix = PurePath(name).suffix.lower()
     if suffix not in reading.SUFFIXES:
         raise ValidationError({"file": [ValidationError(reading.ERR_FILE_TYPE, params={"name": name})]})
@@ -164,7 +173,8 @@ def person_import_create(
     if mode not in ImportMode.values:
         raise ValidationError({"mode": [ERR_MODE]})
     imp = PersonImport(
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=created_by,
+        submission_key=submission_key[:64],
         organisation=organisation,
         mode=mode,
         dry_run=dry_run,
@@ -173,7 +183,12 @@ def person_import_create(
         language=(language or translation.get_language() or settings.LANGUAGE_CODE)[:8],
     )
     imp.file.save(f"danh-sach{suffix}", file, save=False)
-    imp.save()
+    try:
+        with transaction.atomic():
+            imp.save()
+    except IntegrityError:  # the same key, saved meanwhile by the other request
+        imp.file.delete(save=False)
+        return PersonImport.objects.get(submission_key=submission_key, created_by=created_by)
     audit_record(
         actor=actor,
         action="people.import.create",
@@ -197,23 +212,49 @@ def _enqueue_run(import_id: int) -> None:
 
 
 def person_import_cancel(*, actor, person_import: PersonImport) -> PersonImport:
-    """A queued import is cancelled at once; a running one stops before its next chunk."""
+    """A queued import is cancelled at once; a running one stops before its next chunk. The request goes
+    to storage first: while an import holds SQLite's write lock the database part waits briefly, gives
+    up, and the runner still finds the request (`cancel_marker_name`)."""
     if actor is not None and not can_import_into(actor, person_import.organisation):
         raise PermissionDenied(ERR_SCOPE)
+    name = person_import.cancel_marker_name
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(b""))
     now = timezone.now()
-    PersonImport.objects.filter(pk=person_import.pk, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.CANCELLED,
-        cancel_requested=True,
-        finished_at=now,
-        updated_at=now,
-        message=str(MSG_CANCELLED_NOTHING),
-    )
-    PersonImport.objects.filter(pk=person_import.pk, status=ImportStatus.RUNNING).update(
-        cancel_requested=True, updated_at=now
-    )
-    audit_record(actor=actor, action="people.import.cancel", obj=person_import)
+    try:
+        with short_lock_wait(), transaction.atomic():
+            PersonImport.objects.filter(pk=person_import.pk, status=ImportStatus.QUEUED).update(
+                status=ImportStatus.CANCELLED,
+                cancel_requested=True,
+                finished_at=now,
+                updated_at=now,
+                message=str(MSG_CANCELLED_NOTHING),
+            )
+            PersonImport.objects.filter(pk=person_import.pk, status=ImportStatus.RUNNING).update(
+                cancel_requested=True, updated_at=now
+            )
+            audit_record(actor=actor, action="people.import.cancel", obj=person_import)
+    except OperationalError:  # the database is locked by an import: the runner reads the file
+        logger.info("cancel of import %s left to the storage marker: the database is locked", person_import.pk)
     person_import.refresh_from_db()
     return person_import
+
+
+@contextmanager
+def short_lock_wait(milliseconds: int = 1500):
+    """SQLite: wait at most this long for the write lock (instead of the connection's 30 s, config/settings.py)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        usual = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA busy_timeout = {int(milliseconds):d}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {usual:d}")
 
 
 def is_stale(person_import: PersonImport) -> bool:
@@ -632,7 +673,9 @@ class _Runner:
         self.uncommitted_parts = []
 
     def cancel_requested(self) -> bool:
-        return PersonImport.objects.filter(pk=self.imp.pk, cancel_requested=True).exists()
+        return default_storage.exists(self.imp.cancel_marker_name) or (
+            PersonImport.objects.filter(pk=self.imp.pk, cancel_requested=True).exists()
+        )
 
     def set_phase(self, phase: str) -> None:
         PersonImport.objects.filter(pk=self.imp.pk).update(phase=phase, updated_at=timezone.now())
@@ -692,6 +735,7 @@ class _Runner:
             self._store_files(fields, written)
         PersonImport.objects.filter(pk=imp.pk).update(**fields, updated_at=timezone.now())
         default_storage.delete(imp.live_counts_name)
+        default_storage.delete(imp.cancel_marker_name)
         audit_record(
             actor=self.actor,
             action="people.import.run",

@@ -2,6 +2,7 @@
 admin by page, by API and by guessed id. Matrix: anonymous → login/401; outsider → 404; read-only → 403;
 owner → works."""
 
+import re
 from datetime import date
 
 import pytest
@@ -161,6 +162,33 @@ def test_uploading_through_the_page_runs_the_import(login, cast, tmp_path, djang
     assert (imp.status, imp.dry_run, imp.created_count, imp.rejected_count) == (ImportStatus.DONE, True, 2, 1)
 
 
+def test_a_double_submit_of_the_form_makes_one_import(login, cast, tmp_path):
+    client = login(cast.owner)
+    key = re.search(r'name="submission" value="(\w+)"', client.get("/people/imports/").content.decode())[1]
+    path = write_xlsx(tmp_path / "p.xlsx", rows())
+    locations = []
+    for _click in range(2):
+        with open(path, "rb") as fh:
+            form = {"file": fh, "organisation": cast.unit_a.pk, "mode": "commit_valid", "submission": key}
+            locations.append(client.post("/people/imports/", form)["Location"])
+    imp = PersonImport.objects.get()
+    assert locations == [f"/people/imports/{imp.pk}/"] * 2
+    # The same key with another file (a page brought back by the browser's Back button) is a new import.
+    with open(write_xlsx(tmp_path / "other.xlsx", rows()[:1]), "rb") as fh:
+        client.post(
+            "/people/imports/", {"file": fh, "organisation": cast.unit_a.pk, "mode": "commit_valid", "submission": key}
+        )
+    assert PersonImport.objects.count() == 2
+
+
+def test_an_api_upload_retried_with_its_idempotency_key_makes_one_import(login, cast, tmp_path):
+    client = login(cast.owner)
+    first = api_upload(client, tmp_path, HTTP_IDEMPOTENCY_KEY="k-1").json()
+    again = api_upload(client, tmp_path, HTTP_IDEMPOTENCY_KEY="k-1").json()
+    other = api_upload(client, tmp_path, HTTP_IDEMPOTENCY_KEY="k-2").json()
+    assert first["id"] == again["id"] != other["id"] and PersonImport.objects.count() == 2
+
+
 def test_the_page_refuses_a_unit_outside_the_users_scope(login, cast, tmp_path):
     with open(write_xlsx(tmp_path / "p.xlsx", rows()), "rb") as fh:
         response = login(cast.owner).post(
@@ -199,8 +227,9 @@ def test_template_has_the_headers_in_order_and_drop_downs(login, cast):
 
 
 def api_upload(client, tmp_path, org="X-A", **data):
+    extra = {k: data.pop(k) for k in list(data) if k.startswith("HTTP_")}
     with open(write_xlsx(tmp_path / "api.xlsx", rows()), "rb") as fh:
-        return client.post("/api/v1/people/imports", {"file": fh, "organisation_code": org, **data})
+        return client.post("/api/v1/people/imports", {"file": fh, "organisation_code": org, **data}, **extra)
 
 
 @override_settings(TASKS=IMMEDIATE)

@@ -481,6 +481,39 @@ def test_cancel_of_an_all_or_nothing_import_writes_nothing(cast, tmp_path, monke
     assert imp.status == ImportStatus.CANCELLED and Person.objects.count() == before and not imp.activation_sheet
 
 
+def test_a_cancel_reaches_an_import_that_holds_the_write_lock(cast, tmp_path, monkeypatch):
+    """All or nothing writes the whole file in one transaction; on SQLite that holds the one write lock,
+    so the cancel's database write gives up (simulated: it fails as a locked database does), and the
+    runner finds the request in storage. Nothing is written; the request file is gone afterwards."""
+    from django.core.files.storage import default_storage
+
+    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    real_write = services._Runner.write
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    def write_then_cancel(runner, plan):
+        written = real_write(runner, plan)
+        if not default_storage.exists(runner.imp.cancel_marker_name):
+            with monkeypatch.context() as patch:
+                patch.setattr(services, "audit_record", locked)
+                imp = services.person_import_cancel(actor=cast.owner, person_import=runner.imp)
+            assert imp.cancelling and not imp.cancel_requested  # the database part was rolled back
+        return written
+
+    monkeypatch.setattr(services._Runner, "write", write_then_cancel)
+    before = Person.objects.count()
+    imp = run_import(
+        actor=cast.owner,
+        organisation=cast.unit_a,
+        mode=ImportMode.ALL_OR_NOTHING,
+        path=write_xlsx(tmp_path / "c.xlsx", people_rows(30)),
+    )
+    assert (imp.status, imp.cancel_requested, Person.objects.count()) == (ImportStatus.CANCELLED, False, before)
+    assert not default_storage.exists(imp.cancel_marker_name) and not imp.cancelling
+
+
 def test_a_queued_import_is_cancelled_at_once(cast, tmp_path):
     from django.core.files import File
 
