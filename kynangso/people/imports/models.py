@@ -112,6 +112,8 @@ class PersonImport(TimeStampedModel):
     def percent(self) -> int:
         if self.status in (ImportStatus.DONE, ImportStatus.REFUSED):
             return 100
+        if self.phase == ImportPhase.WRITING and self.rows_valid:  # all or nothing, after its check pass
+            return min(100, round(100 * self.rows_written / self.rows_valid))
         if not self.rows_total:
             return 0
         return min(100, round(100 * self.rows_read / self.rows_total))

@@ -99,6 +99,10 @@ ERR_QUOTA_ROW_ALL = _(
 )
 MSG_SUMMARY = _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(rejected)s rejected.")
 MSG_ACCOUNTS = _("%(accounts)s learner accounts created.")
+MSG_QUOTA_SUMMARY = _(
+    "%(rows)s rows were not imported because the space “%(space)s” has no learner account left (quota "
+    "%(quota)s): ask for a larger quota."
+)
 MSG_ACCOUNTS_DRY_RUN = _("%(accounts)s learner accounts would be created.")
 MSG_DRY_RUN = _("Check only: nothing was written.")
 MSG_DRY_RUN_REFUSED = _(
@@ -456,6 +460,7 @@ class _Runner:
         self._uncoded: bool | None = None
         self.spaces: dict[int, Space] = {}
         self.tally = people_services.AccountTally()
+        self.over_quota: dict[int, int] = {}  # space id → rows rejected because its quota ran out
 
     # -- driving ------------------------------------------------------------------------------
     def run(self) -> None:
@@ -641,7 +646,7 @@ class _Runner:
                         with self.timed("progress and cancel checks"):
                             if not write:  # a check: no transaction is open
                                 self.save_progress()
-                            elif chunk_transactions:  # the open transaction shows in the database at its commit
+                            else:  # the open transaction shows in the database at its commit
                                 self.publish_live_counts()
                     with self.timed("error and activation workbooks"):
                         self.record(plan, created_accounts)
@@ -696,8 +701,14 @@ class _Runner:
         PersonImport.objects.filter(pk=self.imp.pk).update(**self.progress_fields(), updated_at=timezone.now())
 
     def publish_live_counts(self) -> None:
-        """Rows read and checked so far, for the page and the API while the transaction is open."""
-        counts = {"started_at": self.imp.started_at.isoformat(), "rows_read": self.read, "rows_valid": self.valid}
+        """Rows read, checked and written so far, for the page and the API while the transaction is open
+        (all or nothing: the whole write pass)."""
+        counts = {
+            "started_at": self.imp.started_at.isoformat(),
+            "rows_read": self.read,
+            "rows_valid": self.valid,
+            "rows_written": self.written,
+        }
         name = self.imp.live_counts_name
         default_storage.delete(name)  # storage has no overwrite; a reader meanwhile sees the committed counts
         default_storage.save(name, ContentFile(json.dumps(counts).encode()))
@@ -715,6 +726,11 @@ class _Runner:
         if self.accounts:
             accounts = MSG_ACCOUNTS_DRY_RUN if self.imp.dry_run else MSG_ACCOUNTS
             parts.append(str(accounts % {"accounts": n(self.accounts)}))
+        for space_id, rows in self.over_quota.items():
+            space = self.spaces[space_id]
+            parts.append(
+                str(MSG_QUOTA_SUMMARY % {"rows": n(rows), "space": space.name, "quota": n(space.learner_quota)})
+            )
         if not self.read:
             parts = [str(MSG_NO_ROWS)]
         return " ".join(parts)
@@ -874,6 +890,7 @@ class _Runner:
                         message = ERR_QUOTA_ROW_ALL if self.imp.mode == ImportMode.ALL_OR_NOTHING else ERR_QUOTA_ROW
                         quota = grouped(space.learner_quota)
                         self.reject(r, None, message, space=space.name, quota=quota)
+                        self.over_quota[space_id] = self.over_quota.get(space_id, 0) + 1
                         continue
                     self.free[space_id] -= 1
                 plan.accounts_needed += 1

@@ -416,6 +416,9 @@ def test_accounts_over_the_quota_are_rejected_with_a_message_and_nothing_is_crea
         assert str(services.ERR_QUOTA_ROW_ALL % quota) in messages(refused)[0]
     partial = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True)
     assert (partial.created_count, partial.accounts_created, partial.rejected_count) == (2, 2, 3)
+    with translation.override(partial.language):  # the page says it too, not only the error workbook
+        said = str(services.MSG_QUOTA_SUMMARY % {**quota, "rows": 3})
+        assert said in partial.message and said in refused.message
     assert Person.objects.count() == people + 2  # the overflow rows were not half-imported without accounts
 
 
@@ -651,6 +654,26 @@ def test_the_page_and_the_api_see_rows_read_before_the_transaction_commits(cast,
     default_storage.save(imp.live_counts_name, ContentFile(json.dumps(leftover).encode()))
     PersonImport.objects.filter(pk=imp.pk).update(status=ImportStatus.RUNNING)
     assert selectors.person_import_get(actor=cast.owner, pk=imp.pk).rows_read == 50
+
+
+def test_the_write_pass_of_all_or_nothing_shows_the_rows_written_so_far(cast, tmp_path, monkeypatch, login):
+    from kynangso.people.imports import selectors
+
+    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    real = services._Runner.publish_live_counts
+    seen = []
+
+    def publish_and_look(runner):
+        real(runner)
+        if runner.writing:
+            shown = selectors.person_import_get(actor=cast.owner, pk=runner.imp.pk)
+            committed = PersonImport.objects.values_list("rows_written", flat=True).get(pk=runner.imp.pk)
+            seen.append((committed, shown.rows_written, shown.percent))
+
+    monkeypatch.setattr(services._Runner, "publish_live_counts", publish_and_look)
+    path = write_xlsx(tmp_path / "aon.xlsx", people_rows(30))
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, mode=ImportMode.ALL_OR_NOTHING)
+    assert imp.rows_written == 30 and seen == [(0, 10, 33), (0, 20, 67), (0, 30, 100)]
 
 
 def test_an_unexpected_error_fails_the_import_and_keeps_the_whole_chunks_already_committed(cast, tmp_path, monkeypatch):
