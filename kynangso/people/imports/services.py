@@ -98,6 +98,9 @@ ERR_QUOTA_ROW_ALL = _(
     "import the whole file again: with all or nothing, no row of it was imported."
 )
 MSG_SUMMARY = _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(rejected)s rejected.")
+MSG_SUMMARY_WOULD = _(  # a check, or a refused all-or-nothing import: nothing was written
+    "The rows checked: %(created)s to create, %(updated)s to update, %(unchanged)s unchanged, %(rejected)s rejected."
+)
 MSG_ACCOUNTS = _("%(accounts)s learner accounts created.")
 MSG_QUOTA_SUMMARY = _(
     "%(rows)s rows were not imported because the space “%(space)s” has no learner account left (quota "
@@ -581,7 +584,8 @@ class _Runner:
     def refuse(self) -> None:
         self.accounts = 0  # the check pass counted the accounts the rows would get; none were created
         rejected = grouped(self.rejected)
-        self.finish(ImportStatus.REFUSED, self.summary(str(MSG_REFUSED % {"rejected": rejected})), written=False)
+        message = self.summary(str(MSG_REFUSED % {"rejected": rejected}), would=True)
+        self.finish(ImportStatus.REFUSED, message, written=False)
 
     def fail(self, message: str | None = None) -> None:
         """After an error: committed chunks (commit-valid mode) keep their activation codes, and the counts
@@ -713,7 +717,7 @@ class _Runner:
         default_storage.delete(name)  # storage has no overwrite; a reader meanwhile sees the committed counts
         default_storage.save(name, ContentFile(json.dumps(counts).encode()))
 
-    def summary(self, prefix: str = "") -> str:
+    def summary(self, prefix: str = "", *, would: bool = False) -> str:
         n = grouped
         parts = [prefix] if prefix else []
         counts = {
@@ -722,7 +726,7 @@ class _Runner:
             "unchanged": n(self.unchanged),
             "rejected": n(self.rejected),
         }
-        parts.append(str(MSG_SUMMARY % counts))
+        parts.append(str((MSG_SUMMARY_WOULD if would or self.imp.dry_run else MSG_SUMMARY) % counts))
         if self.accounts:
             accounts = MSG_ACCOUNTS_DRY_RUN if self.imp.dry_run else MSG_ACCOUNTS
             parts.append(str(accounts % {"accounts": n(self.accounts)}))
