@@ -112,7 +112,10 @@ def clean_cccd(raw: str, *, birth_date: date | None = None, sex: str | None = No
         raise RuleError(ERR_CCCD_FORMAT)
     if digits[1:3] not in CCCD_PROVINCE_CODES or digits[0] != "0":
         raise RuleError(ERR_CCCD_PROVINCE)
-    if birth_date is not None:
+    if birth_date is None:  # the sex (even digit: male) and a century of living people (1900–2099)
+        if digits[3] > "3" or (sex is not None and int(digits[3]) % 2 != (sex == FEMALE)):
+            raise RuleError(ERR_CCCD_CENTURY)
+    else:
         century_index = birth_date.year // 100 - 19
         if not 0 <= century_index <= 4:
             raise RuleError(ERR_CCCD_CENTURY)

@@ -31,7 +31,8 @@ FIELDS = ("full_name", "date_of_birth", "sex", "cccd", "phone", "email", "org_co
 CANONICAL_HEADERS = dict(zip(FIELDS, HEADERS, strict=True))
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 SUFFIXES = (*EXCEL_SUFFIXES, ".csv")
-HEADER_SCAN_ROWS = 30
+HEADER_SCAN_ROWS = 30  # filled rows looked at for the header
+HEADER_SCAN_MAX_ROWS = 1000  # rows in all, blank ones included
 CALAMINE_MAX_SHEET_BYTES = 150 * 1024 * 1024  # uncompressed sheet XML: about 280,000 rows, 250 MB in calamine
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ _ALIASES = {
         "Birthday",
         "DOB",
     ],
-    "sex": ["Giới tính", "Phái", "Sex", "Gender"],
+    "sex": ["Giới tính", "Giới", "Phái", "Nam/Nữ", "Sex", "Gender"],
     "cccd": [
         "Số CCCD",
         "CCCD",
@@ -83,6 +84,12 @@ _ALIASES = {
         "Số căn cước công dân",
         "Căn cước công dân",
         "Số CMND/CCCD",
+        "Số CCCD/CMND",
+        "CCCD/CMND",
+        "Số CMND",
+        "CMND",
+        "Mã định danh",
+        "Mã định danh cá nhân",
         "CMND/CCCD",
         "Số định danh",
         "Số định danh cá nhân",
@@ -97,14 +104,38 @@ _ALIASES = {
         "Số ĐT",
         "Di động",
         "Số di động",
+        "Số điện thoại di động",
+        "Điện thoại di động",
+        "ĐT di động",
+        "SĐT di động",
+        "Mobile phone",
         "Phone",
         "Phone number",
         "Mobile",
         "Telephone",
     ],
-    "email": ["Email", "E-mail", "Thư điện tử", "Địa chỉ email", "Email address"],
-    "org_code": ["Mã đơn vị", "Mã ĐV", "Unit code", "Organisation code", "Organization code", "Org code"],
-    "position": ["Chức vụ", "Chức danh", "Position", "Job title", "Title"],
+    "email": ["Email", "E-mail", "Thư điện tử", "Địa chỉ email", "Địa chỉ thư điện tử", "Email address"],
+    "org_code": [
+        "Mã đơn vị",
+        "Mã ĐV",
+        "Mã đơn vị công tác",
+        "Mã cơ quan",
+        "Mã cơ quan, đơn vị",
+        "Unit code",
+        "Organisation code",
+        "Organization code",
+        "Org code",
+    ],
+    "position": [
+        "Chức vụ",
+        "Chức danh",
+        "Chức vụ, chức danh",
+        "Chức vụ/chức danh",
+        "Chức danh, chức vụ",
+        "Position",
+        "Job title",
+        "Title",
+    ],
     "groups": ["Nhóm đối tượng", "Đối tượng", "Nhóm", "Target groups", "Target group", "Groups"],
 }
 # Many lists split the name in two: "Họ và tên đệm" | "Tên". The second column's titles are also read
@@ -180,12 +211,18 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
     Returns it and the rows already consumed after it."""
     seen: list[tuple[int, list]] = []
     best = None
+    filled = 0
     for number, row in rows:
         seen.append((number, row))
+        if all(_is_blank(c) for c in row):
+            if len(seen) >= HEADER_SCAN_MAX_ROWS:  # a stray cell far below a short list: stop looking
+                break
+            continue
+        filled += 1
         columns, titles, unknown = _match_header(row)
         if "full_name" in columns and (best is None or len(columns) > len(best[1])):
             best = (number, columns, titles, unknown)
-        if len([r for r in seen if any(not _is_blank(c) for c in r[1])]) >= HEADER_SCAN_ROWS:
+        if filled >= HEADER_SCAN_ROWS or len(seen) >= HEADER_SCAN_MAX_ROWS:
             break
     if best is None:
         raise ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)

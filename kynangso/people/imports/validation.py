@@ -44,6 +44,7 @@ POSITION_MAX = 120
 EMAIL_MAX = 254
 _NAME_EXTRA = frozenset(" '-.’")
 _SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?[eE][+-]?\d+")
+_FLOAT_TEXT = re.compile(r"\d+\.0+")  # a number written out by a program: "1090600124.0"
 _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 _YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 61 = 1 March 1900 (Excel's 1900 system, after its fake 29 Feb 1900)
@@ -208,6 +209,10 @@ class RowValidator:
 
         if not _blank(raw_cccd):
             text = cell_text(raw_cccd)
+            if isinstance(raw_cccd, int | float) or _FLOAT_TEXT.fullmatch(text):  # stored as a number
+                text = text.split(".")[0]
+                if len(text) in (10, 11):  # lost the leading zeros of provinces 001–096
+                    text = text.zfill(12)
             if _SCIENTIFIC.fullmatch(text):
                 self.cell_error(row, "cccd", ERR_SCIENTIFIC)
             else:
