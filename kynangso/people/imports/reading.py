@@ -269,6 +269,54 @@ def _first_sheet_xml_size(fileobj) -> int:
     return max(sizes, default=0)
 
 
+EXCEL_ERRORS = frozenset(("#N/A", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#SPILL!", "#CALC!"))
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*?/>|<f[^>]*>.*?</f>)?<v>([^<]*)</v>', re.S)
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _error_cells(fileobj, sheet_name: str) -> dict[int, dict[int, str]]:
+    """Cells of an .xlsx sheet holding an Excel error (#N/A of a failed VLOOKUP…): row → column → code.
+    python-calamine reads them as empty cells, which would drop a CCCD silently. The sheet's XML is
+    streamed and searched only where it has an error cell (t="e"); .xls and .ods give none."""
+    from defusedxml import DefusedXmlException, ElementTree
+
+    found: dict[int, dict[int, str]] = {}
+    fileobj.seek(0)
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            targets = {
+                rel.get("Id"): rel.get("Target", "")
+                for rel in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            }
+            sheets = ElementTree.fromstring(archive.read("xl/workbook.xml")).iter(f"{_NS_MAIN}sheet")
+            target = next((targets.get(s.get(f"{_NS_REL}id")) for s in sheets if s.get("name") == sheet_name), None)
+            if not target:
+                return found
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            with archive.open(part) as xml:
+                pending = b""
+                while True:
+                    chunk = xml.read(1 << 20)
+                    pending += chunk
+                    cut = len(pending) if not chunk else pending.rfind(b"</c>") + 4  # whole cells only
+                    if cut >= 4:
+                        done, pending = pending[:cut], pending[cut:]
+                        if b't="e"' in done:
+                            for match in _ERROR_CELL.finditer(done):
+                                letters, row, code = match.groups()
+                                column = 0
+                                for letter in letters:
+                                    column = column * 26 + letter - 64
+                                found.setdefault(int(row), {})[column - 1] = code.decode(errors="replace")
+                    if not chunk:
+                        return found
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, DefusedXmlException):
+        return found
+    finally:
+        fileobj.seek(0)
+
+
 def _read_excel_calamine(fileobj) -> Table:
     import python_calamine
 
@@ -285,12 +333,24 @@ def _read_excel_calamine(fileobj) -> Table:
             continue
         sheet = workbook.get_sheet_by_name(meta.name)
         # iter_rows() yields rows from the sheet's first row (row 1), cells from its first used column.
-        numbered = ((i + 1, row) for i, row in enumerate(sheet.iter_rows()))
+        numbered = _with_errors(enumerate(sheet.iter_rows(), 1), _error_cells(fileobj, meta.name), sheet.start)
         try:
             return _table(numbered, sheet.end[0] + 1 if sheet.end else 0)
         except ReadError as exc:
             error = error or exc
     raise error or ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
+
+
+def _with_errors(numbered, errors: dict[int, dict[int, str]], start: tuple[int, int] | None):
+    """The rows, with each error cell's code ("#N/A") where python-calamine gave an empty cell."""
+    first_column = start[1] if start else 0
+    for number, row in numbered:
+        if number in errors:
+            row = list(row)
+            for column, code in errors[number].items():
+                if 0 <= column - first_column < len(row):
+                    row[column - first_column] = code
+        yield number, row
 
 
 def _read_excel_openpyxl(fileobj) -> Table:

@@ -57,9 +57,11 @@ def write_xlsx(
     return path
 
 
-def cache_formula_values(path: Path, values: dict[str, str]) -> Path:
+def cache_formula_values(path: Path, values: dict[str, str], *, error: bool = False) -> Path:
     """Give formula cells the cached results a spreadsheet program stores beside the formula
-    (openpyxl writes formulas without them). `values` maps a cell reference (\"D3\") to its text result."""
+    (openpyxl writes formulas without them). `values` maps a cell reference (\"D3\") to its text result;
+    `error`: the results are Excel error codes (\"#N/A\"), stored as error cells (t="e")."""
+    kind = "e" if error else "str"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.xlsx"
         with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -71,7 +73,7 @@ def cache_formula_values(path: Path, values: dict[str, str]) -> Path:
                         text = re.sub(
                             rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/>',
                             lambda m, ref=ref, value=value: (
-                                f'<c r="{ref}"{m.group(1)} t="str"><f>{m.group(2)}</f><v>{value}</v>'
+                                f'<c r="{ref}"{m.group(1)} t="{kind}"><f>{m.group(2)}</f><v>{value}</v>'
                             ),
                             text,
                         )

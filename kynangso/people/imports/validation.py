@@ -23,13 +23,14 @@ from .. import rules
 from ..choices import Sex, TargetGroup
 from ..exports import GROUP_LABELS_VI
 from ..services import ERR_NAME_REQUIRED
-from .reading import header_key
+from .reading import EXCEL_ERRORS, FIELDS, header_key
 
 ERR_CELL = _("Row %(row)s, column “%(column)s”: %(message)s")
 ERR_ROW = _("Row %(row)s: %(message)s")
 ERR_NAME_CHARS = _("A name may contain only letters, spaces, hyphens, apostrophes and dots.")
 ERR_TOO_LONG = _("Too long: at most %(max)s characters.")
 ERR_DATE = _("Not a date. Write it as dd/mm/yyyy, for example 02/03/1985.")
+ERR_EXCEL_ERROR = _("The cell holds an Excel error (%(value)s): correct the formula or type the value.")
 ERR_SEX = _("Write “Nam” (male) or “Nữ” (female).")
 ERR_EMAIL = _("Not a valid email address.")
 ERR_ORG = _("Unknown unit code “%(code)s”, or a unit outside this import.")
@@ -176,11 +177,18 @@ class RowValidator:
 
     def parse(self, number: int, cells: list) -> ParsedRow:
         row = ParsedRow(number=number, cells=cells)
+        if any(isinstance(c, str) and c.strip() in EXCEL_ERRORS for c in cells):
+            cells = list(cells)
+            for index, cell in enumerate(cells):
+                if isinstance(cell, str) and cell.strip() in EXCEL_ERRORS:
+                    self.cell_error(row, FIELDS[index], ERR_EXCEL_ERROR, value=cell.strip())
+                    cells[index] = None  # reported once, not again as a missing or bad value
         raw_name, raw_birth, raw_sex, raw_cccd, raw_phone, raw_email, raw_org, raw_position, raw_groups = cells
 
         name = nfc(cell_text(raw_name))
         if not name:
-            self.cell_error(row, "full_name", ERR_NAME_REQUIRED)
+            if all(field != "full_name" for field, _message in row.errors):  # not as an Excel error already
+                self.cell_error(row, "full_name", ERR_NAME_REQUIRED)
         elif len(name) > NAME_MAX:
             self.cell_error(row, "full_name", ERR_TOO_LONG, max=NAME_MAX)
         elif not all(ch.isalpha() or ch in _NAME_EXTRA for ch in name) or not any(ch.isalpha() for ch in name):

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 import pytest
 from django.utils import translation
+from openpyxl import load_workbook
 
 from kynangso.people.exports import HEADERS
 from kynangso.people.imports import reading
@@ -144,6 +145,25 @@ def test_csv_with_or_without_bom_and_any_delimiter(tmp_path, bom, delimiter):
     table = open_file(path)
     assert table.total == 1  # exact: the whole file is in the sample
     assert list(table.rows) == [(2, ROW)]
+
+
+def test_excel_error_values_reject_their_cells_instead_of_reading_as_empty(tmp_path):
+    """A failed VLOOKUP leaves #N/A in the cell; python-calamine reads it as an empty cell, which would
+    import the person without a CCCD. The reader puts the code back, and the row names the cell."""
+    path = write_xlsx(tmp_path / "na.xlsx", [ROW, ROW], headers=HEADERS)
+    workbook = load_workbook(path)
+    workbook.active["D2"] = "=VLOOKUP(A2,Sheet2!A:B,2,FALSE)"
+    workbook.active["A3"] = "#N/A"  # openpyxl stores it as an error cell (t="e"), as Excel writes a result
+    workbook.active["E2"] = "#DIV/0!"
+    workbook.save(path)
+    path = cache_formula_values(path, {"D2": "#N/A"}, error=True)
+    rows = list(open_file(path).rows)
+    assert [cells[3] for _n, cells in rows] == ["#N/A", ROW[3]] and rows[1][1][0] == "#N/A"
+    first, second = (validator().parse(number, cells) for number, cells in rows)
+    assert [name for name, _m in first.errors] == ["cccd", "phone"]
+    assert [name for name, _m in second.errors] == ["full_name"]
+    with translation.override("vi"):
+        assert "lỗi Excel (#N/A)" in validator().parse(*rows[0]).errors[0][1]
 
 
 def test_a_short_list_above_thousands_of_empty_rows_is_read(tmp_path):
