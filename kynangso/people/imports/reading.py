@@ -230,16 +230,64 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
     return number, columns, titles, unknown, [r for r in seen if r[0] > number]
 
 
+# Rows of official forms that hold no person: the column-number row under the header ("(1) (2) …"), and
+# the footer: totals, the place and date, signers' titles, and then the signers' names.
+_COLUMN_NUMBER = re.compile(r"\(?\d{1,2}\)?")
+_FOOTER_STARTS = tuple(
+    fold(words)
+    for words in (
+        "Tổng cộng",
+        "Tổng số",
+        "Cộng:",
+        "Người lập",
+        "Thủ trưởng",
+        "Kế toán",
+        "Xác nhận",
+        "Giám đốc",
+        "Chủ tịch",
+        "Trưởng phòng",
+        "Hiệu trưởng",
+        "TM.",
+        "KT.",
+    )
+)
+_PLACE_AND_DATE = re.compile(r".*ngay\s*\S*\s*thang\s*\S*\s*nam\s*\S*\s*$")
+_IDENTIFYING = [FIELDS.index(name) for name in ("date_of_birth", "cccd", "phone", "email")]
+_FOOTER_CELLS = [FIELDS.index(name) for name in ("full_name", "org_code")]  # not the position: "Kế toán"
+
+
+def _is_column_numbers(cells: list) -> bool:
+    filled = [str(c).strip() for c in cells if not _is_blank(c)]
+    return len(filled) >= 3 and all(_COLUMN_NUMBER.fullmatch(c) for c in filled)
+
+
+def _is_footer(cells: list) -> bool:
+    if any(not _is_blank(cells[i]) for i in _IDENTIFYING):
+        return False
+    for cell in (cells[i] for i in _FOOTER_CELLS):
+        if isinstance(cell, str) and cell.strip():
+            text = fold(cell.strip())
+            if text.startswith(_FOOTER_STARTS) or _PLACE_AND_DATE.fullmatch(text):
+                return True
+    return False
+
+
 def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int]) -> Iterator[tuple[int, list]]:
     order = [columns.get(name) for name in FIELDS]
     family = columns.get("family_name")
+    in_footer = False
     for number, row in rows:
         width = len(row)
         cells = [row[i] if i is not None and i < width else None for i in order]
         if family is not None and family < width and not _is_blank(row[family]):
             given = cells[0]
             cells[0] = f"{str(row[family]).strip()} {str(given).strip()}" if not _is_blank(given) else row[family]
-        if all(_is_blank(c) for c in cells):
+        if all(_is_blank(c) for c in cells) or _is_column_numbers(cells):
+            continue
+        if _is_footer(cells):
+            in_footer = True
+            continue
+        if in_footer and all(_is_blank(cells[i]) for i in _IDENTIFYING):  # a signer's name under the title
             continue
         yield number, cells
 

@@ -166,6 +166,28 @@ def test_excel_error_values_reject_their_cells_instead_of_reading_as_empty(tmp_p
         assert "lỗi Excel (#N/A)" in validator().parse(*rows[0]).errors[0][1]
 
 
+def test_column_numbers_totals_and_the_signature_block_of_an_official_form_are_not_people(tmp_path):
+    blank = [None] * 8
+    rows = [
+        ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)", "(9)"],
+        ROW,
+        ["Công Tằng Tôn Nữ Hoa", *blank],  # a royal family name, not "Cộng:"
+        [*ROW[:7], "Kế toán", ROW[8]],
+        ["Tổng cộng: 03 người", *blank],
+        [None, None, None, None, None, None, "Vĩnh Long, ngày 01 tháng 12 năm 2026", None, None],
+        ["Người lập biểu", None, None, None, None, None, "THỦ TRƯỞNG ĐƠN VỊ", None, None],
+        ["Phan Thanh Lập", None, None, None, None, None, "Lê Văn Tám", None, None],
+        [ROW[0], "01/01/1990", *ROW[2:]],  # a person with data after the footer is still read
+    ]
+    table = open_file(write_xlsx(tmp_path / "form.xlsx", rows))
+    assert [(n, cells[0]) for n, cells in table.rows] == [
+        (3, ROW[0]),
+        (4, "Công Tằng Tôn Nữ Hoa"),
+        (5, ROW[0]),
+        (10, ROW[0]),
+    ]
+
+
 def test_a_short_list_above_thousands_of_empty_rows_is_read(tmp_path):
     """Excel saves a large used range as empty lines (,,,,); the header search once recounted every row
     read so far for each new one, which took 47 s for 10,000 such lines and days for a sheet's last row."""
