@@ -77,6 +77,11 @@ def clean_person_values(values: dict) -> dict:
         out["full_name"] = nfc(values["full_name"] or "")
         if not out["full_name"]:
             errors["full_name"] = [ERR_NAME_REQUIRED]
+        else:
+            try:
+                rules.check_name(out["full_name"])
+            except rules.RuleError as exc:
+                errors["full_name"] = [exc.message]
     try:
         if values.get("date_of_birth"):
             out["date_of_birth"] = rules.clean_birth_date(values["date_of_birth"])

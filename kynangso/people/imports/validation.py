@@ -27,7 +27,6 @@ from .reading import EXCEL_ERRORS, FIELDS, header_key
 
 ERR_CELL = _("Row %(row)s, column “%(column)s”: %(message)s")
 ERR_ROW = _("Row %(row)s: %(message)s")
-ERR_NAME_CHARS = _("A name may contain only letters, spaces, hyphens, apostrophes and dots.")
 ERR_TOO_LONG = _("Too long: at most %(max)s characters.")
 ERR_DATE = _("Not a date. Write it as dd/mm/yyyy, for example 02/03/1985.")
 ERR_EXCEL_ERROR = _("The cell holds an Excel error (%(value)s): correct the formula or type the value.")
@@ -43,7 +42,6 @@ ERR_SCIENTIFIC = _(
 NAME_MAX = 120
 POSITION_MAX = 120
 EMAIL_MAX = 254
-_NAME_EXTRA = frozenset(" '-.’")
 _SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?[eE][+-]?\d+")
 _FLOAT_TEXT = re.compile(r"\d+\.0+")  # a number written out by a program: "1090600124.0"
 _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
@@ -191,10 +189,13 @@ class RowValidator:
                 self.cell_error(row, "full_name", ERR_NAME_REQUIRED)
         elif len(name) > NAME_MAX:
             self.cell_error(row, "full_name", ERR_TOO_LONG, max=NAME_MAX)
-        elif not all(ch.isalpha() or ch in _NAME_EXTRA for ch in name) or not any(ch.isalpha() for ch in name):
-            self.cell_error(row, "full_name", ERR_NAME_CHARS)
         else:
-            row.full_name = name
+            try:
+                rules.check_name(name)
+            except rules.RuleError as exc:
+                self.cell_error(row, "full_name", exc.message)
+            else:
+                row.full_name = name
             row.name_key = fold(name)[:255]
 
         birth_ok = True

@@ -127,6 +127,17 @@ def test_working_age_filter(cast):
     assert list(old.values_list("full_name", flat=True)) == ["Võ Văn Già"]
 
 
+@pytest.mark.parametrize("name", ["Nguyễn Văn Út (Bé)", "Trần Văn Hai 2", "123"])
+def test_the_form_and_the_api_refuse_the_names_the_import_refuses(cast, name):
+    """One name rule everywhere: a name the form took would not re-import from the export."""
+    from kynangso.people.imports.validation import RowValidator
+
+    with pytest.raises(ValidationError) as err:
+        services.person_create(actor=None, full_name=name, organisation=cast.unit_a)
+    assert list(err.value.message_dict) == ["full_name"]
+    assert not RowValidator(column=str, organisations={}).parse(2, [name, *[None] * 8]).ok
+
+
 def test_people_are_sorted_in_vietnamese_order(cast):
     from kynangso.people.selectors import person_list
 
