@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import logging
 import re
 import zipfile
@@ -168,6 +169,8 @@ class Table:
     header_row: int  # 1-based
     total: int | None  # estimated number of data rows (for the progress bar), if known before reading
     rows: Iterator[tuple[int, list]] = field(repr=False)
+    sheet: str | None = None  # a workbook's sheet that was read
+    other_sheets: list[str] = field(default_factory=list)  # the workbook's other visible sheets, not read
 
     def header(self, name: str) -> str:
         return self.headers.get(name) or CANONICAL_HEADERS[name]
@@ -374,30 +377,61 @@ def _read_excel_calamine(fileobj) -> Table:
         logger.info("unreadable workbook (python-calamine): %r", exc)
         raise ReadError(ERR_UNREADABLE) from exc
     error: ReadError | None = None
-    for meta in workbook.sheets_metadata:
-        if meta.visible != python_calamine.SheetVisibleEnum.Visible or (
-            meta.typ != python_calamine.SheetTypeEnum.WorkSheet
-        ):
-            continue
-        sheet = workbook.get_sheet_by_name(meta.name)
-        # iter_rows() yields rows from the sheet's first row (row 1), cells from its first used column.
-        numbered = _with_errors(enumerate(sheet.iter_rows(), 1), _error_cells(fileobj, meta.name), sheet.start)
+    names = [
+        meta.name
+        for meta in workbook.sheets_metadata
+        if meta.visible == python_calamine.SheetVisibleEnum.Visible
+        and meta.typ == python_calamine.SheetTypeEnum.WorkSheet
+    ]
+    empty: Table | None = None
+    for name in names:
+        sheet = workbook.get_sheet_by_name(name)
         try:
-            return _table(numbered, sheet.end[0] + 1 if sheet.end else 0)
+            table = _table(_sheet_rows(sheet, _error_cells(fileobj, name)), sheet.end[0] + 1 if sheet.end else 0)
         except ReadError as exc:
             error = error or exc
+            continue
+        first = next(table.rows, None)
+        if first is None:  # a header and no rows: an empty template sheet before the list, perhaps
+            empty = empty or table
+            continue
+        table.rows = itertools.chain([first], table.rows)
+        table.sheet = name
+        table.other_sheets = [other for other in names if other != name]
+        return table
+    if empty is not None:
+        return empty
     raise error or ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
 
 
-def _with_errors(numbered, errors: dict[int, dict[int, str]], start: tuple[int, int] | None):
-    """The rows, with each error cell's code ("#N/A") where python-calamine gave an empty cell."""
-    first_column = start[1] if start else 0
-    for number, row in numbered:
-        if number in errors:
+def _sheet_rows(sheet, errors: dict[int, dict[int, str]]) -> Iterator[tuple[int, list]]:
+    """The sheet's rows numbered from row 1, as python-calamine gives them (cells from the first used
+    column), with two repairs: each error cell's code ("#N/A") where calamine gives an empty cell, and the
+    value of a vertically merged range (a unit code merged over the rows of its people) in each of its rows,
+    where calamine gives it in the first row only."""
+    first_column = sheet.start[1] if sheet.start else 0
+    starts: dict[int, list[tuple[int, int, int]]] = {}  # first row → (last row, first column, last column)
+    try:
+        ranges = sheet.merged_cell_ranges or []
+    except Exception:  # noqa: BLE001 (formats without merge information)
+        ranges = []
+    for (r0, c0), (r1, c1) in ranges:
+        if r1 > r0:
+            starts.setdefault(r0 + 1, []).append((r1 + 1, c0 - first_column, c1 - first_column))
+    filling: list[tuple[int, int, int, object]] = []  # (last row, first column, last column, value)
+    for number, row in enumerate(sheet.iter_rows(), 1):
+        if number in errors or filling or number in starts:
             row = list(row)
-            for column, code in errors[number].items():
+            for column, code in errors.get(number, {}).items():
                 if 0 <= column - first_column < len(row):
                     row[column - first_column] = code
+            filling = [f for f in filling if f[0] >= number]
+            for _last, c0, c1, value in filling:
+                for column in range(max(c0, 0), min(c1 + 1, len(row))):
+                    row[column] = value
+            for last, c0, c1 in starts.get(number, []):
+                if 0 <= c0 < len(row):
+                    filling.append((last, c0, c1, row[c0]))
         yield number, row
 
 

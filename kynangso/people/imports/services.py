@@ -115,6 +115,7 @@ MSG_REFUSED = _(
     "Nothing was imported: %(rejected)s rows have errors and you chose all or nothing. Correct them in the "
     "file and import it again."
 )
+MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
 MSG_NO_ROWS = _("The file has no data rows under its header row.")
 MSG_CANCELLED = _(
     "Cancelled. Whole chunks written before the cancel are kept (%(written)s rows); nothing is half-written."
@@ -438,6 +439,7 @@ class _Runner:
         self.timings: dict[str, float] = {}
         self.chunk_seconds: list[float] = []  # each chunk's time from reading to collecting, for bench/
         self.finished = False
+        self.sheets_note = ""  # which sheet of a workbook with several was read
         self.reset()
 
     @contextmanager
@@ -613,6 +615,9 @@ class _Runner:
                 fh = opened.enter_context(self.imp.file.open("rb"))
                 with self.timed("open the file"):
                     table = reading.open_table(fh, self.imp.original_name)
+                if table.other_sheets:
+                    others = ", ".join(f"“{name}”" for name in table.other_sheets)
+                    self.sheets_note = str(MSG_SHEETS % {"sheet": table.sheet, "others": others})
                 self.imp.unknown_columns = table.unknown
                 self.imp.rows_total = table.total
                 PersonImport.objects.filter(pk=self.imp.pk).update(
@@ -737,6 +742,8 @@ class _Runner:
             )
         if not self.read:
             parts = [str(MSG_NO_ROWS)]
+        if self.sheets_note:
+            parts.append(self.sheets_note)
         return " ".join(parts)
 
     def finish(self, status: str, message: str, *, written: bool = True) -> None:

@@ -188,6 +188,28 @@ def test_column_numbers_totals_and_the_signature_block_of_an_official_form_are_n
     ]
 
 
+def test_a_unit_code_merged_over_the_rows_of_its_people_is_read_in_each_row(tmp_path):
+    path = write_xlsx(tmp_path / "merged.xlsx", [ROW, [*ROW[:6], None, *ROW[7:]], [*ROW[:6], None, *ROW[7:]]])
+    workbook = load_workbook(path)
+    workbook.active.merge_cells("G2:G4")
+    workbook.save(path)
+    assert [cells[6] for _n, cells in open_file(path).rows] == ["X-A"] * 3
+
+
+def test_the_list_is_read_from_the_first_sheet_that_has_one_and_the_others_are_named(tmp_path):
+    path = write_xlsx(tmp_path / "sheets.xlsx", [])  # the first sheet: the template's header only
+    workbook = load_workbook(path)
+    workbook.active.title = "Mẫu"
+    second = workbook.create_sheet("Danh sách")
+    second.append(HEADERS)
+    second.append(ROW)
+    workbook.create_sheet("Ghi chú").append(["Nộp trước 15/12"])
+    workbook.save(path)
+    table = open_file(path)
+    assert (table.sheet, table.other_sheets) == ("Danh sách", ["Mẫu", "Ghi chú"])
+    assert [cells for _n, cells in table.rows] == [ROW]
+
+
 def test_a_short_list_above_thousands_of_empty_rows_is_read(tmp_path):
     """Excel saves a large used range as empty lines (,,,,); the header search once recounted every row
     read so far for each new one, which took 47 s for 10,000 such lines and days for a sheet's last row."""

@@ -163,6 +163,18 @@ def test_a_csv_that_turns_unreadable_after_a_commit_keeps_those_rows_and_counts_
         assert str(services.MSG_KEPT % {"written": grouped(1200)}) in imp.message
 
 
+def test_the_import_says_which_sheet_of_several_it_read(cast, tmp_path):
+    path = write_xlsx(tmp_path / "sheets.xlsx", people_rows(2))
+    workbook = load_workbook(path)
+    workbook.active.title = "Danh sách"
+    workbook.create_sheet("Sheet2").append(["x"])
+    workbook.save(path)
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    with translation.override(imp.language):
+        assert str(services.MSG_SHEETS % {"sheet": "Danh sách", "others": "“Sheet2”"}) in imp.message
+    assert imp.created_count == 2
+
+
 def test_unknown_columns_are_reported_on_the_import(cast, tmp_path):
     path = write_xlsx(tmp_path / "u.xlsx", [[*people_rows(1)[0], "Vĩnh Long"]], headers=[*HEADERS, "Quê quán"])
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
