@@ -30,6 +30,8 @@ ERR_ROW = _("Row %(row)s: %(message)s")
 ERR_TOO_LONG = _("Too long: at most %(max)s characters.")
 ERR_DATE = _("Not a date. Write it as dd/mm/yyyy, for example 02/03/1985.")
 ERR_EXCEL_ERROR = _("The cell holds an Excel error (%(value)s): correct the formula or type the value.")
+ERR_NO_SUCH_DAY = _("There is no such day as %(value)s: check the day and the month.")
+ERR_YEAR_ONLY = _("Only a year (%(value)s): write the whole date of birth, dd/mm/yyyy.")
 ERR_SEX = _("Write “Nam” (male) or “Nữ” (female).")
 ERR_EMAIL = _("Not a valid email address.")
 ERR_ORG = _("Unknown unit code “%(code)s”, or a unit outside this import.")
@@ -135,6 +137,8 @@ def parse_date(value) -> date:
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int | float):
+        if 1900 <= value <= 2100:  # a year typed alone; as a day number it would be a date in 1905
+            raise ValueError(value)
         return _serial(value)
     text = str(value).strip()
     if match := _DMY.fullmatch(text):
@@ -207,7 +211,13 @@ class RowValidator:
                 self.cell_error(row, "date_of_birth", exc.message)
             except (ValueError, OverflowError):
                 birth_ok = False
-                self.cell_error(row, "date_of_birth", ERR_DATE)
+                text = cell_text(raw_birth)
+                if _DMY.fullmatch(text) or _YMD.fullmatch(text):  # the form is right, the day does not exist
+                    self.cell_error(row, "date_of_birth", ERR_NO_SUCH_DAY, value=text)
+                elif text.isdigit() and 1900 <= int(text) <= 2100:
+                    self.cell_error(row, "date_of_birth", ERR_YEAR_ONLY, value=text)
+                else:
+                    self.cell_error(row, "date_of_birth", ERR_DATE)
 
         sex_ok = True
         if not _blank(raw_sex):

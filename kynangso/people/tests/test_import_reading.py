@@ -377,6 +377,16 @@ def test_without_a_birth_date_the_cccd_still_has_to_match_the_sex(sex, fourth_di
     assert [name for name, _message in row.errors] == ["cccd"]
 
 
+@pytest.mark.parametrize(
+    "value,message",
+    [("31/02/1990", "There is no such day as 31/02/1990"), (1990, "Only a year (1990)"), ("1990", "Only a year")],
+)
+def test_a_date_that_does_not_exist_or_a_year_alone_says_so(value, message):
+    with translation.override("en"):
+        row = validator().parse(2, [ROW[0], value, *ROW[2:3], None, *ROW[4:]])
+        assert [name for name, _m in row.errors] == ["date_of_birth"] and message in row.errors[0][1]
+
+
 def test_old_eleven_digit_mobile_numbers_become_ten_digits():
     row = validator().parse(2, [*ROW[:4], "01689 123 456", *ROW[5:]])
     assert row.phone == "0389123456"
@@ -387,7 +397,8 @@ def test_old_eleven_digit_mobile_numbers_become_ten_digits():
     [
         (0, "", "full name"),
         (0, "Nguyễn Văn 2", "letters"),
-        (1, "31/02/1985", "dd/mm/yyyy"),
+        (1, "31/02/1985", "no such day"),
+        (1, "02.03.85", "dd/mm/yyyy"),
         (1, date(2030, 1, 1), "future"),
         (2, "X", "Nam"),
         (3, "123", "12 digits"),
