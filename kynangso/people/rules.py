@@ -176,9 +176,11 @@ _MOBILE = re.compile(r"0[35789]\d{8}")
 
 def clean_phone(raw: str) -> str:
     """Normalise a Vietnamese mobile number to 10 digits ('+84 912.345.678' → '0912345678')."""
-    digits = re.sub(r"[\s.\-()]", "", str(raw))
+    digits = re.sub(r"[\s.\-‐‑‒–—―()/]", "", str(raw))  # spaces, dots, dashes of every width, brackets
     if digits.startswith("+84"):
         digits = "0" + digits[3:]
+    elif digits.startswith("0084"):  # the international prefix dialled as 00
+        digits = "0" + digits[4:]
     elif digits.startswith("84") and len(digits) in (11, 12):
         digits = "0" + digits[2:]
     elif not digits.startswith("0") and len(digits) in (9, 10):

@@ -260,6 +260,9 @@ _FOOTER_CELLS = [FIELDS.index(name) for name in ("full_name", "org_code")]  # no
 
 
 def _is_column_numbers(cells: list) -> bool:
+    first = next((c for c in cells if not _is_blank(c)), None)  # a person's row: the name, which fails at once
+    if first is None or not _COLUMN_NUMBER.fullmatch(str(first).strip()):
+        return False
     filled = [str(c).strip() for c in cells if not _is_blank(c)]
     return len(filled) >= 3 and all(_COLUMN_NUMBER.fullmatch(c) for c in filled)
 

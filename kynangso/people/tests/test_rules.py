@@ -55,6 +55,8 @@ def test_mask_cccd():
         ("01689123456", "0389123456"),  # Viettel 0168 → 038
         ("0120 123 4567", "0701234567"),  # MobiFone 0120 → 070
         ("+84 1269 999 888", "0769999888"),
+        ("0084912345678", "0912345678"),
+        ("0912–345–678", "0912345678"),  # en dashes, as a word processor writes them
     ],
 )
 def test_phone_normalised(raw, expected):
