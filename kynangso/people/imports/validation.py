@@ -128,6 +128,17 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+def cccd_text(value) -> str:
+    """A CCCD cell as text. Stored as a number (or written out by a program as "1090600124.0") it lost
+    the leading zeros of provinces 001–096: 10 or 11 digits get them back."""
+    text = cell_text(value)
+    if isinstance(value, int | float) or _FLOAT_TEXT.fullmatch(text):
+        text = text.split(".")[0]
+        if len(text) in (10, 11):
+            text = text.zfill(12)
+    return text
+
+
 def parse_date(value) -> date:
     """A birth date from a real date cell, an Excel serial number, or text dd/mm/yyyy, d/m/yyyy, yyyy-mm-dd."""
     if isinstance(value, datetime):
@@ -227,11 +238,7 @@ class RowValidator:
                 self.cell_error(row, "sex", ERR_SEX)
 
         if not _blank(raw_cccd):
-            text = cell_text(raw_cccd)
-            if isinstance(raw_cccd, int | float) or _FLOAT_TEXT.fullmatch(text):  # stored as a number
-                text = text.split(".")[0]
-                if len(text) in (10, 11):  # lost the leading zeros of provinces 001–096
-                    text = text.zfill(12)
+            text = cccd_text(raw_cccd)
             if _SCIENTIFIC.fullmatch(text):
                 self.cell_error(row, "cccd", ERR_SCIENTIFIC)
             else:

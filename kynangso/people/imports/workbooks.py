@@ -26,7 +26,7 @@ from kynangso.core.xlsx import SheetWriter, Style, column_letter
 
 from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, GROUP_LABELS_VI, HEADERS, SEX_LABELS_VI
 from .reading import FIELDS
-from .validation import ParsedRow, cell_text
+from .validation import ParsedRow, cccd_text, cell_text
 
 ACTIVATION_HEADER_ROWS = 3
 # The extra columns of the error workbook (recognised, and silently dropped, when it is re-imported).
@@ -167,8 +167,10 @@ class ErrorWorkbook:
         for name, value in zip(FIELDS, row.cells, strict=True):
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
-            if name in TEXT_FIELDS and value is not None and not isinstance(value, str):
-                value = cell_text(value)  # a CCCD stored as a number goes back as its 12 digits
+            if name == "cccd" and value is not None:
+                value = cccd_text(value)  # a CCCD stored as a number goes back as its 12 digits
+            elif name in TEXT_FIELDS and value is not None and not isinstance(value, str):
+                value = cell_text(value)
             if isinstance(value, str):
                 style = Style.BAD_TEXT if name in bad else Style.TEXT
             elif isinstance(value, date):

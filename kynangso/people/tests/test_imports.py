@@ -366,6 +366,15 @@ def test_the_corrected_error_workbook_imports_directly(cast, tmp_path):
     assert (again.created_count, again.rejected_count, again.unknown_columns) == (2, 0, [])
 
 
+def test_the_error_workbook_gives_a_cccd_stored_as_a_number_back_with_its_zeros(cast, tmp_path):
+    rows = people_rows(1)
+    cccd = make_cccd(date(1990, 6, 6), "male", 124, province="001")
+    rows[0][3] = int(cccd)  # 1090600124: stored as a number, two zeros lost
+    rows[0][4] = "123"  # a bad phone rejects the row
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "z.xlsx", rows))
+    assert read_rows(imp.error_report)[1][3] == cccd
+
+
 def test_export_then_import_round_trips_unchanged(cast, tmp_path):
     run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "a.xlsx", people_rows(12)))
     path = tmp_path / "export.xlsx"
