@@ -121,9 +121,13 @@ def test_a_running_import_polls_and_can_be_cancelled_without_javascript(login, c
     client = login(cast.owner)
     page = client.get(f"/people/imports/{import_a.pk}/").content.decode()
     assert 'hx-trigger="every 1s"' in page and 'id="refresh-link"' in page and 'value="40"' in page
+    assert 'id="cancel-import"' in page and "hx-confirm=" in page
     response = client.post(f"/people/imports/{import_a.pk}/cancel/")
     assert response.status_code == 302
     assert PersonImport.objects.get(pk=import_a.pk).cancel_requested
+    # Until the runner stops: "Đang hủy…" and no second cancel button.
+    page = client.get(f"/people/imports/{import_a.pk}/").content.decode()
+    assert 'id="import-cancelling">Đang hủy…' in page and 'id="cancel-import"' not in page
 
 
 def test_a_queued_import_says_it_waits_for_the_worker(login, cast, tmp_path):
