@@ -254,15 +254,25 @@ def short_lock_wait(milliseconds: int = 1500):
     if connection.vendor != "sqlite":
         yield
         return
+    with sqlite_pragmas(busy_timeout=milliseconds):
+        yield
+
+
+@contextmanager
+def sqlite_pragmas(**values: int):
+    """SQLite: set these integer pragmas of the connection for the block, then put back what they were."""
+    before: dict[str, int] = {}
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA busy_timeout")
-        usual = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA busy_timeout = {int(milliseconds):d}")
+        for name, value in values.items():
+            cursor.execute(f"PRAGMA {name}")
+            before[name] = int(cursor.fetchone()[0])
+            cursor.execute(f"PRAGMA {name} = {int(value):d}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA busy_timeout = {usual:d}")
+            for name, value in before.items():
+                cursor.execute(f"PRAGMA {name} = {value:d}")
 
 
 def is_stale(person_import: PersonImport) -> bool:
@@ -483,22 +493,13 @@ class _Runner:
         PostgreSQL: remember how many people the planner last saw (see maybe_analyze)."""
         self.analyzed_rows = self.rows_since_analyze = 0
         if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA cache_size")
-                cache = cursor.fetchone()[0]
-                cursor.execute("PRAGMA wal_autocheckpoint")
-                checkpoint = cursor.fetchone()[0]
-                cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB:d}")
-                cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES:d}")
             try:
-                yield
+                with sqlite_pragmas(cache_size=-SQLITE_CACHE_KIB, wal_autocheckpoint=SQLITE_CHECKPOINT_PAGES):
+                    yield
             finally:
-                with connection.cursor() as cursor:
-                    cursor.execute(f"PRAGMA cache_size = {int(cache):d}")
-                    cursor.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint):d}")
-                    if not connection.in_atomic_block:  # a caller's transaction: its commit is not ours
-                        with self.timed("write the log into the database file"):
-                            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                if not connection.in_atomic_block:  # a caller's transaction: its commit is not ours
+                    with self.timed("write the log into the database file"), connection.cursor() as cursor:
+                        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
             return
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

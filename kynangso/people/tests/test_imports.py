@@ -538,6 +538,21 @@ def test_a_cancel_reaches_an_import_that_holds_the_write_lock(cast, tmp_path, mo
     assert not default_storage.exists(imp.cancel_marker_name) and not imp.cancelling
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's connection settings")
+def test_the_import_and_the_cancel_put_back_the_connections_sqlite_settings(cast, tmp_path):
+    def settings():
+        with connection.cursor() as cursor:
+            return [
+                cursor.execute(f"PRAGMA {name}").fetchone()[0]
+                for name in ("cache_size", "wal_autocheckpoint", "busy_timeout")
+            ]
+
+    before = settings()
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "s.xlsx", people_rows(3)))
+    services.person_import_cancel(actor=cast.owner, person_import=imp)
+    assert settings() == before and before[2] == 30000
+
+
 def test_a_queued_import_is_cancelled_at_once(cast, tmp_path):
     from django.core.files import File
 
