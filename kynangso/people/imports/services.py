@@ -829,7 +829,8 @@ class _Runner:
                 if first != r.number:
                     self.reject(r, "cccd", ERR_DUPLICATE_CCCD, first=first)
             else:
-                key = (r.name_key, r.date_of_birth, r.organisation_id or self.root.pk)
+                # Namesakes born the same day, told apart by phone or email (an export lists them so).
+                key = (r.name_key, r.date_of_birth, r.organisation_id or self.root.pk, r.phone, r.email)
                 first = self.seen_people.setdefault(key, r.number)
                 if first != r.number:
                     self.reject(r, "full_name", ERR_DUPLICATE_PERSON, first=first)
@@ -866,6 +867,10 @@ class _Runner:
                     ]
                 elif r.date_of_birth:
                     candidates = [c for c in candidates if c.date_of_birth == r.date_of_birth]
+                if len(candidates) > 1 and (r.phone or r.email):  # namesakes: the one with this phone or email
+                    candidates = [
+                        c for c in candidates if (r.phone and c.phone == r.phone) or (r.email and c.email == r.email)
+                    ] or candidates
                 if len(candidates) > 1:
                     self.reject(r, "full_name", ERR_AMBIGUOUS)
                     continue

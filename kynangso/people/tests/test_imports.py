@@ -366,6 +366,29 @@ def test_the_corrected_error_workbook_imports_directly(cast, tmp_path):
     assert (again.created_count, again.rejected_count, again.unknown_columns) == (2, 0, [])
 
 
+def test_namesakes_born_the_same_day_without_a_cccd_round_trip_by_their_phones(cast, tmp_path):
+    twins = [
+        people_services.person_create(
+            actor=None,
+            full_name="Trần Văn Trùng",
+            organisation=cast.unit_a,
+            date_of_birth=date(1980, 5, 5),
+            sex="male",
+            phone=phone,
+        )
+        for phone in ("0911111111", "0922222222")
+    ]
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(people_workbook(Person.objects.filter(organisation=cast.unit_a).order_by("pk")).getvalue())
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.rejected_count, imp.created_count, imp.updated_count) == (0, 0, 0), imp.message
+    # Without the phone the row is still ambiguous: it cannot say which of the two it means.
+    rows = [["Trần Văn Trùng", date(1980, 5, 5), "Nam", None, None, None, "X-A", "Kế toán", None]]
+    again = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "t.xlsx", rows))
+    assert again.rejected_count == 1 and str(services.ERR_AMBIGUOUS) in messages(again)[0]
+    assert {p.position for p in Person.objects.filter(pk__in=[t.pk for t in twins])} == {""}
+
+
 def test_the_error_workbook_gives_a_cccd_stored_as_a_number_back_with_its_zeros(cast, tmp_path):
     rows = people_rows(1)
     cccd = make_cccd(date(1990, 6, 6), "male", 124, province="001")
