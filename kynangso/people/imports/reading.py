@@ -175,6 +175,12 @@ class Table:
     def header(self, name: str) -> str:
         return self.headers.get(name) or CANONICAL_HEADERS[name]
 
+    def reusable_header(self, name: str) -> str:
+        """The file's title of a column if reading it again finds the same column (not a title made of
+        two, like "Họ và tên đệm, Tên"), else the template's: the error workbook's headers."""
+        title = self.headers.get(name, "")
+        return title if HEADER_ALIASES.get(header_key(title)) == name else CANONICAL_HEADERS[name]
+
 
 def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]:
     columns: dict[str, int] = {}

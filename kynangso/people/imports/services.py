@@ -450,6 +450,7 @@ class _Runner:
         self.chunk_seconds: list[float] = []  # each chunk's time from reading to collecting, for bench/
         self.finished = False
         self.sheets_note = ""  # which sheet of a workbook with several was read
+        self.error_headers: list[str] | None = None  # the file's own column titles, for the error workbook
         self.reset()
 
     @contextmanager
@@ -625,6 +626,7 @@ class _Runner:
                     unknown_columns=table.unknown, rows_total=table.total
                 )
                 self.validator = RowValidator(column=table.header, organisations=self.org_ids)
+                self.error_headers = [table.reusable_header(name) for name in reading.FIELDS]
                 parsed = (
                     [self.validator.parse(number, cells) for number, cells in chunk]
                     for chunk in reading.chunked(table.rows, CHUNK_SIZE)
@@ -1059,7 +1061,7 @@ class _Runner:
         for r in plan.rows:
             if not r.ok:
                 if self.errors is None:
-                    self.errors = workbooks.ErrorWorkbook()
+                    self.errors = workbooks.ErrorWorkbook(headers=self.error_headers)
                 self.errors.add(r)
         if accounts:
             codes = self.org_codes

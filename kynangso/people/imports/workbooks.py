@@ -148,7 +148,8 @@ class ErrorWorkbook:
     value is written as it was read; text stays text (so a CCCD keeps its leading zero), bad cells are
     highlighted. Streamed (core.xlsx): 40,000 rejected rows in well under a second."""
 
-    def __init__(self) -> None:
+    def __init__(self, headers: list[str] | None = None) -> None:
+        """`headers`: the file's own titles of the template's columns (as the messages name them)."""
         self.sheet = SheetWriter(
             sheet_name="Danh sách",
             widths=[*COLUMN_WIDTHS, 10, 70],
@@ -156,7 +157,7 @@ class ErrorWorkbook:
             column_styles=COLUMN_STYLES,
         )
         self.sheet.append(
-            [*HEADERS, ERROR_ROW_HEADER, ERROR_MESSAGE_HEADER],
+            [*(headers or HEADERS), ERROR_ROW_HEADER, ERROR_MESSAGE_HEADER],
             [Style.HEADER] * len(HEADERS) + [Style.HEADER_ALERT] * 2,
         )
         self.rows = 0

@@ -389,6 +389,25 @@ def test_namesakes_born_the_same_day_without_a_cccd_round_trip_by_their_phones(c
     assert {p.position for p in Person.objects.filter(pk__in=[t.pk for t in twins])} == {""}
 
 
+def test_the_error_workbook_names_the_columns_as_the_file_and_its_messages_do(cast, tmp_path):
+    english = ["Full name", "DOB", "Sex", "Citizen ID", "Phone", "E-mail", "Unit code", "Position", "Groups"]
+    rows = people_rows(2)
+    rows[1][1] = "31/13/1990"
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "en.xlsx", rows, headers=english)
+    )
+    sheet = read_rows(imp.error_report)
+    assert sheet[0][:9] == english and "“DOB”" in messages(imp)[0]
+    # A name read from two columns goes back whole, under the template's title: the file re-imports.
+    split = ["Họ và tên đệm", "Tên", *HEADERS[1:]]
+    rows = [["Lê Thị", "Hạnh", date(1990, 1, 1), "Nữ", "123", None, None, "X-A", None, None]]
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "s.xlsx", rows, headers=split)
+    )
+    sheet = read_rows(imp.error_report)
+    assert (sheet[0][0], sheet[1][0]) == ("Họ và tên", "Lê Thị Hạnh")
+
+
 def test_the_error_workbook_gives_a_cccd_stored_as_a_number_back_with_its_zeros(cast, tmp_path):
     rows = people_rows(1)
     cccd = make_cccd(date(1990, 6, 6), "male", 124, province="001")
