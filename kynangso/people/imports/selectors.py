@@ -26,7 +26,7 @@ def person_import_list(*, actor) -> QuerySet[PersonImport]:
 
 def person_import_get(*, actor, pk: int) -> PersonImport:
     """The import if the actor may see it; otherwise PersonImport.DoesNotExist, as for a missing id. While
-    it runs, its rows read, valid and written include the chunks of the open transaction (`live_counts_name`)."""
+    it runs, its counts include the chunks of the open transaction (`live_counts_name`)."""
     imp = person_import_list(actor=actor).get(pk=pk)
     if imp.status == ImportStatus.RUNNING and imp.started_at is not None:
         try:
@@ -35,9 +35,10 @@ def person_import_get(*, actor, pk: int) -> PersonImport:
         except (OSError, ValueError):  # none yet, or being replaced: the committed counts stand
             return imp
         if live.get("started_at") == imp.started_at.isoformat():  # not left over from an earlier run
-            imp.rows_read = max(imp.rows_read, live["rows_read"])
-            imp.rows_valid = max(imp.rows_valid, live["rows_valid"])
-            imp.rows_written = max(imp.rows_written, live.get("rows_written", 0))
+            # The larger of each: all or nothing's write pass counts again what its check pass saved.
+            for name, value in live.items():  # the runner's progress_fields()
+                if name != "started_at":
+                    setattr(imp, name, max(getattr(imp, name), value))
     return imp
 
 

@@ -713,14 +713,9 @@ class _Runner:
         PersonImport.objects.filter(pk=self.imp.pk).update(**self.progress_fields(), updated_at=timezone.now())
 
     def publish_live_counts(self) -> None:
-        """Rows read, checked and written so far, for the page and the API while the transaction is open
-        (all or nothing: the whole write pass)."""
-        counts = {
-            "started_at": self.imp.started_at.isoformat(),
-            "rows_read": self.read,
-            "rows_valid": self.valid,
-            "rows_written": self.written,
-        }
+        """The counts so far (rows read, valid, written, created …), for the page and the API while the
+        transaction is open (all or nothing: the whole write pass)."""
+        counts = {"started_at": self.imp.started_at.isoformat(), **self.progress_fields()}
         name = self.imp.live_counts_name
         default_storage.delete(name)  # storage has no overwrite; a reader meanwhile sees the committed counts
         default_storage.save(name, ContentFile(json.dumps(counts).encode()))

@@ -704,13 +704,15 @@ def test_the_page_and_the_api_see_rows_read_before_the_transaction_commits(cast,
         shown = selectors.person_import_get(actor=cast.owner, pk=runner.imp.pk)
         api = login(cast.owner).get(f"/api/v1/people/imports/{runner.imp.pk}").json()
         page = login(cast.owner).get(f"/people/imports/{runner.imp.pk}/").content.decode()
+        outcomes = shown.created_count + shown.updated_count + shown.unchanged_count + shown.rejected_count
+        api_outcomes = api["created"] + api["updated"] + api["unchanged"] + api["rejected"]
         seen.append(
             (
                 committed,
                 shown.rows_read,
                 shown.rows_valid,
                 api["rows_read"],
-                f'id="count-read">{shown.rows_read}' in page,
+                f'id="count-read">{shown.rows_read}' in page and outcomes == shown.rows_read == api_outcomes,
             )
         )
 
