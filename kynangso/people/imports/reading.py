@@ -330,15 +330,18 @@ def _first_sheet_xml_size(fileobj) -> int:
 
 
 EXCEL_ERRORS = frozenset(("#N/A", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#SPILL!", "#CALC!"))
+NO_VALUE = "#FORMULA!"  # not Excel's: a formula cell saved without its result (by a program, not Excel)
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*?/>|<f[^>]*>.*?</f>)?<v>([^<]*)</v>', re.S)
+_NO_VALUE_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f[^>]*?/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
 def _error_cells(fileobj, sheet_name: str) -> dict[int, dict[int, str]]:
-    """Cells of an .xlsx sheet holding an Excel error (#N/A of a failed VLOOKUP…): row → column → code.
-    python-calamine reads them as empty cells, which would drop a CCCD silently. The sheet's XML is
-    streamed and searched only where it has an error cell (t="e"); .xls and .ods give none."""
+    """Cells of an .xlsx sheet holding an Excel error (#N/A of a failed VLOOKUP…), row → column → code, and
+    formula cells saved without a result (`NO_VALUE`). python-calamine reads both as empty cells, which
+    would drop a CCCD silently. The sheet's XML is streamed and searched only where it has an error cell
+    (t="e") or a formula; .xls and .ods give none."""
     from defusedxml import DefusedXmlException, ElementTree
 
     found: dict[int, dict[int, str]] = {}
@@ -362,19 +365,27 @@ def _error_cells(fileobj, sheet_name: str) -> dict[int, dict[int, str]]:
                     cut = len(pending) if not chunk else pending.rfind(b"</c>") + 4  # whole cells only
                     if cut >= 4:
                         done, pending = pending[:cut], pending[cut:]
-                        if b't="e"' in done:
-                            for match in _ERROR_CELL.finditer(done):
-                                letters, row, code = match.groups()
-                                column = 0
-                                for letter in letters:
-                                    column = column * 26 + letter - 64
-                                found.setdefault(int(row), {})[column - 1] = code.decode(errors="replace")
+                        for letters, row, code in _unreadable_in(done):
+                            column = 0
+                            for letter in letters:
+                                column = column * 26 + letter - 64
+                            found.setdefault(int(row), {})[column - 1] = code
                     if not chunk:
                         return found
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, DefusedXmlException):
         return found
     finally:
         fileobj.seek(0)
+
+
+def _unreadable_in(xml: bytes) -> Iterator[tuple[bytes, bytes, str]]:
+    """(column letters, row, code) of the error cells and the formulas without a result in whole cells."""
+    if b't="e"' in xml:
+        for match in _ERROR_CELL.finditer(xml):
+            yield match[1], match[2], match[3].decode(errors="replace")
+    if b"<f" in xml:
+        for match in _NO_VALUE_CELL.finditer(xml):
+            yield match[1], match[2], NO_VALUE
 
 
 def _read_excel_calamine(fileobj) -> Table:

@@ -23,12 +23,16 @@ from .. import rules
 from ..choices import Sex, TargetGroup
 from ..exports import GROUP_LABELS_VI
 from ..services import ERR_NAME_REQUIRED
-from .reading import EXCEL_ERRORS, FIELDS, header_key
+from .reading import EXCEL_ERRORS, FIELDS, NO_VALUE, header_key
 
 ERR_CELL = _("Row %(row)s, column “%(column)s”: %(message)s")
 ERR_ROW = _("Row %(row)s: %(message)s")
 ERR_TOO_LONG = _("Too long: at most %(max)s characters.")
 ERR_DATE = _("Not a date. Write it as dd/mm/yyyy, for example 02/03/1985.")
+ERR_FORMULA_NO_VALUE = _(
+    "The cell holds a formula saved without its result: open the file in Excel, save it, and upload it again."
+)
+UNREADABLE = EXCEL_ERRORS | {NO_VALUE}
 ERR_EXCEL_ERROR = _("The cell holds an Excel error (%(value)s): correct the formula or type the value.")
 ERR_NO_SUCH_DAY = _("There is no such day as %(value)s: check the day and the month.")
 ERR_YEAR_ONLY = _("Only a year (%(value)s): write the whole date of birth, dd/mm/yyyy.")
@@ -190,11 +194,14 @@ class RowValidator:
 
     def parse(self, number: int, cells: list) -> ParsedRow:
         row = ParsedRow(number=number, cells=cells)
-        if any(isinstance(c, str) and c.strip() in EXCEL_ERRORS for c in cells):
+        if any(isinstance(c, str) and c.strip() in UNREADABLE for c in cells):
             cells = list(cells)
             for index, cell in enumerate(cells):
-                if isinstance(cell, str) and cell.strip() in EXCEL_ERRORS:
-                    self.cell_error(row, FIELDS[index], ERR_EXCEL_ERROR, value=cell.strip())
+                if isinstance(cell, str) and cell.strip() in UNREADABLE:
+                    if cell.strip() == NO_VALUE:
+                        self.cell_error(row, FIELDS[index], ERR_FORMULA_NO_VALUE)
+                    else:
+                        self.cell_error(row, FIELDS[index], ERR_EXCEL_ERROR, value=cell.strip())
                     cells[index] = None  # reported once, not again as a missing or bad value
         raw_name, raw_birth, raw_sex, raw_cccd, raw_phone, raw_email, raw_org, raw_position, raw_groups = cells
 

@@ -210,6 +210,21 @@ def test_the_list_is_read_from_the_first_sheet_that_has_one_and_the_others_are_n
     assert [cells for _n, cells in table.rows] == [ROW]
 
 
+def test_a_formula_saved_without_its_result_rejects_its_cell(tmp_path):
+    """Programs (openpyxl among them) save formulas without the result Excel would store beside them;
+    python-calamine reads such a cell as empty, which would drop the value silently."""
+    path = write_xlsx(tmp_path / "f.xlsx", [ROW, ROW])
+    workbook = load_workbook(path)
+    workbook.active["B2"] = "=DATE(1985,3,2)"
+    workbook.active["D3"] = '=TEXT(A1,"0")'
+    workbook.save(path)
+    path = cache_formula_values(path, {"B2": "31108"})  # the first formula has its result, the second not
+    rows = list(open_file(path).rows)
+    first, second = (validator().parse(number, cells) for number, cells in rows)
+    assert first.ok and first.date_of_birth == date(1985, 3, 2)
+    assert [name for name, _m in second.errors] == ["cccd"]
+
+
 def test_a_short_list_above_thousands_of_empty_rows_is_read(tmp_path):
     """Excel saves a large used range as empty lines (,,,,); the header search once recounted every row
     read so far for each new one, which took 47 s for 10,000 such lines and days for a sheet's last row."""
