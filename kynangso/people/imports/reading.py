@@ -158,6 +158,7 @@ GIVEN_NAME_KEYS = frozenset(header_key(a) for a in ("Tên", "Name", "Given name"
 HEADER_ALIASES: dict[str, str] = {header_key(a): f for f, names in _ALIASES.items() for a in names}
 # Columns that carry no person data and are dropped without being reported: the row number most lists
 # start with, and the columns our own error workbook adds (so a corrected error file re-imports as is).
+SOURCE_ROW_KEY = header_key("Dòng gốc")  # the error workbook's column: the row of the list it came from
 SILENT_COLUMNS = frozenset(header_key(h) for h in ("STT", "TT", "No", "Số TT", "Dòng gốc", "Lỗi", "Row", "Errors"))
 
 
@@ -169,6 +170,8 @@ class Table:
     header_row: int  # 1-based
     total: int | None  # estimated number of data rows (for the progress bar), if known before reading
     rows: Iterator[tuple[int, list]] = field(repr=False)
+    # An error workbook read again: its rows' "Dòng gốc" (row → the row of the first list), filled as read.
+    source_rows: dict[int, int] = field(default_factory=dict, repr=False)
     sheet: str | None = None  # a workbook's sheet that was read
     other_sheets: list[str] = field(default_factory=list)  # the workbook's other visible sheets, not read
 
@@ -192,7 +195,9 @@ def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]
             continue
         key = header_key(title)
         name = HEADER_ALIASES.get(key)
-        if name is None:
+        if key == SOURCE_ROW_KEY and "source_row" not in columns:  # an error workbook read again
+            columns["source_row"] = index
+        elif name is None:
             if key not in SILENT_COLUMNS:
                 unknown.append(title)
         elif name in columns:
@@ -284,9 +289,12 @@ def _is_footer(cells: list) -> bool:
     return False
 
 
-def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int]) -> Iterator[tuple[int, list]]:
+def _data_rows(
+    rows: Iterable[tuple[int, list]], columns: dict[str, int], source_rows: dict[int, int]
+) -> Iterator[tuple[int, list]]:
     order = [columns.get(name) for name in FIELDS]
     family = columns.get("family_name")
+    source = columns.get("source_row")
     in_footer = False
     for number, row in rows:
         width = len(row)
@@ -301,6 +309,8 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int]) -> Ite
             continue
         if in_footer and all(_is_blank(cells[i]) for i in _IDENTIFYING):  # a signer's name under the title
             continue
+        if source is not None and source < width and str(row[source]).strip().removesuffix(".0").isdigit():
+            source_rows[number] = int(float(row[source]))
         yield number, cells
 
 
@@ -312,7 +322,9 @@ def _table(numbered: Iterator[tuple[int, list]], total_rows: int | None) -> Tabl
         yield from numbered
 
     total = max(total_rows - header_row, 0) if total_rows is not None else None
-    return Table(columns, titles, unknown, header_row, total, _data_rows(chained(), columns))
+    table = Table(columns, titles, unknown, header_row, total, iter(()))
+    table.rows = _data_rows(chained(), columns, table.source_rows)
+    return table
 
 
 # --- Excel -------------------------------------------------------------------------------------

@@ -451,6 +451,7 @@ class _Runner:
         self.finished = False
         self.sheets_note = ""  # which sheet of a workbook with several was read
         self.error_headers: list[str] | None = None  # the file's own column titles, for the error workbook
+        self.source_rows: dict[int, int] = {}  # an error workbook imported again: its "Dòng gốc"
         self.reset()
 
     @contextmanager
@@ -627,6 +628,7 @@ class _Runner:
                 )
                 self.validator = RowValidator(column=table.header, organisations=self.org_ids)
                 self.error_headers = [table.reusable_header(name) for name in reading.FIELDS]
+                self.source_rows = table.source_rows
                 parsed = (
                     [self.validator.parse(number, cells) for number, cells in chunk]
                     for chunk in reading.chunked(table.rows, CHUNK_SIZE)
@@ -1056,7 +1058,7 @@ class _Runner:
         for r in plan.rows:
             if not r.ok:
                 if self.errors is None:
-                    self.errors = workbooks.ErrorWorkbook(headers=self.error_headers)
+                    self.errors = workbooks.ErrorWorkbook(headers=self.error_headers, source_rows=self.source_rows)
                 self.errors.add(r)
         if accounts:
             codes = self.org_codes

@@ -148,8 +148,10 @@ class ErrorWorkbook:
     value is written as it was read; text stays text (so a CCCD keeps its leading zero), bad cells are
     highlighted. Streamed (core.xlsx): 40,000 rejected rows in well under a second."""
 
-    def __init__(self, headers: list[str] | None = None) -> None:
-        """`headers`: the file's own titles of the template's columns (as the messages name them)."""
+    def __init__(self, headers: list[str] | None = None, source_rows: dict[int, int] | None = None) -> None:
+        """`headers`: the file's own titles of the template's columns (as the messages name them);
+        `source_rows`: for an error workbook imported again, its rows' own "Dòng gốc"."""
+        self.source_rows = source_rows or {}
         self.sheet = SheetWriter(
             sheet_name="Danh sách",
             widths=[*COLUMN_WIDTHS, 10, 70],
@@ -181,7 +183,7 @@ class ErrorWorkbook:
             values.append(value)
             styles.append(style)
         messages = [m for _n, m in row.errors]
-        values += [row.number, "\n".join(messages)]
+        values += [self.source_rows.get(row.number, row.number), "\n".join(messages)]
         styles += [Style.NORMAL, Style.MESSAGE]
         lines = sum(-(-len(m) // MESSAGE_LINE_CHARS) for m in messages)
         self.sheet.append(values, styles, height=LINE_POINTS * lines if lines > 1 else None)

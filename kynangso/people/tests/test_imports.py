@@ -417,6 +417,20 @@ def test_the_error_workbook_gives_a_cccd_stored_as_a_number_back_with_its_zeros(
     assert read_rows(imp.error_report)[1][3] == cccd
 
 
+def test_an_error_workbook_imported_again_keeps_the_row_numbers_of_the_first_list(cast, tmp_path):
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=mixed_file(tmp_path))  # rows 3 and 5 bad
+    fixed = tmp_path / "half-fixed.xlsx"
+    with imp.error_report.open("rb") as fh:
+        fixed.write_bytes(fh.read())
+    wb = load_workbook(fixed)
+    wb.active["D2"] = make_cccd(date(1971, 2, 2), "female", 100_001)  # row 3 of the list fixed, row 5 not
+    wb.save(fixed)
+    again = run_import(actor=cast.owner, organisation=cast.unit_a, path=fixed)
+    sheet = read_rows(again.error_report)
+    assert again.created_count == 1 and len(sheet) == 2
+    assert sheet[1][9] == 5 and messages(again)[0].startswith("Dòng 3,")  # its list's row; this file's row
+
+
 def test_export_then_import_round_trips_unchanged(cast, tmp_path):
     run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "a.xlsx", people_rows(12)))
     path = tmp_path / "export.xlsx"
