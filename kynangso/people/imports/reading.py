@@ -241,7 +241,20 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
     if best is None:
         raise ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
     number, columns, titles, unknown = best
-    return number, columns, titles, unknown, [r for r in seen if r[0] > number]
+    rest = [r for r in seen if r[0] > number]
+    # Official forms split the birth date under its title into "Nam" | "Nữ": the date goes in the column
+    # of the person's sex. The row of those two words is part of the header.
+    birth = columns.get("date_of_birth")
+    if birth is not None and rest:
+        sub = rest[0][1]
+        pair = [fold(str(sub[i]).strip()) if i < len(sub) and not _is_blank(sub[i]) else "" for i in (birth, birth + 1)]
+        if sorted(pair) == ["nam", "nu"]:
+            del columns["date_of_birth"]
+            columns["birth_male"], columns["birth_female"] = (
+                (birth, birth + 1) if pair[0] == "nam" else (birth + 1, birth)
+            )
+            rest = rest[1:]
+    return number, columns, titles, unknown, rest
 
 
 # Rows of official forms that hold no person: the column-number row under the header ("(1) (2) …"), and
@@ -266,6 +279,7 @@ _FOOTER_STARTS = tuple(
     )
 )
 _PLACE_AND_DATE = re.compile(r".*ngay\s*\S*\s*thang\s*\S*\s*nam\s*\S*\s*$")
+_BIRTH, _SEX = FIELDS.index("date_of_birth"), FIELDS.index("sex")
 _IDENTIFYING = [FIELDS.index(name) for name in ("date_of_birth", "cccd", "phone", "email")]
 _FOOTER_CELLS = [FIELDS.index(name) for name in ("full_name", "org_code")]  # not the position: "Kế toán"
 
@@ -295,6 +309,7 @@ def _data_rows(
     order = [columns.get(name) for name in FIELDS]
     family = columns.get("family_name")
     source = columns.get("source_row")
+    male, female = columns.get("birth_male"), columns.get("birth_female")
     in_footer = False
     for number, row in rows:
         width = len(row)
@@ -304,6 +319,12 @@ def _data_rows(
             cells[0] = f"{str(row[family]).strip()} {str(given).strip()}" if not _is_blank(given) else row[family]
         if all(_is_blank(c) for c in cells) or _is_column_numbers(cells):
             continue
+        if male is not None:  # the birth date in the column of the person's sex
+            for column, sex in ((male, "Nam"), (female, "Nữ")):
+                if column < width and not _is_blank(row[column]):
+                    cells[_BIRTH] = row[column]
+                    cells[_SEX] = sex if _is_blank(cells[_SEX]) else cells[_SEX]
+                    break
         if _is_footer(cells):
             in_footer = True
             continue

@@ -210,6 +210,21 @@ def test_the_list_is_read_from_the_first_sheet_that_has_one_and_the_others_are_n
     assert [cells for _n, cells in table.rows] == [ROW]
 
 
+def test_a_birth_date_split_into_nam_and_nu_columns_gives_the_date_and_the_sex(tmp_path):
+    """The official form's layout: "Ngày, tháng, năm sinh" over two columns, "Nam" | "Nữ" under it."""
+    headers = ["STT", "Họ và tên", "Ngày, tháng, năm sinh", None, "Số CCCD", "Mã đơn vị"]
+    rows = [
+        [None, None, "Nam", "Nữ", None, None],
+        ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)"],
+        [1, "Nguyễn Văn An", "02/03/1985", None, "086085001234", "X-A"],
+        [2, "Trần Thị Bình", None, "04/05/1990", None, "X-A"],
+    ]
+    table = open_file(write_xlsx(tmp_path / "namnu.xlsx", rows, headers=headers))
+    read = [(cells[0], cells[1], cells[2]) for _n, cells in table.rows]
+    assert read == [("Nguyễn Văn An", "02/03/1985", "Nam"), ("Trần Thị Bình", "04/05/1990", "Nữ")]
+    assert table.unknown == []
+
+
 def test_a_formula_saved_without_its_result_rejects_its_cell(tmp_path):
     """Programs (openpyxl among them) save formulas without the result Excel would store beside them;
     python-calamine reads such a cell as empty, which would drop the value silently."""
