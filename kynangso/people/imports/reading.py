@@ -59,9 +59,12 @@ class ReadError(ValueError):
         return str(self.message % self.params) if self.params else str(self.message)
 
 
+_NOTE = re.compile(r"\(.*?\)|\[.*?\]")  # "(cũ)", "[bắt buộc]": a note in a column's title
+
+
 def header_key(text) -> str:
     """'  Họ và Tên (*) ' → 'hovaten': no diacritics, case, spaces, punctuation or notes in brackets."""
-    text = re.sub(r"\(.*?\)|\[.*?\]|\*", " ", str(text or ""))
+    text = _NOTE.sub(" ", str(text or "")).replace("*", " ")
     return re.sub(r"[^a-z0-9]", "", fold(text))
 
 
@@ -200,8 +203,12 @@ def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]
         elif name is None:
             if key not in SILENT_COLUMNS:
                 unknown.append(title)
-        elif name in columns:
-            unknown.append(title)  # a second column for the same field: the first one wins
+        elif name in columns:  # a second column for the same field: the first wins, unless only it has a note
+            if _NOTE.search(titles[name]) and not _NOTE.search(title):  # "Số điện thoại (cũ)", then "Số điện thoại"
+                unknown.append(titles[name])
+                columns[name], titles[name] = index, " ".join(title.split())
+            else:
+                unknown.append(title)
         else:
             columns[name] = index
             titles[name] = " ".join(title.split())

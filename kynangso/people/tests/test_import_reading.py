@@ -118,6 +118,16 @@ def test_a_name_split_into_family_and_given_name_columns_is_read_whole(tmp_path,
     assert [cells[0] for _number, cells in table.rows] == ["Nguyễn Văn An", "Lê"]
 
 
+def test_of_two_columns_for_one_field_a_title_without_a_note_wins_over_one_with(tmp_path):
+    headers = [*HEADERS[:4], "Số điện thoại (cũ)", "Số điện thoại", *HEADERS[5:]]
+    row = [*ROW[:4], "01688123456", ROW[4], *ROW[5:]]
+    table = open_file(write_xlsx(tmp_path / "two.xlsx", [row], headers=headers))
+    assert table.unknown == ["Số điện thoại (cũ)"] and list(table.rows)[0][1] == ROW
+    headers = [*HEADERS[:5], "SĐT", *HEADERS[5:]]  # no notes: the first one wins, the second is reported
+    table = open_file(write_xlsx(tmp_path / "two2.xlsx", [[*ROW[:5], "0988888888", *ROW[5:]]], headers=headers))
+    assert table.unknown == ["SĐT"] and list(table.rows)[0][1] == ROW
+
+
 def test_a_family_name_column_beside_the_full_name_is_ignored_and_reported(tmp_path):
     table = open_file(write_xlsx(tmp_path / "both.xlsx", [[*ROW, "Nguyễn"]], headers=[*HEADERS, "Họ"]))
     assert table.unknown == ["Họ"] and list(table.rows)[0][1] == ROW
