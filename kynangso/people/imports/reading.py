@@ -175,6 +175,8 @@ class Table:
     rows: Iterator[tuple[int, list]] = field(repr=False)
     # An error workbook read again: its rows' "Dòng gốc" (row → the row of the first list), filled as read.
     source_rows: dict[int, int] = field(default_factory=dict, repr=False)
+    hidden_rows: set[int] = field(default_factory=set, repr=False)  # rows hidden or filtered out in Excel
+    hidden_read: int = 0  # of them, rows read as people (counted as read)
     sheet: str | None = None  # a workbook's sheet that was read
     other_sheets: list[str] = field(default_factory=list)  # the workbook's other visible sheets, not read
 
@@ -310,9 +312,7 @@ def _is_footer(cells: list) -> bool:
     return False
 
 
-def _data_rows(
-    rows: Iterable[tuple[int, list]], columns: dict[str, int], source_rows: dict[int, int]
-) -> Iterator[tuple[int, list]]:
+def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table: Table) -> Iterator[tuple[int, list]]:
     order = [columns.get(name) for name in FIELDS]
     family = columns.get("family_name")
     source = columns.get("source_row")
@@ -338,11 +338,13 @@ def _data_rows(
         if in_footer and all(_is_blank(cells[i]) for i in _IDENTIFYING):  # a signer's name under the title
             continue
         if source is not None and source < width and str(row[source]).strip().removesuffix(".0").isdigit():
-            source_rows[number] = int(float(row[source]))
+            table.source_rows[number] = int(float(row[source]))
+        if number in table.hidden_rows:
+            table.hidden_read += 1
         yield number, cells
 
 
-def _table(numbered: Iterator[tuple[int, list]], total_rows: int | None) -> Table:
+def _table(numbered: Iterator[tuple[int, list]], total_rows: int | None, hidden: set[int] | None = None) -> Table:
     header_row, columns, titles, unknown, consumed = _find_header(numbered)
 
     def chained():
@@ -350,8 +352,8 @@ def _table(numbered: Iterator[tuple[int, list]], total_rows: int | None) -> Tabl
         yield from numbered
 
     total = max(total_rows - header_row, 0) if total_rows is not None else None
-    table = Table(columns, titles, unknown, header_row, total, iter(()))
-    table.rows = _data_rows(chained(), columns, table.source_rows)
+    table = Table(columns, titles, unknown, header_row, total, iter(()), hidden_rows=hidden or set())
+    table.rows = _data_rows(chained(), columns, table)
     return table
 
 
@@ -372,19 +374,22 @@ def _first_sheet_xml_size(fileobj) -> int:
 EXCEL_ERRORS = frozenset(("#N/A", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#SPILL!", "#CALC!"))
 NO_VALUE = "#FORMULA!"  # not Excel's: a formula cell saved without its result (by a program, not Excel)
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*?/>|<f[^>]*>.*?</f>)?<v>([^<]*)</v>', re.S)
+_HIDDEN_ROW = re.compile(rb'<row r="(\d+)"[^>]*?\shidden="(?:1|true)"')
 _NO_VALUE_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f[^>]*?/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
-def _error_cells(fileobj, sheet_name: str) -> dict[int, dict[int, str]]:
-    """Cells of an .xlsx sheet holding an Excel error (#N/A of a failed VLOOKUP…), row → column → code, and
-    formula cells saved without a result (`NO_VALUE`). python-calamine reads both as empty cells, which
-    would drop a CCCD silently. The sheet's XML is streamed and searched only where it has an error cell
-    (t="e") or a formula; .xls and .ods give none."""
+def _sheet_marks(fileobj, sheet_name: str) -> tuple[dict[int, dict[int, str]], set[int]]:
+    """What python-calamine does not say about an .xlsx sheet: its cells holding an Excel error (#N/A of a
+    failed VLOOKUP…), row → column → code, and formula cells saved without a result (`NO_VALUE`), both of
+    which calamine reads as empty, which would drop a CCCD silently; and its hidden (or filtered out)
+    rows. The sheet's XML is streamed and searched only where it has an error cell (t="e"), a formula or
+    a hidden row; .xls and .ods give nothing."""
     from defusedxml import DefusedXmlException, ElementTree
 
     found: dict[int, dict[int, str]] = {}
+    hidden: set[int] = set()
     fileobj.seek(0)
     try:
         with zipfile.ZipFile(fileobj) as archive:
@@ -395,7 +400,7 @@ def _error_cells(fileobj, sheet_name: str) -> dict[int, dict[int, str]]:
             sheets = ElementTree.fromstring(archive.read("xl/workbook.xml")).iter(f"{_NS_MAIN}sheet")
             target = next((targets.get(s.get(f"{_NS_REL}id")) for s in sheets if s.get("name") == sheet_name), None)
             if not target:
-                return found
+                return found, hidden
             part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             with archive.open(part) as xml:
                 pending = b""
@@ -410,10 +415,12 @@ def _error_cells(fileobj, sheet_name: str) -> dict[int, dict[int, str]]:
                             for letter in letters:
                                 column = column * 26 + letter - 64
                             found.setdefault(int(row), {})[column - 1] = code
+                        if b"hidden=" in done:
+                            hidden.update(int(m[1]) for m in _HIDDEN_ROW.finditer(done))
                     if not chunk:
-                        return found
+                        return found, hidden
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, DefusedXmlException):
-        return found
+        return found, hidden
     finally:
         fileobj.seek(0)
 
@@ -446,8 +453,9 @@ def _read_excel_calamine(fileobj) -> Table:
     empty: Table | None = None
     for name in names:
         sheet = workbook.get_sheet_by_name(name)
+        errors, hidden = _sheet_marks(fileobj, name)
         try:
-            table = _table(_sheet_rows(sheet, _error_cells(fileobj, name)), sheet.end[0] + 1 if sheet.end else 0)
+            table = _table(_sheet_rows(sheet, errors), sheet.end[0] + 1 if sheet.end else 0, hidden)
         except ReadError as exc:
             error = error or exc
             continue

@@ -115,6 +115,7 @@ MSG_REFUSED = _(
     "Nothing was imported: %(rejected)s rows have errors and you chose all or nothing. Correct them in the "
     "file and import it again."
 )
+MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
 MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
 MSG_NO_ROWS = _("The file has no data rows under its header row.")
 MSG_CANCELLED = _(
@@ -450,6 +451,7 @@ class _Runner:
         self.chunk_seconds: list[float] = []  # each chunk's time from reading to collecting, for bench/
         self.finished = False
         self.sheets_note = ""  # which sheet of a workbook with several was read
+        self.table: reading.Table | None = None  # the file as opened (a check pass's, for a write pass)
         self.error_headers: list[str] | None = None  # the file's own column titles, for the error workbook
         self.source_rows: dict[int, int] = {}  # an error workbook imported again: its "Dòng gốc"
         self.reset()
@@ -627,6 +629,7 @@ class _Runner:
                     unknown_columns=table.unknown, rows_total=table.total
                 )
                 self.validator = RowValidator(column=table.header, organisations=self.org_ids)
+                self.table = table
                 self.error_headers = [table.reusable_header(name) for name in reading.FIELDS]
                 self.source_rows = table.source_rows
                 parsed = (
@@ -742,6 +745,8 @@ class _Runner:
             )
         if not self.read:
             parts = [str(MSG_NO_ROWS)]
+        if self.table is not None and self.table.hidden_read:
+            parts.append(str(MSG_HIDDEN % {"rows": n(self.table.hidden_read)}))
         if self.sheets_note:
             parts.append(self.sheets_note)
         return " ".join(parts)

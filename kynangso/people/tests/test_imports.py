@@ -163,6 +163,18 @@ def test_a_csv_that_turns_unreadable_after_a_commit_keeps_those_rows_and_counts_
         assert str(services.MSG_KEPT % {"written": grouped(1200)}) in imp.message
 
 
+def test_the_import_says_how_many_hidden_rows_it_read(cast, tmp_path):
+    path = write_xlsx(tmp_path / "hidden.xlsx", people_rows(4))
+    workbook = load_workbook(path)
+    workbook.active.row_dimensions[3].hidden = True  # hidden, or filtered out: Excel writes the same
+    workbook.active.row_dimensions[5].hidden = True
+    workbook.save(path)
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert imp.created_count == 4
+    with translation.override(imp.language):
+        assert str(services.MSG_HIDDEN % {"rows": 2}) in imp.message
+
+
 def test_the_import_says_which_sheet_of_several_it_read(cast, tmp_path):
     path = write_xlsx(tmp_path / "sheets.xlsx", people_rows(2))
     workbook = load_workbook(path)
