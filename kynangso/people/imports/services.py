@@ -171,7 +171,11 @@ def person_import_create(
     if submission_key:
         earlier = PersonImport.objects.filter(submission_key=submission_key, created_by=created_by).first()
         if earlier is not None:
-            if earlier.original_name == name[:255] and earlier.file.size == getattr(file, "size", None):
+            try:
+                same = earlier.original_name == name[:255] and earlier.file.size == getattr(file, "size", None)
+            except OSError:  # the earlier upload's file is gone from storage: not the same upload then
+                same = False
+            if same:
                 return earlier
             submission_key = ""  # a page restored by the browser's Back button sent its key with another file
     suffix = PurePath(name).suffix.lower()
@@ -246,6 +250,8 @@ def person_import_cancel(*, actor, person_import: PersonImport) -> PersonImport:
     except OperationalError:  # the database is locked by an import: the runner reads the file
         logger.info("cancel of import %s left to the storage marker: the database is locked", person_import.pk)
     person_import.refresh_from_db()
+    if person_import.status == ImportStatus.CANCELLED:  # cancelled while queued: no runner will delete it
+        default_storage.delete(name)
     return person_import
 
 

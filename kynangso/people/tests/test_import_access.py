@@ -183,6 +183,12 @@ def test_a_double_submit_of_the_form_makes_one_import(login, cast, tmp_path):
             "/people/imports/", {"file": fh, "organisation": cast.unit_a.pk, "mode": "commit_valid", "submission": key}
         )
     assert PersonImport.objects.count() == 2
+    # The first upload's file gone from storage (a clean-up): the same key makes a new import, not an error.
+    imp.file.storage.delete(imp.file.name)
+    with open(path, "rb") as fh:
+        form = {"file": fh, "organisation": cast.unit_a.pk, "mode": "commit_valid", "submission": key}
+        assert client.post("/people/imports/", form).status_code == 302
+    assert PersonImport.objects.count() == 3
 
 
 def test_an_api_upload_retried_with_its_idempotency_key_makes_one_import(login, cast, tmp_path):

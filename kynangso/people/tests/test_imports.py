@@ -632,6 +632,9 @@ def test_a_queued_import_is_cancelled_at_once(cast, tmp_path):
     services.person_import_cancel(actor=cast.owner, person_import=imp)
     assert services.person_import_run(import_id=imp.pk).status == ImportStatus.CANCELLED
     assert not Person.objects.filter(full_name__startswith="Lê Thị Hạnh").exists()
+    from django.core.files.storage import default_storage
+
+    assert not default_storage.exists(imp.cancel_marker_name)  # no runner finishes it: the cancel cleans up
 
 
 def test_the_number_of_queries_does_not_grow_with_the_rows(cast, tmp_path):
