@@ -456,10 +456,7 @@ class _Runner:
         self.timings: dict[str, float] = {}
         self.chunk_seconds: list[float] = []  # each chunk's time from reading to collecting, for bench/
         self.finished = False
-        self.sheets_note = ""  # which sheet of a workbook with several was read
         self.table: reading.Table | None = None  # the file as opened (a check pass's, for a write pass)
-        self.error_headers: list[str] | None = None  # the file's own column titles, for the error workbook
-        self.source_rows: dict[int, int] = {}  # an error workbook imported again: its "Dòng gốc"
         self.reset()
 
     @contextmanager
@@ -626,9 +623,6 @@ class _Runner:
                 fh = opened.enter_context(self.imp.file.open("rb"))
                 with self.timed("open the file"):
                     table = reading.open_table(fh, self.imp.original_name)
-                if table.other_sheets:
-                    others = ", ".join(f"“{name}”" for name in table.other_sheets)
-                    self.sheets_note = str(MSG_SHEETS % {"sheet": table.sheet, "others": others})
                 self.imp.unknown_columns = table.unknown
                 self.imp.rows_total = table.total
                 PersonImport.objects.filter(pk=self.imp.pk).update(
@@ -636,8 +630,6 @@ class _Runner:
                 )
                 self.validator = RowValidator(column=table.header, organisations=self.org_ids)
                 self.table = table
-                self.error_headers = [table.reusable_header(name) for name in reading.FIELDS]
-                self.source_rows = table.source_rows
                 parsed = (
                     [self.validator.parse(number, cells) for number, cells in chunk]
                     for chunk in reading.chunked(table.rows, CHUNK_SIZE)
@@ -751,10 +743,12 @@ class _Runner:
             )
         if not self.read:
             parts = [str(MSG_NO_ROWS)]
-        if self.table is not None and self.table.hidden_read:
-            parts.append(str(MSG_HIDDEN % {"rows": n(self.table.hidden_read)}))
-        if self.sheets_note:
-            parts.append(self.sheets_note)
+        table = self.table
+        if table is not None and table.hidden_read:
+            parts.append(str(MSG_HIDDEN % {"rows": n(table.hidden_read)}))
+        if table is not None and table.other_sheets:
+            others = ", ".join(f"“{name}”" for name in table.other_sheets)
+            parts.append(str(MSG_SHEETS % {"sheet": table.sheet, "others": others}))
         return " ".join(parts)
 
     def finish(self, status: str, message: str, *, written: bool = True) -> None:
@@ -1069,7 +1063,8 @@ class _Runner:
         for r in plan.rows:
             if not r.ok:
                 if self.errors is None:
-                    self.errors = workbooks.ErrorWorkbook(headers=self.error_headers, source_rows=self.source_rows)
+                    headers = [self.table.reusable_header(name) for name in reading.FIELDS]
+                    self.errors = workbooks.ErrorWorkbook(headers=headers, source_rows=self.table.source_rows)
                 self.errors.add(r)
         if accounts:
             codes = self.org_codes

@@ -218,7 +218,7 @@ class RowValidator:
                 self.cell_error(row, "full_name", exc.message)
             else:
                 row.full_name = name
-            row.name_key = fold(name)[:255]
+                row.name_key = fold(name)[:255]
 
         birth_ok = True
         if not _blank(raw_birth):
