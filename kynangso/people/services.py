@@ -370,7 +370,6 @@ def new_activation_code() -> str:
     return "".join(ACTIVATION_ALPHABET[b % 32] for b in secrets.token_bytes(10))
 
 
-@transaction.atomic
 def accounts_create(
     *, actor, people: Sequence[Person], tally: AccountTally | None = None, none_have_one: bool = False
 ) -> list[tuple[User, str]]:
@@ -378,10 +377,25 @@ def accounts_create(
 
     Set-based: one query for existing namesakes, one bulk insert. No password hash per row: each
     account gets a one-time activation code (stored as a keyed hash) and an unusable password.
-    Raises ValidationError naming the space when the quota would be exceeded; nothing is created then.
+    Raises ValidationError naming the space when the quota would be exceeded; nothing is created then,
+    and the caller's transaction, if any, stays usable.
     `none_have_one`: the caller has read, in this transaction after lock_people_writes(), that none of
     `people` has an account (the importer does while matching); they are not looked up again. Were one
-    wrong, the unique person of the accounts table would refuse the insert, and nothing is created."""
+    wrong, the unique person of the accounts table would refuse the insert, and nothing is created.
+
+    It writes in the caller's transaction, or in one of its own, without a savepoint: on SQLite a
+    savepoint makes every page changed after it be copied to a sub-journal first (bench/README.md). So
+    the quota refusal is raised after the block, which has written nothing then."""
+    with transaction.atomic(savepoint=False):
+        refusal, created = _accounts_create(actor=actor, people=people, tally=tally, none_have_one=none_have_one)
+    if refusal is not None:
+        raise refusal
+    return created
+
+
+def _accounts_create(
+    *, actor, people: Sequence[Person], tally: AccountTally | None, none_have_one: bool
+) -> tuple[ValidationError | None, list[tuple[User, str]]]:
     lock_people_writes()
     if none_have_one:
         todo = list(people)
@@ -389,7 +403,7 @@ def accounts_create(
         have = _people_with_accounts([p.pk for p in people])
         todo = [p for p in people if p.pk not in have]
     if not todo:
-        return []
+        return None, []
     org_space = dict(
         Organisation.objects.filter(pk__in={p.organisation_id for p in todo}).values_list("pk", "space_id")
     )
@@ -405,7 +419,8 @@ def accounts_create(
             continue
         free = max(space.learner_quota - used.get(space_id, 0), 0)
         if count > free:
-            raise ValidationError(ERR_QUOTA, params={"space": space.name, "free": free, "needed": count})
+            params = {"space": space.name, "free": free, "needed": count}
+            return ValidationError(ERR_QUOTA, params=params), []
     names = [split_name(p.full_name) for p in todo]
     bases = [_username_base(family, given) for family, given in names]
     seq = _last_seq(set(bases))
@@ -434,7 +449,7 @@ def accounts_create(
         cache_person(user, person)
         users.append(user)
     _number_usernames(users, seq)
-    # Large statements (COPY on PostgreSQL) instead of bulk_create's per-value preparation: 40,000
+    # bulk_insert (COPY on PostgreSQL) instead of bulk_create's per-value preparation: 40,000
     # accounts in about 1 s instead of 5 (bench/README.md).
     bulk_insert(User, users)
     upsert_rows(UsernameSequence, "base", ["base", "last"], [(b, seq[b]) for b in sorted(set(bases))])
@@ -444,7 +459,7 @@ def accounts_create(
                 tally.used[space_id] += count
         tally.up_to_id = max(tally.up_to_id, max(u.pk for u in users))
     audit_record(actor=actor, action="accounts.create", object_type="people.user", count=len(users))
-    return list(zip(users, codes, strict=True))
+    return None, list(zip(users, codes, strict=True))
 
 
 def _people_with_accounts(person_ids: list[int]) -> set[int]:

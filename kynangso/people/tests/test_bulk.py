@@ -74,22 +74,49 @@ def test_accounts_of_an_import_continue_each_username_sequence(cast):
     assert UsernameSequence.objects.get(base="annv").last == 3
 
 
-def test_bulk_statements_are_logged_and_raise_django_errors(cast):
-    """SQLite gets `?` placeholders from an execute wrapper (bulk._sqlite_execute): Django's query log
-    must still format the statement, and a constraint must still raise Django's IntegrityError."""
+def _person_row(org_id: int, cccd_hash: str) -> tuple[list[str], list]:
     fields = ["organisation_id", "full_name", "search_text", "sort_key", "cccd_hash", "created_at", "updated_at"]
     fields += ["sex", "cccd_masked", "phone", "email", "position", "lawful_basis"]
-    row = [cast.unit_a.pk, "Lê Văn Bình", "le van binh", "x", "h" * 64, timezone.now(), timezone.now()]
+    row = [org_id, "Lê Văn Bình", "le van binh", "x", cccd_hash, timezone.now(), timezone.now()]
     row += ["", "", "", "", "", "consent"]
-    with CaptureQueriesContext(connection) as queries:
-        [pk] = insert_rows(Person, fields, [row])
-    if connection.vendor == "sqlite":  # PostgreSQL sends the rows with COPY, which the log does not show
-        inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
-        assert len(inserts) == 1 and "'Lê Văn Bình'" in inserts[0]  # the values, formatted into the logged statement
+    return fields, row
+
+
+def test_bulk_statements_raise_django_errors_and_write_nothing(cast):
+    fields, row = _person_row(cast.unit_a.pk, "h" * 64)
+    [pk] = insert_rows(Person, fields, [row])
     assert Person.objects.get(pk=pk).cccd_hash == "h" * 64
     with pytest.raises(IntegrityError), transaction.atomic():
-        insert_rows(Person, fields, [row])  # the same CCCD hash again
-    assert Person.objects.filter(cccd_hash="h" * 64).count() == 1
+        insert_rows(Person, fields, [_person_row(cast.unit_a.pk, "k" * 64)[1], row])  # the second: same CCCD hash
+    assert Person.objects.filter(cccd_hash__in=["h" * 64, "k" * 64]).count() == 1
+
+
+def test_bulk_ids_are_new_ids_never_reused(cast):
+    """SQLite: the ids are taken after the table's last one; one deleted at the end is not given again
+    (AUTOINCREMENT's rule, which PostgreSQL's sequences follow too)."""
+    fields, row = _person_row(cast.unit_a.pk, "a" * 64)
+    [first] = insert_rows(Person, fields, [row])
+    Person.objects.filter(pk=first).delete()
+    ids = insert_rows(Person, fields, [row, _person_row(cast.unit_a.pk, "b" * 64)[1]])
+    assert ids[0] > first and ids[1] == ids[0] + 1
+    assert sorted(Person.objects.filter(pk__in=ids).values_list("cccd_hash", flat=True)) == ["a" * 64, "b" * 64]
+    made = services.person_create(actor=None, full_name="Trần Văn Cường", organisation=cast.unit_a)
+    assert made.pk > ids[1]  # the database's own next id comes after them
+
+
+def test_bulk_writes_open_no_savepoint(cast):
+    """Inside the import's transaction the bulk writes (people, groups, accounts) add no savepoint: on
+    SQLite a savepoint makes every page changed after it be copied to a sub-journal first, nearly a page
+    a row on the random-key indexes of a large table (bench/README.md)."""
+    people = [
+        unsaved(Person, {"organisation_id": cast.unit_a.pk, **services.name_fields(name)})
+        for name in ("Lê Văn Bình", "Phạm Thị Cúc")
+    ]
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        bulk_insert(Person, people)
+        services.accounts_create(actor=cast.owner, people=people, none_have_one=True)
+    assert User.objects.filter(person__in=people).count() == 2
+    assert not [q["sql"] for q in queries.captured_queries if "SAVEPOINT" in q["sql"].upper()]
 
 
 def test_bulk_written_tables_keep_one_index_per_random_key():
