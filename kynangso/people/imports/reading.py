@@ -178,6 +178,7 @@ class Table:
     hidden_rows: set[int] = field(default_factory=set, repr=False)  # rows hidden or filtered out in Excel
     hidden_read: int = 0  # of them, rows read as people (counted as read)
     sheet: str | None = None  # a workbook's sheet that was read
+    date1904: bool = False  # the workbook counts serial-number dates from 1904 (old Mac workbooks)
     other_sheets: list[str] = field(default_factory=list)  # the workbook's other visible sheets, not read
 
     def header(self, name: str) -> str:
@@ -425,6 +426,22 @@ def _sheet_marks(fileobj, sheet_name: str) -> tuple[dict[int, dict[int, str]], s
         fileobj.seek(0)
 
 
+def _is_date1904(fileobj) -> bool:
+    """Whether an .xlsx workbook uses Excel's 1904 date system (`<workbookPr date1904="1"/>`): its dates
+    typed as numbers count from 1904. Cells formatted as dates python-calamine converts itself."""
+    from defusedxml import DefusedXmlException, ElementTree
+
+    fileobj.seek(0)
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            properties = ElementTree.fromstring(archive.read("xl/workbook.xml")).find(f"{_NS_MAIN}workbookPr")
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, DefusedXmlException):
+        return False
+    finally:
+        fileobj.seek(0)
+    return properties is not None and properties.get("date1904", "").lower() in ("1", "true")
+
+
 def _unreadable_in(xml: bytes) -> Iterator[tuple[bytes, bytes, str]]:
     """(column letters, row, code) of the error cells and the formulas without a result in whole cells."""
     if b't="e"' in xml:
@@ -466,6 +483,7 @@ def _read_excel_calamine(fileobj) -> Table:
         table.rows = itertools.chain([first], table.rows)
         table.sheet = name
         table.other_sheets = [other for other in names if other != name]
+        table.date1904 = _is_date1904(fileobj)
         return table
     if empty is not None:
         return empty
@@ -511,9 +529,13 @@ def _read_excel_openpyxl(fileobj) -> Table:
     except Exception as exc:
         logger.info("unreadable workbook (openpyxl): %r", exc)
         raise ReadError(ERR_UNREADABLE) from exc
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
     sheet = workbook.worksheets[0]
     numbered = ((i + 1, list(row)) for i, row in enumerate(sheet.iter_rows(values_only=True)))
-    return _table(numbered, sheet.max_row)
+    table = _table(numbered, sheet.max_row)
+    table.date1904 = workbook.epoch == CALENDAR_MAC_1904
+    return table
 
 
 # --- CSV ---------------------------------------------------------------------------------------

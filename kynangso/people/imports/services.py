@@ -628,7 +628,7 @@ class _Runner:
                 PersonImport.objects.filter(pk=self.imp.pk).update(
                     unknown_columns=table.unknown, rows_total=table.total
                 )
-                self.validator = RowValidator(column=table.header, organisations=self.org_ids)
+                self.validator = RowValidator(column=table.header, organisations=self.org_ids, date1904=table.date1904)
                 self.table = table
                 parsed = (
                     [self.validator.parse(number, cells) for number, cells in chunk]

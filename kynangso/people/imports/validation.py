@@ -36,6 +36,7 @@ UNREADABLE = EXCEL_ERRORS | {NO_VALUE}
 ERR_EXCEL_ERROR = _("The cell holds an Excel error (%(value)s): correct the formula or type the value.")
 ERR_NO_SUCH_DAY = _("There is no such day as %(value)s: check the day and the month.")
 ERR_YEAR_ONLY = _("Only a year (%(value)s): write the whole date of birth, dd/mm/yyyy.")
+ERR_SHORT_YEAR = _("The year has two digits (%(value)s): write all four, for example %(example)s.")
 ERR_SEX = _("Write “Nam” (male) or “Nữ” (female).")
 ERR_EMAIL = _("Not a valid email address.")
 ERR_ORG = _("Unknown unit code “%(code)s”, or a unit outside this import.")
@@ -52,7 +53,11 @@ _SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?[eE][+-]?\d+")
 _FLOAT_TEXT = re.compile(r"\d+\.0+")  # a number written out by a program: "1090600124.0"
 _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 _YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+# A date with a two-digit year, "25/12/90": not guessed (1925 or 2025 are both birth years), refused
+# with the date Excel would have made of it as the example.
+_DMY_SHORT = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{2})")
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 61 = 1 March 1900 (Excel's 1900 system, after its fake 29 Feb 1900)
+_EXCEL_EPOCH_1904 = date(1904, 1, 1)  # the 1904 system of old Mac workbooks: serial 0 = 1 January 1904
 
 _SEX_KEYS = {
     **dict.fromkeys(("nam", "male", "m", "trai", "namgioi"), Sex.MALE.value),
@@ -143,8 +148,9 @@ def cccd_text(value) -> str:
     return text
 
 
-def parse_date(value) -> date:
-    """A birth date from a real date cell, an Excel serial number, or text dd/mm/yyyy, d/m/yyyy, yyyy-mm-dd."""
+def parse_date(value, *, date1904: bool = False) -> date:
+    """A birth date from a real date cell, an Excel serial number, or text dd/mm/yyyy, d/m/yyyy, yyyy-mm-dd.
+    `date1904`: serial numbers count from 1904 (a workbook in Excel's 1904 date system)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -154,7 +160,7 @@ def parse_date(value) -> date:
     if isinstance(value, int | float):
         if 1900 <= value <= 2100:  # a year typed alone; as a day number it would be a date in 1905
             raise ValueError(value)
-        return _serial(value)
+        return _serial(value, date1904)
     text = str(value).strip()
     if match := _DMY.fullmatch(text):
         day, month, year = (int(g) for g in match.groups())
@@ -163,22 +169,32 @@ def parse_date(value) -> date:
         year, month, day = (int(g) for g in match.groups())
         return date(year, month, day)
     if text.isdigit() and len(text) == 5:  # a serial number stored as text
-        return _serial(int(text))
+        return _serial(int(text), date1904)
     raise ValueError(text)
 
 
-def _serial(number: float) -> date:
-    if not 61 <= number < 2_958_466:
+def _serial(number: float, date1904: bool) -> date:
+    epoch, first = (_EXCEL_EPOCH_1904, 0) if date1904 else (_EXCEL_EPOCH, 61)
+    if not first <= number < 2_958_466 - 1462 * date1904:  # up to 31/12/9999 in both systems
         raise ValueError(number)
-    return _EXCEL_EPOCH + timedelta(days=int(number))
+    return epoch + timedelta(days=int(number))
 
 
 class RowValidator:
     """Cleans rows of one file. `column(field)` gives the column's title in the file; `organisations`
-    maps the unit codes this import may use (upper case) to organisation ids."""
+    maps the unit codes this import may use (upper case) to organisation ids; `date1904`: the file's
+    serial-number dates count from 1904."""
 
-    def __init__(self, *, column: Callable[[str], str], organisations: Mapping[str, int], today: date | None = None):
+    def __init__(
+        self,
+        *,
+        column: Callable[[str], str],
+        organisations: Mapping[str, int],
+        today: date | None = None,
+        date1904: bool = False,
+    ):
         self.column = column
+        self.date1904 = date1904
         self.organisations = organisations
         self.today = today or date.today()
         keys = _group_keys()
@@ -223,7 +239,8 @@ class RowValidator:
         birth_ok = True
         if not _blank(raw_birth):
             try:
-                row.date_of_birth = rules.clean_birth_date(parse_date(raw_birth), today=self.today)
+                born = parse_date(raw_birth, date1904=self.date1904)
+                row.date_of_birth = rules.clean_birth_date(born, today=self.today)
             except rules.RuleError as exc:
                 birth_ok = False
                 self.cell_error(row, "date_of_birth", exc.message)
@@ -234,6 +251,11 @@ class RowValidator:
                     self.cell_error(row, "date_of_birth", ERR_NO_SUCH_DAY, value=text)
                 elif text.isdigit() and 1900 <= int(text) <= 2100:
                     self.cell_error(row, "date_of_birth", ERR_YEAR_ONLY, value=text)
+                elif match := _DMY_SHORT.fullmatch(text):
+                    day, sep, month, short = match.groups()
+                    year = int(short) + (2000 if int(short) < 30 else 1900)  # Excel's two-digit-year rule
+                    example = f"{int(day):02d}{sep}{int(month):02d}{sep}{year}"
+                    self.cell_error(row, "date_of_birth", ERR_SHORT_YEAR, value=text, example=example)
                 else:
                     self.cell_error(row, "date_of_birth", ERR_DATE)
 

@@ -235,6 +235,30 @@ def test_a_birth_date_split_into_nam_and_nu_columns_gives_the_date_and_the_sex(t
     assert table.unknown == []
 
 
+@pytest.mark.parametrize("huge", [False, True])
+def test_a_workbook_in_the_1904_date_system_gives_the_dates_excel_shows(tmp_path, monkeypatch, huge):
+    """Old Mac workbooks count dates from 1904: a date typed as a number (a column that lost its date
+    format) is 1,462 days later than in the usual 1900 system; a date cell is converted by the reader."""
+    from openpyxl import Workbook
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    if huge:  # the openpyxl path of very large sheets
+        monkeypatch.setattr(reading, "CALAMINE_MAX_SHEET_BYTES", 0)
+    workbook = Workbook()
+    workbook.epoch = CALENDAR_MAC_1904
+    sheet = workbook.active
+    sheet.append(HEADERS)
+    sheet.append([ROW[0], date(1985, 3, 2), *ROW[2:]])
+    sheet.append([ROW[0], 29646, *ROW[2:]])  # 02/03/1985 in the 1904 system (31108 in the 1900 one)
+    workbook.save(tmp_path / "mac.xlsx")
+    table = open_file(tmp_path / "mac.xlsx")
+    assert table.date1904
+    check = RowValidator(column=table.header, organisations={"X-A": 1}, date1904=table.date1904)
+    rows = [check.parse(number, cells) for number, cells in table.rows]
+    assert [r.date_of_birth for r in rows] == [date(1985, 3, 2)] * 2, [r.errors for r in rows]
+    assert not open_file(write_xlsx(tmp_path / "usual.xlsx", [ROW], headers=HEADERS)).date1904
+
+
 def test_a_formula_saved_without_its_result_rejects_its_cell(tmp_path):
     """Programs (openpyxl among them) save formulas without the result Excel would store beside them;
     python-calamine reads such a cell as empty, which would drop the value silently."""
@@ -419,9 +443,15 @@ def test_without_a_birth_date_the_cccd_still_has_to_match_the_sex(sex, fourth_di
 
 @pytest.mark.parametrize(
     "value,message",
-    [("31/02/1990", "There is no such day as 31/02/1990"), (1990, "Only a year (1990)"), ("1990", "Only a year")],
+    [
+        ("31/02/1990", "There is no such day as 31/02/1990"),
+        (1990, "Only a year (1990)"),
+        ("1990", "Only a year"),
+        ("25/12/90", "two digits (25/12/90): write all four, for example 25/12/1990"),
+        ("5.3.07", "for example 05.03.2007"),
+    ],
 )
-def test_a_date_that_does_not_exist_or_a_year_alone_says_so(value, message):
+def test_a_date_that_does_not_exist_a_year_alone_or_a_two_digit_year_says_so(value, message):
     with translation.override("en"):
         row = validator().parse(2, [ROW[0], value, *ROW[2:3], None, *ROW[4:]])
         assert [name for name, _m in row.errors] == ["date_of_birth"] and message in row.errors[0][1]
@@ -438,7 +468,7 @@ def test_old_eleven_digit_mobile_numbers_become_ten_digits():
         (0, "", "full name"),
         (0, "Nguyễn Văn 2", "letters"),
         (1, "31/02/1985", "no such day"),
-        (1, "02.03.85", "dd/mm/yyyy"),
+        (1, "02.03.85", "two digits"),
         (1, date(2030, 1, 1), "future"),
         (2, "X", "Nam"),
         (3, "123", "12 digits"),
