@@ -67,11 +67,13 @@ logger = logging.getLogger(__name__)
 CHUNK_SIZE = 5000
 # Commit-valid mode commits every TRANSACTION_ROWS rows: a commit writes out every index page the rows
 # touched, and with random keys (CCCD hashes, name keys) that is nearly all of them once the tables hold
-# a few hundred thousand people, so committing every chunk made the commits grow with the table.
-TRANSACTION_ROWS = 20_000
+# a few hundred thousand people, so committing every chunk made the commits grow with the table. On
+# SQLite, 40,000 rows instead of 20,000 took 0.5 s off 200,000 (bench/README.md); a transaction then
+# holds its write lock for about 4 s.
+TRANSACTION_ROWS = 40_000
 PDF_TASK_PRIORITY = -10
 STALE_AFTER = timedelta(minutes=10)
-SQLITE_CACHE_KIB = 64 * 1024
+SQLITE_CACHE_KIB = 96 * 1024  # a transaction's changed pages stay in memory until its commit
 SQLITE_CHECKPOINT_PAGES = 20_000  # fold the write-ahead log into the database every ~80 MB, not every 4 MB
 ANALYZE_MIN_ROWS = 10_000
 # The ANALYZEs during an import give the planner the tables' new sizes; a sample of 3,000 rows a table
