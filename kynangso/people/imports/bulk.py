@@ -7,9 +7,9 @@ booleans and bytes pass as they are; dates and datetimes are adapted as Django a
 the ids in one query (after the table's last id on SQLite, from its sequence on PostgreSQL), sends the
 rows (one prepared single-row INSERT stepped per row on SQLite, COPY on PostgreSQL) and sets the new
 primary keys on the instances. `insert_rows` does the same for rows of plain values, when nobody needs
-the instances (building one costs about 6 µs: 0.4 s for the target groups of 40,000 people). Auto-now fields get
-the current time in `bulk_insert`, like bulk_create. No signals are sent, like bulk_create. Other
-backends fall back to bulk_create."""
+the instances (building one costs about 6 µs: 0.4 s for the target groups of 40,000 people). Auto-now
+fields get the current time in `bulk_insert`, like bulk_create. No signals are sent, like bulk_create.
+Other backends fall back to bulk_create."""
 
 from __future__ import annotations
 
@@ -130,7 +130,8 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Sequen
     # In the caller's transaction, or one of its own; never a savepoint: on SQLite, a savepoint (like a
     # statement that may fail halfway, such as a multi-row INSERT) makes it copy every page it then
     # changes into a sub-journal first, and on the random-key indexes that is nearly a page a row once
-    # they outgrow a chunk: 131,000 page copies for 200,000 people against 17,000 for 40,000.
+    # they outgrow a statement: multi-row INSERTs of 1,700 people made 274,000 page copies for 200,000
+    # people against 17,000 for 40,000 (bench/README.md).
     with connection.cursor() as cursor, transaction.atomic(using=db, savepoint=False):
         if connection.vendor == "sqlite":
             # The ids after the table's last one (AUTOINCREMENT's counter, or the highest id), read under
@@ -168,7 +169,7 @@ def upsert_rows(model: type[models.Model], key: str, attnames: Sequence[str], ro
     """Insert rows of plain values like insert_rows; a row whose `key` (a unique field's attribute name,
     one of `attnames`) exists already updates that row's other fields instead. What bulk_create with
     update_conflicts does, without an instance and the field API per value (the 3,400 username sequences
-    of an import's chunk: 6-11 ms on SQLite and 35-40 ms on PostgreSQL, against 52-96 ms and 71-130 ms)."""
+    of an import's chunk: about 5 ms on SQLite and 35-40 ms on PostgreSQL, against 52-96 ms and 71-130 ms)."""
     if not rows:
         return
     db = router.db_for_write(model)

@@ -174,8 +174,9 @@ def parse_date(value, *, date1904: bool = False) -> date:
 
 
 def _serial(number: float, date1904: bool) -> date:
-    epoch, first = (_EXCEL_EPOCH_1904, 0) if date1904 else (_EXCEL_EPOCH, 61)
-    if not first <= number < 2_958_466 - 1462 * date1904:  # up to 31/12/9999 in both systems
+    # The first serial and the one after 31/12/9999 (the last date Excel has) in each system.
+    epoch, first, end = (_EXCEL_EPOCH_1904, 0, 2_957_004) if date1904 else (_EXCEL_EPOCH, 61, 2_958_466)
+    if not first <= number < end:
         raise ValueError(number)
     return epoch + timedelta(days=int(number))
 
