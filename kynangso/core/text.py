@@ -83,6 +83,24 @@ def name_sort_key(full_name: str) -> str:
     return f"{given_p}00{family_p}00{given_t}{family_t}"[:250]
 
 
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """How many letters must be inserted, deleted or replaced to turn `a` into `b` (Levenshtein), or
+    `limit + 1` as soon as it is more than `limit`."""
+    if a == b:  # the usual case, without the table of a row per letter
+        return 0
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return min(previous[-1], limit + 1)
+
+
 def grouped(value: int) -> str:
     """12345 → '12.345' in Vietnamese, '12,345' in English: counts as the active language writes them."""
     return number_format(value, force_grouping=True)

@@ -1,10 +1,11 @@
 import re
 import unicodedata
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kynangso.core.text import fold, name_sort_key, nfc
+from kynangso.core.text import edit_distance, fold, name_sort_key, nfc
 
 
 def test_fold_strips_tones_and_maps_d():
@@ -65,3 +66,18 @@ def test_fold_word_by_word_equals_folding_the_whole_text(text):
 )
 def test_nfc_collapses_white_space_as_the_regular_expression_did(text):
     assert nfc(text) == re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+@pytest.mark.parametrize(
+    "a,b,distance",
+    [
+        ("tran thi lan", "tran thi lan", 0),
+        ("tran thi lan", "tran thi lam", 1),
+        ("nguyen van an", "nguyen van anh", 1),
+        ("nguyen van an", "nguyen van binh", 3),  # more than the limit of 2: reported as 3
+        ("le thi hoa", "nguyen van an", 3),
+        ("", "an", 2),
+    ],
+)
+def test_edit_distance_counts_up_to_its_limit(a, b, distance):
+    assert edit_distance(a, b, 2) == distance == edit_distance(b, a, 2)

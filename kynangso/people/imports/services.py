@@ -49,7 +49,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kynangso.core import crypto
 from kynangso.core.services import audit_record
-from kynangso.core.text import grouped
+from kynangso.core.text import edit_distance, grouped
 from kynangso.orgs.models import Organisation, Space
 
 from .. import rules
@@ -91,6 +91,14 @@ ERR_AMBIGUOUS = _(
     "Several people of this unit have this name and date of birth; add the CCCD number to tell them apart."
 )
 ERR_CCCD_ELSEWHERE = _("Another person, outside the unit of this import, already has this CCCD number.")
+ERR_CCCD_OTHER_NAME = _(
+    "This CCCD number belongs to “%(holder)s” on the platform, a different name: check the number. If the "
+    "person's name has changed, correct it on their page first."
+)
+# A row whose CCCD matches a person updates that person; a name that differs by more than this many
+# letters (accents aside) is another person's name, most likely a mistyped number, and the row is refused
+# rather than overwrite them. One or two letters are a typo being corrected.
+NAME_EDITS_ALLOWED = 2
 ERR_QUOTA_ROW = _(
     "No learner account is left in the space “%(space)s” (quota %(quota)s): this row was not imported. "
     "Ask for a larger quota, then import the error file again."
@@ -861,6 +869,9 @@ class _Runner:
                 if person.organisation_id not in self.org_space:
                     self.reject(r, "cccd", ERR_CCCD_ELSEWHERE)
                     continue
+                if edit_distance(r.name_key, person.search_text, NAME_EDITS_ALLOWED) > NAME_EDITS_ALLOWED:
+                    self.reject(r, "cccd", ERR_CCCD_OTHER_NAME, holder=person.full_name)
+                    continue
             else:
                 candidates = by_name.get(r.name_key, [])
                 if r.organisation_id:
@@ -1009,7 +1020,9 @@ class _Runner:
     @staticmethod
     def apply_changes(r: ParsedRow, person: Person, org_id: int) -> list[str]:
         changes: dict = {}
-        if r.full_name != person.full_name:
+        # A list typed without accents ("Nguyen Van An") keeps the stored name's accents.
+        unaccented = r.full_name.isascii() and not person.full_name.isascii() and r.name_key == person.search_text
+        if r.full_name != person.full_name and not unaccented:
             changes.update(people_services.name_fields(r.full_name))
         for attr in ("date_of_birth", "sex", "phone", "email", "position"):
             value = getattr(r, attr)

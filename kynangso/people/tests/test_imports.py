@@ -892,3 +892,28 @@ def test_statistics_sampled_during_an_import_are_taken_in_full_at_its_end(cast, 
             "WHERE tablename = 'people_person' AND attname = 'sort_key'"
         )
         assert cursor.fetchone()[0] > services.ANALYZE_DURING_IMPORT_TARGET + 1  # the full statistics, last
+
+
+def test_a_cccd_of_a_person_with_another_name_is_refused_not_overwritten(cast, tmp_path):
+    """A mistyped CCCD that is someone else's would overwrite them: a name more than two letters off
+    (accents aside) refuses the row; a typo of one or two letters is corrected."""
+    other = person_row("Lê Thị Hoa", date(1985, 3, 2), "male", 0, cccd="086085001234")  # person_a's CCCD
+    typo = person_row("Nguyễn Văn Ann", date(1985, 3, 2), "male", 0, cccd="086085001234")
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "o.xlsx", [other]))
+    assert (imp.updated_count, imp.rejected_count) == (0, 1)
+    with translation.override("vi"):
+        assert "Nguyễn Văn An" in messages(imp)[0] and "Số CCCD" in messages(imp)[0]
+    cast.person_a.refresh_from_db()
+    assert cast.person_a.full_name == "Nguyễn Văn An"
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "t.xlsx", [typo]))
+    assert (imp.updated_count, imp.rejected_count) == (1, 0)
+    cast.person_a.refresh_from_db()
+    assert cast.person_a.full_name == "Nguyễn Văn Ann"
+
+
+def test_a_list_typed_without_accents_keeps_the_stored_accents(cast, tmp_path):
+    row = person_row("NGUYEN VAN AN", date(1985, 3, 2), "male", 0, cccd="086085001234", phone="0987654321")
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "a.xlsx", [row]))
+    assert imp.updated_count == 1
+    cast.person_a.refresh_from_db()
+    assert (cast.person_a.full_name, cast.person_a.phone) == ("Nguyễn Văn An", "0987654321")
