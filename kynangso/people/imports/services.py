@@ -241,26 +241,28 @@ def person_import_cancel(*, actor, person_import: PersonImport) -> PersonImport:
     if actor is not None and not can_import_into(actor, person_import.organisation):
         raise PermissionDenied(ERR_SCOPE)
     name = person_import.cancel_marker_name
-    if not default_storage.exists(name):
-        default_storage.save(name, ContentFile(b""))
+    if not default_storage.exists(name):  # it names who asked, for the runner's audit entry (see below)
+        requester = str(actor.pk) if getattr(actor, "pk", None) else ""
+        default_storage.save(name, ContentFile(requester.encode()))
     now = timezone.now()
     try:
         with short_lock_wait(), transaction.atomic():
-            PersonImport.objects.filter(pk=person_import.pk, status=ImportStatus.QUEUED).update(
+            queued = PersonImport.objects.filter(pk=person_import.pk, status=ImportStatus.QUEUED).update(
                 status=ImportStatus.CANCELLED,
                 cancel_requested=True,
                 finished_at=now,
                 updated_at=now,
                 message=str(MSG_CANCELLED_NOTHING),
             )
-            PersonImport.objects.filter(pk=person_import.pk, status=ImportStatus.RUNNING).update(
+            running = PersonImport.objects.filter(pk=person_import.pk, status=ImportStatus.RUNNING).update(
                 cancel_requested=True, updated_at=now
             )
-            audit_record(actor=actor, action="people.import.cancel", obj=person_import)
+            if queued or running:  # otherwise the import has ended, and a runner that saw the file audited it
+                audit_record(actor=actor, action="people.import.cancel", obj=person_import)
     except OperationalError:  # the database is locked by an import: the runner reads the file
         logger.info("cancel of import %s left to the storage marker: the database is locked", person_import.pk)
     person_import.refresh_from_db()
-    if person_import.status == ImportStatus.CANCELLED:  # cancelled while queued: no runner will delete it
+    if person_import.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):  # no runner will delete it
         default_storage.delete(name)
     return person_import
 
@@ -593,11 +595,18 @@ class _Runner:
                         return
                     self.finish(ImportStatus.DONE, self.summary())
         except _Cancelled:
+            requester = self.cancel_requester()
             if imp.mode == ImportMode.ALL_OR_NOTHING or imp.dry_run or not self.written:
                 self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED_NOTHING), written=False)
             else:
                 written = grouped(self.written)
                 self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED % {"written": written}))
+            # A cancel that reached this runner through storage alone (the database was locked) has no
+            # audit entry yet: person_import_cancel writes one only with its flag, and after finish() it
+            # can set neither.
+            if not PersonImport.objects.filter(pk=imp.pk, cancel_requested=True).exists():
+                actor = User.objects.filter(pk=int(requester)).first() if requester.isdigit() else None
+                audit_record(actor=actor, action="people.import.cancel", obj=imp, via="storage")
         except reading.ReadError as exc:  # the file turned out unreadable, possibly after some chunks
             self.fail(exc.text())
 
@@ -701,6 +710,14 @@ class _Runner:
             for part in self.uncommitted_parts:
                 self.parts.add(part)
         self.uncommitted_parts = []
+
+    def cancel_requester(self) -> str:
+        """The id of the user who asked to cancel, as person_import_cancel wrote it in storage ("" if none)."""
+        try:
+            with default_storage.open(self.imp.cancel_marker_name) as fh:
+                return fh.read().decode(errors="replace").strip()
+        except OSError:
+            return ""
 
     def cancel_requested(self) -> bool:
         return default_storage.exists(self.imp.cancel_marker_name) or (

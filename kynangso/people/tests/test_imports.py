@@ -604,6 +604,14 @@ def test_a_cancel_reaches_an_import_that_holds_the_write_lock(cast, tmp_path, mo
     )
     assert (imp.status, imp.cancel_requested, Person.objects.count()) == (ImportStatus.CANCELLED, False, before)
     assert not default_storage.exists(imp.cancel_marker_name) and not imp.cancelling
+    # The cancel is in the audit log once, with who asked, written by the runner that found the file.
+    from kynangso.core.models import AuditLog
+
+    cancels = AuditLog.objects.filter(action="people.import.cancel", object_id=str(imp.pk))
+    assert [entry.actor_id for entry in cancels] == [cast.owner.pk]
+    # Asked again once it has ended: nothing to cancel, nothing audited.
+    services.person_import_cancel(actor=cast.owner, person_import=imp)
+    assert cancels.count() == 1 and not default_storage.exists(imp.cancel_marker_name)
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's connection settings")
