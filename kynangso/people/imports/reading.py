@@ -7,7 +7,8 @@ names, any case, extra spaces, notes in brackets) and yields the data rows as
 Memory: CSV is streamed line by line. Calamine holds one sheet's cells in Rust memory (about 175 MB
 for 200,000 rows, measured) and builds the Python rows one at a time; a sheet whose XML is larger than
 `CALAMINE_MAX_SHEET_BYTES` is read with openpyxl's streaming read-only mode instead (18 MB, but about
-ten times slower: 22 s for 200,000 rows), so memory stays bounded whatever the file size."""
+ten times slower: 22 s for 200,000 rows), so memory stays bounded whatever the file size. Both paths
+choose the sheet the same way and make the same repairs from the sheet's XML (`_sheet_marks`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import itertools
 import logging
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -377,20 +378,37 @@ NO_VALUE = "#FORMULA!"  # not Excel's: a formula cell saved without its result (
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*?/>|<f[^>]*>.*?</f>)?<v>([^<]*)</v>', re.S)
 _HIDDEN_ROW = re.compile(rb'<row r="(\d+)"[^>]*?\shidden="(?:1|true)"')
 _NO_VALUE_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f[^>]*?/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
+_MERGE_CELL = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
-def _sheet_marks(fileobj, sheet_name: str) -> tuple[dict[int, dict[int, str]], set[int]]:
-    """What python-calamine does not say about an .xlsx sheet: its cells holding an Excel error (#N/A of a
-    failed VLOOKUP…), row → column → code, and formula cells saved without a result (`NO_VALUE`), both of
-    which calamine reads as empty, which would drop a CCCD silently; and its hidden (or filtered out)
-    rows. The sheet's XML is streamed and searched only where it has an error cell (t="e"), a formula or
-    a hidden row; .xls and .ods give nothing."""
+@dataclass
+class _Marks:
+    """What the readers do not say about an .xlsx sheet (see `_sheet_marks`)."""
+
+    errors: dict[int, dict[int, str]] = field(default_factory=dict)  # row → column (0-based) → code
+    hidden: set[int] = field(default_factory=set)  # rows hidden or filtered out
+    merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)  # 0-based corners
+
+
+def _column_index(letters: bytes) -> int:
+    """b"A" → 0, b"AB" → 27."""
+    column = 0
+    for letter in letters:
+        column = column * 26 + letter - 64
+    return column - 1
+
+
+def _sheet_marks(fileobj, sheet_name: str) -> _Marks:
+    """What the readers do not say about an .xlsx sheet: its cells holding an Excel error (#N/A of a
+    failed VLOOKUP…) and its formula cells saved without a result (`NO_VALUE`), both read as empty, which
+    would drop a CCCD silently; its hidden (or filtered out) rows; and its merged ranges, which
+    openpyxl's streaming mode does not read. The sheet's XML is streamed and searched only where it has
+    an error cell (t="e"), a formula, a hidden row or a merged range; .xls and .ods give nothing."""
     from defusedxml import DefusedXmlException, ElementTree
 
-    found: dict[int, dict[int, str]] = {}
-    hidden: set[int] = set()
+    marks = _Marks()
     fileobj.seek(0)
     try:
         with zipfile.ZipFile(fileobj) as archive:
@@ -401,7 +419,7 @@ def _sheet_marks(fileobj, sheet_name: str) -> tuple[dict[int, dict[int, str]], s
             sheets = ElementTree.fromstring(archive.read("xl/workbook.xml")).iter(f"{_NS_MAIN}sheet")
             target = next((targets.get(s.get(f"{_NS_REL}id")) for s in sheets if s.get("name") == sheet_name), None)
             if not target:
-                return found, hidden
+                return marks
             part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             with archive.open(part) as xml:
                 pending = b""
@@ -412,16 +430,18 @@ def _sheet_marks(fileobj, sheet_name: str) -> tuple[dict[int, dict[int, str]], s
                     if cut >= 4:
                         done, pending = pending[:cut], pending[cut:]
                         for letters, row, code in _unreadable_in(done):
-                            column = 0
-                            for letter in letters:
-                                column = column * 26 + letter - 64
-                            found.setdefault(int(row), {})[column - 1] = code
+                            marks.errors.setdefault(int(row), {})[_column_index(letters)] = code
                         if b"hidden=" in done:
-                            hidden.update(int(m[1]) for m in _HIDDEN_ROW.finditer(done))
+                            marks.hidden.update(int(m[1]) for m in _HIDDEN_ROW.finditer(done))
+                        if b"<mergeCell " in done:
+                            marks.merges += [
+                                ((int(m[2]) - 1, _column_index(m[1])), (int(m[4]) - 1, _column_index(m[3])))
+                                for m in _MERGE_CELL.finditer(done)
+                            ]
                     if not chunk:
-                        return found, hidden
+                        return marks
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, DefusedXmlException):
-        return found, hidden
+        return _Marks()
     finally:
         fileobj.seek(0)
 
@@ -452,6 +472,30 @@ def _unreadable_in(xml: bytes) -> Iterator[tuple[bytes, bytes, str]]:
             yield match[1], match[2], NO_VALUE
 
 
+def _first_list(names: list[str], sheet_table: Callable[[str], Table]) -> Table:
+    """The first of a workbook's visible sheets (`names`, in order) that holds a list: a header and rows
+    (a sheet with a header alone, an empty template before the list perhaps, is passed over)."""
+    error: ReadError | None = None
+    empty: Table | None = None
+    for name in names:
+        try:
+            table = sheet_table(name)
+        except ReadError as exc:
+            error = error or exc
+            continue
+        first = next(table.rows, None)
+        if first is None:
+            empty = empty or table
+            continue
+        table.rows = itertools.chain([first], table.rows)
+        table.sheet = name
+        table.other_sheets = [other for other in names if other != name]
+        return table
+    if empty is not None:
+        return empty
+    raise error or ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
+
+
 def _read_excel_calamine(fileobj) -> Table:
     import python_calamine
 
@@ -460,52 +504,42 @@ def _read_excel_calamine(fileobj) -> Table:
     except Exception as exc:  # calamine raises its own error types for broken zips, XML, passwords
         logger.info("unreadable workbook (python-calamine): %r", exc)
         raise ReadError(ERR_UNREADABLE) from exc
-    error: ReadError | None = None
     names = [
         meta.name
         for meta in workbook.sheets_metadata
         if meta.visible == python_calamine.SheetVisibleEnum.Visible
         and meta.typ == python_calamine.SheetTypeEnum.WorkSheet
     ]
-    empty: Table | None = None
-    for name in names:
+
+    def sheet_table(name: str) -> Table:
         sheet = workbook.get_sheet_by_name(name)
-        errors, hidden = _sheet_marks(fileobj, name)
+        marks = _sheet_marks(fileobj, name)
         try:
-            table = _table(_sheet_rows(sheet, errors), sheet.end[0] + 1 if sheet.end else 0, hidden)
-        except ReadError as exc:
-            error = error or exc
-            continue
-        first = next(table.rows, None)
-        if first is None:  # a header and no rows: an empty template sheet before the list, perhaps
-            empty = empty or table
-            continue
-        table.rows = itertools.chain([first], table.rows)
-        table.sheet = name
-        table.other_sheets = [other for other in names if other != name]
-        table.date1904 = _is_date1904(fileobj)
-        return table
-    if empty is not None:
-        return empty
-    raise error or ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
+            merges = sheet.merged_cell_ranges or []
+        except Exception:  # noqa: BLE001 (formats without merge information)
+            merges = []
+        first_column = sheet.start[1] if sheet.start else 0  # calamine's rows start at the first used column
+        rows = _sheet_rows(sheet.iter_rows(), first_column, merges, marks.errors)
+        return _table(rows, sheet.end[0] + 1 if sheet.end else 0, marks.hidden)
+
+    table = _first_list(names, sheet_table)
+    table.date1904 = _is_date1904(fileobj)
+    return table
 
 
-def _sheet_rows(sheet, errors: dict[int, dict[int, str]]) -> Iterator[tuple[int, list]]:
-    """The sheet's rows numbered from row 1, as python-calamine gives them (cells from the first used
-    column), with two repairs: each error cell's code ("#N/A") where calamine gives an empty cell, and the
-    value of a vertically merged range (a unit code merged over the rows of its people) in each of its rows,
-    where calamine gives it in the first row only."""
-    first_column = sheet.start[1] if sheet.start else 0
+def _sheet_rows(
+    rows: Iterable, first_column: int, merges: list, errors: dict[int, dict[int, str]]
+) -> Iterator[tuple[int, list]]:
+    """A sheet's rows (cells from column `first_column`, 0-based) numbered from row 1, with two repairs:
+    each error cell's code ("#N/A") where the reader gives an empty cell, and the value of a vertically
+    merged range (a unit code merged over the rows of its people) in each of its rows, where the readers
+    give it in the first row only. `merges`: ((first row, first column), (last row, last column)), 0-based."""
     starts: dict[int, list[tuple[int, int, int]]] = {}  # first row → (last row, first column, last column)
-    try:
-        ranges = sheet.merged_cell_ranges or []
-    except Exception:  # noqa: BLE001 (formats without merge information)
-        ranges = []
-    for (r0, c0), (r1, c1) in ranges:
+    for (r0, c0), (r1, c1) in merges:
         if r1 > r0:
             starts.setdefault(r0 + 1, []).append((r1 + 1, c0 - first_column, c1 - first_column))
     filling: list[tuple[int, int, int, object]] = []  # (last row, first column, last column, value)
-    for number, row in enumerate(sheet.iter_rows(), 1):
+    for number, row in enumerate(rows, 1):
         if number in errors or filling or number in starts:
             row = list(row)
             for column, code in errors.get(number, {}).items():
@@ -522,18 +556,25 @@ def _sheet_rows(sheet, errors: dict[int, dict[int, str]]) -> Iterator[tuple[int,
 
 
 def _read_excel_openpyxl(fileobj) -> Table:
+    """Very large sheets: openpyxl's streaming mode, with the same choice of sheet and the same repairs
+    (error cells, formulas without a result, merged ranges, hidden rows) as python-calamine's path."""
     from openpyxl import load_workbook
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
     try:
         workbook = load_workbook(fileobj, read_only=True, data_only=True)
     except Exception as exc:
         logger.info("unreadable workbook (openpyxl): %r", exc)
         raise ReadError(ERR_UNREADABLE) from exc
-    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+    sheets = {sheet.title: sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"}
 
-    sheet = workbook.worksheets[0]
-    numbered = ((i + 1, list(row)) for i, row in enumerate(sheet.iter_rows(values_only=True)))
-    table = _table(numbered, sheet.max_row)
+    def sheet_table(name: str) -> Table:
+        sheet = sheets[name]
+        marks = _sheet_marks(fileobj, name)
+        rows = _sheet_rows(sheet.iter_rows(values_only=True), 0, marks.merges, marks.errors)  # from column A
+        return _table(rows, sheet.max_row, marks.hidden)
+
+    table = _first_list(list(sheets), sheet_table)
     table.date1904 = workbook.epoch == CALENDAR_MAC_1904
     return table
 

@@ -25,12 +25,21 @@ ROW = [
 ]
 
 
+@pytest.fixture(params=["python-calamine", "openpyxl"])
+def excel_path(request, monkeypatch):
+    """Both ways of reading an .xlsx: python-calamine, and openpyxl's streaming mode for very large sheets
+    (made to take every sheet here), which must give the same rows with the same repairs."""
+    if request.param == "openpyxl":
+        monkeypatch.setattr(reading, "CALAMINE_MAX_SHEET_BYTES", -1)
+    return request.param
+
+
 def open_file(path):
     fh = open(path, "rb")  # noqa: SIM115 (the table's row iterator reads it lazily)
     return reading.open_table(fh, str(path))
 
 
-def test_header_under_merged_title_and_blank_rows_gives_spreadsheet_row_numbers(tmp_path):
+def test_header_under_merged_title_and_blank_rows_gives_spreadsheet_row_numbers(tmp_path, excel_path):
     path = write_xlsx(
         tmp_path / "a.xlsx",
         [ROW, [None] * 9, ROW],
@@ -157,7 +166,7 @@ def test_csv_with_or_without_bom_and_any_delimiter(tmp_path, bom, delimiter):
     assert list(table.rows) == [(2, ROW)]
 
 
-def test_excel_error_values_reject_their_cells_instead_of_reading_as_empty(tmp_path):
+def test_excel_error_values_reject_their_cells_instead_of_reading_as_empty(tmp_path, excel_path):
     """A failed VLOOKUP leaves #N/A in the cell; python-calamine reads it as an empty cell, which would
     import the person without a CCCD. The reader puts the code back, and the row names the cell."""
     path = write_xlsx(tmp_path / "na.xlsx", [ROW, ROW], headers=HEADERS)
@@ -176,7 +185,7 @@ def test_excel_error_values_reject_their_cells_instead_of_reading_as_empty(tmp_p
         assert "lỗi Excel (#N/A)" in validator().parse(*rows[0]).errors[0][1]
 
 
-def test_column_numbers_totals_and_the_signature_block_of_an_official_form_are_not_people(tmp_path):
+def test_column_numbers_totals_and_the_signature_block_of_an_official_form_are_not_people(tmp_path, excel_path):
     blank = [None] * 8
     rows = [
         ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)", "(8)", "(9)"],
@@ -198,15 +207,27 @@ def test_column_numbers_totals_and_the_signature_block_of_an_official_form_are_n
     ]
 
 
-def test_a_unit_code_merged_over_the_rows_of_its_people_is_read_in_each_row(tmp_path):
-    path = write_xlsx(tmp_path / "merged.xlsx", [ROW, [*ROW[:6], None, *ROW[7:]], [*ROW[:6], None, *ROW[7:]]])
+def test_a_unit_code_merged_over_the_rows_of_its_people_is_read_in_each_row(tmp_path, excel_path):
+    other = [*ROW[:6], None, *ROW[7:]]
+    path = write_xlsx(tmp_path / "merged.xlsx", [ROW, other, other, [*ROW[:6], "X-B", *ROW[7:]], other, other])
     workbook = load_workbook(path)
     workbook.active.merge_cells("G2:G4")
+    workbook.active.merge_cells("G5:G6")
     workbook.save(path)
-    assert [cells[6] for _n, cells in open_file(path).rows] == ["X-A"] * 3
+    assert [cells[6] or None for _n, cells in open_file(path).rows] == ["X-A"] * 3 + ["X-B"] * 2 + [None]
 
 
-def test_the_list_is_read_from_the_first_sheet_that_has_one_and_the_others_are_named(tmp_path):
+def test_hidden_and_filtered_out_rows_are_known(tmp_path, excel_path):
+    path = write_xlsx(tmp_path / "hidden.xlsx", [ROW] * 4)
+    workbook = load_workbook(path)
+    workbook.active.row_dimensions[3].hidden = True  # hidden, or filtered out: Excel writes the same
+    workbook.save(path)
+    table = open_file(path)
+    assert [number for number, _cells in table.rows] == [2, 3, 4, 5]  # read, and counted
+    assert (table.hidden_rows, table.hidden_read) == ({3}, 1)
+
+
+def test_the_list_is_read_from_the_first_sheet_that_has_one_and_the_others_are_named(tmp_path, excel_path):
     path = write_xlsx(tmp_path / "sheets.xlsx", [])  # the first sheet: the template's header only
     workbook = load_workbook(path)
     workbook.active.title = "Mẫu"
@@ -259,7 +280,7 @@ def test_a_workbook_in_the_1904_date_system_gives_the_dates_excel_shows(tmp_path
     assert not open_file(write_xlsx(tmp_path / "usual.xlsx", [ROW], headers=HEADERS)).date1904
 
 
-def test_a_formula_saved_without_its_result_rejects_its_cell(tmp_path):
+def test_a_formula_saved_without_its_result_rejects_its_cell(tmp_path, excel_path):
     """Programs (openpyxl among them) save formulas without the result Excel would store beside them;
     python-calamine reads such a cell as empty, which would drop the value silently."""
     path = write_xlsx(tmp_path / "f.xlsx", [ROW, ROW])
@@ -333,7 +354,7 @@ def test_a_damaged_workbook_is_a_clear_error(tmp_path, monkeypatch, damage, stre
     assert "Error" not in exc.value.text()  # no exception class names for the user
 
 
-def test_formula_cells_give_their_cached_values(tmp_path):
+def test_formula_cells_give_their_cached_values(tmp_path, excel_path):
     path = write_xlsx(tmp_path / "f.xlsx", [["Nguyễn Văn An", None, None, '="0"&"86085001234"']])
     cache_formula_values(path, {"D2": "086085001234"})
     assert list(open_file(path).rows)[0][1][3] == "086085001234"
