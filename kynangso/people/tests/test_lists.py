@@ -1,0 +1,70 @@
+"""The people list is read one of two ways (kynangso.people.selectors.person_list): a small list through
+its units and sorted, a large one by walking the name index. Both give the same people in the same
+order, and each is read the way it was chosen for."""
+
+import pytest
+from django.db import connection
+
+from kynangso.core.testing import make_user
+from kynangso.orgs.choices import Role
+from kynangso.orgs.services import role_grant
+from kynangso.people import selectors, services
+from kynangso.people.selectors import PersonFilters, person_list
+
+pytestmark = pytest.mark.django_db
+
+NAMES_A = ["Lê Văn Bình", "Phạm Thị Ánh", "Đỗ Văn An", "Nguyễn Văn An"]  # with the cast's Nguyễn Văn An
+NAMES_B = ["Trần Minh Đức", "Nguyễn Thị Hoa", "Vũ Thị Lan"]
+UNIT_B = ["Trần Thị Bình", "Trần Minh Đức", "Nguyễn Thị Hoa", "Vũ Thị Lan"]  # with the cast's Trần Thị Bình
+
+
+@pytest.fixture
+def crowd(cast):
+    for name in NAMES_A:
+        services.person_create(actor=None, full_name=name, organisation=cast.unit_a, target_groups=["official"])
+    for name in NAMES_B:
+        services.person_create(actor=None, full_name=name, organisation=cast.unit_b, target_groups=["citizen"])
+    return cast
+
+
+def _names(actor, filters: PersonFilters | None = None) -> list[str]:
+    return list(person_list(actor=actor, filters=filters).values_list("full_name", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("actor", "filters", "expected"),
+    [
+        ("owner", PersonFilters(), ["Đỗ Văn An", "Nguyễn Văn An", "Nguyễn Văn An", "Phạm Thị Ánh", "Lê Văn Bình"]),
+        ("outsider", PersonFilters(), UNIT_B),
+        ("space_admin", PersonFilters(q="nguyen"), ["Nguyễn Văn An", "Nguyễn Văn An", "Nguyễn Thị Hoa"]),
+        ("space_admin", PersonFilters(target_group="citizen", q="thi"), [UNIT_B[0], *UNIT_B[2:]]),
+        ("space_admin", PersonFilters(organisation_id="unit_b"), UNIT_B),
+        ("owner", PersonFilters(organisation_id="unit_b"), []),  # a unit outside the owner's scope
+        ("owner", PersonFilters(organisation_id=-1), []),  # no such unit
+    ],
+)
+def test_small_and_large_lists_give_the_same_people_in_name_order(crowd, monkeypatch, actor, filters, expected):
+    if isinstance(filters.organisation_id, str):
+        filters = PersonFilters(organisation_id=getattr(crowd, filters.organisation_id).pk)
+    user = getattr(crowd, actor)
+    assert _names(user, filters) == expected
+    monkeypatch.setattr(selectors, "SMALL_LIST", 0)  # every list is large now
+    assert _names(user, filters) == expected
+
+
+def test_a_national_admin_and_a_user_without_a_role(crowd):
+    national, nobody = make_user("quocgia"), make_user("khongvaitro")
+    role_grant(user=national, role=Role.NATIONAL_ADMIN, organisation=crowd.root)
+    assert len(_names(national)) == 1 + len(NAMES_A) + 1 + len(NAMES_B)
+    assert _names(nobody) == []
+
+
+def test_a_small_list_is_read_through_its_units_and_a_large_one_walks_the_name_index(crowd, monkeypatch):
+    """What the choice is for: in a large database a small unit's list must not walk the name index until
+    a page of its people turns up (bench/README.md). The plan, not a time, is checked."""
+    small = person_list(actor=crowd.owner).explain()
+    assert "person_sort_idx" not in small
+    if connection.vendor == "sqlite":  # PostgreSQL's planner reads tables this small whole either way
+        assert "people_person_organisation_id" in small
+        monkeypatch.setattr(selectors, "SMALL_LIST", 0)
+        assert "person_sort_idx" in person_list(actor=crowd.owner).explain()
