@@ -474,17 +474,27 @@ def _people_with_accounts(person_ids: list[int]) -> set[int]:
 
 
 @transaction.atomic
+def _activation_code_valid(user: User | None, code: str) -> bool:
+    return bool(
+        user is not None
+        and user.activation_code_hash
+        and user.activation_expires_at is not None
+        and user.activation_expires_at >= timezone.now()
+        and secrets.compare_digest(user.activation_code_hash, crypto.keyed_hash(code.strip().upper(), "activation"))
+    )
+
+
+def is_activation_code(*, username: str, code: str) -> bool:
+    """Whether `code` is the pending activation code of the account `username`: a new learner typing the
+    code from their card as a password on the login page."""
+    return _activation_code_valid(User.objects.filter(username=username.strip().lower()).first(), code)
+
+
 def account_activate(*, username: str, code: str, password: str) -> User:
-    """First login of a bulk-created account: the one-time code sets the owner's password."""
+    """First login of a bulk-created account: the one-time code sets the owner's password. It also lifts
+    a lock left by wrong passwords (the code proves the owner, as a right password would)."""
     user = User.objects.select_for_update().filter(username=username.strip().lower()).first()
-    now = timezone.now()
-    if (
-        user is None
-        or not user.activation_code_hash
-        or user.activation_expires_at is None
-        or user.activation_expires_at < now
-        or not secrets.compare_digest(user.activation_code_hash, crypto.keyed_hash(code.strip().upper(), "activation"))
-    ):
+    if not _activation_code_valid(user, code):
         raise ValidationError(ERR_ACTIVATION)
     from django.contrib.auth.password_validation import validate_password
 
@@ -492,7 +502,11 @@ def account_activate(*, username: str, code: str, password: str) -> User:
     user.set_password(password)
     user.activation_code_hash = ""
     user.activation_expires_at = None
-    user.save(update_fields=["password", "activation_code_hash", "activation_expires_at"])
+    user.failed_logins = 0
+    user.locked_until = None
+    user.save(
+        update_fields=["password", "activation_code_hash", "activation_expires_at", "failed_logins", "locked_until"]
+    )
     return user
 
 

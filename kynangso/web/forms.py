@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,10 @@ class LoginForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": _("Wrong username or password."),
         "locked": ERR_LOCKED,
+        "not_activated": _(
+            "This is the activation code of a new account, not its password. Set your password first on the "
+            "page “Activate your account” below."
+        ),
     }
 
     def clean(self):
@@ -22,6 +27,9 @@ class LoginForm(AuthenticationForm):
             return super().clean()
         except forms.ValidationError:
             if username:
+                # Not counted as a wrong password: the owner holds the code, and the lock would outlast it.
+                if services.is_activation_code(username=username, code=self.cleaned_data.get("password") or ""):
+                    raise forms.ValidationError(self.error_messages["not_activated"], code="not_activated") from None
                 services.login_failure_record(username=username)
             raise
 
@@ -31,6 +39,11 @@ class ActivateForm(forms.Form):
     code = forms.CharField(label=_("Activation code"), max_length=20)
     password1 = forms.CharField(label=_("New password"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label=_("Repeat the new password"), widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The rules before the first try, not only after: "At least 8 characters. …"
+        self.fields["password1"].help_text = " ".join(password_validation.password_validators_help_texts())
 
     def clean(self):
         data = super().clean()

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
@@ -53,6 +53,10 @@ class ImportOut(Schema):
     unchanged: int
     rejected: int
     accounts_created: int
+    hypothetical: bool = Field(
+        description="The counts say what the import would do or would have done; nothing was written "
+        "(a check, an all-or-nothing import refused or cancelled)."
+    )
     unknown_columns: list[str]
     message: str
     links: ImportLinks

@@ -86,6 +86,17 @@ class PersonImport(TimeStampedModel):
         return self.status in FINISHED_STATUSES
 
     @property
+    def hypothetical(self) -> bool:
+        """The counts say what the import would do, or would have done: nothing was written. A check, an
+        all-or-nothing import refused for bad rows, and a cancelled import that wrote nothing (all or
+        nothing rolls everything back) — whose counts are of the rows checked before the cancel."""
+        return (
+            self.dry_run
+            or self.status == ImportStatus.REFUSED
+            or (self.status == ImportStatus.CANCELLED and not self.rows_written)
+        )
+
+    @property
     def rows_accepted(self) -> int:
         return self.created_count + self.updated_count + self.unchanged_count
 

@@ -139,12 +139,16 @@ def cell_text(value) -> str:
 
 def cccd_text(value) -> str:
     """A CCCD cell as text. Stored as a number (or written out by a program as "1090600124.0") it lost
-    the leading zeros of provinces 001–096: 10 or 11 digits get them back."""
+    the leading zeros of provinces 001–096: 10 or 11 digits get them back. So does text of 10 digits whose
+    two zeros make a province code (001–009), as Excel writes a number column into a CSV file; 11 digits
+    are padded by the CCCD rule itself (rules.clean_cccd)."""
     text = cell_text(value)
     if isinstance(value, int | float) or _FLOAT_TEXT.fullmatch(text):
         text = text.split(".")[0]
         if len(text) in (10, 11):
             text = text.zfill(12)
+    elif len(text) == 10 and text.isdigit() and text.zfill(12)[1:3] in rules.CCCD_PROVINCE_CODES:
+        text = text.zfill(12)
     return text
 
 

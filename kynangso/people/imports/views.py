@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 from kynangso.core.services import audit_record
 
 from . import permissions, selectors, services
-from .choices import ImportStatus
 from .forms import ImportForm
 from .models import PersonImport
 from .workbooks import template_workbook
@@ -64,7 +63,7 @@ def _context(request, imp: PersonImport) -> dict:
         "waiting_pdf": waiting_pdf,
         "stale": stale,
         "stale_pdf": stale_pdf,
-        "would": (imp.status == ImportStatus.DONE and imp.dry_run) or imp.status == ImportStatus.REFUSED,
+        "would": imp.hypothetical,
         "can_cancel": permissions.can_cancel_import(request.user, imp),
     }
 

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import load_workbook
 
+from kynangso.core import crypto
 from kynangso.core.text import grouped
 from kynangso.people import services as people_services
 from kynangso.people.exports import HEADERS, people_workbook
@@ -143,6 +144,29 @@ def test_a_csv_in_utf8_with_bom_and_semicolons_imports(cast, tmp_path):
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
     assert (imp.created_count, imp.rejected_count) == (1, 0), imp.message
     assert Person.objects.filter(full_name="Đỗ Thị Hoa", date_of_birth=date(1995, 5, 5)).exists()
+
+
+def test_a_csv_saved_by_excel_from_a_number_column_gets_the_cccd_zeros_back(cast, tmp_path):
+    """Excel writes a CCCD column stored as numbers into CSV without the leading zeros: 11 digits for
+    provinces 010–096, 10 for 001–009 (Hà Nội is 001). A 10-digit number that no province explains is
+    still refused."""
+    hanoi = make_cccd(date(1975, 1, 1), "male", 322, province="001")
+    vinhlong = make_cccd(date(1980, 1, 1), "female", 321, province="086")
+    rows = [
+        person_row("Đỗ Văn Năm", date(1975, 1, 1), "male", 0)[:3] + [hanoi[2:]],
+        person_row("Lê Thị Sáu", date(1980, 1, 1), "female", 0)[:3] + [vinhlong[1:]],
+        person_row("Phan Văn Bảy", date(1975, 1, 1), "male", 0)[:3] + ["9" + hanoi[3:]],  # no province 009
+    ]
+    path = tmp_path / "so.csv"
+    path.write_text("\n".join([",".join(HEADERS[:4])] + [",".join(str(v) for v in row) for row in rows]))
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.created_count, imp.rejected_count) == (2, 1), imp.message
+    stored = {
+        p.full_name: crypto.decrypt(p.cccd_encrypted)
+        for p in Person.objects.filter(cccd_hash__in=[crypto.keyed_hash(hanoi), crypto.keyed_hash(vinhlong)])
+    }
+    assert stored == {"Đỗ Văn Năm": hanoi, "Lê Thị Sáu": vinhlong}
+    assert messages(imp) == ["Dòng 4, cột “Số CCCD”: Số CCCD phải gồm đúng 12 chữ số."]
 
 
 def test_a_csv_that_turns_unreadable_after_a_commit_keeps_those_rows_and_counts_only_them(cast, tmp_path, monkeypatch):
@@ -553,7 +577,7 @@ def test_cancel_stops_between_chunks_and_leaves_no_half_written_chunk(cast, tmp_
     assert len(read_rows(imp.activation_sheet)) == 3 + 20  # the committed chunks' codes are kept
 
 
-def test_cancel_of_an_all_or_nothing_import_writes_nothing(cast, tmp_path, monkeypatch):
+def test_cancel_of_an_all_or_nothing_import_writes_nothing(cast, tmp_path, monkeypatch, client):
     monkeypatch.setattr(services, "CHUNK_SIZE", 10)
     calls = {"n": 0}
 
@@ -571,6 +595,14 @@ def test_cancel_of_an_all_or_nothing_import_writes_nothing(cast, tmp_path, monke
         create_accounts=True,
     )
     assert imp.status == ImportStatus.CANCELLED and Person.objects.count() == before and not imp.activation_sheet
+    # Its counts are of the rows checked before the cancel: every page says that nothing was written.
+    assert imp.created_count > 0 and imp.hypothetical
+    client.force_login(cast.owner)
+    assert (
+        "Chưa ghi dữ liệu nào: các số liệu trên cho biết" in client.get(f"/people/imports/{imp.pk}/").content.decode()
+    )
+    assert "không ghi dữ liệu nào" in client.get("/people/imports/").content.decode()
+    assert client.get(f"/api/v1/people/imports/{imp.pk}").json()["hypothetical"] is True
 
 
 def test_a_cancel_reaches_an_import_that_holds_the_write_lock(cast, tmp_path, monkeypatch):

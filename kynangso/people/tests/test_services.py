@@ -57,6 +57,34 @@ def test_activation_sets_the_password_once(cast, client):
         services.account_activate(username=user.username, code=code, password="Khac-2026!x")
 
 
+def test_an_activation_code_typed_at_the_login_says_so_and_does_not_lock_the_account(cast, client, settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    [(user, code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    for _ in range(3):
+        body = client.post("/login/", {"username": user.username, "password": code}).content.decode()
+        assert "Đây là mã kích hoạt của tài khoản mới, không phải mật khẩu" in body
+    user.refresh_from_db()
+    assert (user.failed_logins, user.locked_until) == (0, None)
+
+
+def test_activation_lifts_a_lock_left_by_wrong_passwords(cast, client, settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    [(user, code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    for _ in range(2):
+        client.post("/login/", {"username": user.username, "password": "doan-bua-1"})
+    assert services.is_locked(user.username)
+    services.account_activate(username=user.username, code=code, password="Mat-khau-2026!")
+    assert not services.is_locked(user.username)
+    assert client.post("/login/", {"username": user.username, "password": "Mat-khau-2026!"}).status_code == 302
+
+
+def test_the_password_rules_are_in_vietnamese_before_and_after_a_try(cast, client):
+    assert "Ít nhất 8 ký tự." in client.get("/activate/").content.decode()
+    [(user, code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    form = {"username": user.username, "code": code, "password1": "Ab1", "password2": "Ab1"}
+    assert "Mật khẩu quá ngắn: cần ít nhất 8 ký tự." in client.post("/activate/", form).content.decode()
+
+
 def test_expired_activation_code_is_refused(cast):
     [(user, code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
     User.objects.filter(pk=user.pk).update(activation_expires_at=timezone.now() - timedelta(minutes=1))
