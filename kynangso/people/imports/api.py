@@ -59,6 +59,7 @@ class ImportOut(Schema):
     )
     unknown_columns: list[str]
     message: str
+    first_errors: list[str] = Field(description="The first messages of the error report (all are in errors.xlsx).")
     links: ImportLinks
 
     @staticmethod

@@ -54,6 +54,8 @@ class PersonImport(TimeStampedModel):
     activation_pdf = models.FileField(_("activation sheet (PDF)"), upload_to=UPLOAD_TO, max_length=255, blank=True)
 
     message = models.TextField(_("message"), blank=True)
+    # The first messages of the error workbook, shown on the page and in the API (all are in the workbook).
+    first_errors = models.JSONField(_("first error messages"), default=list, blank=True)
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
     # The form's one-time key (or an API client's Idempotency-Key): a double submit finds the first import.
     submission_key = models.CharField(_("submission key"), max_length=64, blank=True, default="", editable=False)

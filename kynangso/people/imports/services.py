@@ -809,6 +809,7 @@ class _Runner:
         if self.errors is not None and self.errors.rows:
             self._store(imp.error_report, f"loi-{imp.pk}.xlsx", self.errors)
             fields["error_report"] = imp.error_report.name
+            fields["first_errors"] = self.errors.first_messages
         if not written or imp.dry_run:
             self.parts.clear()
             return

@@ -143,6 +143,9 @@ def template_workbook(*, organisations: Iterable[tuple[str, str]]) -> io.BytesIO
 # --- error workbook ----------------------------------------------------------------------------
 
 
+FIRST_MESSAGES = 20
+
+
 class ErrorWorkbook:
     """The rejected rows, in the template's columns, plus the original row number and the messages. Each
     value is written as it was read; text stays text (so a CCCD keeps its leading zero), bad cells are
@@ -163,6 +166,7 @@ class ErrorWorkbook:
             [Style.HEADER] * len(HEADERS) + [Style.HEADER_ALERT] * 2,
         )
         self.rows = 0
+        self.first_messages: list[str] = []  # the first FIRST_MESSAGES, for the import's page
 
     def add(self, row: ParsedRow) -> None:
         bad = {name for name, _message in row.errors if name}
@@ -183,6 +187,7 @@ class ErrorWorkbook:
             values.append(value)
             styles.append(style)
         messages = [m for _n, m in row.errors]
+        self.first_messages.extend(messages[: FIRST_MESSAGES - len(self.first_messages)])
         values += [self.source_rows.get(row.number, row.number), "\n".join(messages)]
         styles += [Style.NORMAL, Style.MESSAGE]
         lines = sum(-(-len(m) // MESSAGE_LINE_CHARS) for m in messages)

@@ -236,7 +236,7 @@ def mixed_file(tmp_path, name="mixed.xlsx"):
     return write_xlsx(tmp_path / name, rows)
 
 
-def test_dry_run_checks_everything_and_writes_nothing(cast, tmp_path):
+def test_dry_run_checks_everything_and_writes_nothing(cast, tmp_path, client):
     people, users = Person.objects.count(), User.objects.count()
     imp = run_import(
         actor=cast.owner, organisation=cast.unit_a, path=mixed_file(tmp_path), dry_run=True, create_accounts=True
@@ -245,6 +245,12 @@ def test_dry_run_checks_everything_and_writes_nothing(cast, tmp_path):
     assert (imp.created_count, imp.rejected_count, imp.rows_written, imp.accounts_created) == (3, 2, 0, 3)
     assert (Person.objects.count(), User.objects.count()) == (people, users)
     assert len(messages(imp)) == 2 and not imp.activation_sheet
+    # The errors are on the page and in the API too, not only in the workbook
+    assert imp.first_errors == messages(imp) and imp.first_errors[0].startswith("Dòng 3, cột “Số CCCD”:")
+    client.force_login(cast.owner)
+    page = client.get(f"/people/imports/{imp.pk}/").content.decode()
+    assert "2 lỗi đầu tiên" in page and all(m in page for m in imp.first_errors)
+    assert client.get(f"/api/v1/people/imports/{imp.pk}").json()["first_errors"] == imp.first_errors
     with translation.override(imp.language):
         assert str(services.MSG_ACCOUNTS_DRY_RUN % {"accounts": 3}) in imp.message
 
