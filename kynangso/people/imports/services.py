@@ -84,6 +84,7 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 
 ERR_SCOPE = _("You may not import people into this organisation.")
 ERR_FILE_TOO_BIG = _("The file is larger than %(max)s MB.")
+ERR_FILE_EMPTY = _("The file is empty (0 bytes): choose the saved list and upload it again.")
 ERR_MODE = _("Unknown import mode.")
 ERR_DUPLICATE_CCCD = _("The same CCCD number as row %(first)s: one person per CCCD number.")
 ERR_DUPLICATE_PERSON = _("The same person as row %(first)s.")
@@ -191,6 +192,8 @@ def person_import_create(
     suffix = PurePath(name).suffix.lower()
     if suffix not in reading.SUFFIXES:
         raise ValidationError({"file": [ValidationError(reading.ERR_FILE_TYPE, params={"name": name})]})
+    if getattr(file, "size", None) == 0:
+        raise ValidationError({"file": [ERR_FILE_EMPTY]})
     if (getattr(file, "size", 0) or 0) > MAX_FILE_BYTES:
         raise ValidationError({"file": [ValidationError(ERR_FILE_TOO_BIG, params={"max": MAX_FILE_BYTES >> 20})]})
     if mode not in ImportMode.values:

@@ -302,6 +302,20 @@ def test_api_refuses_an_unknown_mode(login, cast, tmp_path):
     assert response.status_code == 422 and response.json()["error"]["code"] == "invalid"
 
 
+def test_api_refuses_an_empty_file_at_once(login, cast, tmp_path):
+    """As the upload form does: an empty file is refused at the upload, not queued to fail in the background."""
+    client, path = login(cast.owner), tmp_path / "rong.xlsx"
+    path.write_bytes(b"")
+    before = PersonImport.objects.count()
+    with open(path, "rb") as fh:
+        response = client.post("/api/v1/people/imports", {"file": fh, "organisation_code": "X-A"})
+    assert response.status_code in (400, 422)
+    assert response.json()["error"]["fields"]["file"] == [
+        "Tệp rỗng (0 byte): hãy chọn đúng danh sách đã lưu rồi tải lên lại."
+    ]
+    assert PersonImport.objects.count() == before
+
+
 def test_api_readonly_may_not_upload(login, cast, tmp_path):
     assert api_upload(login(cast.readonly), tmp_path).status_code == 403
 
