@@ -294,11 +294,12 @@ def activation_rows(path: Path, problems: Problems) -> list[dict]:
     problems.vietnamese("the activation sheet's how-to line", note)
     problems.vietnamese("the activation sheet's column titles", *map(str, head))
     accounts = [
-        {"full_name": r[0], "org_code": r[1], "username": r[2], "code": r[3]}
+        {"full_name": r[0], "born": r[1], "org_code": r[2], "username": r[3], "code": r[4]}
         for r in rows[ACTIVATION_HEADER_ROWS:]
         if any(r)
     ]
     for account in accounts:
+        assert re.fullmatch(r"\d\d/\d\d/\d{4}", account["born"]), account  # namesakes' cards told apart
         assert re.fullmatch(r"[a-z0-9]+", account["username"]), account
         assert CODE.fullmatch(account["code"]), account
     return accounts

@@ -164,6 +164,17 @@ def person_import_cancel(request, import_id: int):
     return imp
 
 
+@router.post(
+    "/{int:import_id}/import",
+    response={202: ImportOut},
+    url_name="person_import_from_check",
+    summary="Import for real the file of a finished check (dry run), with its options",
+    description="A retried request returns the import the first one made.",
+)
+def person_import_from_check(request, import_id: int):
+    return Status(202, services.person_import_from_check(actor=request.user, check=_get(request, import_id)))
+
+
 def _file(imp: PersonImport, field: str, filename: str, *, actor=None):
     stored = getattr(imp, field)
     if not stored:

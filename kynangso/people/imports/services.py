@@ -86,6 +86,7 @@ ERR_SCOPE = _("You may not import people into this organisation.")
 ERR_FILE_TOO_BIG = _("The file is larger than %(max)s MB.")
 ERR_FILE_EMPTY = _("The file is empty (0 bytes): choose the saved list and upload it again.")
 ERR_MODE = _("Unknown import mode.")
+ERR_NOT_A_CHECK = _("Only a finished check (nothing written) can be imported for real from its page.")
 ERR_DUPLICATE_CCCD = _("The same CCCD number as row %(first)s: one person per CCCD number.")
 ERR_DUPLICATE_PERSON = _("The same person as row %(first)s.")
 ERR_AMBIGUOUS = _(
@@ -228,6 +229,25 @@ def person_import_create(
     if enqueue:
         transaction.on_commit(partial(_enqueue_run, imp.pk))
     return imp
+
+
+def person_import_from_check(*, actor, check: PersonImport) -> PersonImport:
+    """Import for real the file of a finished check (a dry run), with the check's options: the button on
+    the check's page, so that the file need not be chosen and uploaded again. A second click (or a retried
+    request) finds the import the first one made."""
+    if not (check.dry_run and check.status == ImportStatus.DONE):
+        raise ValidationError(ERR_NOT_A_CHECK)
+    with check.file.open("rb") as fh:
+        return person_import_create(
+            actor=actor,
+            organisation=check.organisation,
+            file=File(fh, name=check.original_name),
+            original_name=check.original_name,
+            mode=check.mode,
+            create_accounts=check.create_accounts,
+            language=check.language,
+            submission_key=f"check-{check.pk}",
+        )
 
 
 def _enqueue_run(import_id: int) -> None:
@@ -825,8 +845,8 @@ class _Runner:
                     % {"address": workbooks.activation_address(), "date": f"{activation_expiry(imp):%d/%m/%Y}"}
                 ),
             )
-            for row in self.parts.rows(names):
-                sheet.add(full_name=row[0], org_code=row[1], username=row[2], code=row[3])
+            for row in self.parts.rows(names):  # parts saved before the birth date was added have four values
+                sheet.add(full_name=row[0], org_code=row[1], username=row[2], code=row[3], born=row[4:5] and row[4])
             self._store(imp.activation_sheet, f"kich-hoat-{imp.pk}.xlsx", sheet)
             fields["activation_sheet"] = imp.activation_sheet.name
             self.parts.clear(names)
@@ -1105,7 +1125,14 @@ class _Runner:
         if accounts:
             codes = self.org_codes
             part = [
-                (u.person.full_name, codes.get(u.person.organisation_id, ""), u.username, code) for u, code in accounts
+                (
+                    u.person.full_name,
+                    codes.get(u.person.organisation_id, ""),
+                    u.username,
+                    code,
+                    f"{u.person.date_of_birth:%d/%m/%Y}" if u.person.date_of_birth else "",
+                )
+                for u, code in accounts
             ]
             self.uncommitted_parts.append(part)  # saved by commit(): codes of accounts that exist, no others
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.import_detail, name="detail"),
     path("<int:pk>/cancel/", views.import_cancel, name="cancel"),
     path("<int:pk>/requeue/", views.import_requeue, name="requeue"),
+    path("<int:pk>/import/", views.import_from_check, name="from_check"),
     path("<int:pk>/activation-pdf/", views.activation_pdf_requeue, name="activation_pdf_requeue"),
     path("<int:pk>/errors.xlsx", views.error_report_download, name="errors"),
     path("<int:pk>/activation.xlsx", views.activation_sheet_download, name="activation_xlsx"),

@@ -1,5 +1,6 @@
 """Pages of the bulk import: upload, the list of imports, one import with its live progress, downloads."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_POST
 from kynangso.core.services import audit_record
 
 from . import permissions, selectors, services
+from .choices import ImportMode, ImportStatus
 from .forms import ImportForm
 from .models import PersonImport
 from .workbooks import template_workbook
@@ -65,6 +67,14 @@ def _context(request, imp: PersonImport) -> dict:
         "stale_pdf": stale_pdf,
         "would": imp.hypothetical,
         "can_cancel": permissions.can_cancel_import(request.user, imp),
+        # A check whose valid rows an import would write: one click imports the same file for real.
+        "can_import_for_real": (
+            imp.dry_run
+            and imp.status == ImportStatus.DONE
+            and imp.rows_valid > 0
+            and not (imp.mode == ImportMode.ALL_OR_NOTHING and imp.rejected_count)
+            and permissions.can_import_into(request.user, imp.organisation)
+        ),
     }
 
 
@@ -95,6 +105,18 @@ def import_requeue(request, pk: int):
     if not permissions.can_import_into(request.user, imp.organisation):
         raise PermissionDenied
     services.person_import_requeue(actor=request.user, person_import=imp)
+    return redirect("people:imports:detail", pk=imp.pk)
+
+
+@login_required
+@require_POST
+def import_from_check(request, pk: int):
+    check = _accessible(request, pk)
+    try:
+        imp = services.person_import_from_check(actor=request.user, check=check)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("people:imports:detail", pk=check.pk)
     return redirect("people:imports:detail", pk=imp.pk)
 
 

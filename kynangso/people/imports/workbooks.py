@@ -211,18 +211,24 @@ def activation_url(username: str, code: str, *, address: str | None = None) -> s
 
 
 class ActivationWorkbook:
-    """One row per new account: name, unit, username, one-time code, under a title and a how-to line."""
+    """One row per new account: name, date of birth (to tell namesakes' cards apart), unit, username,
+    one-time code, under a title and a how-to line."""
 
     def __init__(self, *, title: str = "", note: str = "") -> None:
-        self.sheet = SheetWriter(sheet_name=_("Accounts"), widths=[32, 14, 18, 18], frozen_rows=ACTIVATION_HEADER_ROWS)
+        self.sheet = SheetWriter(
+            sheet_name=_("Accounts"), widths=[32, 12, 14, 18, 18], frozen_rows=ACTIVATION_HEADER_ROWS
+        )
         self.sheet.append([title], Style.BOLD)
         self.sheet.append([note])
-        self.sheet.append([_("Full name"), _("Unit code"), _("Username"), _("Activation code")], Style.BOLD)
+        self.sheet.append(
+            [_("Full name"), _("Date of birth"), _("Unit code"), _("Username"), _("Activation code")], Style.BOLD
+        )
         self.rows = 0
 
-    def add(self, *, full_name: str, org_code: str, username: str, code: str) -> None:
+    def add(self, *, full_name: str, org_code: str, username: str, code: str, born: str = "") -> None:
+        """`born`: the date of birth as text, dd/mm/yyyy, or empty."""
         self.rows += 1
-        self.sheet.append((full_name, org_code, username, code))
+        self.sheet.append((full_name, born, org_code, username, code))
 
     def save(self, fileobj) -> None:
         self.sheet.save(fileobj)
@@ -234,9 +240,20 @@ def read_activation_rows(fileobj) -> Iterable[dict]:
 
     sheet = python_calamine.CalamineWorkbook.from_filelike(fileobj).get_sheet_by_index(0)
     for index, row in enumerate(sheet.iter_rows()):
-        if index < ACTIVATION_HEADER_ROWS or len(row) < 4 or not row[2]:
+        if index < ACTIVATION_HEADER_ROWS:
             continue
-        yield {"full_name": str(row[0]), "org_code": cell_text(row[1]), "username": str(row[2]), "code": str(row[3])}
+        if len(row) < 5 or not row[4]:  # a sheet made before the date of birth was added: four columns
+            name, born, org_code, username, code = row[0], "", *row[1:4]
+        else:
+            name, born, org_code, username, code = row[:5]
+        if username:
+            yield {
+                "full_name": str(name),
+                "born": cell_text(born),
+                "org_code": cell_text(org_code),
+                "username": str(username),
+                "code": str(code),
+            }
 
 
 CARD_W, CARD_H, COLS, ROWS, MARGIN_X, MARGIN_Y, QR_SIZE = 95.0, 55.0, 2, 5, 10.0, 11.0, 30.0
@@ -309,7 +326,7 @@ def activation_pdf(rows: Iterable[dict], fileobj, *, title: str, expires: date |
             for i, line in enumerate(pdf.multi_cell(text_width, 4.6, name, dry_run=True, output="LINES")[:2]):
                 pdf.text(tx, y + 7 + 4.6 * i, line)
         pdf.set_font("DejaVu", "", 8)
-        pdf.text(tx, y + 16, row["org_code"])
+        pdf.text(tx, y + 16, f"{row['born']} · {row['org_code']}" if row.get("born") else row["org_code"])
         pdf.text(tx, y + 21, label_user)
         pdf.text(tx, y + 31, label_code)
         pdf.set_font("DejaVu", "B", 11)

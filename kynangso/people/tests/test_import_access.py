@@ -286,6 +286,41 @@ def test_api_upload_answers_202_then_status_and_error_report(login, cast, tmp_pa
     assert listed["count"] == 1 and listed["items"][0]["id"] == body["id"]
 
 
+@override_settings(TASKS=IMMEDIATE)
+def test_a_check_is_imported_for_real_from_its_page_once(login, cast, tmp_path, django_capture_on_commit_callbacks):
+    client = login(cast.owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        check = PersonImport.objects.get(
+            pk=api_upload(client, tmp_path, dry_run="true", create_accounts="true").json()["id"]
+        )
+    check.refresh_from_db()
+    assert (check.status, check.rows_written, check.rejected_count) == ("done", 0, 1)
+    page = client.get(f"/people/imports/{check.pk}/").content.decode()
+    assert "Nhập thật các dòng hợp lệ của tệp này" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/people/imports/{check.pk}/import/")
+    real = PersonImport.objects.latest("pk")
+    assert response.url == f"/people/imports/{real.pk}/" and real.pk != check.pk
+    assert (real.dry_run, real.create_accounts, real.mode, real.original_name) == (
+        False,
+        True,
+        check.mode,
+        check.original_name,
+    )
+    assert (real.status, real.created_count, real.rejected_count, real.accounts_created) == ("done", 2, 1, 2)
+    assert "Nhập thật" not in client.get(f"/people/imports/{real.pk}/").content.decode()  # not a check
+    # A second click, from the page or the API, makes no second import
+    client.post(f"/people/imports/{check.pk}/import/")
+    again = client.post(f"/api/v1/people/imports/{check.pk}/import")
+    assert again.status_code == 202 and again.json()["id"] == real.pk
+    assert PersonImport.objects.count() == 2
+    # A real import is not a check: nothing to import again from it
+    refused = client.post(f"/api/v1/people/imports/{real.pk}/import")
+    assert refused.status_code in (400, 422) and PersonImport.objects.count() == 2
+    # Another unit's admin cannot reach the check at all
+    assert login(cast.outsider).post(f"/people/imports/{check.pk}/import/").status_code == 404
+
+
 def test_api_dry_run_and_mode(login, cast, tmp_path):
     body = api_upload(login(cast.owner), tmp_path, dry_run="true", mode="all_or_nothing").json()
     assert (body["dry_run"], body["mode"]) == (True, "all_or_nothing")

@@ -493,10 +493,11 @@ def test_accounts_come_with_an_activation_sheet_whose_codes_open_the_account(cas
     )
     assert imp.accounts_created == 3
     sheet = read_rows(imp.activation_sheet)
-    assert len(sheet) == 3 + 3 and len(sheet[2]) == 4  # title, how-to, header, one row per account
-    name, unit, username, code = sheet[3]
+    assert len(sheet) == 3 + 3 and len(sheet[2]) == 5  # title, how-to, header, one row per account
+    name, born, unit, username, code = sheet[3]
     user = User.objects.get(username=username)
     assert (user.person.full_name, unit, user.has_usable_password(), len(code)) == (name, "X-A", False, 10)
+    assert born == f"{user.person.date_of_birth:%d/%m/%Y}"  # namesakes' cards are told apart
     assert code not in user.activation_code_hash  # only a keyed hash is stored
     response = client.post(
         "/activate/", {"username": username, "code": code, "password1": "Mat-khau-2026!", "password2": "Mat-khau-2026!"}
@@ -518,7 +519,24 @@ def test_the_pdf_activation_cards_are_built_from_the_sheet(cast, tmp_path):
         pdf = fh.read()
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 2  # 10 a page
     sheet = read_rows(imp.activation_sheet)[3:]
-    assert pdf_qr_codes(pdf) == [activation_url(username, code) for _name, _unit, username, code in sheet]
+    assert pdf_qr_codes(pdf) == [activation_url(username, code) for _name, _born, _unit, username, code in sheet]
+
+
+def test_an_activation_sheet_of_four_columns_made_before_the_birth_date_still_gives_its_cards(tmp_path):
+    from openpyxl import Workbook
+
+    from kynangso.people.imports.workbooks import read_activation_rows
+
+    book = Workbook()
+    for row in (["Tài khoản học viên"], ["Hướng dẫn"], ["Họ và tên", "Mã đơn vị", "Tên đăng nhập", "Mã kích hoạt"]):
+        book.active.append(row)
+    book.active.append(["Nguyễn Văn An", "X-A", "annv", "ABCD234567"])
+    book.save(tmp_path / "old.xlsx")
+    with open(tmp_path / "old.xlsx", "rb") as fh:
+        rows = list(read_activation_rows(fh))
+    assert rows == [
+        {"full_name": "Nguyễn Văn An", "born": "", "org_code": "X-A", "username": "annv", "code": "ABCD234567"}
+    ]
 
 
 def test_accounts_over_the_quota_are_rejected_with_a_message_and_nothing_is_created_for_them(cast, tmp_path):
@@ -911,7 +929,7 @@ def test_a_worker_that_dies_mid_import_loses_no_activation_code_and_the_import_c
     assert response.status_code == 302
     imp.refresh_from_db()
     assert imp.status == ImportStatus.DONE and (imp.created_count, imp.unchanged_count) == (15, 10)
-    usernames = [row[2] for row in read_rows(imp.activation_sheet)[3:]]
+    usernames = [row[3] for row in read_rows(imp.activation_sheet)[3:]]
     assert len(usernames) == 25 == len(set(usernames))  # the first run's 10 codes were kept
     assert set(usernames) == set(
         User.objects.filter(person__organisation=cast.unit_a).values_list("username", flat=True)
