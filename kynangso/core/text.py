@@ -18,6 +18,12 @@ def nfc(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
+def name_case(name: str) -> str:
+    """A name typed all in capitals or all in small letters, as lists often are, in the usual case:
+    "NGUYỄN VĂN AN" → "Nguyễn Văn An", "H'HEN NIÊ" → "H'Hen Niê". A name in mixed case is kept as typed."""
+    return name.title() if name.isupper() or name.islower() else name
+
+
 def fold(value: str) -> str:
     """Lower-case, strip diacritics and map đ→d: 'Nguyễn Văn Đạt' → 'nguyen van dat'. Word by word:
     names share their words (an import of 40,000 people has a few thousand), each is folded once."""

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kynangso.core import crypto
 from kynangso.core.services import audit_record
-from kynangso.core.text import fold, name_sort_key, nfc, split_name
+from kynangso.core.text import fold, name_case, name_sort_key, nfc, split_name
 from kynangso.orgs.models import Organisation, Space
 
 from . import rules
@@ -50,7 +50,7 @@ EDITABLE_FIELDS = (
 
 
 def name_fields(full_name: str) -> dict[str, str]:
-    name = nfc(full_name)
+    name = name_case(nfc(full_name))
     return {"full_name": name, "search_text": fold(name)[:255], "sort_key": name_sort_key(name)}
 
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kynangso.core.text import edit_distance, fold, name_sort_key, nfc
+from kynangso.core.text import edit_distance, fold, name_case, name_sort_key, nfc
 
 
 def test_fold_strips_tones_and_maps_d():
@@ -81,3 +81,18 @@ def test_nfc_collapses_white_space_as_the_regular_expression_did(text):
 )
 def test_edit_distance_counts_up_to_its_limit(a, b, distance):
     assert edit_distance(a, b, 2) == distance == edit_distance(b, a, 2)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("NGUYỄN VĂN AN", "Nguyễn Văn An"),
+        ("đặng thị ánh tuyết", "Đặng Thị Ánh Tuyết"),
+        ("H'HEN NIÊ", "H'Hen Niê"),  # Ê Đê names keep their apostrophe
+        ("Y-MOAN ÊNUÔL", "Y-Moan Ênuôl"),
+        ("Nguyễn văn AN", "Nguyễn văn AN"),  # mixed case: as typed
+        ("Tôn Nữ Hoàng Thị", "Tôn Nữ Hoàng Thị"),
+    ],
+)
+def test_a_name_in_capitals_or_small_letters_gets_the_usual_case(typed, stored):
+    assert name_case(typed) == stored

@@ -17,7 +17,7 @@ from django.core.validators import validate_email
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from kynangso.core.text import fold, nfc
+from kynangso.core.text import fold, name_case, nfc
 
 from .. import rules
 from ..choices import Sex, TargetGroup
@@ -238,7 +238,7 @@ class RowValidator:
             except rules.RuleError as exc:
                 self.cell_error(row, "full_name", exc.message)
             else:
-                row.full_name = name
+                row.full_name = name_case(name)
                 row.name_key = fold(name)[:255]
 
         birth_ok = True

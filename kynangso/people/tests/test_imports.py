@@ -146,6 +146,24 @@ def test_a_csv_in_utf8_with_bom_and_semicolons_imports(cast, tmp_path):
     assert Person.objects.filter(full_name="Đỗ Thị Hoa", date_of_birth=date(1995, 5, 5)).exists()
 
 
+def test_names_typed_in_capitals_are_stored_in_the_usual_case_and_the_same_list_again_changes_nothing(cast, tmp_path):
+    rows = [
+        person_row("NGUYỄN THỊ THU HÀ", date(1988, 8, 8), "female", 31),
+        person_row("trần văn bảy", date(1977, 7, 7), "male", 32),
+    ]
+    path = write_xlsx(tmp_path / "hoa.xlsx", rows)
+    first = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert first.created_count == 2
+    assert set(
+        Person.objects.filter(full_name__in=["Nguyễn Thị Thu Hà", "Trần Văn Bảy"]).values_list("full_name", flat=True)
+    ) == {
+        "Nguyễn Thị Thu Hà",
+        "Trần Văn Bảy",
+    }
+    again = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (again.unchanged_count, again.updated_count) == (2, 0)
+
+
 def test_a_csv_saved_by_excel_from_a_number_column_gets_the_cccd_zeros_back(cast, tmp_path):
     """Excel writes a CCCD column stored as numbers into CSV without the leading zeros: 11 digits for
     provinces 010–096, 10 for 001–009 (Hà Nội is 001). A 10-digit number that no province explains is

@@ -166,6 +166,11 @@ def test_the_form_and_the_api_refuse_the_names_the_import_refuses(cast, name):
     assert not RowValidator(column=str, organisations={}).parse(2, [name, *[None] * 8]).ok
 
 
+def test_a_name_typed_in_capitals_on_the_form_or_the_api_is_stored_in_the_usual_case(cast):
+    person = services.person_create(actor=None, full_name="LÊ  VĂN TÁM", organisation=cast.unit_a)
+    assert (person.full_name, person.search_text) == ("Lê Văn Tám", "le van tam")
+
+
 def test_people_are_sorted_in_vietnamese_order(cast):
     from kynangso.people.selectors import person_list
 
