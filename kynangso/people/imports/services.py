@@ -803,6 +803,8 @@ class _Runner:
 
     def finish(self, status: str, message: str, *, written: bool = True) -> None:
         imp = self.imp
+        if status == ImportStatus.DONE and not self.read:  # no data rows (the message says so): nothing to do
+            status = ImportStatus.FAILED  # as the command line exits non-zero; the page shows it as an error
         if not written:
             self.written = self.accounts = 0
         fields = {

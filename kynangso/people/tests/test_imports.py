@@ -235,6 +235,15 @@ def test_unknown_columns_are_reported_on_the_import(cast, tmp_path):
     assert imp.unknown_columns == ["Quê quán"] and imp.created_count == 1
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_file_with_only_its_header_row_fails_with_a_message(cast, tmp_path, dry_run):
+    path = write_xlsx(tmp_path / "empty.xlsx", [])
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, dry_run=dry_run)
+    assert imp.status == ImportStatus.FAILED and imp.rows_read == 0
+    with translation.override(imp.language):
+        assert str(services.MSG_NO_ROWS) in imp.message
+
+
 def test_a_file_without_a_header_fails_with_a_message(cast, tmp_path):
     imp = run_import(
         actor=cast.owner,
