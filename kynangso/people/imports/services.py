@@ -34,7 +34,7 @@ import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import PurePath
 
 from django.conf import settings
@@ -426,6 +426,11 @@ class ActivationParts:
         for name in self.names() if names is None else names:
             default_storage.delete(name)
         self.seq = 0
+
+
+@lru_cache(maxsize=1 << 16)  # an import's people share birth dates: strftime once a date (0.25 s for 200,000)
+def _dmy(day) -> str:
+    return f"{day:%d/%m/%Y}"
 
 
 @dataclass
@@ -1132,7 +1137,7 @@ class _Runner:
                     codes.get(u.person.organisation_id, ""),
                     u.username,
                     code,
-                    f"{u.person.date_of_birth:%d/%m/%Y}" if u.person.date_of_birth else "",
+                    _dmy(u.person.date_of_birth) if u.person.date_of_birth else "",
                 )
                 for u, code in accounts
             ]
