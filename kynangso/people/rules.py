@@ -88,6 +88,12 @@ ERR_CCCD_YEAR = _("Digits 5–6 of the CCCD number must be the last two digits o
 ERR_PHONE = _("Not a Vietnamese mobile number (10 digits starting with 03, 05, 07, 08 or 09).")
 ERR_BIRTH_FUTURE = _("The date of birth is in the future.")
 ERR_BIRTH_TOO_OLD = _("The date of birth is implausible (more than 120 years ago).")
+ERR_BIRTH_TOO_YOUNG = _(
+    "The date of birth makes this person younger than %(age)s years, too young to learn here: check the year."
+)
+# The youngest learners the programme reaches are primary-school pupils (its targets count schools "from
+# primary to upper secondary" with digital-skills activities); primary school starts in the year a child turns 6.
+MIN_AGE = 5
 
 MALE, FEMALE = "male", "female"
 
@@ -198,6 +204,8 @@ def clean_birth_date(value: date, *, today: date | None = None) -> date:
         raise RuleError(ERR_BIRTH_FUTURE)
     if value.year < today.year - 120:
         raise RuleError(ERR_BIRTH_TOO_OLD)
+    if (today.year - value.year) - ((today.month, today.day) < (value.month, value.day)) < MIN_AGE:
+        raise RuleError(ERR_BIRTH_TOO_YOUNG % {"age": MIN_AGE})
     return value
 
 

@@ -100,3 +100,14 @@ def test_working_age_birth_range_agrees_with_rule(birth, sex):
     on = date(2026, 11, 25)
     first, last = rules.working_age_birth_range(on, sex)
     assert (first <= birth <= last) == rules.is_working_age(birth, sex, on)
+
+
+def test_a_birth_date_must_give_a_learner_of_at_least_five():
+    today = date(2026, 12, 4)
+    assert rules.clean_birth_date(date(2021, 12, 4), today=today) == date(2021, 12, 4)  # five today
+    with pytest.raises(rules.RuleError) as young:
+        rules.clean_birth_date(date(2021, 12, 5), today=today)  # five tomorrow
+    assert "chưa đủ 5 tuổi" in str(young.value.message)  # Vietnamese, the default language
+    for implausible in (date(2026, 12, 5), date(1905, 1, 1)):
+        with pytest.raises(rules.RuleError):
+            rules.clean_birth_date(implausible, today=today)
