@@ -4,8 +4,9 @@ workbooks, activation sheets) have a row per person, tens of thousands of them.
 openpyxl's write-only mode builds a cell object and an XML element per cell: about 9 µs a cell, so
 40,000 rejected rows took 7 s and an export of 40,000 people 4.7 s. This writer formats each row as a
 string (about 1 µs a cell) into a temporary file, then zips it with the few fixed parts of a workbook.
-It knows text, numbers and dates, and the handful of styles below; workbooks that need more (the import
-template's drop-down lists) are written with openpyxl.
+It knows text, numbers and dates, the handful of styles below, and drop-down lists of a column (their
+values on a hidden second sheet); workbooks that need more (the import template's guide sheet and date
+rule) are written with openpyxl.
 
 Text is written as inline strings, never as formulas: a value such as "=HYPERLINK(…)" read from a CSV
 file stays text."""
@@ -90,28 +91,47 @@ STYLES_XML = (
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
 )
 _FIXED_PARTS = {
-    "[Content_Types].xml": (
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        '<Override PartName="/xl/worksheets/sheet1.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-        '<Override PartName="/xl/styles.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'
-    ),
     "_rels/.rels": (
         f'<Relationships xmlns="{_PKG_REL_NS}"><Relationship Id="rId1" '
         f'Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
     ),
-    "xl/_rels/workbook.xml.rels": (
-        f'<Relationships xmlns="{_PKG_REL_NS}">'
-        f'<Relationship Id="rId1" Type="{_REL_NS}/worksheet" Target="worksheets/sheet1.xml"/>'
-        f'<Relationship Id="rId2" Type="{_REL_NS}/styles" Target="styles.xml"/></Relationships>'
-    ),
     "xl/styles.xml": STYLES_XML,
 }
+_WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+LISTS_SHEET = "Danh mục"  # the hidden sheet that holds the values of the drop-down lists
+QUOTED_LISTS_SHEET = f"'{LISTS_SHEET}'"  # as a formula names it
+
+
+def _package_parts(sheets: int) -> dict[str, str]:
+    """The content types and the workbook's relationships of a workbook of `sheets` worksheets."""
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{_WORKSHEET_TYPE}"/>'
+        for n in range(1, sheets + 1)
+    )
+    relationships = "".join(
+        f'<Relationship Id="rId{n}" Type="{_REL_NS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+        for n in range(1, sheets + 1)
+    )
+    return {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            f"{overrides}"
+            '<Override PartName="/xl/styles.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{_PKG_REL_NS}">{relationships}'
+            f'<Relationship Id="rId{sheets + 1}" Type="{_REL_NS}/styles" Target="styles.xml"/></Relationships>'
+        ),
+    }
+
+
+def _attr(value: str) -> str:
+    return escape(value, {'"': "&quot;"})
 
 
 @cache
@@ -155,7 +175,14 @@ class SheetWriter:
         self.frozen_rows = frozen_rows
         self.column_styles = column_styles or {}
         self.rows = 0
+        self.dropdowns: list[tuple[int, list[str], bool, str, str]] = []
         self.tmp = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by save())
+
+    def dropdown(self, column: int, values: Sequence[str], *, strict: bool, title: str = "", message: str = "") -> None:
+        """A drop-down list on the column (0 = A) below the frozen rows. `strict`: another value is refused
+        with `message`; otherwise any value may be typed and `message` is shown as a hint."""
+        if values:
+            self.dropdowns.append((column, list(values), strict, title, message))
 
     def append(
         self, values: Sequence, styles: Style | Sequence[Style] = Style.NORMAL, *, height: float | None = None
@@ -203,13 +230,12 @@ class SheetWriter:
             f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
             f"<cols>{''.join(cols)}</cols><sheetData>"
         )
-        workbook = (
-            f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}"><sheets>'
-            f'<sheet name="{escape(self.sheet_name, {chr(34): "&quot;"})}" sheetId="1" r:id="rId1"/>'
-            "</sheets></workbook>"
-        )
+        sheets = f'<sheet name="{_attr(self.sheet_name)}" sheetId="1" r:id="rId1"/>'
+        if self.dropdowns:
+            sheets += f'<sheet name="{_attr(LISTS_SHEET)}" sheetId="2" state="hidden" r:id="rId2"/>'
+        workbook = f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}"><sheets>{sheets}</sheets></workbook>'
         with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, xml in _FIXED_PARTS.items():
+            for name, xml in {**_FIXED_PARTS, **_package_parts(2 if self.dropdowns else 1)}.items():
                 archive.writestr(name, _XML_DECL + xml)
             archive.writestr("xl/workbook.xml", _XML_DECL + workbook)
             with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
@@ -217,5 +243,39 @@ class SheetWriter:
                 self.tmp.seek(0)
                 while block := self.tmp.read(1 << 20):
                     sheet.write(block.encode())
-                sheet.write(b"</sheetData></worksheet>")
+                sheet.write(f"</sheetData>{self._validations_xml()}</worksheet>".encode())
+            if self.dropdowns:
+                archive.writestr("xl/worksheets/sheet2.xml", self._lists_sheet_xml())
         self.tmp.close()
+
+    def _validations_xml(self) -> str:
+        if not self.dropdowns:
+            return ""
+        items = []
+        for i, (column, values, strict, title, message) in enumerate(self.dropdowns):
+            letter, lists = column_letter(column), column_letter(i)
+            text = (
+                f' showErrorMessage="1" errorTitle="{_attr(title)}" error="{_attr(message)}"'
+                if strict
+                else f' showErrorMessage="0" showInputMessage="1" promptTitle="{_attr(title)}"'
+                f' prompt="{_attr(message)}"'
+            )
+            cells = f"{letter}{self.frozen_rows + 1}:{letter}1048576"
+            items.append(
+                f'<dataValidation type="list" allowBlank="1"{text} sqref="{cells}">'
+                f"<formula1>{_text(QUOTED_LISTS_SHEET)}!${lists}$1:${lists}${len(values)}</formula1>"
+                "</dataValidation>"
+            )
+        return f'<dataValidations count="{len(items)}">{"".join(items)}</dataValidations>'
+
+    def _lists_sheet_xml(self) -> str:
+        rows = []
+        for r in range(max(len(values) for _c, values, *_rest in self.dropdowns)):
+            cells = "".join(
+                f'<c r="{column_letter(i)}{r + 1}" s="{Style.TEXT:d}" t="inlineStr"><is><t xml:space="preserve">'
+                f"{_text(values[r])}</t></is></c>"
+                for i, (_c, values, *_rest) in enumerate(self.dropdowns)
+                if r < len(values)
+            )
+            rows.append(f'<row r="{r + 1}">{cells}</row>')
+        return f'{_XML_DECL}<worksheet xmlns="{_MAIN_NS}"><sheetData>{"".join(rows)}</sheetData></worksheet>'

@@ -3,10 +3,11 @@ round-trips. Streamed by core.xlsx: memory stays flat whatever the number of row
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from io import BytesIO
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from kynangso.core import crypto
 from kynangso.core.xlsx import SheetWriter, Style
@@ -45,6 +46,31 @@ COLUMN_STYLES = {
     HEADERS.index("Ngày sinh"): Style.DATE,
 }
 ROW_STYLES = [COLUMN_STYLES.get(i, Style.NORMAL) for i in range(len(HEADERS))]
+DROPDOWN_UNITS_MAX = 5000  # unit codes in a drop-down list, at most
+
+
+def dropdowns(organisations: Sequence[str]) -> list[tuple[int, list[str], bool, str, str]]:
+    """The drop-down lists of the people workbook, the import template's and the export's alike: (column,
+    values, strict, title, message). Strict lists refuse another value; the target groups take several
+    names separated by ";", so theirs only suggests. The unit codes are those the user may import into."""
+    lists = [
+        (
+            HEADERS.index("Giới tính"),
+            list(SEX_LABELS_VI.values()),
+            True,
+            _("Sex"),
+            _("Choose Nam or Nữ from the list."),
+        ),
+        (
+            HEADERS.index("Nhóm đối tượng"),
+            list(GROUP_LABELS_VI.values()),
+            False,
+            _("Target groups"),
+            _("Pick one, or type several separated by ;"),
+        ),
+        (HEADERS.index("Mã đơn vị"), list(organisations), True, _("Unit code"), _("Choose a unit code from the list.")),
+    ]
+    return [entry for entry in lists if entry[1]]
 
 
 def person_row(person: Person, groups: Iterable[str]) -> list:
@@ -74,8 +100,9 @@ EXPORT_FIELDS = (
 )
 
 
-def people_workbook(people: QuerySet[Person], *, chunk: int = 2000) -> BytesIO:
-    """Write the people (an already scoped, ordered queryset) to an .xlsx in memory-bounded chunks."""
+def people_workbook(people: QuerySet[Person], *, organisations: Sequence[str] = (), chunk: int = 2000) -> BytesIO:
+    """Write the people (an already scoped, ordered queryset) to an .xlsx in memory-bounded chunks, with
+    the template's drop-down lists (`organisations`: the unit codes the user may import into)."""
     from .models import PersonTargetGroup
 
     sheet = SheetWriter(
@@ -84,6 +111,8 @@ def people_workbook(people: QuerySet[Person], *, chunk: int = 2000) -> BytesIO:
         frozen_rows=1,
         column_styles=COLUMN_STYLES,
     )
+    for column, values, strict, title, message in dropdowns(organisations):
+        sheet.dropdown(column, values, strict=strict, title=title, message=message)
     sheet.append(HEADERS, Style.HEADER)
     batch: list[Person] = []
 

@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 from kynangso.core.services import audit_record
 
 from . import permissions, selectors, services
-from .exports import people_workbook
+from .exports import DROPDOWN_UNITS_MAX, people_workbook
 from .forms import DataRequestForm, MyDataForm, PersonFilterForm, PersonForm
+from .imports.selectors import importable_organisations
 from .models import Person
 
 PAGE_SIZE = 50
@@ -73,7 +74,8 @@ def person_export(request):
         },
     )
     name = f"danh-sach-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(people_workbook(qs), as_attachment=True, filename=name)
+    units = importable_organisations(actor=request.user).values_list("code", flat=True)[:DROPDOWN_UNITS_MAX]
+    return FileResponse(people_workbook(qs, organisations=list(units)), as_attachment=True, filename=name)
 
 
 def _detail_context(request, person: Person, **extra) -> dict:

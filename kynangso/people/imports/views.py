@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from kynangso.core.services import audit_record
 
+from ..exports import DROPDOWN_UNITS_MAX
 from . import permissions, selectors, services
 from .choices import ImportMode, ImportStatus
 from .forms import ImportForm
@@ -17,7 +18,6 @@ from .models import PersonImport
 from .workbooks import template_workbook
 
 PAGE_SIZE = 25
-TEMPLATE_ORGS_MAX = 5000
 
 
 def _accessible(request, pk: int) -> PersonImport:
@@ -52,7 +52,7 @@ def import_list(request):
 def template_download(request):
     if not permissions.can_import_people(request.user):
         raise PermissionDenied
-    orgs = selectors.importable_organisations(actor=request.user).values_list("code", "name")[:TEMPLATE_ORGS_MAX]
+    orgs = selectors.importable_organisations(actor=request.user).values_list("code", "name")[:DROPDOWN_UNITS_MAX]
     return FileResponse(template_workbook(organisations=orgs), as_attachment=True, filename="mau-danh-sach.xlsx")
 
 

@@ -22,9 +22,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kynangso.core.xlsx import SheetWriter, Style, column_letter
+from kynangso.core.xlsx import LISTS_SHEET, QUOTED_LISTS_SHEET, SheetWriter, Style, column_letter
 
-from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, GROUP_LABELS_VI, HEADERS, SEX_LABELS_VI
+from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, HEADERS, dropdowns
 from .reading import FIELDS
 from .validation import ParsedRow, cccd_text, cell_text
 
@@ -59,42 +59,35 @@ def template_workbook(*, organisations: Iterable[tuple[str, str]]) -> io.BytesIO
         ws.column_dimensions[column_letter(FIELDS.index(name))].number_format = "@"
     ws.column_dimensions[column_letter(FIELDS.index("date_of_birth"))].number_format = DATE_FORMAT
 
-    lists = wb.create_sheet("Danh mục")
-    sexes = list(SEX_LABELS_VI.values())
-    groups = list(GROUP_LABELS_VI.values())
+    lists = wb.create_sheet(LISTS_SHEET)
     orgs = list(organisations)
-    for i, value in enumerate(sexes, start=1):
-        lists.cell(row=i, column=1, value=value)
-    for i, value in enumerate(groups, start=1):
-        lists.cell(row=i, column=2, value=value)
-    for i, (code, name) in enumerate(orgs, start=1):
-        lists.cell(row=i, column=3, value=code).number_format = "@"
-        lists.cell(row=i, column=4, value=name)
-    lists.sheet_state = "hidden"
 
-    def column_range(name: str) -> str:
-        letter = column_letter(FIELDS.index(name))
+    def column_range(index: int) -> str:
+        letter = column_letter(index)
         return f"{letter}2:{letter}1048576"
 
-    sex = DataValidation(
-        type="list",
-        formula1=f"='Danh mục'!$A$1:$A${len(sexes)}",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle=_("Sex"),
-        error=_("Choose Nam or Nữ from the list."),
-    )
-    sex.add(column_range("sex"))
-    group = DataValidation(
-        type="list",
-        formula1=f"='Danh mục'!$B$1:$B${len(groups)}",
-        allow_blank=True,
-        showErrorMessage=False,
-        showInputMessage=True,
-        promptTitle=_("Target groups"),
-        prompt=_("Pick one, or type several separated by ;"),
-    )
-    group.add(column_range("groups"))
+    entries = dropdowns([code for code, _name in orgs])
+    for i, (column, values, strict, title, message) in enumerate(entries):
+        for row, value in enumerate(values, start=1):
+            lists.cell(row=row, column=i + 1, value=value).number_format = "@"
+        shown = (
+            {"showErrorMessage": True, "errorTitle": title, "error": message}
+            if strict
+            else {"showErrorMessage": False, "showInputMessage": True, "promptTitle": title, "prompt": message}
+        )
+        letter = column_letter(i)
+        listed = DataValidation(
+            type="list",
+            formula1=f"={QUOTED_LISTS_SHEET}!${letter}$1:${letter}${len(values)}",
+            allow_blank=True,
+            **shown,
+        )
+        listed.add(column_range(column))
+        ws.add_data_validation(listed)
+    for row, (_code, name) in enumerate(orgs, start=1):  # beside their codes, for whoever opens the sheet
+        lists.cell(row=row, column=len(entries) + 1, value=name)
+    lists.sheet_state = "hidden"
+
     birth = DataValidation(
         type="date",
         operator="between",
@@ -106,21 +99,8 @@ def template_workbook(*, organisations: Iterable[tuple[str, str]]) -> io.BytesIO
         promptTitle=_("Date of birth"),
         prompt="dd/mm/yyyy",
     )
-    birth.add(column_range("date_of_birth"))
-    ws.add_data_validation(sex)
-    ws.add_data_validation(group)
+    birth.add(column_range(FIELDS.index("date_of_birth")))
     ws.add_data_validation(birth)
-    if orgs:
-        org = DataValidation(
-            type="list",
-            formula1=f"='Danh mục'!$C$1:$C${len(orgs)}",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle=_("Unit code"),
-            error=_("Choose a unit code from the list."),
-        )
-        org.add(column_range("org_code"))
-        ws.add_data_validation(org)
 
     guide = wb.create_sheet("Hướng dẫn")
     guide.column_dimensions["A"].width = 110

@@ -109,6 +109,31 @@ def test_export_contains_only_own_commune_and_is_audited(login, cast):
     assert AuditLog.objects.filter(action="people.export", actor=cast.owner).exists()
 
 
+def test_the_export_has_the_templates_drop_down_lists(login, cast):
+    """Export → edit → import: whoever edits the export chooses the sex, groups and unit codes from lists, as
+    in the import template (the unit codes the user may import into)."""
+    data = b"".join(login(cast.owner).get("/people/export.xlsx").streaming_content)
+    template = b"".join(login(cast.owner).get("/people/imports/template.xlsx").streaming_content)
+    found = {}
+    for name, content in (("export", data), ("template", template)):
+        wb = load_workbook(io.BytesIO(content))
+        lists = wb["Danh mục"]
+        assert lists.sheet_state == "hidden"
+        found[name] = {
+            str(dv.sqref)[0]: (
+                dv.showErrorMessage,
+                dv.error if dv.showErrorMessage else dv.prompt,
+                [c.value for c in lists[dv.formula1.split("!")[1].replace("$", "").split(":")[0][0]] if c.value],
+            )
+            for dv in wb["Danh sách"].data_validations.dataValidation
+            if dv.type == "list"
+        }
+    assert found["export"] == found["template"]
+    assert found["export"]["C"] == (True, "Chọn Nam hoặc Nữ trong danh sách.", ["Nam", "Nữ"])
+    assert found["export"]["G"][2] == ["X-A"] and found["export"]["I"][0] is False
+    assert "Cán bộ, công chức, viên chức" in found["export"]["I"][2]
+
+
 def test_cccd_reveal_shows_clear_number_and_audits(login, cast):
     client = login(cast.owner)
     body = client.get(f"/people/{cast.person_a.pk}/").content.decode()
