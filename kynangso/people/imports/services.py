@@ -1131,15 +1131,16 @@ class _Runner:
                 self.errors.add(r)
         if accounts:
             codes = self.org_codes
-            part = [
+            part = [  # `for p in (u.person,)`: through the descriptor once a row (0.3 µs each time)
                 (
-                    u.person.full_name,
-                    codes.get(u.person.organisation_id, ""),
+                    p.full_name,
+                    codes.get(p.organisation_id, ""),
                     u.username,
                     code,
-                    _dmy(u.person.date_of_birth) if u.person.date_of_birth else "",
+                    _dmy(p.date_of_birth) if p.date_of_birth else "",
                 )
                 for u, code in accounts
+                for p in (u.person,)
             ]
             self.uncommitted_parts.append(part)  # saved by commit(): codes of accounts that exist, no others
 

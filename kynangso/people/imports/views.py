@@ -12,7 +12,6 @@ from kynangso.core.services import audit_record
 
 from ..exports import DROPDOWN_UNITS_MAX
 from . import permissions, selectors, services
-from .choices import ImportMode, ImportStatus
 from .forms import ImportForm
 from .models import PersonImport
 from .workbooks import template_workbook
@@ -67,14 +66,7 @@ def _context(request, imp: PersonImport) -> dict:
         "stale_pdf": stale_pdf,
         "would": imp.hypothetical,
         "can_cancel": permissions.can_cancel_import(request.user, imp),
-        # A check whose valid rows an import would write: one click imports the same file for real.
-        "can_import_for_real": (
-            imp.dry_run
-            and imp.status == ImportStatus.DONE
-            and imp.rows_valid > 0
-            and not (imp.mode == ImportMode.ALL_OR_NOTHING and imp.rejected_count)
-            and permissions.can_import_into(request.user, imp.organisation)
-        ),
+        "can_import_for_real": permissions.can_import_for_real(request.user, imp),  # a check: one click imports it
     }
 
 
