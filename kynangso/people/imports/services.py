@@ -87,6 +87,7 @@ ERR_FILE_TOO_BIG = _("The file is larger than %(max)s MB.")
 ERR_FILE_EMPTY = _("The file is empty (0 bytes): choose the saved list and upload it again.")
 ERR_MODE = _("Unknown import mode.")
 ERR_NOT_A_CHECK = _("Only a finished check (nothing written) can be imported for real from its page.")
+ERR_CHECK_FILE_GONE = _("The file of this check is no longer kept: upload it again.")
 ERR_DUPLICATE_CCCD = _("The same CCCD number as row %(first)s: one person per CCCD number.")
 ERR_DUPLICATE_PERSON = _("The same person as row %(first)s.")
 ERR_AMBIGUOUS = _(
@@ -237,7 +238,11 @@ def person_import_from_check(*, actor, check: PersonImport) -> PersonImport:
     request) finds the import the first one made."""
     if not (check.dry_run and check.status == ImportStatus.DONE):
         raise ValidationError(ERR_NOT_A_CHECK)
-    with check.file.open("rb") as fh:
+    try:
+        opened = check.file.open("rb")
+    except OSError as exc:  # removed from storage since
+        raise ValidationError(ERR_CHECK_FILE_GONE) from exc
+    with opened as fh:
         return person_import_create(
             actor=actor,
             organisation=check.organisation,

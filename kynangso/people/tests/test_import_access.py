@@ -321,6 +321,17 @@ def test_a_check_is_imported_for_real_from_its_page_once(login, cast, tmp_path, 
     assert login(cast.outsider).post(f"/people/imports/{check.pk}/import/").status_code == 404
 
 
+def test_a_check_whose_file_is_gone_says_so(login, cast, tmp_path):
+    client = login(cast.owner)
+    check = PersonImport.objects.get(pk=api_upload(client, tmp_path, dry_run="true").json()["id"])
+    PersonImport.objects.filter(pk=check.pk).update(status="done")
+    check.file.delete(save=False)
+    response = client.post(f"/api/v1/people/imports/{check.pk}/import")
+    assert response.status_code in (400, 422)
+    assert response.json()["error"]["message"] == "Tệp của lượt kiểm tra này không còn được lưu: hãy tải tệp lên lại."
+    assert PersonImport.objects.count() == 1
+
+
 def test_api_dry_run_and_mode(login, cast, tmp_path):
     body = api_upload(login(cast.owner), tmp_path, dry_run="true", mode="all_or_nothing").json()
     assert (body["dry_run"], body["mode"]) == (True, "all_or_nothing")
