@@ -344,6 +344,10 @@ def test_unit_admin_imports_a_file_with_errors_fixes_it_and_hands_out_activation
     assert re.search(r"\b8\b", message) and re.search(r"\b3\b", message), message
     expect(page.locator("#activation-pdf-link")).to_be_visible(timeout=RUN_TIMEOUT)  # then polling stops
     problems.vietnamese_on("the download links", page.locator("#import-progress-panel .actions a"))
+    # The errors are on the page too (open: three rows), one line per bad cell, naming its row and column.
+    expect(page.locator("#import-errors")).to_have_attribute("open", "")
+    first_errors = page.locator("#import-errors li").all_inner_texts()
+    assert len(first_errors) == 3 and all(re.match(r"Dòng \d+, cột “", e) for e in first_errors), first_errors
     finish(page, "import-summary")
 
     # 4. The error workbook: the 3 rejected rows, the bad cells highlighted, messages naming the column.
