@@ -528,6 +528,9 @@ class _Runner:
         self.spaces: dict[int, Space] = {}
         self.tally = people_services.AccountTally()
         self.over_quota: dict[int, int] = {}  # space id → rows rejected because its quota ran out
+        # Rows refused because their CCCD is someone's outside the importer's scope: the refusal tells
+        # that the number is on the platform, so the run's audit entry counts them (probing shows there).
+        self.cccd_elsewhere = 0
 
     # -- driving ------------------------------------------------------------------------------
     def run(self) -> None:
@@ -835,6 +838,8 @@ class _Runner:
             action="people.import.run",
             obj=imp,
             status=status,
+            dry_run=imp.dry_run,
+            cccd_elsewhere=self.cccd_elsewhere,
             **{k: v for k, v in self.progress_fields().items()},
         )
         self.finished = True
@@ -921,6 +926,7 @@ class _Runner:
             if person is not None:
                 if person.organisation_id not in self.org_space:
                     self.reject(r, "cccd", ERR_CCCD_ELSEWHERE)
+                    self.cccd_elsewhere += 1
                     continue
                 if edit_distance(r.name_key, person.search_text, NAME_EDITS_ALLOWED) > NAME_EDITS_ALLOWED:
                     self.reject(r, "cccd", ERR_CCCD_OTHER_NAME, holder=person.full_name)

@@ -15,6 +15,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from kynangso.core import crypto
+from kynangso.core.models import AuditLog
 from kynangso.core.text import grouped
 from kynangso.people import services as people_services
 from kynangso.people.exports import HEADERS, people_workbook
@@ -391,6 +392,9 @@ def test_a_cccd_held_by_someone_outside_the_import_is_rejected(cast, tmp_path):
     assert imp.rejected_count == 1 and str(services.ERR_CCCD_ELSEWHERE) in messages(imp)[0]
     cast.person_b.refresh_from_db()
     assert cast.person_b.organisation == cast.unit_b
+    # The refusal tells the importer the number is on the platform: the run's audit entry counts it
+    entry = AuditLog.objects.get(action="people.import.run", object_id=str(imp.pk))
+    assert (entry.actor, entry.details["cccd_elsewhere"], entry.details["dry_run"]) == (cast.owner, 1, False)
 
 
 def test_rows_without_cccd_match_on_name_birth_date_and_unit(cast, tmp_path):
