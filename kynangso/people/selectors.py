@@ -37,7 +37,7 @@ def _working_age_q(on: date) -> Q:
 # A list of people is in name order. Walking the name index (person_sort_idx) gives a page at once when
 # the list holds a good share of the platform's people; for a small unit in a large database both
 # planners walk it until a page of the unit's people turns up, the whole index for a unit of a dozen people
-# (156 ms on SQLite, 170 ms on PostgreSQL among 200,000 people; bench/README.md), because a scope given by
+# (152 ms on SQLite and on PostgreSQL among 200,000 people; bench/README.md), because a scope given by
 # organisation paths does not tell them how many people it holds. So the list first asks whether its
 # units hold more than SMALL_LIST people, reading at most that many entries of the organisation index
 # (0.2 ms for a dozen people, 0.7-2 ms for 200,000); if not, it reads their people that way and sorts

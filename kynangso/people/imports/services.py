@@ -863,7 +863,8 @@ class _Runner:
                 ),
             )
             for row in self.parts.rows(names):  # parts saved before the birth date was added have four values
-                sheet.add(full_name=row[0], org_code=row[1], username=row[2], code=row[3], born=row[4:5] and row[4])
+                born = row[4] if len(row) > 4 else ""
+                sheet.add(full_name=row[0], org_code=row[1], username=row[2], code=row[3], born=born)
             self._store(imp.activation_sheet, f"kich-hoat-{imp.pk}.xlsx", sheet)
             fields["activation_sheet"] = imp.activation_sheet.name
             self.parts.clear(names)
