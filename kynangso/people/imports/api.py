@@ -175,6 +175,18 @@ def person_import_from_check(request, import_id: int):
     return Status(202, services.person_import_from_check(actor=request.user, check=_get(request, import_id)))
 
 
+@router.post(
+    "/{int:import_id}/activation/remake",
+    response={202: ImportOut},
+    url_name="person_import_activation_remake",
+    summary="Make the activation sheet and the PDF cards again, with the site's address as it is now",
+    description="The usernames and activation codes stay the same; `activation_pdf` is null until the new "
+    "cards are made in the background.",
+)
+def person_import_activation_remake(request, import_id: int):
+    return Status(202, services.activation_files_remake(actor=request.user, person_import=_get(request, import_id)))
+
+
 def _file(imp: PersonImport, field: str, filename: str, *, actor=None):
     stored = getattr(imp, field)
     if not stored:

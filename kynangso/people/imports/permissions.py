@@ -35,3 +35,12 @@ def can_import_for_real(user, person_import) -> bool:
         and not (person_import.mode == ImportMode.ALL_OR_NOTHING and person_import.rejected_count)
         and can_import_into(user, person_import.organisation)
     )
+
+
+def can_remake_activation(user, person_import, *, pdf_stale: bool) -> bool:
+    """An import whose activation files exist (the PDF made, or overdue), for a user who may import there."""
+    return (
+        bool(person_import.activation_sheet)
+        and (bool(person_import.activation_pdf) or pdf_stale)
+        and can_import_into(user, person_import.organisation)
+    )

@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 
 from kynangso.orgs.choices import PEOPLE_WRITE_ROLES
-from kynangso.orgs.models import Organisation
+from kynangso.orgs.models import Organisation, Space
 from kynangso.orgs.selectors import organisation_list, scope_q
 
 from .choices import ImportStatus
@@ -44,3 +44,18 @@ def person_import_get(*, actor, pk: int) -> PersonImport:
 
 def importable_organisations(*, actor) -> QuerySet[Organisation]:
     return organisation_list(actor=actor, roles=PEOPLE_WRITE_ROLES)
+
+
+QUOTA_SPACES_SHOWN = 10
+
+
+def quota_overview(*, actor) -> list[tuple[Space, int, int]]:
+    """(space, accounts used, accounts left) for the spaces the actor may import into, at most
+    QUOTA_SPACES_SHOWN of them (a national admin's dozens are on the spaces' own pages)."""
+    from kynangso.people.services import accounts_used
+
+    spaces = list(
+        Space.objects.filter(pk__in=importable_organisations(actor=actor).values("space"))[:QUOTA_SPACES_SHOWN]
+    )
+    used = accounts_used(s.pk for s in spaces)
+    return [(s, used[s.pk], max(s.learner_quota - used[s.pk], 0)) for s in spaces]

@@ -87,6 +87,8 @@ ERR_FILE_TOO_BIG = _("The file is larger than %(max)s MB.")
 ERR_FILE_EMPTY = _("The file is empty (0 bytes): choose the saved list and upload it again.")
 ERR_MODE = _("Unknown import mode.")
 ERR_NOT_A_CHECK = _("Only a finished check (nothing written) can be imported for real from its page.")
+ERR_NO_ACTIVATION_SHEET = _("This import has no activation sheet to make again.")
+ERR_PDF_BEING_MADE = _("The PDF cards are being prepared: wait until they are ready, then make them again if needed.")
 ERR_CHECK_FILE_GONE = _("The file of this check is no longer kept: upload it again.")
 ERR_DUPLICATE_CCCD = _("The same CCCD number as row %(first)s: one person per CCCD number.")
 ERR_DUPLICATE_PERSON = _("The same person as row %(first)s.")
@@ -328,11 +330,13 @@ def is_stale(person_import: PersonImport) -> bool:
 
 
 def pdf_is_stale(person_import: PersonImport) -> bool:
-    finished = person_import.finished_at
+    """The PDF cards were asked for (by the import's end, or again since: `updated_at`) STALE_AFTER ago
+    and are still not there: the task that should have made them did not run."""
     return (
         bool(person_import.activation_sheet)
         and not person_import.activation_pdf
-        and (finished is not None and finished < timezone.now() - STALE_AFTER)
+        and person_import.finished_at is not None
+        and person_import.updated_at < timezone.now() - STALE_AFTER
     )
 
 
@@ -357,8 +361,47 @@ def activation_pdf_requeue(*, actor, person_import: PersonImport) -> PersonImpor
     if actor is not None and not can_import_into(actor, person_import.organisation):
         raise PermissionDenied(ERR_SCOPE)
     if pdf_is_stale(person_import):
+        PersonImport.objects.filter(pk=person_import.pk).update(updated_at=timezone.now())
         transaction.on_commit(partial(_enqueue_pdf, person_import.pk))
+        person_import.refresh_from_db()
     return person_import
+
+
+@transaction.atomic
+def activation_files_remake(*, actor, person_import: PersonImport) -> PersonImport:
+    """Make an import's activation sheet and PDF cards again from the stored sheet, with the site's address
+    and wording as they are now (after SITE_URL was corrected, say). The usernames and codes, and their
+    expiry, stay as they were; the old files are deleted once the new sheet is committed."""
+    if actor is not None and not can_import_into(actor, person_import.organisation):
+        raise PermissionDenied(ERR_SCOPE)
+    imp = PersonImport.objects.select_for_update().select_related("organisation").get(pk=person_import.pk)
+    if not imp.activation_sheet:
+        raise ValidationError(ERR_NO_ACTIVATION_SHEET)
+    if not imp.activation_pdf and not pdf_is_stale(imp):  # the cards are being made: the same request twice
+        raise ValidationError(ERR_PDF_BEING_MADE)
+    old_names = [imp.activation_sheet.name, imp.activation_pdf.name]
+    sheet = activation_workbook(imp)
+    with imp.activation_sheet.open("rb") as stored:
+        for row in workbooks.read_activation_rows(stored):
+            sheet.add(**row)
+    if not sheet.rows:
+        raise ValidationError(ERR_NO_ACTIVATION_SHEET)
+    _Runner._store(imp.activation_sheet, f"kich-hoat-{imp.pk}.xlsx", sheet)
+    imp.activation_pdf = ""
+    imp.updated_at = timezone.now()  # the cards are asked for now (pdf_is_stale)
+    PersonImport.objects.filter(pk=imp.pk).update(
+        activation_sheet=imp.activation_sheet.name, activation_pdf="", updated_at=imp.updated_at
+    )
+    audit_record(actor=actor, action="people.import.remake_activation", obj=imp, accounts=sheet.rows)
+
+    def replace() -> None:
+        for name in old_names:
+            if name:
+                default_storage.delete(name)
+        _enqueue_pdf(imp.pk)
+
+    transaction.on_commit(replace)
+    return imp
 
 
 # --- run ----------------------------------------------------------------------------------------
@@ -855,13 +898,7 @@ class _Runner:
             return
         names = self.parts.names()
         if names:
-            sheet = workbooks.ActivationWorkbook(
-                title=activation_title(imp),
-                note=str(
-                    MSG_ACTIVATION_NOTE
-                    % {"address": workbooks.activation_address(), "date": f"{activation_expiry(imp):%d/%m/%Y}"}
-                ),
-            )
+            sheet = activation_workbook(imp)
             for row in self.parts.rows(names):  # parts saved before the birth date was added have four values
                 born = row[4] if len(row) > 4 else ""
                 sheet.add(full_name=row[0], org_code=row[1], username=row[2], code=row[3], born=born)
@@ -1164,6 +1201,13 @@ def _enqueue_pdf(import_id: int) -> None:
     if activation_pdf_task.get_backend().supports_priority:
         activation_pdf_task = activation_pdf_task.using(priority=PDF_TASK_PRIORITY)
     activation_pdf_task.enqueue(import_id)
+
+
+def activation_workbook(imp: PersonImport) -> workbooks.ActivationWorkbook:
+    """An empty activation sheet for this import, its title and how-to line (with the site's address) as of now."""
+    expires = f"{activation_expiry(imp):%d/%m/%Y}"
+    note = MSG_ACTIVATION_NOTE % {"address": workbooks.activation_address(), "date": expires}
+    return workbooks.ActivationWorkbook(title=activation_title(imp), note=str(note))
 
 
 def activation_title(imp: PersonImport) -> str:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/requeue/", views.import_requeue, name="requeue"),
     path("<int:pk>/import/", views.import_from_check, name="from_check"),
     path("<int:pk>/activation-pdf/", views.activation_pdf_requeue, name="activation_pdf_requeue"),
+    path("<int:pk>/activation-remake/", views.activation_remake, name="activation_remake"),
     path("<int:pk>/errors.xlsx", views.error_report_download, name="errors"),
     path("<int:pk>/activation.xlsx", views.activation_sheet_download, name="activation_xlsx"),
     path("<int:pk>/activation.pdf", views.activation_pdf_download, name="activation_pdf"),

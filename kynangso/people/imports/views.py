@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from kynangso.core.services import audit_record
@@ -17,6 +18,10 @@ from .models import PersonImport
 from .workbooks import template_workbook
 
 PAGE_SIZE = 25
+MSG_REMADE = _(
+    "The activation sheet was made again with the site's address as it is now (the usernames and codes are "
+    "unchanged); the PDF cards are being prepared."
+)
 
 
 def _accessible(request, pk: int) -> PersonImport:
@@ -44,7 +49,9 @@ def import_list(request):
         else:
             return redirect("people:imports:detail", pk=imp.pk)
     page = Paginator(selectors.person_import_list(actor=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "people/imports/import_list.html", {"form": form, "page_obj": page, "query_string": ""})
+    quotas = selectors.quota_overview(actor=request.user)
+    context = {"form": form, "page_obj": page, "query_string": "", "quotas": quotas}
+    return render(request, "people/imports/import_list.html", context)
 
 
 @login_required
@@ -67,6 +74,7 @@ def _context(request, imp: PersonImport) -> dict:
         "would": imp.hypothetical,
         "can_cancel": permissions.can_cancel_import(request.user, imp),
         "can_import_for_real": permissions.can_import_for_real(request.user, imp),  # a check: one click imports it
+        "can_remake": permissions.can_remake_activation(request.user, imp, pdf_stale=stale_pdf),
     }
 
 
@@ -119,6 +127,19 @@ def activation_pdf_requeue(request, pk: int):
     if not permissions.can_import_into(request.user, imp.organisation):
         raise PermissionDenied
     services.activation_pdf_requeue(actor=request.user, person_import=imp)
+    return redirect("people:imports:detail", pk=imp.pk)
+
+
+@login_required
+@require_POST
+def activation_remake(request, pk: int):
+    imp = _accessible(request, pk)
+    try:
+        services.activation_files_remake(actor=request.user, person_import=imp)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, MSG_REMADE)
     return redirect("people:imports:detail", pk=imp.pk)
 
 

@@ -395,3 +395,94 @@ def test_the_qr_code_address_opens_the_activation_form_filled_in(client, cast):
     address = urlsplit(activation_url("annv", "K7PQ2MZX9A"))
     page = client.get(f"{address.path}?{address.query}").content.decode()
     assert 'value="annv"' in page and 'value="K7PQ2MZX9A"' in page
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_the_activation_files_are_made_again_with_the_address_as_it_is_now(
+    login, cast, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from kynangso.core.models import AuditLog
+    from kynangso.people.imports.testing import pdf_qr_codes, read_rows
+    from kynangso.people.imports.workbooks import activation_url
+
+    settings.SITE_URL = "http://127.0.0.1:8000"  # the mistake: the cards point at the admin's own machine
+    with django_capture_on_commit_callbacks(execute=True):
+        imp = run_import(
+            actor=cast.owner,
+            organisation=cast.unit_a,
+            create_accounts=True,
+            path=write_xlsx(tmp_path / "a.xlsx", rows(bad=0)),
+        )
+    imp.refresh_from_db()
+    old_sheet, old_pdf = imp.activation_sheet.name, imp.activation_pdf.name
+    accounts = [row[3:5] for row in read_rows(imp.activation_sheet)[3:]]
+    assert len(accounts) == 3 and old_pdf and "127.0.0.1" in read_rows(imp.activation_sheet)[1][0]
+    page = login(cast.owner).get(f"/people/imports/{imp.pk}/").content.decode()
+    assert "Làm lại tệp kích hoạt" in page
+
+    settings.SITE_URL = "https://kynangso.vinhlong.gov.vn"
+    # A viewer of the unit, or another unit's admin, cannot reach the import at all
+    assert login(cast.readonly).post(f"/people/imports/{imp.pk}/activation-remake/").status_code == 404
+    assert login(cast.outsider).post(f"/api/v1/people/imports/{imp.pk}/activation/remake").status_code == 404
+    imp.refresh_from_db()
+    assert (imp.activation_sheet.name, imp.activation_pdf.name) == (old_sheet, old_pdf)
+
+    client = login(cast.owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/people/imports/{imp.pk}/activation-remake/", follow=True)
+    assert "được làm lại" in response.content.decode()
+    imp.refresh_from_db()
+    sheet = read_rows(imp.activation_sheet)
+    assert [row[3:5] for row in sheet[3:]] == accounts  # the same usernames and codes
+    assert "https://kynangso.vinhlong.gov.vn/activate/" in sheet[1][0]
+    with imp.activation_pdf.open("rb") as fh:
+        assert pdf_qr_codes(fh.read()) == [activation_url(username, code) for username, code in accounts]
+    assert activation_url("x", "y").startswith("https://kynangso.vinhlong.gov.vn/")
+    assert imp.activation_sheet.name != old_sheet and not default_storage.exists(old_sheet)  # the PDF: read above
+    assert AuditLog.objects.filter(action="people.import.remake_activation", object_id=str(imp.pk)).count() == 1
+
+    # While the new cards are being made, a second request (a double click) changes nothing
+    PersonImport.objects.filter(pk=imp.pk).update(activation_pdf="", updated_at=timezone.now())
+    response = client.post(f"/api/v1/people/imports/{imp.pk}/activation/remake")
+    assert response.status_code == 400 and "đang được chuẩn bị" in response.json()["error"]["message"]
+    assert AuditLog.objects.filter(action="people.import.remake_activation").count() == 1
+    # … and the page says the cards are on their way, not that they are overdue
+    page = client.get(f"/people/imports/{imp.pk}/").content.decode()
+    assert 'id="activation-pdf-pending"' in page and 'id="pdf-requeue"' not in page
+    assert 'id="activation-remake"' not in page
+
+
+def test_overdue_pdf_cards_can_be_asked_for_again_and_then_show_as_being_prepared(login, cast, tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    path = write_xlsx(tmp_path / "a.xlsx", rows(bad=0))
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, create_accounts=True, path=path)
+    client = login(cast.owner)
+    assert 'id="activation-pdf-pending"' in client.get(f"/people/imports/{imp.pk}/").content.decode()
+    PersonImport.objects.filter(pk=imp.pk).update(updated_at=timezone.now() - timedelta(minutes=11))  # no worker ran
+    page = client.get(f"/people/imports/{imp.pk}/").content.decode()
+    assert 'id="pdf-requeue"' in page and 'id="activation-pdf-pending"' not in page
+    assert client.post(f"/people/imports/{imp.pk}/activation-pdf/").status_code == 302
+    page = client.get(f"/people/imports/{imp.pk}/").content.decode()
+    assert 'id="activation-pdf-pending"' in page and 'id="pdf-requeue"' not in page  # asked for again: waiting
+
+
+def test_the_import_page_shows_the_learner_accounts_left_in_the_space(login, cast, tmp_path):
+    from kynangso.orgs.models import Space
+
+    Space.objects.filter(pk=cast.space.pk).update(learner_quota=40_000)
+    client = login(cast.owner)
+    page = client.get("/people/imports/").content.decode()
+    assert "Tài khoản học viên của “Tỉnh Vĩnh Long”: đã dùng 0 trên 40.000, còn 40.000." in page
+    run_import(
+        actor=cast.owner, organisation=cast.unit_a, create_accounts=True, path=write_xlsx(tmp_path / "a.xlsx", rows())
+    )
+    page = client.get("/people/imports/").content.decode()
+    assert "đã dùng 2 trên 40.000, còn 39.998." in page  # two valid rows, two accounts
+    # Someone who may import nowhere is refused the page, and sees no space's figures
+    assert login(cast.readonly).get("/people/imports/").status_code == 403
