@@ -874,6 +874,8 @@ class _Runner:
         with self.timed("save the workbooks"):
             self._store_files(fields, written)
         PersonImport.objects.filter(pk=imp.pk).update(**fields, updated_at=timezone.now())
+        if "activation_sheet" in fields:  # after the update that names the sheet: the task reads it
+            transaction.on_commit(partial(_enqueue_pdf, imp.pk))
         default_storage.delete(imp.live_counts_name)
         default_storage.delete(imp.cancel_marker_name)
         audit_record(
@@ -905,7 +907,6 @@ class _Runner:
             self._store(imp.activation_sheet, f"kich-hoat-{imp.pk}.xlsx", sheet)
             fields["activation_sheet"] = imp.activation_sheet.name
             self.parts.clear(names)
-            transaction.on_commit(partial(_enqueue_pdf, imp.pk))
 
     @staticmethod
     def _store(field_file, name: str, book) -> None:

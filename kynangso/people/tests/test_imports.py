@@ -1012,3 +1012,18 @@ def test_a_list_typed_without_accents_keeps_the_stored_accents(cast, tmp_path):
     assert imp.updated_count == 1
     cast.person_a.refresh_from_db()
     assert (cast.person_a.full_name, cast.person_a.phone) == ("Nguyễn Văn An", "0987654321")
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=IMMEDIATE)
+def test_the_pdf_task_is_queued_after_the_import_names_its_sheet(cast, tmp_path):
+    """Committed for real (no test transaction around it), as a worker would see it: a task that starts as soon
+    as it is queued finds the activation sheet and makes the cards."""
+    imp = run_import(
+        actor=cast.owner,
+        organisation=cast.unit_a,
+        create_accounts=True,
+        path=write_xlsx(tmp_path / "q.xlsx", people_rows(3)),
+    )
+    imp.refresh_from_db()
+    assert imp.activation_sheet and imp.activation_pdf
