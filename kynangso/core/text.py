@@ -6,6 +6,7 @@ SQLite and PostgreSQL answer the same way without database extensions or collati
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -19,9 +20,39 @@ def nfc(value: str) -> str:
 
 
 def name_case(name: str) -> str:
-    """A name typed all in capitals or all in small letters, as lists often are, in the usual case:
-    "NGUYỄN VĂN AN" → "Nguyễn Văn An", "H'HEN NIÊ" → "H'Hen Niê". A name in mixed case is kept as typed."""
-    return name.title() if name.isupper() or name.islower() else name
+    """A name in the usual case, each word capitalised: words typed all in capitals or all in small letters,
+    as lists often are, are changed ("NGUYỄN VĂN AN", "trần văn BÌNH" → "Nguyễn Văn An", "Trần Văn Bình";
+    "H'HEN NIÊ" → "H'Hen Niê"); a word already in mixed case ("H'Hen", "McLean") is kept as typed."""
+    if name.istitle():  # the usual case already: most names
+        return name
+    return " ".join(word.title() if word.isupper() or word.islower() else word for word in name.split(" "))
+
+
+def merged_name(typed: str, stored: str) -> str:
+    """The name to keep when a list names a known person: a word typed without its accents or in another
+    case ("Nguyen Van AN" for "Nguyễn Văn Ân") keeps the stored word; any other difference (a corrected
+    accent, another word) is the typed one's."""
+    typed_words, stored_words = typed.split(), stored.split()
+    if len(typed_words) != len(stored_words):
+        return typed
+    return " ".join(
+        s if t.lower() == s.lower() or (t.isascii() and _fold_word(t) == _fold_word(s)) else t
+        for t, s in zip(typed_words, stored_words, strict=True)
+    )
+
+
+# Latin-1 letters that Vietnamese uses (NFC). Any other character of U+00A1-U+00FF, or one of the letters
+# the Windows code page adds, in a name is the trace of an old 8-bit Vietnamese font: TCVN3 (".VnTime":
+# "NguyÔn Thµnh Nam") or VNI ("Nguyeãn Thaønh"), typed before Unicode and pasted into the list.
+_VIETNAMESE_LATIN1 = frozenset("ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúý")
+_LEGACY_FONT = re.compile(
+    "[" + "".join(chr(c) for c in range(0xA1, 0x100) if chr(c) not in _VIETNAMESE_LATIN1) + "ƒŠŒŽšœžŸ]"
+)
+
+
+def legacy_font(text: str) -> bool:
+    """Whether the text bears the marks of an old Vietnamese font encoding (TCVN3, VNI) instead of Unicode."""
+    return _LEGACY_FONT.search(text) is not None
 
 
 def fold(value: str) -> str:

@@ -27,7 +27,10 @@ from .imports.bulk import any_of, bulk_insert, unsaved, upsert_rows
 from .models import ERR_CCCD_TAKEN, ApiToken, DataRequest, Person, PersonTargetGroup, User, UsernameSequence
 
 ERR_QUOTA = _("The space “%(space)s” has %(free)s learner accounts left; %(needed)s were requested.")
-ERR_ACTIVATION = _("The username or the activation code is wrong, or the code has expired.")
+ERR_ACTIVATION = _(
+    "The username or the activation code is wrong, or the code has expired. A code works once: if you have "
+    "already chosen your password, log in with it."
+)
 ERR_NAME_REQUIRED = _("The full name is required.")
 ERR_UNKNOWN_GROUP = _("Unknown target group.")
 
@@ -480,8 +483,13 @@ def _activation_code_valid(user: User | None, code: str) -> bool:
         and user.activation_code_hash
         and user.activation_expires_at is not None
         and user.activation_expires_at >= timezone.now()
-        and secrets.compare_digest(user.activation_code_hash, crypto.keyed_hash(code.strip().upper(), "activation"))
+        and secrets.compare_digest(user.activation_code_hash, crypto.keyed_hash(_typed_code(code), "activation"))
     )
+
+
+def _typed_code(code: str) -> str:
+    """The code as issued: copied from a card with spaces or dashes ("Y5LS MQ6L 9L"), or in small letters."""
+    return "".join(code.split()).replace("-", "").upper()
 
 
 def is_activation_code(*, username: str, code: str) -> bool:

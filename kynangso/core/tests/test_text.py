@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kynangso.core.text import edit_distance, fold, name_case, name_sort_key, nfc
+from kynangso.core.text import edit_distance, fold, legacy_font, merged_name, name_case, name_sort_key, nfc
 
 
 def test_fold_strips_tones_and_maps_d():
@@ -90,9 +90,34 @@ def test_edit_distance_counts_up_to_its_limit(a, b, distance):
         ("đặng thị ánh tuyết", "Đặng Thị Ánh Tuyết"),
         ("H'HEN NIÊ", "H'Hen Niê"),  # Ê Đê names keep their apostrophe
         ("Y-MOAN ÊNUÔL", "Y-Moan Ênuôl"),
-        ("Nguyễn văn AN", "Nguyễn văn AN"),  # mixed case: as typed
+        ("Nguyễn văn AN", "Nguyễn Văn An"),  # word by word
+        ("trần văn BÌNH", "Trần Văn Bình"),
+        ("Ksor H'Nga", "Ksor H'Nga"),
+        ("Hồ A Dính", "Hồ A Dính"),
+        ("Mai McLEAN", "Mai McLEAN"),  # a word in mixed case: as typed
         ("Tôn Nữ Hoàng Thị", "Tôn Nữ Hoàng Thị"),
     ],
 )
 def test_a_name_in_capitals_or_small_letters_gets_the_usual_case(typed, stored):
     assert name_case(typed) == stored
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored", "kept"),
+    [
+        ("Lê Thị AN", "Lê Thị Ân", "Lê Thị Ân"),  # a word without its accents, in capitals
+        ("Le Thi An", "Lê Thị Ân", "Lê Thị Ân"),
+        ("Lê Thị Ân", "Le Thi An", "Lê Thị Ân"),  # the accents added
+        ("Lê Thị Ân", "Lê Thị Ấn", "Lê Thị Ân"),  # an accent corrected
+        ("Lê Thị Ngọc Ân", "Lê Thị Ân", "Lê Thị Ngọc Ân"),  # another word
+    ],
+)
+def test_a_known_persons_name_keeps_the_accents_a_list_left_out(typed, stored, kept):
+    assert merged_name(typed, stored) == kept
+
+
+def test_text_in_an_old_vietnamese_font_encoding_is_recognised():
+    for legacy in ("NguyÔn Thµnh Nam", "Chuyªn viªn", "TrÇn V¨n Hïng", "N÷", "Nguyeãn Thaønh"):
+        assert legacy_font(legacy), legacy
+    for unicode in ("Nguyễn Văn Đạt", "Phó trưởng phòng – Tổ “A”", "Đoàn Thị Ánh Tuyết", "H'Hen Niê"):
+        assert not legacy_font(unicode), unicode

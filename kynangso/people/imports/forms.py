@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import ImportMode
 from .selectors import importable_organisations
+from .services import ERR_FILE_EMPTY
 
 DRY_RUN = "dry_run"
 MODE_CHOICES = [
@@ -19,6 +20,7 @@ class ImportForm(forms.Form):
         label=_("File (.xlsx or .csv)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv"}),
         help_text=_("Up to 200 MB. Title rows above the header, blank rows and extra columns are fine."),
+        error_messages={"empty": ERR_FILE_EMPTY},
     )
     organisation = forms.ModelChoiceField(
         label=_("Import into"),

@@ -289,9 +289,10 @@ _FOOTER_STARTS = tuple(
         "KT.",
     )
 )
+_SIGNER_STARTS = (*_FOOTER_STARTS, fold("Người"), "(ky")  # "NGƯỜI DUYỆT", "(Ký, ghi rõ họ tên)"
 _PLACE_AND_DATE = re.compile(r".*ngay\s*\S*\s*thang\s*\S*\s*nam\s*\S*\s*$")
-_BIRTH, _SEX = FIELDS.index("date_of_birth"), FIELDS.index("sex")
-_IDENTIFYING = [FIELDS.index(name) for name in ("date_of_birth", "cccd", "phone", "email")]
+_BIRTH, _SEX, _EMAIL = FIELDS.index("date_of_birth"), FIELDS.index("sex"), FIELDS.index("email")
+_WITH_DIGITS = [FIELDS.index(name) for name in ("date_of_birth", "cccd", "phone")]
 _FOOTER_CELLS = [FIELDS.index(name) for name in ("full_name", "org_code")]  # not the position: "Kế toán"
 
 
@@ -303,15 +304,28 @@ def _is_column_numbers(cells: list) -> bool:
     return len(filled) >= 3 and all(_COLUMN_NUMBER.fullmatch(c) for c in filled)
 
 
+def _identifies(cells: list) -> bool:
+    """Whether the row holds what only a person's row has: a date of birth, CCCD or phone with digits (or
+    as a number or date cell), an email address. A signer's title typed in one of those columns does not."""
+    for i in _WITH_DIGITS:
+        cell = cells[i]
+        if not _is_blank(cell) and (not isinstance(cell, str) or any(ch.isdigit() for ch in cell)):
+            return True
+    email = cells[_EMAIL]
+    return not _is_blank(email) and (not isinstance(email, str) or "@" in email)
+
+
 def _is_footer(cells: list) -> bool:
-    if any(not _is_blank(cells[i]) for i in _IDENTIFYING):
+    texts = [fold(cell.strip()) for cell in cells if isinstance(cell, str) and cell.strip()]
+    if any(_PLACE_AND_DATE.fullmatch(text) for text in texts):  # "Giao Long, ngày 01 tháng 12 năm 2026", anywhere
+        return True
+    if _identifies(cells):
         return False
     for cell in (cells[i] for i in _FOOTER_CELLS):
-        if isinstance(cell, str) and cell.strip():
-            text = fold(cell.strip())
-            if text.startswith(_FOOTER_STARTS) or _PLACE_AND_DATE.fullmatch(text):
-                return True
-    return False
+        if isinstance(cell, str) and cell.strip() and fold(cell.strip()).startswith(_FOOTER_STARTS):
+            return True
+    # No name: the signers' titles ("NGƯỜI LẬP BIỂU", "CHỦ TỊCH") or "(Ký, ghi rõ họ tên)", in any columns
+    return _is_blank(cells[0]) and bool(texts) and all(text.startswith(_SIGNER_STARTS) for text in texts)
 
 
 def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table: Table) -> Iterator[tuple[int, list]]:
@@ -337,7 +351,7 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
         if _is_footer(cells):
             in_footer = True
             continue
-        if in_footer and all(_is_blank(cells[i]) for i in _IDENTIFYING):  # a signer's name under the title
+        if in_footer and not _identifies(cells):  # a signer's name under the title, in whichever column
             continue
         if source is not None and source < width and str(row[source]).strip().removesuffix(".0").isdigit():
             table.source_rows[number] = int(float(row[source]))
@@ -473,10 +487,14 @@ def _unreadable_in(xml: bytes) -> Iterator[tuple[bytes, bytes, str]]:
 
 
 def _first_list(names: list[str], sheet_table: Callable[[str], Table]) -> Table:
-    """The first of a workbook's visible sheets (`names`, in order) that holds a list: a header and rows
-    (a sheet with a header alone, an empty template before the list perhaps, is passed over)."""
+    """The first of a workbook's visible sheets (`names`, in order) that holds a list of people: a header
+    naming the full name and the CCCD number or the date of birth, and rows under it. A sheet with a header
+    alone (an empty template before the list, perhaps) is passed over, and so is a cover page's small
+    table of names ("STT | Họ và tên | Chức vụ" of a steering committee) while a later sheet has a list;
+    with no such sheet, the first with a header and rows is read."""
     error: ReadError | None = None
     empty: Table | None = None
+    chosen: Table | None = None
     for name in names:
         try:
             table = sheet_table(name)
@@ -489,8 +507,13 @@ def _first_list(names: list[str], sheet_table: Callable[[str], Table]) -> Table:
             continue
         table.rows = itertools.chain([first], table.rows)
         table.sheet = name
-        table.other_sheets = [other for other in names if other != name]
-        return table
+        if "cccd" in table.columns or "date_of_birth" in table.columns or "birth_male" in table.columns:
+            chosen = table
+            break
+        chosen = chosen or table
+    if chosen is not None:
+        chosen.other_sheets = [other for other in names if other != chosen.sheet]
+        return chosen
     if empty is not None:
         return empty
     raise error or ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
@@ -588,15 +611,17 @@ def _csv_text(fileobj) -> tuple[io.TextIOWrapper, str, int]:
     sample = fileobj.read(64 * 1024)
     size = fileobj.seek(0, io.SEEK_END)
     fileobj.seek(0)
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    # UTF-8, with or without its BOM; or UTF-16 with its BOM, as Excel's "Unicode Text" saves a list.
+    encoding = "utf-16" if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+    decoder = codecs.getincrementaldecoder(encoding)()
     try:
         text = decoder.decode(sample, final=False)
     except UnicodeDecodeError as exc:
         raise ReadError(ERR_CSV_ENCODING) from exc
-    lines = sample.count(b"\n") + (not sample.endswith(b"\n"))
+    lines = text.count("\n") + (not text.endswith("\n"))
     if size > len(sample):
         lines = round(lines * size / len(sample))
-    return io.TextIOWrapper(fileobj, encoding="utf-8-sig", newline=""), text, lines
+    return io.TextIOWrapper(fileobj, encoding=encoding, newline=""), text, lines
 
 
 def _read_csv(fileobj) -> Table:

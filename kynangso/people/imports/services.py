@@ -49,7 +49,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kynangso.core import crypto
 from kynangso.core.services import audit_record
-from kynangso.core.text import edit_distance, grouped
+from kynangso.core.text import edit_distance, grouped, merged_name
 from kynangso.orgs.models import Organisation, Space
 
 from .. import rules
@@ -134,7 +134,8 @@ MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: t
 MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
 MSG_NO_ROWS = _("The file has no data rows under its header row.")
 MSG_CANCELLED = _(
-    "Cancelled. Whole chunks written before the cancel are kept (%(written)s rows); nothing is half-written."
+    "Cancelled. Whole chunks written before the cancel are kept (%(written)s rows); nothing is half-written. "
+    "To import the rest, upload the same file again: the rows already written come out unchanged."
 )
 MSG_CANCELLED_NOTHING = _("Cancelled: nothing was written.")
 MSG_ACTIVATION_TITLE = _("Learner accounts — %(unit)s — import of %(date)s")
@@ -1118,10 +1119,10 @@ class _Runner:
     @staticmethod
     def apply_changes(r: ParsedRow, person: Person, org_id: int) -> list[str]:
         changes: dict = {}
-        # A list typed without accents ("Nguyen Van An") keeps the stored name's accents.
-        unaccented = r.full_name.isascii() and not person.full_name.isascii() and r.name_key == person.search_text
-        if r.full_name != person.full_name and not unaccented:
-            changes.update(people_services.name_fields(r.full_name))
+        # A list typed without accents, or in capitals ("Nguyen Van AN"), keeps the stored name's words.
+        name = merged_name(r.full_name, person.full_name)
+        if name != person.full_name:
+            changes.update(people_services.name_fields(name))
         for attr in ("date_of_birth", "sex", "phone", "email", "position"):
             value = getattr(r, attr)
             if value is not None and value != getattr(person, attr):

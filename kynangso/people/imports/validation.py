@@ -10,14 +10,14 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from kynangso.core.text import fold, name_case, nfc
+from kynangso.core.text import fold, legacy_font, name_case, nfc
 
 from .. import rules
 from ..choices import Sex, TargetGroup
@@ -37,6 +37,10 @@ ERR_EXCEL_ERROR = _("The cell holds an Excel error (%(value)s): correct the form
 ERR_NO_SUCH_DAY = _("There is no such day as %(value)s: check the day and the month.")
 ERR_YEAR_ONLY = _("Only a year (%(value)s): write the whole date of birth, dd/mm/yyyy.")
 ERR_SHORT_YEAR = _("The year has two digits (%(value)s): write all four, for example %(example)s.")
+ERR_LEGACY_FONT = _(
+    "The text is typed in an old Vietnamese font (TCVN3 “.VnTime” or VNI), not in Unicode: convert the file to "
+    "Unicode (with Unikey's converter, for example), then upload it again."
+)
 ERR_SEX = _("Write “Nam” (male) or “Nữ” (female).")
 ERR_EMAIL = _("Not a valid email address.")
 ERR_ORG = _("Unknown unit code “%(code)s”, or a unit outside this import.")
@@ -185,6 +189,28 @@ def _serial(number: float, date1904: bool) -> date:
     return epoch + timedelta(days=int(number))
 
 
+def _comma_separated_groups(group_of: Callable[[str], str | None], text: str) -> tuple[str, ...] | None:
+    """The groups one part of the cell names: a group's name ("Cán bộ, công chức, viên chức"), or names
+    separated by commas instead of ";" ("Lãnh đạo, Người dân"), read left to right taking at each step the
+    longest run of comma-separated words that names a group. None if some part names none."""
+    whole = group_of(text)
+    if whole is not None or "," not in text:
+        return None if whole is None else (whole,)
+    pieces = [p.strip() for p in text.split(",")]
+    found: list[str] = []
+    start = 0
+    while start < len(pieces):
+        for end in range(len(pieces), start, -1):
+            group = group_of(", ".join(pieces[start:end]))
+            if group is not None:
+                found.append(group)
+                start = end
+                break
+        else:
+            return None
+    return tuple(found)
+
+
 class RowValidator:
     """Cleans rows of one file. `column(field)` gives the column's title in the file; `organisations`
     maps the unit codes this import may use (upper case) to organisation ids; `date1904`: the file's
@@ -205,6 +231,7 @@ class RowValidator:
         keys = _group_keys()
         # Lists repeat a handful of group names: normalise each distinct spelling once.
         self.group_of = lru_cache(maxsize=4096)(lambda part: keys.get(header_key(part)))
+        self.groups_of = lru_cache(maxsize=4096)(partial(_comma_separated_groups, self.group_of))
 
     def cell_error(self, row: ParsedRow, name: str | None, message, **params) -> None:
         text = str(message % params) if params else str(message)
@@ -224,6 +251,13 @@ class RowValidator:
                     else:
                         self.cell_error(row, FIELDS[index], ERR_EXCEL_ERROR, value=cell.strip())
                     cells[index] = None  # reported once, not again as a missing or bad value
+        texts = [c for c in (cells[0], cells[2], cells[7], cells[8]) if isinstance(c, str)]  # the words typed
+        if texts and legacy_font("".join(texts)):
+            cells = list(cells)
+            for index in (0, 2, 7, 8):
+                if isinstance(cells[index], str) and legacy_font(cells[index]):
+                    self.cell_error(row, FIELDS[index], ERR_LEGACY_FONT)
+                    cells[index] = None  # reported once, not again as a bad value
         raw_name, raw_birth, raw_sex, raw_cccd, raw_phone, raw_email, raw_org, raw_position, raw_groups = cells
 
         name = nfc(cell_text(raw_name))
@@ -322,11 +356,11 @@ class RowValidator:
             for part in re.split(r"[;\n]", cell_text(raw_groups)):
                 if not part.strip():
                     continue
-                group = self.group_of(part.strip())
-                if group is None:
+                found = self.groups_of(part.strip())
+                if found is None:
                     self.cell_error(row, "groups", ERR_GROUP, value=nfc(part)[:60])
                     break
-                groups.add(group)
+                groups.update(found)
             else:
                 row.groups = tuple(sorted(groups))
         return row

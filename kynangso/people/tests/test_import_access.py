@@ -360,6 +360,9 @@ def test_api_refuses_an_empty_file_at_once(login, cast, tmp_path):
         "Tệp rỗng (0 byte): hãy chọn đúng danh sách đã lưu rồi tải lên lại."
     ]
     assert PersonImport.objects.count() == before
+    with open(path, "rb") as fh:  # the page's form says the same
+        page = client.post("/people/imports/", {"file": fh, "organisation": cast.unit_a.pk, "mode": "commit_valid"})
+    assert "Tệp rỗng (0 byte)" in page.content.decode() and PersonImport.objects.count() == before
 
 
 def test_api_readonly_may_not_upload(login, cast, tmp_path):
@@ -484,5 +487,20 @@ def test_the_import_page_shows_the_learner_accounts_left_in_the_space(login, cas
     )
     page = client.get("/people/imports/").content.decode()
     assert "đã dùng 2 trên 40.000, còn 39.998." in page  # two valid rows, two accounts
+    assert "quota-full" not in page
+    Space.objects.filter(pk=cast.space.pk).update(learner_quota=2)
+    page = client.get("/people/imports/").content.decode()
+    assert "đã dùng 2 trên 2, còn 0." in page and "Không còn tài khoản nào" in page
     # Someone who may import nowhere is refused the page, and sees no space's figures
     assert login(cast.readonly).get("/people/imports/").status_code == 403
+
+
+def test_a_file_that_cannot_be_read_shows_why_on_its_page_and_in_the_list(login, cast, tmp_path):
+    path = tmp_path / "ansi.csv"
+    path.write_bytes(b"Ho va ten;Ma don vi\r\nNguy\xean V\xe3n B\xf4n;X-A\r\n")  # an 8-bit code page, not UTF-8
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert imp.status == ImportStatus.FAILED
+    client = login(cast.owner)
+    page = client.get(f"/people/imports/{imp.pk}/").content.decode()
+    assert "UTF-8" in page and 'id="import-counts"' not in page  # the reason, not a table of zeros
+    assert "Được phân tách bằng dấu phẩy" in client.get("/people/imports/").content.decode()

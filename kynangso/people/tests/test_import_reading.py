@@ -319,6 +319,14 @@ def test_a_large_csv_estimates_its_rows_for_the_progress_bar(tmp_path):
     assert 4750 <= open_file(path).total <= 5250
 
 
+def test_excel_unicode_text_in_utf16_is_read(tmp_path):
+    """Excel's "Unicode Text" (tab-separated UTF-16 with its BOM), saved as .csv."""
+    path = tmp_path / "p.csv"
+    path.write_bytes(("\t".join(HEADERS) + "\r\n" + "\t".join(ROW) + "\r\n").encode("utf-16"))
+    table = open_file(path)
+    assert (table.total, list(table.rows)) == (1, [(2, ROW)])
+
+
 def test_csv_not_in_utf8_is_a_clear_error(tmp_path):
     path = tmp_path / "p.csv"
     path.write_bytes(";".join(HEADERS).encode("cp1258", errors="replace") + b"\r\n\xc3\xa0\xff\r\n")
@@ -447,6 +455,25 @@ def test_spreadsheet_quirks_are_cleaned():
     assert row.organisation_id == 1 and row.position == "Kế toán" and row.groups == ("citizen", "official")
 
 
+@pytest.mark.parametrize(
+    ("typed", "groups"),
+    [
+        ("Lãnh đạo, Người dân", ("citizen", "leader")),  # commas instead of ";"
+        ("Cán bộ, công chức, viên chức, Người dân", ("citizen", "official")),  # a name with commas, then another
+        ("Cán bộ, công chức, viên chức", ("official",)),
+        ("lanh dao , nguoi dan ; hoc sinh", ("citizen", "leader", "student")),
+    ],
+)
+def test_target_groups_separated_by_commas_are_read(typed, groups):
+    cells = list(ROW)
+    cells[8] = typed
+    row = validator().parse(2, cells)
+    assert row.ok, row.errors
+    assert row.groups == groups
+    cells[8] = "Lãnh đạo, Công an"  # one part names no group: the cell is refused, naming it
+    assert "Công an" in validator().parse(2, cells).errors[0][1]
+
+
 @pytest.mark.parametrize("stored", [float, int, lambda n: f"{n}.0"])
 def test_a_ha_noi_cccd_stored_as_a_number_gets_both_its_zeros_back(stored):
     cccd = make_cccd(date(1990, 6, 6), "male", 124, province="001")  # 001090…: 10 digits as a number
@@ -534,3 +561,47 @@ def test_the_bench_generator_writes_the_templates_headers():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.HEADERS == HEADERS
+
+
+def test_a_signature_block_typed_across_the_data_columns_is_not_read_as_people(tmp_path, excel_path):
+    """The place and date in the position or CCCD column, the signers' titles in the birth-date column:
+    none of it is a person, and a person with data after the block is still read."""
+    blank = [None] * 9
+    rows = [
+        ROW,
+        blank,
+        [None] * 7 + ["Giao Long, ngày 01 tháng 12 năm 2026", None],
+        [None, "NGƯỜI LẬP BIỂU", None, "CHỦ TỊCH", None, None, None, "(Ký tên, đóng dấu)", None],
+        [None, "(Ký, ghi rõ họ tên)", None, None, None, None, None, None, None],
+        [None, "Nguyễn Văn Tư", None, "Trần Văn Năm", None, None, None, None, None],
+        [ROW[0], "01/01/1990", *ROW[2:]],
+    ]
+    table = open_file(write_xlsx(tmp_path / "signed.xlsx", rows))
+    assert [(n, cells[0]) for n, cells in table.rows] == [(2, ROW[0]), (8, ROW[0])]
+
+
+def test_a_cover_sheet_with_a_small_table_of_names_is_passed_over_for_the_list(tmp_path, excel_path):
+    path = write_xlsx(tmp_path / "cover.xlsx", [])
+    workbook = load_workbook(path)
+    cover = workbook.active
+    cover.title = "Bìa"
+    cover.delete_rows(1)
+    for row in (
+        ["KẾ HOẠCH BỒI DƯỠNG KỸ NĂNG SỐ NĂM 2026"],
+        [],
+        ["STT", "Họ và tên", "Chức vụ"],
+        [1, "Nguyễn Văn Tư", "Chủ tịch UBND xã - Trưởng ban"],
+        [2, "Lê Thị Năm", "Phó Chủ tịch UBND xã - Phó ban"],
+    ):
+        cover.append(row)
+    listed = workbook.create_sheet("Danh sách")
+    listed.append(HEADERS)
+    listed.append(ROW)
+    workbook.save(path)
+    table = open_file(path)
+    assert (table.sheet, table.other_sheets) == ("Danh sách", ["Bìa"])
+    assert [cells for _n, cells in table.rows] == [ROW]
+    # A workbook with only such a table still reads it (its rows are then checked as people)
+    del workbook["Danh sách"]
+    workbook.save(path)
+    assert [cells[0] for _n, cells in open_file(path).rows] == ["Nguyễn Văn Tư", "Lê Thị Năm"]

@@ -1014,6 +1014,38 @@ def test_a_list_typed_without_accents_keeps_the_stored_accents(cast, tmp_path):
     assert (cast.person_a.full_name, cast.person_a.phone) == ("Nguyễn Văn An", "0987654321")
 
 
+def test_a_name_only_row_in_another_case_or_without_some_accents_leaves_the_stored_name(cast, tmp_path):
+    """Matched by name alone (no CCCD, no date of birth: the unit's single namesake)."""
+    row = ["  nguyễn   van AN  ", None, None, None, "0987654322", None, "X-A", None, None]
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "a.xlsx", [row]))
+    assert (imp.updated_count, imp.created_count) == (1, 0)
+    cast.person_a.refresh_from_db()
+    assert (cast.person_a.full_name, cast.person_a.phone) == ("Nguyễn Văn An", "0987654322")
+
+
+def test_a_new_persons_name_in_mixed_capitals_is_stored_in_the_usual_case(cast, tmp_path):
+    row = person_row("trần văn BÌNH", date(1990, 1, 2), "male", 77)
+    run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "a.xlsx", [row]))
+    assert Person.objects.filter(full_name="Trần Văn Bình").count() == 1
+
+
+def test_names_typed_in_an_old_vietnamese_font_are_refused_with_how_to_convert_them(cast, tmp_path):
+    path = tmp_path / "tcvn3.csv"
+    path.write_text(
+        "Họ và tên;Ngày sinh;Giới tính;Mã đơn vị;Chức vụ\n"
+        "NguyÔn Thµnh Nam;02/03/1985;Nam;X-A;Chuyªn viªn\n"
+        "TrÇn ThÞ Hoa;04/05/1990;N÷;X-A;\n",
+        encoding="utf-8",
+    )
+    before = Person.objects.count()
+    with translation.override("vi"):
+        imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.rejected_count, Person.objects.count()) == (2, before)
+    errors = messages(imp)
+    assert all("phông chữ cũ" in e and "Unikey" in e for e in errors), errors
+    assert "Chức vụ" in errors[0] and "Giới tính" in errors[1]
+
+
 @pytest.mark.django_db(transaction=True)
 @override_settings(TASKS=IMMEDIATE)
 def test_the_pdf_task_is_queued_after_the_import_names_its_sheet(cast, tmp_path):
