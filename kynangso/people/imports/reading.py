@@ -291,6 +291,7 @@ _FOOTER_STARTS = tuple(
 )
 _SIGNER_STARTS = (*_FOOTER_STARTS, fold("Người"), "(ky")  # "NGƯỜI DUYỆT", "(Ký, ghi rõ họ tên)"
 _PLACE_AND_DATE = re.compile(r".*ngay\s*\S*\s*thang\s*\S*\s*nam\s*\S*\s*$")
+_DAY_AND_MONTH = re.compile(r"ng\S{0,3}y.*th\S{0,3}ng", re.IGNORECASE)  # "ngày … tháng", unfolded (NFC or NFD)
 _BIRTH, _SEX, _EMAIL = FIELDS.index("date_of_birth"), FIELDS.index("sex"), FIELDS.index("email")
 _WITH_DIGITS = [FIELDS.index(name) for name in ("date_of_birth", "cccd", "phone")]
 _FOOTER_CELLS = [FIELDS.index(name) for name in ("full_name", "org_code")]  # not the position: "Kế toán"
@@ -306,26 +307,33 @@ def _is_column_numbers(cells: list) -> bool:
 
 def _identifies(cells: list) -> bool:
     """Whether the row holds what only a person's row has: a date of birth, CCCD or phone with digits (or
-    as a number or date cell), an email address. A signer's title typed in one of those columns does not."""
+    as a number or date cell), an email address. A signer's title, or the place and date of the signature,
+    typed in one of those columns does not. Cheap for a person's row: it stops at the first such cell."""
     for i in _WITH_DIGITS:
         cell = cells[i]
-        if not _is_blank(cell) and (not isinstance(cell, str) or any(ch.isdigit() for ch in cell)):
-            return True
+        if not _is_blank(cell):
+            if not isinstance(cell, str):
+                return True
+            if any(ch.isdigit() for ch in cell) and not _DAY_AND_MONTH.search(cell):
+                return True
     email = cells[_EMAIL]
     return not _is_blank(email) and (not isinstance(email, str) or "@" in email)
 
 
 def _is_footer(cells: list) -> bool:
-    texts = [fold(cell.strip()) for cell in cells if isinstance(cell, str) and cell.strip()]
-    if any(_PLACE_AND_DATE.fullmatch(text) for text in texts):  # "Giao Long, ngày 01 tháng 12 năm 2026", anywhere
-        return True
     if _identifies(cells):
         return False
+    if _is_blank(cells[0]):  # no name: the place and date, the signers' titles, "(Ký, ghi rõ họ tên)"
+        texts = [fold(cell.strip()) for cell in cells if isinstance(cell, str) and cell.strip()]
+        return bool(texts) and all(
+            text.startswith(_SIGNER_STARTS) or _PLACE_AND_DATE.fullmatch(text) for text in texts
+        )
     for cell in (cells[i] for i in _FOOTER_CELLS):
-        if isinstance(cell, str) and cell.strip() and fold(cell.strip()).startswith(_FOOTER_STARTS):
-            return True
-    # No name: the signers' titles ("NGƯỜI LẬP BIỂU", "CHỦ TỊCH") or "(Ký, ghi rõ họ tên)", in any columns
-    return _is_blank(cells[0]) and bool(texts) and all(text.startswith(_SIGNER_STARTS) for text in texts)
+        if isinstance(cell, str) and cell.strip():
+            text = fold(cell.strip())
+            if text.startswith(_FOOTER_STARTS) or _PLACE_AND_DATE.fullmatch(text):
+                return True
+    return False
 
 
 def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table: Table) -> Iterator[tuple[int, list]]:
