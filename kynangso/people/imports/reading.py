@@ -325,9 +325,7 @@ def _is_footer(cells: list) -> bool:
         return False
     if _is_blank(cells[0]):  # no name: the place and date, the signers' titles, "(Ký, ghi rõ họ tên)"
         texts = [fold(cell.strip()) for cell in cells if isinstance(cell, str) and cell.strip()]
-        return bool(texts) and all(
-            text.startswith(_SIGNER_STARTS) or _PLACE_AND_DATE.fullmatch(text) for text in texts
-        )
+        return bool(texts) and all(text.startswith(_SIGNER_STARTS) or _PLACE_AND_DATE.fullmatch(text) for text in texts)
     for cell in (cells[i] for i in _FOOTER_CELLS):
         if isinstance(cell, str) and cell.strip():
             text = fold(cell.strip())
