@@ -576,8 +576,9 @@ def test_a_signature_block_typed_across_the_data_columns_is_not_read_as_people(t
         [None, "Nguyễn Văn Tư", None, "Trần Văn Năm", None, None, None, None, None],
         [ROW[0], "01/01/1990", *ROW[2:]],
     ]
+    rows.insert(1, ["Lê Văn Chín", "ngày 02 tháng 03 năm 1985", *blank[2:]])  # a birth date in words: a person
     table = open_file(write_xlsx(tmp_path / "signed.xlsx", rows))
-    assert [(n, cells[0]) for n, cells in table.rows] == [(2, ROW[0]), (8, ROW[0])]
+    assert [(n, cells[0]) for n, cells in table.rows] == [(2, ROW[0]), (3, "Lê Văn Chín"), (9, ROW[0])]
 
 
 def test_a_cover_sheet_with_a_small_table_of_names_is_passed_over_for_the_list(tmp_path, excel_path):
