@@ -25,6 +25,7 @@ def test_api_docs_page_is_served_without_any_cdn(client):
     assert "/static/ninja/swagger-ui-bundle.js" in body
     assert "http://" not in body and "https://" not in body
     assert "script-src 'self';" in response["Content-Security-Policy"]
+    assert client.get("/api/v1/docs").url == "/api/docs"  # where people look for them first
 
 
 def test_search_without_diacritics_finds_nguyen(login, cast):
