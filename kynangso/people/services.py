@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
@@ -25,7 +25,12 @@ from . import rules
 from .choices import DataRequestKind, DataRequestStatus, TargetGroup
 from .imports.bulk import any_of, bulk_insert, unsaved, upsert_rows
 from .models import ERR_CCCD_TAKEN, ApiToken, DataRequest, Person, PersonTargetGroup, User, UsernameSequence
+from .permissions import can_change_person
 
+ERR_CODE_NOT_FOR_STAFF = _(
+    "This account holds a role on the platform (an administrator's, an author's…): its owner changes the "
+    "password themselves, or the system administrator does."
+)
 ERR_QUOTA = _("The space “%(space)s” has %(free)s learner accounts left; %(needed)s were requested.")
 ERR_ACTIVATION = _(
     "The username or the activation code is wrong, or the code has expired. A code works once: if you have "
@@ -463,6 +468,31 @@ def _accounts_create(
         tally.up_to_id = max(tally.up_to_id, max(u.pk for u in users))
     audit_record(actor=actor, action="accounts.create", object_type="people.user", count=len(users))
     return None, list(zip(users, codes, strict=True))
+
+
+@transaction.atomic
+def account_code_issue(*, actor, person: Person) -> tuple[User, str]:
+    """A new one-time activation code for the person's learner account, for a lost card, an expired code or
+    a forgotten password; the account is made now (within the space's quota) if the person has none. The
+    old code stops working; a password already chosen works until the person chooses a new one with the
+    code. Accounts that hold a role (an admin's, an author's) are refused: a code would let whoever issues
+    it log in as them."""
+    if actor is not None and not can_change_person(actor, person):
+        raise PermissionDenied
+    user = User.objects.select_for_update().filter(person=person).first()
+    if user is None:
+        [(user, code)] = accounts_create(actor=actor, people=[person])
+        created = True
+    else:
+        if user.is_staff or user.is_superuser or user.grants.exists():
+            raise ValidationError(ERR_CODE_NOT_FOR_STAFF)
+        code, created = new_activation_code(), False
+        user.activation_code_hash = crypto.keyed_hash(code, "activation")
+        user.activation_expires_at = timezone.now() + timedelta(days=ACTIVATION_DAYS)
+        user.failed_logins, user.locked_until = 0, None
+        user.save(update_fields=["activation_code_hash", "activation_expires_at", "failed_logins", "locked_until"])
+    audit_record(actor=actor, action="people.account.code_issue", obj=person, username=user.username, created=created)
+    return user, code
 
 
 def _people_with_accounts(person_ids: list[int]) -> set[int]:

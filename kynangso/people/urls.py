@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.person_edit, name="edit"),
     path("<int:pk>/cccd/", views.person_cccd, name="cccd"),
     path("<int:pk>/erase/", views.person_erase, name="erase"),
+    path("<int:pk>/activation-code/", views.person_activation_code, name="activation_code"),
     path("imports/", include("kynangso.people.imports.urls")),
 ]

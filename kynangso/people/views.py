@@ -14,7 +14,8 @@ from . import permissions, selectors, services
 from .exports import DROPDOWN_UNITS_MAX, people_workbook
 from .forms import DataRequestForm, MyDataForm, PersonFilterForm, PersonForm
 from .imports.selectors import importable_organisations
-from .models import Person
+from .imports.workbooks import activation_address, activation_url, qr_png_data_uri
+from .models import Person, User
 
 PAGE_SIZE = 50
 
@@ -79,9 +80,14 @@ def person_export(request):
 
 
 def _detail_context(request, person: Person, **extra) -> dict:
+    can_change = permissions.can_change_person(request.user, person)
+    account = User.objects.filter(person=person).first() if can_change else None
     return {
         "person": person,
-        "can_change": permissions.can_change_person(request.user, person),
+        "can_change": can_change,
+        "account": account,
+        "account_is_staff": account is not None and (account.is_staff or account.grants.exists()),
+        "now": timezone.now(),
         "can_reveal": permissions.can_reveal_cccd(request.user, person),
         "data_requests": person.data_requests.all()[:20],
         **extra,
@@ -103,6 +109,32 @@ def person_cccd(request, pk: int):
     clear = services.person_cccd_reveal(actor=request.user, person=person)
     template = "people/person_detail.html#cccd" if request.htmx else "people/person_detail.html"
     return render(request, template, _detail_context(request, person, cccd_clear=clear))
+
+
+@login_required
+@require_POST
+def person_activation_code(request, pk: int):
+    """A new activation code (and the account, if there is none), shown once on this page, with its QR code."""
+    person = _accessible(request, pk, write=True)
+    try:
+        user, code = services.account_code_issue(actor=request.user, person=person)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("people:detail", pk=person.pk)
+    url = activation_url(user.username, code)
+    response = render(
+        request,
+        "people/activation_code.html",
+        {
+            "person": person,
+            "account": user,
+            "code": code,
+            "address": activation_address(),
+            "qr": qr_png_data_uri(url),
+        },
+    )
+    response["Cache-Control"] = "no-store"  # the code is shown once: not kept by the browser or a proxy
+    return response
 
 
 def _save_person(request, form: PersonForm, person: Person | None):

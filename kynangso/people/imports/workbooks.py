@@ -252,6 +252,19 @@ def _qr_image(content: str):
     return Image.frombytes("L", (width, height), bytes(modules))
 
 
+def qr_png_data_uri(content: str, scale: int = 6) -> str:
+    """A QR code as a PNG data: URI, for a page (the site's CSP allows data: images)."""
+    import base64
+
+    from PIL import Image
+
+    image = _qr_image(content)
+    image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
 def activation_pdf(rows: Iterable[dict], fileobj, *, title: str, expires: date | None = None) -> int:
     """Cards to cut out, ten per A4 page: a QR code to the activation page and the username and code in
     clear. DejaVu Sans (shipped in fonts/) renders every Vietnamese letter. Text is placed with

@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -215,3 +216,41 @@ def test_a_cccd_taken_between_the_check_and_the_save_is_the_same_clear_error(cas
         assert raised.value.message_dict == {"cccd_hash": [str(ERR_CCCD_TAKEN)]}
     assert Person.objects.count() == before
     assert Person.objects.get(pk=cast.person_b.pk).cccd_hash != crypto.keyed_hash("086085001234")
+
+
+def test_a_new_activation_code_is_given_from_the_persons_page_once_and_the_old_one_stops(cast, login):
+    owner = login(cast.owner)
+    # No account yet: the page makes one, and shows its code once, with a QR code, not to be cached
+    response = owner.post(f"/people/{cast.person_a.pk}/activation-code/")
+    page = response.content.decode()
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    user = User.objects.get(person=cast.person_a)
+    first = re.search(r'id="issued-code" class="code">(\w+)<', page)[1]
+    assert user.username in page and 'src="data:image/png;base64,' in page
+    # Lost card: a new code; the first one no longer opens the account
+    page = owner.post(f"/people/{cast.person_a.pk}/activation-code/").content.decode()
+    second = re.search(r'id="issued-code" class="code">(\w+)<', page)[1]
+    assert second != first and User.objects.filter(person=cast.person_a).count() == 1
+    with pytest.raises(ValidationError):
+        services.account_activate(username=user.username, code=first, password="Mat-khau-2026!")
+    services.account_activate(username=user.username, code=second, password="Mat-khau-2026!")
+    assert "đã đặt mật khẩu" in owner.get(f"/people/{cast.person_a.pk}/").content.decode()
+    assert AuditLog.objects.filter(action="people.account.code_issue", object_id=str(cast.person_a.pk)).count() == 2
+    assert not AuditLog.objects.filter(details__icontains=second).exists()  # the code itself is never logged
+    # A read-only colleague, and another unit's admin, cannot
+    assert login(cast.readonly).post(f"/people/{cast.person_a.pk}/activation-code/").status_code == 404
+    assert login(cast.outsider).post(f"/people/{cast.person_a.pk}/activation-code/").status_code == 404
+
+
+def test_no_activation_code_for_an_account_that_holds_a_role(cast, login):
+    """Otherwise a unit admin could take over a colleague admin's account (or their own superior's)."""
+    from kynangso.orgs.choices import Role
+    from kynangso.orgs.services import role_grant
+
+    [(user, _code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    role_grant(user=user, role=Role.UNIT_ADMIN, organisation=cast.unit_a)
+    before = User.objects.get(pk=user.pk).activation_code_hash
+    response = login(cast.owner).post(f"/people/{cast.person_a.pk}/activation-code/", follow=True)
+    assert "giữ một vai trò" in response.content.decode()
+    assert User.objects.get(pk=user.pk).activation_code_hash == before
+    assert 'id="activation-code"' not in login(cast.owner).get(f"/people/{cast.person_a.pk}/").content.decode()
