@@ -522,6 +522,22 @@ def _typed_code(code: str) -> str:
     return "".join(code.split()).replace("-", "").upper()
 
 
+def activation_codes_usable(pairs: Sequence[tuple[str, str]]) -> set[str]:
+    """Of (username, code) pairs, as an activation sheet lists them, the usernames whose code still opens
+    the account: not used yet, not replaced by a newer code, not expired. A query per 5,000."""
+    usable: set[str] = set()
+    now = timezone.now()
+    for start in range(0, len(pairs), 5000):
+        batch = dict(pairs[start : start + 5000])
+        accounts = User.objects.filter(username__in=any_of(batch), activation_expires_at__gte=now).exclude(
+            activation_code_hash=""
+        )
+        for username, code_hash in accounts.values_list("username", "activation_code_hash"):
+            if secrets.compare_digest(code_hash, crypto.keyed_hash(_typed_code(batch[username]), "activation")):
+                usable.add(username)
+    return usable
+
+
 def is_activation_code(*, username: str, code: str) -> bool:
     """Whether `code` is the pending activation code of the account `username`: a new learner typing the
     code from their card as a password on the login page."""

@@ -88,6 +88,10 @@ ERR_FILE_EMPTY = _("The file is empty (0 bytes): choose the saved list and uploa
 ERR_MODE = _("Unknown import mode.")
 ERR_NOT_A_CHECK = _("Only a finished check (nothing written) can be imported for real from its page.")
 ERR_NO_ACTIVATION_SHEET = _("This import has no activation sheet to make again.")
+ERR_NO_CODE_LEFT = _(
+    "No code of this sheet still works: every account has been activated, given a newer code, or its code "
+    "has expired. Give a new code from the person's page."
+)
 ERR_PDF_BEING_MADE = _("The PDF cards are being prepared: wait until they are ready, then make them again if needed.")
 ERR_CHECK_FILE_GONE = _("The file of this check is no longer kept: upload it again.")
 ERR_DUPLICATE_CCCD = _("The same CCCD number as row %(first)s: one person per CCCD number.")
@@ -371,8 +375,10 @@ def activation_pdf_requeue(*, actor, person_import: PersonImport) -> PersonImpor
 @transaction.atomic
 def activation_files_remake(*, actor, person_import: PersonImport) -> PersonImport:
     """Make an import's activation sheet and PDF cards again from the stored sheet, with the site's address
-    and wording as they are now (after SITE_URL was corrected, say). The usernames and codes, and their
-    expiry, stay as they were; the old files are deleted once the new sheet is committed."""
+    and wording as they are now (after SITE_URL was corrected, say), for the accounts whose code still
+    works: those already activated, or given a newer code from their page, are left out
+    (`left_out`). The usernames and codes, and their expiry, stay as they were; the old files are deleted
+    once the new sheet is committed."""
     if actor is not None and not can_import_into(actor, person_import.organisation):
         raise PermissionDenied(ERR_SCOPE)
     imp = PersonImport.objects.select_for_update().select_related("organisation").get(pk=person_import.pk)
@@ -381,19 +387,25 @@ def activation_files_remake(*, actor, person_import: PersonImport) -> PersonImpo
     if not imp.activation_pdf and not pdf_is_stale(imp):  # the cards are being made: the same request twice
         raise ValidationError(ERR_PDF_BEING_MADE)
     old_names = [imp.activation_sheet.name, imp.activation_pdf.name]
-    sheet = activation_workbook(imp)
     with imp.activation_sheet.open("rb") as stored:
-        for row in workbooks.read_activation_rows(stored):
+        rows = list(workbooks.read_activation_rows(stored))
+    usable = people_services.activation_codes_usable([(row["username"], row["code"]) for row in rows])
+    if not usable:
+        raise ValidationError(ERR_NO_CODE_LEFT)
+    sheet = activation_workbook(imp)
+    for row in rows:
+        if row["username"] in usable:
             sheet.add(**row)
-    if not sheet.rows:
-        raise ValidationError(ERR_NO_ACTIVATION_SHEET)
+    imp.left_out = len(rows) - sheet.rows
     _Runner._store(imp.activation_sheet, f"kich-hoat-{imp.pk}.xlsx", sheet)
     imp.activation_pdf = ""
     imp.updated_at = timezone.now()  # the cards are asked for now (pdf_is_stale)
     PersonImport.objects.filter(pk=imp.pk).update(
         activation_sheet=imp.activation_sheet.name, activation_pdf="", updated_at=imp.updated_at
     )
-    audit_record(actor=actor, action="people.import.remake_activation", obj=imp, accounts=sheet.rows)
+    audit_record(
+        actor=actor, action="people.import.remake_activation", obj=imp, accounts=sheet.rows, left_out=imp.left_out
+    )
 
     def replace() -> None:
         for name in old_names:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from kynangso.core.services import audit_record
+from kynangso.core.text import grouped
 
 from ..exports import DROPDOWN_UNITS_MAX
 from . import permissions, selectors, services
@@ -18,6 +19,7 @@ from .models import PersonImport
 from .workbooks import template_workbook
 
 PAGE_SIZE = 25
+MSG_LEFT_OUT = _("Left out: %(n)s accounts already activated or given a newer code.")
 MSG_REMADE = _(
     "The activation sheet was made again with the site's address as it is now (the usernames and codes are "
     "unchanged); the PDF cards are being prepared."
@@ -135,11 +137,14 @@ def activation_pdf_requeue(request, pk: int):
 def activation_remake(request, pk: int):
     imp = _accessible(request, pk)
     try:
-        services.activation_files_remake(actor=request.user, person_import=imp)
+        imp = services.activation_files_remake(actor=request.user, person_import=imp)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, MSG_REMADE)
+        message = str(MSG_REMADE)
+        if imp.left_out:
+            message += " " + str(MSG_LEFT_OUT % {"n": grouped(imp.left_out)})
+        messages.success(request, message)
     return redirect("people:imports:detail", pk=imp.pk)
 
 

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.test import override_settings
 
+from kynangso.people import services as people_services
 from kynangso.people.exports import HEADERS
 from kynangso.people.imports.choices import ImportStatus
 from kynangso.people.imports.models import PersonImport
@@ -434,12 +435,15 @@ def test_the_activation_files_are_made_again_with_the_address_as_it_is_now(
     assert (imp.activation_sheet.name, imp.activation_pdf.name) == (old_sheet, old_pdf)
 
     client = login(cast.owner)
+    activated, *waiting = accounts
+    people_services.account_activate(username=activated[0], code=activated[1], password="Mat-khau-2026!")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/people/imports/{imp.pk}/activation-remake/", follow=True)
-    assert "được làm lại" in response.content.decode()
+    assert "được làm lại" in response.content.decode() and "Bỏ ra: 1 tài khoản" in response.content.decode()
     imp.refresh_from_db()
     sheet = read_rows(imp.activation_sheet)
-    assert [row[3:5] for row in sheet[3:]] == accounts  # the same usernames and codes
+    assert [row[3:5] for row in sheet[3:]] == waiting  # the same usernames and codes, but the activated one's
+    accounts = waiting
     assert "https://kynangso.vinhlong.gov.vn/activate/" in sheet[1][0]
     with imp.activation_pdf.open("rb") as fh:
         assert pdf_qr_codes(fh.read()) == [activation_url(username, code) for username, code in accounts]
@@ -447,6 +451,11 @@ def test_the_activation_files_are_made_again_with_the_address_as_it_is_now(
     assert imp.activation_sheet.name != old_sheet and not default_storage.exists(old_sheet)  # the PDF: read above
     assert AuditLog.objects.filter(action="people.import.remake_activation", object_id=str(imp.pk)).count() == 1
 
+    # Once every code is used, there is nothing to make again
+    for username, code in waiting:
+        people_services.account_activate(username=username, code=code, password="Mat-khau-2026!")
+    response = client.post(f"/api/v1/people/imports/{imp.pk}/activation/remake")
+    assert response.status_code == 400 and "trang của từng người" in response.json()["error"]["message"]
     # While the new cards are being made, a second request (a double click) changes nothing
     PersonImport.objects.filter(pk=imp.pk).update(activation_pdf="", updated_at=timezone.now())
     response = client.post(f"/api/v1/people/imports/{imp.pk}/activation/remake")
