@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max
@@ -536,6 +536,40 @@ def activation_codes_usable(pairs: Sequence[tuple[str, str]]) -> set[str]:
             if secrets.compare_digest(code_hash, crypto.keyed_hash(_typed_code(batch[username]), "activation")):
                 usable.add(username)
     return usable
+
+
+def activation_codes_renew(*, actor, usernames: Sequence[str]) -> dict[str, str]:
+    """New one-time codes, valid ACTIVATION_DAYS from now, for those of these accounts that were never
+    activated (no password chosen) and hold no role; returns username → code. The old codes stop working.
+    Set-based: a query per 5,000 accounts, one prepared UPDATE stepped per account."""
+    renewed: dict[str, str] = {}
+    rows = []
+    expires = timezone.now() + timedelta(days=ACTIVATION_DAYS)
+    with transaction.atomic(savepoint=False):
+        for start in range(0, len(usernames), 5000):
+            accounts = (
+                User.objects.filter(
+                    username__in=any_of(usernames[start : start + 5000]),
+                    password__startswith=UNUSABLE_PASSWORD_PREFIX,
+                    is_staff=False,
+                    is_superuser=False,
+                )
+                .exclude(grants__isnull=False)
+                .values_list("pk", "username")
+            )
+            for pk, username in accounts:
+                code = renewed[username] = new_activation_code()
+                rows.append((crypto.keyed_hash(code, "activation"), pk))
+        table = connection.ops.quote_name(User._meta.db_table)
+        expires_value = User._meta.get_field("activation_expires_at").get_db_prep_value(expires, connection)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET activation_code_hash = %s, activation_expires_at = %s, "  # noqa: S608 (the model's table)
+                "failed_logins = 0, locked_until = NULL WHERE id = %s",
+                [(code_hash, expires_value, pk) for code_hash, pk in rows],
+            )
+    audit_record(actor=actor, action="accounts.codes_renew", object_type="people.user", count=len(renewed))
+    return renewed
 
 
 def is_activation_code(*, username: str, code: str) -> bool:

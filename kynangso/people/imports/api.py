@@ -187,6 +187,18 @@ def person_import_activation_remake(request, import_id: int):
     return Status(202, services.activation_files_remake(actor=request.user, person_import=_get(request, import_id)))
 
 
+@router.post(
+    "/{int:import_id}/activation/renew",
+    response={202: ImportOut},
+    url_name="person_import_activation_renew",
+    summary="Give new activation codes to the accounts of this import not activated yet (old codes stop working)",
+    description="A new activation sheet lists them; `activation_pdf` is null until the new cards are made.",
+)
+def person_import_activation_renew(request, import_id: int):
+    imp = _get(request, import_id)
+    return Status(202, services.activation_files_remake(actor=request.user, person_import=imp, renew=True))
+
+
 def _file(imp: PersonImport, field: str, filename: str, *, actor=None):
     stored = getattr(imp, field)
     if not stored:

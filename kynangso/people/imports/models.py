@@ -52,6 +52,8 @@ class PersonImport(TimeStampedModel):
     error_report = models.FileField(_("error workbook"), upload_to=UPLOAD_TO, max_length=255, blank=True)
     activation_sheet = models.FileField(_("activation sheet (Excel)"), upload_to=UPLOAD_TO, max_length=255, blank=True)
     activation_pdf = models.FileField(_("activation sheet (PDF)"), upload_to=UPLOAD_TO, max_length=255, blank=True)
+    # When the sheet's codes were last given anew (activation_codes_renew): they expire counting from then.
+    codes_renewed_at = models.DateTimeField(_("activation codes renewed at"), null=True, blank=True)
 
     message = models.TextField(_("message"), blank=True)
     # The first messages of the error workbook, shown on the page and in the API (all are in the workbook).

@@ -90,8 +90,9 @@ ERR_NOT_A_CHECK = _("Only a finished check (nothing written) can be imported for
 ERR_NO_ACTIVATION_SHEET = _("This import has no activation sheet to make again.")
 ERR_NO_CODE_LEFT = _(
     "No code of this sheet still works: every account has been activated, given a newer code, or its code "
-    "has expired. Give a new code from the person's page."
+    "has expired. To give new codes to those not activated yet, use “Give new codes to those not activated”."
 )
+ERR_ALL_ACTIVATED = _("Every account of this sheet has been activated (or holds a role): no code to give anew.")
 ERR_PDF_BEING_MADE = _("The PDF cards are being prepared: wait until they are ready, then make them again if needed.")
 ERR_CHECK_FILE_GONE = _("The file of this check is no longer kept: upload it again.")
 ERR_DUPLICATE_CCCD = _("The same CCCD number as row %(first)s: one person per CCCD number.")
@@ -373,12 +374,17 @@ def activation_pdf_requeue(*, actor, person_import: PersonImport) -> PersonImpor
 
 
 @transaction.atomic
-def activation_files_remake(*, actor, person_import: PersonImport) -> PersonImport:
+def activation_files_remake(*, actor, person_import: PersonImport, renew: bool = False) -> PersonImport:
     """Make an import's activation sheet and PDF cards again from the stored sheet, with the site's address
     and wording as they are now (after SITE_URL was corrected, say), for the accounts whose code still
-    works: those already activated, or given a newer code from their page, are left out
-    (`left_out`). The usernames and codes, and their expiry, stay as they were; the old files are deleted
-    once the new sheet is committed."""
+    works; those already activated, or given a newer code from their page, are left out (counted in
+    `left_out`). The usernames and codes, and their expiry, stay as they were.
+
+    `renew`: new codes instead, valid ACTIVATION_DAYS from now, for every account of the sheet that was
+    never activated (codes expired, or cards handed to the wrong people); the old codes stop working, and
+    accounts activated or holding a role are left out.
+
+    The old files are deleted once the new sheet is committed."""
     if actor is not None and not can_import_into(actor, person_import.organisation):
         raise PermissionDenied(ERR_SCOPE)
     imp = PersonImport.objects.select_for_update().select_related("organisation").get(pk=person_import.pk)
@@ -389,23 +395,33 @@ def activation_files_remake(*, actor, person_import: PersonImport) -> PersonImpo
     old_names = [imp.activation_sheet.name, imp.activation_pdf.name]
     with imp.activation_sheet.open("rb") as stored:
         rows = list(workbooks.read_activation_rows(stored))
-    usable = people_services.activation_codes_usable([(row["username"], row["code"]) for row in rows])
-    if not usable:
-        raise ValidationError(ERR_NO_CODE_LEFT)
+    listed = len(rows)
+    if renew:
+        codes = people_services.activation_codes_renew(actor=actor, usernames=[row["username"] for row in rows])
+        if not codes:
+            raise ValidationError(ERR_ALL_ACTIVATED)
+        imp.codes_renewed_at = timezone.now()
+        rows = [{**row, "code": codes[row["username"]]} for row in rows if row["username"] in codes]
+    else:
+        usable = people_services.activation_codes_usable([(row["username"], row["code"]) for row in rows])
+        if not usable:
+            raise ValidationError(ERR_NO_CODE_LEFT)
+        rows = [row for row in rows if row["username"] in usable]
     sheet = activation_workbook(imp)
     for row in rows:
-        if row["username"] in usable:
-            sheet.add(**row)
-    imp.left_out = len(rows) - sheet.rows
+        sheet.add(**row)
+    imp.activation_rows, imp.left_out = sheet.rows, listed - sheet.rows
     _Runner._store(imp.activation_sheet, f"kich-hoat-{imp.pk}.xlsx", sheet)
     imp.activation_pdf = ""
     imp.updated_at = timezone.now()  # the cards are asked for now (pdf_is_stale)
     PersonImport.objects.filter(pk=imp.pk).update(
-        activation_sheet=imp.activation_sheet.name, activation_pdf="", updated_at=imp.updated_at
+        activation_sheet=imp.activation_sheet.name,
+        activation_pdf="",
+        codes_renewed_at=imp.codes_renewed_at,
+        updated_at=imp.updated_at,
     )
-    audit_record(
-        actor=actor, action="people.import.remake_activation", obj=imp, accounts=sheet.rows, left_out=imp.left_out
-    )
+    action = "people.import.renew_activation" if renew else "people.import.remake_activation"
+    audit_record(actor=actor, action=action, obj=imp, accounts=sheet.rows, left_out=imp.left_out)
 
     def replace() -> None:
         for name in old_names:
@@ -1232,8 +1248,10 @@ def activation_title(imp: PersonImport) -> str:
 
 
 def activation_expiry(imp: PersonImport):
-    """The codes of an import expire ACTIVATION_DAYS after its run started (a few seconds' precision)."""
-    return timezone.localdate(imp.started_at or imp.created_at) + timedelta(days=people_services.ACTIVATION_DAYS)
+    """The codes of an import expire ACTIVATION_DAYS after its run started, or after they were given anew
+    (a few seconds' precision)."""
+    start = imp.codes_renewed_at or imp.started_at or imp.created_at
+    return timezone.localdate(start) + timedelta(days=people_services.ACTIVATION_DAYS)
 
 
 def activation_pdf_build(*, import_id: int) -> PersonImport | None:

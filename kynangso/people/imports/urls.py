@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/import/", views.import_from_check, name="from_check"),
     path("<int:pk>/activation-pdf/", views.activation_pdf_requeue, name="activation_pdf_requeue"),
     path("<int:pk>/activation-remake/", views.activation_remake, name="activation_remake"),
+    path("<int:pk>/activation-renew/", views.activation_remake, {"renew": True}, name="activation_renew"),
     path("<int:pk>/errors.xlsx", views.error_report_download, name="errors"),
     path("<int:pk>/activation.xlsx", views.activation_sheet_download, name="activation_xlsx"),
     path("<int:pk>/activation.pdf", views.activation_pdf_download, name="activation_pdf"),

@@ -19,6 +19,11 @@ from .models import PersonImport
 from .workbooks import template_workbook
 
 PAGE_SIZE = 25
+MSG_RENEWED = _(
+    "%(n)s people who had not activated their account got a new activation code; their old codes no longer "
+    "work. The new sheet is ready; the PDF cards are being prepared."
+)
+MSG_CONFIRM_RENEW = _("Tick the box to confirm that the codes already handed out stop working.")
 MSG_LEFT_OUT = _("Left out: %(n)s accounts already activated or given a newer code.")
 MSG_REMADE = _(
     "The activation sheet was made again with the site's address as it is now (the usernames and codes are "
@@ -77,6 +82,7 @@ def _context(request, imp: PersonImport) -> dict:
         "can_cancel": permissions.can_cancel_import(request.user, imp),
         "can_import_for_real": permissions.can_import_for_real(request.user, imp),  # a check: one click imports it
         "can_remake": permissions.can_remake_activation(request.user, imp, pdf_stale=stale_pdf),
+        "expires": services.activation_expiry(imp) if imp.activation_sheet else None,
     }
 
 
@@ -134,14 +140,17 @@ def activation_pdf_requeue(request, pk: int):
 
 @login_required
 @require_POST
-def activation_remake(request, pk: int):
+def activation_remake(request, pk: int, renew: bool = False):
     imp = _accessible(request, pk)
+    if renew and not request.POST.get("confirm"):  # the form's box, ticked: every code handed out is replaced
+        messages.error(request, MSG_CONFIRM_RENEW)
+        return redirect("people:imports:detail", pk=imp.pk)
     try:
-        imp = services.activation_files_remake(actor=request.user, person_import=imp)
+        imp = services.activation_files_remake(actor=request.user, person_import=imp, renew=renew)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        message = str(MSG_REMADE)
+        message = str(MSG_RENEWED % {"n": grouped(imp.activation_rows)} if renew else MSG_REMADE)
         if imp.left_out:
             message += " " + str(MSG_LEFT_OUT % {"n": grouped(imp.left_out)})
         messages.success(request, message)

@@ -455,7 +455,7 @@ def test_the_activation_files_are_made_again_with_the_address_as_it_is_now(
     for username, code in waiting:
         people_services.account_activate(username=username, code=code, password="Mat-khau-2026!")
     response = client.post(f"/api/v1/people/imports/{imp.pk}/activation/remake")
-    assert response.status_code == 400 and "trang của từng người" in response.json()["error"]["message"]
+    assert response.status_code == 400 and "Cấp mã mới cho người chưa kích hoạt" in response.json()["error"]["message"]
     # While the new cards are being made, a second request (a double click) changes nothing
     PersonImport.objects.filter(pk=imp.pk).update(activation_pdf="", updated_at=timezone.now())
     response = client.post(f"/api/v1/people/imports/{imp.pk}/activation/remake")
@@ -513,3 +513,61 @@ def test_a_file_that_cannot_be_read_shows_why_on_its_page_and_in_the_list(login,
     page = client.get(f"/people/imports/{imp.pk}/").content.decode()
     assert "UTF-8" in page and 'id="import-counts"' not in page  # the reason, not a table of zeros
     assert "Được phân tách bằng dấu phẩy" in client.get("/people/imports/").content.decode()
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_new_codes_are_given_to_the_people_of_an_import_who_never_activated(
+    login, cast, tmp_path, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kynangso.core.models import AuditLog
+    from kynangso.orgs.choices import Role
+    from kynangso.orgs.services import role_grant
+    from kynangso.people.imports.testing import pdf_qr_codes, read_rows
+    from kynangso.people.imports.workbooks import activation_url
+    from kynangso.people.models import User
+
+    with django_capture_on_commit_callbacks(execute=True):
+        imp = run_import(
+            actor=cast.owner,
+            organisation=cast.unit_a,
+            create_accounts=True,
+            path=write_xlsx(tmp_path / "a.xlsx", rows(4, bad=0)),
+        )
+    imp.refresh_from_db()
+    old = {row[3]: row[4] for row in read_rows(imp.activation_sheet)[3:]}
+    activated, promoted, *waiting = old
+    people_services.account_activate(username=activated, code=old[activated], password="Mat-khau-2026!")
+    role_grant(user=User.objects.get(username=promoted), role=Role.UNIT_ADMIN, organisation=cast.unit_a)
+    User.objects.filter(username__in=old).update(activation_expires_at=timezone.now() - timedelta(days=1))  # 90 days on
+    client = login(cast.owner)
+    refused = client.post(f"/people/imports/{imp.pk}/activation-remake/", follow=True).content.decode()
+    assert "Cấp mã mới cho người chưa kích hoạt" in refused  # no code works: the remake points at the renewal
+
+    unconfirmed = client.post(f"/people/imports/{imp.pk}/activation-renew/", follow=True).content.decode()
+    assert "Hãy đánh dấu ô" in unconfirmed and {row[3]: row[4] for row in read_rows(imp.activation_sheet)[3:]} == old
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(f"/people/imports/{imp.pk}/activation-renew/", {"confirm": "1"}, follow=True)
+        page = page.content.decode()
+    assert "2 người chưa kích hoạt tài khoản đã được cấp mã mới" in page and "Bỏ ra: 2 tài khoản" in page
+    imp.refresh_from_db()
+    sheet = read_rows(imp.activation_sheet)
+    new = {row[3]: row[4] for row in sheet[3:]}
+    assert sorted(new) == sorted(waiting) and all(new[u] != old[u] for u in waiting)  # an admin's account: none
+    expires = f"{timezone.localdate() + timedelta(days=90):%d/%m/%Y}"
+    assert expires in sheet[1][0]  # the how-to line gives the new codes' expiry
+    with imp.activation_pdf.open("rb") as fh:
+        assert pdf_qr_codes(fh.read()) == [activation_url(u, new[u]) for u in (row[3] for row in sheet[3:])]
+    for username in waiting:
+        with pytest.raises(Exception):  # noqa: B017 (ValidationError): the old code no longer works
+            people_services.account_activate(username=username, code=old[username], password="Mat-khau-2026!")
+    people_services.account_activate(username=waiting[0], code=new[waiting[0]], password="Mat-khau-2026!")
+    assert AuditLog.objects.filter(action="people.import.renew_activation", object_id=str(imp.pk)).count() == 1
+    # The API does the same; with everyone activated, nothing is left to renew
+    people_services.account_activate(username=waiting[1], code=new[waiting[1]], password="Mat-khau-2026!")
+    response = client.post(f"/api/v1/people/imports/{imp.pk}/activation/renew")
+    assert response.status_code == 400 and "đã được kích hoạt" in response.json()["error"]["message"]
+    assert login(cast.outsider).post(f"/api/v1/people/imports/{imp.pk}/activation/renew").status_code == 404
