@@ -5,21 +5,23 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kynangso.core import crypto
 from kynangso.core.services import audit_record
 from kynangso.core.text import fold, name_case, name_sort_key, nfc, split_name
+from kynangso.orgs.choices import PEOPLE_WRITE_ROLES, Role
 from kynangso.orgs.models import Organisation, Space
+from kynangso.orgs.selectors import scope_q
 
 from . import rules
 from .choices import DataRequestKind, DataRequestStatus, TargetGroup
@@ -31,6 +33,7 @@ ERR_CODE_NOT_FOR_STAFF = _(
     "This account holds a role on the platform (an administrator's, an author's…): its owner changes the "
     "password themselves, or the system administrator does."
 )
+ERR_ACCOUNT_DISABLED = _("This account is disabled: enable it first (system administrator), then give a code.")
 ERR_QUOTA = _("The space “%(space)s” has %(free)s learner accounts left; %(needed)s were requested.")
 ERR_ACTIVATION = _(
     "The username or the activation code is wrong, or the code has expired. A code works once: if you have "
@@ -373,6 +376,31 @@ def lock_people_writes() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PEOPLE_WRITES_LOCK])
 
 
+def activation_expiry_time(now=None):
+    """When a code given now expires: the end of the day ACTIVATION_DAYS later (local time), the day that
+    the sheets and cards print as the last one."""
+    last_day = timezone.localdate(now) + timedelta(days=ACTIVATION_DAYS)
+    return timezone.make_aware(datetime.combine(last_day, time.max))
+
+
+def _may_get_a_code(actor) -> Q:
+    """Accounts that an actor may give an activation code to: active, of a person in the actor's units (all,
+    for the system: actor None), holding no role beyond a learner's: a code for an administrator's or an
+    author's account would let whoever gives it log in as them."""
+    scope = Q() if actor is None else scope_q(actor, roles=PEOPLE_WRITE_ROLES, path_field="person__organisation__path")
+    powers = [role for role in Role if role != Role.LEARNER]
+    return scope & Q(is_active=True, is_staff=False, is_superuser=False) & ~Q(grants__role__in=powers)
+
+
+def account_code_refusal(user: User) -> str:
+    """Why no activation code may be given to this account from a person's page ("" if it may)."""
+    if not user.is_active:
+        return str(ERR_ACCOUNT_DISABLED)
+    if not User.objects.filter(_may_get_a_code(None), pk=user.pk).exists():
+        return str(ERR_CODE_NOT_FOR_STAFF)
+    return ""
+
+
 def new_activation_code() -> str:
     # 32 symbols: a random byte modulo 32 is uniform (256 = 8 × 32); one urandom call per code.
     return "".join(ACTIVATION_ALPHABET[b % 32] for b in secrets.token_bytes(10))
@@ -434,7 +462,7 @@ def _accounts_create(
     seq = _last_seq(set(bases))
     unusable = make_password(None)
     now = timezone.now()  # one time for all: each distinct time costs a conversion when written (7.6 µs)
-    expires = now + timedelta(days=ACTIVATION_DAYS)
+    expires = activation_expiry_time(now)
     users, codes = [], []
     cache_person = User._meta.get_field("person").set_cached_value  # user.person without a query, no cycle
     for person, (family, given), base in zip(todo, names, bases, strict=True):
@@ -484,11 +512,12 @@ def account_code_issue(*, actor, person: Person) -> tuple[User, str]:
         [(user, code)] = accounts_create(actor=actor, people=[person])
         created = True
     else:
-        if user.is_staff or user.is_superuser or user.grants.exists():
-            raise ValidationError(ERR_CODE_NOT_FOR_STAFF)
+        refusal = account_code_refusal(user)
+        if refusal:
+            raise ValidationError(refusal)
         code, created = new_activation_code(), False
         user.activation_code_hash = crypto.keyed_hash(code, "activation")
-        user.activation_expires_at = timezone.now() + timedelta(days=ACTIVATION_DAYS)
+        user.activation_expires_at = activation_expiry_time()
         user.failed_logins, user.locked_until = 0, None
         user.save(update_fields=["activation_code_hash", "activation_expires_at", "failed_logins", "locked_until"])
     audit_record(actor=actor, action="people.account.code_issue", obj=person, username=user.username, created=created)
@@ -510,6 +539,7 @@ def _people_with_accounts(person_ids: list[int]) -> set[int]:
 def _activation_code_valid(user: User | None, code: str) -> bool:
     return bool(
         user is not None
+        and user.is_active
         and user.activation_code_hash
         and user.activation_expires_at is not None
         and user.activation_expires_at >= timezone.now()
@@ -518,48 +548,49 @@ def _activation_code_valid(user: User | None, code: str) -> bool:
 
 
 def _typed_code(code: str) -> str:
-    """The code as issued: copied from a card with spaces or dashes ("Y5LS MQ6L 9L"), or in small letters."""
-    return "".join(code.split()).replace("-", "").upper()
+    """The code as issued: copied from a card with spaces, dashes or dots ("Y5LS MQ6L 9L", "y5ls–mq6l"), or in
+    small letters. The codes' letters and digits are ASCII; anything else typed around them is dropped."""
+    return "".join(ch for ch in code if ch.isascii() and ch.isalnum()).upper()
 
 
-def activation_codes_usable(pairs: Sequence[tuple[str, str]]) -> set[str]:
+def activation_codes_usable(*, actor, pairs: Sequence[tuple[str, str]]) -> set[str]:
     """Of (username, code) pairs, as an activation sheet lists them, the usernames whose code still opens
-    the account: not used yet, not replaced by a newer code, not expired. A query per 5,000."""
+    the account (not used yet, not replaced by a newer code, not expired) and that the actor may give a code
+    to (`_may_get_a_code`: not someone since moved out of the actor's units). A query per 5,000."""
     usable: set[str] = set()
     now = timezone.now()
     for start in range(0, len(pairs), 5000):
         batch = dict(pairs[start : start + 5000])
-        accounts = User.objects.filter(username__in=any_of(batch), activation_expires_at__gte=now).exclude(
-            activation_code_hash=""
-        )
+        accounts = User.objects.filter(
+            _may_get_a_code(actor), username__in=any_of(batch), activation_expires_at__gte=now
+        ).exclude(activation_code_hash="")
         for username, code_hash in accounts.values_list("username", "activation_code_hash"):
             if secrets.compare_digest(code_hash, crypto.keyed_hash(_typed_code(batch[username]), "activation")):
                 usable.add(username)
     return usable
 
 
-def activation_codes_renew(*, actor, usernames: Sequence[str]) -> dict[str, str]:
-    """New one-time codes, valid ACTIVATION_DAYS from now, for those of these accounts that were never
-    activated (no password chosen) and hold no role; returns username → code. The old codes stop working.
+def activation_codes_renew(*, actor, usernames: Sequence[str]) -> list[tuple[User, str]]:
+    """New one-time codes, valid until activation_expiry_time(), for those of these accounts that were never
+    activated (no password chosen) and that the actor may give a code to (`_may_get_a_code`); returns
+    (account with its person and unit, code) in the order of `usernames`. The old codes stop working.
     Set-based: a query per 5,000 accounts, one prepared UPDATE stepped per account."""
-    renewed: dict[str, str] = {}
+    renewed: list[tuple[User, str]] = []
     rows = []
-    expires = timezone.now() + timedelta(days=ACTIVATION_DAYS)
+    expires = activation_expiry_time()
     with transaction.atomic(savepoint=False):
         for start in range(0, len(usernames), 5000):
-            accounts = (
-                User.objects.filter(
-                    username__in=any_of(usernames[start : start + 5000]),
-                    password__startswith=UNUSABLE_PASSWORD_PREFIX,
-                    is_staff=False,
-                    is_superuser=False,
-                )
-                .exclude(grants__isnull=False)
-                .values_list("pk", "username")
-            )
-            for pk, username in accounts:
-                code = renewed[username] = new_activation_code()
-                rows.append((crypto.keyed_hash(code, "activation"), pk))
+            batch = usernames[start : start + 5000]
+            accounts = User.objects.filter(
+                _may_get_a_code(actor), username__in=any_of(batch), password__startswith=UNUSABLE_PASSWORD_PREFIX
+            ).select_related("person__organisation")
+            found = {user.username: user for user in accounts}
+            for username in batch:
+                user = found.get(username)
+                if user is not None and user.person is not None:
+                    code = new_activation_code()
+                    renewed.append((user, code))
+                    rows.append((crypto.keyed_hash(code, "activation"), user.pk))
         table = connection.ops.quote_name(User._meta.db_table)
         expires_value = User._meta.get_field("activation_expires_at").get_db_prep_value(expires, connection)
         with connection.cursor() as cursor:
@@ -569,6 +600,8 @@ def activation_codes_renew(*, actor, usernames: Sequence[str]) -> dict[str, str]
                 [(code_hash, expires_value, pk) for code_hash, pk in rows],
             )
     audit_record(actor=actor, action="accounts.codes_renew", object_type="people.user", count=len(renewed))
+    for user, _code in renewed:
+        user.activation_expires_at = expires
     return renewed
 
 

@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kynangso.core.services import audit_record
 
@@ -86,7 +86,7 @@ def _detail_context(request, person: Person, **extra) -> dict:
         "person": person,
         "can_change": can_change,
         "account": account,
-        "account_is_staff": account is not None and (account.is_staff or account.grants.exists()),
+        "account_refusal": services.account_code_refusal(account) if account is not None else "",
         "now": timezone.now(),
         "can_reveal": permissions.can_reveal_cccd(request.user, person),
         "data_requests": person.data_requests.all()[:20],
@@ -112,27 +112,35 @@ def person_cccd(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def person_activation_code(request, pk: int):
-    """A new activation code (and the account, if there is none), shown once on this page, with its QR code."""
+    """POST: a new activation code (and the account, if there is none), then a redirect to GET, which shows
+    it once with its QR code: reloading the page, or going back to it, gives no second code and does not
+    cancel the one just printed. The code waits in the session until shown."""
     person = _accessible(request, pk, write=True)
-    try:
-        user, code = services.account_code_issue(actor=request.user, person=person)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    key = f"activation-code:{person.pk}"
+    if request.method == "POST":
+        try:
+            user, code = services.account_code_issue(actor=request.user, person=person)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("people:detail", pk=person.pk)
+        request.session[key] = [user.username, code]
+        return redirect("people:activation_code", pk=person.pk)
+    issued = request.session.pop(key, None)
+    account = User.objects.filter(person=person).first()
+    if issued is None or account is None or account.username != issued[0]:
+        messages.info(request, _("An activation code is shown once. To give another, use the button below."))
         return redirect("people:detail", pk=person.pk)
-    url = activation_url(user.username, code)
-    response = render(
-        request,
-        "people/activation_code.html",
-        {
-            "person": person,
-            "account": user,
-            "code": code,
-            "address": activation_address(),
-            "qr": qr_png_data_uri(url),
-        },
-    )
+    code = issued[1]
+    context = {
+        "person": person,
+        "account": account,
+        "code": code,
+        "address": activation_address(),
+        "qr": qr_png_data_uri(activation_url(account.username, code)),
+    }
+    response = render(request, "people/activation_code.html", context)
     response["Cache-Control"] = "no-store"  # the code is shown once: not kept by the browser or a proxy
     return response
 

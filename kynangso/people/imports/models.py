@@ -119,6 +119,13 @@ class PersonImport(TimeStampedModel):
         return f"imports/live/{self.pk}.cancel"
 
     @property
+    def accounts_list_name(self) -> str:
+        """Storage name of the usernames of every account the import made, one a line, written with the
+        first activation sheet and kept: remade sheets leave out the activated, and giving new codes to
+        everyone not activated (`activation_files_remake(renew=True)`) starts again from this list."""
+        return f"imports/accounts/{self.pk}.txt"
+
+    @property
     def cancelling(self) -> bool:
         """A cancel was asked for and the runner has not stopped yet."""
         return not self.is_finished and (self.cancel_requested or default_storage.exists(self.cancel_marker_name))

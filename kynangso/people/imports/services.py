@@ -92,7 +92,10 @@ ERR_NO_CODE_LEFT = _(
     "No code of this sheet still works: every account has been activated, given a newer code, or its code "
     "has expired. To give new codes to those not activated yet, use “Give new codes to those not activated”."
 )
-ERR_ALL_ACTIVATED = _("Every account of this sheet has been activated (or holds a role): no code to give anew.")
+ERR_ALL_ACTIVATED = _(
+    "No account of this import needs a new code from you: each has been activated, or is one you may not give "
+    "a code to (someone who has moved to another unit, an account that holds a role or is disabled)."
+)
 ERR_PDF_BEING_MADE = _("The PDF cards are being prepared: wait until they are ready, then make them again if needed.")
 ERR_CHECK_FILE_GONE = _("The file of this check is no longer kept: upload it again.")
 ERR_DUPLICATE_CCCD = _("The same CCCD number as row %(first)s: one person per CCCD number.")
@@ -397,13 +400,29 @@ def activation_files_remake(*, actor, person_import: PersonImport, renew: bool =
         rows = list(workbooks.read_activation_rows(stored))
     listed = len(rows)
     if renew:
-        codes = people_services.activation_codes_renew(actor=actor, usernames=[row["username"] for row in rows])
-        if not codes:
+        if default_storage.exists(imp.accounts_list_name):  # every account the import made, not this sheet's
+            with default_storage.open(imp.accounts_list_name, "rb") as fh:
+                usernames = fh.read().decode().split()
+            listed = len(usernames)
+        else:  # an import from before the list was kept
+            usernames = [row["username"] for row in rows]
+        renewed = people_services.activation_codes_renew(actor=actor, usernames=usernames)
+        if not renewed:
             raise ValidationError(ERR_ALL_ACTIVATED)
         imp.codes_renewed_at = timezone.now()
-        rows = [{**row, "code": codes[row["username"]]} for row in rows if row["username"] in codes]
+        rows = [
+            {
+                "full_name": user.person.full_name,
+                "born": _dmy(user.person.date_of_birth) if user.person.date_of_birth else "",
+                "org_code": user.person.organisation.code,
+                "username": user.username,
+                "code": code,
+            }
+            for user, code in renewed
+        ]
     else:
-        usable = people_services.activation_codes_usable([(row["username"], row["code"]) for row in rows])
+        pairs = [(row["username"], row["code"]) for row in rows]
+        usable = people_services.activation_codes_usable(actor=actor, pairs=pairs)
         if not usable:
             raise ValidationError(ERR_NO_CODE_LEFT)
         rows = [row for row in rows if row["username"] in usable]
@@ -930,9 +949,13 @@ class _Runner:
         names = self.parts.names()
         if names:
             sheet = activation_workbook(imp)
+            usernames = []
             for row in self.parts.rows(names):  # parts saved before the birth date was added have four values
                 born = row[4] if len(row) > 4 else ""
                 sheet.add(full_name=row[0], org_code=row[1], username=row[2], code=row[3], born=born)
+                usernames.append(row[2])
+            default_storage.delete(imp.accounts_list_name)  # a run again after a crash: its list replaces
+            default_storage.save(imp.accounts_list_name, ContentFile("\n".join(usernames).encode()))
             self._store(imp.activation_sheet, f"kich-hoat-{imp.pk}.xlsx", sheet)
             fields["activation_sheet"] = imp.activation_sheet.name
             self.parts.clear(names)

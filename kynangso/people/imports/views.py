@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,10 @@ MSG_RENEWED = _(
     "work. The new sheet is ready; the PDF cards are being prepared."
 )
 MSG_CONFIRM_RENEW = _("Tick the box to confirm that the codes already handed out stop working.")
-MSG_LEFT_OUT = _("Left out: %(n)s accounts already activated or given a newer code.")
+MSG_LEFT_OUT = _(
+    "Not on the new list: %(n)s accounts (activated, given a newer code, moved to another unit, holding a role "
+    "or disabled)."
+)
 MSG_REMADE = _(
     "The activation sheet was made again with the site's address as it is now (the usernames and codes are "
     "unchanged); the PDF cards are being prepared."
@@ -83,6 +87,7 @@ def _context(request, imp: PersonImport) -> dict:
         "can_import_for_real": permissions.can_import_for_real(request.user, imp),  # a check: one click imports it
         "can_remake": permissions.can_remake_activation(request.user, imp, pdf_stale=stale_pdf),
         "expires": services.activation_expiry(imp) if imp.activation_sheet else None,
+        "today": timezone.localdate(),
     }
 
 

@@ -439,7 +439,8 @@ def test_the_activation_files_are_made_again_with_the_address_as_it_is_now(
     people_services.account_activate(username=activated[0], code=activated[1], password="Mat-khau-2026!")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/people/imports/{imp.pk}/activation-remake/", follow=True)
-    assert "được làm lại" in response.content.decode() and "Bỏ ra: 1 tài khoản" in response.content.decode()
+    remade = response.content.decode()
+    assert "được làm lại" in remade and "Không đưa vào danh sách mới: 1 tài khoản" in remade
     imp.refresh_from_db()
     sheet = read_rows(imp.activation_sheet)
     assert [row[3:5] for row in sheet[3:]] == waiting  # the same usernames and codes, but the activated one's
@@ -552,7 +553,8 @@ def test_new_codes_are_given_to_the_people_of_an_import_who_never_activated(
     with django_capture_on_commit_callbacks(execute=True):
         page = client.post(f"/people/imports/{imp.pk}/activation-renew/", {"confirm": "1"}, follow=True)
         page = page.content.decode()
-    assert "2 người chưa kích hoạt tài khoản đã được cấp mã mới" in page and "Bỏ ra: 2 tài khoản" in page
+    assert "2 người chưa kích hoạt tài khoản đã được cấp mã mới" in page
+    assert "Không đưa vào danh sách mới: 2 tài khoản" in page
     imp.refresh_from_db()
     sheet = read_rows(imp.activation_sheet)
     new = {row[3]: row[4] for row in sheet[3:]}
@@ -566,8 +568,23 @@ def test_new_codes_are_given_to_the_people_of_an_import_who_never_activated(
             people_services.account_activate(username=username, code=old[username], password="Mat-khau-2026!")
     people_services.account_activate(username=waiting[0], code=new[waiting[0]], password="Mat-khau-2026!")
     assert AuditLog.objects.filter(action="people.import.renew_activation", object_id=str(imp.pk)).count() == 1
+    # Someone who has since moved to another unit is not this admin's to give a code to (nor to remake)
+    moved = User.objects.get(username=waiting[1])
+    Person.objects.filter(pk=moved.person_id).update(organisation=cast.unit_b)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(f"/people/imports/{imp.pk}/activation-renew/", {"confirm": "1"}, follow=True)
+    assert "Không tài khoản nào của lượt nhập này cần bạn cấp mã mới" in page.content.decode()
+    Person.objects.filter(pk=moved.person_id).update(organisation=cast.unit_a)
+    # The list of accounts is the import's, not the last sheet's: one given a code from their page since is
+    # still among those renewed
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/people/{moved.person_id}/activation-code/")
+        client.post(f"/people/imports/{imp.pk}/activation-renew/", {"confirm": "1"})
+    imp.refresh_from_db()
+    [(username, code)] = [row[3:5] for row in read_rows(imp.activation_sheet)[3:]]
+    assert username == waiting[1]
     # The API does the same; with everyone activated, nothing is left to renew
-    people_services.account_activate(username=waiting[1], code=new[waiting[1]], password="Mat-khau-2026!")
+    people_services.account_activate(username=username, code=code, password="Mat-khau-2026!")
     response = client.post(f"/api/v1/people/imports/{imp.pk}/activation/renew")
     assert response.status_code == 400 and "đã được kích hoạt" in response.json()["error"]["message"]
     assert login(cast.outsider).post(f"/api/v1/people/imports/{imp.pk}/activation/renew").status_code == 404

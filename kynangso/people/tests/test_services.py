@@ -46,7 +46,7 @@ def test_activation_sets_the_password_once(cast, client):
         "/activate/",
         {
             "username": user.username,
-            "code": f" {code[:4].lower()} {code[4:8]}-{code[8:]} ",  # copied from the card with spaces
+            "code": f" {code[:4].lower()} {code[4:8]}–{code[8:]}. ",  # copied with spaces, an en dash, a dot
             "password1": "Mat-khau-2026!",
             "password2": "Mat-khau-2026!",
         },
@@ -221,14 +221,19 @@ def test_a_cccd_taken_between_the_check_and_the_save_is_the_same_clear_error(cas
 def test_a_new_activation_code_is_given_from_the_persons_page_once_and_the_old_one_stops(cast, login):
     owner = login(cast.owner)
     # No account yet: the page makes one, and shows its code once, with a QR code, not to be cached
-    response = owner.post(f"/people/{cast.person_a.pk}/activation-code/")
+    response = owner.post(f"/people/{cast.person_a.pk}/activation-code/", follow=True)
     page = response.content.decode()
-    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert response.redirect_chain == [(f"/people/{cast.person_a.pk}/activation-code/", 302)]
+    assert response["Cache-Control"] == "no-store"
     user = User.objects.get(person=cast.person_a)
     first = re.search(r'id="issued-code" class="code">(\w+)<', page)[1]
     assert user.username in page and 'src="data:image/png;base64,' in page
+    # Reloading the page shows no code again, and gives none: the printed one still works
+    again = owner.get(f"/people/{cast.person_a.pk}/activation-code/", follow=True).content.decode()
+    assert "chỉ hiện một lần" in again and first not in again
+    assert services.is_activation_code(username=user.username, code=first)
     # Lost card: a new code; the first one no longer opens the account
-    page = owner.post(f"/people/{cast.person_a.pk}/activation-code/").content.decode()
+    page = owner.post(f"/people/{cast.person_a.pk}/activation-code/", follow=True).content.decode()
     second = re.search(r'id="issued-code" class="code">(\w+)<', page)[1]
     assert second != first and User.objects.filter(person=cast.person_a).count() == 1
     with pytest.raises(ValidationError):
@@ -253,4 +258,27 @@ def test_no_activation_code_for_an_account_that_holds_a_role(cast, login):
     response = login(cast.owner).post(f"/people/{cast.person_a.pk}/activation-code/", follow=True)
     assert "giữ một vai trò" in response.content.decode()
     assert User.objects.get(pk=user.pk).activation_code_hash == before
-    assert 'id="activation-code"' not in login(cast.owner).get(f"/people/{cast.person_a.pk}/").content.decode()
+    page = login(cast.owner).get(f"/people/{cast.person_a.pk}/").content.decode()
+    assert 'id="activation-code"' not in page and "giữ một vai trò" in page  # no button, and why
+
+
+def test_a_learners_role_does_not_stop_a_new_code_but_a_disabled_account_does(cast, login):
+    from kynangso.orgs.choices import Role
+    from kynangso.orgs.services import role_grant
+
+    [(user, _code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    role_grant(user=user, role=Role.LEARNER, organisation=cast.unit_a)
+    page = login(cast.owner).post(f"/people/{cast.person_a.pk}/activation-code/", follow=True).content.decode()
+    assert 'id="issued-code"' in page
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    code = re.search(r'id="issued-code" class="code">(\w+)<', page)[1]
+    assert not services.is_activation_code(username=user.username, code=code)  # a disabled account: no activation
+    page = login(cast.owner).post(f"/people/{cast.person_a.pk}/activation-code/", follow=True).content.decode()
+    assert "đã bị khóa" in page and 'id="issued-code"' not in page
+
+
+def test_a_code_works_to_the_end_of_the_day_the_sheets_print(cast):
+    [(user, _code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    last_day = timezone.localdate() + timedelta(days=services.ACTIVATION_DAYS)
+    expires = timezone.localtime(User.objects.get(pk=user.pk).activation_expires_at)
+    assert (expires.date(), expires.hour, expires.minute) == (last_day, 23, 59)
