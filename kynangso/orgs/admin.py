@@ -1,5 +1,8 @@
 from django.contrib import admin
 
+from kynangso.people.services import activation_code_cancel
+
+from .choices import Role
 from .models import AdminUnit, Organisation, RoleGrant, Space
 
 
@@ -33,3 +36,8 @@ class RoleGrantAdmin(admin.ModelAdmin):
     list_filter = ("role",)
     raw_id_fields = ("user", "organisation")
     list_select_related = ("user", "organisation")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.role != Role.LEARNER:  # as services.role_grant: no pending activation code on a role's account
+            activation_code_cancel(obj.user)

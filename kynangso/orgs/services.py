@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from kynangso.core.services import audit_record
 from kynangso.core.text import fold
 
+from .choices import Role
 from .models import AdminUnit, Organisation, RoleGrant, Space
 
 ERR_ORG_HAS_DEPENDANTS = _("This organisation still has sub-units or people; move or remove them first.")
@@ -77,7 +78,13 @@ def space_create(
 
 
 def role_grant(*, actor=None, user, role: str, organisation: Organisation) -> RoleGrant:
+    """Give a role. A role beyond a learner's cancels the account's pending activation code, if any: the code
+    is printed on an import's sheet, and whoever holds the sheet must not be able to claim the account."""
+    from kynangso.people.services import activation_code_cancel
+
     grant, created = RoleGrant.objects.get_or_create(user=user, role=role, organisation=organisation)
+    if created and role != Role.LEARNER:
+        activation_code_cancel(user)
     if created and actor is not None:
         audit_record(actor=actor, action="role.grant", obj=grant, role=role, user_id=user.pk)
     user.__dict__.pop("_grants_cache", None)

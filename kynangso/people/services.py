@@ -401,6 +401,14 @@ def account_code_refusal(user: User) -> str:
     return ""
 
 
+def activation_code_cancel(user: User) -> None:
+    """An account given a role keeps no pending activation code (orgs.services.role_grant): its owner, who has
+    not activated it, gets a password from the system administrator instead."""
+    User.objects.filter(pk=user.pk).exclude(activation_code_hash="").update(
+        activation_code_hash="", activation_expires_at=None
+    )
+
+
 def new_activation_code() -> str:
     # 32 symbols: a random byte modulo 32 is uniform (256 = 8 × 32); one urandom call per code.
     return "".join(ACTIVATION_ALPHABET[b % 32] for b in secrets.token_bytes(10))

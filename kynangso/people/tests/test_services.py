@@ -282,3 +282,15 @@ def test_a_code_works_to_the_end_of_the_day_the_sheets_print(cast):
     last_day = timezone.localdate() + timedelta(days=services.ACTIVATION_DAYS)
     expires = timezone.localtime(User.objects.get(pk=user.pk).activation_expires_at)
     assert (expires.date(), expires.hour, expires.minute) == (last_day, 23, 59)
+
+
+def test_a_role_beyond_a_learners_cancels_the_pending_activation_code(cast):
+    """The code is on an import's sheet: whoever holds the sheet must not claim an author's or admin's account."""
+    from kynangso.orgs.choices import Role
+    from kynangso.orgs.services import role_grant
+
+    [(user, code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    role_grant(user=user, role=Role.LEARNER, organisation=cast.unit_a)
+    assert services.is_activation_code(username=user.username, code=code)
+    role_grant(user=user, role=Role.AUTHOR, organisation=cast.unit_a)
+    assert not services.is_activation_code(username=user.username, code=code)
