@@ -1059,3 +1059,19 @@ def test_the_pdf_task_is_queued_after_the_import_names_its_sheet(cast, tmp_path)
     )
     imp.refresh_from_db()
     assert imp.activation_sheet and imp.activation_pdf
+
+
+def test_the_command_prints_no_log_lines_unless_asked(cast, tmp_path, caplog):
+    """A broken workbook is logged (INFO) for the platform's operators; at the command line the operator
+    reads the command's own message, and the log lines only with -v 2."""
+    import logging
+
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a workbook")
+    caplog.set_level(logging.INFO)
+    for verbosity, logged in ((1, False), (2, True)):
+        caplog.clear()
+        with pytest.raises(CommandError):
+            call_command("import_people", str(path), "--org", "X-A", verbosity=verbosity)
+        assert any(r.name.startswith("kynangso") and r.levelno == logging.INFO for r in caplog.records) is logged
+    assert logging.getLogger().level == logging.INFO  # put back

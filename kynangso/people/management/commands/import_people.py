@@ -7,6 +7,7 @@ no row could be imported."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -43,6 +44,18 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="act as this user (scoped to their roles) instead of the system")
 
     def handle(self, *args, **options):
+        # The operator reads the command's own lines; the platform's JSON log lines (a broken workbook's
+        # details, say) only with -v 2 and above.
+        root = logging.getLogger()
+        level = root.level
+        if options["verbosity"] < 2:
+            root.setLevel(max(level, logging.WARNING))
+        try:
+            self._import(options)
+        finally:
+            root.setLevel(level)
+
+    def _import(self, options) -> None:
         translation.activate(settings.LANGUAGE_CODE)
         path = Path(options["file"])
         if not path.is_file():
