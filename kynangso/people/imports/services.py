@@ -383,9 +383,10 @@ def activation_files_remake(*, actor, person_import: PersonImport, renew: bool =
     works; those already activated, or given a newer code from their page, are left out (counted in
     `left_out`). The usernames and codes, and their expiry, stay as they were.
 
-    `renew`: new codes instead, valid ACTIVATION_DAYS from now, for every account of the sheet that was
-    never activated (codes expired, or cards handed to the wrong people); the old codes stop working, and
-    accounts activated or holding a role are left out.
+    `renew`: new codes instead, valid to the end of the day ACTIVATION_DAYS from now, for every account
+    the import made (its kept list, `accounts_list_name`) that was never activated (codes expired, or cards
+    handed to the wrong people); the old codes stop working. Accounts activated, disabled, holding a role
+    beyond a learner's or whose person has left the actor's units are left out.
 
     The old files are deleted once the new sheet is committed."""
     if actor is not None and not can_import_into(actor, person_import.organisation):
@@ -430,7 +431,7 @@ def activation_files_remake(*, actor, person_import: PersonImport, renew: bool =
     for row in rows:
         sheet.add(**row)
     imp.activation_rows, imp.left_out = sheet.rows, listed - sheet.rows
-    _Runner._store(imp.activation_sheet, f"kich-hoat-{imp.pk}.xlsx", sheet)
+    store_workbook(imp.activation_sheet, f"kich-hoat-{imp.pk}.xlsx", sheet)
     imp.activation_pdf = ""
     imp.updated_at = timezone.now()  # the cards are asked for now (pdf_is_stale)
     PersonImport.objects.filter(pk=imp.pk).update(
@@ -940,7 +941,7 @@ class _Runner:
     def _store_files(self, fields: dict, written: bool) -> None:
         imp = self.imp
         if self.errors is not None and self.errors.rows:
-            self._store(imp.error_report, f"loi-{imp.pk}.xlsx", self.errors)
+            store_workbook(imp.error_report, f"loi-{imp.pk}.xlsx", self.errors)
             fields["error_report"] = imp.error_report.name
             fields["first_errors"] = self.errors.first_messages
         if not written or imp.dry_run:
@@ -956,16 +957,9 @@ class _Runner:
                 usernames.append(row[2])
             default_storage.delete(imp.accounts_list_name)  # a run again after a crash: its list replaces
             default_storage.save(imp.accounts_list_name, ContentFile("\n".join(usernames).encode()))
-            self._store(imp.activation_sheet, f"kich-hoat-{imp.pk}.xlsx", sheet)
+            store_workbook(imp.activation_sheet, f"kich-hoat-{imp.pk}.xlsx", sheet)
             fields["activation_sheet"] = imp.activation_sheet.name
             self.parts.clear(names)
-
-    @staticmethod
-    def _store(field_file, name: str, book) -> None:
-        with tempfile.TemporaryFile() as tmp:
-            book.save(tmp)
-            tmp.seek(0)
-            field_file.save(name, File(tmp, name=name), save=False)
 
     # -- quota --------------------------------------------------------------------------------
     def load_quota(self) -> None:
@@ -1256,6 +1250,14 @@ def _enqueue_pdf(import_id: int) -> None:
     activation_pdf_task.enqueue(import_id)
 
 
+def store_workbook(field_file, name: str, book) -> None:
+    """Save a workbook (anything with .save(fileobj)) into an import's file field, without saving the row."""
+    with tempfile.TemporaryFile() as tmp:
+        book.save(tmp)
+        tmp.seek(0)
+        field_file.save(name, File(tmp, name=name), save=False)
+
+
 def activation_workbook(imp: PersonImport) -> workbooks.ActivationWorkbook:
     """An empty activation sheet for this import, its title and how-to line (with the site's address) as of now."""
     expires = f"{activation_expiry(imp):%d/%m/%Y}"
@@ -1271,8 +1273,8 @@ def activation_title(imp: PersonImport) -> str:
 
 
 def activation_expiry(imp: PersonImport):
-    """The codes of an import expire ACTIVATION_DAYS after its run started, or after they were given anew
-    (a few seconds' precision)."""
+    """The last day of an import's codes: ACTIVATION_DAYS after its run started, or after they were given
+    anew (the codes work to the end of that day: people.services.activation_expiry_time)."""
     start = imp.codes_renewed_at or imp.started_at or imp.created_at
     return timezone.localdate(start) + timedelta(days=people_services.ACTIVATION_DAYS)
 
