@@ -164,6 +164,8 @@ HEADER_ALIASES: dict[str, str] = {header_key(a): f for f, names in _ALIASES.item
 # start with, and the columns our own error workbook adds (so a corrected error file re-imports as is).
 SOURCE_ROW_KEY = header_key("Dòng gốc")  # the error workbook's column: the row of the list it came from
 SILENT_COLUMNS = frozenset(header_key(h) for h in ("STT", "TT", "No", "Số TT", "Dòng gốc", "Lỗi", "Row", "Errors"))
+# The columns an error workbook adds: read again, they are not the list's own (not carried into the next one).
+ERROR_WORKBOOK_COLUMNS = frozenset(header_key(h) for h in ("Dòng gốc", "Lỗi", "Row", "Errors"))
 
 
 @dataclass
@@ -181,6 +183,10 @@ class Table:
     sheet: str | None = None  # a workbook's sheet that was read
     date1904: bool = False  # the workbook counts serial-number dates from 1904 (old Mac workbooks)
     other_sheets: list[str] = field(default_factory=list)  # the workbook's other visible sheets, not read
+    # The file's other titled columns ("STT", "Ghi chú", …): (index, title), carried into the error workbook.
+    extra_columns: list[tuple[int, str]] = field(default_factory=list)
+    # Their values in the rows read and not yet taken (row → values): the runner takes them chunk by chunk.
+    extras: dict[int, tuple] = field(default_factory=dict, repr=False)
 
     def header(self, name: str) -> str:
         return self.headers.get(name) or CANONICAL_HEADERS[name]
@@ -231,9 +237,9 @@ def _is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, list, list[tuple[int, list]]]:
+def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, list, list, list[tuple[int, list]]]:
     """Scan the first rows for the one that names the most known columns (and the full name).
-    Returns it and the rows already consumed after it."""
+    Returns it, its other titled columns, and the rows already consumed after it."""
     seen: list[tuple[int, list]] = []
     best = None
     filled = 0
@@ -252,6 +258,7 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
     if best is None:
         raise ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
     number, columns, titles, unknown = best
+    header = next(row for n, row in seen if n == number)
     rest = [r for r in seen if r[0] > number]
     # Official forms split the birth date under its title into "Nam" | "Nữ": the date goes in the column
     # of the person's sex. The row of those two words is part of the header.
@@ -265,7 +272,13 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
                 (birth, birth + 1) if pair[0] == "nam" else (birth + 1, birth)
             )
             rest = rest[1:]
-    return number, columns, titles, unknown, rest
+    used = set(columns.values())
+    extra = [
+        (index, " ".join(str(cell).split()))
+        for index, cell in enumerate(header)
+        if index not in used and not _is_blank(cell) and header_key(str(cell)) not in ERROR_WORKBOOK_COLUMNS
+    ]
+    return number, columns, titles, unknown, extra, rest
 
 
 # Rows of official forms that hold no person: the column-number row under the header ("(1) (2) …"), and
@@ -339,6 +352,7 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
     family = columns.get("family_name")
     source = columns.get("source_row")
     male, female = columns.get("birth_male"), columns.get("birth_female")
+    extra = [index for index, _title in table.extra_columns]
     in_footer = False
     for number, row in rows:
         width = len(row)
@@ -363,18 +377,22 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             table.source_rows[number] = int(float(row[source]))
         if number in table.hidden_rows:
             table.hidden_read += 1
+        if extra:
+            table.extras[number] = tuple(row[i] if i < width else None for i in extra)
         yield number, cells
 
 
 def _table(numbered: Iterator[tuple[int, list]], total_rows: int | None, hidden: set[int] | None = None) -> Table:
-    header_row, columns, titles, unknown, consumed = _find_header(numbered)
+    header_row, columns, titles, unknown, extra, consumed = _find_header(numbered)
 
     def chained():
         yield from consumed
         yield from numbered
 
     total = max(total_rows - header_row, 0) if total_rows is not None else None
-    table = Table(columns, titles, unknown, header_row, total, iter(()), hidden_rows=hidden or set())
+    table = Table(
+        columns, titles, unknown, header_row, total, iter(()), hidden_rows=hidden or set(), extra_columns=extra
+    )
     table.rows = _data_rows(chained(), columns, table)
     return table
 

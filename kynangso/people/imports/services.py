@@ -777,10 +777,7 @@ class _Runner:
                 )
                 self.validator = RowValidator(column=table.header, organisations=self.org_ids, date1904=table.date1904)
                 self.table = table
-                parsed = (
-                    [self.validator.parse(number, cells) for number, cells in chunk]
-                    for chunk in reading.chunked(table.rows, CHUNK_SIZE)
-                )
+                parsed = (self.parse(chunk) for chunk in reading.chunked(table.rows, CHUNK_SIZE))
             if self.imp.create_accounts:
                 self.load_quota()
             with ExitStack() as group:  # commit-valid: the open transaction, over up to TRANSACTION_ROWS rows
@@ -1204,6 +1201,15 @@ class _Runner:
                 [(person.pk, g) for person, groups in plan.groups for g in groups],
             )
 
+    def parse(self, chunk: list[tuple[int, list]]) -> list[ParsedRow]:
+        rows = [self.validator.parse(number, cells) for number, cells in chunk]
+        extras = self.table.extras
+        if extras:  # the values of the file's other columns, for the error workbook
+            for row in rows:
+                row.extras = extras.get(row.number, ())
+            extras.clear()
+        return rows
+
     def count(self, plan: _Plan, *, written: bool) -> None:
         rejected = sum(1 for r in plan.rows if not r.ok)
         self.read += len(plan.rows)
@@ -1222,8 +1228,12 @@ class _Runner:
         for r in plan.rows:
             if not r.ok:
                 if self.errors is None:
-                    headers = [self.table.reusable_header(name) for name in reading.FIELDS]
-                    self.errors = workbooks.ErrorWorkbook(headers=headers, source_rows=self.table.source_rows)
+                    table = self.table
+                    self.errors = workbooks.ErrorWorkbook(
+                        headers=[table.reusable_header(name) for name in reading.FIELDS],
+                        extra_headers=[title for _index, title in table.extra_columns],
+                        source_rows=table.source_rows,
+                    )
                 self.errors.add(r)
         if accounts:
             codes = self.org_codes

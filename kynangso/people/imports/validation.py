@@ -122,6 +122,7 @@ class ParsedRow:
     organisation_id: int | None = None  # None: no unit code in the row
     position: str | None = None
     groups: tuple[str, ...] | None = None
+    extras: tuple = ()  # the values of the file's other columns (reading.Table.extra_columns)
 
     @property
     def ok(self) -> bool:

@@ -36,6 +36,7 @@ FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2's font subsetting logs every glyph at INFO
 TEXT_FIELDS = frozenset(("cccd", "phone", "org_code"))
 DATE_FORMAT = "DD/MM/YYYY"
+EXTRA_COLUMN_WIDTH = 16
 MESSAGE_LINE_CHARS = 80  # about what the message column (width 70) shows on a line
 LINE_POINTS = 15
 
@@ -127,23 +128,31 @@ FIRST_MESSAGES = 20
 
 
 class ErrorWorkbook:
-    """The rejected rows, in the template's columns, plus the original row number and the messages. Each
-    value is written as it was read; text stays text (so a CCCD keeps its leading zero), bad cells are
-    highlighted. Streamed (core.xlsx): 40,000 rejected rows in well under a second."""
+    """The rejected rows, in the template's columns, then the file's other columns ("STT", "Ghi chú", …),
+    the original row number and the messages. Each value is written as it was read; text stays text (so a
+    CCCD keeps its leading zero), bad cells are highlighted. Streamed (core.xlsx): 40,000 rejected rows in
+    well under a second."""
 
-    def __init__(self, headers: list[str] | None = None, source_rows: dict[int, int] | None = None) -> None:
+    def __init__(
+        self,
+        headers: list[str] | None = None,
+        source_rows: dict[int, int] | None = None,
+        extra_headers: list[str] | None = None,
+    ) -> None:
         """`headers`: the file's own titles of the template's columns (as the messages name them);
-        `source_rows`: for an error workbook imported again, its rows' own "Dòng gốc"."""
+        `source_rows`: for an error workbook imported again, its rows' own "Dòng gốc"; `extra_headers`:
+        the titles of the file's other columns, whose values are each row's `extras`."""
         self.source_rows = source_rows or {}
+        self.extra_width = len(extra_headers or ())
         self.sheet = SheetWriter(
             sheet_name="Danh sách",
-            widths=[*COLUMN_WIDTHS, 10, 70],
+            widths=[*COLUMN_WIDTHS, *[EXTRA_COLUMN_WIDTH] * self.extra_width, 10, 70],
             frozen_rows=1,
             column_styles=COLUMN_STYLES,
         )
         self.sheet.append(
-            [*(headers or HEADERS), ERROR_ROW_HEADER, ERROR_MESSAGE_HEADER],
-            [Style.HEADER] * len(HEADERS) + [Style.HEADER_ALERT] * 2,
+            [*(headers or HEADERS), *(extra_headers or ()), ERROR_ROW_HEADER, ERROR_MESSAGE_HEADER],
+            [Style.HEADER] * (len(HEADERS) + self.extra_width) + [Style.HEADER_ALERT] * 2,
         )
         self.rows = 0
         self.first_messages: list[str] = []  # the first FIRST_MESSAGES, for the import's page
@@ -166,6 +175,13 @@ class ErrorWorkbook:
                 style = Style.BAD if name in bad else Style.NORMAL
             values.append(value)
             styles.append(style)
+        if self.extra_width:
+            extras = (*row.extras, *(None,) * (self.extra_width - len(row.extras)))
+            values += [int(v) if isinstance(v, float) and v.is_integer() else v for v in extras]
+            styles += [
+                Style.TEXT if isinstance(v, str) else Style.DATE if isinstance(v, date) else Style.NORMAL
+                for v in extras
+            ]
         messages = [m for _n, m in row.errors]
         self.first_messages.extend(messages[: FIRST_MESSAGES - len(self.first_messages)])
         values += [self.source_rows.get(row.number, row.number), "\n".join(messages)]

@@ -490,6 +490,38 @@ def test_the_error_workbook_gives_a_cccd_stored_as_a_number_back_with_its_zeros(
     assert read_rows(imp.error_report)[1][3] == cccd
 
 
+def test_the_error_workbook_keeps_the_files_other_columns_and_they_survive_a_second_round(cast, tmp_path, login):
+    headers = ["STT", *HEADERS[:3], "Quê quán", *HEADERS[3:], "Ghi chú", "Ngày nộp"]
+
+    def row(stt, person, home, note, handed_in):
+        return [stt, *person[:3], home, *person[3:], note, handed_in]
+
+    good, bad = people_rows(2)
+    bad[3] = "123"  # a bad CCCD rejects the row
+    rows = [
+        row(1, good, "Giao Long", "", None),
+        row(2, bad, "Giao Thủy", "Đã liên hệ lại", date(2026, 11, 30)),
+        [3, *[None] * 12],  # a pre-numbered row of the form, no one in it: not a person, not an error
+    ]
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "x.xlsx", rows, headers=headers)
+    )
+    assert (imp.created_count, imp.rejected_count, imp.unknown_columns) == (1, 1, ["Quê quán", "Ghi chú", "Ngày nộp"])
+    sheet = read_rows(imp.error_report)
+    assert sheet[0] == [*HEADERS, "STT", "Quê quán", "Ghi chú", "Ngày nộp", "Dòng gốc", "Lỗi"]
+    assert len(sheet) == 2 and sheet[1][9:13] == [2, "Giao Thủy", "Đã liên hệ lại", date(2026, 11, 30)]
+    assert sheet[1][13] == 3 and "CCCD" in sheet[1][14]
+    page = login(cast.owner).get(f"/people/imports/{imp.pk}/").content.decode()
+    assert "Quê quán, Ghi chú, Ngày nộp." in page and "Tệp lỗi giữ lại các cột này" in page
+    # The error workbook, still wrong, imported again: the same columns once each, the values still there.
+    again_path = tmp_path / "again.xlsx"
+    with imp.error_report.open("rb") as fh:
+        again_path.write_bytes(fh.read())
+    again = run_import(actor=cast.owner, organisation=cast.unit_a, path=again_path)
+    second = read_rows(again.error_report)
+    assert again.rejected_count == 1 and [second[0], second[1][:14]] == [sheet[0], sheet[1][:14]]
+
+
 def test_an_error_workbook_imported_again_keeps_the_row_numbers_of_the_first_list(cast, tmp_path):
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=mixed_file(tmp_path))  # rows 3 and 5 bad
     fixed = tmp_path / "half-fixed.xlsx"
