@@ -80,6 +80,9 @@ _ALIASES = {
         "Birthdate",
         "Birthday",
         "DOB",
+        "Năm sinh",  # often full dates; a year alone is read as such (validation.RowValidator.years_alone)
+        "Year of birth",
+        "Birth year",
     ],
     "sex": ["Giới tính", "Giới", "Phái", "Nam/Nữ", "Sex", "Gender"],
     "cccd": [
@@ -162,6 +165,7 @@ GIVEN_NAME_KEYS = frozenset(header_key(a) for a in ("Tên", "Name", "Given name"
 HEADER_ALIASES: dict[str, str] = {header_key(a): f for f, names in _ALIASES.items() for a in names}
 # Columns that carry no person data and are dropped without being reported: the row number most lists
 # start with, and the columns our own error workbook adds (so a corrected error file re-imports as is).
+YEAR_TITLE_KEYS = frozenset(header_key(h) for h in ("Năm sinh", "Year of birth", "Birth year"))
 SOURCE_ROW_KEY = header_key("Dòng gốc")  # the error workbook's column: the row of the list it came from
 SILENT_COLUMNS = frozenset(header_key(h) for h in ("STT", "TT", "No", "Số TT", "Dòng gốc", "Lỗi", "Row", "Errors"))
 # The columns an error workbook adds: read again, they are not the list's own (not carried into the next one).
@@ -198,6 +202,11 @@ class Table:
         return title if HEADER_ALIASES.get(header_key(title)) == name else CANONICAL_HEADERS[name]
 
 
+def _second_best(title: str) -> bool:
+    """A title that gives way to another of the same field: one with a note ("(cũ)"), a year of birth."""
+    return bool(_NOTE.search(title)) or header_key(title) in YEAR_TITLE_KEYS
+
+
 def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]:
     columns: dict[str, int] = {}
     titles: dict[str, str] = {}
@@ -214,7 +223,7 @@ def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]
             if key not in SILENT_COLUMNS:
                 unknown.append(title)
         elif name in columns:  # a second column for the same field: the first wins, unless only it has a note
-            if _NOTE.search(titles[name]) and not _NOTE.search(title):  # "Số điện thoại (cũ)", then "Số điện thoại"
+            if _second_best(titles[name]) and not _second_best(title):  # "Số điện thoại (cũ)", then "Số điện thoại"
                 unknown.append(titles[name])
                 columns[name], titles[name] = index, " ".join(title.split())
             else:

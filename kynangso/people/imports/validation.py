@@ -23,7 +23,7 @@ from .. import rules
 from ..choices import Sex, TargetGroup
 from ..exports import GROUP_LABELS_VI
 from ..services import ERR_NAME_REQUIRED
-from .reading import EXCEL_ERRORS, FIELDS, NO_VALUE, header_key
+from .reading import EXCEL_ERRORS, FIELDS, NO_VALUE, YEAR_TITLE_KEYS, header_key
 
 ERR_CELL = _("Row %(row)s, column “%(column)s”: %(message)s")
 ERR_ROW = _("Row %(row)s: %(message)s")
@@ -226,6 +226,8 @@ class RowValidator:
         date1904: bool = False,
     ):
         self.column = column
+        # A "Năm sinh" column: a year alone is taken as what it is (no date stored; checked against the CCCD).
+        self.years_alone = header_key(column("date_of_birth")) in YEAR_TITLE_KEYS
         self.date1904 = date1904
         self.organisations = organisations
         self.today = today or date.today()
@@ -277,7 +279,14 @@ class RowValidator:
                 row.name_key = fold(name)[:255]
 
         birth_ok = True
-        if not _blank(raw_birth):
+        birth_year = _year_alone(raw_birth) if self.years_alone else None
+        if birth_year is not None:
+            try:  # its earliest day: the checks of a date then refuse only what no day of the year passes
+                rules.clean_birth_date(date(birth_year, 1, 1), today=self.today)
+            except rules.RuleError as exc:
+                birth_ok = False
+                self.cell_error(row, "date_of_birth", exc.message)
+        elif not _blank(raw_birth):
             try:
                 born = parse_date(raw_birth, date1904=self.date1904)
                 row.date_of_birth = rules.clean_birth_date(born, today=self.today)
@@ -312,8 +321,9 @@ class RowValidator:
                 self.cell_error(row, "cccd", ERR_SCIENTIFIC)
             else:
                 try:
+                    born = date(birth_year, 1, 1) if birth_year is not None else row.date_of_birth  # its year checked
                     row.cccd = rules.clean_cccd(
-                        text, birth_date=row.date_of_birth if birth_ok else None, sex=row.sex if sex_ok else None
+                        text, birth_date=born if birth_ok else None, sex=row.sex if sex_ok else None
                     )
                 except rules.RuleError as exc:
                     self.cell_error(row, "cccd", exc.message)
@@ -365,6 +375,17 @@ class RowValidator:
             else:
                 row.groups = tuple(sorted(groups))
         return row
+
+
+def _year_alone(value) -> int | None:
+    """The year, if the cell holds a year and nothing else (1985, "1985")."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return int(value) if float(value).is_integer() and 1900 <= value <= 2100 else None
+    if isinstance(value, str) and (text := value.strip()).isdigit() and len(text) == 4 and 1900 <= int(text) <= 2100:
+        return int(text)
+    return None
 
 
 def _blank(value) -> bool:

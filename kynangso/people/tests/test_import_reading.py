@@ -505,6 +505,34 @@ def test_a_date_that_does_not_exist_a_year_alone_or_a_two_digit_year_says_so(val
         assert [name for name, _m in row.errors] == ["date_of_birth"] and message in row.errors[0][1]
 
 
+def year_column_validator():
+    titles = dict(zip(reading.FIELDS, HEADERS, strict=True)) | {"date_of_birth": "Năm sinh"}
+    return RowValidator(column=titles.__getitem__, organisations={"X-A": 1}, today=date(2026, 11, 25))
+
+
+@pytest.mark.parametrize("year", [1985, 1985.0, " 1985 "])
+def test_a_year_alone_in_a_year_of_birth_column_is_taken_as_it_is_and_checked_against_the_cccd(year):
+    row = year_column_validator().parse(2, [ROW[0], year, *ROW[2:]])  # CCCD 086 0 85 …: a man born in 1985
+    assert row.ok, row.errors
+    assert (row.date_of_birth, row.cccd) == (None, ROW[3])  # no day is made up
+    with translation.override("en"):
+        wrong = year_column_validator().parse(2, [ROW[0], 1986, *ROW[2:]])
+        future = year_column_validator().parse(2, [ROW[0], "2027", *ROW[2:3], None, *ROW[4:]])
+    assert [name for name, _m in wrong.errors] == ["cccd"] and "Digits 5–6" in wrong.errors[0][1]
+    assert [name for name, _m in future.errors] == ["date_of_birth"] and "future" in future.errors[0][1]
+    # A whole date in that column is a date of birth as anywhere else.
+    assert year_column_validator().parse(2, [ROW[0], "02/03/1985", *ROW[2:]]).date_of_birth == date(1985, 3, 2)
+
+
+def test_a_year_of_birth_column_is_read_and_gives_way_to_a_date_of_birth_column(tmp_path):
+    rows = [[ROW[0], "1985", "Nam", ROW[3]]]
+    table = open_file(write_xlsx(tmp_path / "y.xlsx", rows, headers=["Họ và tên", "Năm sinh", "Giới tính", "CCCD"]))
+    assert (table.header("date_of_birth"), table.unknown, list(table.rows)[0][1][1]) == ("Năm sinh", [], "1985")
+    both = ["Họ và tên", "Năm sinh", "Ngày sinh", "Số CCCD"]
+    table = open_file(write_xlsx(tmp_path / "b.xlsx", [[ROW[0], 1985, "02/03/1985", ROW[3]]], headers=both))
+    assert (table.header("date_of_birth"), table.unknown) == ("Ngày sinh", ["Năm sinh"])
+
+
 def test_old_eleven_digit_mobile_numbers_become_ten_digits():
     row = validator().parse(2, [*ROW[:4], "01689 123 456", *ROW[5:]])
     assert row.phone == "0389123456"
