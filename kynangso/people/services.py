@@ -543,7 +543,6 @@ def _people_with_accounts(person_ids: list[int]) -> set[int]:
     return found
 
 
-@transaction.atomic
 def _activation_code_valid(user: User | None, code: str) -> bool:
     return bool(
         user is not None
@@ -619,6 +618,7 @@ def is_activation_code(*, username: str, code: str) -> bool:
     return _activation_code_valid(User.objects.filter(username=username.strip().lower()).first(), code)
 
 
+@transaction.atomic  # the account's row stays locked until its code is spent: a double submit uses it once
 def account_activate(*, username: str, code: str, password: str) -> User:
     """First login of a bulk-created account: the one-time code sets the owner's password. It also lifts
     a lock left by wrong passwords (the code proves the owner, as a right password would)."""

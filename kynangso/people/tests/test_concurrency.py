@@ -196,3 +196,43 @@ def test_a_cancel_answers_at_once_while_the_import_holds_its_transaction_open(
     imp.refresh_from_db()
     assert (imp.status, imp.rows_written) == (ImportStatus.CANCELLED, 10)  # the two chunks done, kept whole
     assert Person.objects.filter(organisation=org, full_name__startswith="Trần Thị Mai").count() == 10
+
+
+def test_an_activation_code_submitted_twice_at_once_opens_the_account_once(
+    admin_units_reloaded, transactional_db, monkeypatch
+):
+    from django.contrib.auth import password_validation
+
+    person = _province_with_person("T-C")
+    [(user, code)] = services.accounts_create(actor=None, people=[person])
+    checking = threading.Event()
+    real_validate = password_validation.validate_password
+
+    def validate_while_the_other_waits(password, user=None):
+        if not checking.is_set():  # the first submit, holding the account's row
+            checking.set()
+            _until_another_transaction_waits()
+        real_validate(password, user)
+
+    monkeypatch.setattr(password_validation, "validate_password", validate_while_the_other_waits)
+    outcomes = []
+
+    def activate(password):
+        try:
+            services.account_activate(username=user.username, code=code, password=password)
+            outcomes.append(("opened", password))
+        except Exception as exc:  # noqa: BLE001 (the refusal, or a defect, is what the test reads)
+            outcomes.append((type(exc).__name__, password))
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=activate, args=("Giao-Long-2026!",))
+    first.start()
+    assert checking.wait(5)
+    second = threading.Thread(target=activate, args=("Phu-Khuong-2026!",))
+    second.start()
+    first.join(15)
+    second.join(15)
+    assert sorted(outcomes) == [("ValidationError", "Phu-Khuong-2026!"), ("opened", "Giao-Long-2026!")]
+    user.refresh_from_db()
+    assert user.check_password("Giao-Long-2026!") and user.activation_code_hash == ""
