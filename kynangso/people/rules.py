@@ -11,6 +11,8 @@ from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
+from .choices import LawfulBasis, TargetGroup
+
 # Birth-registration province codes used in CCCD numbers (the 63 provinces before the 2025 reform).
 CCCD_PROVINCE_CODES = frozenset(
     [
@@ -273,3 +275,20 @@ def working_age_birth_range(on: date, sex: str) -> tuple[date, date]:
         else:
             lo = mid + 1
     return date.fromordinal(lo), latest
+
+
+# Law 91/2025/QH15: personal data is processed with the person's consent or on a basis in law. A list that
+# an office imports records no one's consent: officials and public employees (teachers among them) are
+# trained by obligation (Law on Cadres and Civil Servants; Decree 89/2021/NĐ-CP), workers under their
+# employment, everyone else (citizens, pupils, community teams) as the public task of the agencies that run
+# the programme (Decision 146/QĐ-TTg).
+_OBLIGED = frozenset((TargetGroup.LEADER, TargetGroup.OFFICIAL, TargetGroup.DX_SPECIALIST, TargetGroup.TEACHER))
+
+
+def lawful_basis_of(groups) -> str:
+    """The lawful basis of a person an office adds without their consent, from their target groups."""
+    if groups and not _OBLIGED.isdisjoint(groups):
+        return LawfulBasis.LEGAL_OBLIGATION
+    if groups and TargetGroup.WORKER in groups:
+        return LawfulBasis.CONTRACT
+    return LawfulBasis.PUBLIC_TASK

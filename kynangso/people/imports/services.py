@@ -1085,6 +1085,7 @@ class _Runner:
                         "email": r.email or "",
                         "position": r.position or "",
                         "created_by_id": actor_id,
+                        "lawful_basis": rules.lawful_basis_of(r.groups),
                         **people_services.name_fields(r.full_name),
                         **people_services.cccd_fields(r.cccd, r.cccd_hash),
                     },

@@ -536,6 +536,32 @@ def test_an_error_workbook_imported_again_keeps_the_row_numbers_of_the_first_lis
     assert sheet[1][9] == 5 and messages(again)[0].startswith("Dòng 3,")  # its list's row; this file's row
 
 
+def test_new_people_get_the_lawful_basis_of_their_groups_and_known_people_keep_theirs(cast, tmp_path):
+    consenting = people_services.person_create(
+        actor=None, full_name="Võ Thị Đồng Ý", organisation=cast.unit_a, lawful_basis="consent", consent=True
+    )
+    before = set(Person.objects.values_list("pk", flat=True))
+    rows = people_rows(5)
+    for row, groups in zip(
+        rows, ["Cán bộ, công chức, viên chức", "Giáo viên; Người dân", "Công nhân", "Người dân", None], strict=True
+    ):
+        row[8] = groups
+    rows.append(["Võ Thị Đồng Ý", None, None, None, None, None, "X-A", None, "Người dân"])
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "b.xlsx", rows))
+    assert (imp.created_count, imp.updated_count, imp.rejected_count) == (5, 1, 0), imp.message
+    created = Person.objects.exclude(pk__in=before).order_by("pk")
+    assert [*created.values_list("lawful_basis", flat=True), Person.objects.get(pk=consenting.pk).lawful_basis] == [
+        "legal_obligation",  # officials: their training is an obligation
+        "legal_obligation",  # a teacher, whatever else
+        "contract",  # a worker
+        "public_task",  # a citizen the commune adds: no consent was recorded
+        "public_task",
+        "consent",  # someone known keeps the basis they had
+    ]
+    consenting.refresh_from_db()
+    assert consenting.consent_at is not None
+
+
 def test_export_then_import_round_trips_unchanged(cast, tmp_path):
     run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "a.xlsx", people_rows(12)))
     path = tmp_path / "export.xlsx"
