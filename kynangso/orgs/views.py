@@ -1,8 +1,10 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from .selectors import organisation_list, subtree_people_counts
+from .choices import PEOPLE_READ_ROLES
+from .selectors import has_role, organisation_list, subtree_people_counts
 
 PAGE_SIZE = 200
 
@@ -11,6 +13,8 @@ PAGE_SIZE = 200
 def tree(request):
     """The organisation tree in the user's scope, a page of nodes at a time (in tree order), with the
     number of people in each node and in its whole subtree."""
+    if not has_role(request.user, PEOPLE_READ_ROLES):
+        raise PermissionDenied
     q = request.GET.get("q", "").strip()
     page = Paginator(organisation_list(actor=request.user, q=q), PAGE_SIZE).get_page(request.GET.get("page"))
     nodes = list(page.object_list)

@@ -76,8 +76,18 @@ class PersonForm(forms.Form):
 class MyDataForm(forms.Form):
     """What a person may correct themselves; the rest goes through a correction request."""
 
-    phone = forms.CharField(label=_("Mobile phone"), required=False, max_length=20)
-    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("Email"),
+        required=False,
+        error_messages={"invalid": _("Not a valid email address (for example ten@gmail.com).")},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
 
 class DataRequestForm(forms.Form):

@@ -1,6 +1,6 @@
 """Object rules: predicates called by views, the API and templates alike."""
 
-from kynangso.orgs.choices import PEOPLE_WRITE_ROLES, Role
+from kynangso.orgs.choices import PEOPLE_READ_ROLES, PEOPLE_WRITE_ROLES, Role
 from kynangso.orgs.selectors import has_role, user_grants
 
 
@@ -14,6 +14,11 @@ def _covers(user, path: str, roles) -> bool:
 
 def can_change_person(user, person) -> bool:
     return user.is_authenticated and _covers(user, person.organisation.path, PEOPLE_WRITE_ROLES)
+
+
+def can_see_people(user) -> bool:
+    """The people and organisation lists: admins and viewers, not learners, authors or examiners."""
+    return has_role(user, PEOPLE_READ_ROLES)
 
 
 def can_create_people(user) -> bool:

@@ -37,7 +37,8 @@ ERR_ACCOUNT_DISABLED = _("This account is disabled: enable it first (system admi
 ERR_QUOTA = _("The space “%(space)s” has %(free)s learner accounts left; %(needed)s were requested.")
 ERR_ACTIVATION = _(
     "The username or the activation code is wrong, or the code has expired. A code works once: if you have "
-    "already chosen your password, log in with it."
+    "already chosen your password, log in with it. If the code has expired or the card is lost, ask the unit "
+    "that gave it to you (your commune or ward, school or agency) for a new code."
 )
 ERR_NAME_REQUIRED = _("The full name is required.")
 ERR_UNKNOWN_GROUP = _("Unknown target group.")
@@ -610,6 +611,14 @@ def activation_codes_renew(*, actor, usernames: Sequence[str]) -> list[tuple[Use
     for user, _code in renewed:
         user.activation_expires_at = expires
     return renewed
+
+
+def username_as_stored(typed: str) -> str:
+    """The username a person typed, as an account has it: the platform's usernames are in small letters,
+    and phones capitalise the first letter ("Hungnv"). An account whose name has capitals keeps them."""
+    typed = typed.strip()
+    found = set(User.objects.filter(username__in={typed, typed.lower()}).values_list("username", flat=True))
+    return typed if typed in found or typed.lower() not in found else typed.lower()
 
 
 def is_activation_code(*, username: str, code: str) -> bool:

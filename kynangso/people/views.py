@@ -41,6 +41,8 @@ def _filters(request) -> tuple[PersonFilterForm, selectors.PersonFilters]:
 
 @login_required
 def person_list(request):
+    if not permissions.can_see_people(request.user):
+        raise PermissionDenied
     form, filters = _filters(request)
     qs = selectors.person_list(actor=request.user, filters=filters).prefetch_related("target_groups")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -19,8 +19,11 @@ class LoginForm(AuthenticationForm):
         ),
     }
 
+    def clean_username(self):
+        return services.username_as_stored(self.cleaned_data.get("username") or "")
+
     def clean(self):
-        username = (self.cleaned_data.get("username") or "").strip()
+        username = self.cleaned_data.get("username") or ""
         if username and services.is_locked(username):
             raise forms.ValidationError(self.error_messages["locked"], code="locked")
         try:
@@ -34,11 +37,25 @@ class LoginForm(AuthenticationForm):
             raise
 
 
+_NEW_PASSWORD = forms.PasswordInput(attrs={"autocomplete": "new-password"})
+
+
 class ActivateForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
-    code = forms.CharField(label=_("Activation code"), max_length=20)
-    password1 = forms.CharField(label=_("New password"), widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label=_("Repeat the new password"), widget=forms.PasswordInput, strip=False)
+    # Phones: no capital first letter, no autocorrect; password managers offer to save the new password.
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"}
+        ),
+    )
+    code = forms.CharField(
+        label=_("Activation code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}),
+    )
+    password1 = forms.CharField(label=_("New password"), widget=_NEW_PASSWORD, strip=False)
+    password2 = forms.CharField(label=_("Repeat the new password"), widget=_NEW_PASSWORD, strip=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("activate/", views.activate, name="activate"),
+    path("password/", views.password_change, name="password_change"),
 ]

@@ -1,10 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordChangeView
+from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kynangso.orgs.choices import PEOPLE_READ_ROLES
@@ -28,6 +31,15 @@ class _Login(LoginView):
 login_view = _Login.as_view()
 
 
+class _PasswordChange(SuccessMessageMixin, PasswordChangeView):
+    template_name = "web/password_change.html"
+    success_url = reverse_lazy("people:me")
+    success_message = gettext_lazy("Your password was changed.")
+
+
+password_change = _PasswordChange.as_view()
+
+
 @require_POST
 def logout_view(request):
     logout(request)
@@ -46,6 +58,8 @@ def home(request):
 
 def activate(request):
     # The QR code on an activation card opens /activate/?username=…&code=…: the form comes pre-filled.
+    if request.method == "GET" and request.user.is_authenticated:  # back from the home page after activating
+        return redirect("web:home")
     form = ActivateForm(request.POST or None, initial={k: request.GET.get(k, "") for k in ("username", "code")})
     if request.method == "POST" and form.is_valid():
         try:

@@ -166,6 +166,7 @@ HEADER_ALIASES: dict[str, str] = {header_key(a): f for f, names in _ALIASES.item
 # Columns that carry no person data and are dropped without being reported: the row number most lists
 # start with, and the columns our own error workbook adds (so a corrected error file re-imports as is).
 YEAR_TITLE_KEYS = frozenset(header_key(h) for h in ("Năm sinh", "Year of birth", "Birth year"))
+GUIDE_SHEET = "Hướng dẫn"  # the template's sheet of instructions: not worth a word when a list is read
 SOURCE_ROW_KEY = header_key("Dòng gốc")  # the error workbook's column: the row of the list it came from
 SILENT_COLUMNS = frozenset(header_key(h) for h in ("STT", "TT", "No", "Số TT", "Dòng gốc", "Lỗi", "Row", "Errors"))
 # The columns an error workbook adds: read again, they are not the list's own (not carried into the next one).
@@ -545,7 +546,7 @@ def _first_list(names: list[str], sheet_table: Callable[[str], Table]) -> Table:
             break
         chosen = chosen or table
     if chosen is not None:
-        chosen.other_sheets = [other for other in names if other != chosen.sheet]
+        chosen.other_sheets = [other for other in names if other not in (chosen.sheet, GUIDE_SHEET)]
         return chosen
     if empty is not None:
         return empty

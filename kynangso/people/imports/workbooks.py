@@ -25,7 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from kynangso.core.xlsx import LISTS_SHEET, QUOTED_LISTS_SHEET, SheetWriter, Style, column_letter
 
 from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, HEADERS, dropdowns
-from .reading import FIELDS
+from .reading import FIELDS, GUIDE_SHEET
 from .validation import ParsedRow, cccd_text, cell_text
 
 ACTIVATION_HEADER_ROWS = 3
@@ -103,7 +103,7 @@ def template_workbook(*, organisations: Iterable[tuple[str, str]]) -> io.BytesIO
     birth.add(column_range(FIELDS.index("date_of_birth")))
     ws.add_data_validation(birth)
 
-    guide = wb.create_sheet("Hướng dẫn")
+    guide = wb.create_sheet(GUIDE_SHEET)
     guide.column_dimensions["A"].width = 110
     for line in (
         _("One person per row, under the header row. Do not change the column titles."),

@@ -634,3 +634,14 @@ def test_a_cover_sheet_with_a_small_table_of_names_is_passed_over_for_the_list(t
     del workbook["Danh sách"]
     workbook.save(path)
     assert [cells[0] for _n, cells in open_file(path).rows] == ["Nguyễn Văn Tư", "Lê Thị Năm"]
+
+
+def test_the_templates_own_guide_sheet_is_not_reported_as_a_sheet_left_unread(tmp_path):
+    from kynangso.people.imports.workbooks import template_workbook
+
+    workbook = load_workbook(template_workbook(organisations=[("X-A", "UBND xã Long Hồ")]))
+    workbook["Danh sách"].append(ROW)
+    workbook.create_sheet("Ghi chú").append(["Nộp trước 15/12"])
+    workbook.save(tmp_path / "filled.xlsx")
+    table = open_file(tmp_path / "filled.xlsx")
+    assert (table.sheet, table.other_sheets, [cells for _n, cells in table.rows]) == ("Danh sách", ["Ghi chú"], [ROW])

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.utils import timezone
 
 from kynangso.core import crypto
@@ -69,12 +70,47 @@ def test_an_activation_code_typed_at_the_login_says_so_and_does_not_lock_the_acc
     assert (user.failed_logins, user.locked_until) == (0, None)
 
 
+def test_a_learner_logs_in_with_a_capital_first_letter_changes_the_password_and_sees_all_their_data(cast, client):
+    person = services.person_create(
+        actor=None, full_name="Nguyễn Văn Hùng", organisation=cast.unit_a, target_groups=["citizen"]
+    )
+    [(user, code)] = services.accounts_create(actor=cast.owner, people=[person])
+    page = client.get(f"/activate/?username={user.username}&code={code}").content.decode()
+    assert 'autocomplete="one-time-code"' in page and 'autocapitalize="none"' in page
+    refused = client.post(  # the name typed without accents or spaces is no password
+        "/activate/",
+        {"username": user.username, "code": code, "password1": "nguyenvanhung", "password2": "nguyenvanhung"},
+    ).content.decode()
+    assert "Mật khẩu quá giống họ và tên của bạn" in refused
+    client.post(
+        "/activate/",
+        {"username": user.username, "code": code, "password1": "Giao-Long-2026", "password2": "Giao-Long-2026"},
+    )
+    assert client.get("/activate/").url == "/"  # back to the form once logged in: home instead
+    client.post("/logout/")
+    typed = user.username.capitalize()  # a phone's keyboard capitalises the first letter
+    assert client.post("/login/", {"username": typed, "password": "Giao-Long-2026"}).status_code == 302
+    changed = client.post(
+        "/password/",
+        {"old_password": "Giao-Long-2026", "new_password1": "Long-Ho-2027!", "new_password2": "Long-Ho-2027!"},
+        follow=True,
+    ).content.decode()
+    assert "Đã đổi mật khẩu." in changed and user.username in changed and "Người dân" in changed
+    user.refresh_from_db()
+    assert user.check_password("Long-Ho-2027!")
+    # A learner has no staff lists, whatever the address typed.
+    assert (client.get("/people/").status_code, client.get("/organisations/").status_code) == (403, 403)
+
+
 def test_activation_lifts_a_lock_left_by_wrong_passwords(cast, client, settings):
     settings.LOGIN_MAX_FAILURES = 2
     [(user, code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
     for _ in range(2):
         client.post("/login/", {"username": user.username, "password": "doan-bua-1"})
     assert services.is_locked(user.username)
+    admin = Client()
+    admin.force_login(cast.owner)
+    assert "Đang bị khóa đến" in admin.get(f"/people/{cast.person_a.pk}/").content.decode()  # and why, and the way out
     services.account_activate(username=user.username, code=code, password="Mat-khau-2026!")
     assert not services.is_locked(user.username)
     assert client.post("/login/", {"username": user.username, "password": "Mat-khau-2026!"}).status_code == 302
@@ -274,7 +310,7 @@ def test_a_learners_role_does_not_stop_a_new_code_but_a_disabled_account_does(ca
     code = re.search(r'id="issued-code" class="code">(\w+)<', page)[1]
     assert not services.is_activation_code(username=user.username, code=code)  # a disabled account: no activation
     page = login(cast.owner).post(f"/people/{cast.person_a.pk}/activation-code/", follow=True).content.decode()
-    assert "đã bị khóa" in page and 'id="issued-code"' not in page
+    assert "đã bị vô hiệu hóa" in page and 'id="issued-code"' not in page
 
 
 def test_a_code_works_to_the_end_of_the_day_the_sheets_print(cast):
