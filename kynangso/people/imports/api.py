@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Router, Schema
+from ninja import Field, File, Form, Header, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
@@ -105,8 +105,9 @@ def _get(request, import_id: int) -> PersonImport:
     response={202: ImportOut},
     url_name="person_import_create",
     summary="Upload a people file (.xlsx or .csv); the import runs in the background",
-    description="An `Idempotency-Key` header makes a retried request (the same key, file name and size) return "
-    "the import the first one made instead of starting a second one.",
+    description="An `Idempotency-Key` header (each user's own, at most 64 characters) makes a retried request "
+    "(the same key, file name, size and options) return the import the first one made instead of starting a "
+    "second one; the same key with another file or other options is refused (400).",
 )
 def person_import_create(
     request,
@@ -115,6 +116,11 @@ def person_import_create(
     mode: Form[ImportMode] = ImportMode.COMMIT_VALID,
     dry_run: Form[bool] = False,
     create_accounts: Form[bool] = False,
+    idempotency_key: str = Header(
+        "",
+        alias="Idempotency-Key",
+        description="Any string of up to 64 characters, new for each import (a UUID, say); the same again on a retry.",
+    ),
 ):
     if not permissions.can_import_people(request.user):
         raise PermissionDenied
@@ -129,7 +135,8 @@ def person_import_create(
         mode=mode,
         dry_run=dry_run,
         create_accounts=create_accounts,
-        submission_key=request.headers.get("Idempotency-Key", "").strip(),
+        submission_key=(idempotency_key or "").strip(),
+        key_reuse_refused=True,
     )
     imp.refresh_from_db()
     return Status(202, imp)

@@ -71,8 +71,10 @@ class PersonImport(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organisation", "-created_at"], name="personimport_org_idx")]
         constraints = [
-            models.UniqueConstraint(
-                fields=["submission_key"], condition=~Q(submission_key=""), name="personimport_submission_uniq"
+            models.UniqueConstraint(  # each user's keys are their own
+                fields=["created_by", "submission_key"],
+                condition=~Q(submission_key=""),
+                name="personimport_user_submission_uniq",
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=[ImportStatus.DONE, ImportStatus.REFUSED])

@@ -86,6 +86,12 @@ ERR_SCOPE = _("You may not import people into this organisation.")
 ERR_FILE_TOO_BIG = _("The file is larger than %(max)s MB.")
 ERR_FILE_EMPTY = _("The file is empty (0 bytes): choose the saved list and upload it again.")
 ERR_MODE = _("Unknown import mode.")
+ERR_KEY_TOO_LONG = _("The Idempotency-Key header is longer than %(max)s characters.")
+ERR_KEY_REUSED = _(
+    "This Idempotency-Key was already used for another request (another file or other options): use a new key "
+    "for a new import."
+)
+SUBMISSION_KEY_MAX = 64
 ERR_NOT_A_CHECK = _("Only a finished check (nothing written) can be imported for real from its page.")
 ERR_NO_ACTIVATION_SHEET = _("This import has no activation sheet to make again.")
 ERR_NO_CODE_LEFT = _(
@@ -184,24 +190,37 @@ def person_import_create(
     language: str | None = None,
     enqueue: bool = True,
     submission_key: str = "",
+    key_reuse_refused: bool = False,
 ) -> PersonImport:
     """Store the file and the options, and queue the run (after commit). `actor=None` is the system
-    (the management command without --user): full scope. `submission_key`: the same key again (a double
-    click, a retried request) returns the import it made, and makes no second one."""
+    (the management command without --user): full scope. `submission_key` (each user's own): the same key
+    again with the same file and options (a double click, a retried request) returns the import it made,
+    and makes no second one. With another file or other options it is a new request: on a page restored
+    by the browser's Back button, a new import without the key; `key_reuse_refused` (an API client's
+    Idempotency-Key): refused."""
     if actor is not None and not can_import_into(actor, organisation):
         raise PermissionDenied(ERR_SCOPE)
+    if len(submission_key) > SUBMISSION_KEY_MAX:
+        raise ValidationError(ERR_KEY_TOO_LONG, params={"max": SUBMISSION_KEY_MAX})
     created_by = actor if getattr(actor, "is_authenticated", False) else None
     name = PurePath(original_name or getattr(file, "name", "") or "").name
     if submission_key:
         earlier = PersonImport.objects.filter(submission_key=submission_key, created_by=created_by).first()
         if earlier is not None:
             try:
-                same = earlier.original_name == name[:255] and earlier.file.size == getattr(file, "size", None)
+                same = (
+                    earlier.original_name == name[:255]
+                    and earlier.file.size == getattr(file, "size", None)
+                    and (earlier.organisation_id, earlier.mode, earlier.dry_run, earlier.create_accounts)
+                    == (organisation.pk, mode, dry_run, create_accounts)
+                )
             except OSError:  # the earlier upload's file is gone from storage: not the same upload then
                 same = False
             if same:
                 return earlier
-            submission_key = ""  # a page restored by the browser's Back button sent its key with another file
+            if key_reuse_refused:
+                raise ValidationError(ERR_KEY_REUSED)
+            submission_key = ""
     suffix = PurePath(name).suffix.lower()
     if suffix not in reading.SUFFIXES:
         raise ValidationError({"file": [ValidationError(reading.ERR_FILE_TYPE, params={"name": name})]})
@@ -213,7 +232,7 @@ def person_import_create(
         raise ValidationError({"mode": [ERR_MODE]})
     imp = PersonImport(
         created_by=created_by,
-        submission_key=submission_key[:64],
+        submission_key=submission_key,
         organisation=organisation,
         mode=mode,
         dry_run=dry_run,

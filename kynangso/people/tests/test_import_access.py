@@ -198,6 +198,27 @@ def test_an_api_upload_retried_with_its_idempotency_key_makes_one_import(login, 
     again = api_upload(client, tmp_path, HTTP_IDEMPOTENCY_KEY="k-1").json()
     other = api_upload(client, tmp_path, HTTP_IDEMPOTENCY_KEY="k-2").json()
     assert first["id"] == again["id"] != other["id"] and PersonImport.objects.count() == 2
+    # The same key with other options is another request: refused, not answered with the first import.
+    reused = api_upload(client, tmp_path, HTTP_IDEMPOTENCY_KEY="k-1", dry_run="true")
+    assert reused.status_code == 400 and "Idempotency-Key" in reused.json()["error"]["message"]
+    too_long = api_upload(client, tmp_path, HTTP_IDEMPOTENCY_KEY="k" * 65)
+    assert too_long.status_code == 400 and "64" in too_long.json()["error"]["message"]
+    # Keys are each user's own: another admin's "k-1" is a new import of theirs.
+    theirs = api_upload(login(cast.outsider), tmp_path, org="X-B", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert theirs.status_code == 202 and theirs.json()["id"] not in (first["id"], other["id"])
+    assert PersonImport.objects.count() == 3
+
+
+def test_the_form_sent_again_with_other_options_is_a_new_import(login, cast, tmp_path):
+    """A check, then the browser's Back button, dry run unticked, the same file sent again: a real import."""
+    client = login(cast.owner)
+    key = re.search(r'name="submission" value="(\w+)"', client.get("/people/imports/").content.decode())[1]
+    path = write_xlsx(tmp_path / "p.xlsx", rows())
+    for mode in ("dry_run", "commit_valid"):
+        with open(path, "rb") as fh:
+            form = {"file": fh, "organisation": cast.unit_a.pk, "mode": mode, "submission": key}
+            client.post("/people/imports/", form)
+    assert list(PersonImport.objects.order_by("pk").values_list("dry_run", flat=True)) == [True, False]
 
 
 def test_the_page_refuses_a_unit_outside_the_users_scope(login, cast, tmp_path):
