@@ -111,7 +111,9 @@ def _ninja_validation(request, exc: NinjaValidationError):
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return error(request, 401, "unauthenticated", _("Log in or send a valid API token."))
+    response = error(request, 401, "unauthenticated", _("Log in or send a valid API token."))
+    response["WWW-Authenticate"] = 'Bearer realm="api"'  # RFC 9110: a 401 names the scheme it wants
+    return response
 
 
 @api.exception_handler(PermissionDenied)

@@ -58,6 +58,10 @@ class ImportOut(Schema):
         "(a check, an all-or-nothing import refused or cancelled)."
     )
     unknown_columns: list[str]
+    stale: bool = Field(
+        description="Running, but it has not moved for 10 minutes: its worker stopped. `POST …/requeue` runs it "
+        "again (safe: a run never writes half a chunk, and rows already written come out unchanged)."
+    )
     message: str
     first_errors: list[str] = Field(description="The first messages of the error report (all are in errors.xlsx).")
     links: ImportLinks
@@ -81,6 +85,10 @@ class ImportOut(Schema):
     @staticmethod
     def resolve_rejected(obj: PersonImport) -> int:
         return obj.rejected_count
+
+    @staticmethod
+    def resolve_stale(obj: PersonImport) -> bool:
+        return services.is_stale(obj)
 
     @staticmethod
     def resolve_links(obj: PersonImport) -> dict:
@@ -164,11 +172,24 @@ def person_import_detail(request, import_id: int):
 @router.post("/{int:import_id}/cancel", response=ImportOut, url_name="person_import_cancel")
 def person_import_cancel(request, import_id: int):
     imp = _get(request, import_id)
-    if not imp.is_finished:
+    if not imp.is_finished and not imp.cancelling:  # asked twice: the same answer
         if not permissions.can_cancel_import(request.user, imp):
             raise PermissionDenied
         imp = services.person_import_cancel(actor=request.user, person_import=imp)
     return imp
+
+
+@router.post(
+    "/{int:import_id}/requeue",
+    response=ImportOut,
+    url_name="person_import_requeue",
+    summary="Run again an import whose worker stopped (`stale`); otherwise nothing changes",
+)
+def person_import_requeue(request, import_id: int):
+    imp = _get(request, import_id)
+    if not permissions.can_import_into(request.user, imp.organisation):
+        raise PermissionDenied
+    return services.person_import_requeue(actor=request.user, person_import=imp)
 
 
 @router.post(

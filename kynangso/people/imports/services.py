@@ -109,7 +109,10 @@ ERR_DUPLICATE_PERSON = _("The same person as row %(first)s.")
 ERR_AMBIGUOUS = _(
     "Several people of this unit have this name and date of birth; add the CCCD number to tell them apart."
 )
-ERR_CCCD_ELSEWHERE = _("Another person, outside the unit of this import, already has this CCCD number.")
+ERR_CCCD_ELSEWHERE = _(
+    "Another person, outside the unit of this import, already has this CCCD number. Check the number; if it "
+    "is the same person, ask the administrator of their unit (or of the province) to move them to yours."
+)
 ERR_CCCD_OTHER_NAME = _(
     "This CCCD number belongs to “%(holder)s” on the platform, a different name: check the number. If the "
     "person's name has changed, correct it on their page first."
@@ -141,12 +144,15 @@ MSG_DRY_RUN_REFUSED = _(
     "Imported for real with all or nothing, this file would be refused whole: %(rejected)s rows have errors."
 )
 MSG_REFUSED = _(
-    "Nothing was imported: %(rejected)s rows have errors and you chose all or nothing. Correct them in the "
-    "file and import it again."
+    "Nothing was imported: %(rejected)s rows have errors and you chose all or nothing. Correct those rows in "
+    "your file (the error report says which and why), then import the whole file again: the error report "
+    "holds only the rows with errors."
 )
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
 MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
-MSG_NO_ROWS = _("The file has no data rows under its header row.")
+MSG_NO_ROWS = _(
+    "The file has no data rows under its header row: put one person per row under it, then upload it again."
+)
 MSG_CANCELLED = _(
     "Cancelled. Whole chunks written before the cancel are kept (%(written)s rows); nothing is half-written. "
     "To import the rest, upload the same file again: the rows already written come out unchanged."
@@ -313,7 +319,7 @@ def person_import_cancel(*, actor, person_import: PersonImport) -> PersonImport:
                 message=str(MSG_CANCELLED_NOTHING),
             )
             running = PersonImport.objects.filter(pk=person_import.pk, status=ImportStatus.RUNNING).update(
-                cancel_requested=True, updated_at=now
+                cancel_requested=True  # not updated_at: a runner that died must still be seen as stale
             )
             if queued or running:  # otherwise the import has ended, and a runner that saw the file audited it
                 audit_record(actor=actor, action="people.import.cancel", obj=person_import)
@@ -488,6 +494,10 @@ def person_import_run(*, import_id: int) -> PersonImport | None:
         runner = _Runner(imp)
         try:
             runner.run()
+        except KeyboardInterrupt:  # Ctrl+C on the command line: recorded as a cancel, not left "running"
+            if not runner.finished:
+                runner.interrupted()
+            raise
         except Exception:
             if runner.finished:  # after the outcome was recorded (the final checkpoint or ANALYZE): it stands
                 logger.exception("people import %s: an error after it finished", import_id)
@@ -763,18 +773,32 @@ class _Runner:
         message = self.summary(str(MSG_REFUSED % {"rejected": rejected}), would=True)
         self.finish(ImportStatus.REFUSED, message, written=False)
 
+    def back_to_last_commit(self) -> bool:
+        """After an error or an interrupt: committed chunks (commit-valid mode) keep their activation codes,
+        and the counts go back to the last commit (the open transaction was rolled back). Whether anything
+        can have been kept."""
+        if self.imp.mode == ImportMode.ALL_OR_NOTHING or self.imp.dry_run:
+            return False
+        for attr, value in self.committed.items():
+            setattr(self, attr, value)
+        return True
+
     def fail(self, message: str | None = None) -> None:
-        """After an error: committed chunks (commit-valid mode) keep their activation codes, and the counts
-        go back to the last commit (the open transaction was rolled back); the message says what was kept."""
-        all_or_nothing = self.imp.mode == ImportMode.ALL_OR_NOTHING or self.imp.dry_run
-        if not all_or_nothing:
-            for attr, value in self.committed.items():
-                setattr(self, attr, value)
+        """After an error; the message says what was kept."""
+        kept = self.back_to_last_commit()
         if message is None:
             message = str(MSG_FAILED)
-        elif not all_or_nothing and self.written:
+        elif kept and self.written:
             message += " " + str(MSG_KEPT % {"written": grouped(self.written)})
-        self.finish(ImportStatus.FAILED, message, written=not all_or_nothing)
+        self.finish(ImportStatus.FAILED, message, written=kept)
+
+    def interrupted(self) -> None:
+        """Stopped from outside (Ctrl+C on the command line): a cancel, from the last commit."""
+        kept = self.back_to_last_commit()
+        if kept and self.written:
+            self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED % {"written": grouped(self.written)}))
+        else:
+            self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED_NOTHING), written=False)
 
     def run_pass(self, *, write: bool, chunk_transactions: bool = False, stash=None, replay=None) -> None:
         """One pass over the rows. `stash`: a file to keep the checked rows in; `replay`: such a file, read

@@ -195,4 +195,5 @@ def test_api_token_is_scoped_like_the_session(client, cast):
         client.get(f"/api/v1/people/{cast.person_a.pk}", headers={"Authorization": f"Bearer {clear}"}).status_code
         == 404
     )
-    assert client.get("/api/v1/people", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    refused = client.get("/api/v1/people", headers={"Authorization": "Bearer wrong"})
+    assert (refused.status_code, refused["WWW-Authenticate"]) == (401, 'Bearer realm="api"')

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from kynangso.core import crypto
@@ -832,6 +832,38 @@ def test_the_command_imports_and_writes_the_reports(cast, tmp_path, capsys):
     assert load_workbook(out).active.max_row == 3 and load_workbook(sheet).active.max_row == 3 + 3
 
 
+def test_the_command_without_an_activation_sheet_names_the_page_that_keeps_the_codes(cast, tmp_path, capsys):
+    call_command(
+        "import_people", str(write_xlsx(tmp_path / "p.xlsx", people_rows(2))), "--org", "X-A", "--create-accounts"
+    )
+    imp = PersonImport.objects.get()
+    out = capsys.readouterr().out
+    assert f"/people/imports/{imp.pk}/" in out and "--activation-sheet" in out
+    assert len(read_rows(imp.activation_sheet)) == 3 + 2
+
+
+def test_ctrl_c_on_the_command_cancels_the_import_from_its_last_commit(cast, tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(services, "TRANSACTION_ROWS", 20)
+    checks = {"n": 0}
+
+    def interrupt_with_a_chunk_written_and_not_committed(runner):
+        checks["n"] += 1
+        if checks["n"] == 4:  # chunks 1 and 2 committed, chunk 3 written in the open transaction
+            raise KeyboardInterrupt
+        return False
+
+    monkeypatch.setattr(services._Runner, "cancel_requested", interrupt_with_a_chunk_written_and_not_committed)
+    before = Person.objects.count()
+    path = write_xlsx(tmp_path / "c.xlsx", people_rows(45))
+    with translation.override("vi"), pytest.raises(CommandError, match="/people/imports/"):
+        call_command("import_people", str(path), "--org", "X-A", "--create-accounts")
+    imp = PersonImport.objects.get()
+    assert imp.status == ImportStatus.CANCELLED and imp.finished_at is not None
+    assert Person.objects.count() - before == imp.rows_written == 20 == imp.accounts_created
+    assert len(read_rows(imp.activation_sheet)) == 3 + 20  # the codes of the committed chunks are kept
+
+
 def test_the_command_fails_when_nothing_could_be_imported(cast, tmp_path):
     rows = people_rows(2)
     for row in rows:
@@ -840,6 +872,10 @@ def test_the_command_fails_when_nothing_could_be_imported(cast, tmp_path):
         call_command("import_people", str(write_xlsx(tmp_path / "bad.xlsx", rows)), "--org", "X-A")
     with pytest.raises(CommandError, match="X-B"):
         call_command("import_people", str(mixed_file(tmp_path)), "--org", "X-B", "--user", "owner_a")
+    imports = PersonImport.objects.count()
+    with translation.override("vi"), pytest.raises(CommandError, match="viewer_a không có quyền nhập danh sách"):
+        call_command("import_people", str(mixed_file(tmp_path)), "--org", "X-A", "--user", "viewer_a")
+    assert PersonImport.objects.count() == imports
 
 
 def test_the_command_checks_its_output_files_before_it_imports(cast, tmp_path):
@@ -1013,9 +1049,10 @@ def test_a_worker_that_dies_mid_import_loses_no_activation_code_and_the_import_c
     PersonImport.objects.filter(pk=imp.pk).update(updated_at=imp.updated_at - services.STALE_AFTER * 2)
     client = login(cast.owner)
     assert 'id="requeue-import"' in client.get(f"/people/imports/{imp.pk}/").content.decode()
+    assert client.get(f"/api/v1/people/imports/{imp.pk}").json()["stale"] is True
     with override_settings(TASKS=IMMEDIATE), django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/people/imports/{imp.pk}/requeue/")
-    assert response.status_code == 302
+        response = client.post(f"/api/v1/people/imports/{imp.pk}/requeue")
+    assert response.status_code == 200 and response.json()["stale"] is False
     imp.refresh_from_db()
     assert imp.status == ImportStatus.DONE and (imp.created_count, imp.unchanged_count) == (15, 10)
     usernames = [row[3] for row in read_rows(imp.activation_sheet)[3:]]
@@ -1023,6 +1060,16 @@ def test_a_worker_that_dies_mid_import_loses_no_activation_code_and_the_import_c
     assert set(usernames) == set(
         User.objects.filter(person__organisation=cast.unit_a).values_list("username", flat=True)
     )
+
+
+def test_asking_to_cancel_an_import_whose_worker_died_does_not_hide_that_it_died(cast, tmp_path, login):
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "s.xlsx", people_rows(2)))
+    long_ago = timezone.now() - services.STALE_AFTER * 2
+    PersonImport.objects.filter(pk=imp.pk).update(status=ImportStatus.RUNNING, finished_at=None, updated_at=long_ago)
+    client = login(cast.owner)
+    for _attempt in range(2):
+        answer = client.post(f"/api/v1/people/imports/{imp.pk}/cancel").json()
+    assert answer["stale"] is True and PersonImport.objects.get(pk=imp.pk).updated_at == long_ago
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics: PostgreSQL only")

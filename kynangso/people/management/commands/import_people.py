@@ -15,33 +15,41 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kynangso.core.text import grouped
 from kynangso.orgs.models import Organisation
 from kynangso.people.imports import selectors, services
 from kynangso.people.imports.choices import ImportMode, ImportStatus
+from kynangso.people.imports.permissions import can_import_people
 from kynangso.people.imports.workbooks import ERROR_MESSAGE_HEADER
 from kynangso.people.models import User
 
 SHOWN_ERRORS = 20
+FIX_AND_IMPORT_AGAIN = gettext_noop("Correct the rows in the error report (--error-report OUT.xlsx), then import it.")
 
 
 class Command(BaseCommand):
-    help = "Import people (and learner accounts) from an Excel (.xlsx) or CSV file."
+    @property
+    def help(self) -> str:  # argparse wants a str, in the language active when the command runs
+        return _("Import people (and learner accounts) from an Excel (.xlsx) or CSV file.")
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="the .xlsx or .csv file")
-        parser.add_argument("--org", required=True, help="code of the organisation to import into")
-        parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
-        parser.add_argument("--all-or-nothing", action="store_true", help="write nothing if any row is rejected")
-        parser.add_argument("--create-accounts", action="store_true", help="create learner accounts too")
-        parser.add_argument("--error-report", metavar="OUT.xlsx", help="write the rejected rows here")
+        parser.add_argument("file", help=_("the .xlsx or .csv file"))
+        parser.add_argument("--org", required=True, help=_("code of the organisation to import into"))
+        parser.add_argument("--dry-run", action="store_true", help=_("check only, write nothing"))
+        parser.add_argument("--all-or-nothing", action="store_true", help=_("write nothing if any row is rejected"))
+        parser.add_argument("--create-accounts", action="store_true", help=_("create learner accounts too"))
+        parser.add_argument("--error-report", metavar="OUT.xlsx", help=_("write the rejected rows here"))
         parser.add_argument(
-            "--activation-sheet", metavar="OUT.xlsx|OUT.pdf", help="write the new accounts' activation codes here"
+            "--activation-sheet",
+            metavar="OUT.xlsx|OUT.pdf",
+            help=_("write the new accounts' activation codes here"),
         )
-        parser.add_argument("--user", help="act as this user (scoped to their roles) instead of the system")
+        parser.add_argument("--user", help=_("act as this user (scoped to their roles) instead of the system"))
 
     def handle(self, *args, **options):
         # The operator reads the command's own lines; the platform's JSON log lines (a broken workbook's
@@ -65,6 +73,11 @@ class Command(BaseCommand):
             actor = User.objects.filter(username=options["user"]).first()
             if actor is None:
                 raise CommandError(_("No such user: %(user)s") % {"user": options["user"]})
+            if not can_import_people(actor):
+                raise CommandError(
+                    _("%(user)s may not import people: it takes a unit, space or national administrator's role.")
+                    % {"user": actor.username}
+                )
         for option, suffixes in (("error_report", (".xlsx",)), ("activation_sheet", (".xlsx", ".pdf"))):
             if options[option]:
                 self._check_output(options[option], suffixes)
@@ -88,7 +101,11 @@ class Command(BaseCommand):
                 )
         except (ValidationError, PermissionDenied) as exc:
             raise CommandError(" ".join(getattr(exc, "messages", [str(exc)]))) from exc
-        imp = services.person_import_run(import_id=imp.pk)
+        try:
+            imp = services.person_import_run(import_id=imp.pk)
+        except KeyboardInterrupt:  # Ctrl+C: the runner recorded it as a cancel; say what was kept
+            imp.refresh_from_db()
+            raise CommandError(f"{imp.message} {self._page(imp)}") from None
         nothing = (
             imp.status != ImportStatus.DONE
             or imp.rows_accepted == 0
@@ -96,15 +113,15 @@ class Command(BaseCommand):
         )
         if not nothing:  # otherwise the message ends the command (CommandError), said once
             self.stdout.write(imp.message)
-        self.stdout.write(
-            _("Rows read %(read)s · valid %(valid)s · written %(written)s · accounts %(accounts)s")
-            % {
-                "read": grouped(imp.rows_read),
-                "valid": grouped(imp.rows_valid),
-                "written": grouped(imp.rows_written),
-                "accounts": grouped(imp.accounts_created),
-            }
-        )
+        counts = {
+            "read": grouped(imp.rows_read),
+            "valid": grouped(imp.rows_valid),
+            "accounts": grouped(imp.accounts_created),
+        }
+        if imp.hypothetical:  # a check, or a refused file: the accounts it would create
+            self.stdout.write(_("Rows read %(read)s · valid %(valid)s · accounts to create %(accounts)s") % counts)
+        else:
+            self.stdout.write(_("Rows read %(read)s · valid %(valid)s · accounts created %(accounts)s") % counts)
         if imp.unknown_columns:
             self.stdout.write(_("Ignored columns: %(columns)s") % {"columns": ", ".join(imp.unknown_columns)})
         if imp.error_report:
@@ -115,10 +132,16 @@ class Command(BaseCommand):
                 self.stdout.write(_("The rejected rows, with their errors: add --error-report OUT.xlsx."))
         elif options["error_report"]:
             self.stdout.write(_("No row was rejected: no error report was written."))
+        self.stdout.write(self._page(imp))
         if imp.activation_sheet:
             out = options["activation_sheet"]
-            if not out:
-                self.stdout.write(_("The activation codes: add --activation-sheet OUT.xlsx or OUT.pdf."))
+            if not out:  # running the import again would create no account: the page has the codes
+                self.stdout.write(
+                    _(
+                        "The activation codes of the new accounts are kept with the import: download them on its "
+                        "page (above), or next time add --activation-sheet OUT.xlsx or OUT.pdf."
+                    )
+                )
             elif out.lower().endswith(".pdf"):
                 imp = services.activation_pdf_build(import_id=imp.pk)
                 self._copy(imp.activation_pdf, out)
@@ -130,8 +153,13 @@ class Command(BaseCommand):
         if nothing:
             message = imp.message or str(_("Nothing could be imported."))
             if imp.status == ImportStatus.DONE and imp.rows_accepted == 0 and imp.rows_read:
-                message = f"{_('Nothing could be imported.')} {message}"
+                message = f"{_('Nothing could be imported.')} {message} {_(FIX_AND_IMPORT_AGAIN)}"
             raise CommandError(message)
+
+    @staticmethod
+    def _page(imp) -> str:
+        url = settings.SITE_URL.rstrip("/") + reverse("people:imports:detail", kwargs={"pk": imp.pk})
+        return _("Import no. %(id)s: %(url)s") % {"id": imp.pk, "url": url}
 
     @staticmethod
     def _check_output(out: str, suffixes: tuple[str, ...]) -> None:
