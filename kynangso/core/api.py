@@ -54,7 +54,16 @@ class CookieAuth(SessionAuth):
 api = NinjaAPI(
     title="Kỹ Năng Số API",
     version="1",
-    description="Scoped exactly as the pages are: a user sees only the organisation subtrees their roles cover.",
+    description=(
+        "Scoped exactly as the pages are: a user sees only the organisation subtrees their roles cover.\n\n"
+        "**Authentication:** `Authorization: Bearer TOKEN` (a token from `python manage.py create_api_token "
+        "USERNAME`), or a logged-in browser's session with its CSRF token.\n\n"
+        '**Errors** all have one shape, `{"error": {"code": …, "message": …, "fields": {…}}}`, the '
+        "message in Vietnamese (or English with `Accept-Language: en`): 400 `invalid` (a value breaks a rule: an "
+        "unknown organisation code, a CCCD that fails its checks; `fields` names them), 401 `unauthenticated`, "
+        "403 `forbidden`, 404 `not_found` (also for what lies outside your scope), 405 `method_not_allowed`, "
+        "422 `invalid` (the request is not in the documented shape)."
+    ),
     # The token first: a request with "Authorization: Bearer" carries no cookie, needs no CSRF token and
     # must not be stopped by the session check (django-ninja's cookie auth refuses a POST without one).
     auth=[TokenAuth(), CookieAuth()],

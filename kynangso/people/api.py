@@ -2,6 +2,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
@@ -74,6 +75,15 @@ class PersonQuery(Schema):
     working_age: bool | None = None
 
 
+def _person_filters(query: PersonQuery) -> selectors.PersonFilters:
+    return selectors.PersonFilters(
+        q=query.q,
+        organisation_id=query.organisation,
+        target_group=query.target_group or "",
+        working_age=query.working_age,
+    )
+
+
 def _writable_org(request, code: str):
     org = organisation_list(actor=request.user, roles=PEOPLE_WRITE_ROLES).filter(code=code.strip().upper()).first()
     if org is None:
@@ -86,13 +96,23 @@ def _writable_org(request, code: str):
 def person_list(request, filters: Query[PersonQuery]):
     return selectors.person_list(
         actor=request.user,
-        filters=selectors.PersonFilters(
-            q=filters.q,
-            organisation_id=filters.organisation,
-            target_group=filters.target_group or "",
-            working_age=filters.working_age,
-        ),
+        filters=_person_filters(filters),
     ).prefetch_related("target_groups")
+
+
+@router.get(
+    "/export.xlsx",
+    url_name="person_export",
+    summary="People in your scope as an .xlsx in the import template's layout (export → edit → import)",
+    description="The same filters as the list. The file re-imports through `POST /api/v1/people/imports`: rows "
+    "left as they were come out unchanged, edited rows update their person (matched by CCCD).",
+)
+def person_export(request, filters: Query[PersonQuery]):
+    name, workbook = services.people_export(
+        actor=request.user,
+        filters=_person_filters(filters),
+    )
+    return FileResponse(workbook, as_attachment=True, filename=name)
 
 
 @router.get("/{int:person_id}", response=PersonOut)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from io import BytesIO
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
@@ -27,7 +28,7 @@ from . import rules
 from .choices import DataRequestKind, DataRequestStatus, TargetGroup
 from .imports.bulk import any_of, bulk_insert, unsaved, upsert_rows
 from .models import ERR_CCCD_TAKEN, ApiToken, DataRequest, Person, PersonTargetGroup, User, UsernameSequence
-from .permissions import can_change_person
+from .permissions import can_change_person, can_export_people
 
 ERR_CODE_NOT_FOR_STAFF = _(
     "This account holds a role on the platform (an administrator's, an author's…): its owner changes the "
@@ -611,6 +612,31 @@ def activation_codes_renew(*, actor, usernames: Sequence[str]) -> list[tuple[Use
     for user, _code in renewed:
         user.activation_expires_at = expires
     return renewed
+
+
+def people_export(*, actor, filters) -> tuple[str, BytesIO]:
+    """The people of the actor's units that match `filters` (selectors.PersonFilters), in the import template's
+    layout (export → edit → import), and the file's name. Audited with the filters."""
+    from .exports import DROPDOWN_UNITS_MAX, people_workbook
+    from .imports.selectors import importable_organisations
+    from .selectors import person_list
+
+    if not can_export_people(actor):
+        raise PermissionDenied
+    people = person_list(actor=actor, filters=filters, write=True)
+    audit_record(
+        actor=actor,
+        action="people.export",
+        object_type="people.person",
+        filters={
+            "q": filters.q,
+            "organisation": filters.organisation_id,
+            "target_group": filters.target_group,
+            "working_age": filters.working_age,
+        },
+    )
+    units = importable_organisations(actor=actor).values_list("code", flat=True)[:DROPDOWN_UNITS_MAX]
+    return f"danh-sach-{timezone.localdate():%Y%m%d}.xlsx", people_workbook(people, organisations=list(units))
 
 
 def username_as_stored(typed: str) -> str:

@@ -8,12 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kynangso.core.services import audit_record
-
 from . import permissions, selectors, services
-from .exports import DROPDOWN_UNITS_MAX, people_workbook
 from .forms import DataRequestForm, MyDataForm, PersonFilterForm, PersonForm
-from .imports.selectors import importable_organisations
 from .imports.workbooks import activation_address, activation_url, qr_png_data_uri
 from .models import Person, User
 
@@ -61,24 +57,9 @@ def person_list(request):
 
 @login_required
 def person_export(request):
-    if not permissions.can_export_people(request.user):
-        raise PermissionDenied
     _form, filters = _filters(request)
-    qs = selectors.person_list(actor=request.user, filters=filters, write=True)
-    audit_record(
-        actor=request.user,
-        action="people.export",
-        object_type="people.person",
-        filters={
-            "q": filters.q,
-            "organisation": filters.organisation_id,
-            "target_group": filters.target_group,
-            "working_age": filters.working_age,
-        },
-    )
-    name = f"danh-sach-{timezone.localdate():%Y%m%d}.xlsx"
-    units = importable_organisations(actor=request.user).values_list("code", flat=True)[:DROPDOWN_UNITS_MAX]
-    return FileResponse(people_workbook(qs, organisations=list(units)), as_attachment=True, filename=name)
+    name, workbook = services.people_export(actor=request.user, filters=filters)
+    return FileResponse(workbook, as_attachment=True, filename=name)
 
 
 def _detail_context(request, person: Person, **extra) -> dict:

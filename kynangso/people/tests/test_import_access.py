@@ -288,6 +288,34 @@ def test_api_upload_with_a_token_as_a_real_server_checks_it(cast, tmp_path, djan
     assert client.get(f"/api/v1/people/imports/{status['id']}/errors.xlsx").status_code == 200
 
 
+@override_settings(TASKS=IMMEDIATE)
+def test_a_program_exports_edits_and_imports_back_with_its_token(cast, tmp_path, django_capture_on_commit_callbacks):
+    from io import BytesIO, StringIO
+
+    from django.core.management import call_command
+    from django.test import Client
+    from openpyxl import load_workbook
+
+    out = StringIO()
+    call_command("create_api_token", "owner_a", stdout=out, stderr=StringIO())
+    client = Client(headers={"Authorization": f"Bearer {out.getvalue().strip()}"})
+    exported = client.get("/api/v1/people/export.xlsx", {"organisation": cast.unit_a.pk})
+    assert exported.status_code == 200 and exported["Content-Disposition"].startswith("attachment")
+    workbook = load_workbook(BytesIO(b"".join(exported.streaming_content)))
+    sheet = workbook["Danh sách"]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["Nguyễn Văn An"]  # not unit B's
+    sheet["H2"] = "Phó Chủ tịch"  # the position, edited
+    edited = tmp_path / "edited.xlsx"
+    workbook.save(edited)
+    with open(edited, "rb") as fh, django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/v1/people/imports", {"file": fh, "organisation_code": "X-A"})
+    status = client.get(f"/api/v1/people/imports/{response.json()['id']}").json()
+    assert (status["status"], status["updated"], status["created"], status["rejected"]) == ("done", 1, 0, 0)
+    cast.person_a.refresh_from_db()
+    assert cast.person_a.position == "Phó Chủ tịch"
+    assert Client().get("/api/v1/people/export.xlsx").status_code == 401
+
+
 def test_api_requires_authentication(client, cast, import_a):
     assert client.get(f"/api/v1/people/imports/{import_a.pk}").status_code == 401
 
