@@ -6,6 +6,8 @@ from kynangso.orgs.selectors import organisation_list
 
 from .choices import DataRequestKind, LawfulBasis, Sex, TargetGroup
 
+ERR_EMAIL_INVALID = _("Not a valid email address (for example ten@gmail.com).")
+
 
 class PersonFilterForm(forms.Form):
     label_suffix = ""
@@ -53,7 +55,7 @@ class PersonForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
-    email = forms.EmailField(label=_("Email"), required=False)
+    email = forms.EmailField(label=_("Email"), required=False, error_messages={"invalid": ERR_EMAIL_INVALID})
     organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
     position = forms.CharField(label=_("Position"), required=False, max_length=120)
     target_groups = forms.MultipleChoiceField(
@@ -85,7 +87,7 @@ class MyDataForm(forms.Form):
     email = forms.EmailField(
         label=_("Email"),
         required=False,
-        error_messages={"invalid": _("Not a valid email address (for example ten@gmail.com).")},
+        error_messages={"invalid": ERR_EMAIL_INVALID},
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
