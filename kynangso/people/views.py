@@ -4,9 +4,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from . import permissions, selectors, services
 from .forms import DataRequestForm, MyDataForm, PersonFilterForm, PersonForm
@@ -107,9 +109,9 @@ def person_activation_code(request, pk: int):
             user, code = services.account_code_issue(actor=request.user, person=person)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect("people:detail", pk=person.pk)
+            return _go(request, "people:detail", pk=person.pk)
         request.session[key] = [user.username, code]
-        return redirect("people:activation_code", pk=person.pk)
+        return _go(request, "people:activation_code", pk=person.pk)
     issued = request.session.pop(key, None)
     account = User.objects.filter(person=person).first()
     if issued is None or account is None or account.username != issued[0]:
@@ -126,6 +128,14 @@ def person_activation_code(request, pk: int):
     response = render(request, "people/activation_code.html", context)
     response["Cache-Control"] = "no-store"  # the code is shown once: not kept by the browser or a proxy
     return response
+
+
+def _go(request, view: str, **kwargs):
+    """A redirect; to a form sent by htmx (one that asked for a confirmation first: hx-confirm), one the
+    browser follows as a whole page."""
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse(view, kwargs=kwargs))
+    return redirect(view, **kwargs)
 
 
 def _save_person(request, form: PersonForm, person: Person | None):

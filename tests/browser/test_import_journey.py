@@ -413,6 +413,25 @@ def test_unit_admin_imports_a_file_with_errors_fixes_it_and_hands_out_activation
     assert sorted(a["full_name"] for a in first_sheet) == sorted(v.full_name for v in valid)
     assert len({a["username"] for a in first_sheet + second_sheet}) == 11, "one username per account"
     assert_pdf_cards(download(page, page.locator("#activation-pdf-link"), tmp_path, ".pdf"), 8)
+    # Cards handed to the wrong people: new codes for the first import's 8, in the background; the page
+    # follows the task by itself, then offers the new sheet, whose codes are all new, and new cards.
+    page.get_by_label("Tôi hiểu rằng các mã đã trao cho họ sẽ hết hiệu lực.").check()
+    page.get_by_role("button", name="Cấp mã mới cho người chưa kích hoạt").click()
+    expect(page.locator("#activation-outcome")).to_contain_text("8 người chưa kích hoạt", timeout=RUN_TIMEOUT)
+    expect(page.locator("#activation-pdf-link")).to_be_visible(timeout=RUN_TIMEOUT)
+    renewed = activation_rows(download(page, page.locator("#activation-xlsx-link"), tmp_path, ".xlsx"), problems)
+    old_codes = {a["username"]: a["code"] for a in first_sheet}
+    assert sorted(a["username"] for a in renewed) == sorted(old_codes)
+    assert all(a["code"] != old_codes[a["username"]] for a in renewed), "a code was not renewed"
+    # One lost card: a new code from the person's page, after a confirmation (the old code stops working)
+    page.goto(f"/people/?{urlencode({'q': renewed[0]['full_name']})}")
+    page.get_by_role("link", name=renewed[0]["full_name"]).first.click()
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Cấp mã kích hoạt mới").click()
+    expect(page.locator("#issued-code")).not_to_have_text(renewed[0]["code"])
+    assert asked == ["Cấp mã kích hoạt mới? Mã đã đưa trước đây sẽ không dùng được nữa."], asked
+    finish(page, "import-code-renewed")
 
     # A new learner, on their own device, activates their account with the code from the sheet.
     learner = second_sheet[0]

@@ -17,7 +17,7 @@ from ninja.responses import Status
 from kynangso.core.services import audit_record
 
 from . import permissions, selectors, services
-from .choices import ImportMode, ImportStatus
+from .choices import ActivationJob, ActivationOutcome, ImportMode, ImportStatus
 from .models import PersonImport
 from .workbooks import template_workbook
 
@@ -63,6 +63,14 @@ class ImportOut(Schema):
         "again (safe: a run never writes half a chunk, and rows already written come out unchanged)."
     )
     message: str
+    activation_job: ActivationJob | None = Field(
+        description="The activation files are being made again (`…/activation/remake` or `…/renew`, in the "
+        "background); the sheet and cards links are the old files until it ends."
+    )
+    activation_outcome: ActivationOutcome | None = Field(
+        description="How the last making-again ended; `activation_message` says it in words."
+    )
+    activation_message: str
     first_errors: list[str] = Field(description="The first messages of the error report (all are in errors.xlsx).")
     links: ImportLinks
 
@@ -85,6 +93,18 @@ class ImportOut(Schema):
     @staticmethod
     def resolve_rejected(obj: PersonImport) -> int:
         return obj.rejected_count
+
+    @staticmethod
+    def resolve_activation_job(obj: PersonImport) -> str | None:
+        return obj.activation_job or None
+
+    @staticmethod
+    def resolve_activation_outcome(obj: PersonImport) -> str | None:
+        return obj.activation_outcome or None
+
+    @staticmethod
+    def resolve_activation_message(obj: PersonImport) -> str:
+        return services.activation_outcome_message(obj)
 
     @staticmethod
     def resolve_stale(obj: PersonImport) -> bool:
@@ -205,11 +225,12 @@ def person_import_from_check(request, import_id: int):
     response={202: ImportOut},
     url_name="person_import_activation_remake",
     summary="Make the activation sheet and the PDF cards again, with the site's address as it is now",
-    description="The usernames and activation codes stay the same; `activation_pdf` is null until the new "
-    "cards are made in the background.",
+    description="In the background: `activation_job` is `remake` until it ends, then `activation_outcome` and "
+    "`activation_message` say how. The usernames and activation codes stay the same; `activation_pdf` is null "
+    "until the new cards are made.",
 )
 def person_import_activation_remake(request, import_id: int):
-    return Status(202, services.activation_files_remake(actor=request.user, person_import=_get(request, import_id)))
+    return Status(202, services.activation_files_request(actor=request.user, person_import=_get(request, import_id)))
 
 
 @router.post(
@@ -217,11 +238,13 @@ def person_import_activation_remake(request, import_id: int):
     response={202: ImportOut},
     url_name="person_import_activation_renew",
     summary="Give new activation codes to the accounts of this import not activated yet (old codes stop working)",
-    description="A new activation sheet lists them; `activation_pdf` is null until the new cards are made.",
+    description="In the background: `activation_job` is `renew` until it ends, then `activation_outcome` and "
+    "`activation_message` say how. A new activation sheet lists them; `activation_pdf` is null until the new "
+    "cards are made.",
 )
 def person_import_activation_renew(request, import_id: int):
     imp = _get(request, import_id)
-    return Status(202, services.activation_files_remake(actor=request.user, person_import=imp, renew=True))
+    return Status(202, services.activation_files_request(actor=request.user, person_import=imp, renew=True))
 
 
 def _file(imp: PersonImport, field: str, filename: str, *, actor=None):

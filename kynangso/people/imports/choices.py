@@ -26,4 +26,22 @@ class ImportPhase(models.TextChoices):
     FINISHING = "finishing", _("Preparing the reports")
 
 
+class ActivationJob(models.TextChoices):
+    """Work on an import's activation files asked for from its page or the API, done by a task."""
+
+    REMAKE = "remake", _("Making the activation files again")
+    RENEW = "renew", _("Giving new activation codes")
+
+
+class ActivationOutcome(models.TextChoices):
+    """How the last ActivationJob ended (the page and the API word it: services.activation_outcome_message)."""
+
+    REMADE = "remade", _("Made again")
+    RENEWED = "renewed", _("New codes given")
+    NO_CODE_LEFT = "no_code_left", _("No code of the sheet still works")
+    ALL_ACTIVATED = "all_activated", _("No account left to give a new code to")
+    NOT_ALLOWED = "not_allowed", _("Not allowed")
+    FAILED = "failed", _("Failed")
+
+
 FINISHED_STATUSES = (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED, ImportStatus.CANCELLED)

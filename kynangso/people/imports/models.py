@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kynangso.core.models import TimeStampedModel
 
-from .choices import FINISHED_STATUSES, ImportMode, ImportPhase, ImportStatus
+from .choices import FINISHED_STATUSES, ActivationJob, ActivationOutcome, ImportMode, ImportPhase, ImportStatus
 
 UPLOAD_TO = "people-imports/%Y/%m/"
 
@@ -54,6 +54,16 @@ class PersonImport(TimeStampedModel):
     activation_pdf = models.FileField(_("activation sheet (PDF)"), upload_to=UPLOAD_TO, max_length=255, blank=True)
     # When the sheet's codes were last given anew (activation_codes_renew): they expire counting from then.
     codes_renewed_at = models.DateTimeField(_("activation codes renewed at"), null=True, blank=True)
+    # Making the activation files again (services.activation_files_request), waiting for or done by its task,
+    # and how the last time ended: the accounts on the new sheet, and those of the list left out.
+    activation_job = models.CharField(
+        _("activation files job"), max_length=8, choices=ActivationJob.choices, blank=True
+    )
+    activation_outcome = models.CharField(
+        _("activation files outcome"), max_length=16, choices=ActivationOutcome.choices, blank=True
+    )
+    activation_listed = models.PositiveIntegerField(_("accounts on the activation sheet"), default=0)
+    activation_left_out = models.PositiveIntegerField(_("accounts left off the activation sheet"), default=0)
 
     message = models.TextField(_("message"), blank=True)
     # The first messages of the error workbook, shown on the page and in the API (all are in the workbook).
@@ -124,7 +134,7 @@ class PersonImport(TimeStampedModel):
     def accounts_list_name(self) -> str:
         """Storage name of the usernames of every account the import made, one a line, written with the
         first activation sheet and kept: remade sheets leave out the activated, and giving new codes to
-        everyone not activated (`activation_files_remake(renew=True)`) starts again from this list."""
+        everyone not activated (`activation_files_request(renew=True)`) starts again from this list."""
         return f"imports/accounts/{self.pk}.txt"
 
     @property

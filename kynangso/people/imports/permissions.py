@@ -37,10 +37,12 @@ def can_import_for_real(user, person_import) -> bool:
     )
 
 
-def can_remake_activation(user, person_import, *, pdf_stale: bool) -> bool:
-    """An import whose activation files exist (the PDF made, or overdue), for a user who may import there."""
+def can_remake_activation(user, person_import, *, pdf_stale: bool, remaking: bool) -> bool:
+    """An import whose activation files exist (the PDF made, or overdue) and are not being made again, for a
+    user who may import there."""
     return (
         bool(person_import.activation_sheet)
         and (bool(person_import.activation_pdf) or pdf_stale)
+        and not remaking
         and can_import_into(user, person_import.organisation)
     )

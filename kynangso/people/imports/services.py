@@ -57,7 +57,7 @@ from .. import services as people_services
 from ..models import Person, PersonTargetGroup, User
 from . import reading, workbooks
 from .bulk import any_of, bulk_insert, insert_rows, unsaved
-from .choices import ImportMode, ImportPhase, ImportStatus
+from .choices import ActivationJob, ActivationOutcome, ImportMode, ImportPhase, ImportStatus
 from .models import PersonImport
 from .permissions import can_import_into
 from .validation import ParsedRow, RowValidator
@@ -102,7 +102,28 @@ ERR_ALL_ACTIVATED = _(
     "No account of this import needs a new code from you: each has been activated, or is one you may not give "
     "a code to (someone who has moved to another unit, an account that holds a role or is disabled)."
 )
+ERR_FILES_BEING_MADE = _("The activation files are being made again: wait until they are ready.")
 ERR_PDF_BEING_MADE = _("The PDF cards are being prepared: wait until they are ready, then make them again if needed.")
+ERR_ACTIVATION_FAILED = _(
+    "Making the activation files again failed; nothing was changed. Try again; if it fails again, tell your "
+    "system administrator."
+)
+MSG_RENEWED = _(
+    "%(n)s people who had not activated their account got a new activation code; their old codes no longer work."
+)
+MSG_LEFT_OUT = _(
+    "Not on the new list: %(n)s accounts (activated, given a newer code, moved to another unit, holding a role "
+    "or disabled)."
+)
+MSG_REMADE = _(
+    "The activation sheet was made again with the site's address as it is now (the usernames and codes are unchanged)."
+)
+OUTCOME_ERRORS = {
+    ActivationOutcome.NO_CODE_LEFT: ERR_NO_CODE_LEFT,
+    ActivationOutcome.ALL_ACTIVATED: ERR_ALL_ACTIVATED,
+    ActivationOutcome.NOT_ALLOWED: ERR_SCOPE,
+    ActivationOutcome.FAILED: ERR_ACTIVATION_FAILED,
+}
 ERR_CHECK_FILE_GONE = _("The file of this check is no longer kept: upload it again.")
 ERR_DUPLICATE_CCCD = _("The same CCCD number as row %(first)s: one person per CCCD number.")
 ERR_DUPLICATE_PERSON = _("The same person as row %(first)s.")
@@ -402,25 +423,71 @@ def activation_pdf_requeue(*, actor, person_import: PersonImport) -> PersonImpor
 
 
 @transaction.atomic
-def activation_files_remake(*, actor, person_import: PersonImport, renew: bool = False) -> PersonImport:
+def activation_files_request(*, actor, person_import: PersonImport, renew: bool = False) -> PersonImport:
+    """Ask for an import's activation sheet and PDF cards to be made again (`activation_files_remake`, in the
+    background: at the largest imports it takes longer than a web request may). Until the task has run,
+    `activation_job` says what is being done; then `activation_outcome` says how it ended."""
+    if actor is not None and not can_import_into(actor, person_import.organisation):
+        raise PermissionDenied(ERR_SCOPE)
+    imp = PersonImport.objects.select_for_update().get(pk=person_import.pk)
+    if not imp.activation_sheet:
+        raise ValidationError(ERR_NO_ACTIVATION_SHEET)
+    if imp.activation_job and not activation_job_is_stale(imp):  # the same request twice
+        raise ValidationError(ERR_FILES_BEING_MADE)
+    if not imp.activation_pdf and not pdf_is_stale(imp):
+        raise ValidationError(ERR_PDF_BEING_MADE)
+    job = ActivationJob.RENEW if renew else ActivationJob.REMAKE
+    PersonImport.objects.filter(pk=imp.pk).update(activation_job=job, activation_outcome="", updated_at=timezone.now())
+    transaction.on_commit(partial(_enqueue_activation, imp.pk, actor.pk if actor is not None else None))
+    imp.refresh_from_db()
+    return imp
+
+
+def activation_job_is_stale(person_import: PersonImport) -> bool:
+    """Making the activation files again was asked for STALE_AFTER ago and has not ended: its task did not run
+    (or its worker died; its transaction then left the files as they were). It may be asked for again."""
+    return bool(person_import.activation_job) and person_import.updated_at < timezone.now() - STALE_AFTER
+
+
+def activation_files_remake(*, import_id: int, actor_id: int | None) -> PersonImport | None:
+    """The task behind `activation_files_request`. Safe to run twice: the run that ends the job clears it."""
+    try:
+        with transaction.atomic():
+            imp = PersonImport.objects.select_for_update().select_related("organisation").filter(pk=import_id).first()
+            if imp is None or not imp.activation_job:
+                return imp
+            actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
+            if actor_id is not None and (actor is None or not can_import_into(actor, imp.organisation)):
+                outcome = ActivationOutcome.NOT_ALLOWED  # the rights were taken away since the request
+            else:
+                with translation.override(imp.language or settings.LANGUAGE_CODE):
+                    outcome = _activation_files_make(actor, imp, renew=imp.activation_job == ActivationJob.RENEW)
+            PersonImport.objects.filter(pk=imp.pk).update(
+                activation_job="",
+                activation_outcome=outcome,
+                activation_listed=imp.activation_listed,
+                activation_left_out=imp.activation_left_out,
+            )
+    except Exception:
+        logger.exception("people import %s: making the activation files again failed", import_id)
+        PersonImport.objects.filter(pk=import_id).exclude(activation_job="").update(
+            activation_job="", activation_outcome=ActivationOutcome.FAILED
+        )
+    return PersonImport.objects.filter(pk=import_id).first()
+
+
+def _activation_files_make(actor, imp: PersonImport, *, renew: bool) -> ActivationOutcome:
     """Make an import's activation sheet and PDF cards again from the stored sheet, with the site's address
     and wording as they are now (after SITE_URL was corrected, say), for the accounts whose code still
-    works; those already activated, or given a newer code from their page, are left out (counted in
-    `left_out`). The usernames and codes, and their expiry, stay as they were.
+    works; those already activated, or given a newer code from their page, are left out
+    (`activation_left_out`). The usernames and codes, and their expiry, stay as they were.
 
     `renew`: new codes instead, valid to the end of the day ACTIVATION_DAYS from now, for every account
     the import made (its kept list, `accounts_list_name`) that was never activated (codes expired, or cards
     handed to the wrong people); the old codes stop working. Accounts activated, disabled, holding a role
     beyond a learner's or whose person has left the actor's units are left out.
 
-    The old files are deleted once the new sheet is committed."""
-    if actor is not None and not can_import_into(actor, person_import.organisation):
-        raise PermissionDenied(ERR_SCOPE)
-    imp = PersonImport.objects.select_for_update().select_related("organisation").get(pk=person_import.pk)
-    if not imp.activation_sheet:
-        raise ValidationError(ERR_NO_ACTIVATION_SHEET)
-    if not imp.activation_pdf and not pdf_is_stale(imp):  # the cards are being made: the same request twice
-        raise ValidationError(ERR_PDF_BEING_MADE)
+    In the caller's transaction; the old files are deleted once the new sheet is committed."""
     old_names = [imp.activation_sheet.name, imp.activation_pdf.name]
     with imp.activation_sheet.open("rb") as stored:
         rows = list(workbooks.read_activation_rows(stored))
@@ -434,7 +501,7 @@ def activation_files_remake(*, actor, person_import: PersonImport, renew: bool =
             usernames = [row["username"] for row in rows]
         renewed = people_services.activation_codes_renew(actor=actor, usernames=usernames)
         if not renewed:
-            raise ValidationError(ERR_ALL_ACTIVATED)
+            return ActivationOutcome.ALL_ACTIVATED
         imp.codes_renewed_at = timezone.now()
         rows = [
             {
@@ -450,23 +517,21 @@ def activation_files_remake(*, actor, person_import: PersonImport, renew: bool =
         pairs = [(row["username"], row["code"]) for row in rows]
         usable = people_services.activation_codes_usable(actor=actor, pairs=pairs)
         if not usable:
-            raise ValidationError(ERR_NO_CODE_LEFT)
+            return ActivationOutcome.NO_CODE_LEFT
         rows = [row for row in rows if row["username"] in usable]
     sheet = activation_workbook(imp)
     for row in rows:
         sheet.add(**row)
-    imp.activation_rows, imp.left_out = sheet.rows, listed - sheet.rows
+    imp.activation_listed, imp.activation_left_out = sheet.rows, listed - sheet.rows
     store_workbook(imp.activation_sheet, f"kich-hoat-{imp.pk}.xlsx", sheet)
-    imp.activation_pdf = ""
-    imp.updated_at = timezone.now()  # the cards are asked for now (pdf_is_stale)
     PersonImport.objects.filter(pk=imp.pk).update(
         activation_sheet=imp.activation_sheet.name,
         activation_pdf="",
         codes_renewed_at=imp.codes_renewed_at,
-        updated_at=imp.updated_at,
+        updated_at=timezone.now(),  # the cards are asked for now (pdf_is_stale)
     )
     action = "people.import.renew_activation" if renew else "people.import.remake_activation"
-    audit_record(actor=actor, action=action, obj=imp, accounts=sheet.rows, left_out=imp.left_out)
+    audit_record(actor=actor, action=action, obj=imp, accounts=sheet.rows, left_out=imp.activation_left_out)
 
     def replace() -> None:
         for name in old_names:
@@ -475,7 +540,21 @@ def activation_files_remake(*, actor, person_import: PersonImport, renew: bool =
         _enqueue_pdf(imp.pk)
 
     transaction.on_commit(replace)
-    return imp
+    return ActivationOutcome.RENEWED if renew else ActivationOutcome.REMADE
+
+
+def activation_outcome_message(person_import: PersonImport) -> str:
+    """The last making-again of the activation files, in words, for the import's page and the API."""
+    outcome = person_import.activation_outcome
+    if outcome in (ActivationOutcome.REMADE, ActivationOutcome.RENEWED):
+        if outcome == ActivationOutcome.RENEWED:
+            message = str(MSG_RENEWED % {"n": grouped(person_import.activation_listed)})
+        else:
+            message = str(MSG_REMADE)
+        if person_import.activation_left_out:
+            message += " " + str(MSG_LEFT_OUT % {"n": grouped(person_import.activation_left_out)})
+        return message
+    return str(OUTCOME_ERRORS.get(outcome, ""))
 
 
 # --- run ----------------------------------------------------------------------------------------
@@ -1293,6 +1372,12 @@ class _Runner:
                 for p in (u.person,)
             ]
             self.uncommitted_parts.append(part)  # saved by commit(): codes of accounts that exist, no others
+
+
+def _enqueue_activation(import_id: int, actor_id: int | None) -> None:
+    from .tasks import activation_files_task
+
+    activation_files_task.enqueue(import_id, actor_id)
 
 
 def _enqueue_pdf(import_id: int) -> None:

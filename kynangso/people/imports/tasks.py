@@ -15,3 +15,10 @@ def activation_pdf_task(import_id: int) -> None:
     from .services import activation_pdf_build
 
     activation_pdf_build(import_id=import_id)
+
+
+@task()
+def activation_files_task(import_id: int, actor_id: int | None) -> None:
+    from .services import activation_files_remake
+
+    activation_files_remake(import_id=import_id, actor_id=actor_id)

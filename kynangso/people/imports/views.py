@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from kynangso.core.services import audit_record
-from kynangso.core.text import grouped
 
 from ..exports import DROPDOWN_UNITS_MAX
 from . import permissions, selectors, services
@@ -20,19 +19,7 @@ from .models import PersonImport
 from .workbooks import template_workbook
 
 PAGE_SIZE = 25
-MSG_RENEWED = _(
-    "%(n)s people who had not activated their account got a new activation code; their old codes no longer "
-    "work. The new sheet is ready; the PDF cards are being prepared."
-)
 MSG_CONFIRM_RENEW = _("Tick the box to confirm that the codes already handed out stop working.")
-MSG_LEFT_OUT = _(
-    "Not on the new list: %(n)s accounts (activated, given a newer code, moved to another unit, holding a role "
-    "or disabled)."
-)
-MSG_REMADE = _(
-    "The activation sheet was made again with the site's address as it is now (the usernames and codes are "
-    "unchanged); the PDF cards are being prepared."
-)
 
 
 def _accessible(request, pk: int) -> PersonImport:
@@ -76,16 +63,19 @@ def template_download(request):
 def _context(request, imp: PersonImport) -> dict:
     waiting_pdf = bool(imp.activation_sheet) and not imp.activation_pdf
     stale, stale_pdf = services.is_stale(imp), services.pdf_is_stale(imp)
+    remaking = bool(imp.activation_job) and not services.activation_job_is_stale(imp)
     return {
         "imp": imp,
-        "polling": (not imp.is_finished and not stale) or (waiting_pdf and not stale_pdf),
+        "polling": (not imp.is_finished and not stale) or (waiting_pdf and not stale_pdf) or remaking,
         "waiting_pdf": waiting_pdf,
+        "remaking": remaking,
+        "activation_outcome": services.activation_outcome_message(imp),
         "stale": stale,
         "stale_pdf": stale_pdf,
         "would": imp.hypothetical,
         "can_cancel": permissions.can_cancel_import(request.user, imp),
         "can_import_for_real": permissions.can_import_for_real(request.user, imp),  # a check: one click imports it
-        "can_remake": permissions.can_remake_activation(request.user, imp, pdf_stale=stale_pdf),
+        "can_remake": permissions.can_remake_activation(request.user, imp, pdf_stale=stale_pdf, remaking=remaking),
         "expires": services.activation_expiry(imp) if imp.activation_sheet else None,
         "today": timezone.localdate(),
     }
@@ -151,14 +141,9 @@ def activation_remake(request, pk: int, renew: bool = False):
         messages.error(request, MSG_CONFIRM_RENEW)
         return redirect("people:imports:detail", pk=imp.pk)
     try:
-        imp = services.activation_files_remake(actor=request.user, person_import=imp, renew=renew)
+        services.activation_files_request(actor=request.user, person_import=imp, renew=renew)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    else:
-        message = str(MSG_RENEWED % {"n": grouped(imp.activation_rows)} if renew else MSG_REMADE)
-        if imp.left_out:
-            message += " " + str(MSG_LEFT_OUT % {"n": grouped(imp.left_out)})
-        messages.success(request, message)
     return redirect("people:imports:detail", pk=imp.pk)
 
 

@@ -486,10 +486,23 @@ def test_the_activation_files_are_made_again_with_the_address_as_it_is_now(
     client = login(cast.owner)
     activated, *waiting = accounts
     people_services.account_activate(username=activated[0], code=activated[1], password="Mat-khau-2026!")
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
         response = client.post(f"/people/imports/{imp.pk}/activation-remake/", follow=True)
-    remade = response.content.decode()
+    # Asked for: the task makes the files in the background; the page says so, offers the old files no more
+    # (a renewal would void their codes), and a second click is refused
+    asked = response.content.decode()
+    assert 'id="activation-job-pending"' in asked and "Đang làm lại tệp kích hoạt" in asked
+    assert 'id="activation-xlsx-link"' not in asked and 'id="activation-remake"' not in asked
+    assert 'hx-trigger="every 1s"' in asked  # the page follows the task by itself
+    assert client.get(f"/api/v1/people/imports/{imp.pk}").json()["activation_job"] == "remake"
+    again = client.post(f"/api/v1/people/imports/{imp.pk}/activation/remake")
+    assert again.status_code == 400 and "đang được làm lại" in again.json()["error"]["message"]
+    with django_capture_on_commit_callbacks(execute=True):  # the task, then the PDF cards' task
+        for callback in queued:
+            callback()
+    remade = client.get(f"/people/imports/{imp.pk}/").content.decode()
     assert "được làm lại" in remade and "Không đưa vào danh sách mới: 1 tài khoản" in remade
+    assert 'id="activation-job-pending"' not in remade
     imp.refresh_from_db()
     sheet = read_rows(imp.activation_sheet)
     assert [row[3:5] for row in sheet[3:]] == waiting  # the same usernames and codes, but the activated one's
@@ -504,8 +517,13 @@ def test_the_activation_files_are_made_again_with_the_address_as_it_is_now(
     # Once every code is used, there is nothing to make again
     for username, code in waiting:
         people_services.account_activate(username=username, code=code, password="Mat-khau-2026!")
-    response = client.post(f"/api/v1/people/imports/{imp.pk}/activation/remake")
-    assert response.status_code == 400 and "Cấp mã mới cho người chưa kích hoạt" in response.json()["error"]["message"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/api/v1/people/imports/{imp.pk}/activation/remake")
+    assert response.status_code == 202 and response.json()["activation_job"] == "remake"
+    status = client.get(f"/api/v1/people/imports/{imp.pk}").json()
+    assert status["activation_job"] is None and status["activation_outcome"] == "no_code_left"
+    assert "Cấp mã mới cho người chưa kích hoạt" in status["activation_message"]
+    assert status["links"]["activation_sheet"]  # the files are left as they were
     # While the new cards are being made, a second request (a double click) changes nothing
     PersonImport.objects.filter(pk=imp.pk).update(activation_pdf="", updated_at=timezone.now())
     response = client.post(f"/api/v1/people/imports/{imp.pk}/activation/remake")
@@ -594,14 +612,16 @@ def test_new_codes_are_given_to_the_people_of_an_import_who_never_activated(
     role_grant(user=User.objects.get(username=promoted), role=Role.UNIT_ADMIN, organisation=cast.unit_a)
     User.objects.filter(username__in=old).update(activation_expires_at=timezone.now() - timedelta(days=1))  # 90 days on
     client = login(cast.owner)
-    refused = client.post(f"/people/imports/{imp.pk}/activation-remake/", follow=True).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/people/imports/{imp.pk}/activation-remake/")
+    refused = client.get(f"/people/imports/{imp.pk}/").content.decode()
     assert "Cấp mã mới cho người chưa kích hoạt" in refused  # no code works: the remake points at the renewal
 
     unconfirmed = client.post(f"/people/imports/{imp.pk}/activation-renew/", follow=True).content.decode()
     assert "Hãy đánh dấu ô" in unconfirmed and {row[3]: row[4] for row in read_rows(imp.activation_sheet)[3:]} == old
     with django_capture_on_commit_callbacks(execute=True):
-        page = client.post(f"/people/imports/{imp.pk}/activation-renew/", {"confirm": "1"}, follow=True)
-        page = page.content.decode()
+        client.post(f"/people/imports/{imp.pk}/activation-renew/", {"confirm": "1"})
+    page = client.get(f"/people/imports/{imp.pk}/").content.decode()
     assert "2 người chưa kích hoạt tài khoản đã được cấp mã mới" in page
     assert "Không đưa vào danh sách mới: 2 tài khoản" in page
     imp.refresh_from_db()
@@ -621,8 +641,9 @@ def test_new_codes_are_given_to_the_people_of_an_import_who_never_activated(
     moved = User.objects.get(username=waiting[1])
     Person.objects.filter(pk=moved.person_id).update(organisation=cast.unit_b)
     with django_capture_on_commit_callbacks(execute=True):
-        page = client.post(f"/people/imports/{imp.pk}/activation-renew/", {"confirm": "1"}, follow=True)
-    assert "Không tài khoản nào của lượt nhập này cần bạn cấp mã mới" in page.content.decode()
+        client.post(f"/people/imports/{imp.pk}/activation-renew/", {"confirm": "1"})
+    page = client.get(f"/people/imports/{imp.pk}/").content.decode()
+    assert "Không tài khoản nào của lượt nhập này cần bạn cấp mã mới" in page
     Person.objects.filter(pk=moved.person_id).update(organisation=cast.unit_a)
     # The list of accounts is the import's, not the last sheet's: one given a code from their page since is
     # still among those renewed
@@ -634,6 +655,59 @@ def test_new_codes_are_given_to_the_people_of_an_import_who_never_activated(
     assert username == waiting[1]
     # The API does the same; with everyone activated, nothing is left to renew
     people_services.account_activate(username=username, code=code, password="Mat-khau-2026!")
-    response = client.post(f"/api/v1/people/imports/{imp.pk}/activation/renew")
-    assert response.status_code == 400 and "đã được kích hoạt" in response.json()["error"]["message"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/api/v1/people/imports/{imp.pk}/activation/renew").status_code == 202
+    status = client.get(f"/api/v1/people/imports/{imp.pk}").json()
+    assert status["activation_outcome"] == "all_activated" and "đã được kích hoạt" in status["activation_message"]
     assert login(cast.outsider).post(f"/api/v1/people/imports/{imp.pk}/activation/renew").status_code == 404
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_making_the_activation_files_again_ends_once_even_when_its_task_fails_or_never_runs(
+    login, cast, tmp_path, django_capture_on_commit_callbacks, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kynangso.orgs.models import RoleGrant
+    from kynangso.people.imports import services
+    from kynangso.people.imports.choices import ActivationOutcome
+
+    with django_capture_on_commit_callbacks(execute=True):
+        imp = run_import(
+            actor=cast.owner,
+            organisation=cast.unit_a,
+            create_accounts=True,
+            path=write_xlsx(tmp_path / "a.xlsx", rows()),
+        )
+    imp.refresh_from_db()
+    sheet = imp.activation_sheet.name
+    client = login(cast.owner)
+    # The task never ran (no worker): after STALE_AFTER the page offers the buttons again
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(f"/people/imports/{imp.pk}/activation-remake/")
+    assert 'id="activation-remake"' not in client.get(f"/people/imports/{imp.pk}/").content.decode()
+    PersonImport.objects.filter(pk=imp.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
+    page = client.get(f"/people/imports/{imp.pk}/").content.decode()
+    assert 'id="activation-remake"' in page and 'id="activation-job-pending"' not in page
+    # Asked again, the task fails half-way: nothing changes, and the page says it failed
+    monkeypatch.setattr(services, "store_workbook", lambda *args: 1 / 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/people/imports/{imp.pk}/activation-renew/", {"confirm": "1"})
+    imp.refresh_from_db()
+    assert (imp.activation_job, imp.activation_outcome, imp.codes_renewed_at) == ("", ActivationOutcome.FAILED, None)
+    assert imp.activation_sheet.name == sheet
+    assert "Làm lại tệp kích hoạt không thành công" in client.get(f"/people/imports/{imp.pk}/").content.decode()
+    monkeypatch.undo()
+    # Run twice (a worker retried it): the second run finds nothing to do
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        client.post(f"/people/imports/{imp.pk}/activation-remake/")
+    # The admin loses the unit before the task runs: the task does not act on their behalf
+    RoleGrant.objects.filter(user=cast.owner).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in queued * 2:
+            callback()
+    imp.refresh_from_db()
+    assert (imp.activation_job, imp.activation_outcome) == ("", ActivationOutcome.NOT_ALLOWED)
+    assert imp.activation_sheet.name == sheet

@@ -268,8 +268,12 @@ def test_a_new_activation_code_is_given_from_the_persons_page_once_and_the_old_o
     again = owner.get(f"/people/{cast.person_a.pk}/activation-code/", follow=True).content.decode()
     assert "chỉ hiện một lần" in again and first not in again
     assert services.is_activation_code(username=user.username, code=first)
-    # Lost card: a new code; the first one no longer opens the account
-    page = owner.post(f"/people/{cast.person_a.pk}/activation-code/", follow=True).content.decode()
+    # Lost card: the button asks first (the first code stops working), then the browser goes to the new code
+    person_page = owner.get(f"/people/{cast.person_a.pk}/").content.decode()
+    assert 'hx-confirm="Cấp mã kích hoạt mới? Mã đã đưa trước đây sẽ không dùng được nữa."' in person_page
+    sent = owner.post(f"/people/{cast.person_a.pk}/activation-code/", headers={"HX-Request": "true"})
+    assert sent.status_code == 200 and sent["HX-Redirect"] == f"/people/{cast.person_a.pk}/activation-code/"
+    page = owner.get(sent["HX-Redirect"]).content.decode()
     second = re.search(r'id="issued-code" class="code">(\w+)<', page)[1]
     assert second != first and User.objects.filter(person=cast.person_a).count() == 1
     with pytest.raises(ValidationError):
