@@ -25,7 +25,7 @@ from pathlib import PurePath
 
 from django.utils.translation import gettext_lazy as _
 
-from kynangso.core.text import fold
+from kynangso.core.text import fold, grouped
 
 from ..exports import HEADERS
 
@@ -36,12 +36,32 @@ SUFFIXES = (*EXCEL_SUFFIXES, ".csv")
 HEADER_SCAN_ROWS = 30  # filled rows looked at for the header
 HEADER_SCAN_MAX_ROWS = 1000  # rows in all, blank ones included
 CALAMINE_MAX_SHEET_BYTES = 150 * 1024 * 1024  # uncompressed sheet XML: about 280,000 rows, 250 MB in calamine
+# python-calamine holds a sheet's whole rectangle, from A1 to its last used row and column: one stray cell at
+# XFD1048576 asks it for 500 GB, and it aborts the process. Larger sheets take openpyxl's streaming path,
+# which reads MAX_COLUMNS columns at most.
+CALAMINE_MAX_CELLS = 8_000_000
+MAX_COLUMNS = 256
+# A "zip bomb": a small upload whose parts unpack to gigabytes. Real workbooks' large parts pack 5-60 to 1.
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
+MAX_STRINGS_BYTES = 200 * 1024 * 1024  # the shared strings, which both readers hold in memory
+MAX_PACKING_RATIO = 200
+MARKS_MAX_PENDING = 1 << 20  # no cell's XML is longer (32,767 characters at most)
 
 logger = logging.getLogger(__name__)
 
 ERR_FILE_TYPE = _("Unsupported file type “%(name)s”: upload an Excel workbook (.xlsx) or a CSV file (.csv).")
 ERR_NO_HEADER = _("No header row found: one of the first %(n)s rows must hold the column titles, at least “Họ và tên”.")
 ERR_CSV_ENCODING = _("The CSV file is not in UTF-8. In Excel, save it as “CSV UTF-8 (Comma delimited)”.")
+ERR_UNPACKED = _(
+    "This Excel file unpacks to an unusual size (%(size)s MB): it is not a list as a spreadsheet program saves "
+    "one. Open it in Excel, delete the empty rows and columns after the list, save it as “Excel Workbook "
+    "(.xlsx)” and upload it again."
+)
+ERR_CSV_BROKEN = _(
+    'The CSV file cannot be read: a quote (") is not closed (the reading stopped at line %(line)s), or a cell '
+    "is longer than 130,000 characters. Open the file in Excel, check the lines before, save it as “CSV UTF-8” "
+    "and upload it again."
+)
 ERR_UNREADABLE = _(
     "The file cannot be read as an Excel workbook: it may be damaged, protected by a password or not an Excel"
     " file. Open it in Excel, save it as “Excel Workbook (.xlsx)” and upload it again."
@@ -410,15 +430,25 @@ def _table(numbered: Iterator[tuple[int, list]], total_rows: int | None, hidden:
 # --- Excel -------------------------------------------------------------------------------------
 
 
-def _first_sheet_xml_size(fileobj) -> int:
+def _largest_sheet_xml(fileobj) -> int:
+    """The size of the workbook's largest sheet XML; a file whose parts unpack to more than a list could
+    hold, or pack unlike any spreadsheet program's (a "zip bomb"), is refused. The sizes are the zip's own
+    statement: the sheet XML is read through zipfile (`_sheet_marks`), which stops at the stated size."""
     try:
         with zipfile.ZipFile(fileobj) as archive:
-            sizes = [i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/sheet")]
+            parts = archive.infolist()
     except zipfile.BadZipFile:
         return 0
     finally:
         fileobj.seek(0)
-    return max(sizes, default=0)
+    unpacked = sum(part.file_size for part in parts)
+    if (
+        unpacked > MAX_UNPACKED_BYTES
+        or any(p.file_size > 10 * 1024 * 1024 and p.file_size > MAX_PACKING_RATIO * p.compress_size for p in parts)
+        or any(p.file_size > MAX_STRINGS_BYTES for p in parts if p.filename.lower() == "xl/sharedstrings.xml")
+    ):
+        raise ReadError(ERR_UNPACKED, size=grouped(unpacked // (1024 * 1024)))
+    return max((p.file_size for p in parts if p.filename.startswith("xl/worksheets/sheet")), default=0)
 
 
 EXCEL_ERRORS = frozenset(("#N/A", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#SPILL!", "#CALC!"))
@@ -426,6 +456,8 @@ NO_VALUE = "#FORMULA!"  # not Excel's: a formula cell saved without its result (
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\st="e"[^>]*>(?:<f[^>]*?/>|<f[^>]*>.*?</f>)?<v>([^<]*)</v>', re.S)
 _HIDDEN_ROW = re.compile(rb'<row r="(\d+)"[^>]*?\shidden="(?:1|true)"')
 _NO_VALUE_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f[^>]*?/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
+_LAST_ROW = re.compile(rb'<row r="(\d+)"')
+_WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,3})\d')  # a cell beyond column Z
 _MERGE_CELL = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -438,6 +470,13 @@ class _Marks:
     errors: dict[int, dict[int, str]] = field(default_factory=dict)  # row → column (0-based) → code
     hidden: set[int] = field(default_factory=set)  # rows hidden or filtered out
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)  # 0-based corners
+    last_row: int = 0  # the number of the sheet's last row
+    last_column: int = 25  # 0-based; column Z unless a cell lies beyond it
+
+    @property
+    def cells(self) -> int:
+        """The cells of the sheet's rectangle, as python-calamine would hold them."""
+        return self.last_row * (self.last_column + 1)
 
 
 def _column_index(letters: bytes) -> int:
@@ -457,6 +496,7 @@ def _sheet_marks(fileobj, sheet_name: str) -> _Marks:
     from defusedxml import DefusedXmlException, ElementTree
 
     marks = _Marks()
+    reading = False
     fileobj.seek(0)
     try:
         with zipfile.ZipFile(fileobj) as archive:
@@ -469,14 +509,22 @@ def _sheet_marks(fileobj, sheet_name: str) -> _Marks:
             if not target:
                 return marks
             part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            reading = True  # from here, a bad zip is a sheet whose data do not match the zip's statement
             with archive.open(part) as xml:
                 pending = b""
                 while True:
                     chunk = xml.read(1 << 20)
                     pending += chunk
                     cut = len(pending) if not chunk else pending.rfind(b"</c>") + 4  # whole cells only
+                    if cut < 4 and len(pending) > MARKS_MAX_PENDING:  # no cell ends here: nothing to keep
+                        pending = pending[-MARKS_MAX_PENDING // 2 :]
                     if cut >= 4:
                         done, pending = pending[:cut], pending[cut:]
+                        start = done.rfind(b'<row r="')
+                        if start >= 0 and (row := _LAST_ROW.match(done, start)):
+                            marks.last_row = max(marks.last_row, int(row[1]))
+                        for wide in _WIDE_CELL.finditer(done):
+                            marks.last_column = max(marks.last_column, _column_index(wide[1]))
                         for letters, row, code in _unreadable_in(done):
                             marks.errors.setdefault(int(row), {})[_column_index(letters)] = code
                         if b"hidden=" in done:
@@ -488,7 +536,12 @@ def _sheet_marks(fileobj, sheet_name: str) -> _Marks:
                             ]
                     if not chunk:
                         return marks
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, DefusedXmlException):
+    except zipfile.BadZipFile as exc:
+        if reading:
+            logger.info("unreadable workbook (sheet XML): %r", exc)
+            raise ReadError(ERR_UNREADABLE) from exc
+        return _Marks()  # not a zip: .xls
+    except (KeyError, ElementTree.ParseError, DefusedXmlException):
         return _Marks()
     finally:
         fileobj.seek(0)
@@ -553,6 +606,10 @@ def _first_list(names: list[str], sheet_table: Callable[[str], Table]) -> Table:
     raise error or ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
 
 
+class _TooWide(Exception):
+    """A sheet too large a rectangle for python-calamine (CALAMINE_MAX_CELLS)."""
+
+
 def _read_excel_calamine(fileobj) -> Table:
     import python_calamine
 
@@ -569,8 +626,10 @@ def _read_excel_calamine(fileobj) -> Table:
     ]
 
     def sheet_table(name: str) -> Table:
-        sheet = workbook.get_sheet_by_name(name)
         marks = _sheet_marks(fileobj, name)
+        if marks.cells > CALAMINE_MAX_CELLS or marks.last_column >= MAX_COLUMNS:
+            raise _TooWide
+        sheet = workbook.get_sheet_by_name(name)
         try:
             merges = sheet.merged_cell_ranges or []
         except Exception:  # noqa: BLE001 (formats without merge information)
@@ -628,7 +687,8 @@ def _read_excel_openpyxl(fileobj) -> Table:
     def sheet_table(name: str) -> Table:
         sheet = sheets[name]
         marks = _sheet_marks(fileobj, name)
-        rows = _sheet_rows(sheet.iter_rows(values_only=True), 0, marks.merges, marks.errors)  # from column A
+        rows = sheet.iter_rows(values_only=True, max_col=min(sheet.max_column or MAX_COLUMNS, MAX_COLUMNS))
+        rows = _sheet_rows(rows, 0, marks.merges, marks.errors)  # from column A
         return _table(rows, sheet.max_row, marks.hidden)
 
     table = _first_list(list(sheets), sheet_table)
@@ -672,11 +732,14 @@ def _read_csv(fileobj) -> Table:
             best_delimiter, best_score = delimiter, score
 
     def numbered():
+        reader = csv.reader(stream, delimiter=best_delimiter)
         try:
-            for index, row in enumerate(csv.reader(stream, delimiter=best_delimiter)):
+            for index, row in enumerate(reader):
                 yield index + 1, row
         except UnicodeDecodeError as exc:
             raise ReadError(ERR_CSV_ENCODING) from exc
+        except csv.Error as exc:  # an unclosed quote runs on to the field size limit
+            raise ReadError(ERR_CSV_BROKEN, line=reader.line_num) from exc
 
     return _table(numbered(), lines_estimate if sample else None)
 
@@ -688,9 +751,12 @@ def open_table(fileobj, name: str) -> Table:
         return _read_csv(fileobj)
     if suffix not in EXCEL_SUFFIXES:
         raise ReadError(ERR_FILE_TYPE, name=PurePath(name).name)
-    if suffix in (".xlsx", ".xlsm") and _first_sheet_xml_size(fileobj) > CALAMINE_MAX_SHEET_BYTES:
+    if suffix in (".xlsx", ".xlsm") and _largest_sheet_xml(fileobj) > CALAMINE_MAX_SHEET_BYTES:
         return _read_excel_openpyxl(fileobj)
-    return _read_excel_calamine(fileobj)
+    try:
+        return _read_excel_calamine(fileobj)
+    except _TooWide:
+        return _read_excel_openpyxl(fileobj)
 
 
 def chunked(rows: Iterable, size: int) -> Iterator[list]:

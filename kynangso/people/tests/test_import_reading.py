@@ -645,3 +645,56 @@ def test_the_templates_own_guide_sheet_is_not_reported_as_a_sheet_left_unread(tm
     workbook.save(tmp_path / "filled.xlsx")
     table = open_file(tmp_path / "filled.xlsx")
     assert (table.sheet, table.other_sheets, [cells for _n, cells in table.rows]) == ("Danh sách", ["Ghi chú"], [ROW])
+
+
+def _edit_sheet_xml(path, edit) -> None:
+    """Rewrite an .xlsx's sheet XML (`edit`: bytes → bytes), as another program might have saved it."""
+    import zipfile
+
+    parts = {}
+    with zipfile.ZipFile(path) as src:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            parts[item.filename] = edit(data) if item.filename.startswith("xl/worksheets/sheet") else data
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for name, data in parts.items():
+            dst.writestr(name, data)
+
+
+def test_a_stray_cell_far_to_the_right_and_below_is_read_around_not_held_whole(tmp_path):
+    """python-calamine would hold the sheet's whole rectangle, up to XFD70000 (over a billion cells: it
+    aborts the process); such a sheet goes to the streaming reader, which reads its first columns."""
+    path = write_xlsx(tmp_path / "far.xlsx", [ROW])
+    far = b'<row r="70000"><c r="XFD70000" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    _edit_sheet_xml(path, lambda xml: xml.replace(b"</sheetData>", far))
+    table = open_file(path)
+    rows = [cells for _number, cells in table.rows]
+    assert len(rows) == 1 and rows[0][0] == ROW[0]
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    path = write_xlsx(tmp_path / "bomb.xlsx", [ROW])
+    _edit_sheet_xml(path, lambda xml: xml.replace(b"</sheetData>", b" " * (40 << 20) + b"</sheetData>"))
+    assert path.stat().st_size < 200_000  # 40 MB of sheet from a file this small
+    with translation.override("vi"), pytest.raises(reading.ReadError) as exc:
+        open_file(path)
+    assert exc.value.text().startswith("Tệp Excel này khi giải nén có kích thước bất thường (40 MB)")
+
+
+def test_the_marks_after_a_long_stretch_without_cells_are_still_found(tmp_path):
+    """A stretch with no cell end (`</c>`) is not kept whole while the marks are looked for (it was, and
+    copied again at every megabyte); the cells after it are still read."""
+    path = write_xlsx(tmp_path / "blank.xlsx", [ROW])
+    error_row = b'<row r="3"><c r="D3" t="e"><v>#N/A</v></c></row>'
+    _edit_sheet_xml(path, lambda xml: xml.replace(b"</sheetData>", b" " * (8 << 20) + error_row + b"</sheetData>"))
+    with path.open("rb") as fh:
+        marks = reading._sheet_marks(fh, "Danh sách")
+    assert marks.errors == {3: {3: "#N/A"}} and marks.last_row == 3 and marks.cells == 3 * 26
+
+
+def test_a_csv_with_an_unclosed_quote_is_a_clear_error(tmp_path):
+    path = tmp_path / "quote.csv"
+    path.write_text('Họ và tên,Số CCCD\n"Nguyễn Văn An,001090123457\n' + "Lê Thị Bình,001190123456\n" * 20000)
+    with translation.override("vi"), pytest.raises(reading.ReadError) as exc:
+        list(open_file(path).rows)
+    assert "dấu ngoặc kép" in exc.value.text()
