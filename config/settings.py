@@ -77,10 +77,11 @@ def database_from_url(url: str) -> dict:
 DEBUG = env_bool("DEBUG", False)
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789abcdef"
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
-if SECRET_KEY == _DEV_SECRET and not DEBUG and env_bool("REQUIRE_SECRET_KEY", False):
-    raise ValueError("SECRET_KEY must be set in production (REQUIRE_SECRET_KEY=1)")
 # Key for personal data at rest (CCCD) and for keyed hashes; rotate with a data migration, never casually.
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", SECRET_KEY)
+DEV_KEYS_IN_USE = SECRET_KEY == _DEV_SECRET or FIELD_ENCRYPTION_KEY == _DEV_SECRET  # `check --deploy` says so
+if DEV_KEYS_IN_USE and not DEBUG and env_bool("REQUIRE_SECRET_KEY", False):
+    raise ValueError("SECRET_KEY and FIELD_ENCRYPTION_KEY must be set in production (REQUIRE_SECRET_KEY=1)")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

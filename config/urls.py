@@ -4,8 +4,10 @@ from django.views.generic import RedirectView
 
 from kynangso.core.api import api, register_routers
 from kynangso.core.views import healthz
+from kynangso.web.forms import AdminLoginForm
 
 register_routers()
+admin.site.login_form = AdminLoginForm  # the site's lockout on the admin's login too
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

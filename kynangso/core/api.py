@@ -17,10 +17,22 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import PageNumberPagination
 from ninja.security import HttpBearer, SessionAuth
+
+MAX_PAGE = 1_000_000
+
+
+class Pages(PageNumberPagination):
+    """`?page=N` of every list of the API; a page number past MAX_PAGE is refused (422) like any other value
+    out of range, not passed to the database (which cannot take a 20-digit offset)."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1)
 
 
 class TokenAuth(HttpBearer):

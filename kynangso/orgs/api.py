@@ -3,7 +3,9 @@ from datetime import date
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+
+from kynangso.core.api import Pages
 
 from . import admin_units
 from .choices import AdminLevel
@@ -31,7 +33,7 @@ class AdminUnitFilters(Schema):
 
 
 @router.get("/admin-units", response=list[AdminUnitOut], auth=None, summary="Administrative units valid on a date")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def admin_unit_list(request, filters: Query[AdminUnitFilters]):
     """Units valid on `on` (today by default). Public reference data: no login needed."""
     if filters.on is not None and not (date(1945, 1, 1) <= filters.on <= date(2100, 1, 1)):
@@ -54,6 +56,6 @@ class OrganisationOut(Schema):
 
 
 @router.get("/organisations", response=list[OrganisationOut], summary="Organisations in your scope")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def organisation_list_api(request, q: str = ""):
     return organisation_list(actor=request.user, q=q)

@@ -5,9 +5,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ConfigDict
 
+from kynangso.core.api import Pages
 from kynangso.orgs.choices import PEOPLE_WRITE_ROLES
 from kynangso.orgs.selectors import organisation_list
 
@@ -92,7 +93,7 @@ def _writable_org(request, code: str):
 
 
 @router.get("", response=list[PersonOut], summary="People in your scope (accent-insensitive search)")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def person_list(request, filters: Query[PersonQuery]):
     return selectors.person_list(
         actor=request.user,

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -87,6 +88,7 @@ def person_detail(request, pk: int):
 
 @login_required
 @require_POST
+@never_cache  # the CCCD in full: not kept by the browser or a proxy
 def person_cccd(request, pk: int):
     person = _accessible(request, pk)
     if not permissions.can_reveal_cccd(request.user, person):

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -29,12 +30,18 @@ class LoginForm(AuthenticationForm):
         try:
             return super().clean()
         except forms.ValidationError:
-            if username:
+            if username and self.user_cache is None:  # a wrong password (not an inactive or non-staff account)
                 # Not counted as a wrong password: the owner holds the code, and the lock would outlast it.
                 if services.is_activation_code(username=username, code=self.cleaned_data.get("password") or ""):
                     raise forms.ValidationError(self.error_messages["not_activated"], code="not_activated") from None
                 services.login_failure_record(username=username)
             raise
+
+
+class AdminLoginForm(LoginForm, AdminAuthenticationForm):
+    """The Django admin's login (/admin/login/): the same lockout as the site's, and staff only."""
+
+    error_messages = {**AdminAuthenticationForm.error_messages, **LoginForm.error_messages}
 
 
 _NEW_PASSWORD = forms.PasswordInput(attrs={"autocomplete": "new-password"})

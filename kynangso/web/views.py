@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kynangso.orgs.choices import PEOPLE_READ_ROLES
@@ -56,6 +57,7 @@ def home(request):
     return render(request, "web/home.html", context)
 
 
+@never_cache  # the card's QR code brings the code in the address: not kept by the browser or a proxy
 def activate(request):
     # The QR code on an activation card opens /activate/?username=…&code=…: the form comes pre-filled.
     if request.method == "GET" and request.user.is_authenticated:  # back from the home page after activating

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Header, Router, Schema
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
+from kynangso.core.api import Pages
 from kynangso.core.services import audit_record
 
 from . import permissions, selectors, services
@@ -171,7 +172,7 @@ def person_import_create(
 
 
 @router.get("", response=list[ImportOut], url_name="person_import_list", summary="Imports in your scope")
-@paginate(PageNumberPagination, page_size=25)
+@paginate(Pages, page_size=25)
 def person_import_list(request):
     return selectors.person_import_list(actor=request.user)
 

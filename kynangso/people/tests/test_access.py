@@ -140,6 +140,7 @@ def test_cccd_reveal_shows_clear_number_and_audits(login, cast):
     assert "0*********34" in body and "086085001234" not in body
     response = client.post(f"/people/{cast.person_a.pk}/cccd/")
     assert "086085001234" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]  # not kept by the browser or a proxy
     entry = AuditLog.objects.get(action="person.cccd_reveal")
     assert entry.actor == cast.owner and entry.object_id == str(cast.person_a.pk)
 

@@ -209,3 +209,13 @@ def test_an_anonymous_write_is_unauthenticated_not_a_csrf_failure(cast):
     response = Client(enforce_csrf_checks=True).post("/api/v1/people", {}, content_type="application/json")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "9223372036854775807", "1000001", "0"])
+def test_a_page_number_out_of_range_is_a_422_envelope_on_every_list(login, cast, page):
+    client = login(cast.owner)
+    for path in ("/api/v1/people", "/api/v1/people/imports", "/api/v1/organisations", "/api/v1/admin-units"):
+        response = client.get(path, {"page": page})
+        assert response.status_code == 422, (path, response.status_code)
+        assert response.json()["error"]["code"] == "invalid" and "page" in response.json()["error"]["fields"]
+    assert client.get("/api/v1/people", {"page": "1000000"}).json()["items"] == []  # the last page allowed

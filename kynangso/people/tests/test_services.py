@@ -334,3 +334,23 @@ def test_a_role_beyond_a_learners_cancels_the_pending_activation_code(cast):
     assert services.is_activation_code(username=user.username, code=code)
     role_grant(user=user, role=Role.AUTHOR, organisation=cast.unit_a)
     assert not services.is_activation_code(username=user.username, code=code)
+
+
+def test_the_admin_login_counts_wrong_passwords_and_keeps_the_lock(cast, client, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    staff = User.objects.create_user(username="qt.he.thong", password="Dung-Mat-Khau-2026!", is_staff=True)
+    for _ in range(3):
+        page = client.post("/admin/login/", {"username": staff.username, "password": "doan-bua-1"})
+        assert page.status_code == 200  # the form again, with its error
+    assert services.is_locked(staff.username)
+    refused = client.post("/admin/login/", {"username": staff.username, "password": "Dung-Mat-Khau-2026!"})
+    assert refused.status_code == 200 and "tạm thời bị khóa" in refused.content.decode()
+    assert client.post("/login/", {"username": staff.username, "password": "Dung-Mat-Khau-2026!"}).status_code == 200
+    # Unlocked, the right password opens the admin; a learner's right password there is not counted as wrong
+    User.objects.filter(pk=staff.pk).update(locked_until=None)
+    right = {"username": staff.username, "password": "Dung-Mat-Khau-2026!"}
+    assert client.post("/admin/login/", right).status_code == 302
+    learner = User.objects.create_user(username="hoc.vien.a", password="Dung-Mat-Khau-2026!")
+    for _ in range(3):
+        Client().post("/admin/login/", {"username": learner.username, "password": "Dung-Mat-Khau-2026!"})
+    assert not services.is_locked(learner.username)

@@ -104,8 +104,10 @@ def test_not_found_page_is_the_sites_own_in_vietnamese(login, cast):
 
 
 def test_activation_link_from_a_qr_code_prefills_the_form(client):
-    body = client.get("/activate/", {"username": "annv", "code": "ABCD234567"}).content.decode()
+    response = client.get("/activate/", {"username": "annv", "code": "ABCD234567"})
+    body = response.content.decode()
     assert 'value="annv"' in body and 'value="ABCD234567"' in body
+    assert "no-store" in response["Cache-Control"]  # the code: not kept by the browser or a proxy
 
 
 def test_learner_home_greets_in_vietnamese_order_without_admin_cards(client, cast):
@@ -129,3 +131,12 @@ def test_a_form_sent_without_its_csrf_token_gets_a_vietnamese_page():
     page = response.content.decode()
     assert '<html lang="vi">' in page and "Trang đã hết hạn" in page and "verification failed" not in page
     assert 'href="/login/"' in page  # open the form again
+
+
+def test_check_deploy_refuses_the_public_development_keys(settings):
+    from kynangso.core.apps import dev_keys_check
+
+    settings.DEV_KEYS_IN_USE = True
+    assert [e.id for e in dev_keys_check(None)] == ["kynangso.E001"]
+    settings.DEV_KEYS_IN_USE = False
+    assert dev_keys_check(None) == []
