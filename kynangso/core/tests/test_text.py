@@ -121,3 +121,10 @@ def test_text_in_an_old_vietnamese_font_encoding_is_recognised():
         assert legacy_font(legacy), legacy
     for unicode in ("Nguyễn Văn Đạt", "Phó trưởng phòng – Tổ “A”", "Đoàn Thị Ánh Tuyết", "H'Hen Niê"):
         assert not legacy_font(unicode), unicode
+
+
+def test_nfc_drops_control_characters_that_postgresql_refuses():
+    from kynangso.core.text import nfc
+
+    assert nfc("Trưởng\x00 phòng\x07\tkế  toán\r\n") == "Trưởng phòng kế toán"
+    assert nfc("Nguye\u0302\u0303n") == "Nguyễn"  # NFD in, NFC out

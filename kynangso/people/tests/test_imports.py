@@ -147,6 +147,17 @@ def test_a_csv_in_utf8_with_bom_and_semicolons_imports(cast, tmp_path):
     assert Person.objects.filter(full_name="Đỗ Thị Hoa", date_of_birth=date(1995, 5, 5)).exists()
 
 
+def test_control_characters_in_a_csv_are_dropped_not_written(cast, tmp_path):
+    """A NUL byte (from a program's export) in a position: PostgreSQL refuses to store one, which failed the
+    whole import there."""
+    path = tmp_path / "nul.csv"
+    row = person_row("Lê Văn Tám", date(1990, 3, 3), "male", 12, position="Trưởng\x00 phòng\x07")
+    path.write_text(",".join(HEADERS) + "\n" + ",".join(str(v) for v in row))
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.created_count, imp.rejected_count) == (1, 0), imp.message
+    assert Person.objects.get(full_name="Lê Văn Tám").position == "Trưởng phòng"
+
+
 def test_names_typed_in_capitals_are_stored_in_the_usual_case_and_the_same_list_again_changes_nothing(cast, tmp_path):
     rows = [
         person_row("NGUYỄN THỊ THU HÀ", date(1988, 8, 8), "female", 31),
