@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import lru_cache, wraps
 from io import BytesIO
 
 from django.conf import settings
@@ -144,6 +144,27 @@ def _save_person(person: Person, **save_options) -> None:
         raise
 
 
+def _cccd_refusals_audited(service):
+    """A CCCD refused as another person's is reported under the `cccd` field and written to the audit log
+    (`person.cccd_elsewhere`, after the refused transaction): trying numbers one by one through the forms
+    or the API shows there, as it does in imports (`cccd_elsewhere` in `people.import.run`)."""
+
+    @wraps(service)
+    def audited(*, actor, **kwargs):
+        try:
+            return service(actor=actor, **kwargs)
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict") or "cccd_hash" not in exc.error_dict:
+                raise
+            audit_record(actor=actor, action="person.cccd_elsewhere", object_type="people.person")
+            errors = dict(exc.error_dict)
+            errors["cccd"] = errors.pop("cccd_hash")
+            raise ValidationError(errors) from None
+
+    return audited
+
+
+@_cccd_refusals_audited
 @transaction.atomic
 def person_create(
     *,
@@ -192,6 +213,7 @@ def person_create(
     return person
 
 
+@_cccd_refusals_audited
 @transaction.atomic
 def person_update(
     *, actor, person: Person, cccd: str | None = None, target_groups: Sequence[str] | None = None, **changes

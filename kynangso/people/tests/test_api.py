@@ -109,7 +109,11 @@ def test_duplicate_cccd_is_refused(login, cast):
         content_type="application/json",
     )
     assert response.status_code == 400
-    assert "cccd_hash" in response.json()["error"]["fields"]
+    assert response.json()["error"]["fields"] == {"cccd": ["Số CCCD này đã được dùng cho một người khác."]}
+    # Trying numbers one by one shows in the audit log (the refused transaction does not take it back)
+    from kynangso.core.models import AuditLog
+
+    assert AuditLog.objects.filter(action="person.cccd_elsewhere", actor=cast.owner).count() == 1
 
 
 def test_unknown_field_is_a_422_envelope(login, cast):

@@ -249,7 +249,7 @@ def test_a_cccd_taken_between_the_check_and_the_save_is_the_same_clear_error(cas
             date_of_birth=cast.person_a.date_of_birth,
         )
     for raised in (created, updated):
-        assert raised.value.message_dict == {"cccd_hash": [str(ERR_CCCD_TAKEN)]}
+        assert raised.value.message_dict == {"cccd": [str(ERR_CCCD_TAKEN)]}
     assert Person.objects.count() == before
     assert Person.objects.get(pk=cast.person_b.pk).cccd_hash != crypto.keyed_hash("086085001234")
 
