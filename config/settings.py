@@ -160,6 +160,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Lock an account for LOGIN_LOCK_MINUTES after LOGIN_MAX_FAILURES wrong passwords in a row.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
+# Activation codes tried for one username: after this many wrong ones, none is accepted for
+# LOGIN_LOCK_MINUTES. Counted in the cache (per process unless CACHES names a shared one, such as Redis).
+ACTIVATION_MAX_FAILURES = env_int("ACTIVATION_MAX_FAILURES", 10)
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]

@@ -11,6 +11,7 @@ from io import BytesIO
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q
@@ -36,6 +37,10 @@ ERR_CODE_NOT_FOR_STAFF = _(
 )
 ERR_ACCOUNT_DISABLED = _("This account is disabled: enable it first (system administrator), then give a code.")
 ERR_QUOTA = _("The space “%(space)s” has %(free)s learner accounts left; %(needed)s were requested.")
+ERR_ACTIVATION_TRIES = _(
+    "Too many wrong activation codes for this username: wait %(minutes)s minutes, then type the code again, "
+    "carefully (it has 10 letters and digits, without spaces)."
+)
 ERR_ACTIVATION = _(
     "The username or the activation code is wrong, or the code has expired. A code works once: if you have "
     "already chosen your password, log in with it. If the code has expired or the card is lost, ask the unit "
@@ -679,8 +684,12 @@ def is_activation_code(*, username: str, code: str) -> bool:
 def account_activate(*, username: str, code: str, password: str) -> User:
     """First login of a bulk-created account: the one-time code sets the owner's password. It also lifts
     a lock left by wrong passwords (the code proves the owner, as a right password would)."""
-    user = User.objects.select_for_update().filter(username=username.strip().lower()).first()
+    username = username.strip().lower()
+    if attempts_exhausted("activate", username, settings.ACTIVATION_MAX_FAILURES):
+        raise ValidationError(ERR_ACTIVATION_TRIES % {"minutes": settings.LOGIN_LOCK_MINUTES})
+    user = User.objects.select_for_update().filter(username=username).first()
     if not _activation_code_valid(user, code):
+        attempt_failed("activate", username)
         raise ValidationError(ERR_ACTIVATION)
     from django.contrib.auth.password_validation import validate_password
 
@@ -699,9 +708,26 @@ def account_activate(*, username: str, code: str, password: str) -> User:
 # --- login lockout -----------------------------------------------------------------------------
 
 
+def attempt_failed(kind: str, username: str) -> None:
+    """Count a failed login or activation ("login", "activate") for a username, known or not, for
+    LOGIN_LOCK_MINUTES: both answer alike whether the username exists (no list of usernames to be had by
+    trying), and codes cannot be guessed at speed."""
+    key = f"attempts:{kind}:{fold(username)}"
+    cache.add(key, 0, timeout=settings.LOGIN_LOCK_MINUTES * 60)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.add(key, 1, timeout=settings.LOGIN_LOCK_MINUTES * 60)
+
+
+def attempts_exhausted(kind: str, username: str, limit: int) -> bool:
+    return cache.get(f"attempts:{kind}:{fold(username)}", 0) >= limit
+
+
 def login_failure_record(*, username: str) -> None:
     user = User.objects.filter(username=username).first()
-    if user is None:
+    if user is None:  # no account: counted all the same, to be locked like one (LoginForm)
+        attempt_failed("login", username)
         return
     user.failed_logins += 1
     fields = ["failed_logins"]

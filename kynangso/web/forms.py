@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -25,7 +26,9 @@ class LoginForm(AuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        if username and services.is_locked(username):
+        if username and (
+            services.is_locked(username) or services.attempts_exhausted("login", username, settings.LOGIN_MAX_FAILURES)
+        ):
             raise forms.ValidationError(self.error_messages["locked"], code="locked")
         try:
             return super().clean()

@@ -354,3 +354,38 @@ def test_the_admin_login_counts_wrong_passwords_and_keeps_the_lock(cast, client,
     for _ in range(3):
         Client().post("/admin/login/", {"username": learner.username, "password": "Dung-Mat-Khau-2026!"})
     assert not services.is_locked(learner.username)
+
+
+def test_wrong_activation_codes_are_limited_alike_for_known_and_unknown_usernames(cast, client, settings):
+    settings.ACTIVATION_MAX_FAILURES = 3
+    [(user, code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    answers = {}
+    for username in (user.username, "khongco.ai"):
+        answers[username] = []
+        for attempt in range(4):
+            form = {"username": username, "code": f"SAI{attempt}SAI{attempt}", "password1": "Mat-khau-2026!"}
+            form["password2"] = form["password1"]
+            page = client.post("/activate/", form).content.decode()
+            answers[username].append("Nhập sai mã kích hoạt quá nhiều lần" in page)
+    assert answers[user.username] == answers["khongco.ai"] == [False, False, False, True]
+    # While it lasts, even the right code waits; afterwards it works
+    with pytest.raises(ValidationError):
+        services.account_activate(username=user.username, code=code, password="Mat-khau-2026!")
+    from django.core.cache import cache
+
+    cache.clear()  # LOGIN_LOCK_MINUTES later
+    services.account_activate(username=user.username, code=code, password="Mat-khau-2026!")
+
+
+def test_an_unknown_username_is_locked_like_a_known_one(cast, client, settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    [(user, _code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    user.set_password("Mat-khau-2026!")
+    user.save()
+    pages = {}
+    for username in (user.username, "khongco.ai"):
+        pages[username] = [
+            "tạm thời bị khóa" in client.post("/login/", {"username": username, "password": "sai-1"}).content.decode()
+            for _ in range(3)
+        ]
+    assert pages[user.username] == pages["khongco.ai"] == [False, False, True]
