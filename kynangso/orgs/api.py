@@ -1,5 +1,6 @@
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
@@ -8,8 +9,8 @@ from ninja.pagination import paginate
 from kynangso.core.api import Pages
 
 from . import admin_units
-from .choices import AdminLevel
-from .selectors import organisation_list
+from .choices import PEOPLE_READ_ROLES, AdminLevel
+from .selectors import has_role, organisation_list
 
 router = Router(tags=["organisations"])
 
@@ -58,4 +59,6 @@ class OrganisationOut(Schema):
 @router.get("/organisations", response=list[OrganisationOut], summary="Organisations in your scope")
 @paginate(Pages, page_size=100)
 def organisation_list_api(request, q: str = ""):
+    if not has_role(request.user, PEOPLE_READ_ROLES):  # as the page (orgs/views.tree)
+        raise PermissionDenied
     return organisation_list(actor=request.user, q=q)

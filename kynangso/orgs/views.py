@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -27,5 +29,5 @@ def tree(request):
     return render(
         request,
         "orgs/tree.html",
-        {"rows": rows, "page_obj": page, "q": q, "query_string": f"q={q}" if q else ""},
+        {"rows": rows, "page_obj": page, "q": q, "query_string": urlencode({"q": q}) if q else ""},
     )

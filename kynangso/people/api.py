@@ -95,6 +95,8 @@ def _writable_org(request, code: str):
 @router.get("", response=list[PersonOut], summary="People in your scope (accent-insensitive search)")
 @paginate(Pages, page_size=50)
 def person_list(request, filters: Query[PersonQuery]):
+    if not permissions.can_see_people(request.user):  # as the page: learners, authors, examiners have no list
+        raise PermissionDenied
     return selectors.person_list(
         actor=request.user,
         filters=_person_filters(filters),

@@ -174,6 +174,8 @@ def person_import_create(
 @router.get("", response=list[ImportOut], url_name="person_import_list", summary="Imports in your scope")
 @paginate(Pages, page_size=25)
 def person_import_list(request):
+    if not permissions.can_import_people(request.user):  # as the page
+        raise PermissionDenied
     return selectors.person_import_list(actor=request.user)
 
 

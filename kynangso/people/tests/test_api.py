@@ -223,3 +223,25 @@ def test_a_page_number_out_of_range_is_a_422_envelope_on_every_list(login, cast,
         assert response.status_code == 422, (path, response.status_code)
         assert response.json()["error"]["code"] == "invalid" and "page" in response.json()["error"]["fields"]
     assert client.get("/api/v1/people", {"page": "1000000"}).json()["items"] == []  # the last page allowed
+
+
+def test_a_learner_gets_403_on_the_lists_of_the_api_as_on_the_pages(client, cast):
+    from kynangso.core.testing import make_user
+
+    client.force_login(make_user("hv.api", person=cast.person_a))
+    for path in ("/api/v1/people", "/api/v1/people/imports", "/api/v1/organisations"):
+        response = client.get(path)
+        assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden", path
+    assert client.get("/api/v1/admin-units").status_code == 200  # public reference data
+
+
+def test_the_organisation_tree_keeps_its_search_in_the_page_links(login, cast, monkeypatch):
+    from kynangso.orgs import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    page = login(cast.space_admin).get("/organisations/", {"q": "UBND"}).content.decode()
+    assert 'href="?q=UBND&page=2"' in page  # two units match: a second page, the search kept
+    page = login(cast.space_admin).get("/organisations/", {"q": "ubnd"}).content.decode()
+    assert 'href="?q=ubnd&page=2"' in page
+    response = login(cast.space_admin).get("/organisations/", {"q": "UBND & co #2"})
+    assert response.context["query_string"] == "q=UBND+%26+co+%232"  # a raw & or # would cut the search
