@@ -29,7 +29,10 @@ def _accessible(request, pk: int, *, write: bool = False) -> Person:
 
 def _filters(request) -> tuple[PersonFilterForm, selectors.PersonFilters]:
     form = PersonFilterForm(request.GET or None, actor=request.user)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = {}
+    if form.is_bound:
+        form.is_valid()  # a bad value (a unit outside the scope, a forged id) is dropped; the other filters stay
+        data = form.cleaned_data
     return form, selectors.PersonFilters(
         q=data.get("q") or "",
         organisation_id=data.get("organisation"),

@@ -199,3 +199,11 @@ def test_api_token_is_scoped_like_the_session(client, cast):
     )
     refused = client.get("/api/v1/people", headers={"Authorization": "Bearer wrong"})
     assert (refused.status_code, refused["WWW-Authenticate"]) == (401, 'Bearer realm="api"')
+
+
+def test_a_forged_unit_in_the_list_filter_drops_that_filter_only(login, cast):
+    client = login(cast.space_admin)
+    response = client.get("/people/", {"q": "binh", "organisation": "999999"})
+    page = response.content.decode()
+    assert "Trần Thị Bình" in page and "Nguyễn Văn An" not in page  # the search still applies
+    assert "Hãy chọn một lựa chọn hợp lệ" in page and "filter-organisation-error" in page  # said to be wrong
