@@ -113,6 +113,11 @@ class PersonImport(TimeStampedModel):
         )
 
     @property
+    def account_only(self) -> int:
+        """Rows written only for their account: people already stored, unchanged, given a learner account."""
+        return 0 if self.hypothetical else max(self.rows_written - self.created_count - self.updated_count, 0)
+
+    @property
     def rows_accepted(self) -> int:
         return self.created_count + self.updated_count + self.unchanged_count
 

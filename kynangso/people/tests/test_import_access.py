@@ -711,3 +711,12 @@ def test_making_the_activation_files_again_ends_once_even_when_its_task_fails_or
     imp.refresh_from_db()
     assert (imp.activation_job, imp.activation_outcome) == ("", ActivationOutcome.NOT_ALLOWED)
     assert imp.activation_sheet.name == sheet
+
+
+def test_rows_written_only_for_their_account_are_said_to_be_so_on_the_page(login, cast, tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", rows(3, bad=0))
+    run_import(actor=cast.owner, organisation=cast.unit_a, path=path)  # the people, without accounts
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True)
+    assert (imp.unchanged_count, imp.rows_written, imp.accounts_created, imp.account_only) == (3, 3, 3, 3)
+    page = login(cast.owner).get(f"/people/imports/{imp.pk}/").content.decode()
+    assert "Trong số dòng đã ghi, 3 dòng là người đã có, không đổi, nay được tạo tài khoản học viên." in page
