@@ -152,7 +152,14 @@ def _does_not_exist(request, exc):
     return error(request, 404, "not_found", _("Not found."))
 
 
-ERROR_CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+ERROR_CODES = {
+    400: "invalid",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+}
 
 
 @api.exception_handler(HttpError)

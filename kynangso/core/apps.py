@@ -14,14 +14,25 @@ class CoreConfig(AppConfig):
 
 
 def dev_keys_check(app_configs, **kwargs) -> list:
-    """`manage.py check --deploy`: the built-in keys are public (they are in this repository)."""
-    if not settings.DEV_KEYS_IN_USE:
-        return []
-    return [
-        checks.Error(
-            "SECRET_KEY or FIELD_ENCRYPTION_KEY is the development key, which is public: CCCD numbers would be "
-            "encrypted with a known key.",
-            hint="Set both (different, random, kept safe) and REQUIRE_SECRET_KEY=1; see docs/operations.md.",
-            id="kynangso.E001",
-        )
-    ]
+    """`manage.py check --deploy`: the built-in keys are public (they are in this repository), and a
+    FIELD_ENCRYPTION_KEY left to default to SECRET_KEY ties the CCCD numbers to a key that gets rotated."""
+    if settings.DEV_KEYS_IN_USE:
+        return [
+            checks.Error(
+                "SECRET_KEY or FIELD_ENCRYPTION_KEY is the development key, which is public: CCCD numbers would be "
+                "encrypted with a known key.",
+                hint="Set both (different, random, kept safe) and REQUIRE_SECRET_KEY=1; see docs/operations.md.",
+                id="kynangso.E001",
+            )
+        ]
+    if settings.FIELD_ENCRYPTION_KEY == settings.SECRET_KEY:
+        return [
+            checks.Error(
+                "FIELD_ENCRYPTION_KEY is not set apart from SECRET_KEY: changing SECRET_KEY (after a leak, say) "
+                "would leave every stored CCCD number unreadable.",
+                hint="Set FIELD_ENCRYPTION_KEY to its own random value before the first person is stored; see "
+                "docs/operations.md.",
+                id="kynangso.E002",
+            )
+        ]
+    return []

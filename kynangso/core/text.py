@@ -13,13 +13,14 @@ from functools import lru_cache
 from django.utils.formats import number_format
 
 # Control characters that are not white space (NUL, BEL…): PostgreSQL refuses NUL in text, and none is
-# ever meant in a name or a position.
-_CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0E, 0x0F, *range(0x10, 0x1C), 0x7F])
+# ever meant in a name or a position. Each is read as a space, as tabs and line breaks are: "Chuyên\x00viên"
+# is "Chuyên viên", two words kept apart, not one word made up.
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0E, 0x0F, *range(0x10, 0x1C), 0x7F], " ")
 
 
 def nfc(value: str) -> str:
-    """NFC-normalise and collapse white space (Excel files mix NFC and NFD Vietnamese), without control
-    characters. str.split() splits at the same white space as the regular expression `\\s+`, faster (a call
+    """NFC-normalise and collapse white space (Excel files mix NFC and NFD Vietnamese), control characters
+    read as white space. str.split() splits at the same white space as the regular expression `\\s+`, faster (a call
     per cell)."""
     value = unicodedata.normalize("NFC", value)
     if not value.isprintable():  # rare: a tab, a line break, a control character

@@ -557,6 +557,7 @@ def account_code_issue(*, actor, person: Person) -> tuple[User, str]:
         user.activation_expires_at = activation_expiry_time()
         user.failed_logins, user.locked_until = 0, None
         user.save(update_fields=["activation_code_hash", "activation_expires_at", "failed_logins", "locked_until"])
+    attempts_forget([user.username])
     audit_record(actor=actor, action="people.account.code_issue", obj=person, username=user.username, created=created)
     return user, code
 
@@ -635,6 +636,7 @@ def activation_codes_renew(*, actor, usernames: Sequence[str]) -> list[tuple[Use
                 "failed_logins = 0, locked_until = NULL WHERE id = %s",
                 [(code_hash, expires_value, pk) for code_hash, pk in rows],
             )
+    attempts_forget([user.username for user, _code in renewed])
     audit_record(actor=actor, action="accounts.codes_renew", object_type="people.user", count=len(renewed))
     for user, _code in renewed:
         user.activation_expires_at = expires
@@ -724,6 +726,11 @@ def attempt_failed(kind: str, username: str) -> None:
 
 def attempts_exhausted(kind: str, username: str, limit: int) -> bool:
     return cache.get(f"attempts:{kind}:{fold(username)}", 0) >= limit
+
+
+def attempts_forget(usernames: Sequence[str]) -> None:
+    """A new code, given by an admin, starts the accounts' counts again (as it lifts their login locks)."""
+    cache.delete_many([f"attempts:{kind}:{fold(name)}" for name in usernames for kind in ("login", "activate")])
 
 
 def login_failure_record(*, username: str) -> None:

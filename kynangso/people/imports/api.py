@@ -6,16 +6,16 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Header, Router, Schema
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from kynangso.core.api import Pages
-from kynangso.core.services import audit_record
 
 from . import permissions, selectors, services
 from .choices import ActivationJob, ActivationOutcome, ImportMode, ImportStatus
@@ -66,7 +66,7 @@ class ImportOut(Schema):
     message: str
     activation_job: ActivationJob | None = Field(
         description="The activation files are being made again (`…/activation/remake` or `…/renew`, in the "
-        "background); the sheet and cards links are the old files until it ends."
+        "background); until it ends the sheet and cards links are null and their addresses answer 409."
     )
     activation_outcome: ActivationOutcome | None = Field(
         description="How the last making-again ended; `activation_message` says it in words."
@@ -116,12 +116,13 @@ class ImportOut(Schema):
         def api(name: str) -> str:
             return reverse(f"api:{name}", kwargs={"import_id": obj.pk})
 
+        remaking = services.activation_job_pending(obj)  # the files stored are about to be replaced
         return {
             "self": api("person_import_detail"),
             "page": reverse("people:imports:detail", kwargs={"pk": obj.pk}),
             "errors": api("person_import_errors") if obj.error_report else None,
-            "activation_sheet": api("person_import_activation_xlsx") if obj.activation_sheet else None,
-            "activation_pdf": api("person_import_activation_pdf") if obj.activation_pdf else None,
+            "activation_sheet": api("person_import_activation_xlsx") if obj.activation_sheet and not remaking else None,
+            "activation_pdf": api("person_import_activation_pdf") if obj.activation_pdf and not remaking else None,
         }
 
 
@@ -250,13 +251,13 @@ def person_import_activation_renew(request, import_id: int):
     return Status(202, services.activation_files_request(actor=request.user, person_import=imp, renew=True))
 
 
-def _file(imp: PersonImport, field: str, filename: str, *, actor=None):
-    stored = getattr(imp, field)
-    if not stored:
-        raise Http404
-    if actor is not None:
-        audit_record(actor=actor, action=f"people.import.download_{field}", obj=imp)
-    return FileResponse(stored.open("rb"), as_attachment=True, filename=filename)
+def _file(request, import_id: int, field: str, filename: str):
+    imp = _get(request, import_id)
+    try:
+        stored = services.import_file_open(actor=request.user, person_import=imp, field=field)
+    except DjangoValidationError as exc:
+        raise HttpError(409, " ".join(exc.messages)) from exc
+    return FileResponse(stored, as_attachment=True, filename=filename)
 
 
 @router.get(
@@ -265,14 +266,14 @@ def _file(imp: PersonImport, field: str, filename: str, *, actor=None):
     summary="The rejected rows with the bad cells highlighted and a message column",
 )
 def person_import_errors(request, import_id: int):
-    return _file(_get(request, import_id), "error_report", f"loi-nhap-{import_id}.xlsx")
+    return _file(request, import_id, "error_report", f"loi-nhap-{import_id}.xlsx")
 
 
 @router.get("/{int:import_id}/activation.xlsx", url_name="person_import_activation_xlsx")
 def person_import_activation_xlsx(request, import_id: int):
-    return _file(_get(request, import_id), "activation_sheet", f"tai-khoan-{import_id}.xlsx", actor=request.user)
+    return _file(request, import_id, "activation_sheet", f"tai-khoan-{import_id}.xlsx")
 
 
 @router.get("/{int:import_id}/activation.pdf", url_name="person_import_activation_pdf")
 def person_import_activation_pdf(request, import_id: int):
-    return _file(_get(request, import_id), "activation_pdf", f"tai-khoan-{import_id}.pdf", actor=request.user)
+    return _file(request, import_id, "activation_pdf", f"tai-khoan-{import_id}.pdf")

@@ -58,9 +58,9 @@ ERR_UNPACKED = _(
     "(.xlsx)” and upload it again."
 )
 ERR_CSV_BROKEN = _(
-    'The CSV file cannot be read: a quote (") is not closed (the reading stopped at line %(line)s), or a cell '
-    "is longer than 130,000 characters. Open the file in Excel, check the lines before, save it as “CSV UTF-8” "
-    "and upload it again."
+    'The CSV file cannot be read: a quote (") opened on line %(line)s is never closed, or a cell from that line '
+    "is longer than 130,000 characters. Open the file in Excel, check that line, save it as “CSV UTF-8” and "
+    "upload it again."
 )
 ERR_UNREADABLE = _(
     "The file cannot be read as an Excel workbook: it may be damaged, protected by a password or not an Excel"
@@ -718,6 +718,22 @@ def _csv_text(fileobj) -> tuple[io.TextIOWrapper, str, int]:
     return io.TextIOWrapper(fileobj, encoding=encoding, newline=""), text, lines
 
 
+def _ends_in_quote(text: str, delimiter: str) -> bool:
+    """Whether a CSV record's text ends inside a quoted cell, as the csv module reads one: a quote opens
+    a quoted cell only at the cell's start, and two quotes inside it are one."""
+    state = "start"  # start of a cell, "plain" cell, "quoted" cell, "quote" seen in a quoted cell
+    for char in text:
+        if state == "quoted":
+            state = "quote" if char == '"' else "quoted"
+        elif char == delimiter or char in "\r\n":
+            state = "start"
+        elif char == '"' and state in ("start", "quote"):  # a quoted cell opens, or a doubled quote in it
+            state = "quoted"
+        else:
+            state = "plain"
+    return state == "quoted"
+
+
 def _read_csv(fileobj) -> Table:
     stream, sample, lines_estimate = _csv_text(fileobj)
     lines = sample.splitlines()[:HEADER_SCAN_ROWS]
@@ -733,13 +749,20 @@ def _read_csv(fileobj) -> Table:
 
     def numbered():
         reader = csv.reader(stream, delimiter=best_delimiter)
+        begins, last = 1, 0  # the lines the next record and the last one begin on
         try:
             for index, row in enumerate(reader):
+                last, begins = begins, reader.line_num + 1
                 yield index + 1, row
         except UnicodeDecodeError as exc:
             raise ReadError(ERR_CSV_ENCODING) from exc
-        except csv.Error as exc:  # an unclosed quote runs on to the field size limit
-            raise ReadError(ERR_CSV_BROKEN, line=reader.line_num) from exc
+        except csv.Error as exc:  # an unclosed quote ran on to the field size limit
+            raise ReadError(ERR_CSV_BROKEN, line=begins) from exc
+        # Short of that limit, the reader gives a quote never closed as a last cell holding every line after it.
+        if last and reader.line_num > last:
+            stream.seek(0)
+            if _ends_in_quote("".join(itertools.islice(stream, last - 1, None)), best_delimiter):
+                raise ReadError(ERR_CSV_BROKEN, line=last)
 
     return _table(numbered(), lines_estimate if sample else None)
 

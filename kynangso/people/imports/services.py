@@ -44,6 +44,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -103,6 +104,11 @@ ERR_ALL_ACTIVATED = _(
     "a code to (someone who has moved to another unit, an account that holds a role or is disabled)."
 )
 ERR_FILES_BEING_MADE = _("The activation files are being made again: wait until they are ready.")
+MSG_JOB_STALE = _(
+    "Making the activation files again has not ended after %(minutes)s minutes: the platform's background "
+    "worker may be stopped. Nothing was changed: the files below and their codes are still valid. Ask for it "
+    "again, or tell the platform's administrator."
+)
 ERR_PDF_BEING_MADE = _("The PDF cards are being prepared: wait until they are ready, then make them again if needed.")
 ERR_ACTIVATION_FAILED = _(
     "Making the activation files again failed; nothing was changed. Try again; if it fails again, tell your "
@@ -432,7 +438,7 @@ def activation_files_request(*, actor, person_import: PersonImport, renew: bool 
     imp = PersonImport.objects.select_for_update().get(pk=person_import.pk)
     if not imp.activation_sheet:
         raise ValidationError(ERR_NO_ACTIVATION_SHEET)
-    if imp.activation_job and not activation_job_is_stale(imp):  # the same request twice
+    if activation_job_pending(imp):  # the same request twice
         raise ValidationError(ERR_FILES_BEING_MADE)
     if not imp.activation_pdf and not pdf_is_stale(imp):
         raise ValidationError(ERR_PDF_BEING_MADE)
@@ -441,6 +447,26 @@ def activation_files_request(*, actor, person_import: PersonImport, renew: bool 
     transaction.on_commit(partial(_enqueue_activation, imp.pk, actor.pk if actor is not None else None))
     imp.refresh_from_db()
     return imp
+
+
+def activation_job_pending(person_import: PersonImport) -> bool:
+    """The activation files are being made again: until the task ends, the files stored are the old ones,
+    whose codes a renewal is about to replace, so they are not given out."""
+    return bool(person_import.activation_job) and not activation_job_is_stale(person_import)
+
+
+def import_file_open(*, actor, person_import: PersonImport, field: str) -> File:
+    """One of an import's stored files (`file`, `error_report`, `activation_sheet`, `activation_pdf`), open for
+    download. The activation files are refused while they are being made again (ValidationError), and
+    every download of them is recorded: they hold the codes that open the accounts."""
+    stored = getattr(person_import, field)
+    if not stored:
+        raise Http404
+    if field in ("activation_sheet", "activation_pdf"):
+        if activation_job_pending(person_import):
+            raise ValidationError(ERR_FILES_BEING_MADE)
+        audit_record(actor=actor, action=f"people.import.download_{field}", obj=person_import)
+    return stored.open("rb")
 
 
 def activation_job_is_stale(person_import: PersonImport) -> bool:
@@ -545,6 +571,8 @@ def _activation_files_make(actor, imp: PersonImport, *, renew: bool) -> Activati
 
 def activation_outcome_message(person_import: PersonImport) -> str:
     """The last making-again of the activation files, in words, for the import's page and the API."""
+    if activation_job_is_stale(person_import):
+        return str(MSG_JOB_STALE % {"minutes": STALE_AFTER.seconds // 60})
     outcome = person_import.activation_outcome
     if outcome in (ActivationOutcome.REMADE, ActivationOutcome.RENEWED):
         if outcome == ActivationOutcome.RENEWED:

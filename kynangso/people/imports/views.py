@@ -10,13 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from kynangso.core.services import audit_record
-
 from ..exports import DROPDOWN_UNITS_MAX
 from . import permissions, selectors, services
 from .forms import ImportForm
 from .models import PersonImport
-from .workbooks import template_workbook
+from .workbooks import FIRST_MESSAGES, template_workbook
 
 PAGE_SIZE = 25
 MSG_CONFIRM_RENEW = _("Tick the box to confirm that the codes already handed out stop working.")
@@ -63,7 +61,7 @@ def template_download(request):
 def _context(request, imp: PersonImport) -> dict:
     waiting_pdf = bool(imp.activation_sheet) and not imp.activation_pdf
     stale, stale_pdf = services.is_stale(imp), services.pdf_is_stale(imp)
-    remaking = bool(imp.activation_job) and not services.activation_job_is_stale(imp)
+    remaking = services.activation_job_pending(imp)
     return {
         "imp": imp,
         "polling": (not imp.is_finished and not stale) or (waiting_pdf and not stale_pdf) or remaking,
@@ -73,6 +71,7 @@ def _context(request, imp: PersonImport) -> dict:
         "stale": stale,
         "stale_pdf": stale_pdf,
         "would": imp.hypothetical,
+        "errors_all_shown": len(imp.first_errors) < FIRST_MESSAGES,
         "can_cancel": permissions.can_cancel_import(request.user, imp),
         "can_import_for_real": permissions.can_import_for_real(request.user, imp),  # a check: one click imports it
         "can_remake": permissions.can_remake_activation(request.user, imp, pdf_stale=stale_pdf, remaking=remaking),
@@ -147,31 +146,31 @@ def activation_remake(request, pk: int, renew: bool = False):
     return redirect("people:imports:detail", pk=imp.pk)
 
 
-def _download(imp: PersonImport, field: str, filename: str, *, actor=None):
-    stored = getattr(imp, field)
-    if not stored:
-        raise Http404
-    if actor is not None:  # activation codes: every download is recorded
-        audit_record(actor=actor, action=f"people.import.download_{field}", obj=imp)
-    return FileResponse(stored.open("rb"), as_attachment=True, filename=filename)
+def _download(request, pk: int, field: str, filename: str | None = None):
+    imp = _accessible(request, pk)
+    try:
+        stored = services.import_file_open(actor=request.user, person_import=imp, field=field)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("people:imports:detail", pk=imp.pk)
+    return FileResponse(stored, as_attachment=True, filename=filename or imp.original_name or f"danh-sach-{pk}")
 
 
 @login_required
 def error_report_download(request, pk: int):
-    return _download(_accessible(request, pk), "error_report", f"loi-nhap-{pk}.xlsx")
+    return _download(request, pk, "error_report", f"loi-nhap-{pk}.xlsx")
 
 
 @login_required
 def activation_sheet_download(request, pk: int):
-    return _download(_accessible(request, pk), "activation_sheet", f"tai-khoan-{pk}.xlsx", actor=request.user)
+    return _download(request, pk, "activation_sheet", f"tai-khoan-{pk}.xlsx")
 
 
 @login_required
 def activation_pdf_download(request, pk: int):
-    return _download(_accessible(request, pk), "activation_pdf", f"tai-khoan-{pk}.pdf", actor=request.user)
+    return _download(request, pk, "activation_pdf", f"tai-khoan-{pk}.pdf")
 
 
 @login_required
 def original_file_download(request, pk: int):
-    imp = _accessible(request, pk)
-    return _download(imp, "file", imp.original_name or f"danh-sach-{pk}")
+    return _download(request, pk, "file")

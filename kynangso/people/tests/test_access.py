@@ -206,4 +206,8 @@ def test_a_forged_unit_in_the_list_filter_drops_that_filter_only(login, cast):
     response = client.get("/people/", {"q": "binh", "organisation": "999999"})
     page = response.content.decode()
     assert "Trần Thị Bình" in page and "Nguyễn Văn An" not in page  # the search still applies
-    assert "Hãy chọn một lựa chọn hợp lệ" in page and "filter-organisation-error" in page  # said to be wrong
+    assert (
+        "Hãy chọn một lựa chọn hợp lệ" in page
+        and 'id="id_organisation_error"' in page
+        and 'aria-describedby="id_organisation_error"' in page
+    )  # said to be wrong

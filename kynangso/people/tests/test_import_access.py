@@ -494,7 +494,16 @@ def test_the_activation_files_are_made_again_with_the_address_as_it_is_now(
     assert 'id="activation-job-pending"' in asked and "Đang làm lại tệp kích hoạt" in asked
     assert 'id="activation-xlsx-link"' not in asked and 'id="activation-remake"' not in asked
     assert 'hx-trigger="every 1s"' in asked  # the page follows the task by itself
-    assert client.get(f"/api/v1/people/imports/{imp.pk}").json()["activation_job"] == "remake"
+    assert "Mã kích hoạt chỉ có trong các tệp này" not in asked
+    status = client.get(f"/api/v1/people/imports/{imp.pk}").json()
+    assert status["activation_job"] == "remake"
+    assert status["links"]["activation_sheet"] is None and status["links"]["activation_pdf"] is None
+    # … nor at their addresses, which an earlier page or a script may still hold
+    direct = client.get(f"/people/imports/{imp.pk}/activation.xlsx", follow=True)
+    assert direct.redirect_chain and "đang được làm lại" in direct.content.decode()
+    api_file = client.get(f"/api/v1/people/imports/{imp.pk}/activation.pdf")
+    assert api_file.status_code == 409 and api_file.json()["error"]["code"] == "conflict"
+    assert not AuditLog.objects.filter(action__startswith="people.import.download_activation").exists()
     again = client.post(f"/api/v1/people/imports/{imp.pk}/activation/remake")
     assert again.status_code == 400 and "đang được làm lại" in again.json()["error"]["message"]
     with django_capture_on_commit_callbacks(execute=True):  # the task, then the PDF cards' task
@@ -691,6 +700,9 @@ def test_making_the_activation_files_again_ends_once_even_when_its_task_fails_or
     PersonImport.objects.filter(pk=imp.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
     page = client.get(f"/people/imports/{imp.pk}/").content.decode()
     assert 'id="activation-remake"' in page and 'id="activation-job-pending"' not in page
+    assert "tiến trình chạy nền của hệ thống đã dừng" in page and 'id="activation-xlsx-link"' in page  # said
+    assert "tiến trình chạy nền" in client.get(f"/api/v1/people/imports/{imp.pk}").json()["activation_message"]
+    assert client.get(f"/people/imports/{imp.pk}/activation.xlsx").status_code == 200  # the files are still valid
     # Asked again, the task fails half-way: nothing changes, and the page says it failed
     monkeypatch.setattr(services, "store_workbook", lambda *args: 1 / 0)
     with django_capture_on_commit_callbacks(execute=True):

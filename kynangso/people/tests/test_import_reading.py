@@ -697,4 +697,35 @@ def test_a_csv_with_an_unclosed_quote_is_a_clear_error(tmp_path):
     path.write_text('Họ và tên,Số CCCD\n"Nguyễn Văn An,001090123457\n' + "Lê Thị Bình,001190123456\n" * 20000)
     with translation.override("vi"), pytest.raises(reading.ReadError) as exc:
         list(open_file(path).rows)
-    assert "dấu ngoặc kép" in exc.value.text()
+    assert "dấu ngoặc kép" in exc.value.text() and "dòng 2 " in exc.value.text()  # where the quote opened
+
+
+def test_a_small_csv_with_an_unclosed_quote_is_refused_not_read_into_one_cell(tmp_path):
+    path = tmp_path / "quote.csv"
+    path.write_text('Họ và tên,Số CCCD\nLê Thị Bình,001190123456\n"Nguyễn Văn An,001090123457\nTrần Hà,001090123458\n')
+    with translation.override("vi"), pytest.raises(reading.ReadError) as exc:
+        list(open_file(path).rows)  # a file this small is read whole while its header is looked for
+    assert "dòng 3 " in exc.value.text()
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        '"Nguyễn Văn An","Số 5,\nđường Hùng Vương"\n',  # a cell with a line break (Alt+Enter), closed
+        '"Nguyễn Văn An","ô ""cũ""\nmới"',  # doubled quotes inside, no line break at the end
+        'Nguyễn Văn An,màn hình 5" \n"x" y\n',  # quotes inside plain cells do not open one
+    ],
+)
+def test_a_csv_whose_last_cell_has_line_breaks_is_read(tmp_path, last):
+    path = tmp_path / "breaks.csv"
+    path.write_text("Họ và tên,Địa chỉ\nLê Thị Bình,Hà Nội\n" + last)
+    rows = list(open_file(path).rows)
+    assert rows[0][1][0] == "Lê Thị Bình" and rows[-1][1][0].startswith(("Nguyễn Văn An", "x"))
+
+
+def test_ends_in_quote_reads_quotes_as_the_csv_module_does():
+    assert reading._ends_in_quote('a,"b\nc', ",")
+    assert reading._ends_in_quote('a;"b"";c', ";")
+    assert not reading._ends_in_quote('a,"b""c"\n', ",")
+    assert not reading._ends_in_quote('a,b"c\n', ",")
+    assert not reading._ends_in_quote('a;"b,c";d', ";")

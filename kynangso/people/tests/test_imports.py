@@ -147,11 +147,11 @@ def test_a_csv_in_utf8_with_bom_and_semicolons_imports(cast, tmp_path):
     assert Person.objects.filter(full_name="Đỗ Thị Hoa", date_of_birth=date(1995, 5, 5)).exists()
 
 
-def test_control_characters_in_a_csv_are_dropped_not_written(cast, tmp_path):
+def test_control_characters_in_a_csv_are_read_as_spaces_not_written(cast, tmp_path):
     """A NUL byte (from a program's export) in a position: PostgreSQL refuses to store one, which failed the
     whole import there."""
     path = tmp_path / "nul.csv"
-    row = person_row("Lê Văn Tám", date(1990, 3, 3), "male", 12, position="Trưởng\x00 phòng\x07")
+    row = person_row("Lê Văn Tám", date(1990, 3, 3), "male", 12, position="Trưởng\x00phòng\x07")
     path.write_text(",".join(HEADERS) + "\n" + ",".join(str(v) for v in row))
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
     assert (imp.created_count, imp.rejected_count) == (1, 0), imp.message
@@ -275,6 +275,16 @@ def mixed_file(tmp_path, name="mixed.xlsx"):
     return write_xlsx(tmp_path / name, rows)
 
 
+def test_the_page_says_when_it_shows_only_the_first_errors(cast, tmp_path, client):
+    rows = people_rows(25)
+    for row in rows:
+        row[3] = "123"
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "bad.xlsx", rows))
+    assert imp.rejected_count == 25 and len(imp.first_errors) == 20
+    client.force_login(cast.owner)
+    assert "20 lỗi đầu tiên" in client.get(f"/people/imports/{imp.pk}/").content.decode()
+
+
 def test_dry_run_checks_everything_and_writes_nothing(cast, tmp_path, client):
     people, users = Person.objects.count(), User.objects.count()
     imp = run_import(
@@ -288,7 +298,7 @@ def test_dry_run_checks_everything_and_writes_nothing(cast, tmp_path, client):
     assert imp.first_errors == messages(imp) and imp.first_errors[0].startswith("Dòng 3, cột “Số CCCD”:")
     client.force_login(cast.owner)
     page = client.get(f"/people/imports/{imp.pk}/").content.decode()
-    assert "2 lỗi đầu tiên" in page and all(m in page for m in imp.first_errors)
+    assert "2 lỗi ·" in page and "lỗi đầu tiên" not in page and all(m in page for m in imp.first_errors)
     assert client.get(f"/api/v1/people/imports/{imp.pk}").json()["first_errors"] == imp.first_errors
     with translation.override(imp.language):
         assert str(services.MSG_ACCOUNTS_DRY_RUN % {"accounts": 3}) in imp.message

@@ -377,6 +377,20 @@ def test_wrong_activation_codes_are_limited_alike_for_known_and_unknown_username
     services.account_activate(username=user.username, code=code, password="Mat-khau-2026!")
 
 
+@pytest.mark.parametrize("how", ["one", "renew"])
+def test_a_new_code_from_the_admin_lifts_the_wrong_code_limit(cast, settings, how):
+    settings.ACTIVATION_MAX_FAILURES = 2
+    [(user, _code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    for attempt in range(2):
+        with pytest.raises(ValidationError):
+            services.account_activate(username=user.username, code=f"SAI{attempt}", password="Mat-khau-2026!")
+    if how == "one":
+        _user, code = services.account_code_issue(actor=cast.owner, person=cast.person_a)
+    else:
+        [(_user, code)] = services.activation_codes_renew(actor=cast.owner, usernames=[user.username])
+    assert services.account_activate(username=user.username, code=code, password="Mat-khau-2026!").has_usable_password()
+
+
 def test_an_unknown_username_is_locked_like_a_known_one(cast, client, settings):
     settings.LOGIN_MAX_FAILURES = 2
     [(user, _code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])

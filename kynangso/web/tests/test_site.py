@@ -139,4 +139,7 @@ def test_check_deploy_refuses_the_public_development_keys(settings):
     settings.DEV_KEYS_IN_USE = True
     assert [e.id for e in dev_keys_check(None)] == ["kynangso.E001"]
     settings.DEV_KEYS_IN_USE = False
+    settings.SECRET_KEY = settings.FIELD_ENCRYPTION_KEY = "only-one-key-set-for-both-0123456789abcdef"
+    assert [e.id for e in dev_keys_check(None)] == ["kynangso.E002"]  # a rotated SECRET_KEY would lose the CCCDs
+    settings.FIELD_ENCRYPTION_KEY = "a-key-of-its-own-0123456789abcdef-0123456789"
     assert dev_keys_check(None) == []
