@@ -161,8 +161,17 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
 # Activation codes tried for one username: after this many wrong ones, none is accepted for
-# LOGIN_LOCK_MINUTES. Counted in the cache (per process unless CACHES names a shared one, such as Redis).
+# LOGIN_LOCK_MINUTES. Counted in the cache, with the failed logins of usernames that have no account.
 ACTIVATION_MAX_FAILURES = env_int("ACTIVATION_MAX_FAILURES", 10)
+# Those counts must be the site's: every web process sees them, and a worker that gives new codes clears
+# them. Files need no service and are shared by the processes of one machine; with several machines, name a
+# shared cache here (Redis).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+    }
+}
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]

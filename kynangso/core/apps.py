@@ -13,9 +13,13 @@ class CoreConfig(AppConfig):
         checks.register(dev_keys_check, checks.Tags.security, deploy=True)
 
 
+MIN_KEY_LENGTH = 32
+
+
 def dev_keys_check(app_configs, **kwargs) -> list:
     """`manage.py check --deploy`: the built-in keys are public (they are in this repository), and a
-    FIELD_ENCRYPTION_KEY left to default to SECRET_KEY ties the CCCD numbers to a key that gets rotated."""
+    FIELD_ENCRYPTION_KEY left to default to SECRET_KEY ties the CCCD numbers to a key that gets rotated; a
+    short key, or the placeholder of .env.example, can be guessed."""
     if settings.DEV_KEYS_IN_USE:
         return [
             checks.Error(
@@ -23,6 +27,20 @@ def dev_keys_check(app_configs, **kwargs) -> list:
                 "encrypted with a known key.",
                 hint="Set both (different, random, kept safe) and REQUIRE_SECRET_KEY=1; see docs/operations.md.",
                 id="kynangso.E001",
+            )
+        ]
+    weak = [
+        name
+        for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEY")
+        if len(getattr(settings, name)) < MIN_KEY_LENGTH or "change-me" in getattr(settings, name).lower()
+    ]
+    if weak:
+        return [
+            checks.Error(
+                f"{' and '.join(weak)}: shorter than {MIN_KEY_LENGTH} characters, or the placeholder of "
+                ".env.example: such a key can be guessed.",
+                hint="Set a random value, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'.",
+                id="kynangso.E003",
             )
         ]
     if settings.FIELD_ENCRYPTION_KEY == settings.SECRET_KEY:

@@ -12,10 +12,15 @@ from functools import lru_cache
 
 from django.utils.formats import number_format
 
-# Control characters that are not white space (NUL, BEL…): PostgreSQL refuses NUL in text, and none is
-# ever meant in a name or a position. Each is read as a space, as tabs and line breaks are: "Chuyên\x00viên"
-# is "Chuyên viên", two words kept apart, not one word made up.
-_CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0E, 0x0F, *range(0x10, 0x1C), 0x7F], " ")
+# Control characters that are not white space (NUL, BEL…, and the C1 controls of a file read in the wrong
+# code page): PostgreSQL refuses NUL in text, and none is ever meant in a name or a position. Each is read as
+# a space, as tabs and line breaks are: "Chuyên\x00viên" is "Chuyên viên", two words kept apart, not one word
+# made up. Invisible characters pasted from web pages and Word (zero-width space, soft hyphen, byte-order
+# mark, joiners) are dropped: no one can see them to remove them, and Vietnamese has no use for them.
+_CONTROLS = {
+    **dict.fromkeys([*range(0x00, 0x09), 0x0E, 0x0F, *range(0x10, 0x1C), *range(0x7F, 0xA0)], " "),
+    **dict.fromkeys([0x00AD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF]),
+}
 
 
 def nfc(value: str) -> str:

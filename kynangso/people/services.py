@@ -557,7 +557,7 @@ def account_code_issue(*, actor, person: Person) -> tuple[User, str]:
         user.activation_expires_at = activation_expiry_time()
         user.failed_logins, user.locked_until = 0, None
         user.save(update_fields=["activation_code_hash", "activation_expires_at", "failed_logins", "locked_until"])
-    attempts_forget([user.username])
+    attempts_forget([user.username], kinds=("activate", "login"))  # "login": the account may be new
     audit_record(actor=actor, action="people.account.code_issue", obj=person, username=user.username, created=created)
     return user, code
 
@@ -728,9 +728,9 @@ def attempts_exhausted(kind: str, username: str, limit: int) -> bool:
     return cache.get(f"attempts:{kind}:{fold(username)}", 0) >= limit
 
 
-def attempts_forget(usernames: Sequence[str]) -> None:
+def attempts_forget(usernames: Sequence[str], kinds: Sequence[str] = ("activate",)) -> None:
     """A new code, given by an admin, starts the accounts' counts again (as it lifts their login locks)."""
-    cache.delete_many([f"attempts:{kind}:{fold(name)}" for name in usernames for kind in ("login", "activate")])
+    cache.delete_many([f"attempts:{kind}:{fold(name)}" for name in usernames for kind in kinds])
 
 
 def login_failure_record(*, username: str) -> None:

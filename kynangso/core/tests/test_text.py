@@ -61,13 +61,18 @@ def test_fold_word_by_word_equals_folding_the_whole_text(text):
 
 
 @given(
-    st.text(alphabet=st.sampled_from("aA ă\u0306\u0301\t\n\r\x0b\x0c\x1c\x1f\x85\u00a0\u2028\u3000"), max_size=30)
+    st.text(
+        alphabet=st.sampled_from("aA ă\u0306\u0301\t\n\r\x0b\x0c\x1c\x1f\x85\x90\u00a0\u00ad\u200b\u2028\u3000\ufeff"),
+        max_size=30,
+    )
     | st.text(max_size=30)
 )
 def test_nfc_collapses_white_space_as_the_regular_expression_did(text):
     """… and reads the control characters that are not white space as white space."""
-    controls = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
-    assert nfc(text) == re.sub(r"\s+", " ", controls.sub(" ", unicodedata.normalize("NFC", text))).strip()
+    controls = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x9f]")
+    invisible = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+    expected = controls.sub(" ", invisible.sub("", unicodedata.normalize("NFC", text)))
+    assert nfc(text) == re.sub(r"\s+", " ", expected).strip()
 
 
 @pytest.mark.parametrize(
@@ -129,5 +134,6 @@ def test_nfc_reads_control_characters_that_postgresql_refuses_as_spaces():
     from kynangso.core.text import nfc
 
     assert nfc("Trưởng\x00 phòng\x07\tkế  toán\r\n") == "Trưởng phòng kế toán"
-    assert nfc("Chuyên\x00viên\x7f") == "Chuyên viên"
+    assert nfc("Chuyên\x00viên\x7f") == "Chuyên viên" and nfc("Trần\x80Văn") == "Trần Văn"
+    assert nfc("Nguy\u200bễn Văn\u00ad An\ufeff") == "Nguyễn Văn An"  # invisible, pasted from a web page
     assert nfc("Nguye\u0302\u0303n") == "Nguyễn"  # NFD in, NFC out

@@ -73,6 +73,7 @@ class ImportOut(Schema):
     )
     activation_message: str
     first_errors: list[str] = Field(description="The first messages of the error report (all are in errors.xlsx).")
+    error_messages: int = Field(description="How many messages the error report holds in all.")
     links: ImportLinks
 
     @staticmethod
@@ -231,10 +232,10 @@ def person_import_from_check(request, import_id: int):
     summary="Make the activation sheet and the PDF cards again, with the site's address as it is now",
     description="In the background: `activation_job` is `remake` until it ends, then `activation_outcome` and "
     "`activation_message` say how. The usernames and activation codes stay the same; `activation_pdf` is null "
-    "until the new cards are made.",
+    "until the new cards are made. Asked again before it ends (or while the first PDF cards are made): 409.",
 )
 def person_import_activation_remake(request, import_id: int):
-    return Status(202, services.activation_files_request(actor=request.user, person_import=_get(request, import_id)))
+    return _activation_request(request, import_id, renew=False)
 
 
 @router.post(
@@ -244,11 +245,20 @@ def person_import_activation_remake(request, import_id: int):
     summary="Give new activation codes to the accounts of this import not activated yet (old codes stop working)",
     description="In the background: `activation_job` is `renew` until it ends, then `activation_outcome` and "
     "`activation_message` say how. A new activation sheet lists them; `activation_pdf` is null until the new "
-    "cards are made.",
+    "cards are made. Asked again before it ends (or while the first PDF cards are made): 409.",
 )
 def person_import_activation_renew(request, import_id: int):
-    imp = _get(request, import_id)
-    return Status(202, services.activation_files_request(actor=request.user, person_import=imp, renew=True))
+    return _activation_request(request, import_id, renew=True)
+
+
+def _activation_request(request, import_id: int, *, renew: bool):
+    try:
+        imp = services.activation_files_request(actor=request.user, person_import=_get(request, import_id), renew=renew)
+    except DjangoValidationError as exc:
+        if exc.code == services.BUSY:
+            raise HttpError(409, " ".join(exc.messages)) from exc
+        raise
+    return Status(202, imp)
 
 
 def _file(request, import_id: int, field: str, filename: str):
@@ -269,11 +279,19 @@ def person_import_errors(request, import_id: int):
     return _file(request, import_id, "error_report", f"loi-nhap-{import_id}.xlsx")
 
 
-@router.get("/{int:import_id}/activation.xlsx", url_name="person_import_activation_xlsx")
+@router.get(
+    "/{int:import_id}/activation.xlsx",
+    url_name="person_import_activation_xlsx",
+    summary="The activation sheet: usernames and codes (409 while it is being made again)",
+)
 def person_import_activation_xlsx(request, import_id: int):
     return _file(request, import_id, "activation_sheet", f"tai-khoan-{import_id}.xlsx")
 
 
-@router.get("/{int:import_id}/activation.pdf", url_name="person_import_activation_pdf")
+@router.get(
+    "/{int:import_id}/activation.pdf",
+    url_name="person_import_activation_pdf",
+    summary="The activation cards with QR codes (409 while they are being made again)",
+)
 def person_import_activation_pdf(request, import_id: int):
     return _file(request, import_id, "activation_pdf", f"tai-khoan-{import_id}.pdf")

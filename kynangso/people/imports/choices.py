@@ -42,6 +42,7 @@ class ActivationOutcome(models.TextChoices):
     ALL_ACTIVATED = "all_activated", _("No account left to give a new code to")
     NOT_ALLOWED = "not_allowed", _("Not allowed")
     FAILED = "failed", _("Failed")
+    STALE = "stale", _("Not done: the background worker did not run it in time")
 
 
 FINISHED_STATUSES = (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED, ImportStatus.CANCELLED)

@@ -68,6 +68,7 @@ class PersonImport(TimeStampedModel):
     message = models.TextField(_("message"), blank=True)
     # The first messages of the error workbook, shown on the page and in the API (all are in the workbook).
     first_errors = models.JSONField(_("first error messages"), default=list, blank=True)
+    error_messages = models.PositiveIntegerField(_("error messages"), default=0)  # all of them, in the error report
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
     # The form's one-time key (or an API client's Idempotency-Key): a double submit finds the first import.
     submission_key = models.CharField(_("submission key"), max_length=64, blank=True, default="", editable=False)

@@ -58,9 +58,9 @@ ERR_UNPACKED = _(
     "(.xlsx)” and upload it again."
 )
 ERR_CSV_BROKEN = _(
-    'The CSV file cannot be read: a quote (") opened on line %(line)s is never closed, or a cell from that line '
-    "is longer than 130,000 characters. Open the file in Excel, check that line, save it as “CSV UTF-8” and "
-    "upload it again."
+    'The CSV file cannot be read: a quote (") opened in row %(line)s is not closed where its cell ends, so the '
+    "rows after it would be read as one cell (or a cell there is longer than 130,000 characters). Open the file "
+    "in Excel, check that row, save it as “CSV UTF-8” and upload it again."
 )
 ERR_UNREADABLE = _(
     "The file cannot be read as an Excel workbook: it may be damaged, protected by a password or not an Excel"
@@ -718,17 +718,24 @@ def _csv_text(fileobj) -> tuple[io.TextIOWrapper, str, int]:
     return io.TextIOWrapper(fileobj, encoding=encoding, newline=""), text, lines
 
 
-def _ends_in_quote(text: str, delimiter: str) -> bool:
-    """Whether a CSV record's text ends inside a quoted cell, as the csv module reads one: a quote opens
-    a quoted cell only at the cell's start, and two quotes inside it are one."""
-    state = "start"  # start of a cell, "plain" cell, "quoted" cell, "quote" seen in a quoted cell
+def _quote_broken(text: str, delimiter: str) -> bool:
+    """Whether a CSV record that spans several lines was cut short by a quote never closed, as the csv module
+    reads it: it ends inside a quoted cell, or a quoted cell with a line break in it is closed by a quote that
+    a plain character follows (the quote opening a later row's cell: the lines between were read as one
+    cell). Excel closes every quoted cell with a quote followed by the delimiter or the line's end."""
+    state, spans = "start", False  # start of a cell, "plain" cell, "quoted" cell, "quote" seen in a quoted cell
     for char in text:
         if state == "quoted":
-            state = "quote" if char == '"' else "quoted"
+            if char == '"':
+                state = "quote"
+            elif char in "\r\n":
+                spans = True
         elif char == delimiter or char in "\r\n":
-            state = "start"
+            state, spans = "start", False
         elif char == '"' and state in ("start", "quote"):  # a quoted cell opens, or a doubled quote in it
             state = "quoted"
+        elif state == "quote" and spans and not char.isspace():
+            return True
         else:
             state = "plain"
     return state == "quoted"
@@ -748,21 +755,26 @@ def _read_csv(fileobj) -> Table:
             best_delimiter, best_score = delimiter, score
 
     def numbered():
-        reader = csv.reader(stream, delimiter=best_delimiter)
-        begins, last = 1, 0  # the lines the next record and the last one begin on
+        record: list[str] = []  # the lines of the record being read
+
+        def lines():
+            for line in stream:
+                record.append(line)
+                yield line
+
+        reader = csv.reader(lines(), delimiter=best_delimiter)
+        number = 1  # the record's number: its row in Excel
         try:
-            for index, row in enumerate(reader):
-                last, begins = begins, reader.line_num + 1
-                yield index + 1, row
+            for row in reader:
+                if len(record) > 1 and _quote_broken("".join(record), best_delimiter):
+                    raise ReadError(ERR_CSV_BROKEN, line=number)
+                record.clear()
+                yield number, row
+                number += 1
         except UnicodeDecodeError as exc:
             raise ReadError(ERR_CSV_ENCODING) from exc
         except csv.Error as exc:  # an unclosed quote ran on to the field size limit
-            raise ReadError(ERR_CSV_BROKEN, line=begins) from exc
-        # Short of that limit, the reader gives a quote never closed as a last cell holding every line after it.
-        if last and reader.line_num > last:
-            stream.seek(0)
-            if _ends_in_quote("".join(itertools.islice(stream, last - 1, None)), best_delimiter):
-                raise ReadError(ERR_CSV_BROKEN, line=last)
+            raise ReadError(ERR_CSV_BROKEN, line=number) from exc
 
     return _table(numbered(), lines_estimate if sample else None)
 

@@ -74,6 +74,7 @@ CHUNK_SIZE = 5000
 TRANSACTION_ROWS = 40_000
 PDF_TASK_PRIORITY = -10
 STALE_AFTER = timedelta(minutes=10)
+BUSY = "busy"  # the ValidationError code of a request that must wait for a task to end (the API's 409)
 SQLITE_CACHE_KIB = 96 * 1024  # a transaction's changed pages stay in memory until its commit
 SQLITE_CHECKPOINT_PAGES = 20_000  # fold the write-ahead log into the database every ~80 MB, not every 4 MB
 ANALYZE_MIN_ROWS = 10_000
@@ -105,9 +106,9 @@ ERR_ALL_ACTIVATED = _(
 )
 ERR_FILES_BEING_MADE = _("The activation files are being made again: wait until they are ready.")
 MSG_JOB_STALE = _(
-    "Making the activation files again has not ended after %(minutes)s minutes: the platform's background "
-    "worker may be stopped. Nothing was changed: the files below and their codes are still valid. Ask for it "
-    "again, or tell the platform's administrator."
+    "Making the activation files again was not done: the platform's background worker did not run it within "
+    "%(minutes)s minutes (it may be stopped). Nothing was changed: the files above and their codes stay valid. "
+    "Ask for it again, or tell the platform's administrator."
 )
 ERR_PDF_BEING_MADE = _("The PDF cards are being prepared: wait until they are ready, then make them again if needed.")
 ERR_ACTIVATION_FAILED = _(
@@ -439,9 +440,9 @@ def activation_files_request(*, actor, person_import: PersonImport, renew: bool 
     if not imp.activation_sheet:
         raise ValidationError(ERR_NO_ACTIVATION_SHEET)
     if activation_job_pending(imp):  # the same request twice
-        raise ValidationError(ERR_FILES_BEING_MADE)
+        raise ValidationError(ERR_FILES_BEING_MADE, code=BUSY)
     if not imp.activation_pdf and not pdf_is_stale(imp):
-        raise ValidationError(ERR_PDF_BEING_MADE)
+        raise ValidationError(ERR_PDF_BEING_MADE, code=BUSY)
     job = ActivationJob.RENEW if renew else ActivationJob.REMAKE
     PersonImport.objects.filter(pk=imp.pk).update(activation_job=job, activation_outcome="", updated_at=timezone.now())
     transaction.on_commit(partial(_enqueue_activation, imp.pk, actor.pk if actor is not None else None))
@@ -464,7 +465,7 @@ def import_file_open(*, actor, person_import: PersonImport, field: str) -> File:
         raise Http404
     if field in ("activation_sheet", "activation_pdf"):
         if activation_job_pending(person_import):
-            raise ValidationError(ERR_FILES_BEING_MADE)
+            raise ValidationError(ERR_FILES_BEING_MADE, code=BUSY)
         audit_record(actor=actor, action=f"people.import.download_{field}", obj=person_import)
     return stored.open("rb")
 
@@ -483,7 +484,9 @@ def activation_files_remake(*, import_id: int, actor_id: int | None) -> PersonIm
             if imp is None or not imp.activation_job:
                 return imp
             actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
-            if actor_id is not None and (actor is None or not can_import_into(actor, imp.organisation)):
+            if activation_job_is_stale(imp):  # the page has said since that it would not be done
+                outcome = ActivationOutcome.STALE
+            elif actor_id is not None and (actor is None or not can_import_into(actor, imp.organisation)):
                 outcome = ActivationOutcome.NOT_ALLOWED  # the rights were taken away since the request
             else:
                 with translation.override(imp.language or settings.LANGUAGE_CODE):
@@ -571,9 +574,9 @@ def _activation_files_make(actor, imp: PersonImport, *, renew: bool) -> Activati
 
 def activation_outcome_message(person_import: PersonImport) -> str:
     """The last making-again of the activation files, in words, for the import's page and the API."""
-    if activation_job_is_stale(person_import):
-        return str(MSG_JOB_STALE % {"minutes": STALE_AFTER.seconds // 60})
     outcome = person_import.activation_outcome
+    if activation_job_is_stale(person_import) or outcome == ActivationOutcome.STALE:
+        return str(MSG_JOB_STALE % {"minutes": STALE_AFTER.seconds // 60})
     if outcome in (ActivationOutcome.REMADE, ActivationOutcome.RENEWED):
         if outcome == ActivationOutcome.RENEWED:
             message = str(MSG_RENEWED % {"n": grouped(person_import.activation_listed)})
@@ -1091,6 +1094,7 @@ class _Runner:
             store_workbook(imp.error_report, f"loi-{imp.pk}.xlsx", self.errors)
             fields["error_report"] = imp.error_report.name
             fields["first_errors"] = self.errors.first_messages
+            fields["error_messages"] = self.errors.messages
         if not written or imp.dry_run:
             self.parts.clear()
             return

@@ -14,7 +14,7 @@ from ..exports import DROPDOWN_UNITS_MAX
 from . import permissions, selectors, services
 from .forms import ImportForm
 from .models import PersonImport
-from .workbooks import FIRST_MESSAGES, template_workbook
+from .workbooks import template_workbook
 
 PAGE_SIZE = 25
 MSG_CONFIRM_RENEW = _("Tick the box to confirm that the codes already handed out stop working.")
@@ -71,7 +71,7 @@ def _context(request, imp: PersonImport) -> dict:
         "stale": stale,
         "stale_pdf": stale_pdf,
         "would": imp.hypothetical,
-        "errors_all_shown": len(imp.first_errors) < FIRST_MESSAGES,
+        "errors_all_shown": len(imp.first_errors) == imp.error_messages,
         "can_cancel": permissions.can_cancel_import(request.user, imp),
         "can_import_for_real": permissions.can_import_for_real(request.user, imp),  # a check: one click imports it
         "can_remake": permissions.can_remake_activation(request.user, imp, pdf_stale=stale_pdf, remaking=remaking),

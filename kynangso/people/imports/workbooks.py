@@ -156,6 +156,7 @@ class ErrorWorkbook:
         )
         self.rows = 0
         self.first_messages: list[str] = []  # the first FIRST_MESSAGES, for the import's page
+        self.messages = 0  # all of them
 
     def add(self, row: ParsedRow) -> None:
         bad = {name for name, _message in row.errors if name}
@@ -184,6 +185,7 @@ class ErrorWorkbook:
             ]
         messages = [m for _n, m in row.errors]
         self.first_messages.extend(messages[: FIRST_MESSAGES - len(self.first_messages)])
+        self.messages += len(messages)
         values += [self.source_rows.get(row.number, row.number), "\n".join(messages)]
         styles += [Style.NORMAL, Style.MESSAGE]
         lines = sum(-(-len(m) // MESSAGE_LINE_CHARS) for m in messages)

@@ -505,7 +505,7 @@ def test_the_activation_files_are_made_again_with_the_address_as_it_is_now(
     assert api_file.status_code == 409 and api_file.json()["error"]["code"] == "conflict"
     assert not AuditLog.objects.filter(action__startswith="people.import.download_activation").exists()
     again = client.post(f"/api/v1/people/imports/{imp.pk}/activation/remake")
-    assert again.status_code == 400 and "đang được làm lại" in again.json()["error"]["message"]
+    assert again.status_code == 409 and "đang được làm lại" in again.json()["error"]["message"]
     with django_capture_on_commit_callbacks(execute=True):  # the task, then the PDF cards' task
         for callback in queued:
             callback()
@@ -536,7 +536,7 @@ def test_the_activation_files_are_made_again_with_the_address_as_it_is_now(
     # While the new cards are being made, a second request (a double click) changes nothing
     PersonImport.objects.filter(pk=imp.pk).update(activation_pdf="", updated_at=timezone.now())
     response = client.post(f"/api/v1/people/imports/{imp.pk}/activation/remake")
-    assert response.status_code == 400 and "đang được chuẩn bị" in response.json()["error"]["message"]
+    assert response.status_code == 409 and "đang được chuẩn bị" in response.json()["error"]["message"]
     assert AuditLog.objects.filter(action="people.import.remake_activation").count() == 1
     # … and the page says the cards are on their way, not that they are overdue
     page = client.get(f"/people/imports/{imp.pk}/").content.decode()
@@ -682,6 +682,7 @@ def test_making_the_activation_files_again_ends_once_even_when_its_task_fails_or
     from kynangso.orgs.models import RoleGrant
     from kynangso.people.imports import services
     from kynangso.people.imports.choices import ActivationOutcome
+    from kynangso.people.imports.testing import read_rows
 
     with django_capture_on_commit_callbacks(execute=True):
         imp = run_import(
@@ -694,15 +695,24 @@ def test_making_the_activation_files_again_ends_once_even_when_its_task_fails_or
     sheet = imp.activation_sheet.name
     client = login(cast.owner)
     # The task never ran (no worker): after STALE_AFTER the page offers the buttons again
-    with django_capture_on_commit_callbacks(execute=False):
-        client.post(f"/people/imports/{imp.pk}/activation-remake/")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        client.post(f"/people/imports/{imp.pk}/activation-renew/", {"confirm": "1"})
     assert 'id="activation-remake"' not in client.get(f"/people/imports/{imp.pk}/").content.decode()
     PersonImport.objects.filter(pk=imp.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
     page = client.get(f"/people/imports/{imp.pk}/").content.decode()
     assert 'id="activation-remake"' in page and 'id="activation-job-pending"' not in page
-    assert "tiến trình chạy nền của hệ thống đã dừng" in page and 'id="activation-xlsx-link"' in page  # said
+    assert "tiến trình chạy nền của hệ thống đã không chạy" in page and 'id="activation-xlsx-link"' in page  # said
     assert "tiến trình chạy nền" in client.get(f"/api/v1/people/imports/{imp.pk}").json()["activation_message"]
     assert client.get(f"/people/imports/{imp.pk}/activation.xlsx").status_code == 200  # the files are still valid
+    # The worker comes back and runs the old request: it is not done, as the page said
+    codes = read_rows(imp.activation_sheet)[3:]
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in queued:
+            callback()
+    imp.refresh_from_db()
+    assert (imp.activation_job, imp.activation_outcome) == ("", ActivationOutcome.STALE)
+    assert imp.activation_sheet.name == sheet and read_rows(imp.activation_sheet)[3:] == codes
+    assert "không được thực hiện" in client.get(f"/people/imports/{imp.pk}/").content.decode()
     # Asked again, the task fails half-way: nothing changes, and the page says it failed
     monkeypatch.setattr(services, "store_workbook", lambda *args: 1 / 0)
     with django_capture_on_commit_callbacks(execute=True):

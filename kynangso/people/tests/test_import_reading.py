@@ -723,9 +723,27 @@ def test_a_csv_whose_last_cell_has_line_breaks_is_read(tmp_path, last):
     assert rows[0][1][0] == "Lê Thị Bình" and rows[-1][1][0].startswith(("Nguyễn Văn An", "x"))
 
 
-def test_ends_in_quote_reads_quotes_as_the_csv_module_does():
-    assert reading._ends_in_quote('a,"b\nc', ",")
-    assert reading._ends_in_quote('a;"b"";c', ";")
-    assert not reading._ends_in_quote('a,"b""c"\n', ",")
-    assert not reading._ends_in_quote('a,b"c\n', ",")
-    assert not reading._ends_in_quote('a;"b,c";d', ";")
+def test_quote_broken_reads_quotes_as_the_csv_module_does():
+    assert reading._quote_broken('a,"b\nc', ",")  # the file ends inside the quote
+    assert reading._quote_broken('a;"b\n"";c', ";")
+    assert reading._quote_broken('a,"b\nc,d\n"e",f\n', ",")  # closed by the quote opening a later row's cell
+    assert not reading._quote_broken('a,"b\n""c"""\n', ",")  # doubled quotes, closed at the line's end
+    assert not reading._quote_broken('a,"b\nc" ,d\n', ",")  # a space after the closing quote
+    assert not reading._quote_broken('a,b"c\n', ",")  # a quote inside a plain cell
+    assert not reading._quote_broken('a;"b,c\nd";e', ";")
+    assert not reading._quote_broken('"x"y,"b\nc"\n', ",")  # a stray quote on one line is read as typed
+
+
+def test_a_quote_closed_by_a_later_row_is_refused_not_read_as_one_cell(tmp_path):
+    """The rows between would be lost, and a CCCD of theirs stored in a position."""
+    path = tmp_path / "swallow.csv"
+    path.write_text(
+        "Họ và tên,Ngày sinh,Số CCCD,Chức vụ\n"
+        '"Lê Văn Tám","01/01/1990",086090000200,"Chuyên viên\nphòng Nội vụ"\n'  # a cell with a line break: row 2
+        'Trần Văn Dũng,01/01/1990,086090000201,"Chuyên viên\n'
+        "Lê Thị Hoa,02/02/1991,086191000202,Cán bộ\n"
+        '"Phạm Văn Giang",03/03/1992,086092000203,Cán bộ\n'
+    )
+    with translation.override("vi"), pytest.raises(reading.ReadError) as exc:
+        list(open_file(path).rows)
+    assert "dòng 3 " in exc.value.text()  # the row as Excel numbers it, not the file's fourth line

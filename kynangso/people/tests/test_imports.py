@@ -275,14 +275,16 @@ def mixed_file(tmp_path, name="mixed.xlsx"):
     return write_xlsx(tmp_path / name, rows)
 
 
-def test_the_page_says_when_it_shows_only_the_first_errors(cast, tmp_path, client):
-    rows = people_rows(25)
+@pytest.mark.parametrize(("bad", "heading"), [(20, "20 lỗi ·"), (21, "20 lỗi đầu tiên ·")])
+def test_the_page_says_when_it_shows_only_the_first_errors(cast, tmp_path, client, bad, heading):
+    rows = people_rows(bad)
     for row in rows:
         row[3] = "123"
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "bad.xlsx", rows))
-    assert imp.rejected_count == 25 and len(imp.first_errors) == 20
+    assert (imp.rejected_count, len(imp.first_errors), imp.error_messages) == (bad, 20, bad)
     client.force_login(cast.owner)
-    assert "20 lỗi đầu tiên" in client.get(f"/people/imports/{imp.pk}/").content.decode()
+    assert heading in client.get(f"/people/imports/{imp.pk}/").content.decode()
+    assert client.get(f"/api/v1/people/imports/{imp.pk}").json()["error_messages"] == bad
 
 
 def test_dry_run_checks_everything_and_writes_nothing(cast, tmp_path, client):

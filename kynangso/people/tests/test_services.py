@@ -377,6 +377,22 @@ def test_wrong_activation_codes_are_limited_alike_for_known_and_unknown_username
     services.account_activate(username=user.username, code=code, password="Mat-khau-2026!")
 
 
+def test_the_wrong_code_counts_are_shared_by_the_web_processes_and_the_workers():
+    """A renewal runs in a worker: the count it clears must be the one the web process reads."""
+    import os
+    import subprocess
+    import sys
+
+    services.attempt_failed("activate", "ai.do")
+    other_process = (
+        "import django; django.setup(); from kynangso.people import services as s; "
+        "assert s.attempts_exhausted('activate', 'ai.do', 1); s.attempts_forget(['ai.do'])"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    subprocess.run([sys.executable, "-c", other_process], check=True, env=env, timeout=60)  # noqa: S603 (our own code)
+    assert not services.attempts_exhausted("activate", "ai.do", 1)
+
+
 @pytest.mark.parametrize("how", ["one", "renew"])
 def test_a_new_code_from_the_admin_lifts_the_wrong_code_limit(cast, settings, how):
     settings.ACTIVATION_MAX_FAILURES = 2

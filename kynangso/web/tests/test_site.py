@@ -143,3 +143,6 @@ def test_check_deploy_refuses_the_public_development_keys(settings):
     assert [e.id for e in dev_keys_check(None)] == ["kynangso.E002"]  # a rotated SECRET_KEY would lose the CCCDs
     settings.FIELD_ENCRYPTION_KEY = "a-key-of-its-own-0123456789abcdef-0123456789"
     assert dev_keys_check(None) == []
+    for weak in ("", "change-me-too", "short-key"):  # empty in the environment; .env.example's placeholder
+        settings.FIELD_ENCRYPTION_KEY = weak
+        assert [e.id for e in dev_keys_check(None)] == ["kynangso.E003"], weak
