@@ -110,6 +110,10 @@ def person_activation_code(request, pk: int):
     person = _accessible(request, pk, write=True)
     key = f"activation-code:{person.pk}"
     if request.method == "POST":
+        if not request.POST.get("confirm") and User.objects.filter(person=person).exists():
+            # The form's box, ticked: the code handed out before stops working (no JavaScript needed)
+            messages.error(request, _("Tick the box to confirm that the code handed out before stops working."))
+            return _go(request, "people:detail", pk=person.pk)
         try:
             user, code = services.account_code_issue(actor=request.user, person=person)
         except ValidationError as exc:

@@ -423,14 +423,12 @@ def test_unit_admin_imports_a_file_with_errors_fixes_it_and_hands_out_activation
     old_codes = {a["username"]: a["code"] for a in first_sheet}
     assert sorted(a["username"] for a in renewed) == sorted(old_codes)
     assert all(a["code"] != old_codes[a["username"]] for a in renewed), "a code was not renewed"
-    # One lost card: a new code from the person's page, after a confirmation (the old code stops working)
+    # One lost card: a new code from the person's page, after ticking the box (the old code stops working)
     page.goto(f"/people/?{urlencode({'q': renewed[0]['full_name']})}")
     page.get_by_role("link", name=renewed[0]["full_name"]).first.click()
-    asked: list[str] = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.get_by_label("Tôi hiểu rằng mã đã đưa trước đây sẽ hết hiệu lực.").check()
     page.get_by_role("button", name="Cấp mã kích hoạt mới").click()
     expect(page.locator("#issued-code")).not_to_have_text(renewed[0]["code"])
-    assert asked == ["Cấp mã kích hoạt mới? Mã đã đưa trước đây sẽ không dùng được nữa."], asked
     finish(page, "import-code-renewed")
 
     # A new learner, on their own device, activates their account with the code from the sheet.

@@ -657,7 +657,7 @@ def test_new_codes_are_given_to_the_people_of_an_import_who_never_activated(
     # The list of accounts is the import's, not the last sheet's: one given a code from their page since is
     # still among those renewed
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/people/{moved.person_id}/activation-code/")
+        client.post(f"/people/{moved.person_id}/activation-code/", {"confirm": "1"})
         client.post(f"/people/imports/{imp.pk}/activation-renew/", {"confirm": "1"})
     imp.refresh_from_db()
     [(username, code)] = [row[3:5] for row in read_rows(imp.activation_sheet)[3:]]

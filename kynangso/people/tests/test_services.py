@@ -268,10 +268,17 @@ def test_a_new_activation_code_is_given_from_the_persons_page_once_and_the_old_o
     again = owner.get(f"/people/{cast.person_a.pk}/activation-code/", follow=True).content.decode()
     assert "chỉ hiện một lần" in again and first not in again
     assert services.is_activation_code(username=user.username, code=first)
-    # Lost card: the button asks first (the first code stops working), then the browser goes to the new code
+    # Lost card: a box to tick first (the first code stops working; no JavaScript needed), then the browser
+    # goes to the new code. Unticked (a browser ignoring `required`), nothing changes.
     person_page = owner.get(f"/people/{cast.person_a.pk}/").content.decode()
-    assert 'hx-confirm="Cấp mã kích hoạt mới? Mã đã đưa trước đây sẽ không dùng được nữa."' in person_page
-    sent = owner.post(f"/people/{cast.person_a.pk}/activation-code/", headers={"HX-Request": "true"})
+    assert 'name="confirm" value="1" required id="activation-code-confirm"' in person_page
+    assert "Tôi hiểu rằng mã đã đưa trước đây sẽ hết hiệu lực." in person_page
+    before = User.objects.get(pk=user.pk).activation_code_hash
+    unticked = owner.post(f"/people/{cast.person_a.pk}/activation-code/", follow=True).content.decode()
+    assert "Hãy đánh dấu vào ô để xác nhận" in unticked and 'id="issued-code"' not in unticked
+    assert User.objects.get(pk=user.pk).activation_code_hash == before
+    assert services.is_activation_code(username=user.username, code=first)
+    sent = owner.post(f"/people/{cast.person_a.pk}/activation-code/", {"confirm": "1"}, headers={"HX-Request": "true"})
     assert sent.status_code == 200 and sent["HX-Redirect"] == f"/people/{cast.person_a.pk}/activation-code/"
     page = owner.get(sent["HX-Redirect"]).content.decode()
     second = re.search(r'id="issued-code" class="code">(\w+)<', page)[1]
@@ -295,7 +302,7 @@ def test_no_activation_code_for_an_account_that_holds_a_role(cast, login):
     [(user, _code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
     role_grant(user=user, role=Role.UNIT_ADMIN, organisation=cast.unit_a)
     before = User.objects.get(pk=user.pk).activation_code_hash
-    response = login(cast.owner).post(f"/people/{cast.person_a.pk}/activation-code/", follow=True)
+    response = login(cast.owner).post(f"/people/{cast.person_a.pk}/activation-code/", {"confirm": "1"}, follow=True)
     assert "giữ một vai trò" in response.content.decode()
     assert User.objects.get(pk=user.pk).activation_code_hash == before
     page = login(cast.owner).get(f"/people/{cast.person_a.pk}/").content.decode()
@@ -308,12 +315,13 @@ def test_a_learners_role_does_not_stop_a_new_code_but_a_disabled_account_does(ca
 
     [(user, _code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
     role_grant(user=user, role=Role.LEARNER, organisation=cast.unit_a)
-    page = login(cast.owner).post(f"/people/{cast.person_a.pk}/activation-code/", follow=True).content.decode()
+    code_url = f"/people/{cast.person_a.pk}/activation-code/"
+    page = login(cast.owner).post(code_url, {"confirm": "1"}, follow=True).content.decode()
     assert 'id="issued-code"' in page
     User.objects.filter(pk=user.pk).update(is_active=False)
     code = re.search(r'id="issued-code" class="code">(\w+)<', page)[1]
     assert not services.is_activation_code(username=user.username, code=code)  # a disabled account: no activation
-    page = login(cast.owner).post(f"/people/{cast.person_a.pk}/activation-code/", follow=True).content.decode()
+    page = login(cast.owner).post(code_url, {"confirm": "1"}, follow=True).content.decode()
     assert "đã bị vô hiệu hóa" in page and 'id="issued-code"' not in page
 
 
