@@ -713,15 +713,14 @@ def account_activate(*, username: str, code: str, password: str) -> User:
 
 
 def attempt_failed(kind: str, username: str) -> None:
-    """Count a failed login or activation ("login", "activate") for a username, known or not, for
-    LOGIN_LOCK_MINUTES: both answer alike whether the username exists (no list of usernames to be had by
-    trying), and codes cannot be guessed at speed."""
+    """Count a failed login or activation ("login", "activate") for a username, known or not; the count
+    lasts LOGIN_LOCK_MINUTES from the latest failure. Tries are not counted once the limit is reached, so
+    the lock ends LOGIN_LOCK_MINUTES after the failure that reached it, as an account's does: both answer
+    alike whether the username exists (no list of usernames to be had by trying), and codes cannot be
+    guessed at speed. Not `cache.incr`: it writes the count again with the cache's default timeout (5
+    minutes), which would shorten the lock."""
     key = f"attempts:{kind}:{fold(username)}"
-    cache.add(key, 0, timeout=settings.LOGIN_LOCK_MINUTES * 60)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between the two calls
-        cache.add(key, 1, timeout=settings.LOGIN_LOCK_MINUTES * 60)
+    cache.set(key, cache.get(key, 0) + 1, timeout=settings.LOGIN_LOCK_MINUTES * 60)
 
 
 def attempts_exhausted(kind: str, username: str, limit: int) -> bool:

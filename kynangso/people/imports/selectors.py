@@ -26,9 +26,12 @@ def person_import_list(*, actor) -> QuerySet[PersonImport]:
 
 def person_import_get(*, actor, pk: int) -> PersonImport:
     """The import if the actor may see it; otherwise PersonImport.DoesNotExist, as for a missing id. While
-    it runs, its counts include the chunks of the open transaction (`live_counts_name`)."""
+    it runs, its counts include the chunks of the open transaction (`live_counts_name`); once it has stalled
+    (its worker died, and with it that transaction), only the committed counts."""
+    from .services import is_stale
+
     imp = person_import_list(actor=actor).get(pk=pk)
-    if imp.status == ImportStatus.RUNNING and imp.started_at is not None:
+    if imp.status == ImportStatus.RUNNING and imp.started_at is not None and not is_stale(imp):
         try:
             with default_storage.open(imp.live_counts_name, "rb") as fh:
                 live = json.load(fh)

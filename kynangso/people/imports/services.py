@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import csv
 import gc
+import hashlib
 import io
 import json
 import logging
 import pickle
 import tempfile
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache, partial
@@ -44,6 +45,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
+from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -212,6 +214,17 @@ class _Refused(Exception):
 
 
 @transaction.atomic
+def _digest(file) -> bytes:
+    """SHA-256 of a stored or uploaded file's bytes, read in chunks; the file is left at its start."""
+    digest = hashlib.sha256()
+    with file.open("rb") if isinstance(file, FieldFile) else nullcontext(file) as fh:
+        fh.seek(0)
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+        fh.seek(0)
+    return digest.digest()
+
+
 def person_import_create(
     *,
     actor,
@@ -247,6 +260,7 @@ def person_import_create(
                     and earlier.file.size == getattr(file, "size", None)
                     and (earlier.organisation_id, earlier.mode, earlier.dry_run, earlier.create_accounts)
                     == (organisation.pk, mode, dry_run, create_accounts)
+                    and _digest(earlier.file) == _digest(file)  # a corrected file is often the same size
                 )
             except OSError:  # the earlier upload's file is gone from storage: not the same upload then
                 same = False
@@ -829,6 +843,7 @@ class _Runner:
 
     def _run(self) -> None:
         imp = self.imp
+        self.checked: dict | None = None  # all or nothing: the counts of its check pass
         if self.actor is not None and not can_import_into(self.actor, self.root):
             self.finish(ImportStatus.FAILED, str(ERR_SCOPE))
             return
@@ -849,6 +864,9 @@ class _Runner:
                     if self.rejected:
                         self.refuse()
                         return
+                    # A cancel during the write pass writes nothing and shows these, as a refusal does: not
+                    # the write pass's partial counts, lower than the check's that the page showed before.
+                    self.checked = {attr: getattr(self, attr) for attr in self.COUNTERS}
                     self.set_phase(ImportPhase.WRITING)
                     self.parts.clear()  # codes of an earlier, rolled-back attempt
                     try:
@@ -863,6 +881,9 @@ class _Runner:
                     self.finish(ImportStatus.DONE, self.summary())
         except _Cancelled:
             requester = self.cancel_requester()
+            if self.checked is not None:
+                for attr, value in self.checked.items():
+                    setattr(self, attr, value)
             if imp.mode == ImportMode.ALL_OR_NOTHING or imp.dry_run or not self.written:
                 self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED_NOTHING), written=False)
             else:

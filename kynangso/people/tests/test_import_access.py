@@ -192,6 +192,44 @@ def test_a_double_submit_of_the_form_makes_one_import(login, cast, tmp_path):
     assert PersonImport.objects.count() == 3
 
 
+def test_a_corrected_file_of_the_same_name_and_size_is_not_taken_for_the_first(login, cast, tmp_path):
+    """31/02/1990 corrected to 28/02/1990: the same name and byte count, sent from a page brought back by
+    the browser (the same submission key), is a new import; through the API the reused key is refused."""
+    client = login(cast.owner)
+    key = re.search(r'name="submission" value="(\w+)"', client.get("/people/imports/").content.decode())[1]
+    path = tmp_path / "ds.csv"
+    path.write_text("Họ và tên;Ngày sinh;Mã đơn vị\nTrần Thị Lan;31/02/1990;X-A\n", encoding="utf-8")
+    first_size = path.stat().st_size
+    for _ in range(2):
+        with open(path, "rb") as fh:
+            client.post(
+                "/people/imports/",
+                {"file": fh, "organisation": cast.unit_a.pk, "mode": "commit_valid", "submission": key},
+            )
+    assert PersonImport.objects.count() == 1  # a double click
+    path.write_text("Họ và tên;Ngày sinh;Mã đơn vị\nTrần Thị Lan;28/02/1990;X-A\n", encoding="utf-8")
+    assert path.stat().st_size == first_size
+    with open(path, "rb") as fh:
+        client.post(
+            "/people/imports/", {"file": fh, "organisation": cast.unit_a.pk, "mode": "commit_valid", "submission": key}
+        )
+    assert PersonImport.objects.count() == 2
+    assert "28/02/1990" in PersonImport.objects.latest("pk").file.read().decode()
+    # The API: the same Idempotency-Key with other bytes of the same size is refused
+    with open(path, "rb") as fh:
+        sent = client.post(
+            "/api/v1/people/imports", {"file": fh, "organisation_code": "X-A"}, HTTP_IDEMPOTENCY_KEY="k-9"
+        )
+    assert sent.status_code == 202
+    path.write_text("Họ và tên;Ngày sinh;Mã đơn vị\nTrần Thị Lan;27/02/1990;X-A\n", encoding="utf-8")
+    with open(path, "rb") as fh:
+        reused = client.post(
+            "/api/v1/people/imports", {"file": fh, "organisation_code": "X-A"}, HTTP_IDEMPOTENCY_KEY="k-9"
+        )
+    assert reused.status_code == 400 and "Idempotency-Key" in reused.json()["error"]["message"]
+    assert PersonImport.objects.count() == 3
+
+
 def test_an_api_upload_retried_with_its_idempotency_key_makes_one_import(login, cast, tmp_path):
     client = login(cast.owner)
     first = api_upload(client, tmp_path, HTTP_IDEMPOTENCY_KEY="k-1").json()

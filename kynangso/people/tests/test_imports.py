@@ -731,8 +731,16 @@ def test_cancel_of_an_all_or_nothing_import_writes_nothing(cast, tmp_path, monke
         create_accounts=True,
     )
     assert imp.status == ImportStatus.CANCELLED and Person.objects.count() == before and not imp.activation_sheet
-    # Its counts are of the rows checked before the cancel: every page says that nothing was written.
-    assert imp.created_count > 0 and imp.hypothetical
+    # Its counts are of the rows checked before the cancel (the whole check pass: not the write pass's
+    # first chunks, lower than what the page showed before the cancel); every page says nothing was written.
+    assert (imp.rows_read, imp.rows_valid, imp.created_count, imp.rows_written, imp.accounts_created) == (
+        30,
+        30,
+        30,
+        0,
+        0,
+    )
+    assert imp.hypothetical
     client.force_login(cast.owner)
     assert (
         "Chưa ghi dữ liệu nào: các số liệu trên cho biết" in client.get(f"/people/imports/{imp.pk}/").content.decode()
@@ -975,6 +983,15 @@ def test_the_page_and_the_api_see_rows_read_before_the_transaction_commits(cast,
     default_storage.save(imp.live_counts_name, ContentFile(json.dumps(leftover).encode()))
     PersonImport.objects.filter(pk=imp.pk).update(status=ImportStatus.RUNNING)
     assert selectors.person_import_get(actor=cast.owner, pk=imp.pk).rows_read == 50
+    # A run whose worker died: its open transaction was rolled back, so its counts are not shown
+    default_storage.delete(imp.live_counts_name)
+    imp = PersonImport.objects.get(pk=imp.pk)
+    live = {"started_at": imp.started_at.isoformat(), "rows_read": 99, "rows_written": 99, "created_count": 99}
+    default_storage.save(imp.live_counts_name, ContentFile(json.dumps(live).encode()))
+    assert selectors.person_import_get(actor=cast.owner, pk=imp.pk).rows_written == 99  # still moving
+    PersonImport.objects.filter(pk=imp.pk).update(updated_at=timezone.now() - services.STALE_AFTER * 2)
+    stalled = selectors.person_import_get(actor=cast.owner, pk=imp.pk)
+    assert (stalled.rows_read, stalled.rows_written, stalled.created_count) == (50, 49, 49)
 
 
 def test_the_write_pass_of_all_or_nothing_shows_the_rows_written_so_far(cast, tmp_path, monkeypatch, login):

@@ -385,6 +385,24 @@ def test_wrong_activation_codes_are_limited_alike_for_known_and_unknown_username
     services.account_activate(username=user.username, code=code, password="Mat-khau-2026!")
 
 
+def test_an_unknown_username_is_locked_as_long_as_an_account(client, settings, monkeypatch):
+    """The lock of a username nobody has lasts LOGIN_LOCK_MINUTES after the failure that reached the limit,
+    as an account's does (a lock that ended sooner would tell which usernames exist)."""
+    import time
+
+    settings.LOGIN_MAX_FAILURES = 2
+    now = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: now[0])  # the cache's clock
+    for _ in range(3):  # the third is refused unchecked, and not counted
+        client.post("/login/", {"username": "khong.ai", "password": "doan-bua-1"})
+    now[0] += settings.LOGIN_LOCK_MINUTES * 60 - 30  # past the cache's default 5 minutes
+    page = client.post("/login/", {"username": "khong.ai", "password": "doan-bua-1"}).content.decode()
+    assert "Nhập sai mật khẩu quá nhiều lần" in page
+    now[0] += 60
+    page = client.post("/login/", {"username": "khong.ai", "password": "doan-bua-1"}).content.decode()
+    assert "Nhập sai mật khẩu quá nhiều lần" not in page and "Tên đăng nhập hoặc mật khẩu không đúng." in page
+
+
 def test_the_wrong_code_counts_are_shared_by_the_web_processes_and_the_workers():
     """A renewal runs in a worker: the count it clears must be the one the web process reads."""
     import os

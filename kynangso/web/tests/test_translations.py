@@ -69,3 +69,10 @@ def test_every_string_in_the_code_is_in_the_catalogue():
     assert len(sources) > 100  # the scan finds the code's strings at all
     missing = sorted({f"{msgid!r} ({path.name})" for ctx, msgid, path in sources if (ctx, msgid) not in catalogue})
     assert not missing, f"not in locale/vi (run `make messages`, then translate): {missing[:10]}"
+
+
+def test_djangos_own_messages_that_its_catalogue_lacks_are_in_vietnamese(client, db):
+    """A null character in the login form (pasted, or sent by a script) is refused in Vietnamese, not with
+    Django's English message (kynangso/core/django_strings.py)."""
+    page = client.post("/login/", {"username": "ai\x00do", "password": "x"}).content.decode()
+    assert "Không được có ký tự rỗng (NUL)" in page and "Null characters" not in page
