@@ -73,31 +73,34 @@ def dropdowns(organisations: Sequence[str]) -> list[tuple[int, list[str], bool, 
     return [entry for entry in lists if entry[1]]
 
 
-def person_row(person: Person, groups: Iterable[str]) -> list:
-    cccd = crypto.decrypt(person.cccd_encrypted) if person.cccd_encrypted else ""
-    return [
-        person.full_name,
-        person.date_of_birth,
-        SEX_LABELS_VI.get(person.sex, ""),
-        cccd,
-        person.phone,
-        person.email,
-        person.organisation.code,
-        person.position,
-        "; ".join(GROUP_LABELS_VI[g] for g in groups),
-    ]
-
-
-EXPORT_FIELDS = (
+EXPORT_FIELDS = (  # the columns of the template, as person_row reads them
+    "pk",
     "full_name",
     "date_of_birth",
     "sex",
     "cccd_encrypted",
     "phone",
     "email",
-    "position",
     "organisation__code",
+    "position",
 )
+
+
+def person_row(values: tuple, groups: Iterable[str]) -> list:
+    """A row of the template from a person's EXPORT_FIELDS (tuples, not model instances: building 200,000
+    people and their units as models took a third of an export's time)."""
+    _pk, full_name, born, sex, cccd_encrypted, phone, email, org_code, position = values
+    return [
+        full_name,
+        born,
+        SEX_LABELS_VI.get(sex, ""),
+        crypto.decrypt(cccd_encrypted) if cccd_encrypted else "",
+        phone,
+        email,
+        org_code,
+        position,
+        "; ".join(GROUP_LABELS_VI[g] for g in groups),
+    ]
 
 
 def people_workbook(people: QuerySet[Person], *, organisations: Sequence[str] = (), chunk: int = 2000) -> BytesIO:
@@ -114,19 +117,20 @@ def people_workbook(people: QuerySet[Person], *, organisations: Sequence[str] = 
     for column, values, strict, title, message in dropdowns(organisations):
         sheet.dropdown(column, values, strict=strict, title=title, message=message)
     sheet.append(HEADERS, Style.HEADER)
-    batch: list[Person] = []
+    batch: list[tuple] = []
+    order = {group: index for index, group in enumerate(GROUP_LABELS_VI)}
 
     def flush():
         groups: dict[int, list[str]] = {}
-        for pid, group in PersonTargetGroup.objects.filter(person__in=[p.pk for p in batch]).values_list(
+        for pid, group in PersonTargetGroup.objects.filter(person__in=[p[0] for p in batch]).values_list(
             "person_id", "group"
         ):
             groups.setdefault(pid, []).append(group)
         for p in batch:
-            sheet.append(person_row(p, sorted(groups.get(p.pk, []), key=list(GROUP_LABELS_VI).index)), ROW_STYLES)
+            sheet.append(person_row(p, sorted(groups.get(p[0], []), key=order.__getitem__)), ROW_STYLES)
         batch.clear()
 
-    for person in people.select_related("organisation").only(*EXPORT_FIELDS).iterator(chunk_size=chunk):
+    for person in people.values_list(*EXPORT_FIELDS).iterator(chunk_size=chunk):
         batch.append(person)
         if len(batch) >= chunk:
             flush()
