@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from kynangso.orgs.choices import PEOPLE_WRITE_ROLES
 from kynangso.orgs.selectors import organisation_list
 
+from . import rules
 from .choices import DataRequestKind, LawfulBasis, Sex, TargetGroup
 
 ERR_EMAIL_INVALID = _("Not a valid email address (for example ten@gmail.com).")
@@ -73,6 +74,27 @@ class PersonForm(forms.Form):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisation_list(actor=actor, roles=PEOPLE_WRITE_ROLES)
+
+    # The rules of a field on its own, here too, so that one wrong field (a date) does not hide the others'
+    # errors until the next try; the values go to the services as typed, which apply every rule again,
+    # the CCCD's agreement with the birth date and sex included.
+    def _rule(self, name: str, check) -> str:
+        value = self.cleaned_data.get(name) or ""
+        if value:
+            try:
+                check(value)
+            except rules.RuleError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return value
+
+    def clean_full_name(self) -> str:
+        return self._rule("full_name", rules.check_name)
+
+    def clean_cccd(self) -> str:
+        return self._rule("cccd", rules.clean_cccd)
+
+    def clean_phone(self) -> str:
+        return self._rule("phone", rules.clean_phone)
 
 
 class MyDataForm(forms.Form):

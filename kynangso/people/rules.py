@@ -83,6 +83,7 @@ CCCD_PROVINCE_CODES = frozenset(
 )
 
 ERR_NAME_CHARS = _("A name may contain only letters, spaces, hyphens, apostrophes and dots.")
+ERR_NAME_SHORT = _("A name has at least two letters.")
 ERR_CCCD_FORMAT = _("A CCCD number has exactly 12 digits.")
 ERR_CCCD_PROVINCE = _("The first three digits of a CCCD number must be a province code (001–096).")
 ERR_CCCD_CENTURY = _("The 4th digit of the CCCD number does not match the sex and the century of birth.")
@@ -112,10 +113,12 @@ _NAME_EXTRA = frozenset(" '-.’")
 
 
 def check_name(name: str) -> None:
-    """Letters (any script, with diacritics), spaces, hyphens, apostrophes and dots; at least one letter.
+    """Letters (any script, with diacritics), spaces, hyphens, apostrophes and dots; at least two letters.
     The same rule for the form, the API and the import, so that an export re-imports unchanged."""
     if not all(ch.isalpha() or ch in _NAME_EXTRA for ch in name) or not any(ch.isalpha() for ch in name):
         raise RuleError(ERR_NAME_CHARS)
+    if sum(ch.isalpha() for ch in name) < 2:  # "x", a typing slip; the shortest names have two ("Vũ")
+        raise RuleError(ERR_NAME_SHORT)
 
 
 def clean_cccd(raw: str, *, birth_date: date | None = None, sex: str | None = None) -> str:

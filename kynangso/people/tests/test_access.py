@@ -83,6 +83,23 @@ def test_owner_edits_own_person(login, cast):
     assert cast.person_a.cccd_masked == "0*********34"  # empty CCCD field keeps the stored number
 
 
+def test_the_person_form_shows_every_wrong_field_at_once(login, cast):
+    """A wrong date does not hide a wrong CCCD, phone or name until the next try; nothing is saved."""
+    form = {
+        "full_name": "Nguyễn Văn An 2",
+        "date_of_birth": "31/02/1990",
+        "cccd": "123",
+        "phone": "12345",
+        "organisation": cast.unit_a.pk,
+        "lawful_basis": "legal_obligation",
+    }
+    page = login(cast.owner).post(f"/people/{cast.person_a.pk}/edit/", form).content.decode()
+    for field in ("full_name", "date_of_birth", "cccd", "phone"):
+        assert f'id="id_{field}_error"' in page, field
+    cast.person_a.refresh_from_db()
+    assert cast.person_a.full_name == "Nguyễn Văn An" and cast.person_a.phone != "12345"
+
+
 def test_owner_cannot_move_a_person_into_another_commune(login, cast):
     client = login(cast.owner)
     response = client.post(

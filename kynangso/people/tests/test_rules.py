@@ -111,3 +111,23 @@ def test_a_birth_date_must_give_a_learner_of_at_least_five():
     for implausible in (date(2026, 12, 5), date(1905, 1, 1)):
         with pytest.raises(rules.RuleError):
             rules.clean_birth_date(implausible, today=today)
+
+
+@pytest.mark.parametrize(
+    "name,message",
+    [
+        ("x", rules.ERR_NAME_SHORT),
+        (" Ý.", rules.ERR_NAME_SHORT),
+        ("Lê 3", rules.ERR_NAME_CHARS),
+        ("--", rules.ERR_NAME_CHARS),
+    ],
+)
+def test_names_that_are_refused(name, message):
+    with pytest.raises(rules.RuleError) as raised:
+        rules.check_name(name)
+    assert raised.value.message == message
+
+
+@pytest.mark.parametrize("name", ["Vũ", "Hà Ly", "H'Hen Niê", "Nguyễn Thị Ánh-Dương", "Lò Văn Pọm"])
+def test_names_that_are_accepted(name):
+    rules.check_name(name)
