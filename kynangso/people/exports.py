@@ -88,7 +88,7 @@ EXPORT_FIELDS = (  # the columns of the template, as person_row reads them
 
 def person_row(values: tuple, groups: Iterable[str]) -> list:
     """A row of the template from a person's EXPORT_FIELDS (tuples, not model instances: building 200,000
-    people and their units as models took a third of an export's time)."""
+    people and their units as models took a quarter of an export's time)."""
     _pk, full_name, born, sex, cccd_encrypted, phone, email, org_code, position = values
     return [
         full_name,
