@@ -63,6 +63,9 @@ class ImportOut(Schema):
         description="Running, but it has not moved for 10 minutes: its worker stopped. `POST …/requeue` runs it "
         "again (safe: a run never writes half a chunk, and rows already written come out unchanged)."
     )
+    cancelling: bool = Field(
+        description="A cancel was asked and the run has not stopped yet (it stops before its next chunk)."
+    )
     message: str
     activation_job: ActivationJob | None = Field(
         description="The activation files are being made again (`…/activation/remake` or `…/renew`, in the "
@@ -75,6 +78,10 @@ class ImportOut(Schema):
     first_errors: list[str] = Field(description="The first messages of the error report (all are in errors.xlsx).")
     error_messages: int = Field(description="How many messages the error report holds in all.")
     links: ImportLinks
+
+    @staticmethod
+    def resolve_cancelling(obj: PersonImport) -> bool:
+        return obj.cancelling
 
     @staticmethod
     def resolve_organisation_code(obj: PersonImport) -> str:
@@ -200,7 +207,8 @@ def person_import_cancel(request, import_id: int):
     if not imp.is_finished and not imp.cancelling:  # asked twice: the same answer
         if not permissions.can_cancel_import(request.user, imp):
             raise PermissionDenied
-        imp = services.person_import_cancel(actor=request.user, person_import=imp)
+        services.person_import_cancel(actor=request.user, person_import=imp)
+        imp = _get(request, import_id)  # with the live counts of a running import, as a GET shows them
     return imp
 
 

@@ -35,8 +35,10 @@ def person_import_get(*, actor, pk: int) -> PersonImport:
         try:
             with default_storage.open(imp.live_counts_name, "rb") as fh:
                 live = json.load(fh)
-        except (OSError, ValueError):  # none yet, or being replaced: the committed counts stand
-            return imp
+        except (OSError, ValueError):
+            # None yet, or being replaced: the committed counts stand. Or the run has just ended, between
+            # reading the row and the file: the runner deletes the file after saving the final counts.
+            return person_import_list(actor=actor).get(pk=pk)
         if live.get("started_at") == imp.started_at.isoformat():  # not left over from an earlier run
             # The larger of each: all or nothing's write pass counts again what its check pass saved.
             for name, value in live.items():  # the runner's progress_fields()

@@ -11,8 +11,13 @@ Identity: the same CCCD is the same person (matched through `people.services.ccc
 without a CCCD matches a person of the same unit with the same name (compared without accents or case,
 as `Person.search_text`) and the same date of birth; a row without a date of birth matches a single
 namesake of the unit. A row with a CCCD that no one has yet may still match, in the same way, a namesake
-with the same date of birth who has no CCCD (the number is then added). Several candidates → the row is
-rejected as ambiguous. An empty cell never erases a stored value.
+with the same date of birth who has no CCCD (the number is then added); a namesake born the same day with
+another number refuses the row (a corrected number goes through the person's page, a second person of
+that name and birthday through "Add a person"), never a second person by accident. Several candidates →
+the row is rejected as ambiguous. Inside the file the same rules apply: a row that is the person an
+earlier row created (same name, date of birth and unit; with or without a CCCD) is a duplicate, whichever
+chunk it falls in, so the file gives the same result the first time and every time after. An empty cell
+never erases a stored value.
 
 Modes: a dry run reads and checks everything and writes nothing. "Commit valid" writes whole chunks and
 commits every TRANSACTION_ROWS rows (a cancel commits the chunks done and stops; a crash rolls back the
@@ -136,6 +141,14 @@ OUTCOME_ERRORS = {
 ERR_CHECK_FILE_GONE = _("The file of this check is no longer kept: upload it again.")
 ERR_DUPLICATE_CCCD = _("The same CCCD number as row %(first)s: one person per CCCD number.")
 ERR_DUPLICATE_PERSON = _("The same person as row %(first)s.")
+ERR_NAMESAKE_CCCD = _(
+    "“%(holder)s”, born the same day, is already in this unit with another CCCD number. If this is the same "
+    "person, correct the number on their page; if it is another person, add them on the page “Add a person”."
+)
+ERR_NAMESAKE_CCCD_IN_FILE = _(
+    "Row %(first)s has a person of the same name, date of birth and unit with another CCCD number. Check the "
+    "numbers; if they are two people, add this one on the page “Add a person”."
+)
 ERR_AMBIGUOUS = _(
     "Several people of this unit have this name and date of birth; add the CCCD number to tell them apart."
 )
@@ -370,7 +383,7 @@ def person_import_cancel(*, actor, person_import: PersonImport) -> PersonImport:
     person_import.refresh_from_db()
     if person_import.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):  # no runner will delete it
         default_storage.delete(name)
-    return person_import
+    return person_import  # with its committed counts: callers show it through selectors.person_import_get
 
 
 @contextmanager
@@ -765,11 +778,14 @@ class _Runner:
         self.committed = dict.fromkeys(self.COUNTERS, 0)
         self.uncommitted_parts: list[list[tuple]] = []
         self.seen_cccd: dict[int, int] = {}
-        self.seen_people: dict[tuple, int] = {}
+        # The people this run creates (or would create), by name, birth date and unit: a later row of the
+        # file that is the same person is a duplicate whichever chunk it falls in. Row number, negative when
+        # the row had no CCCD.
+        self.born: dict[int, int] = {}
+        self.known_namesakes: set[int] | None = None  # see has_namesake
         self.claimed: dict[int, int] = {}
         self.errors = None
         self.free: dict[int, int] = {}
-        self._uncoded: bool | None = None
         self.spaces: dict[int, Space] = {}
         self.tally = people_services.AccountTally()
         self.over_quota: dict[int, int] = {}  # space id → rows rejected because its quota ran out
@@ -1096,7 +1112,7 @@ class _Runner:
         PersonImport.objects.filter(pk=imp.pk).update(**fields, updated_at=timezone.now())
         if "activation_sheet" in fields:  # after the update that names the sheet: the task reads it
             transaction.on_commit(partial(_enqueue_pdf, imp.pk))
-        default_storage.delete(imp.live_counts_name)
+        default_storage.delete(imp.live_counts_name)  # after the final counts: see selectors.person_import_get
         default_storage.delete(imp.cancel_marker_name)
         audit_record(
             actor=self.actor,
@@ -1151,18 +1167,12 @@ class _Runner:
     def _plan(self, rows: list[ParsedRow]) -> _Plan:
         plan = _Plan(rows=rows)
         valid = [r for r in rows if r.ok]
-        # Duplicates inside the file: the first occurrence wins.
+        # The same CCCD twice inside the file: the first occurrence wins.
         for r in valid:
             if r.cccd:
                 first = self.seen_cccd.setdefault(int(r.cccd), r.number)
                 if first != r.number:
                     self.reject(r, "cccd", ERR_DUPLICATE_CCCD, first=first)
-            else:
-                # Namesakes born the same day, told apart by phone or email (an export lists them so).
-                key = (r.name_key, r.date_of_birth, r.organisation_id or self.root.pk, r.phone, r.email)
-                first = self.seen_people.setdefault(key, r.number)
-                if first != r.number:
-                    self.reject(r, "full_name", ERR_DUPLICATE_PERSON, first=first)
         valid = [r for r in valid if r.ok]
         for r in valid:
             if r.cccd:
@@ -1171,7 +1181,7 @@ class _Runner:
         by_hash = {p.cccd_hash: p for p in Person.objects.filter(cccd_hash__in=hashes).order_by()}
         by_name: dict[str, list[Person]] = {}
         wanted = self.namesakes_q(
-            [r for r in valid if not r.cccd_hash or (r.cccd_hash not in by_hash and self.uncoded_people())]
+            [r for r in valid if not r.cccd_hash or (r.cccd_hash not in by_hash and self.has_namesake(r))]
         )
         if wanted is not None:
             for p in Person.objects.filter(wanted, organisation__path__startswith=self.root.path):
@@ -1189,15 +1199,23 @@ class _Runner:
                     self.reject(r, "cccd", ERR_CCCD_OTHER_NAME, holder=person.full_name)
                     continue
             else:
+                key = hash((r.name_key, r.date_of_birth, r.organisation_id or self.root.pk))
+                first = self.born.get(key)
+                if first is not None:
+                    if r.cccd and first > 0:  # the same CCCD was caught above: this is another number
+                        self.reject(r, "cccd", ERR_NAMESAKE_CCCD_IN_FILE, first=first)
+                    else:
+                        self.reject(r, "full_name", ERR_DUPLICATE_PERSON, first=abs(first))
+                    continue
                 candidates = by_name.get(r.name_key, [])
                 if r.organisation_id:
                     candidates = [c for c in candidates if c.organisation_id == r.organisation_id]
                 if r.cccd:
-                    candidates = [
-                        c
-                        for c in candidates
-                        if c.cccd_hash is None and r.date_of_birth is not None and c.date_of_birth == r.date_of_birth
-                    ]
+                    same_day = [c for c in candidates if r.date_of_birth and c.date_of_birth == r.date_of_birth]
+                    candidates = [c for c in same_day if c.cccd_hash is None]
+                    if same_day and not candidates:  # a namesake with another number: a correction, or twins?
+                        self.reject(r, "cccd", ERR_NAMESAKE_CCCD, holder=same_day[0].full_name)
+                        continue
                 elif r.date_of_birth:
                     candidates = [c for c in candidates if c.date_of_birth == r.date_of_birth]
                 if len(candidates) > 1 and (r.phone or r.email):  # namesakes: the one with this phone or email
@@ -1208,6 +1226,8 @@ class _Runner:
                     self.reject(r, "full_name", ERR_AMBIGUOUS)
                     continue
                 person = candidates[0] if candidates else None
+                if person is None:
+                    self.born[key] = r.number if r.cccd else -r.number
             if person is not None:
                 first = self.claimed.setdefault(person.pk, r.number)
                 if first != r.number:
@@ -1245,8 +1265,6 @@ class _Runner:
                     self.free[space_id] -= 1
                 plan.accounts_needed += 1
             if person is None:
-                if not r.cccd:
-                    self._uncoded = True
                 plan.created += 1
                 if not self.writing:  # a check writes nothing: no need to build (and encrypt) the person
                     continue
@@ -1287,14 +1305,17 @@ class _Runner:
                 plan.account_people.append(person)
         return plan
 
-    def uncoded_people(self) -> bool:
-        """Whether anyone in the import's unit lacks a CCCD (only they can match a numbered row by name).
-        Asked once a run: most lists carry CCCDs, and the namesake search is the costly query then."""
-        if self._uncoded is None:
-            self._uncoded = Person.objects.filter(
-                organisation__path__startswith=self.root.path, cccd_hash__isnull=True
-            ).exists()
-        return self._uncoded
+    def has_namesake(self, r: ParsedRow) -> bool:
+        """Whether someone in the import's unit has this row's name and date of birth. Only such a row with a
+        new CCCD needs the namesake search (the costly query, as the name has no index): the keys of the
+        unit's people are read once a run, when a row first asks."""
+        if r.date_of_birth is None:
+            return False
+        if self.known_namesakes is None:
+            people = Person.objects.filter(organisation__path__startswith=self.root.path, date_of_birth__isnull=False)
+            pairs = people.values_list("search_text", "date_of_birth").order_by().iterator(chunk_size=20_000)
+            self.known_namesakes = {hash(pair) for pair in pairs}
+        return hash((r.name_key, r.date_of_birth)) in self.known_namesakes
 
     @staticmethod
     def namesakes_q(rows: list[ParsedRow]) -> Q | None:
@@ -1309,9 +1330,7 @@ class _Runner:
         numbered = [r for r in rows if r.cccd and r.date_of_birth is not None]
         if numbered:
             q |= Q(
-                search_text__in={r.name_key for r in numbered},
-                date_of_birth__in={r.date_of_birth for r in numbered},
-                cccd_hash__isnull=True,
+                search_text__in={r.name_key for r in numbered}, date_of_birth__in={r.date_of_birth for r in numbered}
             )
         return q or None
 

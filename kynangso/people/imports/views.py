@@ -91,10 +91,11 @@ def import_detail(request, pk: int):
 @require_POST
 def import_cancel(request, pk: int):
     imp = _accessible(request, pk)
-    if not imp.is_finished:
+    if not imp.is_finished and not imp.cancelling:  # asked twice (two tabs): the same answer
         if not permissions.can_cancel_import(request.user, imp):
             raise PermissionDenied
-        imp = services.person_import_cancel(actor=request.user, person_import=imp)
+        services.person_import_cancel(actor=request.user, person_import=imp)
+        imp = _accessible(request, pk)  # with the live counts of a running import, as the page shows them
     if request.htmx:
         return render(request, "people/imports/import_detail.html#progress", _context(request, imp))
     return redirect("people:imports:detail", pk=imp.pk)

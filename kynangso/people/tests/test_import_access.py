@@ -131,6 +131,34 @@ def test_a_running_import_polls_and_can_be_cancelled_without_javascript(login, c
     assert 'id="import-cancelling">Đang hủy…' in page and 'id="cancel-import"' not in page
 
 
+def test_the_answer_to_a_cancel_shows_the_running_imports_counts_so_far(login, cast, import_a):
+    """A running import's counts since its last commit are in its live-counts file: the cancel's answer
+    (API and page) shows them, as a GET does, not the committed zeros."""
+    import json
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    started = timezone.now()
+    PersonImport.objects.filter(pk=import_a.pk).update(
+        status=ImportStatus.RUNNING, started_at=started, rows_read=0, rows_written=0, created_count=0
+    )
+    live = {"started_at": started.isoformat(), "rows_read": 7, "rows_valid": 7, "rows_written": 5, "created_count": 5}
+    default_storage.save(import_a.live_counts_name, ContentFile(json.dumps(live).encode()))
+    client = login(cast.owner)
+    body = client.post(f"/api/v1/people/imports/{import_a.pk}/cancel").json()
+    assert (body["status"], body["cancelling"], body["rows_read"], body["created"]) == ("running", True, 7, 5)
+    # Asked again from another tab: the same answer, not an error.
+    fragment = client.post(f"/people/imports/{import_a.pk}/cancel/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="count-read">7' in fragment and 'id="import-cancelling"' in fragment
+    PersonImport.objects.filter(pk=import_a.pk).update(cancel_requested=False)
+    default_storage.delete(import_a.cancel_marker_name)
+    fragment = client.post(f"/people/imports/{import_a.pk}/cancel/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="count-read">7' in fragment and 'id="import-cancelling"' in fragment
+    assert PersonImport.objects.get(pk=import_a.pk).cancel_requested
+
+
 def test_a_queued_import_says_it_waits_for_the_worker(login, cast, tmp_path):
     client = login(cast.owner)
     with open(write_xlsx(tmp_path / "q.xlsx", rows()), "rb") as fh:

@@ -485,6 +485,58 @@ def test_namesakes_born_the_same_day_without_a_cccd_round_trip_by_their_phones(c
     assert {p.position for p in Person.objects.filter(pk__in=[t.pk for t in twins])} == {""}
 
 
+def test_a_cccd_corrected_in_an_exported_list_is_refused_not_made_a_second_person(cast, tmp_path):
+    run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "a.xlsx", people_rows(3)))
+    before = Person.objects.count()
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(people_workbook(Person.objects.filter(organisation=cast.unit_a).order_by("pk")).getvalue())
+    wb = load_workbook(path)
+    ws = wb.active
+    header = next(row[0].row for row in ws.iter_rows() if row[0].value == HEADERS[0])
+    edited = ws.cell(header + 2, 1).value
+    birth = Person.objects.get(full_name=edited).date_of_birth
+    sex = Person.objects.get(full_name=edited).sex
+    ws.cell(header + 2, 4).value = make_cccd(birth, sex, 777_777)
+    wb.save(path)
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.rejected_count, imp.created_count) == (1, 0), imp.message
+    assert Person.objects.count() == before
+    with translation.override("vi"):
+        assert messages(imp) == [
+            f"Dòng {header + 2}, cột “Số CCCD”: " + str(services.ERR_NAMESAKE_CCCD % {"holder": edited})
+        ]
+
+
+@pytest.mark.parametrize("chunk", [1, 500])
+def test_the_same_person_twice_in_a_file_is_one_person_in_any_chunk_and_every_time(cast, tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(services, "CHUNK_SIZE", chunk)
+    born = date(1988, 8, 8)
+    rows = [
+        person_row("Phan Văn Một", born, "male", 1),
+        person_row("Phan Văn Một", born, "male", 0, cccd=""),  # the same person, without the number
+        person_row("Phan Văn Hai", born, "male", 0, cccd="", phone="0911111111"),
+        person_row("Phan Văn Hai", born, "male", 0, cccd=""),  # the same, without the phone
+        person_row("Phan Văn Ba", born, "male", 3),
+        person_row("Phan Văn Ba", born, "male", 4),  # another number: a correction, or twins?
+        person_row("Phan Văn Bốn", born, "male", 0, cccd=""),
+        person_row("Phan Văn Bốn", born, "male", 5),  # the number of the person the row above created
+    ]
+    path = write_xlsx(tmp_path / "twice.xlsx", rows)
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.created_count, imp.rejected_count) == (4, 4), imp.message
+    with translation.override("vi"):
+        assert messages(imp) == [
+            "Dòng 3, cột “Họ và tên”: " + str(services.ERR_DUPLICATE_PERSON % {"first": 2}),
+            "Dòng 5, cột “Họ và tên”: " + str(services.ERR_DUPLICATE_PERSON % {"first": 4}),
+            "Dòng 7, cột “Số CCCD”: " + str(services.ERR_NAMESAKE_CCCD_IN_FILE % {"first": 6}),
+            "Dòng 9, cột “Họ và tên”: " + str(services.ERR_DUPLICATE_PERSON % {"first": 8}),
+        ]
+    people = Person.objects.filter(full_name__startswith="Phan Văn").count()
+    again = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (again.created_count, again.updated_count, again.rejected_count) == (0, 0, 4), again.message
+    assert Person.objects.filter(full_name__startswith="Phan Văn").count() == people == 4
+
+
 def test_the_error_workbook_names_the_columns_as_the_file_and_its_messages_do(cast, tmp_path):
     english = ["Full name", "DOB", "Sex", "Citizen ID", "Phone", "E-mail", "Unit code", "Position", "Groups"]
     rows = people_rows(2)
@@ -992,6 +1044,28 @@ def test_the_page_and_the_api_see_rows_read_before_the_transaction_commits(cast,
     PersonImport.objects.filter(pk=imp.pk).update(updated_at=timezone.now() - services.STALE_AFTER * 2)
     stalled = selectors.person_import_get(actor=cast.owner, pk=imp.pk)
     assert (stalled.rows_read, stalled.rows_written, stalled.created_count) == (50, 49, 49)
+
+
+def test_a_run_that_ends_while_its_page_is_read_shows_its_final_counts(cast, tmp_path, monkeypatch):
+    """The runner saves the final counts, then deletes the live-counts file: a reader that found the run
+    still running and then no file reads the row again, instead of showing a running import with zeros."""
+    from django.core.files.storage import default_storage
+
+    from kynangso.people.imports import selectors
+
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, dry_run=True, path=write_xlsx(tmp_path / "f.xlsx", people_rows(3))
+    )
+    final = PersonImport.objects.filter(pk=imp.pk).values("status", "rows_read", "created_count").get()
+    PersonImport.objects.filter(pk=imp.pk).update(status=ImportStatus.RUNNING, rows_read=0, created_count=0)
+
+    def open_after_the_run_ended(name, mode="rb"):
+        PersonImport.objects.filter(pk=imp.pk).update(**final)  # the runner's last update …
+        raise FileNotFoundError(name)  # … and its deletion of the file, both between the reader's two reads
+
+    monkeypatch.setattr(default_storage, "open", open_after_the_run_ended)
+    shown = selectors.person_import_get(actor=cast.owner, pk=imp.pk)
+    assert (shown.status, shown.rows_read, shown.created_count) == (ImportStatus.DONE, 3, 3)
 
 
 def test_the_write_pass_of_all_or_nothing_shows_the_rows_written_so_far(cast, tmp_path, monkeypatch, login):
