@@ -43,14 +43,17 @@ def name_case(name: str) -> str:
 
 
 def merged_name(typed: str, stored: str) -> str:
-    """The name to keep when a list names a known person: a word typed without its accents or in another
-    case ("Nguyen Van AN" for "Nguyễn Văn Ân") keeps the stored word; any other difference (a corrected
-    accent, another word) is the typed one's."""
+    """The name to keep when a list names a known person: a word typed without its accents, or all in
+    capitals or small letters, as lists are typed ("Nguyen Van AN" for "Nguyễn Văn Ân"), keeps the stored
+    word; any other difference (a corrected accent, another word, a case set on purpose: "H'Hen" for
+    "H'hen") is the typed one's."""
     typed_words, stored_words = typed.split(), stored.split()
     if len(typed_words) != len(stored_words):
         return typed
     return " ".join(
-        s if t.lower() == s.lower() or (t.isascii() and _fold_word(t) == _fold_word(s)) else t
+        s
+        if (t.isupper() or t.islower() if t.lower() == s.lower() else t.isascii() and _fold_word(t) == _fold_word(s))
+        else t
         for t, s in zip(typed_words, stored_words, strict=True)
     )
 

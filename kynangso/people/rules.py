@@ -188,14 +188,14 @@ _MOBILE = re.compile(r"0[35789]\d{8}")
 def clean_phone(raw: str) -> str:
     """Normalise a Vietnamese mobile number to 10 digits ('+84 912.345.678' → '0912345678')."""
     digits = re.sub(r"[\s.\-‐‑‒–—―()/]", "", str(raw))  # spaces, dots, dashes of every width, brackets
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("0084"):  # the international prefix dialled as 00
-        digits = "0" + digits[4:]
-    elif digits.startswith("84") and len(digits) in (11, 12):
-        digits = "0" + digits[2:]
-    elif not digits.startswith("0") and len(digits) in (9, 10):
-        digits = "0" + digits  # a leading zero lost in a spreadsheet
+    for country in ("+84", "0084", "84"):  # "0084": the international prefix dialled as 00
+        if digits.startswith(country) and (country != "84" or len(digits) in (11, 12, 13)):
+            rest = digits[len(country) :]
+            digits = "0" + (rest[1:] if rest.startswith("0") else rest)  # "+84 (0) 912 …": the 0 once
+            break
+    else:
+        if not digits.startswith("0") and len(digits) in (9, 10):
+            digits = "0" + digits  # a leading zero lost in a spreadsheet
     if len(digits) == 11 and digits[:4] in OLD_MOBILE_PREFIXES:
         digits = OLD_MOBILE_PREFIXES[digits[:4]] + digits[4:]
     if not _MOBILE.fullmatch(digits):

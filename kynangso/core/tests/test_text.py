@@ -117,6 +117,9 @@ def test_a_name_in_capitals_or_small_letters_gets_the_usual_case(typed, stored):
         ("Lê Thị Ân", "Le Thi An", "Lê Thị Ân"),  # the accents added
         ("Lê Thị Ân", "Lê Thị Ấn", "Lê Thị Ân"),  # an accent corrected
         ("Lê Thị Ngọc Ân", "Lê Thị Ân", "Lê Thị Ngọc Ân"),  # another word
+        ("lê thị ân", "Lê Thị Ân", "Lê Thị Ân"),  # all in small letters
+        ("H'Hen Niê", "H'hen Niê", "H'Hen Niê"),  # a case set on purpose
+        ("Đinh McLean", "Đinh Mclean", "Đinh McLean"),
     ],
 )
 def test_a_known_persons_name_keeps_the_accents_a_list_left_out(typed, stored, kept):

@@ -182,6 +182,9 @@ MSG_QUOTA_SUMMARY = _(
     "%(quota)s): ask for a larger quota."
 )
 MSG_ACCOUNTS_DRY_RUN = _("%(accounts)s learner accounts would be created.")
+MSG_NOTHING_IMPORTED = _(
+    "Nothing was imported: every row was rejected. Correct the rows in the error report, then import it."
+)
 MSG_DRY_RUN = _("Check only: nothing was written.")
 MSG_DRY_RUN_REFUSED = _(
     "Imported for real with all or nothing, this file would be refused whole: %(rejected)s rows have errors."
@@ -1097,6 +1100,9 @@ class _Runner:
         imp = self.imp
         if status == ImportStatus.DONE and not self.read:  # no data rows (the message says so): nothing to do
             status = ImportStatus.FAILED  # as the command line exits non-zero; the page shows it as an error
+        elif status == ImportStatus.DONE and not imp.dry_run and not (self.created + self.updated + self.unchanged):
+            status = ImportStatus.FAILED  # every row rejected: not "done", as the command line exits non-zero
+            message = f"{MSG_NOTHING_IMPORTED} {message}"
         if not written:
             self.written = self.accounts = 0
         fields = {

@@ -54,6 +54,7 @@ NAME_MAX = 120
 POSITION_MAX = 120
 EMAIL_MAX = 254
 _SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?[eE][+-]?\d+")
+TEXT_MARKS = "'‘’"  # typed before digits to keep them text (and their leading zeros); a CSV file keeps it
 _FLOAT_TEXT = re.compile(r"\d+\.0+")  # a number written out by a program: "1090600124.0"
 _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 _YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
@@ -142,12 +143,19 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+def number_text(value) -> str:
+    """A cell of digits (CCCD, phone) as text, without the apostrophe typed to keep its leading zeros
+    (a CSV file keeps it) and without the ".0" a program adds when it writes a number out."""
+    text = cell_text(value).lstrip(TEXT_MARKS)
+    return text.split(".")[0] if _FLOAT_TEXT.fullmatch(text) else text
+
+
 def cccd_text(value) -> str:
-    """A CCCD cell as text. Stored as a number (or written out by a program as "1090600124.0") it lost
-    the leading zeros of provinces 001–096: 10 or 11 digits get them back. So does text of 10 digits whose
-    two zeros make a province code (001–009), as Excel writes a number column into a CSV file; 11 digits
-    are padded by the CCCD rule itself (rules.clean_cccd)."""
-    text = cell_text(value)
+    """A CCCD cell as text, without a leading apostrophe (TEXT_MARKS). Stored as a number (or written out
+    by a program as "1090600124.0") it lost the leading zeros of provinces 001–096: 10 or 11 digits get
+    them back. So does text of 10 digits whose two zeros make a province code (001–009), as Excel writes a
+    number column into a CSV file; 11 digits are padded by the CCCD rule itself (rules.clean_cccd)."""
+    text = cell_text(value).lstrip(TEXT_MARKS)
     if isinstance(value, int | float) or _FLOAT_TEXT.fullmatch(text):
         text = text.split(".")[0]
         if len(text) in (10, 11):
@@ -329,7 +337,7 @@ class RowValidator:
                     self.cell_error(row, "cccd", exc.message)
 
         if not _blank(raw_phone):
-            text = cell_text(raw_phone)
+            text = number_text(raw_phone)
             if _SCIENTIFIC.fullmatch(text):
                 self.cell_error(row, "phone", ERR_SCIENTIFIC)
             else:

@@ -98,7 +98,7 @@ def test_a_workbook_written_the_way_offices_write_it_imports_cleanly(cast, tmp_p
         ],
         [None] * 9,  # a blank row in the middle
         [nfd, "05/06/1992", "nữ", "placeholder", 912345680, "", "X-A", "", "nguoi lao dong"],  # phone as a number
-        ["Võ Minh Tâm", "31108", "Nam", make_cccd(date(1985, 3, 2), "male", 9), "'0912345681", "", "", "", ""],
+        ["Võ Minh Tâm", "31108", "Nam", make_cccd(date(1985, 3, 2), "male", 9), "0912 345 68", "", "", "", ""],
     ]
     path = write_xlsx(
         tmp_path / "office.xlsx", rows, title="DANH SÁCH CÁN BỘ, NGƯỜI LAO ĐỘNG XÃ LONG HỒ", blank_rows_before_header=1
@@ -215,6 +215,24 @@ def test_a_csv_that_turns_unreadable_after_a_commit_keeps_those_rows_and_counts_
     with translation.override(imp.language):
         assert imp.message.startswith(str(reading.ERR_CSV_ENCODING))
         assert str(services.MSG_KEPT % {"written": grouped(1200)}) in imp.message
+
+
+def test_digits_kept_as_text_with_an_apostrophe_or_written_out_as_floats_are_read(cast, tmp_path):
+    """A CSV keeps the apostrophe typed before a number to keep its zeros; a program writing numbers out
+    adds ".0"; a business card's "+84 (0)" keeps the trunk zero."""
+    hanoi = make_cccd(date(1975, 1, 1), "male", 323, province="001")
+    rows = [
+        ["Đỗ Văn Tám", "01/01/1975", "Nam", "'" + hanoi, "'0912000111"],
+        ["Đỗ Văn Chín", "01/01/1975", "Nam", make_cccd(date(1975, 1, 1), "male", 324), "0912000222.0"],
+        ["Đỗ Văn Mười", "01/01/1975", "Nam", make_cccd(date(1975, 1, 1), "male", 325), "+84 (0) 912 000 333"],
+    ]
+    path = tmp_path / "marks.csv"
+    path.write_text("\n".join([",".join(HEADERS[:5])] + [",".join(row) for row in rows]), encoding="utf-8")
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.created_count, imp.rejected_count) == (3, 0), imp.message
+    phones = dict(Person.objects.filter(full_name__startswith="Đỗ Văn").values_list("full_name", "phone"))
+    assert phones == {"Đỗ Văn Tám": "0912000111", "Đỗ Văn Chín": "0912000222", "Đỗ Văn Mười": "0912000333"}
+    assert Person.objects.filter(cccd_hash=crypto.keyed_hash(hanoi)).exists()
 
 
 def test_the_import_says_how_many_hidden_rows_it_read(cast, tmp_path):
@@ -951,14 +969,31 @@ def test_the_command_fails_when_nothing_could_be_imported(cast, tmp_path):
     rows = people_rows(2)
     for row in rows:
         row[3] = "1"
-    with pytest.raises(CommandError):
+    with translation.override("vi"), pytest.raises(CommandError) as raised:
         call_command("import_people", str(write_xlsx(tmp_path / "bad.xlsx", rows)), "--org", "X-A")
+    # The import's page and the API say it failed too, not "done", with the same message.
+    imp = PersonImport.objects.get()
+    assert (imp.status, imp.rejected_count, imp.rows_written) == (ImportStatus.FAILED, 2, 0)
+    with translation.override("vi"):
+        assert str(raised.value) == imp.message and imp.message.startswith(str(services.MSG_NOTHING_IMPORTED))
     with pytest.raises(CommandError, match="X-B"):
         call_command("import_people", str(mixed_file(tmp_path)), "--org", "X-B", "--user", "owner_a")
     imports = PersonImport.objects.count()
     with translation.override("vi"), pytest.raises(CommandError, match="viewer_a không có quyền nhập danh sách"):
         call_command("import_people", str(mixed_file(tmp_path)), "--org", "X-A", "--user", "viewer_a")
     assert PersonImport.objects.count() == imports
+
+
+def test_the_commands_usage_and_argument_errors_are_in_vietnamese(capsys):
+    from django.core.management import ManagementUtility
+
+    with pytest.raises(SystemExit) as exited:
+        ManagementUtility(["manage.py", "import_people", "list.xlsx", "--org"]).execute()
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.startswith("cách dùng: manage.py import_people") and "lỗi: tham số --org: cần đúng một giá trị" in err
+    with pytest.raises(CommandError, match="thiếu tham số bắt buộc: --org"):
+        call_command("import_people", "list.xlsx")
 
 
 def test_the_command_checks_its_output_files_before_it_imports(cast, tmp_path):

@@ -57,6 +57,11 @@ def test_mask_cccd():
         ("+84 1269 999 888", "0769999888"),
         ("0084912345678", "0912345678"),
         ("0912–345–678", "0912345678"),  # en dashes, as a word processor writes them
+        ("+84 (0) 912 345 678", "0912345678"),  # the trunk zero in brackets, as business cards write it
+        ("(+84) 0912345678", "0912345678"),
+        ("840912345678", "0912345678"),
+        ("0084 (0) 168 912 3456", "0389123456"),
+        ("843456789", "0843456789"),  # VinaPhone 084, its zero lost: not the country code
     ],
 )
 def test_phone_normalised(raw, expected):

@@ -1,8 +1,8 @@
 """Load or refresh the Vietnamese administrative units (see kynangso/orgs/admin_units.py)."""
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from kynangso.core import commands
 from kynangso.orgs.admin_units import LoadReport, load_admin_units
 from kynangso.orgs.choices import AdminLevel
 
@@ -11,7 +11,7 @@ def _codes(items) -> str:
     return ", ".join(item if isinstance(item, str) else " → ".join(item) for item in items) or "—"
 
 
-class Command(BaseCommand):
+class Command(commands.Command):
     help = (  # argparse needs a plain str; Django's own commands leave help untranslated
         "Load the administrative units from before and after the 2025 reform, with their successions. "
         "Safe to run again."

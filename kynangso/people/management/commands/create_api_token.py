@@ -1,11 +1,12 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from kynangso.core import commands
 from kynangso.people.models import User
 from kynangso.people.services import api_token_create
 
 
-class Command(BaseCommand):
+class Command(commands.Command):
     @property
     def help(self) -> str:  # argparse wants a str, in the language active when the command runs
         return _("Create an API token for a user and print it once (only its hash is stored).")

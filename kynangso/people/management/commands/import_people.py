@@ -14,12 +14,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from kynangso.core import commands
 from kynangso.core.text import grouped
 from kynangso.orgs.models import Organisation
 from kynangso.people.imports import selectors, services
@@ -32,7 +33,7 @@ SHOWN_ERRORS = 20
 FIX_AND_IMPORT_AGAIN = gettext_noop("Correct the rows in the error report (--error-report OUT.xlsx), then import it.")
 
 
-class Command(BaseCommand):
+class Command(commands.Command):
     @property
     def help(self) -> str:  # argparse wants a str, in the language active when the command runs
         return _("Import people (and learner accounts) from an Excel (.xlsx) or CSV file.")

@@ -1,11 +1,12 @@
 """Build the demo data (kynangso/web/demo.py): spaces, organisations, people and one login per role."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from kynangso.core import commands
 from kynangso.web import demo
 
 
-class Command(BaseCommand):
+class Command(commands.Command):
     help = (  # argparse needs a plain str; Django's own commands leave help untranslated
         "Seed a demo: the Ministry of Science and Technology, the province space of Vĩnh Long with its "
         "organisations and generated people, and one login per role. Safe to run again."

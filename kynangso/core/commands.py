@@ -1,0 +1,37 @@
+"""The base of the platform's management commands: argparse's own words (usage, errors, section titles)
+in the language of the command's messages, not always in English."""
+
+import argparse
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext, gettext_noop, ngettext
+
+# argparse's messages an operator can meet (Python 3.11-3.13), marked for this project's catalogue.
+ARGPARSE_MESSAGES = (
+    gettext_noop("usage: "),
+    gettext_noop("positional arguments"),
+    gettext_noop("options"),
+    gettext_noop("show this help message and exit"),
+    gettext_noop("%(prog)s: error: %(message)s\n"),
+    gettext_noop("the following arguments are required: %s"),
+    gettext_noop("unrecognized arguments: %s"),
+    gettext_noop("argument %(argument_name)s: %(message)s"),
+    gettext_noop("expected one argument"),
+    gettext_noop("expected at least one argument"),
+    gettext_noop("expected at most one argument"),
+    gettext_noop("ignored explicit argument %r"),
+    gettext_noop("ambiguous option: %(option)s could match %(matches)s"),
+    gettext_noop("invalid choice: %(value)r (choose from %(choices)s)"),
+    gettext_noop("invalid %(type)s value: %(value)r"),
+    gettext_noop("not allowed with argument %s"),
+    gettext_noop("one of the arguments %s is required"),
+)
+
+
+class Command(BaseCommand):
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # argparse looks its words up through its module's `_` and `ngettext` when it uses them (Python's
+        # gettext, which has no Vietnamese); a command process runs one command, in the platform's language.
+        argparse._ = gettext
+        argparse.ngettext = ngettext
+        return super().create_parser(prog_name, subcommand, **kwargs)
