@@ -133,7 +133,8 @@ def test_the_same_person_in_two_imports_at_once_is_written_once_and_both_imports
     assert errors == []
     done_first, done_second = imports[first.code], imports[second.code]
     assert (done_first.status, done_first.created_count) == (ImportStatus.DONE, 1)
-    assert (done_second.status, done_second.created_count, done_second.rejected_count) == (ImportStatus.DONE, 0, 1)
+    # Its only row refused (the number is now someone's in another province): nothing imported, it ends so.
+    assert (done_second.status, done_second.created_count, done_second.rejected_count) == (ImportStatus.FAILED, 0, 1)
     report = read_rows(done_second.error_report)
     assert report[1][report[0].index(ERROR_MESSAGE_HEADER)].endswith(str(import_services.ERR_CCCD_ELSEWHERE))
     assert Person.objects.filter(cccd_hash=crypto.keyed_hash(cccd)).count() == 1
