@@ -14,7 +14,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -733,17 +733,15 @@ def attempts_forget(usernames: Sequence[str], kinds: Sequence[str] = ("activate"
 
 
 def login_failure_record(*, username: str) -> None:
-    user = User.objects.filter(username=username).first()
-    if user is None:  # no account: counted all the same, to be locked like one (LoginForm)
+    """One more wrong password; the limit locks the account. Counted in the database (F()), not read and
+    written back: wrong passwords sent at once would otherwise overwrite each other's count."""
+    accounts = User.objects.filter(username=username)
+    if not accounts.update(failed_logins=F("failed_logins") + 1):  # no account: counted all the same (LoginForm)
         attempt_failed("login", username)
         return
-    user.failed_logins += 1
-    fields = ["failed_logins"]
-    if user.failed_logins >= settings.LOGIN_MAX_FAILURES:
-        user.locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
-        user.failed_logins = 0
-        fields.append("locked_until")
-    user.save(update_fields=fields)
+    accounts.filter(failed_logins__gte=settings.LOGIN_MAX_FAILURES).update(
+        locked_until=timezone.now() + timedelta(minutes=settings.LOGIN_LOCK_MINUTES), failed_logins=0
+    )
 
 
 def login_success_record(*, user: User) -> None:

@@ -237,3 +237,31 @@ def test_an_activation_code_submitted_twice_at_once_opens_the_account_once(
     assert sorted(outcomes) == [("ValidationError", "Phu-Khuong-2026!"), ("opened", "Giao-Long-2026!")]
     user.refresh_from_db()
     assert user.check_password("Giao-Long-2026!") and user.activation_code_hash == ""
+
+
+def test_wrong_passwords_sent_at_once_are_all_counted(admin_units_reloaded, transactional_db, settings):
+    """Each wrong password counts, even while another request's count is not committed yet (the
+    second waits for the first's row lock, then adds to its count instead of overwriting it)."""
+    person = _province_with_person("T-A")
+    user = services.accounts_create(actor=None, people=[person])[0][0]
+    first_counted, errors = threading.Event(), []
+
+    def first():
+        try:
+            with transaction.atomic():
+                services.login_failure_record(username=user.username)
+                first_counted.set()
+                _until_another_transaction_waits()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert first_counted.wait(10)
+    services.login_failure_record(username=user.username)  # waits for the first, then counts
+    a.join(10)
+    assert errors == []
+    user.refresh_from_db()
+    assert user.failed_logins == 2
