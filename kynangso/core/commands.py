@@ -1,9 +1,10 @@
 """The base of the platform's management commands: argparse's own words (usage, errors, section titles)
-in the language of the command's messages, not always in English."""
+and the error line in the language of the command's messages, not always in English."""
 
 import argparse
+import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, SystemCheckError
 from django.utils.translation import gettext, gettext_noop, ngettext
 
 # argparse's messages an operator can meet (Python 3.11-3.13), marked for this project's catalogue.
@@ -35,3 +36,13 @@ class Command(BaseCommand):
         argparse._ = gettext
         argparse.ngettext = ngettext
         return super().create_parser(prog_name, subcommand, **kwargs)
+
+    def execute(self, *args, **options):
+        try:
+            return super().execute(*args, **options)
+        except CommandError as exc:  # Django prints "CommandError: …" from the command line
+            called = getattr(self, "_called_from_command_line", False)
+            if not called or options.get("traceback") or isinstance(exc, SystemCheckError):
+                raise
+            self.stderr.write(gettext("Error: %(message)s") % {"message": exc})
+            sys.exit(exc.returncode)

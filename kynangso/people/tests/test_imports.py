@@ -994,6 +994,9 @@ def test_the_commands_usage_and_argument_errors_are_in_vietnamese(capsys):
     assert err.startswith("cách dùng: manage.py import_people") and "lỗi: tham số --org: cần đúng một giá trị" in err
     with pytest.raises(CommandError, match="thiếu tham số bắt buộc: --org"):
         call_command("import_people", "list.xlsx")
+    with pytest.raises(SystemExit) as exited:  # the command's own error line, not Django's "CommandError: …"
+        ManagementUtility(["manage.py", "import_people", "list.xlsx", "--org", "X-A"]).execute()
+    assert exited.value.code == 1 and capsys.readouterr().err == "Lỗi: Không tìm thấy tệp: list.xlsx\n"
 
 
 def test_the_command_checks_its_output_files_before_it_imports(cast, tmp_path):
