@@ -785,7 +785,7 @@ class _Runner:
         # file that is the same person is a duplicate whichever chunk it falls in. Row number, negative when
         # the row had no CCCD.
         self.born: dict[int, int] = {}
-        self.known_namesakes: set[int] | None = None  # see has_namesake
+        self.known_namesakes: dict[int | None, set[int]] = {}  # see has_namesake
         self.claimed: dict[int, int] = {}
         self.errors = None
         self.free: dict[int, int] = {}
@@ -1312,16 +1312,22 @@ class _Runner:
         return plan
 
     def has_namesake(self, r: ParsedRow) -> bool:
-        """Whether someone in the import's unit has this row's name and date of birth. Only such a row with a
-        new CCCD needs the namesake search (the costly query, as the name has no index): the keys of the
-        unit's people are read once a run, when a row first asks."""
+        """Whether someone of the row's unit (of the import's, for a row without a unit code) has this row's
+        name and date of birth. Only such a row with a new CCCD needs the namesake search (the costly query,
+        as the name has no index): the keys of a unit's people are read once a run, when a row of that unit
+        first asks, so a province's import holds those of the units its file names, not the province's."""
         if r.date_of_birth is None:
             return False
-        if self.known_namesakes is None:
-            people = Person.objects.filter(organisation__path__startswith=self.root.path, date_of_birth__isnull=False)
+        keys = self.known_namesakes.get(r.organisation_id)
+        if keys is None:
+            people = Person.objects.filter(date_of_birth__isnull=False)
+            if r.organisation_id:
+                people = people.filter(organisation_id=r.organisation_id)
+            else:
+                people = people.filter(organisation__path__startswith=self.root.path)
             pairs = people.values_list("search_text", "date_of_birth").order_by().iterator(chunk_size=20_000)
-            self.known_namesakes = {hash(pair) for pair in pairs}
-        return hash((r.name_key, r.date_of_birth)) in self.known_namesakes
+            keys = self.known_namesakes[r.organisation_id] = {hash(pair) for pair in pairs}
+        return hash((r.name_key, r.date_of_birth)) in keys
 
     @staticmethod
     def namesakes_q(rows: list[ParsedRow]) -> Q | None:

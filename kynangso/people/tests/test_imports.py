@@ -525,6 +525,23 @@ def test_a_cccd_corrected_in_an_exported_list_is_refused_not_made_a_second_perso
         ]
 
 
+@pytest.mark.parametrize("unit", ["X-A", ""])
+def test_a_namesake_with_another_cccd_is_refused_with_or_without_a_unit_code(cast, tmp_path, unit):
+    born = date(1979, 9, 2)
+    people_services.person_create(
+        actor=None,
+        full_name="Hồ Thị Thu",
+        organisation=cast.unit_a,
+        date_of_birth=born,
+        sex="female",
+        cccd=make_cccd(born, "female", 11),
+    )
+    row = person_row("HO THI THU", born, "female", 12, unit=unit)
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "t.xlsx", [row]))
+    assert (imp.created_count, imp.rejected_count) == (0, 1), imp.message
+    assert str(services.ERR_NAMESAKE_CCCD % {"holder": "Hồ Thị Thu"}) in messages(imp)[0]
+
+
 @pytest.mark.parametrize("chunk", [1, 500])
 def test_the_same_person_twice_in_a_file_is_one_person_in_any_chunk_and_every_time(cast, tmp_path, monkeypatch, chunk):
     monkeypatch.setattr(services, "CHUNK_SIZE", chunk)
