@@ -18,7 +18,7 @@ from ninja.responses import Status
 from kynangso.core.api import Pages
 
 from . import permissions, selectors, services
-from .choices import ActivationJob, ActivationOutcome, ImportMode, ImportStatus
+from .choices import ActivationJob, ActivationOutcome, ImportMode, ImportSource, ImportStatus
 from .models import PersonImport
 from .workbooks import template_workbook
 
@@ -41,6 +41,10 @@ class ImportOut(Schema):
     dry_run: bool
     create_accounts: bool
     organisation_code: str
+    source: str = Field(
+        description="Where it was started: `web` (its page), `api`, `command` (manage.py); empty for an import "
+        "made before December 2026, when this was not recorded."
+    )
     original_name: str
     created_at: datetime
     started_at: datetime | None
@@ -175,6 +179,7 @@ def person_import_create(
         create_accounts=create_accounts,
         submission_key=(idempotency_key or "").strip(),
         key_reuse_refused=True,
+        source=ImportSource.API,
     )
     imp.refresh_from_db()
     return Status(202, imp)
@@ -230,7 +235,10 @@ def person_import_requeue(request, import_id: int):
     description="A retried request returns the import the first one made.",
 )
 def person_import_from_check(request, import_id: int):
-    return Status(202, services.person_import_from_check(actor=request.user, check=_get(request, import_id)))
+    return Status(
+        202,
+        services.person_import_from_check(actor=request.user, check=_get(request, import_id), source=ImportSource.API),
+    )
 
 
 @router.post(

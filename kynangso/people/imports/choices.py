@@ -12,6 +12,15 @@ class ImportStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class ImportSource(models.TextChoices):
+    """Where an import was started: the importer of an import from the command line without --user is
+    the system, not a person."""
+
+    WEB = "web", _("web page")
+    API = "api", _("API")
+    COMMAND = "command", _("command line")
+
+
 class ImportMode(models.TextChoices):
     COMMIT_VALID = "commit_valid", _("Import the valid rows and report the others")
     ALL_OR_NOTHING = "all_or_nothing", _("Import everything or nothing")

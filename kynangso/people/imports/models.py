@@ -8,7 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 from kynangso.core.models import TimeStampedModel
 
-from .choices import FINISHED_STATUSES, ActivationJob, ActivationOutcome, ImportMode, ImportPhase, ImportStatus
+from .choices import (
+    FINISHED_STATUSES,
+    ActivationJob,
+    ActivationOutcome,
+    ImportMode,
+    ImportPhase,
+    ImportSource,
+    ImportStatus,
+)
 
 UPLOAD_TO = "people-imports/%Y/%m/"
 
@@ -26,6 +34,8 @@ class PersonImport(TimeStampedModel):
     organisation = models.ForeignKey(
         "orgs.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
     )
+    # Empty: an import made before this was recorded (services.person_import_create always sets it).
+    source = models.CharField(_("started from"), max_length=8, choices=ImportSource.choices, blank=True, default="")
     status = models.CharField(
         _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED, db_index=True
     )

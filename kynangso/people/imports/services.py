@@ -65,7 +65,7 @@ from .. import services as people_services
 from ..models import Person, PersonTargetGroup, User
 from . import reading, workbooks
 from .bulk import any_of, bulk_insert, insert_rows, unsaved
-from .choices import ActivationJob, ActivationOutcome, ImportMode, ImportPhase, ImportStatus
+from .choices import ActivationJob, ActivationOutcome, ImportMode, ImportPhase, ImportSource, ImportStatus
 from .models import PersonImport
 from .permissions import can_import_into
 from .validation import ParsedRow, RowValidator
@@ -254,6 +254,7 @@ def person_import_create(
     enqueue: bool = True,
     submission_key: str = "",
     key_reuse_refused: bool = False,
+    source: str = ImportSource.WEB,
 ) -> PersonImport:
     """Store the file and the options, and queue the run (after commit). `actor=None` is the system
     (the management command without --user): full scope. `submission_key` (each user's own): the same key
@@ -303,6 +304,7 @@ def person_import_create(
         create_accounts=create_accounts,
         original_name=name[:255],
         language=(language or translation.get_language() or settings.LANGUAGE_CODE)[:8],
+        source=source,
     )
     imp.file.save(f"danh-sach{suffix}", file, save=False)
     try:
@@ -326,7 +328,7 @@ def person_import_create(
     return imp
 
 
-def person_import_from_check(*, actor, check: PersonImport) -> PersonImport:
+def person_import_from_check(*, actor, check: PersonImport, source: str = ImportSource.WEB) -> PersonImport:
     """Import for real the file of a finished check (a dry run), with the check's options: the button on
     the check's page, so that the file need not be chosen and uploaded again. A second click (or a retried
     request) finds the import the first one made."""
@@ -346,6 +348,7 @@ def person_import_from_check(*, actor, check: PersonImport) -> PersonImport:
             create_accounts=check.create_accounts,
             language=check.language,
             submission_key=f"check-{check.pk}",
+            source=source,
         )
 
 

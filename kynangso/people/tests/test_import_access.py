@@ -808,3 +808,23 @@ def test_rows_written_only_for_their_account_are_said_to_be_so_on_the_page(login
     assert (imp.unchanged_count, imp.rows_written, imp.accounts_created, imp.account_only) == (3, 3, 3, 3)
     page = login(cast.owner).get(f"/people/imports/{imp.pk}/").content.decode()
     assert "Trong số dòng đã ghi, 3 dòng là người đã có, không đổi, nay được tạo tài khoản học viên." in page
+
+
+def test_each_import_says_where_it_was_started_and_by_whom(login, cast, tmp_path):
+    from django.core.management import call_command
+
+    client = login(cast.owner)
+    path = write_xlsx(tmp_path / "s.xlsx", rows(2, bad=0))
+    with open(path, "rb") as fh:
+        client.post("/people/imports/", {"file": fh, "organisation": cast.unit_a.pk, "mode": "commit_valid"})
+    with open(path, "rb") as fh:
+        api = client.post("/api/v1/people/imports", {"file": fh, "organisation_code": "X-A"}).json()
+    call_command("import_people", str(path), "--org", "X-A")
+    web, by_api, command = PersonImport.objects.order_by("pk")
+    assert (web.source, by_api.source, command.source, api["source"]) == ("web", "api", "command", "api")
+    page = client.get(f"/people/imports/{command.pk}/").content.decode()
+    assert "<dd>hệ thống · dòng lệnh," in page
+    page = client.get(f"/people/imports/{by_api.pk}/").content.decode()
+    assert "<dd>owner_a · API," in page
+    listing = client.get("/people/imports/").content.decode()
+    assert listing.count(">hệ thống</td>") == 1 and listing.count(">owner_a</td>") == 2

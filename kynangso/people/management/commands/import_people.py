@@ -24,7 +24,7 @@ from kynangso.core import commands
 from kynangso.core.text import grouped
 from kynangso.orgs.models import Organisation
 from kynangso.people.imports import selectors, services
-from kynangso.people.imports.choices import ImportMode, ImportStatus
+from kynangso.people.imports.choices import ImportMode, ImportSource, ImportStatus
 from kynangso.people.imports.permissions import can_import_people
 from kynangso.people.imports.workbooks import ERROR_MESSAGE_HEADER
 from kynangso.people.models import User
@@ -99,6 +99,7 @@ class Command(commands.Command):
                     create_accounts=options["create_accounts"],
                     enqueue=False,
                     language=settings.LANGUAGE_CODE,
+                    source=ImportSource.COMMAND,
                 )
         except (ValidationError, PermissionDenied) as exc:
             raise CommandError(" ".join(getattr(exc, "messages", [str(exc)]))) from exc
