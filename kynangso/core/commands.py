@@ -27,6 +27,22 @@ ARGPARSE_MESSAGES = (
     gettext_noop("not allowed with argument %s"),
     gettext_noop("one of the arguments %s is required"),
 )
+# The help of Django's own options (BaseCommand.create_parser), by their dest.
+DJANGO_OPTIONS = {
+    "version": gettext_noop("Show program's version number and exit."),
+    "verbosity": gettext_noop(
+        "Verbosity level; 0=minimal output, 1=normal output, 2=verbose output, 3=very verbose output"
+    ),
+    "settings": gettext_noop(
+        'The Python path to a settings module, e.g. "myproject.settings.main". If this isn\'t provided, the '
+        "DJANGO_SETTINGS_MODULE environment variable will be used."
+    ),
+    "pythonpath": gettext_noop('A directory to add to the Python path, e.g. "/home/djangoprojects/myproject".'),
+    "traceback": gettext_noop("Display a full stack trace on CommandError exceptions."),
+    "no_color": gettext_noop("Don't colorize the command output."),
+    "force_color": gettext_noop("Force colorization of the command output."),
+    "skip_checks": gettext_noop("Skip system checks."),
+}
 
 
 class Command(BaseCommand):
@@ -35,7 +51,11 @@ class Command(BaseCommand):
         # gettext, which has no Vietnamese); a command process runs one command, in the platform's language.
         argparse._ = gettext
         argparse.ngettext = ngettext
-        return super().create_parser(prog_name, subcommand, **kwargs)
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        for action in parser._actions:
+            if action.dest in DJANGO_OPTIONS:
+                action.help = gettext(DJANGO_OPTIONS[action.dest])
+        return parser
 
     def execute(self, *args, **options):
         try:

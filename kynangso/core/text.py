@@ -58,6 +58,33 @@ def merged_name(typed: str, stored: str) -> str:
     )
 
 
+_SIGNED_WORDS = 8  # words of a name a signature tells apart (later words are not compared)
+_WORD_BITS = 10
+
+
+def name_signature(name: str) -> int:
+    """A small int that tells names of the same folded spelling apart the way merged_name compares words:
+    "Lê Thị Hà" and "Lê Thị Hạ" differ, "Le Thi Ha" is either (a word typed without accents matches any
+    accented one), case never counts. Built from Python's string hash: compare signatures made in the same
+    process only (same_name_signature)."""
+    signature = 0
+    for i, word in enumerate(name.lower().split()[:_SIGNED_WORDS]):
+        if not word.isascii():
+            signature |= 1 << i | (hash(word) & (1 << _WORD_BITS) - 1) << (_SIGNED_WORDS + i * _WORD_BITS)
+    return signature
+
+
+def same_name_signature(a: int, b: int) -> bool:
+    """Whether two names with the same fold() may be the same name: each word accented in both is the same."""
+    both = a & b & (1 << _SIGNED_WORDS) - 1
+    word = (1 << _WORD_BITS) - 1
+    return all(
+        (a >> (_SIGNED_WORDS + i * _WORD_BITS)) & word == (b >> (_SIGNED_WORDS + i * _WORD_BITS)) & word
+        for i in range(_SIGNED_WORDS)
+        if both >> i & 1
+    )
+
+
 # Latin-1 letters that Vietnamese uses (NFC). Any other character of U+00A1-U+00FF, or one of the letters
 # the Windows code page adds, in a name is the trace of an old 8-bit Vietnamese font: TCVN3 (".VnTime":
 # "NguyÔn Thµnh Nam") or VNI ("Nguyeãn Thaønh"), typed before Unicode and pasted into the list.

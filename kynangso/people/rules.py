@@ -121,6 +121,11 @@ def check_name(name: str) -> None:
         raise RuleError(ERR_NAME_SHORT)
 
 
+def cccd_birth_year(cccd: str) -> int:
+    """The year of birth a valid CCCD number gives (digit 4: the century, digits 5–6: the year)."""
+    return 1900 + int(cccd[3]) // 2 * 100 + int(cccd[4:6])
+
+
 def clean_cccd(raw: str, *, birth_date: date | None = None, sex: str | None = None) -> str:
     """Return the 12-digit CCCD, or raise RuleError.
 

@@ -26,7 +26,10 @@ class ImportForm(forms.Form):
         label=_("Import into"),
         queryset=None,
         empty_label=None,
-        help_text=_("Rows without a unit code go here; unit codes in the file must lie inside it."),
+        help_text=_(
+            "New people of rows without a unit code go here (people already stored keep their unit); unit codes "
+            "in the file must lie inside it."
+        ),
     )
     mode = forms.ChoiceField(
         label=_("What to do"), choices=MODE_CHOICES, initial=ImportMode.COMMIT_VALID.value, widget=forms.RadioSelect

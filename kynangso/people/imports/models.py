@@ -129,6 +129,17 @@ class PersonImport(TimeStampedModel):
         return 0 if self.hypothetical else max(self.rows_written - self.created_count - self.updated_count, 0)
 
     @property
+    def worth_importing(self) -> bool:
+        """A finished check that an import of its file would write rows from: at least one accepted row
+        and, with all or nothing, none rejected."""
+        return (
+            self.dry_run
+            and self.status == ImportStatus.DONE
+            and self.rows_accepted > 0
+            and not (self.mode == ImportMode.ALL_OR_NOTHING and self.rejected_count)
+        )
+
+    @property
     def rows_accepted(self) -> int:
         return self.created_count + self.updated_count + self.unchanged_count
 

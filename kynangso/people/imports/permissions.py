@@ -3,8 +3,6 @@
 from kynangso.orgs.choices import PEOPLE_WRITE_ROLES
 from kynangso.orgs.selectors import has_role, organisation_list
 
-from .choices import ImportMode, ImportStatus
-
 
 def can_import_people(user) -> bool:
     """May import into at least one organisation (shows the page and the menu link)."""
@@ -28,13 +26,7 @@ def can_cancel_import(user, person_import) -> bool:
 
 def can_import_for_real(user, person_import) -> bool:
     """A finished check whose valid rows an import would write (all or nothing: only without bad rows)."""
-    return (
-        person_import.dry_run
-        and person_import.status == ImportStatus.DONE
-        and person_import.rows_valid > 0
-        and not (person_import.mode == ImportMode.ALL_OR_NOTHING and person_import.rejected_count)
-        and can_import_into(user, person_import.organisation)
-    )
+    return person_import.worth_importing and can_import_into(user, person_import.organisation)
 
 
 def can_remake_activation(user, person_import, *, pdf_stale: bool, remaking: bool) -> bool:

@@ -39,9 +39,10 @@ import tempfile
 import time
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import lru_cache, partial
 from pathlib import PurePath
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -57,7 +58,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kynangso.core import crypto
 from kynangso.core.services import audit_record
-from kynangso.core.text import edit_distance, grouped, merged_name
+from kynangso.core.text import edit_distance, grouped, merged_name, name_signature, same_name_signature
 from kynangso.orgs.models import Organisation, Space
 
 from .. import rules
@@ -102,6 +103,10 @@ ERR_KEY_REUSED = _(
 )
 SUBMISSION_KEY_MAX = 64
 ERR_NOT_A_CHECK = _("Only a finished check (nothing written) can be imported for real from its page.")
+ERR_CHECK_NOTHING_TO_IMPORT = _(
+    "This check found nothing an import would write (no row can be imported, or, with all or nothing, some "
+    "rows have errors): correct the file, then check or import it again."
+)
 ERR_NO_ACTIVATION_SHEET = _("This import has no activation sheet to make again.")
 ERR_NO_CODE_LEFT = _(
     "No code of this sheet still works: every account has been activated, given a newer code, or its code "
@@ -149,6 +154,9 @@ ERR_NAMESAKE_CCCD_IN_FILE = _(
     "Row %(first)s has a person of the same name, date of birth and unit with another CCCD number. Check the "
     "numbers; if they are two people, add this one on the page “Add a person”."
 )
+ERR_AMBIGUOUS_NAME = _(
+    "Several people of this unit have this name; add the date of birth or the CCCD number to tell them apart."
+)
 ERR_AMBIGUOUS = _(
     "Several people of this unit have this name and date of birth; add the CCCD number to tell them apart."
 )
@@ -184,6 +192,10 @@ MSG_QUOTA_SUMMARY = _(
 MSG_ACCOUNTS_DRY_RUN = _("%(accounts)s learner accounts would be created.")
 MSG_NOTHING_IMPORTED = _(
     "Nothing was imported: every row was rejected. Correct the rows in the error report, then import it."
+)
+MSG_DRY_RUN_NOTHING = _(
+    "No row of this file can be imported: every row has errors. Correct them (the error report says which "
+    "and why), then check the file again."
 )
 MSG_DRY_RUN = _("Check only: nothing was written.")
 MSG_DRY_RUN_REFUSED = _(
@@ -334,6 +346,8 @@ def person_import_from_check(*, actor, check: PersonImport, source: str = Import
     request) finds the import the first one made."""
     if not (check.dry_run and check.status == ImportStatus.DONE):
         raise ValidationError(ERR_NOT_A_CHECK)
+    if not check.worth_importing:
+        raise ValidationError(ERR_CHECK_NOTHING_TO_IMPORT)
     try:
         opened = check.file.open("rb")
     except OSError as exc:  # removed from storage since
@@ -706,6 +720,7 @@ def _dmy(day) -> str:
 class _Plan:
     rows: list[ParsedRow]
     creates: list[Person] = field(default_factory=list)
+    created_rows: list[int] = field(default_factory=list)  # each new person's row (negative: without a CCCD)
     updates: dict[frozenset, list[Person]] = field(default_factory=dict)  # changed fields → people
     groups: list[tuple[Person, tuple[str, ...]]] = field(default_factory=list)  # new or changed group sets
     regroup_ids: list[int] = field(default_factory=list)  # existing people whose groups are replaced
@@ -715,6 +730,78 @@ class _Plan:
     unchanged: int = 0
     account_only: int = 0
     accounts_needed: int = 0  # rows that get an account if written (what a check reports)
+
+
+def _h16(value: str | None) -> int:
+    """A phone or an email, reduced to 16 bits (never 0, which means none): namesakes told apart by them."""
+    return (hash(value) & 0xFFFF) | 1 if value else 0
+
+
+_DAY0 = date(1900, 1, 1).toordinal() - 1
+
+
+class _Known(NamedTuple):
+    """A person a row may be: a stored namesake (`person`), or one that an earlier row of the file makes
+    (kept packed into one int in _Runner.born: a 200,000-row file keeps 200,000 of them)."""
+
+    organisation_id: int
+    date_of_birth: date | None
+    coded: bool  # has a CCCD number (or the row that claimed it this run had one)
+    phone: int  # _h16
+    email: int
+    name: int  # text.name_signature
+    number: int  # the row that made or claimed it this run (negative: a row without a CCCD); 0: none
+    person: Person | None = None
+
+    @classmethod
+    def of(cls, person: Person, *, number: int) -> _Known:
+        return cls(
+            organisation_id=person.organisation_id,
+            date_of_birth=person.date_of_birth,
+            coded=bool(person.cccd_hash) or number > 0,
+            phone=_h16(person.phone),
+            email=_h16(person.email),
+            name=name_signature(person.full_name),
+            number=number,
+            person=person,
+        )
+
+    def pack(self) -> int:
+        day = self.date_of_birth.toordinal() - _DAY0 if self.date_of_birth else 0
+        value = ((self.name << 16 | self.email) << 16 | self.phone) << 32 | self.organisation_id
+        return ((value << 20 | day) << 2 | self.coded << 1 | (self.number < 0)) << 32 | abs(self.number)
+
+    @classmethod
+    def unpack(cls, value: int) -> _Known:
+        number, value = value & 0xFFFFFFFF, value >> 32
+        negative, coded, value = value & 1, value >> 1 & 1, value >> 2
+        day, value = value & 0xFFFFF, value >> 20
+        organisation_id, value = value & 0xFFFFFFFF, value >> 32
+        phone, email, name = value & 0xFFFF, value >> 16 & 0xFFFF, value >> 32
+        born = date.fromordinal(day + _DAY0) if day else None
+        return cls(organisation_id, born, bool(coded), phone, email, name, -number if negative else number)
+
+
+def _fitting(r: ParsedRow, known: list[_Known]) -> list[_Known]:
+    """The people among `known` (namesakes by folded name and name_signature) that the row may be: of its
+    unit (any unit of the import for a row without a unit code); born that day (else someone whose birth
+    date is not known yet), or, for a row without one, any (with a CCCD: born in the number's year); for a
+    new number, someone without one first; several left: the one with the row's phone or email."""
+    if r.organisation_id:
+        known = [k for k in known if k.organisation_id == r.organisation_id]
+    if r.date_of_birth:
+        known = [k for k in known if k.date_of_birth == r.date_of_birth] or [
+            k for k in known if k.date_of_birth is None
+        ]
+    elif r.cccd:
+        year = rules.cccd_birth_year(r.cccd)
+        known = [k for k in known if k.date_of_birth is None or k.date_of_birth.year == year]
+    if r.cccd and len(known) > 1:
+        known = [k for k in known if not k.coded] or known
+    if len(known) > 1 and (r.phone or r.email):
+        phone, email = _h16(r.phone), _h16(r.email)
+        known = [k for k in known if (r.phone and k.phone == phone) or (r.email and k.email == email)] or known
+    return known
 
 
 @contextmanager
@@ -784,10 +871,8 @@ class _Runner:
         self.committed = dict.fromkeys(self.COUNTERS, 0)
         self.uncommitted_parts: list[list[tuple]] = []
         self.seen_cccd: dict[int, int] = {}
-        # The people this run creates (or would create), by name, birth date and unit: a later row of the
-        # file that is the same person is a duplicate whichever chunk it falls in. Row number, negative when
-        # the row had no CCCD.
-        self.born: dict[int, int] = {}
+        # The people this run creates (or would create) or renames, by folded name: _Known, packed (remember).
+        self.born: dict[int, int | list[int]] = {}
         self.known_namesakes: dict[int | None, set[int]] = {}  # see has_namesake
         self.claimed: dict[int, int] = {}
         self.errors = None
@@ -873,7 +958,9 @@ class _Runner:
             if imp.dry_run:
                 self.run_pass(write=False)
                 message = self.summary(str(MSG_DRY_RUN))
-                if imp.mode == ImportMode.ALL_OR_NOTHING and self.rejected:
+                if self.read and not (self.created + self.updated + self.unchanged):
+                    message = f"{MSG_DRY_RUN_NOTHING} {message}"
+                elif imp.mode == ImportMode.ALL_OR_NOTHING and self.rejected:
                     message += " " + str(MSG_DRY_RUN_REFUSED % {"rejected": grouped(self.rejected)})
                 self.finish(ImportStatus.DONE, message)
             elif imp.mode == ImportMode.COMMIT_VALID:
@@ -1208,40 +1295,16 @@ class _Runner:
                     self.reject(r, "cccd", ERR_CCCD_OTHER_NAME, holder=person.full_name)
                     continue
             else:
-                key = hash((r.name_key, r.date_of_birth, r.organisation_id or self.root.pk))
-                first = self.born.get(key)
-                if first is not None:
-                    if r.cccd and first > 0:  # the same CCCD was caught above: this is another number
-                        self.reject(r, "cccd", ERR_NAMESAKE_CCCD_IN_FILE, first=first)
-                    else:
-                        self.reject(r, "full_name", ERR_DUPLICATE_PERSON, first=abs(first))
+                found = self.identify(r, by_name.get(r.name_key, ()))
+                if found is False:
                     continue
-                candidates = by_name.get(r.name_key, [])
-                if r.organisation_id:
-                    candidates = [c for c in candidates if c.organisation_id == r.organisation_id]
-                if r.cccd:
-                    same_day = [c for c in candidates if r.date_of_birth and c.date_of_birth == r.date_of_birth]
-                    candidates = [c for c in same_day if c.cccd_hash is None]
-                    if same_day and not candidates:  # a namesake with another number: a correction, or twins?
-                        self.reject(r, "cccd", ERR_NAMESAKE_CCCD, holder=same_day[0].full_name)
-                        continue
-                elif r.date_of_birth:
-                    candidates = [c for c in candidates if c.date_of_birth == r.date_of_birth]
-                if len(candidates) > 1 and (r.phone or r.email):  # namesakes: the one with this phone or email
-                    candidates = [
-                        c for c in candidates if (r.phone and c.phone == r.phone) or (r.email and c.email == r.email)
-                    ] or candidates
-                if len(candidates) > 1:
-                    self.reject(r, "full_name", ERR_AMBIGUOUS)
-                    continue
-                person = candidates[0] if candidates else None
-                if person is None:
-                    self.born[key] = r.number if r.cccd else -r.number
+                person = found
             if person is not None:
-                first = self.claimed.setdefault(person.pk, r.number)
-                if first != r.number:
-                    self.reject(r, None, ERR_DUPLICATE_PERSON, first=first)
+                first = self.claimed.setdefault(person.pk, r.number if r.cccd else -r.number)
+                if abs(first) != r.number:
+                    self.reject(r, "full_name", ERR_DUPLICATE_PERSON, first=abs(first))
                     continue
+            self.remember(r, person)
             matched.append((r, person))
 
         ids = [p.pk for _r, p in matched if p is not None]
@@ -1293,6 +1356,7 @@ class _Runner:
                     },
                 )
                 plan.creates.append(person)
+                plan.created_rows.append(r.number if r.cccd else -r.number)
                 if r.groups:
                     plan.groups.append((person, r.groups))
             else:
@@ -1314,39 +1378,107 @@ class _Runner:
                 plan.account_people.append(person)
         return plan
 
-    def has_namesake(self, r: ParsedRow) -> bool:
-        """Whether someone of the row's unit (of the import's, for a row without a unit code) has this row's
-        name and date of birth. Only such a row with a new CCCD needs the namesake search (the costly query,
-        as the name has no index): the keys of a unit's people are read once a run, when a row of that unit
-        first asks, so a province's import holds those of the units its file names, not the province's."""
-        if r.date_of_birth is None:
+    def identify(self, r: ParsedRow, namesakes) -> Person | None | bool:
+        """The stored person a row without a known CCCD is (None: a new person), or False once rejected.
+
+        The row is compared with the unit's namesakes in the database (`namesakes`, by folded name; those
+        an earlier row of the file made or matched are that row's, `self.claimed`) and with the people the
+        earlier rows of the file make or rename (`self.born`: written or not, as a check writes nothing),
+        by the same rules (`_fitting`): a file gives the same result whichever chunk a row falls in, and the
+        same again when it is imported a second time."""
+        signature = name_signature(r.full_name)
+        born = [k for k in self.born_with(r.name_key) if same_name_signature(signature, k.name)]
+        made = {k.number for k in born}  # stored people that rows made or renamed: as the rows make them
+        known = [
+            k
+            for k in (_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in namesakes)
+            if k.number not in made and same_name_signature(signature, k.name)
+        ]
+        known += born
+        candidates = _fitting(r, known)
+        if not candidates:
+            return None
+        first = candidates[0]
+        if len(candidates) > 1 and not (r.cccd and all(k.coded for k in candidates)):
+            self.reject(r, "full_name", ERR_AMBIGUOUS if r.date_of_birth else ERR_AMBIGUOUS_NAME)
             return False
+        if r.cccd and first.coded:  # the same number was matched by its hash: this is another one
+            if first.number:
+                self.reject(r, "cccd", ERR_NAMESAKE_CCCD_IN_FILE, first=abs(first.number))
+            else:
+                self.reject(r, "cccd", ERR_NAMESAKE_CCCD, holder=first.person.full_name)
+            return False
+        if first.number:  # a person an earlier row of the file makes or is
+            self.reject(r, "full_name", ERR_DUPLICATE_PERSON, first=abs(first.number))
+            return False
+        return first.person
+
+    def born_with(self, name_key: str) -> list[_Known]:
+        entry = self.born.get(hash(name_key))
+        return [] if entry is None else [_Known.unpack(v) for v in (entry if isinstance(entry, list) else (entry,))]
+
+    def remember(self, r: ParsedRow, person: Person | None) -> None:
+        """Keep, packed, who this row makes a person (see identify): every new person, and a stored one
+        whose name, date of birth or unit the row changes (the database will only show it after the write)."""
+        if person is not None and (
+            r.name_key == person.search_text
+            and (r.date_of_birth is None or r.date_of_birth == person.date_of_birth)
+            and (r.organisation_id is None or r.organisation_id == person.organisation_id)
+            and same_name_signature(name_signature(r.full_name), name_signature(person.full_name))
+        ):
+            return
+        known = _Known(
+            organisation_id=r.organisation_id or (person.organisation_id if person else self.root.pk),
+            date_of_birth=r.date_of_birth or (person.date_of_birth if person else None),
+            coded=bool(r.cccd or (person is not None and person.cccd_hash)),
+            phone=_h16(r.phone),
+            email=_h16(r.email),
+            name=name_signature(r.full_name),
+            number=r.number if r.cccd else -r.number,
+        )
+        key = hash(r.name_key)
+        entry = self.born.get(key)
+        if entry is None:
+            self.born[key] = known.pack()
+        elif isinstance(entry, list):
+            entry.append(known.pack())
+        else:
+            self.born[key] = [entry, known.pack()]
+
+    def has_namesake(self, r: ParsedRow) -> bool:
+        """Whether someone of the row's unit (of the import's, for a row without a unit code) may be the
+        person of this row with a CCCD no one has (see _fitting): only such a row needs the namesake search
+        (the costly query, as the name has no index). The keys of a unit's people are read once a run, when
+        a row of that unit first asks, so a province's import holds those of the units its file names."""
         keys = self.known_namesakes.get(r.organisation_id)
         if keys is None:
-            people = Person.objects.filter(date_of_birth__isnull=False)
+            people = Person.objects.all()
             if r.organisation_id:
                 people = people.filter(organisation_id=r.organisation_id)
             else:
                 people = people.filter(organisation__path__startswith=self.root.path)
-            pairs = people.values_list("search_text", "date_of_birth").order_by().iterator(chunk_size=20_000)
-            keys = self.known_namesakes[r.organisation_id] = {hash(pair) for pair in pairs}
-        return hash((r.name_key, r.date_of_birth)) in keys
+            keys = self.known_namesakes[r.organisation_id] = set()
+            for name, born in people.values_list("search_text", "date_of_birth").order_by().iterator(chunk_size=20_000):
+                if born:
+                    keys.add(hash((name, born)))
+                    keys.add(hash((name, born.year)))
+                else:
+                    keys.add(hash((name, None)))
+        birth = r.date_of_birth or rules.cccd_birth_year(r.cccd)
+        return hash((r.name_key, birth)) in keys or hash((r.name_key, None)) in keys
 
     @staticmethod
     def namesakes_q(rows: list[ParsedRow]) -> Q | None:
-        """The people a row without a known CCCD may be (a superset: the runner narrows it per row)."""
+        """The people a row without a known CCCD may be (a superset: `_fitting` narrows it per row)."""
         q = Q()
-        without_birth = {r.name_key for r in rows if not r.cccd and r.date_of_birth is None}
-        if without_birth:
-            q |= Q(search_text__in=without_birth)
-        dated = [r for r in rows if not r.cccd and r.date_of_birth is not None]
+        undated = {r.name_key for r in rows if r.date_of_birth is None}
+        if undated:
+            q |= Q(search_text__in=undated)
+        dated = [r for r in rows if r.date_of_birth is not None]
         if dated:
-            q |= Q(search_text__in={r.name_key for r in dated}, date_of_birth__in={r.date_of_birth for r in dated})
-        numbered = [r for r in rows if r.cccd and r.date_of_birth is not None]
-        if numbered:
-            q |= Q(
-                search_text__in={r.name_key for r in numbered}, date_of_birth__in={r.date_of_birth for r in numbered}
-            )
+            names = {r.name_key for r in dated}
+            q |= Q(search_text__in=names, date_of_birth__in={r.date_of_birth for r in dated})
+            q |= Q(search_text__in=names, date_of_birth__isnull=True)
         return q or None
 
     def consistent_cccd(self, r: ParsedRow, person: Person) -> bool:
@@ -1400,6 +1532,8 @@ class _Runner:
     def _write_people(self, plan: _Plan) -> None:
         if plan.creates:
             bulk_insert(Person, plan.creates)
+            # Later chunks find these people in the database: as the rows' own, like the people they matched.
+            self.claimed.update(zip((p.pk for p in plan.creates), plan.created_rows, strict=True))
         for fields, people in plan.updates.items():
             Person.objects.bulk_update(people, sorted(fields), batch_size=500)
         if plan.regroup_ids:

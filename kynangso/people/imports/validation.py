@@ -7,6 +7,7 @@ becomes a message naming the row, the column (as titled in the file) and what is
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -143,10 +144,19 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+def digits_text(value) -> str:
+    """A cell of digits as typed: full-width digits (an East Asian keyboard layout) made plain, without the
+    apostrophe typed to keep the digits text (TEXT_MARKS)."""
+    text = cell_text(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return text.lstrip(TEXT_MARKS)
+
+
 def number_text(value) -> str:
     """A cell of digits (CCCD, phone) as text, without the apostrophe typed to keep its leading zeros
     (a CSV file keeps it) and without the ".0" a program adds when it writes a number out."""
-    text = cell_text(value).lstrip(TEXT_MARKS)
+    text = digits_text(value)
     return text.split(".")[0] if _FLOAT_TEXT.fullmatch(text) else text
 
 
@@ -155,7 +165,7 @@ def cccd_text(value) -> str:
     by a program as "1090600124.0") it lost the leading zeros of provinces 001–096: 10 or 11 digits get
     them back. So does text of 10 digits whose two zeros make a province code (001–009), as Excel writes a
     number column into a CSV file; 11 digits are padded by the CCCD rule itself (rules.clean_cccd)."""
-    text = cell_text(value).lstrip(TEXT_MARKS)
+    text = digits_text(value)
     if isinstance(value, int | float) or _FLOAT_TEXT.fullmatch(text):
         text = text.split(".")[0]
         if len(text) in (10, 11):

@@ -440,7 +440,7 @@ def test_a_check_is_imported_for_real_from_its_page_once(login, cast, tmp_path, 
 def test_a_check_whose_file_is_gone_says_so(login, cast, tmp_path):
     client = login(cast.owner)
     check = PersonImport.objects.get(pk=api_upload(client, tmp_path, dry_run="true").json()["id"])
-    PersonImport.objects.filter(pk=check.pk).update(status="done")
+    PersonImport.objects.filter(pk=check.pk).update(status="done", rows_read=2, rows_valid=2, created_count=2)
     check.file.delete(save=False)
     response = client.post(f"/api/v1/people/imports/{check.pk}/import")
     assert response.status_code in (400, 422)
@@ -828,3 +828,24 @@ def test_each_import_says_where_it_was_started_and_by_whom(login, cast, tmp_path
     assert "<dd>owner_a · API," in page
     listing = client.get("/people/imports/").content.decode()
     assert listing.count(">hệ thống</td>") == 1 and listing.count(">owner_a</td>") == 2
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_a_check_with_nothing_to_import_says_so_and_cannot_be_imported_for_real(
+    login, cast, tmp_path, django_capture_on_commit_callbacks
+):
+    from kynangso.people.imports import services as import_services
+
+    client = login(cast.owner)
+    path = write_xlsx(tmp_path / "bad.xlsx", rows(2, bad=2))  # every row with an error
+    with open(path, "rb") as fh, django_capture_on_commit_callbacks(execute=True):
+        check = client.post("/api/v1/people/imports", {"file": fh, "organisation_code": "X-A", "dry_run": "true"})
+    check = PersonImport.objects.get(pk=check.json()["id"])
+    assert (check.status, check.rejected_count) == (ImportStatus.DONE, 2)
+    assert check.message.startswith(str(import_services.MSG_DRY_RUN_NOTHING))
+    page = client.get(f"/people/imports/{check.pk}/").content.decode()
+    assert 'id="import-for-real"' not in page
+    response = client.post(f"/api/v1/people/imports/{check.pk}/import")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == str(import_services.ERR_CHECK_NOTHING_TO_IMPORT)
+    assert PersonImport.objects.count() == 1

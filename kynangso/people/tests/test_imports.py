@@ -217,6 +217,10 @@ def test_a_csv_that_turns_unreadable_after_a_commit_keeps_those_rows_and_counts_
         assert str(services.MSG_KEPT % {"written": grouped(1200)}) in imp.message
 
 
+def wide(digits: str) -> str:
+    return "".join(chr(ord(d) + 0xFEE0) for d in digits)  # full-width digits, as an East Asian keyboard types
+
+
 def test_digits_kept_as_text_with_an_apostrophe_or_written_out_as_floats_are_read(cast, tmp_path):
     """A CSV keeps the apostrophe typed before a number to keep its zeros; a program writing numbers out
     adds ".0"; a business card's "+84 (0)" keeps the trunk zero."""
@@ -225,13 +229,19 @@ def test_digits_kept_as_text_with_an_apostrophe_or_written_out_as_floats_are_rea
         ["Đỗ Văn Tám", "01/01/1975", "Nam", "'" + hanoi, "'0912000111"],
         ["Đỗ Văn Chín", "01/01/1975", "Nam", make_cccd(date(1975, 1, 1), "male", 324), "0912000222.0"],
         ["Đỗ Văn Mười", "01/01/1975", "Nam", make_cccd(date(1975, 1, 1), "male", 325), "+84 (0) 912 000 333"],
+        ["Đỗ Văn Một", "01/01/1975", "Nam", wide(make_cccd(date(1975, 1, 1), "male", 326)), wide("0912000444")],
     ]
     path = tmp_path / "marks.csv"
     path.write_text("\n".join([",".join(HEADERS[:5])] + [",".join(row) for row in rows]), encoding="utf-8")
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
-    assert (imp.created_count, imp.rejected_count) == (3, 0), imp.message
+    assert (imp.created_count, imp.rejected_count) == (4, 0), imp.message
     phones = dict(Person.objects.filter(full_name__startswith="Đỗ Văn").values_list("full_name", "phone"))
-    assert phones == {"Đỗ Văn Tám": "0912000111", "Đỗ Văn Chín": "0912000222", "Đỗ Văn Mười": "0912000333"}
+    assert phones == {
+        "Đỗ Văn Tám": "0912000111",
+        "Đỗ Văn Chín": "0912000222",
+        "Đỗ Văn Mười": "0912000333",
+        "Đỗ Văn Một": "0912000444",  # typed in full-width digits
+    }
     assert Person.objects.filter(cccd_hash=crypto.keyed_hash(hanoi)).exists()
 
 
@@ -331,7 +341,8 @@ def test_a_check_in_all_or_nothing_mode_says_the_file_would_be_refused(cast, tmp
     imp = PersonImport.objects.latest("pk")
     assert (imp.status, imp.dry_run, imp.rows_written) == (ImportStatus.DONE, True, 0)
     with translation.override(imp.language):
-        assert str(services.MSG_DRY_RUN_REFUSED % {"rejected": 2}) in str(raised.value) == imp.message
+        assert str(services.MSG_DRY_RUN_REFUSED % {"rejected": 2}) in imp.message
+        assert str(raised.value).startswith(imp.message) and "--error-report" in str(raised.value)
 
 
 def test_commit_valid_writes_the_valid_rows_and_reports_the_others(cast, tmp_path):
@@ -455,7 +466,7 @@ def test_rows_without_cccd_match_on_name_birth_date_and_unit(cast, tmp_path):
             tmp_path / "n2.xlsx", [["Nguyễn Văn An", None, None, None, "0922222222", None, "X-A", None, None]]
         ),
     )
-    assert again.rejected_count == 1 and str(services.ERR_AMBIGUOUS) in messages(again)[0]
+    assert again.rejected_count == 1 and str(services.ERR_AMBIGUOUS_NAME) in messages(again)[0]
 
 
 def test_a_unit_code_outside_the_import_is_rejected(cast, tmp_path):
@@ -570,6 +581,109 @@ def test_the_same_person_twice_in_a_file_is_one_person_in_any_chunk_and_every_ti
     again = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
     assert (again.created_count, again.updated_count, again.rejected_count) == (0, 0, 4), again.message
     assert Person.objects.filter(full_name__startswith="Phan Văn").count() == people == 4
+
+
+@pytest.fixture(params=[1, 500], ids=["chunks-of-1", "one-chunk"])
+def chunked(request, monkeypatch):
+    """A file's rows one chunk each, or all in one: an import's result must not depend on it."""
+    monkeypatch.setattr(services, "CHUNK_SIZE", request.param)
+
+
+def twice(cast, tmp_path, rows, *, actor=None, organisation=None):
+    """The file imported, then imported again: (counts, messages) of each run."""
+    path = write_xlsx(tmp_path / "twice.xlsx", rows)
+    runs = [run_import(actor=actor or cast.owner, organisation=organisation or cast.unit_a, path=path) for _ in (1, 2)]
+    with translation.override("vi"):
+        return [
+            (
+                (imp.created_count, imp.updated_count, imp.unchanged_count, imp.rejected_count),
+                messages(imp) if imp.error_report else [],
+            )
+            for imp in runs
+        ]
+
+
+def test_names_that_differ_in_an_accent_are_different_people(cast, tmp_path, chunked):
+    born = date(1990, 3, 3)
+    rows = [
+        person_row("Lê Thị Hà", born, "female", 0, cccd="", phone="0912000901"),
+        person_row("Lê Thị Hạ", born, "female", 0, cccd="", phone="0912000902"),  # another name
+        person_row("Nguyễn Văn Hùng", born, "male", 41),
+        person_row("Nguyễn Văn Hưng", born, "male", 42),  # another name, not another number for Hùng
+    ]
+    first, again = twice(cast, tmp_path, rows)
+    assert first == ((4, 0, 0, 0), []) and again == ((0, 0, 4, 0), [])
+    # A list typed without accents still finds the one it names, and keeps the accents.
+    rows = [person_row("LE THI HA", born, "female", 0, cccd="", phone="0912000902")]
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "plain.xlsx", rows))
+    assert (imp.unchanged_count, imp.rejected_count) == (1, 0), imp.message
+    assert Person.objects.filter(full_name__in=["Lê Thị Hà", "Lê Thị Hạ"]).count() == 2
+
+
+def test_a_row_without_a_birth_date_or_a_unit_code_is_the_person_an_earlier_row_made(cast, tmp_path, chunked):
+    born = date(1985, 3, 12)
+    rows = [
+        person_row("Trần Văn Kiểm", born, "male", 51, cccd=""),
+        person_row("Trần Văn Kiểm", None, "male", 0, cccd=""),  # no birth date
+        person_row("Trần Văn Thử", born, "male", 0, cccd="", unit="X-A"),
+        person_row("Trần Văn Thử", born, "male", 0, cccd="", unit=""),  # no unit code
+    ]
+    first, again = twice(cast, tmp_path, rows, actor=cast.space_admin, organisation=cast.root)
+    duplicates = [
+        "Dòng 3, cột “Họ và tên”: " + str(services.ERR_DUPLICATE_PERSON % {"first": 2}),
+        "Dòng 5, cột “Họ và tên”: " + str(services.ERR_DUPLICATE_PERSON % {"first": 4}),
+    ]
+    assert first == ((2, 0, 0, 2), duplicates) and again == ((0, 0, 2, 2), duplicates)
+
+
+def test_a_row_after_the_one_that_renamed_its_person_is_that_person(cast, tmp_path, chunked):
+    born = date(1980, 10, 10)
+    cccd = make_cccd(born, "male", 61)
+    people_services.person_create(
+        actor=None, full_name="Lý Văn Sửa", organisation=cast.unit_a, date_of_birth=born, sex="male", cccd=cccd
+    )
+    rows = [
+        person_row("Lý Văn Sửu", born, "male", 0, cccd=cccd, phone="0912000903"),  # the name corrected
+        person_row("Lý Văn Sửu", born, "male", 0, cccd="", phone="0912000903"),
+    ]
+    first, again = twice(cast, tmp_path, rows)
+    duplicate = ["Dòng 3, cột “Họ và tên”: " + str(services.ERR_DUPLICATE_PERSON % {"first": 2})]
+    assert first == ((0, 1, 0, 1), duplicate) and again == ((0, 0, 1, 1), duplicate)
+    assert Person.objects.filter(full_name__startswith="Lý Văn").count() == 1
+
+
+def test_a_new_cccd_on_a_row_without_a_birth_date_goes_to_the_namesake_born_in_its_year(cast, tmp_path, chunked):
+    people_services.person_create(
+        actor=None, full_name="Huỳnh Văn Đúng", organisation=cast.unit_a, date_of_birth=date(1992, 1, 1), sex="male"
+    )
+    people_services.person_create(
+        actor=None,
+        full_name="Huỳnh Văn Sai",
+        organisation=cast.unit_a,
+        date_of_birth=date(1992, 5, 5),
+        sex="male",
+        cccd=make_cccd(date(1992, 5, 5), "male", 71),
+    )
+    rows = [
+        person_row("Huỳnh Văn Đúng", None, "male", 0, cccd=make_cccd(date(1992, 1, 1), "male", 72)),
+        person_row("Huỳnh Văn Sai", None, "male", 0, cccd=make_cccd(date(1992, 5, 5), "male", 73)),
+        person_row("Huỳnh Văn Sai", None, "male", 0, cccd=make_cccd(date(1993, 5, 5), "male", 74)),  # another year
+    ]
+    first, again = twice(cast, tmp_path, rows)
+    refused = ["Dòng 3, cột “Số CCCD”: " + str(services.ERR_NAMESAKE_CCCD % {"holder": "Huỳnh Văn Sai"})]
+    assert first == ((1, 1, 0, 1), refused) and again == ((0, 0, 2, 1), refused)
+    assert Person.objects.get(full_name="Huỳnh Văn Đúng").cccd_hash == crypto.keyed_hash(rows[0][3])
+
+
+def test_two_new_numbers_for_one_namesake_get_the_same_message_every_time(cast, tmp_path, chunked):
+    born = date(1977, 7, 7)
+    people_services.person_create(
+        actor=None, full_name="Đoàn Văn Số", organisation=cast.unit_a, date_of_birth=born, sex="male"
+    )
+    rows = [person_row("Đoàn Văn Số", born, "male", 81), person_row("Đoàn Văn Số", born, "male", 82)]
+    first, again = twice(cast, tmp_path, rows)
+    conflict = ["Dòng 3, cột “Số CCCD”: " + str(services.ERR_NAMESAKE_CCCD_IN_FILE % {"first": 2})]
+    assert first == ((0, 1, 0, 1), conflict) and again == ((0, 0, 1, 1), conflict)
 
 
 def test_the_error_workbook_names_the_columns_as_the_file_and_its_messages_do(cast, tmp_path):
@@ -992,7 +1106,8 @@ def test_the_command_fails_when_nothing_could_be_imported(cast, tmp_path):
     imp = PersonImport.objects.get()
     assert (imp.status, imp.rejected_count, imp.rows_written) == (ImportStatus.FAILED, 2, 0)
     with translation.override("vi"):
-        assert str(raised.value) == imp.message and imp.message.startswith(str(services.MSG_NOTHING_IMPORTED))
+        assert imp.message.startswith(str(services.MSG_NOTHING_IMPORTED))
+        assert str(raised.value).startswith(imp.message) and "--error-report" in str(raised.value)
     with pytest.raises(CommandError, match="X-B"):
         call_command("import_people", str(mixed_file(tmp_path)), "--org", "X-B", "--user", "owner_a")
     imports = PersonImport.objects.count()
@@ -1011,6 +1126,10 @@ def test_the_commands_usage_and_argument_errors_are_in_vietnamese(capsys):
     assert err.startswith("cách dùng: manage.py import_people") and "lỗi: tham số --org: cần đúng một giá trị" in err
     with pytest.raises(CommandError, match="thiếu tham số bắt buộc: --org"):
         call_command("import_people", "list.xlsx")
+    with pytest.raises(SystemExit):
+        ManagementUtility(["manage.py", "import_people", "--help"]).execute()
+    shown = capsys.readouterr().out
+    assert "tùy chọn:" in shown and "hiện trợ giúp này rồi thoát" in shown and "Bỏ qua bước kiểm tra hệ thống" in shown
     with pytest.raises(SystemExit) as exited:  # the command's own error line, not Django's "CommandError: …"
         ManagementUtility(["manage.py", "import_people", "list.xlsx", "--org", "X-A"]).execute()
     assert exited.value.code == 1 and capsys.readouterr().err == "Lỗi: Không tìm thấy tệp: list.xlsx\n"
@@ -1023,6 +1142,10 @@ def test_the_command_checks_its_output_files_before_it_imports(cast, tmp_path):
         call_command("import_people", path, "--org", "X-A", "--error-report", str(tmp_path / "no" / "e.xlsx"))
     with pytest.raises(CommandError, match=r"\.xlsx, \.pdf"):
         call_command("import_people", path, "--org", "X-A", "--create-accounts", "--activation-sheet", "codes.txt")
+    with translation.override("vi"), pytest.raises(CommandError, match="--create-accounts"):
+        call_command("import_people", path, "--org", "X-A", "--activation-sheet", str(tmp_path / "codes.xlsx"))
+    with translation.override("vi"), pytest.raises(CommandError, match="là một thư mục"):
+        call_command("import_people", str(tmp_path), "--org", "X-A")
     assert Person.objects.count() == people
 
 

@@ -67,8 +67,14 @@ class Command(commands.Command):
     def _import(self, options) -> None:
         translation.activate(settings.LANGUAGE_CODE)
         path = Path(options["file"])
+        if path.is_dir():
+            raise CommandError(_("%(path)s is a folder: give the list's file (.xlsx or .csv).") % {"path": path})
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": path})
+        if options["activation_sheet"] and not options["create_accounts"]:
+            raise CommandError(
+                _("--activation-sheet holds the codes of new accounts: add --create-accounts to create them.")
+            )
         actor = None
         if options["user"]:
             actor = User.objects.filter(username=options["user"]).first()
@@ -154,8 +160,8 @@ class Command(commands.Command):
 
         if nothing:
             message = imp.message or str(_("Nothing could be imported."))
-            if imp.status == ImportStatus.DONE and imp.rows_accepted == 0 and imp.rows_read:
-                message = f"{_('Nothing could be imported.')} {message} {_(FIX_AND_IMPORT_AGAIN)}"
+            if imp.rows_read and imp.rejected_count:  # the message says the rows have errors: where to see them
+                message = f"{message} {_(FIX_AND_IMPORT_AGAIN)}"
             raise CommandError(message)
 
     @staticmethod
