@@ -37,6 +37,7 @@ import logging
 import pickle
 import tempfile
 import time
+from array import array
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -720,7 +721,8 @@ def _dmy(day) -> str:
 class _Plan:
     rows: list[ParsedRow]
     creates: list[Person] = field(default_factory=list)
-    created_rows: list[int] = field(default_factory=list)  # each new person's row (negative: without a CCCD)
+    # Each new person's key in _Runner.born and row (negative: without a CCCD), to give it its id once written.
+    created_rows: list[tuple[int, int]] = field(default_factory=list)
     updates: dict[frozenset, list[Person]] = field(default_factory=dict)  # changed fields → people
     groups: list[tuple[Person, tuple[str, ...]]] = field(default_factory=list)  # new or changed group sets
     regroup_ids: list[int] = field(default_factory=list)  # existing people whose groups are replaced
@@ -751,6 +753,7 @@ class _Known(NamedTuple):
     email: int
     name: int  # text.name_signature
     number: int  # the row that made or claimed it this run (negative: a row without a CCCD); 0: none
+    pk: int = 0  # the stored person's (0: a new person not written yet)
     person: Person | None = None
 
     @classmethod
@@ -763,30 +766,30 @@ class _Known(NamedTuple):
             email=_h16(person.email),
             name=name_signature(person.full_name),
             number=number,
+            pk=person.pk,
             person=person,
         )
 
     def pack(self) -> int:
         day = self.date_of_birth.toordinal() - _DAY0 if self.date_of_birth else 0
         value = ((self.name << 16 | self.email) << 16 | self.phone) << 32 | self.organisation_id
-        return ((value << 20 | day) << 2 | self.coded << 1 | (self.number < 0)) << 32 | abs(self.number)
+        value = ((value << 20 | day) << 2 | self.coded << 1 | (self.number < 0)) << 32 | abs(self.number)
+        return value << 48 | self.pk
 
     @classmethod
     def unpack(cls, value: int) -> _Known:
+        pk, value = value & 0xFFFFFFFFFFFF, value >> 48
         number, value = value & 0xFFFFFFFF, value >> 32
         negative, coded, value = value & 1, value >> 1 & 1, value >> 2
         day, value = value & 0xFFFFF, value >> 20
         organisation_id, value = value & 0xFFFFFFFF, value >> 32
         phone, email, name = value & 0xFFFF, value >> 16 & 0xFFFF, value >> 32
         born = date.fromordinal(day + _DAY0) if day else None
-        return cls(organisation_id, born, bool(coded), phone, email, name, -number if negative else number)
+        return cls(organisation_id, born, bool(coded), phone, email, name, -number if negative else number, pk)
 
 
-def _fitting(r: ParsedRow, known: list[_Known]) -> list[_Known]:
-    """The people among `known` (namesakes by folded name and name_signature) that the row may be: of its
-    unit (any unit of the import for a row without a unit code); born that day (else someone whose birth
-    date is not known yet), or, for a row without one, any (with a CCCD: born in the number's year); for a
-    new number, someone without one first; several left: the one with the row's phone or email."""
+def _placed(r: ParsedRow, known: list):
+    """_fitting's first steps, which people (Person) and _Known alike can take: unit and birth date."""
     if r.organisation_id:
         known = [k for k in known if k.organisation_id == r.organisation_id]
     if r.date_of_birth:
@@ -796,6 +799,15 @@ def _fitting(r: ParsedRow, known: list[_Known]) -> list[_Known]:
     elif r.cccd:
         year = rules.cccd_birth_year(r.cccd)
         known = [k for k in known if k.date_of_birth is None or k.date_of_birth.year == year]
+    return known
+
+
+def _fitting(r: ParsedRow, known: list[_Known]) -> list[_Known]:
+    """The people among `known` (namesakes by folded name and name_signature) that the row may be: of its
+    unit (any unit of the import for a row without a unit code); born that day (else someone whose birth
+    date is not known yet), or, for a row without one, any (with a CCCD: born in the number's year); for a
+    new number, someone without one first; several left: the one with the row's phone or email."""
+    known = _placed(r, known)
     if r.cccd and len(known) > 1:
         known = [k for k in known if not k.coded] or known
     if len(known) > 1 and (r.phone or r.email):
@@ -871,8 +883,10 @@ class _Runner:
         self.committed = dict.fromkeys(self.COUNTERS, 0)
         self.uncommitted_parts: list[list[tuple]] = []
         self.seen_cccd: dict[int, int] = {}
-        # The people this run creates (or would create) or renames, by folded name: _Known, packed (remember).
+        # The people this run creates (or would create) or renames, by folded name and birth date: _Known,
+        # packed (remember); the birth dates of each folded name, for rows without one (born_with).
         self.born: dict[int, int | list[int]] = {}
+        self.born_days: dict[int, array] = {}
         self.known_namesakes: dict[int | None, set[int]] = {}  # see has_namesake
         self.claimed: dict[int, int] = {}
         self.errors = None
@@ -1356,7 +1370,7 @@ class _Runner:
                     },
                 )
                 plan.creates.append(person)
-                plan.created_rows.append(r.number if r.cccd else -r.number)
+                plan.created_rows.append((hash((r.name_key, r.date_of_birth)), r.number if r.cccd else -r.number))
                 if r.groups:
                     plan.groups.append((person, r.groups))
             else:
@@ -1386,13 +1400,13 @@ class _Runner:
         earlier rows of the file make or rename (`self.born`: written or not, as a check writes nothing),
         by the same rules (`_fitting`): a file gives the same result whichever chunk a row falls in, and the
         same again when it is imported a second time."""
-        signature = name_signature(r.full_name)
-        born = [k for k in self.born_with(r.name_key) if same_name_signature(signature, k.name)]
-        made = {k.number for k in born}  # stored people that rows made or renamed: as the rows make them
+        signature = r.signature = name_signature(r.full_name)
+        born = [k for k in self.born_with(r) if same_name_signature(signature, k.name)]
+        made = {k.pk for k in born}  # stored people that rows made or renamed: as the rows make them
         known = [
             k
-            for k in (_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in namesakes)
-            if k.number not in made and same_name_signature(signature, k.name)
+            for k in (_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in _placed(r, namesakes) if p.pk not in made)
+            if same_name_signature(signature, k.name)
         ]
         known += born
         candidates = _fitting(r, known)
@@ -1413,18 +1427,33 @@ class _Runner:
             return False
         return first.person
 
-    def born_with(self, name_key: str) -> list[_Known]:
-        entry = self.born.get(hash(name_key))
-        return [] if entry is None else [_Known.unpack(v) for v in (entry if isinstance(entry, list) else (entry,))]
+    def born_with(self, r: ParsedRow) -> list[_Known]:
+        """The people of self.born with the row's folded name that _fitting may keep: born the row's day or
+        on an unknown day; any day (of the CCCD's year) for a row without one. Looked up by name and day, as
+        a common name has thousands in a large file."""
+        if r.date_of_birth:
+            days = (r.date_of_birth, None)
+        else:
+            days = {date.fromordinal(d + _DAY0) if d else None for d in self.born_days.get(hash(r.name_key), ())}
+            if r.cccd:
+                year = rules.cccd_birth_year(r.cccd)
+                days = [d for d in days if d is None or d.year == year]
+        found = []
+        for day in days:
+            entry = self.born.get(hash((r.name_key, day)))
+            if entry is not None:
+                found += [_Known.unpack(v) for v in (entry if isinstance(entry, list) else (entry,))]
+        return found
 
     def remember(self, r: ParsedRow, person: Person | None) -> None:
         """Keep, packed, who this row makes a person (see identify): every new person, and a stored one
         whose name, date of birth or unit the row changes (the database will only show it after the write)."""
+        signature = r.signature or name_signature(r.full_name)
         if person is not None and (
             r.name_key == person.search_text
             and (r.date_of_birth is None or r.date_of_birth == person.date_of_birth)
             and (r.organisation_id is None or r.organisation_id == person.organisation_id)
-            and same_name_signature(name_signature(r.full_name), name_signature(person.full_name))
+            and same_name_signature(signature, name_signature(person.full_name))
         ):
             return
         known = _Known(
@@ -1433,17 +1462,30 @@ class _Runner:
             coded=bool(r.cccd or (person is not None and person.cccd_hash)),
             phone=_h16(r.phone),
             email=_h16(r.email),
-            name=name_signature(r.full_name),
+            name=signature,
             number=r.number if r.cccd else -r.number,
+            pk=person.pk if person is not None else 0,
         )
-        key = hash(r.name_key)
+        key = hash((r.name_key, known.date_of_birth))
         entry = self.born.get(key)
         if entry is None:
             self.born[key] = known.pack()
+            day = known.date_of_birth.toordinal() - _DAY0 if known.date_of_birth else 0
+            self.born_days.setdefault(hash(r.name_key), array("i")).append(day)
         elif isinstance(entry, list):
             entry.append(known.pack())
         else:
             self.born[key] = [entry, known.pack()]
+
+    def born_written(self, key: int, number: int, pk: int) -> None:
+        """The new person of row `number` is written: its entry in self.born gets its id (see identify)."""
+        entry = self.born[key]
+        entries = entry if isinstance(entry, list) else [entry]
+        for i, value in enumerate(entries):
+            if value >> 48 & 0xFFFFFFFF == abs(number):  # pack(): the row, then the id (0 so far) in 48 bits
+                entries[i] = value | pk
+        if not isinstance(entry, list):
+            self.born[key] = entries[0]
 
     def has_namesake(self, r: ParsedRow) -> bool:
         """Whether someone of the row's unit (of the import's, for a row without a unit code) may be the
@@ -1533,7 +1575,8 @@ class _Runner:
         if plan.creates:
             bulk_insert(Person, plan.creates)
             # Later chunks find these people in the database: as the rows' own, like the people they matched.
-            self.claimed.update(zip((p.pk for p in plan.creates), plan.created_rows, strict=True))
+            for person, (key, number) in zip(plan.creates, plan.created_rows, strict=True):
+                self.born_written(key, number, person.pk)
         for fields, people in plan.updates.items():
             Person.objects.bulk_update(people, sorted(fields), batch_size=500)
         if plan.regroup_ids:

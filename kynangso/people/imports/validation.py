@@ -125,6 +125,7 @@ class ParsedRow:
     position: str | None = None
     groups: tuple[str, ...] | None = None
     extras: tuple = ()  # the values of the file's other columns (reading.Table.extra_columns)
+    signature: int = 0  # text.name_signature(full_name), once the runner needs it
 
     @property
     def ok(self) -> bool:

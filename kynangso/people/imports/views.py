@@ -1,5 +1,7 @@
 """Pages of the bulk import: upload, the list of imports, one import with its live progress, downloads."""
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import reswap, retarget
 
 from ..exports import DROPDOWN_UNITS_MAX
 from . import permissions, selectors, services
@@ -17,6 +20,17 @@ from .models import PersonImport
 from .workbooks import template_workbook
 
 PAGE_SIZE = 25
+PANEL_STATE = (  # the _context entries that change the import panel's buttons and links
+    "polling",
+    "waiting_pdf",
+    "remaking",
+    "activation_outcome",
+    "stale",
+    "stale_pdf",
+    "can_cancel",
+    "can_import_for_real",
+    "can_remake",
+)
 MSG_CONFIRM_RENEW = _("Tick the box to confirm that the codes already handed out stop working.")
 
 
@@ -62,7 +76,7 @@ def _context(request, imp: PersonImport) -> dict:
     waiting_pdf = bool(imp.activation_sheet) and not imp.activation_pdf
     stale, stale_pdf = services.is_stale(imp), services.pdf_is_stale(imp)
     remaking = services.activation_job_pending(imp)
-    return {
+    context = {
         "imp": imp,
         "polling": (not imp.is_finished and not stale) or (waiting_pdf and not stale_pdf) or remaking,
         "waiting_pdf": waiting_pdf,
@@ -78,13 +92,25 @@ def _context(request, imp: PersonImport) -> dict:
         "expires": services.activation_expiry(imp) if imp.activation_sheet else None,
         "today": timezone.localdate(),
     }
+    # What the panel shows besides its counts: while it stays the same, the page's poll swaps the counts alone.
+    shown = [imp.status, imp.cancelling, imp.error_report.name, imp.activation_sheet.name, imp.activation_pdf.name]
+    shown += [context[name] for name in PANEL_STATE]
+    context["state"] = hashlib.blake2s(repr(shown).encode(), digest_size=6).hexdigest()
+    return context
 
 
 @login_required
 def import_detail(request, pk: int):
     imp = _accessible(request, pk)
+    context = _context(request, imp)
     template = "people/imports/import_detail.html"
-    return render(request, f"{template}#progress" if request.htmx else template, _context(request, imp))
+    if not request.htmx:
+        return render(request, template, context)
+    if request.GET.get("state") == context["state"]:  # the page's poll, nothing but counts changed
+        return render(request, f"{template}#live", context)
+    # Buttons or links changed (the run ended, a cancel was asked …): the whole panel, swapped in place
+    # of the polled counts' panel. Buttons are never swapped under a finger about to tap them otherwise.
+    return retarget(reswap(render(request, f"{template}#progress", context), "outerHTML"), "#import-progress-panel")
 
 
 @login_required

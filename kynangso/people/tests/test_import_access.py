@@ -159,6 +159,33 @@ def test_the_answer_to_a_cancel_shows_the_running_imports_counts_so_far(login, c
     assert PersonImport.objects.get(pk=import_a.pk).cancel_requested
 
 
+def test_the_pages_poll_swaps_the_counts_alone_until_the_buttons_change(login, cast, import_a):
+    """A button swapped every second can lose a tap: the poll brings the counts only, and the whole panel
+    (retargeted) when what it offers changes, as when the run ends."""
+    PersonImport.objects.filter(pk=import_a.pk).update(status=ImportStatus.RUNNING, rows_total=10)
+    client = login(cast.owner)
+    page = client.get(f"/people/imports/{import_a.pk}/").content.decode()
+    poll = re.search(r'<div id="import-live"[^>]*hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert (
+        'id="cancel-import"' in page
+        and 'id="cancel-import"' not in page.split('id="import-live"')[1].split("</div>")[0]
+    )
+    imp = PersonImport.objects.get(pk=import_a.pk)
+    PersonImport.objects.filter(pk=imp.pk).update(rows_read=imp.rows_read + 1, rejected_count=imp.rejected_count + 1)
+    response = client.get(poll, HTTP_HX_REQUEST="true")
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith('<div id="import-live"')
+    assert f'id="count-read">{imp.rows_read + 1}' in fragment
+    assert "cancel-import" not in fragment and "HX-Retarget" not in response
+    PersonImport.objects.filter(pk=import_a.pk).update(status=ImportStatus.DONE)  # the run ends
+    response = client.get(poll, HTTP_HX_REQUEST="true")
+    assert response["HX-Retarget"] == "#import-progress-panel" and response["HX-Reswap"] == "outerHTML"
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith('<section class="card" id="import-progress-panel"')
+    assert 'id="activation-xlsx-link"' in fragment and "cancel-import" not in fragment  # the downloads, no cancel
+    assert poll.split("state=")[1] not in fragment  # it polls on (for the PDF cards) from the new state
+
+
 def test_a_queued_import_says_it_waits_for_the_worker(login, cast, tmp_path):
     client = login(cast.owner)
     with open(write_xlsx(tmp_path / "q.xlsx", rows()), "rb") as fh:
