@@ -885,7 +885,9 @@ class _Runner:
         self.seen_cccd: dict[int, int] = {}
         # The people this run creates (or would create) or renames, by folded name and birth date: _Known,
         # packed (remember); the birth dates of each folded name, for rows without one (born_with).
-        self.born: dict[int, int | list[int]] = {}
+        # Ints, and arrays, only: the collector need not walk them after each chunk (collected_between_chunks).
+        self.born: dict[int, int] = {}
+        self.born_more: dict[int, list[int]] = {}  # a second person (or more) of the same name and birth date
         self.born_days: dict[int, array] = {}
         self.known_namesakes: dict[int | None, set[int]] = {}  # see has_namesake
         self.claimed: dict[int, int] = {}
@@ -1409,6 +1411,8 @@ class _Runner:
             if same_name_signature(signature, k.name)
         ]
         known += born
+        if not known:  # most rows: no namesake at all
+            return None
         candidates = _fitting(r, known)
         if not candidates:
             return None
@@ -1442,7 +1446,8 @@ class _Runner:
         for day in days:
             entry = self.born.get(hash((r.name_key, day)))
             if entry is not None:
-                found += [_Known.unpack(v) for v in (entry if isinstance(entry, list) else (entry,))]
+                found.append(_Known.unpack(entry))
+                found += [_Known.unpack(v) for v in self.born_more.get(hash((r.name_key, day)), ())]
         return found
 
     def remember(self, r: ParsedRow, person: Person | None) -> None:
@@ -1467,25 +1472,23 @@ class _Runner:
             pk=person.pk if person is not None else 0,
         )
         key = hash((r.name_key, known.date_of_birth))
-        entry = self.born.get(key)
-        if entry is None:
+        if key not in self.born:
             self.born[key] = known.pack()
             day = known.date_of_birth.toordinal() - _DAY0 if known.date_of_birth else 0
             self.born_days.setdefault(hash(r.name_key), array("i")).append(day)
-        elif isinstance(entry, list):
-            entry.append(known.pack())
         else:
-            self.born[key] = [entry, known.pack()]
+            self.born_more.setdefault(key, []).append(known.pack())
 
     def born_written(self, key: int, number: int, pk: int) -> None:
         """The new person of row `number` is written: its entry in self.born gets its id (see identify)."""
-        entry = self.born[key]
-        entries = entry if isinstance(entry, list) else [entry]
-        for i, value in enumerate(entries):
-            if value >> 48 & 0xFFFFFFFF == abs(number):  # pack(): the row, then the id (0 so far) in 48 bits
-                entries[i] = value | pk
-        if not isinstance(entry, list):
-            self.born[key] = entries[0]
+        mine = abs(number)  # pack(): the row number, then the id (0 so far) in the lowest 48 bits
+        if self.born[key] >> 48 & 0xFFFFFFFF == mine:
+            self.born[key] |= pk
+            return
+        more = self.born_more[key]
+        for i, value in enumerate(more):
+            if value >> 48 & 0xFFFFFFFF == mine:
+                more[i] = value | pk
 
     def has_namesake(self, r: ParsedRow) -> bool:
         """Whether someone of the row's unit (of the import's, for a row without a unit code) may be the
