@@ -770,12 +770,6 @@ class _Known(NamedTuple):
             person=person,
         )
 
-    def pack(self) -> int:
-        day = self.date_of_birth.toordinal() - _DAY0 if self.date_of_birth else 0
-        value = ((self.name << 16 | self.email) << 16 | self.phone) << 32 | self.organisation_id
-        value = ((value << 20 | day) << 2 | self.coded << 1 | (self.number < 0)) << 32 | abs(self.number)
-        return value << 48 | self.pk
-
     @classmethod
     def unpack(cls, value: int) -> _Known:
         pk, value = value & 0xFFFFFFFFFFFF, value >> 48
@@ -786,6 +780,14 @@ class _Known(NamedTuple):
         phone, email, name = value & 0xFFFF, value >> 16 & 0xFFFF, value >> 32
         born = date.fromordinal(day + _DAY0) if day else None
         return cls(organisation_id, born, bool(coded), phone, email, name, -number if negative else number, pk)
+
+
+def _pack(organisation_id, born, coded, phone, email, name, number, pk) -> int:
+    """A _Known's fields (but its person) in one int: _Known.unpack reads them back."""
+    day = born.toordinal() - _DAY0 if born else 0
+    value = ((name << 16 | email) << 16 | phone) << 32 | organisation_id
+    value = ((value << 20 | day) << 2 | coded << 1 | (number < 0)) << 32 | abs(number)
+    return value << 48 | pk
 
 
 def _placed(r: ParsedRow, known: list):
@@ -1402,8 +1404,11 @@ class _Runner:
         earlier rows of the file make or rename (`self.born`: written or not, as a check writes nothing),
         by the same rules (`_fitting`): a file gives the same result whichever chunk a row falls in, and the
         same again when it is imported a second time."""
+        born = self.born_with(r)
+        if not born and not namesakes:  # most rows: no namesake at all
+            return None
         signature = r.signature = name_signature(r.full_name)
-        born = [k for k in self.born_with(r) if same_name_signature(signature, k.name)]
+        born = [k for k in born if same_name_signature(signature, k.name)]
         made = {k.pk for k in born}  # stored people that rows made or renamed: as the rows make them
         known = [
             k
@@ -1444,10 +1449,11 @@ class _Runner:
                 days = [d for d in days if d is None or d.year == year]
         found = []
         for day in days:
-            entry = self.born.get(hash((r.name_key, day)))
+            key = hash((r.name_key, day))
+            entry = self.born.get(key)
             if entry is not None:
                 found.append(_Known.unpack(entry))
-                found += [_Known.unpack(v) for v in self.born_more.get(hash((r.name_key, day)), ())]
+                found += [_Known.unpack(v) for v in self.born_more.get(key, ())]
         return found
 
     def remember(self, r: ParsedRow, person: Person | None) -> None:
@@ -1461,23 +1467,23 @@ class _Runner:
             and same_name_signature(signature, name_signature(person.full_name))
         ):
             return
-        known = _Known(
-            organisation_id=r.organisation_id or (person.organisation_id if person else self.root.pk),
-            date_of_birth=r.date_of_birth or (person.date_of_birth if person else None),
-            coded=bool(r.cccd or (person is not None and person.cccd_hash)),
-            phone=_h16(r.phone),
-            email=_h16(r.email),
-            name=signature,
-            number=r.number if r.cccd else -r.number,
-            pk=person.pk if person is not None else 0,
+        born = r.date_of_birth or (person.date_of_birth if person else None)
+        packed = _pack(
+            r.organisation_id or (person.organisation_id if person else self.root.pk),
+            born,
+            bool(r.cccd or (person is not None and person.cccd_hash)),
+            _h16(r.phone),
+            _h16(r.email),
+            signature,
+            r.number if r.cccd else -r.number,
+            person.pk if person is not None else 0,
         )
-        key = hash((r.name_key, known.date_of_birth))
+        key = hash((r.name_key, born))
         if key not in self.born:
-            self.born[key] = known.pack()
-            day = known.date_of_birth.toordinal() - _DAY0 if known.date_of_birth else 0
-            self.born_days.setdefault(hash(r.name_key), array("i")).append(day)
+            self.born[key] = packed
+            self.born_days.setdefault(hash(r.name_key), array("i")).append(born.toordinal() - _DAY0 if born else 0)
         else:
-            self.born_more.setdefault(key, []).append(known.pack())
+            self.born_more.setdefault(key, []).append(packed)
 
     def born_written(self, key: int, number: int, pk: int) -> None:
         """The new person of row `number` is written: its entry in self.born gets its id (see identify)."""
