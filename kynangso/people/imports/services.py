@@ -884,6 +884,19 @@ class _Runner:
         self.created = self.updated = self.unchanged = self.rejected = self.accounts = 0
         self.committed = dict.fromkeys(self.COUNTERS, 0)
         self.uncommitted_parts: list[list[tuple]] = []
+        self.forget_rows()
+        self.errors = None
+        self.free: dict[int, int] = {}
+        self.spaces: dict[int, Space] = {}
+        self.tally = people_services.AccountTally()
+        self.over_quota: dict[int, int] = {}  # space id → rows rejected because its quota ran out
+        # Rows refused because their CCCD is someone's outside the importer's scope: the refusal tells
+        # that the number is on the platform, so the run's audit entry counts them (probing shows there).
+        self.cccd_elsewhere = 0
+
+    def forget_rows(self) -> None:
+        """What the run keeps about the rows read so far (a few dozen MB for 200,000 rows): emptied at the
+        start of a pass, and before the workbooks are saved, which need none of it."""
         self.seen_cccd: dict[int, int] = {}
         # The people this run creates (or would create) or renames, by folded name and birth date: _Known,
         # packed (remember); the birth dates of each folded name, for rows without one (born_with).
@@ -893,14 +906,6 @@ class _Runner:
         self.born_days: dict[int, array] = {}
         self.known_namesakes: dict[int | None, set[int]] = {}  # see has_namesake
         self.claimed: dict[int, int] = {}
-        self.errors = None
-        self.free: dict[int, int] = {}
-        self.spaces: dict[int, Space] = {}
-        self.tally = people_services.AccountTally()
-        self.over_quota: dict[int, int] = {}  # space id → rows rejected because its quota ran out
-        # Rows refused because their CCCD is someone's outside the importer's scope: the refusal tells
-        # that the number is on the platform, so the run's audit entry counts them (probing shows there).
-        self.cccd_elsewhere = 0
 
     # -- driving ------------------------------------------------------------------------------
     def run(self) -> None:
@@ -1221,6 +1226,7 @@ class _Runner:
             "finished_at": timezone.now(),
         }
         self.set_phase(ImportPhase.FINISHING)
+        self.forget_rows()
         with self.timed("save the workbooks"):
             self._store_files(fields, written)
         PersonImport.objects.filter(pk=imp.pk).update(**fields, updated_at=timezone.now())
