@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from functools import lru_cache
 
 from django.utils.formats import number_format
@@ -59,18 +60,18 @@ def merged_name(typed: str, stored: str) -> str:
 
 
 _SIGNED_WORDS = 8  # words of a name a signature tells apart (later words are not compared)
-_WORD_BITS = 10
+_WORD_BITS = 32
 
 
 def name_signature(name: str) -> int:
-    """A small int that tells names of the same folded spelling apart the way merged_name compares words:
+    """An int that tells names of the same folded spelling apart the way merged_name compares words:
     "Lê Thị Hà" and "Lê Thị Hạ" differ, "Le Thi Ha" is either (a word typed without accents matches any
-    accented one), case never counts. Built from Python's string hash: compare signatures made in the same
-    process only (same_name_signature)."""
+    accented one), case never counts. Each accented word adds its CRC-32: the same in every process, and
+    two different words of one folded spelling share it once in four billion (same_name_signature)."""
     signature = 0
     for i, word in enumerate(name.lower().split()[:_SIGNED_WORDS]):
         if not word.isascii():
-            signature |= 1 << i | (hash(word) & (1 << _WORD_BITS) - 1) << (_SIGNED_WORDS + i * _WORD_BITS)
+            signature |= 1 << i | zlib.crc32(word.encode()) << (_SIGNED_WORDS + i * _WORD_BITS)
     return signature
 
 

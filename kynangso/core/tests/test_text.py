@@ -5,7 +5,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kynangso.core.text import edit_distance, fold, legacy_font, merged_name, name_case, name_sort_key, nfc
+from kynangso.core.text import (
+    edit_distance,
+    fold,
+    legacy_font,
+    merged_name,
+    name_case,
+    name_signature,
+    name_sort_key,
+    nfc,
+    same_name_signature,
+)
 
 
 def test_fold_strips_tones_and_maps_d():
@@ -140,3 +150,21 @@ def test_nfc_reads_control_characters_that_postgresql_refuses_as_spaces():
     assert nfc("Chuyên\x00viên\x7f") == "Chuyên viên" and nfc("Trần\x80Văn") == "Trần Văn"
     assert nfc("Nguy\u200bễn Văn\u00ad An\ufeff") == "Nguyễn Văn An"  # invisible, pasted from a web page
     assert nfc("Nguye\u0302\u0303n") == "Nguyễn"  # NFD in, NFC out
+
+
+def test_a_name_signature_tells_every_accented_spelling_of_a_word_apart_and_ignores_case():
+    # Every spelling of "ha", "an", "thi" and "nguyen" Vietnamese writes (tone marks on each vowel form).
+    tones = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"]
+    spellings = set()
+    for base in ["ha", "a", "an", "thi", "nguyên", "nguyen", "hâ", "ăn", "ân", "ơn", "ưng"]:
+        for tone in tones:
+            vowel = max(i for i, ch in enumerate(base) if ch in "aăâeêioôơuưy")
+            word = unicodedata.normalize("NFC", base[: vowel + 1] + tone + base[vowel + 1 :])
+            spellings.add(word)
+    accented = sorted(w for w in spellings if not w.isascii())
+    signatures = {w: name_signature(f"Lê Thị {w}") for w in accented}
+    assert len(set(signatures.values())) == len(accented) > 60
+    for a in accented:
+        assert same_name_signature(signatures[a], name_signature(f"LÊ THỊ {a.upper()}"))
+        assert same_name_signature(signatures[a], name_signature(f"Le Thi {fold(a)}"))  # typed without accents
+        assert [b for b in accented if same_name_signature(signatures[a], signatures[b])] == [a]

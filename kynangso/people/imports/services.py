@@ -37,6 +37,7 @@ import logging
 import pickle
 import tempfile
 import time
+import zlib
 from array import array
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -157,6 +158,11 @@ ERR_NAMESAKE_CCCD_IN_FILE = _(
 )
 ERR_AMBIGUOUS_NAME = _(
     "Several people of this unit have this name; add the date of birth or the CCCD number to tell them apart."
+)
+ERR_NAME_LEFT_UNCLEAR = _(
+    "Row %(first)s names someone of this name without a CCCD number, and this row's person could be them too: "
+    "importing this row would change whom row %(first)s means the next time the file is imported. Add the CCCD "
+    "number in row %(first)s, or what tells the two apart (date of birth, unit code, name with its accents)."
 )
 ERR_AMBIGUOUS = _(
     "Several people of this unit have this name and date of birth; add the CCCD number to tell them apart."
@@ -722,7 +728,6 @@ class _Plan:
     rows: list[ParsedRow]
     creates: list[Person] = field(default_factory=list)
     # Each new person's key in _Runner.born and row (negative: without a CCCD), to give it its id once written.
-    created_rows: list[tuple[int, int]] = field(default_factory=list)
     updates: dict[frozenset, list[Person]] = field(default_factory=dict)  # changed fields → people
     groups: list[tuple[Person, tuple[str, ...]]] = field(default_factory=list)  # new or changed group sets
     regroup_ids: list[int] = field(default_factory=list)  # existing people whose groups are replaced
@@ -734,26 +739,25 @@ class _Plan:
     accounts_needed: int = 0  # rows that get an account if written (what a check reports)
 
 
-def _h16(value: str | None) -> int:
-    """A phone or an email, reduced to 16 bits (never 0, which means none): namesakes told apart by them."""
-    return (hash(value) & 0xFFFF) | 1 if value else 0
+def _h32(value: str | None) -> int:
+    """A phone or an email as its CRC-32 (never 0, which means none): namesakes told apart by them."""
+    return zlib.crc32(value.encode()) | 1 if value else 0
 
 
 _DAY0 = date(1900, 1, 1).toordinal() - 1
 
 
 class _Known(NamedTuple):
-    """A person a row may be: a stored namesake (`person`), or one that an earlier row of the file makes
-    (kept packed into one int in _Runner.born: a 200,000-row file keeps 200,000 of them)."""
+    """A person a row may be: a stored namesake (`person`), or one that an earlier row of the file makes or
+    changes (kept packed into one int in _Runner.born: a 200,000-row file keeps 200,000 of them)."""
 
     organisation_id: int
     date_of_birth: date | None
     coded: bool  # has a CCCD number (or the row that claimed it this run had one)
-    phone: int  # _h16
+    phone: int  # _h32
     email: int
     name: int  # text.name_signature
     number: int  # the row that made or claimed it this run (negative: a row without a CCCD); 0: none
-    pk: int = 0  # the stored person's (0: a new person not written yet)
     person: Person | None = None
 
     @classmethod
@@ -762,32 +766,29 @@ class _Known(NamedTuple):
             organisation_id=person.organisation_id,
             date_of_birth=person.date_of_birth,
             coded=bool(person.cccd_hash) or number > 0,
-            phone=_h16(person.phone),
-            email=_h16(person.email),
+            phone=_h32(person.phone),
+            email=_h32(person.email),
             name=name_signature(person.full_name),
             number=number,
-            pk=person.pk,
             person=person,
         )
 
     @classmethod
     def unpack(cls, value: int) -> _Known:
-        pk, value = value & 0xFFFFFFFFFFFF, value >> 48
         number, value = value & 0xFFFFFFFF, value >> 32
         negative, coded, value = value & 1, value >> 1 & 1, value >> 2
         day, value = value & 0xFFFFF, value >> 20
         organisation_id, value = value & 0xFFFFFFFF, value >> 32
-        phone, email, name = value & 0xFFFF, value >> 16 & 0xFFFF, value >> 32
+        phone, email, name = value & 0xFFFFFFFF, value >> 32 & 0xFFFFFFFF, value >> 64
         born = date.fromordinal(day + _DAY0) if day else None
-        return cls(organisation_id, born, bool(coded), phone, email, name, -number if negative else number, pk)
+        return cls(organisation_id, born, bool(coded), phone, email, name, -number if negative else number)
 
 
-def _pack(organisation_id, born, coded, phone, email, name, number, pk) -> int:
+def _pack(organisation_id, born, coded, phone, email, name, number) -> int:
     """A _Known's fields (but its person) in one int: _Known.unpack reads them back."""
     day = born.toordinal() - _DAY0 if born else 0
-    value = ((name << 16 | email) << 16 | phone) << 32 | organisation_id
-    value = ((value << 20 | day) << 2 | coded << 1 | (number < 0)) << 32 | abs(number)
-    return value << 48 | pk
+    value = ((name << 32 | email) << 32 | phone) << 32 | organisation_id
+    return ((value << 20 | day) << 2 | coded << 1 | (number < 0)) << 32 | abs(number)
 
 
 def _placed(r: ParsedRow, known: list):
@@ -813,9 +814,25 @@ def _fitting(r: ParsedRow, known: list[_Known]) -> list[_Known]:
     if r.cccd and len(known) > 1:
         known = [k for k in known if not k.coded] or known
     if len(known) > 1 and (r.phone or r.email):
-        phone, email = _h16(r.phone), _h16(r.email)
+        phone, email = _h32(r.phone), _h32(r.email)
         known = [k for k in known if (r.phone and k.phone == phone) or (r.email and k.email == email)] or known
     return known
+
+
+def _looked_up(lookup: _Known, k: _Known) -> bool:
+    """Whether `k` is among the people a row looked up by name (kept as `lookup`: see _Runner.match) may
+    be: of its unit (0: any), born that day (None: any), of its name's spelling, and with its phone or email
+    if it gave one (_fitting's steps, short of its preferences)."""
+    return (
+        lookup.organisation_id in (0, k.organisation_id)
+        and (lookup.date_of_birth is None or k.date_of_birth in (None, lookup.date_of_birth))
+        and same_name_signature(lookup.name, k.name)
+        and (
+            not (lookup.phone or lookup.email)
+            or (lookup.phone and lookup.phone == k.phone)
+            or (lookup.email and lookup.email == k.email)
+        )
+    )
 
 
 @contextmanager
@@ -905,7 +922,11 @@ class _Runner:
         self.born_more: dict[int, list[int]] = {}  # a second person (or more) of the same name and birth date
         self.born_days: dict[int, array] = {}
         self.known_namesakes: dict[int | None, set[int]] = {}  # see has_namesake
-        self.claimed: dict[int, int] = {}
+        self.claimed: dict[int, int] = {}  # stored person's id → the row that matched it (negative: no CCCD)
+        # Stored people whose stored values are not what the run makes of them: those the rows change, or
+        # create (self.born has them as the rows leave them).
+        self.changed: set[int] = set()
+        self.loose: dict[int, list[int]] = {}  # see loosely_named
 
     # -- driving ------------------------------------------------------------------------------
     def run(self) -> None:
@@ -1309,27 +1330,9 @@ class _Runner:
 
         matched: list[tuple[ParsedRow, Person | None]] = []
         for r in valid:
-            person = by_hash.get(r.cccd_hash) if r.cccd_hash else None
-            if person is not None:
-                if person.organisation_id not in self.org_space:
-                    self.reject(r, "cccd", ERR_CCCD_ELSEWHERE)
-                    self.cccd_elsewhere += 1
-                    continue
-                if edit_distance(r.name_key, person.search_text, NAME_EDITS_ALLOWED) > NAME_EDITS_ALLOWED:
-                    self.reject(r, "cccd", ERR_CCCD_OTHER_NAME, holder=person.full_name)
-                    continue
-            else:
-                found = self.identify(r, by_name.get(r.name_key, ()))
-                if found is False:
-                    continue
-                person = found
-            if person is not None:
-                first = self.claimed.setdefault(person.pk, r.number if r.cccd else -r.number)
-                if abs(first) != r.number:
-                    self.reject(r, "full_name", ERR_DUPLICATE_PERSON, first=abs(first))
-                    continue
-            self.remember(r, person)
-            matched.append((r, person))
+            person = self.match(r, by_hash, by_name)
+            if person is not False:
+                matched.append((r, person))
 
         ids = [p.pk for _r, p in matched if p is not None]
         groups: dict[int, set[str]] = {}
@@ -1380,7 +1383,6 @@ class _Runner:
                     },
                 )
                 plan.creates.append(person)
-                plan.created_rows.append((hash((r.name_key, r.date_of_birth)), r.number if r.cccd else -r.number))
                 if r.groups:
                     plan.groups.append((person, r.groups))
             else:
@@ -1402,28 +1404,73 @@ class _Runner:
                 plan.account_people.append(person)
         return plan
 
+    def match(self, r: ParsedRow, by_hash: dict[str, Person], by_name: dict[str, list[Person]]) -> Person | None | bool:
+        """The stored person the row is (None: a new person), or False once rejected; what the run keeps of
+        the row kept (remember, and the looking up of a row found by name: loosely_named)."""
+        person = by_hash.get(r.cccd_hash) if r.cccd_hash else None
+        looked_up = person is None
+        if person is not None:
+            if person.organisation_id not in self.org_space:
+                self.reject(r, "cccd", ERR_CCCD_ELSEWHERE)
+                self.cccd_elsewhere += 1
+                return False
+            if edit_distance(r.name_key, person.search_text, NAME_EDITS_ALLOWED) > NAME_EDITS_ALLOWED:
+                self.reject(r, "cccd", ERR_CCCD_OTHER_NAME, holder=person.full_name)
+                return False
+        else:
+            person = self.identify(r, by_name.get(r.name_key, ()))
+        if person is not False:
+            person = self.claim(r, person)
+        # A row found by name is found by name again next time (unless its CCCD, now stored, finds it).
+        if looked_up and (person is False or not r.cccd):
+            signature = r.signature or name_signature(r.full_name)
+            # The phone and email tell people apart next time only if this row writes them.
+            phone, email = (0, 0) if person is False else (_h32(r.phone), _h32(r.email))
+            coded = bool(r.cccd)  # refused: with a CCCD, still refused next time if the other person has one
+            lookup = _pack(r.organisation_id or 0, r.date_of_birth, coded, phone, email, signature, r.number)
+            self.loose.setdefault(hash(r.name_key), []).append(lookup)
+        return person
+
+    def claim(self, r: ParsedRow, person: Person | None) -> Person | None | bool:
+        """The row's person (see match) unless an earlier row is that person, or looked up someone this
+        row's person would also be (loosely_named); kept (remember)."""
+        if person is not None and person.pk in self.claimed:
+            self.reject(r, "full_name", ERR_DUPLICATE_PERSON, first=abs(self.claimed[person.pk]))
+            return False
+        made = self.made_of(r, person)
+        if made is not None and (first := self.loosely_named(r, made, person)):
+            self.reject(r, "full_name", ERR_NAME_LEFT_UNCLEAR, first=first)
+            return False
+        if person is not None:
+            self.claimed[person.pk] = r.number if r.cccd else -r.number
+        self.remember(r, person, made)
+        return person
+
     def identify(self, r: ParsedRow, namesakes) -> Person | None | bool:
         """The stored person a row without a known CCCD is (None: a new person), or False once rejected.
 
         The row is compared with the unit's namesakes in the database (`namesakes`, by folded name; those
-        an earlier row of the file made or matched are that row's, `self.claimed`) and with the people the
-        earlier rows of the file make or rename (`self.born`: written or not, as a check writes nothing),
-        by the same rules (`_fitting`): a file gives the same result whichever chunk a row falls in, and the
-        same again when it is imported a second time."""
+        an earlier row of the file matched unchanged are that row's, `self.claimed`) and with the people
+        the earlier rows of the file make or change (`self.born`: written or not, as a check writes nothing;
+        their stored values, `self.changed`, are not looked at), by the same rules (`_fitting`): a file
+        gives the same result whichever chunk a row falls in, and the same again when it is imported a
+        second time."""
         born = self.born_with(r)
+        namesakes = [
+            p
+            for p in namesakes
+            if p.pk not in self.changed and (not r.organisation_id or p.organisation_id == r.organisation_id)
+        ]
         if not born and not namesakes:  # most rows: no namesake at all
             return None
         signature = r.signature = name_signature(r.full_name)
-        born = [k for k in born if same_name_signature(signature, k.name)]
-        made = {k.pk for k in born}  # stored people that rows made or renamed: as the rows make them
+        # Names of another spelling are other people: left out before _fitting prefers a birth date.
         known = [
             k
-            for k in (_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in _placed(r, namesakes) if p.pk not in made)
+            for k in (_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in namesakes)
             if same_name_signature(signature, k.name)
         ]
-        known += born
-        if not known:  # most rows: no namesake at all
-            return None
+        known += [k for k in born if same_name_signature(signature, k.name)]
         candidates = _fitting(r, known)
         if not candidates:
             return None
@@ -1462,45 +1509,56 @@ class _Runner:
                 found += [_Known.unpack(v) for v in self.born_more.get(key, ())]
         return found
 
-    def remember(self, r: ParsedRow, person: Person | None) -> None:
-        """Keep, packed, who this row makes a person (see identify): every new person, and a stored one
-        whose name, date of birth or unit the row changes (the database will only show it after the write)."""
-        signature = r.signature or name_signature(r.full_name)
-        if person is not None and (
-            r.name_key == person.search_text
-            and (r.date_of_birth is None or r.date_of_birth == person.date_of_birth)
-            and (r.organisation_id is None or r.organisation_id == person.organisation_id)
-            and same_name_signature(signature, name_signature(person.full_name))
-        ):
+    def made_of(self, r: ParsedRow, person: Person | None) -> _Known | None:
+        """The person as the row leaves them: a new one, or a stored one whose name, birth date, unit, phone or
+        email the row changes (None: a stored person it leaves as they are)."""
+        number = r.number if r.cccd else -r.number
+        if person is None:
+            signature = r.signature or name_signature(r.full_name)
+            org = r.organisation_id or self.root.pk
+            return _Known(org, r.date_of_birth, bool(r.cccd), _h32(r.phone), _h32(r.email), signature, number)
+        name = merged_name(r.full_name, person.full_name)
+        born = r.date_of_birth or person.date_of_birth
+        org = r.organisation_id or person.organisation_id
+        phone, email = r.phone or person.phone, r.email or person.email
+        coded = bool(r.cccd or person.cccd_hash)
+        stored = (person.full_name, person.date_of_birth, person.organisation_id, person.phone, person.email)
+        if (name, born, org, phone, email, coded) == (*stored, bool(person.cccd_hash)):
+            return None
+        return _Known(org, born, coded, _h32(phone), _h32(email), name_signature(name), number)
+
+    def loosely_named(self, r: ParsedRow, made: _Known, person: Person | None) -> int:
+        """The earlier row (its number; 0: none) found by name (see match) whose lookup the row changes:
+        the person it makes (`made_of`) would fit it (_fitting), or the stored `person` it changes did. The
+        row is refused, as it would change whom the earlier row means the next time the file is imported.
+        A new person with a CCCD changes nothing for an earlier row refused with one: it is refused again."""
+        claims = self.loose.get(hash(r.name_key))
+        if not claims:
+            return 0
+        before = _Known.of(person, number=0) if person is not None else None
+        for c in map(_Known.unpack, claims):
+            if (before is None and c.coded and made.coded) or not (
+                _looked_up(c, made) or (before is not None and _looked_up(c, before))
+            ):
+                continue
+            return abs(c.number)
+        return 0
+
+    def remember(self, r: ParsedRow, person: Person | None, made: _Known | None) -> None:
+        """Keep, packed, what this row makes of a person (`made`; see identify): the database shows it only
+        once the chunk is written, and a check writes nothing."""
+        if made is None:
             return
-        born = r.date_of_birth or (person.date_of_birth if person else None)
-        packed = _pack(
-            r.organisation_id or (person.organisation_id if person else self.root.pk),
-            born,
-            bool(r.cccd or (person is not None and person.cccd_hash)),
-            _h16(r.phone),
-            _h16(r.email),
-            signature,
-            r.number if r.cccd else -r.number,
-            person.pk if person is not None else 0,
-        )
+        if person is not None:
+            self.changed.add(person.pk)
+        packed = _pack(*made[:7])
+        born = made.date_of_birth
         key = hash((r.name_key, born))
         if key not in self.born:
             self.born[key] = packed
             self.born_days.setdefault(hash(r.name_key), array("i")).append(born.toordinal() - _DAY0 if born else 0)
         else:
             self.born_more.setdefault(key, []).append(packed)
-
-    def born_written(self, key: int, number: int, pk: int) -> None:
-        """The new person of row `number` is written: its entry in self.born gets its id (see identify)."""
-        mine = abs(number)  # pack(): the row number, then the id (0 so far) in the lowest 48 bits
-        if self.born[key] >> 48 & 0xFFFFFFFF == mine:
-            self.born[key] |= pk
-            return
-        more = self.born_more[key]
-        for i, value in enumerate(more):
-            if value >> 48 & 0xFFFFFFFF == mine:
-                more[i] = value | pk
 
     def has_namesake(self, r: ParsedRow) -> bool:
         """Whether someone of the row's unit (of the import's, for a row without a unit code) may be the
@@ -1590,8 +1648,7 @@ class _Runner:
         if plan.creates:
             bulk_insert(Person, plan.creates)
             # Later chunks find these people in the database: as the rows' own, like the people they matched.
-            for person, (key, number) in zip(plan.creates, plan.created_rows, strict=True):
-                self.born_written(key, number, person.pk)
+            self.changed.update(person.pk for person in plan.creates)
         for fields, people in plan.updates.items():
             Person.objects.bulk_update(people, sorted(fields), batch_size=500)
         if plan.regroup_ids:

@@ -686,6 +686,54 @@ def test_two_new_numbers_for_one_namesake_get_the_same_message_every_time(cast, 
     assert first == ((0, 1, 0, 1), conflict) and again == ((0, 0, 1, 1), conflict)
 
 
+def test_a_row_after_one_that_changed_a_persons_birth_date_sees_the_new_date(cast, tmp_path, chunked):
+    cccd = make_cccd(date(1980, 1, 1), "male", 91)
+    people_services.person_create(
+        actor=None,
+        full_name="Phan Văn Đổi",
+        organisation=cast.unit_a,
+        date_of_birth=date(1980, 1, 1),
+        sex="male",
+        cccd=cccd,
+    )
+    rows = [
+        person_row("Phan Văn Đổi", date(1980, 5, 5), "male", 0, cccd=cccd),  # the day corrected
+        person_row("Phan Văn Đổi", date(1980, 1, 1), "male", 0, cccd=""),  # someone born on the old day
+    ]
+    first, again = twice(cast, tmp_path, rows)
+    assert first == ((1, 1, 0, 0), []) and again == ((0, 0, 2, 0), [])
+
+
+def test_a_namesake_of_another_spelling_born_that_day_does_not_hide_the_undated_one(cast, tmp_path, chunked):
+    born = date(1991, 4, 4)
+    people_services.person_create(
+        actor=None, full_name="Lê Thị Hạ", organisation=cast.unit_a, date_of_birth=born, sex="female"
+    )
+    ha = people_services.person_create(actor=None, full_name="Lê Thị Hà", organisation=cast.unit_a, sex="female")
+    first, again = twice(cast, tmp_path, [person_row("Lê Thị Hà", born, "female", 0, cccd="")])
+    assert first == ((0, 1, 0, 0), []) and again == ((0, 0, 1, 0), [])
+    ha.refresh_from_db()
+    assert ha.date_of_birth == born and Person.objects.filter(search_text="le thi ha").count() == 2
+
+
+def test_a_row_that_would_leave_an_earlier_row_without_birth_date_or_unit_unclear_is_refused(cast, tmp_path, chunked):
+    people_services.person_create(
+        actor=None, full_name="Lê Văn Lỏng", organisation=cast.unit_a, date_of_birth=date(1990, 1, 1), sex="male"
+    )
+    rows = [
+        person_row("Lê Văn Lỏng", None, "male", 0, cccd=""),  # no birth date: the only Lỏng of the unit
+        person_row("Lê Văn Lỏng", date(1985, 5, 5), "male", 0, cccd=""),  # a second one would make row 2 unclear
+        person_row("Trần Văn Gốc", None, "male", 0, cccd="", unit=""),  # no unit code: a new person of the province
+        person_row("Trần Văn Gốc", None, "male", 0, cccd=""),  # … and another of the commune
+    ]
+    first, again = twice(cast, tmp_path, rows, actor=cast.space_admin, organisation=cast.root)
+    refused = [
+        "Dòng 3, cột “Họ và tên”: " + str(services.ERR_NAME_LEFT_UNCLEAR % {"first": 2}),
+        "Dòng 5, cột “Họ và tên”: " + str(services.ERR_NAME_LEFT_UNCLEAR % {"first": 4}),
+    ]
+    assert first == ((1, 1, 0, 2), refused) and again == ((0, 0, 2, 2), refused)
+
+
 def test_the_error_workbook_names_the_columns_as_the_file_and_its_messages_do(cast, tmp_path):
     english = ["Full name", "DOB", "Sex", "Citizen ID", "Phone", "E-mail", "Unit code", "Position", "Groups"]
     rows = people_rows(2)
