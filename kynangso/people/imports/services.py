@@ -924,8 +924,9 @@ class _Runner:
         self.known_namesakes: dict[int | None, set[int]] = {}  # see has_namesake
         self.claimed: dict[int, int] = {}  # stored person's id → the row that matched it (negative: no CCCD)
         # Stored people whose stored values are not what the run makes of them: those the rows change, or
-        # create (self.born has them as the rows leave them).
-        self.changed: set[int] = set()
+        # create (self.born has them as the rows leave them). A dict of ints, not a set: the collector never
+        # walks it (a set is always tracked: 200,000 ids walked after every chunk).
+        self.changed: dict[int, None] = {}
         self.loose: dict[int, list[int]] = {}  # see loosely_named
 
     # -- driving ------------------------------------------------------------------------------
@@ -1550,7 +1551,7 @@ class _Runner:
         if made is None:
             return
         if person is not None:
-            self.changed.add(person.pk)
+            self.changed[person.pk] = None
         packed = _pack(*made[:7])
         born = made.date_of_birth
         key = hash((r.name_key, born))
@@ -1648,7 +1649,7 @@ class _Runner:
         if plan.creates:
             bulk_insert(Person, plan.creates)
             # Later chunks find these people in the database: as the rows' own, like the people they matched.
-            self.changed.update(person.pk for person in plan.creates)
+            self.changed.update(dict.fromkeys(person.pk for person in plan.creates))
         for fields, people in plan.updates.items():
             Person.objects.bulk_update(people, sorted(fields), batch_size=500)
         if plan.regroup_ids:
