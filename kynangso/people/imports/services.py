@@ -35,10 +35,10 @@ import io
 import json
 import logging
 import pickle
+import sys
 import tempfile
 import time
 import zlib
-from array import array
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -917,17 +917,20 @@ class _Runner:
         self.seen_cccd: dict[int, int] = {}
         # The people this run creates (or would create) or renames, by folded name and birth date: _Known,
         # packed (remember); the birth dates of each folded name, for rows without one (born_with).
-        # Ints, and arrays, only: the collector need not walk them after each chunk (collected_between_chunks).
+        # Ints, bytes and tuples of ints only, which the collector leaves alone once it has seen them (lists,
+        # sets and arrays it walks after every chunk: collected_between_chunks).
         self.born: dict[int, int] = {}
-        self.born_more: dict[int, list[int]] = {}  # a second person (or more) of the same name and birth date
-        self.born_days: dict[int, array] = {}
+        self.born_more: dict[int, tuple[int, ...]] = {}  # a second person (or more) of the same name and day
+        # The birth days of each folded name (days since 1900, 0: unknown), 4 bytes each: bytes, not arrays,
+        # which the collector walks (an array is tracked: 62,000 of them after 200,000 rows).
+        self.born_days: dict[int, bytes] = {}
         self.known_namesakes: dict[int | None, set[int]] = {}  # see has_namesake
         self.claimed: dict[int, int] = {}  # stored person's id → the row that matched it (negative: no CCCD)
         # Stored people whose stored values are not what the run makes of them: those the rows change, or
         # create (self.born has them as the rows leave them). A dict of ints, not a set: the collector never
         # walks it (a set is always tracked: 200,000 ids walked after every chunk).
         self.changed: dict[int, None] = {}
-        self.loose: dict[int, list[int]] = {}  # see loosely_named
+        self.loose: dict[int, tuple[int, ...]] = {}  # see loosely_named
 
     # -- driving ------------------------------------------------------------------------------
     def run(self) -> None:
@@ -1429,7 +1432,8 @@ class _Runner:
             phone, email = (0, 0) if person is False else (_h32(r.phone), _h32(r.email))
             coded = bool(r.cccd)  # refused: with a CCCD, still refused next time if the other person has one
             lookup = _pack(r.organisation_id or 0, r.date_of_birth, coded, phone, email, signature, r.number)
-            self.loose.setdefault(hash(r.name_key), []).append(lookup)
+            name = hash(r.name_key)
+            self.loose[name] = self.loose.get(name, ()) + (lookup,)
         return person
 
     def claim(self, r: ParsedRow, person: Person | None) -> Person | None | bool:
@@ -1497,7 +1501,8 @@ class _Runner:
         if r.date_of_birth:
             days = (r.date_of_birth, None)
         else:
-            days = {date.fromordinal(d + _DAY0) if d else None for d in self.born_days.get(hash(r.name_key), ())}
+            known = memoryview(self.born_days.get(hash(r.name_key), b"")).cast("i")
+            days = {date.fromordinal(d + _DAY0) if d else None for d in known}
             if r.cccd:
                 year = rules.cccd_birth_year(r.cccd)
                 days = [d for d in days if d is None or d.year == year]
@@ -1557,9 +1562,10 @@ class _Runner:
         key = hash((r.name_key, born))
         if key not in self.born:
             self.born[key] = packed
-            self.born_days.setdefault(hash(r.name_key), array("i")).append(born.toordinal() - _DAY0 if born else 0)
+            name, day = hash(r.name_key), (born.toordinal() - _DAY0 if born else 0).to_bytes(4, sys.byteorder)
+            self.born_days[name] = self.born_days.get(name, b"") + day
         else:
-            self.born_more.setdefault(key, []).append(packed)
+            self.born_more[key] = self.born_more.get(key, ()) + (packed,)
 
     def has_namesake(self, r: ParsedRow) -> bool:
         """Whether someone of the row's unit (of the import's, for a row without a unit code) may be the
