@@ -209,8 +209,9 @@ def person_import_detail(request, import_id: int):
 @router.post("/{int:import_id}/cancel", response=ImportOut, url_name="person_import_cancel")
 def person_import_cancel(request, import_id: int):
     imp = _get(request, import_id)
-    if not imp.is_finished and not imp.cancelling:  # asked twice: the same answer
-        if not permissions.can_cancel_import(request.user, imp):
+    stale = services.is_stale(imp)
+    if not imp.is_finished and (stale or not imp.cancelling):  # asked twice: the same answer
+        if not permissions.can_cancel_import(request.user, imp, stale=stale):
             raise PermissionDenied
         services.person_import_cancel(actor=request.user, person_import=imp)
         imp = _get(request, import_id)  # with the live counts of a running import, as a GET shows them

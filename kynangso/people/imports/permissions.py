@@ -16,9 +16,11 @@ def can_import_into(user, organisation) -> bool:
     )
 
 
-def can_cancel_import(user, person_import) -> bool:
+def can_cancel_import(user, person_import, *, stale: bool = False) -> bool:
+    """A running or queued import not yet asked to stop; asked, but stalled (its worker died): the cancel
+    ends it (services.person_import_cancel)."""
     return (
-        not person_import.cancelling
+        (stale or not person_import.cancelling)
         and not person_import.is_finished
         and can_import_into(user, person_import.organisation)
     )

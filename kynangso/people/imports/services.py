@@ -393,7 +393,10 @@ def person_import_cancel(*, actor, person_import: PersonImport) -> PersonImport:
     now = timezone.now()
     try:
         with short_lock_wait(), transaction.atomic():
-            queued = PersonImport.objects.filter(pk=person_import.pk, status=ImportStatus.QUEUED).update(
+            # Queued again after its worker died, with chunks written: it ends below, as a stalled one.
+            queued = PersonImport.objects.filter(
+                pk=person_import.pk, status=ImportStatus.QUEUED, rows_written=0
+            ).update(
                 status=ImportStatus.CANCELLED,
                 cancel_requested=True,
                 finished_at=now,
@@ -408,9 +411,35 @@ def person_import_cancel(*, actor, person_import: PersonImport) -> PersonImport:
     except OperationalError:  # the database is locked by an import: the runner reads the file
         logger.info("cancel of import %s left to the storage marker: the database is locked", person_import.pk)
     person_import.refresh_from_db()
+    if is_stale(person_import) or (person_import.status == ImportStatus.QUEUED and person_import.rows_written):
+        try:
+            _cancel_without_runner(actor, person_import)
+        except OperationalError:  # SQLite locked by another import: asked again later, it ends then
+            logger.info("cancel of stalled import %s: the database is locked", person_import.pk)
+        person_import.refresh_from_db()
     if person_import.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):  # no runner will delete it
         default_storage.delete(name)
     return person_import  # with its committed counts: callers show it through selectors.person_import_get
+
+
+def _cancel_without_runner(actor, person_import: PersonImport) -> None:
+    """Cancel an import no runner is running: stalled (its worker died), or queued again after that with
+    chunks written. It ends here as its runner would (Runner.end_cancelled): the chunks committed stay,
+    with the codes of their accounts in the activation sheet. Taken over only if it has not moved since
+    it was read (a worker that starts it meanwhile finds the request and cancels it itself)."""
+    taken = PersonImport.objects.filter(
+        pk=person_import.pk, status=person_import.status, updated_at=person_import.updated_at
+    ).update(status=ImportStatus.RUNNING, cancel_requested=True, updated_at=timezone.now())
+    if not taken:
+        return
+    if person_import.status == ImportStatus.QUEUED:  # not audited above: the queued update excluded it
+        audit_record(actor=actor, action="people.import.cancel", obj=person_import)
+    imp = PersonImport.objects.select_related("organisation", "created_by").get(pk=person_import.pk)
+    with translation.override(imp.language or settings.LANGUAGE_CODE):
+        runner = _Runner(imp)
+        for attr, name in zip(_Runner.COUNTERS, runner.progress_fields(), strict=True):
+            setattr(runner, attr, getattr(imp, name))
+        runner.end_cancelled()
 
 
 @contextmanager
@@ -462,6 +491,8 @@ def person_import_requeue(*, actor, person_import: PersonImport) -> PersonImport
     importing the same rows again changes nothing."""
     if actor is not None and not can_import_into(actor, person_import.organisation):
         raise PermissionDenied(ERR_SCOPE)
+    if is_stale(person_import) and person_import.cancelling:  # asked to stop, not to run again
+        return person_import_cancel(actor=actor, person_import=person_import)
     if is_stale(person_import):
         PersonImport.objects.filter(pk=person_import.pk, status=ImportStatus.RUNNING).update(
             status=ImportStatus.QUEUED, phase="", task_id="", updated_at=timezone.now()
@@ -884,6 +915,7 @@ class _Runner:
         self.chunk_seconds: list[float] = []  # each chunk's time from reading to collecting, for bench/
         self.finished = False
         self.table: reading.Table | None = None  # the file as opened (a check pass's, for a write pass)
+        self.resumed = imp.rows_written  # rows an earlier run of this import committed before its worker died
         self.reset()
 
     @contextmanager
@@ -1041,11 +1073,7 @@ class _Runner:
             if self.checked is not None:
                 for attr, value in self.checked.items():
                     setattr(self, attr, value)
-            if imp.mode == ImportMode.ALL_OR_NOTHING or imp.dry_run or not self.written:
-                self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED_NOTHING), written=False)
-            else:
-                written = grouped(self.written)
-                self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED % {"written": written}))
+            self.end_cancelled()
             # A cancel that reached this runner through storage alone (the database was locked) has no
             # audit entry yet: person_import_cancel writes one only with its flag, and after finish() it
             # can set neither.
@@ -1082,9 +1110,16 @@ class _Runner:
 
     def interrupted(self) -> None:
         """Stopped from outside (Ctrl+C on the command line): a cancel, from the last commit."""
-        kept = self.back_to_last_commit()
-        if kept and self.written:
-            self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED % {"written": grouped(self.written)}))
+        self.end_cancelled(kept=self.back_to_last_commit())
+
+    def end_cancelled(self, *, kept: bool = True) -> None:
+        """End as cancelled. Commit-valid mode keeps the whole chunks committed, with their accounts' codes
+        (ActivationParts): this run's (`kept`: its counts are those of its last commit), and those of an
+        earlier run of the same import whose worker died (`resumed`: run again, or cancelled while stalled)."""
+        written = max(self.written if kept else 0, self.resumed)
+        if written and self.imp.mode == ImportMode.COMMIT_VALID and not self.imp.dry_run:
+            self.written = written
+            self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED % {"written": grouped(written)}))
         else:
             self.finish(ImportStatus.CANCELLED, str(MSG_CANCELLED_NOTHING), written=False)
 

@@ -86,7 +86,7 @@ def _context(request, imp: PersonImport) -> dict:
         "stale_pdf": stale_pdf,
         "would": imp.hypothetical,
         "errors_all_shown": len(imp.first_errors) == imp.error_messages,
-        "can_cancel": permissions.can_cancel_import(request.user, imp),
+        "can_cancel": permissions.can_cancel_import(request.user, imp, stale=stale),
         "can_import_for_real": permissions.can_import_for_real(request.user, imp),  # a check: one click imports it
         "can_remake": permissions.can_remake_activation(request.user, imp, pdf_stale=stale_pdf, remaking=remaking),
         "expires": services.activation_expiry(imp) if imp.activation_sheet else None,
@@ -117,8 +117,9 @@ def import_detail(request, pk: int):
 @require_POST
 def import_cancel(request, pk: int):
     imp = _accessible(request, pk)
-    if not imp.is_finished and not imp.cancelling:  # asked twice (two tabs): the same answer
-        if not permissions.can_cancel_import(request.user, imp):
+    stale = services.is_stale(imp)
+    if not imp.is_finished and (stale or not imp.cancelling):  # asked twice (two tabs): the same answer
+        if not permissions.can_cancel_import(request.user, imp, stale=stale):
             raise PermissionDenied
         services.person_import_cancel(actor=request.user, person_import=imp)
         imp = _accessible(request, pk)  # with the live counts of a running import, as the page shows them

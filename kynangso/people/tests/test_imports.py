@@ -1402,14 +1402,57 @@ def test_a_worker_that_dies_mid_import_loses_no_activation_code_and_the_import_c
     )
 
 
-def test_asking_to_cancel_an_import_whose_worker_died_does_not_hide_that_it_died(cast, tmp_path, login):
-    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "s.xlsx", people_rows(2)))
-    long_ago = timezone.now() - services.STALE_AFTER * 2
-    PersonImport.objects.filter(pk=imp.pk).update(status=ImportStatus.RUNNING, finished_at=None, updated_at=long_ago)
+@pytest.mark.parametrize("how", ["stalled", "queued again", "asked before it stalled", "run again, cancelled at once"])
+def test_cancelling_an_import_whose_worker_died_ends_it_with_its_chunks_and_codes(
+    cast, tmp_path, monkeypatch, login, django_capture_on_commit_callbacks, how
+):
+    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(services, "TRANSACTION_ROWS", 10)
+    real = services._Runner._write_people
+    calls = {"n": 0}
+
+    def killed_in_the_second_chunk(runner, plan):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise SystemExit("the worker was killed")
+        return real(runner, plan)
+
+    monkeypatch.setattr(services._Runner, "_write_people", killed_in_the_second_chunk)
+    with pytest.raises(SystemExit):
+        run_import(
+            actor=cast.owner,
+            organisation=cast.unit_a,
+            path=write_xlsx(tmp_path / "k.xlsx", people_rows(25)),
+            create_accounts=True,
+        )
+    imp = PersonImport.objects.get()
+    long_ago = imp.updated_at - services.STALE_AFTER * 2
+    PersonImport.objects.filter(pk=imp.pk).update(updated_at=long_ago)
     client = login(cast.owner)
-    for _attempt in range(2):
-        answer = client.post(f"/api/v1/people/imports/{imp.pk}/cancel").json()
-    assert answer["stale"] is True and PersonImport.objects.get(pk=imp.pk).updated_at == long_ago
+    if how in ("queued again", "run again, cancelled at once"):  # "Run it again" (no worker takes it yet)
+        client.post(f"/people/imports/{imp.pk}/requeue/")
+        assert PersonImport.objects.get(pk=imp.pk).status == ImportStatus.QUEUED
+    if how == "asked before it stalled":  # the runner died before it saw the request
+        PersonImport.objects.filter(pk=imp.pk).update(cancel_requested=True)
+        page = client.get(f"/people/imports/{imp.pk}/").content.decode()
+        assert 'id="requeue-import"' not in page and 'id="cancel-import"' in page
+    if how == "run again, cancelled at once":  # the request is there when the new run checks first
+        PersonImport.objects.filter(pk=imp.pk).update(cancel_requested=True)
+        monkeypatch.setattr(services._Runner, "_write_people", real)
+        services.person_import_run(import_id=imp.pk)
+        answer = client.get(f"/api/v1/people/imports/{imp.pk}").json()
+    else:
+        with django_capture_on_commit_callbacks(execute=False):
+            for _attempt in range(2):  # a second click from another tab gets the same answer
+                answer = client.post(f"/api/v1/people/imports/{imp.pk}/cancel").json()
+    imp.refresh_from_db()
+    assert answer["status"] == imp.status == ImportStatus.CANCELLED and answer["stale"] is False
+    assert imp.rows_written == 10 and "(10 dòng)" in imp.message
+    usernames = {row[3] for row in read_rows(imp.activation_sheet)[3:]}
+    assert usernames == set(User.objects.filter(person__organisation=cast.unit_a).values_list("username", flat=True))
+    assert len(usernames) == 10
+    cancels = 0 if how == "run again, cancelled at once" else 1  # there, set in the database directly
+    assert AuditLog.objects.filter(action="people.import.cancel", object_id=str(imp.pk)).count() == cancels
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics: PostgreSQL only")
