@@ -66,13 +66,26 @@ _WORD_BITS = 32
 def name_signature(name: str) -> int:
     """An int that tells names of the same folded spelling apart the way merged_name compares words:
     "Lê Thị Hà" and "Lê Thị Hạ" differ, "Le Thi Ha" is either (a word typed without accents matches any
-    accented one), case never counts. Each accented word adds its CRC-32: the same in every process, and
-    two different words of one folded spelling share it once in four billion (same_name_signature)."""
+    accented one), case never counts, nor where the tone mark sits ("Hòa" and "Hoà", "Thủy" and "Thuỷ":
+    the old and the new style). Each accented word adds a CRC-32: the same in every process, and two
+    different words of one folded spelling share it once in four billion (same_name_signature)."""
     signature = 0
     for i, word in enumerate(name.lower().split()[:_SIGNED_WORDS]):
         if not word.isascii():
-            signature |= 1 << i | zlib.crc32(word.encode()) << (_SIGNED_WORDS + i * _WORD_BITS)
+            signature |= 1 << i | _word_signature(word) << (_SIGNED_WORDS + i * _WORD_BITS)
     return signature
+
+
+_TONE_MARKS = {"\u0300": "1", "\u0301": "2", "\u0309": "3", "\u0303": "4", "\u0323": "5"}  # huyền … nặng
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_signature(word: str) -> int:
+    """A word's letters with their vowel marks (â, ơ, đ …) and, apart, its tone: wherever the tone sits."""
+    letters = unicodedata.normalize("NFD", word)
+    tone = "".join(_TONE_MARKS[c] for c in letters if c in _TONE_MARKS)
+    bare = unicodedata.normalize("NFC", "".join(c for c in letters if c not in _TONE_MARKS))
+    return zlib.crc32(f"{bare}{tone}".encode())
 
 
 def same_name_signature(a: int, b: int) -> bool:

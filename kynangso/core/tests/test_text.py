@@ -168,3 +168,10 @@ def test_a_name_signature_tells_every_accented_spelling_of_a_word_apart_and_igno
         assert same_name_signature(signatures[a], name_signature(f"LÊ THỊ {a.upper()}"))
         assert same_name_signature(signatures[a], name_signature(f"Le Thi {fold(a)}"))  # typed without accents
         assert [b for b in accented if same_name_signature(signatures[a], signatures[b])] == [a]
+
+
+def test_a_name_signature_does_not_care_where_the_tone_mark_sits():
+    for old_style, new_style in [("Hòa", "Hoà"), ("Thủy", "Thuỷ"), ("Khỏe", "Khoẻ"), ("Thúy", "Thuý")]:
+        a, b = name_signature(f"Nguyễn Thị {old_style}"), name_signature(f"NGUYỄN THỊ {new_style.upper()}")
+        assert same_name_signature(a, b), (old_style, new_style)
+    assert not same_name_signature(name_signature("Nguyễn Thị Hòa"), name_signature("Nguyễn Thị Hóa"))

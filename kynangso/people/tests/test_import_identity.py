@@ -23,7 +23,7 @@ from kynangso.people.models import Person
 pytestmark = pytest.mark.django_db
 FILES = count()
 
-NAMES = ["Lê Thị Hà", "Le Thi Ha", "Lê Thị Hạ", "LÊ THỊ HÀ", "Lê Thị Hoa"]
+NAMES = ["Lê Thị Hà", "Le Thi Ha", "Lê Thị Hạ", "LÊ THỊ HÀ", "Lê Thị Hoa", "Lê Thị Hòa", "Lê Thị Hoà"]
 BIRTHS = [None, date(1990, 3, 3), date(1991, 4, 4)]
 PHONES = ["", "0912000001", "0912000002"]
 EMAILS = ["", "ha@example.vn"]
