@@ -780,9 +780,11 @@ _DAY0 = date(1900, 1, 1).toordinal() - 1
 
 class _Known(NamedTuple):
     """A person a row may be: a stored namesake (`person`), or one that an earlier row of the file makes or
-    changes (kept packed into one int in _Runner.born: a 200,000-row file keeps 200,000 of them)."""
+    changes (kept packed into one int in _Runner.born: a 200,000-row file keeps 200,000 of them). A row's
+    looking up by name is one too (_lookup_of; kept packed in _Runner.loose, with `year`, `top` and
+    `refused`: see _Runner.loosely_named)."""
 
-    organisation_id: int
+    organisation_id: int  # 0, in a lookup: any unit of the import
     date_of_birth: date | None
     coded: bool  # has a CCCD number (or the row that claimed it this run had one)
     phone: int  # _h32
@@ -790,6 +792,9 @@ class _Known(NamedTuple):
     name: int  # text.name_signature
     number: int  # the row that made or claimed it this run (negative: a row without a CCCD); 0: none
     person: Person | None = None
+    year: int = 0  # a lookup without a birth date: the year of birth it gave (a "Năm sinh" or its CCCD)
+    top: int = -1  # a lookup: the _rank of the person(s) it found, -1 none
+    refused: bool = False  # a lookup refused for the people it found (several, or not this row's person)
 
     @classmethod
     def of(cls, person: Person, *, number: int) -> _Known:
@@ -814,6 +819,17 @@ class _Known(NamedTuple):
         born = date.fromordinal(day + _DAY0) if day else None
         return cls(organisation_id, born, bool(coded), phone, email, name, -number if negative else number)
 
+    def pack_lookup(self) -> int:
+        """A lookup in one int: _pack's, then its year, top and refused (unpack_lookup reads them back)."""
+        meta = (self.year - 1800 if self.year else 0) << 5 | self.refused << 4 | self.top + 1
+        return _pack(*self[:7]) << 14 | meta
+
+    @classmethod
+    def unpack_lookup(cls, value: int) -> _Known:
+        meta, year = value & 0x1F, value >> 5 & 0x1FF
+        known = cls.unpack(value >> 14)
+        return known._replace(year=year + 1800 if year else 0, top=(meta & 0xF) - 1, refused=meta > 0xF)
+
 
 def _pack(organisation_id, born, coded, phone, email, name, number) -> int:
     """A _Known's fields (but its person) in one int: _Known.unpack reads them back."""
@@ -822,48 +838,52 @@ def _pack(organisation_id, born, coded, phone, email, name, number) -> int:
     return ((value << 20 | day) << 2 | coded << 1 | (number < 0)) << 32 | abs(number)
 
 
-def _placed(r: ParsedRow, known: list):
-    """_fitting's first steps, which people (Person) and _Known alike can take: unit and birth date."""
-    if r.organisation_id:
-        known = [k for k in known if k.organisation_id == r.organisation_id]
-    if r.date_of_birth:
-        known = [k for k in known if k.date_of_birth == r.date_of_birth] or [
-            k for k in known if k.date_of_birth is None
-        ]
-    elif r.cccd:
-        year = rules.cccd_birth_year(r.cccd)
-        known = [k for k in known if k.date_of_birth is None or k.date_of_birth.year == year]
-    return known
-
-
-def _fitting(r: ParsedRow, known: list[_Known]) -> list[_Known]:
-    """The people among `known` (namesakes by folded name and name_signature) that the row may be: of its
-    unit (any unit of the import for a row without a unit code); born that day (else someone whose birth
-    date is not known yet), or, for a row without one, any (with a CCCD: born in the number's year); for a
-    new number, someone without one first; several left: the one with the row's phone or email."""
-    known = _placed(r, known)
-    if r.cccd and len(known) > 1:
-        known = [k for k in known if not k.coded] or known
-    if len(known) > 1 and (r.phone or r.email):
-        phone, email = _h32(r.phone), _h32(r.email)
-        known = [k for k in known if (r.phone and k.phone == phone) or (r.email and k.email == email)] or known
-    return known
-
-
-def _looked_up(lookup: _Known, k: _Known) -> bool:
-    """Whether `k` is among the people a row looked up by name (kept as `lookup`: see _Runner.match) may
-    be: of its unit (0: any), born that day (None: any), of its name's spelling, and with its phone or email
-    if it gave one (_fitting's steps, short of its preferences)."""
-    return (
-        lookup.organisation_id in (0, k.organisation_id)
-        and (lookup.date_of_birth is None or k.date_of_birth in (None, lookup.date_of_birth))
-        and same_name_signature(lookup.name, k.name)
-        and (
-            not (lookup.phone or lookup.email)
-            or (lookup.phone and lookup.phone == k.phone)
-            or (lookup.email and lookup.email == k.email)
-        )
+def _lookup_of(r: ParsedRow) -> _Known:
+    """The row looking for its person by name: see _rank."""
+    year = 0 if r.date_of_birth else r.birth_year or (rules.cccd_birth_year(r.cccd) if r.cccd else 0)
+    signature = r.signature = r.signature or name_signature(r.full_name)
+    number = r.number if r.cccd else -r.number
+    return _Known(
+        r.organisation_id or 0,
+        r.date_of_birth,
+        bool(r.cccd),
+        _h32(r.phone),
+        _h32(r.email),
+        signature,
+        number,
+        year=year,
     )
+
+
+def _rank(lookup: _Known, k: _Known | None) -> int:
+    """How well `k` fits a row looking for its person by name (`lookup`): -1 not at all (another unit, another
+    spelling, born another day, or another year); else born on the row's day (8), without a CCCD for a row
+    with a new one (4), and one for each of the row's phone and email that k has. A row is the best fitting
+    person; several equally good leave it unclear which."""
+    if (
+        k is None
+        or lookup.organisation_id not in (0, k.organisation_id)
+        or not same_name_signature(lookup.name, k.name)
+    ):
+        return -1
+    rank = 0
+    if lookup.date_of_birth:
+        if k.date_of_birth == lookup.date_of_birth:
+            rank = 8
+        elif k.date_of_birth is not None:
+            return -1
+    elif lookup.year and k.date_of_birth is not None and k.date_of_birth.year != lookup.year:
+        return -1
+    if lookup.coded and not k.coded:
+        rank += 4
+    return rank + bool(lookup.phone and lookup.phone == k.phone) + bool(lookup.email and lookup.email == k.email)
+
+
+def _fitting(lookup: _Known, known: list[_Known]) -> tuple[int, list[_Known]]:
+    """The best _rank among `known` (-1: none fits) and the people of `known` that have it."""
+    ranked = [(_rank(lookup, k), k) for k in known]
+    top = max((rank for rank, _k in ranked), default=-1)
+    return top, [k for rank, k in ranked if rank == top >= 0]
 
 
 @contextmanager
@@ -962,7 +982,8 @@ class _Runner:
         # create (self.born has them as the rows leave them). A dict of ints, not a set: the collector never
         # walks it (a set is always tracked: 200,000 ids walked after every chunk).
         self.changed: dict[int, None] = {}
-        self.loose: dict[int, tuple[int, ...]] = {}  # see loosely_named
+        self.loose: dict[int, tuple[int, ...]] = {}  # folded name → lookups (_Known.pack_lookup): see match
+        self.renamed: dict[int, str] = {}  # stored person's id → the name an earlier row gave them
 
     # -- driving ------------------------------------------------------------------------------
     def run(self) -> None:
@@ -1447,28 +1468,29 @@ class _Runner:
         """The stored person the row is (None: a new person), or False once rejected; what the run keeps of
         the row kept (remember, and the looking up of a row found by name: loosely_named)."""
         person = by_hash.get(r.cccd_hash) if r.cccd_hash else None
-        looked_up = person is None
         if person is not None:
             if person.organisation_id not in self.org_space:
                 self.reject(r, "cccd", ERR_CCCD_ELSEWHERE)
                 self.cccd_elsewhere += 1
                 return False
             if edit_distance(r.name_key, person.search_text, NAME_EDITS_ALLOWED) > NAME_EDITS_ALLOWED:
-                self.reject(r, "cccd", ERR_CCCD_OTHER_NAME, holder=person.full_name)
+                self.reject(r, "cccd", ERR_CCCD_OTHER_NAME, holder=self.renamed.get(person.pk, person.full_name))
                 return False
-        else:
-            person = self.identify(r, by_name.get(r.name_key, ()))
-        if person is not False:
+            return self.claim(r, person)
+        lookup = _lookup_of(r)
+        top, candidates = self.candidates(r, lookup, by_name.get(r.name_key, ()))
+        person = self.identify(r, candidates)
+        refused = person is False
+        if not refused:
             person = self.claim(r, person)
-        # A row found by name is found by name again next time (unless its CCCD, now stored, finds it).
-        if looked_up and (person is False or not r.cccd):
-            signature = r.signature or name_signature(r.full_name)
-            # The phone and email tell people apart next time only if this row writes them.
-            phone, email = (0, 0) if person is False else (_h32(r.phone), _h32(r.email))
-            coded = bool(r.cccd)  # refused: with a CCCD, still refused next time if the other person has one
-            lookup = _pack(r.organisation_id or 0, r.date_of_birth, coded, phone, email, signature, r.number)
+        # A row found by name is found by name again next time (unless its CCCD, now stored, finds it): what
+        # it found is kept, for a later row must not change it (loosely_named). A row written makes its
+        # person the best fitting there is: born that day, with its phone and email.
+        if person is False or not r.cccd:
+            if person is not False:
+                top = (8 if r.date_of_birth else 0) + bool(r.phone) + bool(r.email)
             name = hash(r.name_key)
-            self.loose[name] = self.loose.get(name, ()) + (lookup,)
+            self.loose[name] = self.loose.get(name, ()) + (lookup._replace(top=top, refused=refused).pack_lookup(),)
         return person
 
     def claim(self, r: ParsedRow, person: Person | None) -> Person | None | bool:
@@ -1486,8 +1508,8 @@ class _Runner:
         self.remember(r, person, made)
         return person
 
-    def identify(self, r: ParsedRow, namesakes) -> Person | None | bool:
-        """The stored person a row without a known CCCD is (None: a new person), or False once rejected.
+    def candidates(self, r: ParsedRow, lookup: _Known, namesakes) -> tuple[int, list[_Known]]:
+        """The people a row without a known CCCD may be, and how well they fit it (_fitting).
 
         The row is compared with the unit's namesakes in the database (`namesakes`, by folded name; those
         an earlier row of the file matched unchanged are that row's, `self.claimed`) and with the people
@@ -1502,16 +1524,13 @@ class _Runner:
             if p.pk not in self.changed and (not r.organisation_id or p.organisation_id == r.organisation_id)
         ]
         if not born and not namesakes:  # most rows: no namesake at all
-            return None
-        signature = r.signature = name_signature(r.full_name)
-        # Names of another spelling are other people: left out before _fitting prefers a birth date.
-        known = [
-            k
-            for k in (_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in namesakes)
-            if same_name_signature(signature, k.name)
-        ]
-        known += [k for k in born if same_name_signature(signature, k.name)]
-        candidates = _fitting(r, known)
+            return -1, []
+        known = [_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in namesakes]
+        return _fitting(lookup, known + born)
+
+    def identify(self, r: ParsedRow, candidates: list[_Known]) -> Person | None | bool:
+        """The stored person a row without a known CCCD is among its best fitting `candidates` (None: a new
+        person), or False once rejected."""
         if not candidates:
             return None
         first = candidates[0]
@@ -1538,8 +1557,7 @@ class _Runner:
         else:
             known = memoryview(self.born_days.get(hash(r.name_key), b"")).cast("i")
             days = {date.fromordinal(d + _DAY0) if d else None for d in known}
-            if r.cccd:
-                year = rules.cccd_birth_year(r.cccd)
+            if year := r.birth_year or (rules.cccd_birth_year(r.cccd) if r.cccd else 0):
                 days = [d for d in days if d is None or d.year == year]
         found = []
         for day in days:
@@ -1569,29 +1587,41 @@ class _Runner:
         return _Known(org, born, coded, _h32(phone), _h32(email), name_signature(name), number)
 
     def loosely_named(self, r: ParsedRow, made: _Known, person: Person | None) -> int:
-        """The earlier row (its number; 0: none) found by name (see match) whose lookup the row changes:
-        the person it makes (`made_of`) would fit it (_fitting), or the stored `person` it changes did. The
-        row is refused, as it would change whom the earlier row means the next time the file is imported.
-        A new person with a CCCD changes nothing for an earlier row refused with one: it is refused again."""
-        claims = self.loose.get(hash(r.name_key))
-        if not claims:
+        """The earlier row (its number; 0: none) found by name (see match) whom this row would make another
+        person the next time the file is imported, by what it makes of its person (`made`, from `person` as
+        stored, None for a new one): the row is refused. An earlier row that found its person (written, or
+        refused though it found them) is changed by anyone who fits it as well (_rank) before or after; one
+        refused for the people it found (several, or not its own), only by someone fitting it better than
+        they did, or by one of them fitting it less well: a person with a CCCD, for a row with one, leaves it
+        refused still (its number is another's)."""
+        # The lookups of the name it gets, and of the name it had: a rename takes the person from them.
+        renamed = person is not None and person.search_text != r.name_key
+        here = self.loose.get(hash(r.name_key), ())
+        there = self.loose.get(hash(person.search_text), ()) if renamed else ()
+        if not here and not there:
             return 0
         before = _Known.of(person, number=0) if person is not None else None
-        for c in map(_Known.unpack, claims):
-            if (before is None and c.coded and made.coded) or not (
-                _looked_up(c, made) or (before is not None and _looked_up(c, before))
-            ):
-                continue
-            return abs(c.number)
+        looks = [(c, None if renamed else before, made) for c in here] + [(c, before, None) for c in there]
+        for packed, old, new in looks:
+            c = _Known.unpack_lookup(packed)
+            was, becomes = _rank(c, old), _rank(c, new)
+            if c.refused:
+                changed = (becomes > c.top and not (c.coded and new.coded)) or (was == c.top > becomes)
+            else:
+                changed = max(was, becomes) >= max(c.top, 0)
+            if changed:
+                return abs(c.number)
         return 0
 
     def remember(self, r: ParsedRow, person: Person | None, made: _Known | None) -> None:
-        """Keep, packed, what this row makes of a person (`made`; see identify): the database shows it only
+        """Keep, packed, what this row makes of a person (`made`; see candidates): the database shows it only
         once the chunk is written, and a check writes nothing."""
         if made is None:
             return
         if person is not None:
             self.changed[person.pk] = None
+            if (name := merged_name(r.full_name, person.full_name)) != person.full_name:
+                self.renamed[person.pk] = name
         packed = _pack(*made[:7])
         born = made.date_of_birth
         key = hash((r.name_key, born))
@@ -1621,7 +1651,7 @@ class _Runner:
                     keys.add(hash((name, born.year)))
                 else:
                     keys.add(hash((name, None)))
-        birth = r.date_of_birth or rules.cccd_birth_year(r.cccd)
+        birth = r.date_of_birth or r.birth_year or rules.cccd_birth_year(r.cccd)
         return hash((r.name_key, birth)) in keys or hash((r.name_key, None)) in keys
 
     @staticmethod

@@ -116,6 +116,7 @@ class ParsedRow:
     full_name: str = ""
     name_key: str = ""  # fold(full_name), the same as Person.search_text
     date_of_birth: date | None = None
+    birth_year: int | None = None  # a "Năm sinh" column's year alone (not stored: it tells namesakes apart)
     sex: str | None = None
     cccd: str = ""
     cccd_hash: str = ""
@@ -302,6 +303,7 @@ class RowValidator:
         if birth_year is not None:
             try:  # its earliest day: the checks of a date then refuse only what no day of the year passes
                 rules.clean_birth_date(date(birth_year, 1, 1), today=self.today)
+                row.birth_year = birth_year
             except rules.RuleError as exc:
                 birth_ok = False
                 self.cell_error(row, "date_of_birth", exc.message)

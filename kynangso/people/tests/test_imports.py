@@ -744,6 +744,111 @@ def test_a_row_that_would_leave_an_earlier_row_without_birth_date_or_unit_unclea
     assert first == ((1, 1, 0, 2), refused) and again == ((0, 0, 2, 2), refused)
 
 
+def refused_rows(run):
+    """(counts, the rows refused) of a run of twice(): which rows, whatever the message."""
+    counts, refused = run
+    return counts, [m.split(",")[0] for m in refused]
+
+
+def test_a_row_refused_as_ambiguous_does_not_make_later_rows_of_its_namesakes_unclear(cast, tmp_path, chunked):
+    for born in (date(1990, 3, 3), date(1991, 4, 4)):
+        people_services.person_create(
+            actor=None, full_name="Lê Thị Hà", organisation=cast.unit_a, date_of_birth=born, sex="female"
+        )
+    rows = [
+        person_row("Lê Thị Hà", None, "female", 0, cccd=""),  # one of two: refused, and refused again
+        person_row("Lê Thị Hà", date(1990, 3, 3), "female", 0, cccd="", phone="0912000001"),  # one of them
+    ]
+    first, again = twice(cast, tmp_path, rows)
+    assert refused_rows(first) == ((0, 1, 0, 1), ["Dòng 2"]) and refused_rows(again) == ((0, 0, 1, 1), ["Dòng 2"])
+    assert Person.objects.get(date_of_birth=date(1990, 3, 3)).phone == "0912000001"
+
+
+def test_a_row_refused_as_an_earlier_rows_person_stays_refused_when_a_namesake_comes_later(cast, tmp_path, chunked):
+    rows = [
+        person_row("Lê Thị Hà", date(1990, 3, 3), "female", 0, cccd=""),
+        person_row("Lê Thị Hà", None, "female", 0, cccd=""),  # row 2's person, or one of two next time
+        person_row("Lê Thị Hà", date(1991, 4, 4), "female", 5),  # another Hà, with her CCCD
+    ]
+    first, again = twice(cast, tmp_path, rows)
+    assert refused_rows(first) == ((2, 0, 0, 1), ["Dòng 3"]) and refused_rows(again) == ((0, 0, 2, 1), ["Dòng 3"])
+
+
+def test_namesakes_sharing_an_email_round_trip_by_their_phones(cast, tmp_path):
+    for phone in ("0911111111", "0922222222"):
+        people_services.person_create(
+            actor=None,
+            full_name="Trần Văn Trùng",
+            organisation=cast.unit_a,
+            date_of_birth=date(1980, 5, 5),
+            sex="male",
+            phone=phone,
+            email="giadinh.trung@example.vn",  # a family's address, shared
+        )
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(people_workbook(Person.objects.filter(organisation=cast.unit_a).order_by("pk")).getvalue())
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.rejected_count, imp.created_count, imp.updated_count) == (0, 0, 0), imp.message
+
+
+def test_a_year_of_birth_alone_tells_namesakes_apart(cast, tmp_path, chunked):
+    older = people_services.person_create(
+        actor=None,
+        full_name="Nguyễn Văn Năm",
+        organisation=cast.unit_a,
+        date_of_birth=date(1990, 6, 6),
+        sex="male",
+        phone="0911111111",
+    )
+    headers = ["Họ và tên", "Năm sinh", *HEADERS[2:]]
+    rows = [["Nguyễn Văn Năm", 1975, "Nam", None, "0933333333", None, "X-A", None, None]]
+    path = write_xlsx(tmp_path / "years.xlsx", rows, headers=headers)
+    runs = [run_import(actor=cast.owner, organisation=cast.unit_a, path=path) for _ in (1, 2)]
+    assert [(i.created_count, i.updated_count, i.unchanged_count, i.rejected_count) for i in runs] == [
+        (1, 0, 0, 0),
+        (0, 0, 1, 0),
+    ]
+    older.refresh_from_db()
+    assert older.phone == "0911111111"
+    assert Person.objects.filter(search_text="nguyen van nam", phone="0933333333", date_of_birth=None).count() == 1
+
+
+def test_a_rename_by_cccd_cannot_change_whom_an_earlier_row_meant(cast, tmp_path, chunked):
+    born = date(1990, 3, 3)
+    cccd = make_cccd(born, "female", 2)
+    people_services.person_create(
+        actor=None, full_name="Lê Thị Hòa", organisation=cast.unit_a, date_of_birth=born, sex="female", cccd=cccd
+    )
+    rows = [
+        person_row("Lê Thị Hoa", born, "female", 3),  # another person, new number
+        person_row("Lê Thị Hà", born, "female", 0, cccd=cccd),  # Hòa's number under another name
+    ]
+    first, again = twice(cast, tmp_path, rows)
+    assert again[0][:2] == (0, 0) and refused_rows(again)[1] == refused_rows(first)[1], (first, again)
+
+
+def test_a_cccd_of_someone_else_names_them_as_the_file_leaves_them(cast, tmp_path, chunked):
+    cccd = make_cccd(date(1980, 1, 1), "male", 7)
+    people_services.person_create(
+        actor=None,
+        full_name="Tran Van An",
+        organisation=cast.unit_a,
+        date_of_birth=date(1980, 1, 1),
+        sex="male",
+        cccd=cccd,
+    )
+    rows = [
+        person_row("Trần Văn Ân", date(1980, 1, 1), "male", 0, cccd=""),  # the accents restored
+        person_row("Phạm Văn Bích", date(1980, 1, 1), "male", 0, cccd=cccd),  # a mistyped number
+    ]
+    path = write_xlsx(tmp_path / "other.xlsx", rows)
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    with translation.override("vi"):
+        assert messages(imp) == [
+            "Dòng 3, cột “Số CCCD”: " + str(services.ERR_CCCD_OTHER_NAME % {"holder": "Trần Văn Ân"})
+        ]
+
+
 def test_the_error_workbook_names_the_columns_as_the_file_and_its_messages_do(cast, tmp_path):
     english = ["Full name", "DOB", "Sex", "Citizen ID", "Phone", "E-mail", "Unit code", "Position", "Groups"]
     rows = people_rows(2)
