@@ -148,6 +148,10 @@ OUTCOME_ERRORS = {
 ERR_CHECK_FILE_GONE = _("The file of this check is no longer kept: upload it again.")
 ERR_DUPLICATE_CCCD = _("The same CCCD number as row %(first)s: one person per CCCD number.")
 ERR_DUPLICATE_PERSON = _("The same person as row %(first)s.")
+ERR_MAYBE_SAME_PERSON = _(
+    "Row %(first)s has this name without a date of birth, or this row has none: they may be the same person. "
+    "Add the dates of birth (or the CCCD numbers) to tell them apart; if they are one person, keep one row."
+)
 ERR_NAMESAKE_CCCD = _(
     "“%(holder)s”, born the same day, is already in this unit with another CCCD number. If this is the same "
     "person, correct the number on their page; if it is another person, add them on the page “Add a person”."
@@ -1544,7 +1548,10 @@ class _Runner:
                 self.reject(r, "cccd", ERR_NAMESAKE_CCCD, holder=first.person.full_name)
             return False
         if first.number:  # a person an earlier row of the file makes or is
-            self.reject(r, "full_name", ERR_DUPLICATE_PERSON, first=abs(first.number))
+            same = r.date_of_birth is not None and first.date_of_birth == r.date_of_birth
+            self.reject(
+                r, "full_name", ERR_DUPLICATE_PERSON if same else ERR_MAYBE_SAME_PERSON, first=abs(first.number)
+            )
             return False
         return first.person
 

@@ -640,7 +640,7 @@ def test_a_row_without_a_birth_date_or_a_unit_code_is_the_person_an_earlier_row_
     ]
     first, again = twice(cast, tmp_path, rows, actor=cast.space_admin, organisation=cast.root)
     duplicates = [
-        "Dòng 3, cột “Họ và tên”: " + str(services.ERR_DUPLICATE_PERSON % {"first": 2}),
+        "Dòng 3, cột “Họ và tên”: " + str(services.ERR_MAYBE_SAME_PERSON % {"first": 2}),
         "Dòng 5, cột “Họ và tên”: " + str(services.ERR_DUPLICATE_PERSON % {"first": 4}),
     ]
     assert first == ((2, 0, 0, 2), duplicates) and again == ((0, 0, 2, 2), duplicates)
