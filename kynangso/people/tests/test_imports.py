@@ -1479,9 +1479,10 @@ def test_an_error_after_the_import_finished_leaves_its_outcome_as_recorded(cast,
     assert "an error after it finished" in caplog.text
 
 
-def test_a_worker_that_dies_mid_import_loses_no_activation_code_and_the_import_can_run_again(
-    cast, tmp_path, monkeypatch, login, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def dying_worker(monkeypatch):
+    """Imports in chunks of 10 rows whose worker is killed while it writes the second: SystemExit, not an
+    Exception, so nothing records the failure. Returns the real writer, to put back."""
     monkeypatch.setattr(services, "CHUNK_SIZE", 10)
     monkeypatch.setattr(services, "TRANSACTION_ROWS", 10)
     real = services._Runner._write_people
@@ -1490,10 +1491,17 @@ def test_a_worker_that_dies_mid_import_loses_no_activation_code_and_the_import_c
     def killed_in_the_second_chunk(runner, plan):
         calls["n"] += 1
         if calls["n"] == 2:
-            raise SystemExit("the worker was killed")  # not an Exception: nothing records the failure
+            raise SystemExit("the worker was killed")
         return real(runner, plan)
 
     monkeypatch.setattr(services._Runner, "_write_people", killed_in_the_second_chunk)
+    return real
+
+
+def test_a_worker_that_dies_mid_import_loses_no_activation_code_and_the_import_can_run_again(
+    cast, tmp_path, monkeypatch, login, django_capture_on_commit_callbacks, dying_worker
+):
+    real = dying_worker
     path = write_xlsx(tmp_path / "k.xlsx", people_rows(25))
     with pytest.raises(SystemExit):
         run_import(actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True)
@@ -1519,20 +1527,9 @@ def test_a_worker_that_dies_mid_import_loses_no_activation_code_and_the_import_c
 
 @pytest.mark.parametrize("how", ["stalled", "queued again", "asked before it stalled", "run again, cancelled at once"])
 def test_cancelling_an_import_whose_worker_died_ends_it_with_its_chunks_and_codes(
-    cast, tmp_path, monkeypatch, login, django_capture_on_commit_callbacks, how
+    cast, tmp_path, monkeypatch, login, django_capture_on_commit_callbacks, dying_worker, how
 ):
-    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
-    monkeypatch.setattr(services, "TRANSACTION_ROWS", 10)
-    real = services._Runner._write_people
-    calls = {"n": 0}
-
-    def killed_in_the_second_chunk(runner, plan):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise SystemExit("the worker was killed")
-        return real(runner, plan)
-
-    monkeypatch.setattr(services._Runner, "_write_people", killed_in_the_second_chunk)
+    real = dying_worker
     with pytest.raises(SystemExit):
         run_import(
             actor=cast.owner,
