@@ -163,6 +163,15 @@ ERR_NAMESAKE_CCCD_IN_FILE = _(
 ERR_AMBIGUOUS_NAME = _(
     "Several people of this unit have this name; add the date of birth or the CCCD number to tell them apart."
 )
+ERR_AMBIGUOUS_UNITS = _(
+    "People of this name are in several units of this import; add the unit code, the date of birth or the CCCD "
+    "number to tell them apart."
+)
+ERR_MAYBE_SAME_PERSON_YEAR = _(
+    "Row %(first)s has this name too: the platform keeps a date of birth, not a year alone, so it cannot tell "
+    "the two apart by their years. Add their dates of birth (or CCCD numbers); if they are one person, keep one "
+    "row."
+)
 ERR_NAME_LEFT_UNCLEAR = _(
     "Row %(first)s names someone of this name without a CCCD number, and this row's person could be them too: "
     "importing this row would change whom row %(first)s means the next time the file is imported. Add the CCCD "
@@ -1539,7 +1548,10 @@ class _Runner:
             return None
         first = candidates[0]
         if len(candidates) > 1 and not (r.cccd and all(k.coded for k in candidates)):
-            self.reject(r, "full_name", ERR_AMBIGUOUS if r.date_of_birth else ERR_AMBIGUOUS_NAME)
+            if not r.organisation_id and len({k.organisation_id for k in candidates}) > 1:
+                self.reject(r, "full_name", ERR_AMBIGUOUS_UNITS)
+            else:
+                self.reject(r, "full_name", ERR_AMBIGUOUS if r.date_of_birth else ERR_AMBIGUOUS_NAME)
             return False
         if r.cccd and first.coded:  # the same number was matched by its hash: this is another one
             if first.number:
@@ -1548,10 +1560,11 @@ class _Runner:
                 self.reject(r, "cccd", ERR_NAMESAKE_CCCD, holder=first.person.full_name)
             return False
         if first.number:  # a person an earlier row of the file makes or is
-            same = r.date_of_birth is not None and first.date_of_birth == r.date_of_birth
-            self.reject(
-                r, "full_name", ERR_DUPLICATE_PERSON if same else ERR_MAYBE_SAME_PERSON, first=abs(first.number)
-            )
+            if r.date_of_birth is not None and first.date_of_birth == r.date_of_birth:
+                message = ERR_DUPLICATE_PERSON
+            else:
+                message = ERR_MAYBE_SAME_PERSON_YEAR if r.birth_year else ERR_MAYBE_SAME_PERSON
+            self.reject(r, "full_name", message, first=abs(first.number))
             return False
         return first.person
 

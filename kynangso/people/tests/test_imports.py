@@ -812,6 +812,28 @@ def test_a_year_of_birth_alone_tells_namesakes_apart(cast, tmp_path, chunked):
     assert older.phone == "0911111111"
     assert Person.objects.filter(search_text="nguyen van nam", phone="0933333333", date_of_birth=None).count() == 1
 
+    # Two rows of a year file, years apart: no year is kept, so the second is refused, saying why.
+    rows = [["Trần Văn Hai", year, "Nam", None, None, None, "X-A", None, None] for year in (1975, 1990)]
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "y2.xlsx", rows, headers=headers)
+    )
+    with translation.override("vi"):
+        assert (imp.created_count, messages(imp)) == (
+            1,
+            ["Dòng 3, cột “Họ và tên”: " + str(services.ERR_MAYBE_SAME_PERSON_YEAR % {"first": 2})],
+        )
+
+
+def test_a_row_without_a_unit_code_asks_for_it_when_its_namesakes_are_in_several_units(cast, tmp_path):
+    for unit in (cast.unit_a, cast.unit_b):
+        people_services.person_create(
+            actor=None, full_name="Lê Thị Hà", organisation=unit, date_of_birth=date(1990, 3, 3), sex="female"
+        )
+    rows = [person_row("Lê Thị Hà", date(1990, 3, 3), "female", 0, cccd="", unit="")]
+    imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "u.xlsx", rows))
+    with translation.override("vi"):
+        assert messages(imp) == ["Dòng 2, cột “Họ và tên”: " + str(services.ERR_AMBIGUOUS_UNITS)]
+
 
 def test_a_rename_by_cccd_cannot_change_whom_an_earlier_row_meant(cast, tmp_path, chunked):
     born = date(1990, 3, 3)
