@@ -851,9 +851,16 @@ def _pack(organisation_id, born, coded, phone, email, name, number) -> int:
     return ((value << 20 | day) << 2 | coded << 1 | (number < 0)) << 32 | abs(number)
 
 
+def _year_of(r: ParsedRow) -> int:
+    """The year of birth a row without a birth date gives (a "Năm sinh", or its CCCD's); 0: none, or dated."""
+    if r.date_of_birth:
+        return 0
+    return r.birth_year or (rules.cccd_birth_year(r.cccd) if r.cccd else 0)
+
+
 def _lookup_of(r: ParsedRow) -> _Known:
     """The row looking for its person by name: see _rank."""
-    year = 0 if r.date_of_birth else r.birth_year or (rules.cccd_birth_year(r.cccd) if r.cccd else 0)
+    year = _year_of(r)
     signature = r.signature = r.signature or name_signature(r.full_name)
     number = r.number if r.cccd else -r.number
     return _Known(
@@ -1498,10 +1505,10 @@ class _Runner:
             person = self.claim(r, person)
         # A row found by name is found by name again next time (unless its CCCD, now stored, finds it): what
         # it found is kept, for a later row must not change it (loosely_named). A row written makes its
-        # person the best fitting there is: born that day, with its phone and email.
+        # person the best fitting there is: born that day, with its phone and email (as the lookup itself).
         if person is False or not r.cccd:
             if person is not False:
-                top = (8 if r.date_of_birth else 0) + bool(r.phone) + bool(r.email)
+                top = _rank(lookup, lookup)
             name = hash(r.name_key)
             self.loose[name] = self.loose.get(name, ()) + (lookup._replace(top=top, refused=refused).pack_lookup(),)
         return person
@@ -1577,7 +1584,7 @@ class _Runner:
         else:
             known = memoryview(self.born_days.get(hash(r.name_key), b"")).cast("i")
             days = {date.fromordinal(d + _DAY0) if d else None for d in known}
-            if year := r.birth_year or (rules.cccd_birth_year(r.cccd) if r.cccd else 0):
+            if year := _year_of(r):
                 days = [d for d in days if d is None or d.year == year]
         found = []
         for day in days:
@@ -1671,7 +1678,7 @@ class _Runner:
                     keys.add(hash((name, born.year)))
                 else:
                     keys.add(hash((name, None)))
-        birth = r.date_of_birth or r.birth_year or rules.cccd_birth_year(r.cccd)
+        birth = r.date_of_birth or _year_of(r)
         return hash((r.name_key, birth)) in keys or hash((r.name_key, None)) in keys
 
     @staticmethod
