@@ -23,6 +23,7 @@ class PersonOut(Schema):
     id: int
     full_name: str
     date_of_birth: date | None
+    birth_year: int | None  # the year alone, when no date of birth is known
     sex: str
     cccd_masked: str
     phone: str
@@ -32,6 +33,10 @@ class PersonOut(Schema):
     position: str
     target_groups: list[str]
     lawful_basis: str
+
+    @staticmethod
+    def resolve_birth_year(obj: Person) -> int | None:
+        return obj.birth_year_known
 
     @staticmethod
     def resolve_organisation_code(obj: Person) -> str:

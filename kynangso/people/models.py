@@ -18,6 +18,9 @@ class Person(TimeStampedModel):
 
     full_name = models.CharField(_("full name"), max_length=120)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    # Only a year is known (a list's "Năm sinh", a CCCD's digits): kept while there is no date of birth, and
+    # read only then (birth_year_known); it keeps namesakes born in other years apart (people.imports).
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True, editable=False)
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, blank=True)
     cccd_encrypted = models.BinaryField(_("CCCD (encrypted)"), null=True, blank=True, editable=False)
     cccd_hash = models.CharField(
@@ -67,6 +70,11 @@ class Person(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.full_name
+
+    @property
+    def birth_year_known(self) -> int | None:
+        """The year of birth: the date's, or the year kept alone."""
+        return self.date_of_birth.year if self.date_of_birth else self.birth_year
 
     @property
     def target_group_codes(self) -> list[str]:

@@ -52,6 +52,7 @@ ERR_UNKNOWN_GROUP = _("Unknown target group.")
 ACTIVATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 ACTIVATION_DAYS = 90
 
+DERIVED_FIELDS = {"search_text", "sort_key", "birth_year"}  # follow the name and the date: not audited apart
 EDITABLE_FIELDS = (
     "full_name",
     "date_of_birth",
@@ -242,6 +243,8 @@ def person_update(
         fields.update(name_fields(fields["full_name"]))
     if "email" in fields:
         fields["email"] = (fields["email"] or "").strip().lower()
+    if fields.get("date_of_birth"):
+        fields["birth_year"] = None  # a year alone is kept only while there is no date
     if cccd is not None:
         fields.update(cccd_fields(values.get("cccd", "")))
     changed = [k for k, v in fields.items() if getattr(person, k) != v]
@@ -256,7 +259,7 @@ def person_update(
         actor=actor,
         action="person.update",
         obj=person,
-        fields=sorted({"cccd" if k.startswith("cccd") else k for k in changed} - {"search_text", "sort_key"}),
+        fields=sorted({"cccd" if k.startswith("cccd") else k for k in changed} - DERIVED_FIELDS),
     )
     return person
 

@@ -167,11 +167,6 @@ ERR_AMBIGUOUS_UNITS = _(
     "People of this name are in several units of this import; add the unit code, the date of birth or the CCCD "
     "number to tell them apart."
 )
-ERR_MAYBE_SAME_PERSON_YEAR = _(
-    "Row %(first)s has this name too: the platform keeps a date of birth, not a year alone, so it cannot tell "
-    "the two apart by their years. Add their dates of birth (or CCCD numbers); if they are one person, keep one "
-    "row."
-)
 ERR_NAME_LEFT_UNCLEAR = _(
     "Row %(first)s names someone of this name without a CCCD number, and this row's person could be them too: "
     "importing this row would change whom row %(first)s means the next time the file is imported. Add the CCCD "
@@ -804,8 +799,8 @@ class _Known(NamedTuple):
     email: int
     name: int  # text.name_signature
     number: int  # the row that made or claimed it this run (negative: a row without a CCCD); 0: none
+    year: int = 0  # without a birth date: the year of birth known (Person.birth_year; a row's _year_of); 0: none
     person: Person | None = None
-    year: int = 0  # a lookup without a birth date: the year of birth it gave (a "Năm sinh" or its CCCD)
     top: int = -1  # a lookup: the _rank of the person(s) it found, -1 none
     refused: bool = False  # a lookup refused for the people it found (several, or not this row's person)
 
@@ -819,6 +814,7 @@ class _Known(NamedTuple):
             email=_h32(person.email),
             name=name_signature(person.full_name),
             number=number,
+            year=0 if person.date_of_birth else person.birth_year or 0,
             person=person,
         )
 
@@ -827,28 +823,33 @@ class _Known(NamedTuple):
         number, value = value & 0xFFFFFFFF, value >> 32
         negative, coded, value = value & 1, value >> 1 & 1, value >> 2
         day, value = value & 0xFFFFF, value >> 20
+        year, value = value & 0x1FF, value >> 9
         organisation_id, value = value & 0xFFFFFFFF, value >> 32
         phone, email, name = value & 0xFFFFFFFF, value >> 32 & 0xFFFFFFFF, value >> 64
         born = date.fromordinal(day + _DAY0) if day else None
-        return cls(organisation_id, born, bool(coded), phone, email, name, -number if negative else number)
+        number = -number if negative else number
+        return cls(organisation_id, born, bool(coded), phone, email, name, number, year + 1800 if year else 0)
+
+    def pack(self) -> int:
+        """Its fields but person, top and refused in one int (unpack reads them back)."""
+        day = self.date_of_birth.toordinal() - _DAY0 if self.date_of_birth else 0
+        value = ((self.name << 32 | self.email) << 32 | self.phone) << 32 | self.organisation_id
+        value = (value << 9 | (self.year - 1800 if self.year else 0)) << 20 | day
+        return (value << 2 | self.coded << 1 | (self.number < 0)) << 32 | abs(self.number)
 
     def pack_lookup(self) -> int:
-        """A lookup in one int: _pack's, then its year, top and refused (unpack_lookup reads them back)."""
-        meta = (self.year - 1800 if self.year else 0) << 5 | self.refused << 4 | self.top + 1
-        return _pack(*self[:7]) << 14 | meta
+        """A lookup in one int: pack's, then its top and refused (unpack_lookup reads them back)."""
+        return self.pack() << 5 | self.refused << 4 | self.top + 1
 
     @classmethod
     def unpack_lookup(cls, value: int) -> _Known:
-        meta, year = value & 0x1F, value >> 5 & 0x1FF
-        known = cls.unpack(value >> 14)
-        return known._replace(year=year + 1800 if year else 0, top=(meta & 0xF) - 1, refused=meta > 0xF)
+        meta = value & 0x1F
+        return cls.unpack(value >> 5)._replace(top=(meta & 0xF) - 1, refused=meta > 0xF)
 
-
-def _pack(organisation_id, born, coded, phone, email, name, number) -> int:
-    """A _Known's fields (but its person) in one int: _Known.unpack reads them back."""
-    day = born.toordinal() - _DAY0 if born else 0
-    value = ((name << 32 | email) << 32 | phone) << 32 | organisation_id
-    return ((value << 20 | day) << 2 | coded << 1 | (number < 0)) << 32 | abs(number)
+    @property
+    def birth_year(self) -> int:
+        """The year of birth known: its birth date's, or `year`; 0: none."""
+        return self.date_of_birth.year if self.date_of_birth else self.year
 
 
 def _year_of(r: ParsedRow) -> int:
@@ -856,6 +857,13 @@ def _year_of(r: ParsedRow) -> int:
     if r.date_of_birth:
         return 0
     return r.birth_year or (rules.cccd_birth_year(r.cccd) if r.cccd else 0)
+
+
+def _birth_year_after(r: ParsedRow, person: Person) -> int | None:
+    """The person's Person.birth_year once the row is applied: kept only while no birth date is known."""
+    if r.date_of_birth or person.date_of_birth:
+        return None
+    return _year_of(r) or person.birth_year
 
 
 def _lookup_of(r: ParsedRow) -> _Known:
@@ -877,7 +885,7 @@ def _lookup_of(r: ParsedRow) -> _Known:
 
 def _rank(lookup: _Known, k: _Known | None) -> int:
     """How well `k` fits a row looking for its person by name (`lookup`): -1 not at all (another unit, another
-    spelling, born another day, or another year); else born on the row's day (8), without a CCCD for a row
+    spelling, born another day, or in another year); else born on the row's day (8), without a CCCD for a row
     with a new one (4), and one for each of the row's phone and email that k has. A row is the best fitting
     person; several equally good leave it unclear which."""
     if (
@@ -887,12 +895,11 @@ def _rank(lookup: _Known, k: _Known | None) -> int:
     ):
         return -1
     rank = 0
-    if lookup.date_of_birth:
-        if k.date_of_birth == lookup.date_of_birth:
-            rank = 8
-        elif k.date_of_birth is not None:
+    if lookup.date_of_birth and k.date_of_birth:
+        if k.date_of_birth != lookup.date_of_birth:
             return -1
-    elif lookup.year and k.date_of_birth is not None and k.date_of_birth.year != lookup.year:
+        rank = 8
+    elif lookup.birth_year and k.birth_year and lookup.birth_year != k.birth_year:
         return -1
     if lookup.coded and not k.coded:
         rank += 4
@@ -1452,6 +1459,7 @@ class _Runner:
                     {
                         "organisation_id": org_id,
                         "date_of_birth": r.date_of_birth,
+                        "birth_year": _year_of(r) or None,
                         "sex": r.sex or "",
                         "phone": r.phone or "",
                         "email": r.email or "",
@@ -1570,7 +1578,7 @@ class _Runner:
             if r.date_of_birth is not None and first.date_of_birth == r.date_of_birth:
                 message = ERR_DUPLICATE_PERSON
             else:
-                message = ERR_MAYBE_SAME_PERSON_YEAR if r.birth_year else ERR_MAYBE_SAME_PERSON
+                message = ERR_MAYBE_SAME_PERSON
             self.reject(r, "full_name", message, first=abs(first.number))
             return False
         return first.person
@@ -1602,16 +1610,19 @@ class _Runner:
         if person is None:
             signature = r.signature or name_signature(r.full_name)
             org = r.organisation_id or self.root.pk
-            return _Known(org, r.date_of_birth, bool(r.cccd), _h32(r.phone), _h32(r.email), signature, number)
+            year = _year_of(r)
+            return _Known(org, r.date_of_birth, bool(r.cccd), _h32(r.phone), _h32(r.email), signature, number, year)
         name = merged_name(r.full_name, person.full_name)
         born = r.date_of_birth or person.date_of_birth
+        year = _birth_year_after(r, person) or 0
         org = r.organisation_id or person.organisation_id
         phone, email = r.phone or person.phone, r.email or person.email
         coded = bool(r.cccd or person.cccd_hash)
-        stored = (person.full_name, person.date_of_birth, person.organisation_id, person.phone, person.email)
-        if (name, born, org, phone, email, coded) == (*stored, bool(person.cccd_hash)):
+        stored_year = 0 if person.date_of_birth else person.birth_year or 0
+        stored = (person.full_name, person.date_of_birth, stored_year, person.organisation_id, person.phone)
+        if (name, born, year, org, phone, email, coded) == (*stored, person.email, bool(person.cccd_hash)):
             return None
-        return _Known(org, born, coded, _h32(phone), _h32(email), name_signature(name), number)
+        return _Known(org, born, coded, _h32(phone), _h32(email), name_signature(name), number, year)
 
     def loosely_named(self, r: ParsedRow, made: _Known, person: Person | None) -> int:
         """The earlier row (its number; 0: none) found by name (see match) whom this row would make another
@@ -1649,7 +1660,7 @@ class _Runner:
             self.changed[person.pk] = None
             if (name := merged_name(r.full_name, person.full_name)) != person.full_name:
                 self.renamed[person.pk] = name
-        packed = _pack(*made[:7])
+        packed = made.pack()
         born = made.date_of_birth
         key = hash((r.name_key, born))
         if key not in self.born:
@@ -1725,6 +1736,8 @@ class _Runner:
             value = getattr(r, attr)
             if value is not None and value != getattr(person, attr):
                 changes[attr] = value
+        if (year := _birth_year_after(r, person)) != (None if person.date_of_birth else person.birth_year):
+            changes["birth_year"] = year
         if org_id != person.organisation_id:
             changes["organisation_id"] = org_id
         if r.cccd and r.cccd_hash != person.cccd_hash:

@@ -116,7 +116,7 @@ class ParsedRow:
     full_name: str = ""
     name_key: str = ""  # fold(full_name), the same as Person.search_text
     date_of_birth: date | None = None
-    birth_year: int | None = None  # a "Năm sinh" column's year alone (not stored: it tells namesakes apart)
+    birth_year: int | None = None  # a "Năm sinh" column's year alone (kept as Person.birth_year)
     sex: str | None = None
     cccd: str = ""
     cccd_hash: str = ""

@@ -812,16 +812,53 @@ def test_a_year_of_birth_alone_tells_namesakes_apart(cast, tmp_path, chunked):
     assert older.phone == "0911111111"
     assert Person.objects.filter(search_text="nguyen van nam", phone="0933333333", date_of_birth=None).count() == 1
 
-    # Two rows of a year file, years apart: no year is kept, so the second is refused, saying why.
+    assert Person.objects.get(phone="0933333333").birth_year == 1975
+
+    # Two rows of a year file, years apart: two people.
     rows = [["Trần Văn Hai", year, "Nam", None, None, None, "X-A", None, None] for year in (1975, 1990)]
     imp = run_import(
         actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "y2.xlsx", rows, headers=headers)
     )
-    with translation.override("vi"):
-        assert (imp.created_count, messages(imp)) == (
-            1,
-            ["Dòng 3, cột “Họ và tên”: " + str(services.ERR_MAYBE_SAME_PERSON_YEAR % {"first": 2})],
-        )
+    assert (imp.created_count, imp.rejected_count) == (2, 0), imp.message
+    years = Person.objects.filter(search_text="tran van hai").values_list("birth_year", flat=True)
+    assert sorted(years) == [1975, 1990]
+
+
+def test_a_year_of_birth_is_kept_and_keeps_later_imports_from_other_years(cast, tmp_path, chunked):
+    """QA round 11, finding 1: a person imported with a year alone is not a namesake born in another year."""
+    headers = ["Họ và tên", "Năm sinh", *HEADERS[2:]]
+
+    def year_row(year, phone):
+        return ["Lê Thị Hà", year, "Nữ", None, phone, None, "X-A", None, None]
+
+    first = write_xlsx(tmp_path / "y1991.xlsx", [year_row(1991, "0911000001")], headers=headers)
+    assert run_import(actor=cast.owner, organisation=cast.unit_a, path=first).created_count == 1
+    ha = Person.objects.get(search_text="le thi ha")
+    assert (ha.date_of_birth, ha.birth_year) == (None, 1991)
+
+    # Another year: another person, whose date a later list gives; hers stays as it was.
+    other = write_xlsx(tmp_path / "y1990.xlsx", [year_row(1990, "0911000002")], headers=headers)
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=other)
+    assert (imp.created_count, imp.updated_count, imp.rejected_count) == (1, 0, 0), imp.message
+    dated = write_xlsx(tmp_path / "d1990.xlsx", [person_row("Lê Thị Hà", date(1990, 3, 3), "female", 0, cccd="")])
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=dated)
+    assert (imp.created_count, imp.updated_count, imp.rejected_count) == (0, 1, 0), imp.message
+    assert Person.objects.get(phone="0911000002").date_of_birth == date(1990, 3, 3)
+    ha.refresh_from_db()
+    assert (ha.phone, ha.date_of_birth, ha.birth_year) == ("0911000001", None, 1991)
+
+    # Her export has no date (the "Ngày sinh" column takes whole dates) and re-imports unchanged.
+    export = tmp_path / "export.xlsx"
+    export.write_bytes(people_workbook(Person.objects.filter(pk=ha.pk)).getvalue())
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=export)
+    assert (imp.unchanged_count, imp.updated_count, imp.rejected_count) == (1, 0, 0), imp.message
+
+    # Her date, in her year (with her phone, as a namesake of 1990 has no day now): the year gives way to it.
+    dated = [person_row("Lê Thị Hà", date(1991, 7, 7), "female", 0, cccd="", phone="0911000001")]
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "d1991.xlsx", dated))
+    assert (imp.updated_count, imp.rejected_count) == (1, 0), imp.message
+    ha.refresh_from_db()
+    assert (ha.date_of_birth, ha.birth_year) == (date(1991, 7, 7), None)
 
 
 def test_a_row_without_a_unit_code_asks_for_it_when_its_namesakes_are_in_several_units(cast, tmp_path):
@@ -1697,3 +1734,16 @@ def test_the_command_prints_no_log_lines_unless_asked(cast, tmp_path, caplog):
             call_command("import_people", str(path), "--org", "X-A", verbosity=verbosity)
         assert any(r.name.startswith("kynangso") and r.levelno == logging.INFO for r in caplog.records) is logged
     assert logging.getLogger().level == logging.INFO  # put back
+
+
+@pytest.mark.parametrize(
+    "known",
+    [
+        services._Known(2**32 - 1, date(1990, 3, 3), True, 2**32 - 1, 1, 2**40 + 7, 2**31, top=13),
+        services._Known(7, None, False, 0, 2**32 - 1, 3, -42, 2099, top=-1, refused=True),
+        services._Known(0, None, True, 5, 0, 0, 0, 1801, top=0),
+    ],
+)
+def test_what_the_run_keeps_of_a_person_or_a_lookup_packs_into_one_int_and_back(known):
+    assert services._Known.unpack(known.pack()) == known._replace(top=-1, refused=False)
+    assert services._Known.unpack_lookup(known.pack_lookup()) == known
