@@ -126,6 +126,14 @@ def cccd_birth_year(cccd: str) -> int:
     return 1900 + int(cccd[3]) // 2 * 100 + int(cccd[4:6])
 
 
+def birth_year_alone(date_of_birth: date | None, cccd: str | None, year: int | None = None) -> int:
+    """Person.birth_year: the year of birth known without a date (`year` given, or the CCCD's), kept only
+    while there is no date of birth; 0: none."""
+    if date_of_birth:
+        return 0
+    return year or (cccd_birth_year(cccd) if cccd else 0)
+
+
 def clean_cccd(raw: str, *, birth_date: date | None = None, sex: str | None = None) -> str:
     """Return the 12-digit CCCD, or raise RuleError.
 

@@ -200,6 +200,7 @@ def person_create(
     person = Person(
         organisation=organisation,
         date_of_birth=values["date_of_birth"],
+        birth_year=rules.birth_year_alone(values["date_of_birth"], values.get("cccd")) or None,
         sex=sex,
         phone=values.get("phone", ""),
         email=(email or "").strip().lower(),
@@ -243,8 +244,8 @@ def person_update(
         fields.update(name_fields(fields["full_name"]))
     if "email" in fields:
         fields["email"] = (fields["email"] or "").strip().lower()
-    if fields.get("date_of_birth"):
-        fields["birth_year"] = None  # a year alone is kept only while there is no date
+    born = fields.get("date_of_birth", person.date_of_birth)
+    fields["birth_year"] = rules.birth_year_alone(born, values.get("cccd"), None if cccd else person.birth_year) or None
     if cccd is not None:
         fields.update(cccd_fields(values.get("cccd", "")))
     changed = [k for k, v in fields.items() if getattr(person, k) != v]

@@ -854,9 +854,7 @@ class _Known(NamedTuple):
 
 def _year_of(r: ParsedRow) -> int:
     """The year of birth a row without a birth date gives (a "Năm sinh", or its CCCD's); 0: none, or dated."""
-    if r.date_of_birth:
-        return 0
-    return r.birth_year or (rules.cccd_birth_year(r.cccd) if r.cccd else 0)
+    return rules.birth_year_alone(r.date_of_birth, r.cccd, r.birth_year)
 
 
 def _birth_year_after(r: ParsedRow, person: Person) -> int | None:

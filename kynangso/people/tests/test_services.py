@@ -164,6 +164,20 @@ def test_person_update_writes_only_changed_fields_and_audits(cast):
     assert entry.details["fields"] == ["full_name"]
 
 
+def test_a_year_of_birth_alone_follows_the_cccd_and_gives_way_to_a_date(cast):
+    from kynangso.people.imports.testing import make_cccd
+
+    cccd = make_cccd(date(1987, 1, 1), "female", 4)
+    person = services.person_create(actor=None, full_name="Đỗ Thị Mơ", organisation=cast.unit_a, cccd=cccd)
+    assert (person.date_of_birth, person.birth_year, person.birth_year_known) == (None, 1987, 1987)
+    services.person_update(actor=cast.owner, person=person, position="Kế toán")  # other fields: kept
+    assert Person.objects.get(pk=person.pk).birth_year == 1987
+    services.person_update(actor=cast.owner, person=person, date_of_birth=date(1987, 9, 9))
+    person.refresh_from_db()
+    assert (person.date_of_birth, person.birth_year, person.birth_year_known) == (date(1987, 9, 9), None, 1987)
+    assert AuditLog.objects.filter(action="person.update").latest("at").details["fields"] == ["date_of_birth"]
+
+
 def test_erase_removes_person_and_account(cast):
     services.accounts_create(actor=cast.owner, people=[cast.person_a])
     request = services.data_request_create(person=cast.person_a, kind="deletion", message="Xin xóa dữ liệu")
