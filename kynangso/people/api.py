@@ -23,7 +23,7 @@ class PersonOut(Schema):
     id: int
     full_name: str
     date_of_birth: date | None
-    birth_year: int | None  # the year alone, when no date of birth is known
+    birth_year: int | None  # the year of birth: the date's, or the year known alone (Person.birth_year)
     sex: str
     cccd_masked: str
     phone: str

@@ -46,6 +46,8 @@ COLUMN_STYLES = {
     HEADERS.index("Ngày sinh"): Style.DATE,
 }
 ROW_STYLES = [COLUMN_STYLES.get(i, Style.NORMAL) for i in range(len(HEADERS))]
+# A year of birth alone (the day not known) is a number, not a date: 1990, not 12/06/1905.
+YEAR_ROW_STYLES = [Style.NORMAL if i == HEADERS.index("Ngày sinh") else style for i, style in enumerate(ROW_STYLES)]
 DROPDOWN_UNITS_MAX = 5000  # unit codes in a drop-down list, at most
 
 
@@ -77,6 +79,7 @@ EXPORT_FIELDS = (  # the columns of the template, as person_row reads them
     "pk",
     "full_name",
     "date_of_birth",
+    "birth_year",
     "sex",
     "cccd_encrypted",
     "phone",
@@ -89,10 +92,10 @@ EXPORT_FIELDS = (  # the columns of the template, as person_row reads them
 def person_row(values: tuple, groups: Iterable[str]) -> list:
     """A row of the template from a person's EXPORT_FIELDS (tuples, not model instances: building 200,000
     people and their units as models took a quarter of an export's time)."""
-    _pk, full_name, born, sex, cccd_encrypted, phone, email, org_code, position = values
+    _pk, full_name, born, year, sex, cccd_encrypted, phone, email, org_code, position = values
     return [
         full_name,
-        born,
+        born or year,
         SEX_LABELS_VI.get(sex, ""),
         crypto.decrypt(cccd_encrypted) if cccd_encrypted else "",
         phone,
@@ -127,7 +130,8 @@ def people_workbook(people: QuerySet[Person], *, organisations: Sequence[str] = 
         ):
             groups.setdefault(pid, []).append(group)
         for p in batch:
-            sheet.append(person_row(p, sorted(groups.get(p[0], []), key=order.__getitem__)), ROW_STYLES)
+            styles = ROW_STYLES if p[2] or not p[3] else YEAR_ROW_STYLES
+            sheet.append(person_row(p, sorted(groups.get(p[0], []), key=order.__getitem__)), styles)
         batch.clear()
 
     for person in people.values_list(*EXPORT_FIELDS).iterator(chunk_size=chunk):

@@ -88,6 +88,7 @@ ERR_CCCD_FORMAT = _("A CCCD number has exactly 12 digits.")
 ERR_CCCD_PROVINCE = _("The first three digits of a CCCD number must be a province code (001–096).")
 ERR_CCCD_CENTURY = _("The 4th digit of the CCCD number does not match the sex and the century of birth.")
 ERR_CCCD_YEAR = _("Digits 5–6 of the CCCD number must be the last two digits of the year of birth.")
+ERR_CCCD_BIRTH_YEAR = _("Digits 4–6 of the CCCD number give %(year)s as the year of birth: %(problem)s")
 ERR_PHONE = _("Not a Vietnamese mobile number (10 digits starting with 03, 05, 07, 08 or 09).")
 ERR_BIRTH_FUTURE = _("The date of birth is in the future.")
 ERR_BIRTH_TOO_OLD = _("The date of birth is implausible (more than 120 years ago).")
@@ -134,12 +135,13 @@ def birth_year_alone(date_of_birth: date | None, cccd: str | None, year: int | N
     return year or (cccd_birth_year(cccd) if cccd else 0)
 
 
-def clean_cccd(raw: str, *, birth_date: date | None = None, sex: str | None = None) -> str:
+def clean_cccd(raw: str, *, birth_date: date | None = None, sex: str | None = None, today: date | None = None) -> str:
     """Return the 12-digit CCCD, or raise RuleError.
 
     Digits 1–3: birth-registration province; digit 4: century and sex (0/1 = male/female born 1900–1999,
     2/3 = 2000–2099, 4/5 = 2100–2199 …); digits 5–6: the last two digits of the year of birth.
-    A number that lost its leading zero in a spreadsheet (11 digits) is padded back."""
+    A number that lost its leading zero in a spreadsheet (11 digits) is padded back. Without a birth date,
+    the year it gives must pass the checks of one (it becomes the person's year of birth: birth_year_alone)."""
     digits = re.sub(r"[\s.\-]", "", str(raw))
     if digits.isdigit() and len(digits) == 11:
         digits = "0" + digits
@@ -150,6 +152,11 @@ def clean_cccd(raw: str, *, birth_date: date | None = None, sex: str | None = No
     if birth_date is None:  # the sex (even digit: male) and a century of living people (1900–2099)
         if digits[3] > "3" or (sex is not None and int(digits[3]) % 2 != (sex == FEMALE)):
             raise RuleError(ERR_CCCD_CENTURY)
+        year = cccd_birth_year(digits)
+        try:  # its earliest day: only a year no day of which passes is refused
+            clean_birth_date(date(year, 1, 1), today=today)
+        except RuleError as exc:
+            raise RuleError(ERR_CCCD_BIRTH_YEAR % {"year": year, "problem": exc.message}) from None
     else:
         century_index = birth_date.year // 100 - 19
         if not 0 <= century_index <= 4:

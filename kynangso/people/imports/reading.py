@@ -100,7 +100,7 @@ _ALIASES = {
         "Birthdate",
         "Birthday",
         "DOB",
-        "Năm sinh",  # often full dates; a year alone is read as such (validation.RowValidator.years_alone)
+        "Năm sinh",  # often full dates; a year alone is read as such, as in any birth column
         "Year of birth",
         "Birth year",
     ],

@@ -24,7 +24,7 @@ from .. import rules
 from ..choices import Sex, TargetGroup
 from ..exports import GROUP_LABELS_VI
 from ..services import ERR_NAME_REQUIRED
-from .reading import EXCEL_ERRORS, FIELDS, NO_VALUE, YEAR_TITLE_KEYS, header_key
+from .reading import EXCEL_ERRORS, FIELDS, NO_VALUE, header_key
 
 ERR_CELL = _("Row %(row)s, column “%(column)s”: %(message)s")
 ERR_ROW = _("Row %(row)s: %(message)s")
@@ -36,7 +36,6 @@ ERR_FORMULA_NO_VALUE = _(
 UNREADABLE = EXCEL_ERRORS | {NO_VALUE}
 ERR_EXCEL_ERROR = _("The cell holds an Excel error (%(value)s): correct the formula or type the value.")
 ERR_NO_SUCH_DAY = _("There is no such day as %(value)s: check the day and the month.")
-ERR_YEAR_ONLY = _("Only a year (%(value)s): write the whole date of birth, dd/mm/yyyy.")
 ERR_SHORT_YEAR = _("The year has two digits (%(value)s): write all four, for example %(example)s.")
 ERR_LEGACY_FONT = _(
     "The text is typed in an old Vietnamese font (TCVN3 “.VnTime” or VNI), not in Unicode: convert the file to "
@@ -116,7 +115,7 @@ class ParsedRow:
     full_name: str = ""
     name_key: str = ""  # fold(full_name), the same as Person.search_text
     date_of_birth: date | None = None
-    birth_year: int | None = None  # a "Năm sinh" column's year alone (kept as Person.birth_year)
+    birth_year: int | None = None  # a year alone, the day not known (kept as Person.birth_year)
     sex: str | None = None
     cccd: str = ""
     cccd_hash: str = ""
@@ -246,8 +245,6 @@ class RowValidator:
         date1904: bool = False,
     ):
         self.column = column
-        # A "Năm sinh" column: a year alone is taken as what it is (no date stored; checked against the CCCD).
-        self.years_alone = header_key(column("date_of_birth")) in YEAR_TITLE_KEYS
         self.date1904 = date1904
         self.organisations = organisations
         self.today = today or date.today()
@@ -299,7 +296,8 @@ class RowValidator:
                 row.name_key = fold(name)[:255]
 
         birth_ok = True
-        birth_year = _year_alone(raw_birth) if self.years_alone else None
+        # A year alone (the day not known) is taken as what it is: no day is made up (Person.birth_year).
+        birth_year = _year_alone(raw_birth, self.date1904)
         if birth_year is not None:
             try:  # its earliest day: the checks of a date then refuse only what no day of the year passes
                 rules.clean_birth_date(date(birth_year, 1, 1), today=self.today)
@@ -319,8 +317,6 @@ class RowValidator:
                 text = cell_text(raw_birth)
                 if _DMY.fullmatch(text) or _YMD.fullmatch(text):  # the form is right, the day does not exist
                     self.cell_error(row, "date_of_birth", ERR_NO_SUCH_DAY, value=text)
-                elif text.isdigit() and 1900 <= int(text) <= 2100:
-                    self.cell_error(row, "date_of_birth", ERR_YEAR_ONLY, value=text)
                 elif match := _DMY_SHORT.fullmatch(text):
                     day, sep, month, short = match.groups()
                     year = int(short) + (2000 if int(short) < 30 else 1900)  # Excel's two-digit-year rule
@@ -344,7 +340,10 @@ class RowValidator:
                 try:
                     born = date(birth_year, 1, 1) if birth_year is not None else row.date_of_birth  # its year checked
                     row.cccd = rules.clean_cccd(
-                        text, birth_date=born if birth_ok else None, sex=row.sex if sex_ok else None
+                        text,
+                        birth_date=born if birth_ok else None,
+                        sex=row.sex if sex_ok else None,
+                        today=self.today,
                     )
                 except rules.RuleError as exc:
                     self.cell_error(row, "cccd", exc.message)
@@ -398,10 +397,15 @@ class RowValidator:
         return row
 
 
-def _year_alone(value) -> int | None:
-    """The year, if the cell holds a year and nothing else (1985, "1985")."""
+def _year_alone(value, date1904: bool = False) -> int | None:
+    """The year, if the cell holds a year and nothing else (1985, "1985"); also a year typed into a cell
+    formatted as a date, which Excel shows as a day of 1905 (1985 → 07/06/1905): no one alive was born then."""
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, date):
+        day = value.date() if isinstance(value, datetime) else value
+        serial = (day - (_EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH)).days
+        return serial if 1900 <= serial <= 2100 else None
     if isinstance(value, int | float):
         return int(value) if float(value).is_integer() and 1900 <= value <= 2100 else None
     if isinstance(value, str) and (text := value.strip()).isdigit() and len(text) == 4 and 1900 <= int(text) <= 2100:

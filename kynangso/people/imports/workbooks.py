@@ -108,7 +108,10 @@ def template_workbook(*, organisations: Iterable[tuple[str, str]]) -> io.BytesIO
     for line in (
         _("One person per row, under the header row. Do not change the column titles."),
         _("Họ và tên is required. Leave a cell empty to keep what is already stored."),
-        _("Ngày sinh: a date, or text dd/mm/yyyy. Số CCCD: 12 digits (the column is text: keep the leading 0)."),
+        _(
+            "Ngày sinh: a date, or text dd/mm/yyyy; when only the year is known, the year alone (1990). "
+            "Số CCCD: 12 digits (the column is text: keep the leading 0)."
+        ),
         _("Số điện thoại: a Vietnamese mobile number; +84, spaces, dots and old 11-digit numbers are accepted."),
         _("Mã đơn vị: a code from the list; empty means the unit chosen when importing."),
         _("Nhóm đối tượng: names from the list, several separated by “;”."),

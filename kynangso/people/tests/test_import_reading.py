@@ -493,26 +493,26 @@ def test_without_a_birth_date_the_cccd_still_has_to_match_the_sex(sex, fourth_di
     "value,message",
     [
         ("31/02/1990", "There is no such day as 31/02/1990"),
-        (1990, "Only a year (1990)"),
-        ("1990", "Only a year"),
         ("25/12/90", "two digits (25/12/90): write all four, for example 25/12/1990"),
         ("5.3.07", "for example 05.03.2007"),
     ],
 )
-def test_a_date_that_does_not_exist_a_year_alone_or_a_two_digit_year_says_so(value, message):
+def test_a_date_that_does_not_exist_or_a_two_digit_year_says_so(value, message):
     with translation.override("en"):
         row = validator().parse(2, [ROW[0], value, *ROW[2:3], None, *ROW[4:]])
         assert [name for name, _m in row.errors] == ["date_of_birth"] and message in row.errors[0][1]
 
 
-def year_column_validator():
-    titles = dict(zip(reading.FIELDS, HEADERS, strict=True)) | {"date_of_birth": "Năm sinh"}
+def year_column_validator(title="Năm sinh"):
+    titles = dict(zip(reading.FIELDS, HEADERS, strict=True)) | {"date_of_birth": title}
     return RowValidator(column=titles.__getitem__, organisations={"X-A": 1}, today=date(2026, 11, 25))
 
 
-@pytest.mark.parametrize("year", [1985, 1985.0, " 1985 "])
-def test_a_year_alone_in_a_year_of_birth_column_is_taken_as_it_is_and_checked_against_the_cccd(year):
-    row = year_column_validator().parse(2, [ROW[0], year, *ROW[2:]])  # CCCD 086 0 85 …: a man born in 1985
+@pytest.mark.parametrize("title", ["Năm sinh", "Ngày sinh"])
+@pytest.mark.parametrize("year", [1985, 1985.0, " 1985 ", date(1905, 6, 7), datetime(1905, 6, 7)])  # 1985 as a date
+def test_a_year_alone_in_a_birth_column_is_taken_as_it_is_and_checked_against_the_cccd(year, title):
+    row = year_column_validator(title).parse(2, [ROW[0], year, *ROW[2:]])  # CCCD 086 0 85 …: a man born in 1985
+    assert (row.ok, row.birth_year) == (True, 1985), row.errors
     assert row.ok, row.errors
     assert (row.date_of_birth, row.cccd) == (None, ROW[3])  # no day is made up
     with translation.override("en"):
@@ -522,6 +522,15 @@ def test_a_year_alone_in_a_year_of_birth_column_is_taken_as_it_is_and_checked_ag
     assert [name for name, _m in future.errors] == ["date_of_birth"] and "future" in future.errors[0][1]
     # A whole date in that column is a date of birth as anywhere else.
     assert year_column_validator().parse(2, [ROW[0], "02/03/1985", *ROW[2:]]).date_of_birth == date(1985, 3, 2)
+
+
+def test_a_cccd_without_a_date_gives_a_year_of_birth_that_must_pass_the_checks_of_a_date():
+    with translation.override("en"):
+        future = validator().parse(2, [ROW[0], None, "Nữ", "086399000123", *ROW[4:]])  # born in 2099
+        toddler = validator().parse(2, [ROW[0], None, "Nữ", "086324000123", *ROW[4:]])  # 2024, under 5
+    assert [name for name, _m in future.errors] == ["cccd"] and "give 2099 as the year of birth" in future.errors[0][1]
+    assert [name for name, _m in toddler.errors] == ["cccd"] and "younger than 5" in toddler.errors[0][1]
+    assert validator().parse(2, [ROW[0], None, "Nam", ROW[3], *ROW[4:]]).ok  # 1985
 
 
 def test_a_year_of_birth_column_is_read_and_gives_way_to_a_date_of_birth_column(tmp_path):

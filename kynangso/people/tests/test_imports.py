@@ -1747,3 +1747,36 @@ def test_the_command_prints_no_log_lines_unless_asked(cast, tmp_path, caplog):
 def test_what_the_run_keeps_of_a_person_or_a_lookup_packs_into_one_int_and_back(known):
     assert services._Known.unpack(known.pack()) == known._replace(top=-1, refused=False)
     assert services._Known.unpack_lookup(known.pack_lookup()) == known
+
+
+def test_people_stored_before_years_were_kept_get_their_cccds_year(cast):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    cccd = make_cccd(date(1990, 1, 1), "female", 77)
+    ha = people_services.person_create(actor=None, full_name="Lê Thị Hà", organisation=cast.unit_a, cccd=cccd)
+    Person.objects.filter(pk=ha.pk).update(birth_year=None)  # as 0014 left her
+    import_module("kynangso.people.migrations.0015_person_birth_year_from_cccd").fill_birth_years(apps, None)
+    ha.refresh_from_db()
+    assert ha.birth_year == 1990 and cast.person_a.birth_year is None  # person_a has a date
+
+
+def test_year_only_namesakes_round_trip_through_the_export(cast, tmp_path, chunked):
+    """QA round 12, findings 1-3: the export writes a year known alone, so re-importing it finds each one; a
+    row of another year is someone else, whoever made the stored person (form, import)."""
+    cccd = make_cccd(date(1990, 1, 1), "female", 77)
+    people_services.person_create(actor=None, full_name="Lê Thị Hà", organisation=cast.unit_a, cccd=cccd)
+    headers = ["Họ và tên", "Năm sinh", *HEADERS[2:]]
+    rows = [["Lê Thị Hà", year, "Nữ", None, None, None, "X-A", None, None] for year in (1975, 1991)]
+    path = write_xlsx(tmp_path / "y.xlsx", rows, headers=headers)
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.created_count, imp.updated_count, imp.rejected_count) == (2, 0, 0), imp.message
+    people = Person.objects.filter(search_text="le thi ha")
+    assert sorted(people.values_list("birth_year", flat=True)) == [1975, 1990, 1991]
+
+    export = tmp_path / "export.xlsx"
+    export.write_bytes(people_workbook(people.order_by("pk")).getvalue())
+    assert sorted(r[1] for r in read_rows(export)[1:]) == [1975, 1990, 1991]  # numbers, not dates of 1905
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=export)
+    assert (imp.unchanged_count, imp.updated_count, imp.rejected_count) == (3, 0, 0), imp.message
