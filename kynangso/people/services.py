@@ -234,9 +234,20 @@ def person_update(
     raw.setdefault("sex", person.sex)
     if cccd:
         raw["cccd"] = cccd
+    elif (
+        cccd is None
+        and person.cccd_encrypted
+        and any(changes.get(key, getattr(person, key)) != getattr(person, key) for key in ("date_of_birth", "sex"))
+    ):
+        raw["cccd"] = crypto.decrypt(person.cccd_encrypted)  # the number kept must agree with a new date or sex
     if target_groups is not None:
         raw["target_groups"] = list(target_groups)
-    values = clean_person_values(raw)
+    try:
+        values = clean_person_values(raw)
+    except ValidationError as exc:
+        if cccd is None and "cccd" in exc.error_dict:  # the stored number: the new date or sex is what is wrong
+            exc.error_dict["date_of_birth" if "date_of_birth" in changes else "sex"] = exc.error_dict.pop("cccd")
+        raise
     fields: dict = {}
     for key in changes:
         fields[key] = values.get(key, changes[key]) if key != "organisation" else changes[key]

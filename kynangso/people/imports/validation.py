@@ -299,6 +299,8 @@ class RowValidator:
         # A year alone (the day not known) is taken as what it is: no day is made up (Person.birth_year).
         birth_year = _year_alone(raw_birth, self.date1904)
         if birth_year is not None:
+            if isinstance(raw_birth, date):  # a year Excel shows as a day of 1905: the error workbook says the year
+                row.cells = [*row.cells[:1], birth_year, *row.cells[2:]]
             try:  # its earliest day: the checks of a date then refuse only what no day of the year passes
                 rules.clean_birth_date(date(birth_year, 1, 1), today=self.today)
                 row.birth_year = birth_year
@@ -397,20 +399,29 @@ class RowValidator:
         return row
 
 
+# Numbers taken as a year of birth rather than a day: as days they fall in 1904-1905 (serial 2191 is
+# 31/12/1905), more than 120 years ago, so the year's own checks say what is wrong with one (2101: future).
+_YEAR_NUMBERS = range(1800, 2192)
+
+
 def _year_alone(value, date1904: bool = False) -> int | None:
-    """The year, if the cell holds a year and nothing else (1985, "1985"); also a year typed into a cell
-    formatted as a date, which Excel shows as a day of 1905 (1985 → 07/06/1905): no one alive was born then."""
+    """The year, if the cell holds a year and nothing else (1985, "1985", "'1985", "1985.0"); also a year
+    typed into a cell formatted as a date, which Excel shows as a day of 1905 (1985 → 07/06/1905)."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, date):
         day = value.date() if isinstance(value, datetime) else value
-        serial = (day - (_EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH)).days
-        return serial if 1900 <= serial <= 2100 else None
-    if isinstance(value, int | float):
-        return int(value) if float(value).is_integer() and 1900 <= value <= 2100 else None
-    if isinstance(value, str) and (text := value.strip()).isdigit() and len(text) == 4 and 1900 <= int(text) <= 2100:
-        return int(text)
-    return None
+        value = (day - (_EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH)).days
+    elif isinstance(value, float):
+        if not value.is_integer():
+            return None
+        value = int(value)
+    elif not isinstance(value, int):
+        text = number_text(value)
+        if not (text.isdigit() and len(text) == 4):
+            return None
+        value = int(text)
+    return value if value in _YEAR_NUMBERS else None
 
 
 def _blank(value) -> bool:

@@ -98,7 +98,7 @@ def template_workbook(*, organisations: Iterable[tuple[str, str]]) -> io.BytesIO
         showErrorMessage=False,
         showInputMessage=True,
         promptTitle=_("Date of birth"),
-        prompt="dd/mm/yyyy",
+        prompt=_("dd/mm/yyyy, or the year alone (1990)"),
     )
     birth.add(column_range(FIELDS.index("date_of_birth")))
     ws.add_data_validation(birth)

@@ -509,7 +509,10 @@ def year_column_validator(title="Năm sinh"):
 
 
 @pytest.mark.parametrize("title", ["Năm sinh", "Ngày sinh"])
-@pytest.mark.parametrize("year", [1985, 1985.0, " 1985 ", date(1905, 6, 7), datetime(1905, 6, 7)])  # 1985 as a date
+@pytest.mark.parametrize(
+    "year",
+    [1985, 1985.0, " 1985 ", "'1985", "1985.0", date(1905, 6, 7), datetime(1905, 6, 7)],  # 1985 as a date
+)
 def test_a_year_alone_in_a_birth_column_is_taken_as_it_is_and_checked_against_the_cccd(year, title):
     row = year_column_validator(title).parse(2, [ROW[0], year, *ROW[2:]])  # CCCD 086 0 85 …: a man born in 1985
     assert (row.ok, row.birth_year) == (True, 1985), row.errors
@@ -522,6 +525,13 @@ def test_a_year_alone_in_a_birth_column_is_taken_as_it_is_and_checked_against_th
     assert [name for name, _m in future.errors] == ["date_of_birth"] and "future" in future.errors[0][1]
     # A whole date in that column is a date of birth as anywhere else.
     assert year_column_validator().parse(2, [ROW[0], "02/03/1985", *ROW[2:]]).date_of_birth == date(1985, 3, 2)
+
+
+@pytest.mark.parametrize("value,message", [(2101, "in the future"), ("2101", "in the future"), (1850, "120 years")])
+def test_a_year_out_of_range_is_told_as_a_year_not_as_a_day_of_1905(value, message):
+    with translation.override("en"):
+        row = validator().parse(2, [ROW[0], value, *ROW[2:3], None, *ROW[4:]])
+    assert [name for name, _m in row.errors] == ["date_of_birth"] and message in row.errors[0][1]
 
 
 def test_a_cccd_without_a_date_gives_a_year_of_birth_that_must_pass_the_checks_of_a_date():

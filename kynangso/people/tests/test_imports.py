@@ -1780,3 +1780,18 @@ def test_year_only_namesakes_round_trip_through_the_export(cast, tmp_path, chunk
     assert sorted(r[1] for r in read_rows(export)[1:]) == [1975, 1990, 1991]  # numbers, not dates of 1905
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=export)
     assert (imp.unchanged_count, imp.updated_count, imp.rejected_count) == (3, 0, 0), imp.message
+
+
+def test_a_year_typed_into_the_date_column_is_read_and_shown_as_a_year_in_the_error_workbook(cast, tmp_path):
+    """Excel shows 1990 typed into the template's date column as 12/06/1905: it is the year 1990, and a row
+    refused for something else gets 1990 back in the error workbook, not a date of 1905."""
+    as_excel_shows = date(1905, 6, 12)
+    rows = [
+        person_row("Lê Thị Năm", as_excel_shows, "female", 0, cccd=""),
+        person_row("Lê Thị Sáu", as_excel_shows, "female", 0, cccd=make_cccd(date(1991, 1, 1), "female", 3)),
+    ]
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "t.xlsx", rows))
+    assert (imp.created_count, imp.rejected_count) == (1, 1)
+    assert Person.objects.get(full_name="Lê Thị Năm").birth_year == 1990
+    bad = read_rows(imp.error_report)[1]
+    assert (bad[0], bad[1]) == ("Lê Thị Sáu", 1990)

@@ -459,3 +459,22 @@ def test_an_unknown_username_is_locked_like_a_known_one(cast, client, settings):
             for _ in range(3)
         ]
     assert pages[user.username] == pages["khongco.ai"] == [False, False, True]
+
+
+def test_a_new_date_or_sex_must_agree_with_the_stored_cccd(cast, client):
+    """QA round 13, findings 1-2: an edit that keeps the CCCD checks it against the new date; removing the
+    date brings back the CCCD's year."""
+    from kynangso.people.imports.testing import make_cccd
+
+    person = services.person_create(
+        actor=None, full_name="Lê Thị Hà", organisation=cast.unit_a, cccd=make_cccd(date(1990, 1, 1), "female", 7)
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.person_update(actor=cast.owner, person=person, date_of_birth=date(1975, 5, 6))
+    assert list(refused.value.message_dict) == ["date_of_birth"]
+    person.refresh_from_db()
+    assert (person.date_of_birth, person.birth_year) == (None, 1990)
+    services.person_update(actor=cast.owner, person=person, date_of_birth=date(1990, 5, 6))
+    services.person_update(actor=cast.owner, person=person, date_of_birth=None)
+    person.refresh_from_db()
+    assert (person.date_of_birth, person.birth_year) == (None, 1990)
