@@ -77,6 +77,11 @@ class Person(TimeStampedModel):
         return self.date_of_birth.year if self.date_of_birth else self.birth_year
 
     @property
+    def year_alone(self) -> int | None:
+        """The year kept alone, as it counts: none once there is a date (one set elsewhere may leave it)."""
+        return None if self.date_of_birth else self.birth_year
+
+    @property
     def target_group_codes(self) -> list[str]:
         return [g.group for g in self.target_groups.all()]
 

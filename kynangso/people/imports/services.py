@@ -821,7 +821,7 @@ class _Known(NamedTuple):
             email=_h32(person.email),
             name=name_signature(person.full_name),
             number=number,
-            year=0 if person.date_of_birth else person.birth_year or 0,
+            year=person.year_alone or 0,
             person=person,
         )
 
@@ -1623,8 +1623,7 @@ class _Runner:
         org = r.organisation_id or person.organisation_id
         phone, email = r.phone or person.phone, r.email or person.email
         coded = bool(r.cccd or person.cccd_hash)
-        stored_year = 0 if person.date_of_birth else person.birth_year or 0
-        stored = (person.full_name, person.date_of_birth, stored_year, person.organisation_id, person.phone)
+        stored = (person.full_name, person.date_of_birth, person.year_alone or 0, person.organisation_id, person.phone)
         if (name, born, year, org, phone, email, coded) == (*stored, person.email, bool(person.cccd_hash)):
             return None
         return _Known(org, born, coded, _h32(phone), _h32(email), name_signature(name), number, year)
@@ -1741,7 +1740,7 @@ class _Runner:
             value = getattr(r, attr)
             if value is not None and value != getattr(person, attr):
                 changes[attr] = value
-        if (year := _birth_year_after(r, person)) != (None if person.date_of_birth else person.birth_year):
+        if (year := _birth_year_after(r, person)) != person.year_alone:
             changes["birth_year"] = year
         if org_id != person.organisation_id:
             changes["organisation_id"] = org_id
