@@ -3,6 +3,7 @@ by page, by API or by guessing ids. Matrix: anonymous → login/401; outsider �
 writes; owner → works."""
 
 import io
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -98,6 +99,21 @@ def test_the_person_form_shows_every_wrong_field_at_once(login, cast):
         assert f'id="id_{field}_error"' in page, field
     cast.person_a.refresh_from_db()
     assert cast.person_a.full_name == "Nguyễn Văn An" and cast.person_a.phone != "12345"
+
+
+def test_a_new_date_that_the_stored_cccd_contradicts_is_refused_under_the_date(login, cast):
+    """The CCCD field left empty keeps the stored number, which must still agree with the new date."""
+    form = {
+        "full_name": "Nguyễn Văn An",
+        "date_of_birth": "06/05/1975",  # the stored CCCD 086 0 85 …: born in 1985
+        "sex": "male",
+        "organisation": cast.unit_a.pk,
+        "lawful_basis": "legal_obligation",
+    }
+    page = login(cast.owner).post(f"/people/{cast.person_a.pk}/edit/", form).content.decode()
+    assert 'id="id_date_of_birth_error"' in page and "hai chữ số cuối của năm sinh" in page
+    cast.person_a.refresh_from_db()
+    assert cast.person_a.date_of_birth == date(1985, 3, 2)
 
 
 def test_owner_cannot_move_a_person_into_another_commune(login, cast):
