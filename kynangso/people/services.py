@@ -47,6 +47,7 @@ ERR_ACTIVATION = _(
     "that gave it to you (your commune or ward, school or agency) for a new code."
 )
 ERR_NAME_REQUIRED = _("The full name is required.")
+ERR_STORED_CCCD = _("This does not agree with the stored CCCD number: %(problem)s")
 ERR_UNKNOWN_GROUP = _("Unknown target group.")
 
 ACTIVATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -246,7 +247,9 @@ def person_update(
         values = clean_person_values(raw)
     except ValidationError as exc:
         if cccd is None and "cccd" in exc.error_dict:  # the stored number: the new date or sex is what is wrong
-            exc.error_dict["date_of_birth" if "date_of_birth" in changes else "sex"] = exc.error_dict.pop("cccd")
+            new_date = changes.get("date_of_birth", person.date_of_birth) != person.date_of_birth
+            problems = [ERR_STORED_CCCD % {"problem": m} for e in exc.error_dict.pop("cccd") for m in e.messages]
+            exc.error_dict["date_of_birth" if new_date else "sex"] = [ValidationError(m) for m in problems]
         raise
     fields: dict = {}
     for key in changes:

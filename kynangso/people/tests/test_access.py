@@ -111,7 +111,7 @@ def test_a_new_date_that_the_stored_cccd_contradicts_is_refused_under_the_date(l
         "lawful_basis": "legal_obligation",
     }
     page = login(cast.owner).post(f"/people/{cast.person_a.pk}/edit/", form).content.decode()
-    assert 'id="id_date_of_birth_error"' in page and "hai chữ số cuối của năm sinh" in page
+    assert 'id="id_date_of_birth_error"' in page and "Không khớp với số CCCD đã lưu" in page
     cast.person_a.refresh_from_db()
     assert cast.person_a.date_of_birth == date(1985, 3, 2)
 

@@ -478,3 +478,12 @@ def test_a_new_date_or_sex_must_agree_with_the_stored_cccd(cast, client):
     services.person_update(actor=cast.owner, person=person, date_of_birth=None)
     person.refresh_from_db()
     assert (person.date_of_birth, person.birth_year) == (None, 1990)
+
+
+def test_a_new_sex_that_the_stored_cccd_contradicts_is_refused_under_the_sex(cast):
+    with pytest.raises(ValidationError) as refused:  # the form sends the unchanged date too
+        services.person_update(
+            actor=cast.owner, person=cast.person_a, sex="female", date_of_birth=cast.person_a.date_of_birth
+        )
+    assert list(refused.value.message_dict) == ["sex"]
+    assert Person.objects.get(pk=cast.person_a.pk).sex == "male"
