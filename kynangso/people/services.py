@@ -233,23 +233,20 @@ def person_update(
     raw = {k: v for k, v in changes.items() if k != "organisation"}
     raw.setdefault("date_of_birth", changes.get("date_of_birth", person.date_of_birth))
     raw.setdefault("sex", person.sex)
+    # A new date of birth or sex must agree with the CCCD number kept (cccd=None).
+    moved = [key for key in ("date_of_birth", "sex") if changes.get(key, getattr(person, key)) != getattr(person, key)]
     if cccd:
         raw["cccd"] = cccd
-    elif (
-        cccd is None
-        and person.cccd_encrypted
-        and any(changes.get(key, getattr(person, key)) != getattr(person, key) for key in ("date_of_birth", "sex"))
-    ):
-        raw["cccd"] = crypto.decrypt(person.cccd_encrypted)  # the number kept must agree with a new date or sex
+    elif cccd is None and person.cccd_encrypted and moved:
+        raw["cccd"] = crypto.decrypt(person.cccd_encrypted)
     if target_groups is not None:
         raw["target_groups"] = list(target_groups)
     try:
         values = clean_person_values(raw)
     except ValidationError as exc:
         if cccd is None and "cccd" in exc.error_dict:  # the stored number: the new date or sex is what is wrong
-            new_date = changes.get("date_of_birth", person.date_of_birth) != person.date_of_birth
             problems = [ERR_STORED_CCCD % {"problem": m} for e in exc.error_dict.pop("cccd") for m in e.messages]
-            exc.error_dict["date_of_birth" if new_date else "sex"] = [ValidationError(m) for m in problems]
+            exc.error_dict[moved[0]] = [ValidationError(m) for m in problems]
         raise
     fields: dict = {}
     for key in changes:

@@ -61,6 +61,7 @@ _YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\
 # A date with a two-digit year, "25/12/90": not guessed (1925 or 2025 are both birth years), refused
 # with the date Excel would have made of it as the example.
 _DMY_SHORT = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{2})")
+_BIRTH = FIELDS.index("date_of_birth")  # the birth cell in a row's cells
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 61 = 1 March 1900 (Excel's 1900 system, after its fake 29 Feb 1900)
 _EXCEL_EPOCH_1904 = date(1904, 1, 1)  # the 1904 system of old Mac workbooks: serial 0 = 1 January 1904
 
@@ -300,7 +301,7 @@ class RowValidator:
         birth_year = _year_alone(raw_birth, self.date1904)
         if birth_year is not None:
             if isinstance(raw_birth, date):  # a year Excel shows as a day of 1905: the error workbook says the year
-                row.cells = [*row.cells[:1], birth_year, *row.cells[2:]]
+                row.cells = [*row.cells[:_BIRTH], birth_year, *row.cells[_BIRTH + 1 :]]
             try:  # its earliest day: the checks of a date then refuse only what no day of the year passes
                 rules.clean_birth_date(date(birth_year, 1, 1), today=self.today)
                 row.birth_year = birth_year
