@@ -52,10 +52,16 @@ def database_from_url(url: str) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": name,
+            # page_size: 8 KB pages for a new database (set before its first table; an existing one keeps its
+            # own): the random-key indexes (CCCD hash, name key, username) take fewer pages, and a
+            # 200,000-row import took about 4 % less time than with the default 4 KB (bench/README.md).
             # busy_timeout: a save waits up to 30 s for the one write lock rather than failing; an
             # all-or-nothing import holds it while it writes its whole file (about 3 s for 40,000 rows).
             "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
+                "init_command": (
+                    "PRAGMA page_size=8192; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA busy_timeout=30000;"
+                ),
                 "transaction_mode": "IMMEDIATE",
             },
             "TEST": {"NAME": None},

@@ -88,7 +88,7 @@ PDF_TASK_PRIORITY = -10
 STALE_AFTER = timedelta(minutes=10)
 BUSY = "busy"  # the ValidationError code of a request that must wait for a task to end (the API's 409)
 SQLITE_CACHE_KIB = 96 * 1024  # a transaction's changed pages stay in memory until its commit
-SQLITE_CHECKPOINT_PAGES = 20_000  # fold the write-ahead log into the database every ~80 MB, not every 4 MB
+SQLITE_CHECKPOINT_BYTES = 80 * 1024 * 1024  # fold the write-ahead log into the database every 80 MB, not 4 MB
 ANALYZE_MIN_ROWS = 10_000
 # The ANALYZEs during an import give the planner the tables' new sizes; a sample of 3,000 rows a table
 # (statistics target 10) does that in a tenth of the time of the default 30,000 (60 ms instead of 600 at
@@ -1033,8 +1033,11 @@ class _Runner:
         PostgreSQL: remember how many people the planner last saw (see maybe_analyze)."""
         self.analyzed_rows = self.rows_since_analyze = 0
         if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA page_size")  # 8 KB for a database made with config/settings.py's
+                checkpoint_pages = SQLITE_CHECKPOINT_BYTES // cursor.fetchone()[0]
             try:
-                with sqlite_pragmas(cache_size=-SQLITE_CACHE_KIB, wal_autocheckpoint=SQLITE_CHECKPOINT_PAGES):
+                with sqlite_pragmas(cache_size=-SQLITE_CACHE_KIB, wal_autocheckpoint=checkpoint_pages):
                     yield
             finally:
                 if not connection.in_atomic_block:  # a caller's transaction: its commit is not ours

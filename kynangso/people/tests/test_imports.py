@@ -1228,6 +1228,14 @@ def test_the_import_and_the_cancel_put_back_the_connections_sqlite_settings(cast
     assert settings() == before and before[2] == 30000
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's page size")
+def test_a_new_sqlite_database_has_8_kb_pages(db):
+    # config/settings.py sets it before the first table is made: the random-key indexes (CCCD hash, name
+    # key, username) then take half as many pages, and a 200,000-row import about 4 % less time.
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA page_size").fetchone()[0] == 8192
+
+
 def test_a_queued_import_is_cancelled_at_once(cast, tmp_path):
     from django.core.files import File
 
