@@ -54,7 +54,11 @@ DROPDOWN_UNITS_MAX = 5000  # unit codes in a drop-down list, at most
 def dropdowns(organisations: Sequence[str]) -> list[tuple[int, list[str], bool, str, str]]:
     """The drop-down lists of the people workbook, the import template's and the export's alike: (column,
     values, strict, title, message). Strict lists refuse another value; the target groups take several
-    names separated by ";", so theirs only suggests. The unit codes are those the user may import into."""
+    names separated by ";", so theirs only suggests. The unit codes are those the user may import into: at most
+    DROPDOWN_UNITS_MAX of them (`organisations` may be a queryset: it is sliced); a list cut short only
+    suggests too, for Excel would refuse the codes left out of it."""
+    codes = list(organisations[: DROPDOWN_UNITS_MAX + 1])
+    every_unit = len(codes) <= DROPDOWN_UNITS_MAX
     lists = [
         (
             HEADERS.index("Giới tính"),
@@ -70,7 +74,15 @@ def dropdowns(organisations: Sequence[str]) -> list[tuple[int, list[str], bool, 
             _("Target groups"),
             _("Pick one, or type several separated by ;"),
         ),
-        (HEADERS.index("Mã đơn vị"), list(organisations), True, _("Unit code"), _("Choose a unit code from the list.")),
+        (
+            HEADERS.index("Mã đơn vị"),
+            codes[:DROPDOWN_UNITS_MAX],
+            every_unit,
+            _("Unit code"),
+            _("Choose a unit code from the list.")
+            if every_unit
+            else _("Choose a unit code from the list, or type the code of another of your units."),
+        ),
     ]
     return [entry for entry in lists if entry[1]]
 

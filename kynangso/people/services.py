@@ -662,7 +662,7 @@ def people_export(*, actor, filters) -> tuple[str, BytesIO]:
     """The people of the actor's units that match `filters` (selectors.PersonFilters), in the import template's
     layout (export → edit → import), and the file's name. Audited with the filters and the number of people
     (whose CCCD numbers the file gives in full)."""
-    from .exports import DROPDOWN_UNITS_MAX, people_workbook
+    from .exports import people_workbook
     from .imports.selectors import importable_organisations
     from .selectors import person_list
 
@@ -681,8 +681,8 @@ def people_export(*, actor, filters) -> tuple[str, BytesIO]:
         },
         people=people.count(),
     )
-    units = importable_organisations(actor=actor).values_list("code", flat=True)[:DROPDOWN_UNITS_MAX]
-    return f"danh-sach-{timezone.localdate():%Y%m%d}.xlsx", people_workbook(people, organisations=list(units))
+    units = importable_organisations(actor=actor).values_list("code", flat=True)
+    return f"danh-sach-{timezone.localdate():%Y%m%d}.xlsx", people_workbook(people, organisations=units)
 
 
 def username_as_stored(typed: str) -> str:

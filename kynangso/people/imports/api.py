@@ -197,7 +197,7 @@ def person_import_list(request):
 def person_import_template(request):
     if not permissions.can_import_people(request.user):
         raise PermissionDenied
-    orgs = selectors.importable_organisations(actor=request.user).values_list("code", "name")[:5000]
+    orgs = selectors.importable_organisations(actor=request.user).values_list("code", "name")
     return FileResponse(template_workbook(organisations=orgs), as_attachment=True, filename="mau-danh-sach.xlsx")
 
 

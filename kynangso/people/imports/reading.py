@@ -108,7 +108,13 @@ _ALIASES = {
     "cccd": [
         "Số CCCD",
         "CCCD",
+        "Số CCCD/CC",
+        "CCCD/CC",
         "Số căn cước",
+        "Căn cước",
+        "Thẻ căn cước",
+        "Số thẻ căn cước",
+        "Số căn cước/CCCD",
         "Số căn cước công dân",
         "Căn cước công dân",
         "Số CMND/CCCD",
@@ -130,6 +136,8 @@ _ALIASES = {
         "Điện thoại",
         "SĐT",
         "Số ĐT",
+        "ĐTDĐ",
+        "Số ĐTDĐ",
         "Di động",
         "Số di động",
         "Số điện thoại di động",
@@ -145,6 +153,7 @@ _ALIASES = {
     "email": ["Email", "E-mail", "Thư điện tử", "Địa chỉ email", "Địa chỉ thư điện tử", "Email address"],
     "org_code": [
         "Mã đơn vị",
+        "Mã số đơn vị",
         "Mã ĐV",
         "Mã đơn vị công tác",
         "Mã cơ quan",
@@ -183,6 +192,22 @@ _ALIASES["family_name"] = [
 _ALIASES["full_name"] += ["Given name", "First name"]
 GIVEN_NAME_KEYS = frozenset(header_key(a) for a in ("Tên", "Name", "Given name", "First name"))
 HEADER_ALIASES: dict[str, str] = {header_key(a): f for f, names in _ALIASES.items() for a in names}
+# Words that lists add after a known title and that change nothing: "Số điện thoại liên hệ", "Email cá nhân",
+# "Chức vụ hiện nay".
+_TITLE_QUALIFIERS = tuple(header_key(q) for q in ("liên hệ", "liên lạc", "cá nhân", "hiện nay", "hiện tại"))
+
+
+def header_field(title) -> str | None:
+    """The field a column title names (HEADER_ALIASES, with or without a qualifier after it), or None."""
+    key = header_key(title)
+    name = HEADER_ALIASES.get(key)
+    if name is None:
+        for qualifier in _TITLE_QUALIFIERS:
+            if key.endswith(qualifier) and (name := HEADER_ALIASES.get(key.removesuffix(qualifier))):
+                break
+    return name
+
+
 # Columns that carry no person data and are dropped without being reported: the row number most lists
 # start with, and the columns our own error workbook adds (so a corrected error file re-imports as is).
 YEAR_TITLE_KEYS = frozenset(header_key(h) for h in ("Năm sinh", "Year of birth", "Birth year"))
@@ -220,7 +245,7 @@ class Table:
         """The file's title of a column if reading it again finds the same column (not a title made of
         two, like "Họ và tên đệm, Tên"), else the template's: the error workbook's headers."""
         title = self.headers.get(name, "")
-        return title if HEADER_ALIASES.get(header_key(title)) == name else CANONICAL_HEADERS[name]
+        return title if header_field(title) == name else CANONICAL_HEADERS[name]
 
 
 def _second_best(title: str) -> bool:
@@ -237,7 +262,7 @@ def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]
         if not title:
             continue
         key = header_key(title)
-        name = HEADER_ALIASES.get(key)
+        name = header_field(title)
         if key == SOURCE_ROW_KEY and "source_row" not in columns:  # an error workbook read again
             columns["source_row"] = index
         elif name is None:

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
-from ..exports import DROPDOWN_UNITS_MAX
 from . import permissions, selectors, services
 from .forms import ImportForm
 from .models import PersonImport
@@ -68,7 +67,7 @@ def import_list(request):
 def template_download(request):
     if not permissions.can_import_people(request.user):
         raise PermissionDenied
-    orgs = selectors.importable_organisations(actor=request.user).values_list("code", "name")[:DROPDOWN_UNITS_MAX]
+    orgs = selectors.importable_organisations(actor=request.user).values_list("code", "name")
     return FileResponse(template_workbook(organisations=orgs), as_attachment=True, filename="mau-danh-sach.xlsx")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
@@ -24,7 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from kynangso.core.xlsx import LISTS_SHEET, QUOTED_LISTS_SHEET, SheetWriter, Style, column_letter
 
-from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, HEADERS, dropdowns
+from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, DROPDOWN_UNITS_MAX, HEADERS, dropdowns
 from .reading import FIELDS, GUIDE_SHEET
 from .validation import ParsedRow, cccd_text, cell_text
 
@@ -44,7 +44,7 @@ LINE_POINTS = 15
 # --- template ----------------------------------------------------------------------------------
 
 
-def template_workbook(*, organisations: Iterable[tuple[str, str]]) -> io.BytesIO:
+def template_workbook(*, organisations: Sequence[tuple[str, str]]) -> io.BytesIO:
     """The empty people list with drop-downs: sex, target groups, and the unit codes the user may use."""
     wb = Workbook()
     ws = wb.active
@@ -61,7 +61,7 @@ def template_workbook(*, organisations: Iterable[tuple[str, str]]) -> io.BytesIO
     ws.column_dimensions[column_letter(FIELDS.index("date_of_birth"))].number_format = DATE_FORMAT
 
     lists = wb.create_sheet(LISTS_SHEET)
-    orgs = list(organisations)
+    orgs = list(organisations[: DROPDOWN_UNITS_MAX + 1])  # one more than a list holds: see dropdowns
 
     def column_range(index: int) -> str:
         letter = column_letter(index)
@@ -85,7 +85,7 @@ def template_workbook(*, organisations: Iterable[tuple[str, str]]) -> io.BytesIO
         )
         listed.add(column_range(column))
         ws.add_data_validation(listed)
-    for row, (_code, name) in enumerate(orgs, start=1):  # beside their codes, for whoever opens the sheet
+    for row, (_code, name) in enumerate(orgs[:DROPDOWN_UNITS_MAX], start=1):  # beside the codes
         lists.cell(row=row, column=len(entries) + 1, value=name)
     lists.sheet_state = "hidden"
 

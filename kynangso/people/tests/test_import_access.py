@@ -348,6 +348,32 @@ def test_template_has_the_headers_in_order_and_drop_downs(login, cast):
     assert [c.value for c in wb["Danh mục"]["C"] if c.value] == ["X-A"]
 
 
+@pytest.mark.parametrize("url", ["/people/imports/template.xlsx", "/api/v1/people/imports/template.xlsx"])
+def test_a_unit_code_list_cut_short_only_suggests(login, cast, monkeypatch, url):
+    """More units than a drop-down holds: the codes left out must still be typed in (QA round 14: Excel
+    refused them, the list being strict)."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from kynangso.people import exports
+    from kynangso.people.imports import workbooks
+
+    def unit_code_validation():
+        response = login(cast.space_admin).get(url)
+        wb = load_workbook(BytesIO(b"".join(response.streaming_content)))
+        (dv,) = [dv for dv in wb["Danh sách"].data_validations.dataValidation if str(dv.sqref).startswith("G")]
+        return dv, [c.value for c in wb["Danh mục"]["C"] if c.value]
+
+    dv, codes = unit_code_validation()  # the space's admin: the province and its two communes
+    assert dv.showErrorMessage and sorted(codes) == ["T-VL", "X-A", "X-B"]
+    for module in (exports, workbooks):
+        monkeypatch.setattr(module, "DROPDOWN_UNITS_MAX", 2)
+    dv, codes = unit_code_validation()
+    assert not dv.showErrorMessage and dv.showInputMessage and len(codes) == 2
+    assert dv.formula1.endswith("$C$1:$C$2") and "nhập mã" in dv.prompt
+
+
 # --- API -------------------------------------------------------------------------------------------
 
 

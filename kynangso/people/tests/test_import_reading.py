@@ -102,12 +102,31 @@ def test_header_under_merged_title_and_blank_rows_gives_spreadsheet_row_numbers(
             "Chức vụ, chức danh",
             "Nhóm",
         ],
+        [  # the card's name since 2024, and the words lists add after a title (QA round 14)
+            "Họ và tên",
+            "Ngày sinh",
+            "Giới tính",
+            "Số thẻ căn cước",
+            "Số điện thoại liên hệ",
+            "Email cá nhân",
+            "Mã số đơn vị",
+            "Chức vụ hiện nay",
+            "Nhóm đối tượng",
+        ],
+        ["Họ và tên", "Ngày sinh", "Giới tính", "CCCD/CC", "Số ĐTDĐ", "Email", "Mã đơn vị", "Chức danh", "Nhóm"],
+        ["Họ và tên", "Ngày sinh", "Giới tính", "Căn cước", "Điện thoại liên lạc", "Email", "Mã ĐV", "Chức vụ", "Nhóm"],
     ],
 )
 def test_header_variants_are_recognised(tmp_path, headers):
     table = open_file(write_xlsx(tmp_path / "h.xlsx", [ROW], headers=headers))
     assert set(table.columns) == set(reading.FIELDS)
     assert list(table.rows)[0][1] == ROW
+
+
+def test_a_qualifier_does_not_turn_another_title_into_a_field():
+    assert reading.header_field("Số điện thoại liên hệ") == "phone"
+    assert reading.header_field("Ngày cấp CCCD") is None and reading.header_field("Nơi cấp căn cước") is None
+    assert reading.header_field("Liên hệ") is None and reading.header_field("Địa chỉ liên hệ") is None
 
 
 def test_unknown_columns_are_ignored_and_reported_but_stt_is_not(tmp_path):

@@ -334,7 +334,7 @@ def test_dry_run_checks_everything_and_writes_nothing(cast, tmp_path, client):
         assert str(services.MSG_ACCOUNTS_DRY_RUN % {"accounts": 3}) in imp.message
 
 
-def test_a_check_in_all_or_nothing_mode_says_the_file_would_be_refused(cast, tmp_path, capsys):
+def test_a_check_in_all_or_nothing_mode_says_the_file_would_be_refused(cast, tmp_path, capsys, client):
     path = mixed_file(tmp_path)
     with pytest.raises(CommandError) as raised:
         call_command("import_people", str(path), "--org", cast.unit_a.code, "--all-or-nothing", "--dry-run")
@@ -342,7 +342,13 @@ def test_a_check_in_all_or_nothing_mode_says_the_file_would_be_refused(cast, tmp
     assert (imp.status, imp.dry_run, imp.rows_written) == (ImportStatus.DONE, True, 0)
     with translation.override(imp.language):
         assert str(services.MSG_DRY_RUN_REFUSED % {"rejected": 2}) in imp.message
-        assert str(raised.value).startswith(imp.message) and "--error-report" in str(raised.value)
+        # The message alone: all or nothing imports the whole file again, not the error report (QA round 14)
+        assert str(raised.value) == imp.message
+    out = capsys.readouterr().out
+    assert "--error-report OUT.xlsx" in out and "tài khoản" not in out  # no accounts asked for: none counted
+    client.force_login(cast.owner)  # the page names both: a check, of an all-or-nothing import
+    page = client.get(f"/people/imports/{imp.pk}/").content.decode()
+    assert "Kiểm tra thử: không ghi dữ liệu · Tất cả hoặc không: nhập toàn bộ" in page
 
 
 def test_commit_valid_writes_the_valid_rows_and_reports_the_others(cast, tmp_path):
@@ -1326,7 +1332,7 @@ def test_ctrl_c_on_the_command_cancels_the_import_from_its_last_commit(cast, tmp
     assert len(read_rows(imp.activation_sheet)) == 3 + 20  # the codes of the committed chunks are kept
 
 
-def test_the_command_fails_when_nothing_could_be_imported(cast, tmp_path):
+def test_the_command_fails_when_nothing_could_be_imported(cast, tmp_path, capsys):
     rows = people_rows(2)
     for row in rows:
         row[3] = "1"
@@ -1337,7 +1343,8 @@ def test_the_command_fails_when_nothing_could_be_imported(cast, tmp_path):
     assert (imp.status, imp.rejected_count, imp.rows_written) == (ImportStatus.FAILED, 2, 0)
     with translation.override("vi"):
         assert imp.message.startswith(str(services.MSG_NOTHING_IMPORTED))
-        assert str(raised.value).startswith(imp.message) and "--error-report" in str(raised.value)
+        assert str(raised.value) == imp.message  # the advice once (QA round 14: it was said twice)
+    assert "--error-report OUT.xlsx" in capsys.readouterr().out
     with pytest.raises(CommandError, match="X-B"):
         call_command("import_people", str(mixed_file(tmp_path)), "--org", "X-B", "--user", "owner_a")
     imports = PersonImport.objects.count()

@@ -18,7 +18,6 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from kynangso.core import commands
 from kynangso.core.text import grouped
@@ -30,7 +29,6 @@ from kynangso.people.imports.workbooks import ERROR_MESSAGE_HEADER
 from kynangso.people.models import User
 
 SHOWN_ERRORS = 20
-FIX_AND_IMPORT_AGAIN = gettext_noop("Correct the rows in the error report (--error-report OUT.xlsx), then import it.")
 
 
 class Command(commands.Command):
@@ -126,7 +124,9 @@ class Command(commands.Command):
             "valid": grouped(imp.rows_valid),
             "accounts": grouped(imp.accounts_created),
         }
-        if imp.hypothetical:  # a check, or a refused file: the accounts it would create
+        if not imp.create_accounts:
+            self.stdout.write(_("Rows read %(read)s · valid %(valid)s") % counts)
+        elif imp.hypothetical:  # a check, or a refused file: the accounts it would create
             self.stdout.write(_("Rows read %(read)s · valid %(valid)s · accounts to create %(accounts)s") % counts)
         else:
             self.stdout.write(_("Rows read %(read)s · valid %(valid)s · accounts created %(accounts)s") % counts)
@@ -158,11 +158,8 @@ class Command(commands.Command):
         elif options["activation_sheet"] and not imp.dry_run:
             self.stdout.write(_("No account was created: no activation sheet was written."))
 
-        if nothing:
-            message = imp.message or str(_("Nothing could be imported."))
-            if imp.rows_read and imp.rejected_count:  # the message says the rows have errors: where to see them
-                message = f"{message} {_(FIX_AND_IMPORT_AGAIN)}"
-            raise CommandError(message)
+        if nothing:  # the message says what to correct and what to import again (the mode's way)
+            raise CommandError(imp.message or str(_("Nothing could be imported.")))
 
     @staticmethod
     def _page(imp) -> str:
