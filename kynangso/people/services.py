@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -310,7 +311,10 @@ def username_base(full_name: str) -> str:
 
 
 def _username_base(family: str, given: str) -> str:
-    return (_alnum(fold(given)) + _initials(family) or "user")[:30]
+    # NFKC first, as the login form's username field applies it to what is typed ("ǅan" → "Džan"):
+    # a username it would change could never log in.
+    family, given = unicodedata.normalize("NFKC", family), unicodedata.normalize("NFKC", given)
+    return unicodedata.normalize("NFKC", _alnum(fold(given)) + _initials(family) or "user")[:30]
 
 
 @lru_cache(maxsize=1 << 16)  # an import's names share their given names and family names

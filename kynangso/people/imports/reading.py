@@ -41,6 +41,7 @@ CALAMINE_MAX_SHEET_BYTES = 150 * 1024 * 1024  # uncompressed sheet XML: about 28
 # which reads MAX_COLUMNS columns at most.
 CALAMINE_MAX_CELLS = 8_000_000
 MAX_COLUMNS = 256
+CSV_MAX_LINE_CHARS = 1_000_000  # a row of a people list is a few hundred characters
 # A "zip bomb": a small upload whose parts unpack to gigabytes. Real workbooks' large parts pack 5-60 to 1.
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 MAX_STRINGS_BYTES = 200 * 1024 * 1024  # the shared strings, which both readers hold in memory
@@ -56,6 +57,10 @@ ERR_UNPACKED = _(
     "This Excel file unpacks to an unusual size (%(size)s MB): it is not a list as a spreadsheet program saves "
     "one. Open it in Excel, delete the empty rows and columns after the list, save it as “Excel Workbook "
     "(.xlsx)” and upload it again."
+)
+ERR_CSV_LINE_LONG = _(
+    "Row %(line)s of the CSV file is longer than %(limit)s characters: it is not a list as Excel saves one. "
+    "Open the file in Excel, delete the empty columns after the list, save it as “CSV UTF-8” and upload it again."
 )
 ERR_CSV_BROKEN = _(
     'The CSV file cannot be read: a quote (") opened in row %(line)s is not closed where its cell ends, so the '
@@ -536,9 +541,13 @@ def _sheet_marks(fileobj, sheet_name: str) -> _Marks:
             part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             reading = True  # from here, a bad zip is a sheet whose data do not match the zip's statement
             with archive.open(part) as xml:
-                pending = b""
+                pending = tail = b""
+                tags = [0, 0, 0]  # rows, cells, r="…" references (each of rows and cells may have one)
                 while True:
                     chunk = xml.read(1 << 20)
+                    joined = tail + chunk  # a tag across two reads is counted once: see _tag_counts
+                    tags = [n + a - b for n, a, b in zip(tags, _tag_counts(joined), _tag_counts(tail), strict=True)]
+                    tail = joined[-7:]
                     pending += chunk
                     cut = len(pending) if not chunk else pending.rfind(b"</c>") + 4  # whole cells only
                     if cut < 4 and len(pending) > MARKS_MAX_PENDING:  # no cell ends here: nothing to keep
@@ -560,6 +569,12 @@ def _sheet_marks(fileobj, sheet_name: str) -> _Marks:
                                 for m in _MERGE_CELL.finditer(done)
                             ]
                     if not chunk:
+                        rows, cells, references = tags
+                        if references < rows + cells:
+                            # Rows or cells without their reference (valid, and rare) are placed by counting, so
+                            # the references say nothing of the rectangle: bound it by the rows and the cells.
+                            marks.last_row = max(marks.last_row, rows)
+                            marks.last_column = max(marks.last_column, cells - 1)
                         return marks
     except zipfile.BadZipFile as exc:
         if reading:
@@ -570,6 +585,15 @@ def _sheet_marks(fileobj, sheet_name: str) -> _Marks:
         return _Marks()
     finally:
         fileobj.seek(0)
+
+
+def _tag_counts(data: bytes) -> tuple[int, int, int]:
+    """Row tags, cell tags, and of them those that start with their reference (`<c r="`, as every program
+    writes it; text cannot fake one, as it cannot hold a "<"), in a piece of sheet XML (patterns of at most
+    8 bytes: _sheet_marks carries the last 7 over to the next piece)."""
+    rows = data.count(b"<row ") + data.count(b"<row>") + data.count(b"<row/>")
+    cells = data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/>")
+    return rows, cells, data.count(b'<row r="') + data.count(b'<c r="')
 
 
 def _is_date1904(fileobj) -> bool:
@@ -654,7 +678,11 @@ def _read_excel_calamine(fileobj) -> Table:
         marks = _sheet_marks(fileobj, name)
         if marks.cells > CALAMINE_MAX_CELLS or marks.last_column >= MAX_COLUMNS:
             raise _TooWide
-        sheet = workbook.get_sheet_by_name(name)
+        try:
+            sheet = workbook.get_sheet_by_name(name)
+        except Exception as exc:  # noqa: BLE001 (calamine's XmlError, WorksheetNotFound …: a damaged sheet)
+            logger.info("unreadable sheet (python-calamine): %r", exc)
+            raise ReadError(ERR_UNREADABLE) from exc
         try:
             merges = sheet.merged_cell_ranges or []
         except Exception:  # noqa: BLE001 (formats without merge information)
@@ -773,7 +801,7 @@ def _read_csv(fileobj) -> Table:
     for delimiter in (",", ";", "\t"):
         score = 0
         for row in csv.reader(lines, delimiter=delimiter):
-            columns, _titles, _unknown = _match_header(row)
+            columns, _titles, _unknown = _match_header(row[:MAX_COLUMNS])
             if "full_name" in columns:
                 score = max(score, len(columns))
         if score > best_score:
@@ -784,6 +812,8 @@ def _read_csv(fileobj) -> Table:
 
         def lines():
             for line in stream:
+                if len(line) > CSV_MAX_LINE_CHARS:  # not a list of people: millions of empty columns, say
+                    raise ReadError(ERR_CSV_LINE_LONG, line=number, limit=grouped(CSV_MAX_LINE_CHARS))
                 record.append(line)
                 yield line
 
@@ -794,7 +824,7 @@ def _read_csv(fileobj) -> Table:
                 if len(record) > 1 and _quote_broken("".join(record), best_delimiter):
                     raise ReadError(ERR_CSV_BROKEN, line=number)
                 record.clear()
-                yield number, row
+                yield number, row[:MAX_COLUMNS]  # as an .xlsx read by openpyxl: the columns after are ignored
                 number += 1
         except UnicodeDecodeError as exc:
             raise ReadError(ERR_CSV_ENCODING) from exc

@@ -44,6 +44,14 @@ LINE_POINTS = 15
 # --- template ----------------------------------------------------------------------------------
 
 
+def _text_cell(ws, row: int, column: int, value: str):
+    """A cell holding `value` as text, even one starting with "=" (openpyxl would write a formula): a unit's
+    name is typed by people, and a template must not carry anyone's formula."""
+    cell = ws.cell(row=row, column=column, value=value)
+    cell.data_type = "s"
+    return cell
+
+
 def template_workbook(*, organisations: Sequence[tuple[str, str]]) -> io.BytesIO:
     """The empty people list with drop-downs: sex, target groups, and the unit codes the user may use."""
     wb = Workbook()
@@ -70,7 +78,7 @@ def template_workbook(*, organisations: Sequence[tuple[str, str]]) -> io.BytesIO
     entries = dropdowns([code for code, _name in orgs])
     for i, (column, values, strict, title, message) in enumerate(entries):
         for row, value in enumerate(values, start=1):
-            lists.cell(row=row, column=i + 1, value=value).number_format = "@"
+            _text_cell(lists, row, i + 1, value).number_format = "@"
         shown = (
             {"showErrorMessage": True, "errorTitle": title, "error": message}
             if strict
@@ -86,7 +94,7 @@ def template_workbook(*, organisations: Sequence[tuple[str, str]]) -> io.BytesIO
         listed.add(column_range(column))
         ws.add_data_validation(listed)
     for row, (_code, name) in enumerate(orgs[:DROPDOWN_UNITS_MAX], start=1):  # beside the codes
-        lists.cell(row=row, column=len(entries) + 1, value=name)
+        _text_cell(lists, row, len(entries) + 1, name)
     lists.sheet_state = "hidden"
 
     birth = DataValidation(

