@@ -802,18 +802,18 @@ def _rewrite_sheet(path, change) -> None:
 def test_rows_and_cells_without_references_bound_the_sheet_by_their_count(tmp_path, monkeypatch):
     """QA round 15: cells and rows may leave out their reference (r="B2"), and are then placed by counting.
     The guard read only the references, saw a small sheet, and python-calamine was handed a 14 KB file
-    whose rows and cells made a rectangle of 17 billion cells (the worker died). Without references, the
-    rows and the cells counted bound the sheet, and a large one is streamed by openpyxl."""
+    whose rows and cells made a rectangle of 17 billion cells (the worker died). Each row or cell without
+    its reference now widens the bound, and a large one is streamed by openpyxl."""
     import re
 
     path = write_xlsx(tmp_path / "norefs.xlsx", [ROW, ROW])
     _rewrite_sheet(path, lambda xml: re.sub(rb' r="[A-Z]*[0-9]+"', b"", xml))
     with open(path, "rb") as fh:
         marks = reading._sheet_marks(fh, "Danh sách")
-    assert (marks.last_row, marks.last_column) == (3, 3 * 9 - 1)  # 3 rows, 27 cells: at most 3 × 27
+    assert (marks.last_row, marks.last_column) == (3, 25 + 3 * 9)  # each unreferenced cell a column further
     assert [cells for _number, cells in open_file(path).rows] == [ROW, ROW]  # read as before
     streamed = []
-    monkeypatch.setattr(reading, "CALAMINE_MAX_CELLS", 3 * 27 - 1)
+    monkeypatch.setattr(reading, "CALAMINE_MAX_CELLS", marks.cells - 1)
     monkeypatch.setattr(
         reading, "_read_excel_openpyxl", lambda fh: streamed.append(fh) or reading.Table({}, {}, [], 1, 0, iter([]))
     )
