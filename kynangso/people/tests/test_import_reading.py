@@ -856,3 +856,54 @@ def test_a_unit_name_starting_with_an_equals_sign_is_text_in_the_template():
     wb = load_workbook(template_workbook(organisations=[("X-A", name)]))
     cell = wb["Danh mục"]["D1"]
     assert (cell.value, cell.data_type) == (name, "s")
+
+
+def _ods(path, rows: str):
+    """An .ods workbook of one sheet, "Danh sách", whose rows are the header and ROW, then `rows` (XML)."""
+    import zipfile
+
+    def cell(value):
+        return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+
+    body = "".join(f"<table:table-row>{''.join(cell(v) for v in r)}</table:table-row>" for r in (HEADERS, ROW))
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content'
+        ' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="Danh sách">{body}{rows}'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest'
+            ' xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            '<manifest:file-entry manifest:full-path="/"'
+            ' manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            "</manifest:manifest>",
+        )
+    return path
+
+
+def test_an_ods_sheet_is_read_with_the_empty_rows_libreoffice_saves_after_it(tmp_path):
+    empty = (
+        '<table:table-row table:number-rows-repeated="1048574">'
+        '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    assert list(open_file(_ods(tmp_path / "lo.ods", empty)).rows) == [(2, ROW)]
+
+
+def test_an_ods_sheet_with_content_far_away_is_refused_before_it_is_read(tmp_path):
+    """QA round 15: a 1 KB .ods (98,000 repeated rows, then a cell after 1,009 repeated ones) took 6 GB."""
+    far = (
+        '<table:table-row table:number-rows-repeated="98000"><table:table-cell/></table:table-row>'
+        '<table:table-row><table:table-cell table:number-columns-repeated="1009"/>'
+        '<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>'
+    )
+    with translation.override("vi"), pytest.raises(reading.ReadError) as exc:
+        open_file(_ods(tmp_path / "far.ods", far))
+    assert exc.value.text().startswith("Vùng dữ liệu của bảng tính này kéo dài quá xa")
