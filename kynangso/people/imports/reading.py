@@ -879,9 +879,14 @@ def _read_csv(fileobj) -> Table:
     return _table(numbered(), lines_estimate if sample else None)
 
 
+def file_suffix(name: str) -> str:
+    """ ".csv" for "danh sach.CSV", and for a file named ".csv" itself (to PurePath, a hidden file without one)."""
+    return PurePath(f"_{PurePath(name).name}").suffix.lower()
+
+
 def open_table(fileobj, name: str) -> Table:
     """Open a people file (binary, seekable) by its file name's suffix."""
-    suffix = PurePath(name).suffix.lower()
+    suffix = file_suffix(name)
     if suffix == ".csv":
         return _read_csv(fileobj)
     if suffix not in EXCEL_SUFFIXES:

@@ -315,7 +315,7 @@ def person_import_create(
             if key_reuse_refused:
                 raise ValidationError(ERR_KEY_REUSED)
             submission_key = ""
-    suffix = PurePath(name).suffix.lower()
+    suffix = reading.file_suffix(name)
     if suffix not in reading.SUFFIXES:
         raise ValidationError({"file": [ValidationError(reading.ERR_FILE_TYPE, params={"name": name})]})
     if getattr(file, "size", None) == 0:

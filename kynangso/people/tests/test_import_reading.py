@@ -907,3 +907,8 @@ def test_an_ods_sheet_with_content_far_away_is_refused_before_it_is_read(tmp_pat
     with translation.override("vi"), pytest.raises(reading.ReadError) as exc:
         open_file(_ods(tmp_path / "far.ods", far))
     assert exc.value.text().startswith("Vùng dữ liệu của bảng tính này kéo dài quá xa")
+
+
+@pytest.mark.parametrize("name", [".csv", "danh sach.CSV", "C:\\\\Users\\\\x\\\\.csv"])
+def test_the_file_type_is_the_names_suffix_even_for_a_file_named_dot_csv(name):
+    assert reading.file_suffix(name) == ".csv"  # QA round 15: ".csv" alone was refused as of no type
