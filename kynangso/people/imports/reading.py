@@ -41,6 +41,7 @@ CALAMINE_MAX_SHEET_BYTES = 150 * 1024 * 1024  # uncompressed sheet XML: about 28
 # which reads MAX_COLUMNS columns at most.
 CALAMINE_MAX_CELLS = 8_000_000
 MAX_COLUMNS = 256
+ODS_MAX_TEXT = 1024 * 1024
 CSV_MAX_LINE_CHARS = 1_000_000  # a row of a people list is a few hundred characters
 # A "zip bomb": a small upload whose parts unpack to gigabytes. Real workbooks' large parts pack 5-60 to 1.
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
@@ -620,6 +621,8 @@ def _ods_cells(fileobj) -> int:
                 scan = carry + chunk
                 cut = scan.rfind(b">") + 1  # whole tags only
                 carry = scan[cut:]
+                if len(carry) > ODS_MAX_TEXT:  # a megabyte without a tag end: no spreadsheet's, and unbounded
+                    raise ReadError(ERR_ODS_TOO_LARGE)
                 for tag in _ODS_TAG.finditer(scan, 0, cut):
                     kind, attributes, closed = tag[1], tag[2], tag[3]
                     if kind == b"table":  # a sheet begins
@@ -880,7 +883,8 @@ def _read_csv(fileobj) -> Table:
 
 
 def file_suffix(name: str) -> str:
-    """ ".csv" for "danh sach.CSV", and for a file named ".csv" itself (to PurePath, a hidden file without one)."""
+    """The suffix, in small letters: ".csv" for "danh sach.CSV", and for a file named ".csv" (to PurePath, a
+    hidden file without one)."""
     return PurePath(f"_{PurePath(name).name}").suffix.lower()
 
 
@@ -891,9 +895,10 @@ def open_table(fileobj, name: str) -> Table:
         return _read_csv(fileobj)
     if suffix not in EXCEL_SUFFIXES:
         raise ReadError(ERR_FILE_TYPE, name=PurePath(name).name)
+    sheet_xml = _largest_sheet_xml(fileobj) if suffix != ".xls" else 0  # refuses a zip bomb (.xlsx, .ods)
     if suffix == ".ods" and _ods_cells(fileobj) > CALAMINE_MAX_CELLS:  # no streaming reader for .ods
         raise ReadError(ERR_ODS_TOO_LARGE)
-    if suffix in (".xlsx", ".xlsm") and _largest_sheet_xml(fileobj) > CALAMINE_MAX_SHEET_BYTES:
+    if suffix in (".xlsx", ".xlsm") and sheet_xml > CALAMINE_MAX_SHEET_BYTES:
         return _read_excel_openpyxl(fileobj)
     try:
         return _read_excel_calamine(fileobj)

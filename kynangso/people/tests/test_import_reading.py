@@ -912,3 +912,15 @@ def test_an_ods_sheet_with_content_far_away_is_refused_before_it_is_read(tmp_pat
 @pytest.mark.parametrize("name", [".csv", "danh sach.CSV", "C:\\\\Users\\\\x\\\\.csv"])
 def test_the_file_type_is_the_names_suffix_even_for_a_file_named_dot_csv(name):
     assert reading.file_suffix(name) == ".csv"  # QA round 15: ".csv" alone was refused as of no type
+
+
+def test_an_ods_zip_bomb_is_refused_like_an_xlsx_one(tmp_path):
+    """The zip checks of .xlsx (`_largest_sheet_xml`) guard an .ods too, before its content is scanned."""
+    import zipfile
+
+    path = _ods(tmp_path / "bomb.ods", "")
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("Thumbnails/pad.xml", b" " * (40 * 1024 * 1024))  # packs about 1,000 to 1
+    with translation.override("vi"), pytest.raises(reading.ReadError) as exc:
+        open_file(path)
+    assert exc.value.text() == str(reading.ERR_UNPACKED % {"size": "40"})
