@@ -166,9 +166,13 @@ AUTH_PASSWORD_VALIDATORS = [
 # Lock an account for LOGIN_LOCK_MINUTES after LOGIN_MAX_FAILURES wrong passwords in a row.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
-# Activation codes tried for one username: after this many wrong ones, none is accepted for
-# LOGIN_LOCK_MINUTES. Counted in the cache, with the failed logins of usernames that have no account.
+# Activation codes tried for one username from one client address: after this many wrong ones, none is
+# accepted from that address for LOGIN_LOCK_MINUTES, and from any address after ten times as many from
+# several. Counted in the cache, with the failed logins of usernames that have no account.
 ACTIVATION_MAX_FAILURES = env_int("ACTIVATION_MAX_FAILURES", 10)
+# The request header that carries the client's address behind a reverse proxy (e.g. HTTP_X_REAL_IP); the
+# default, REMOTE_ADDR, is the proxy's own address there, and all clients would share one count.
+CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "REMOTE_ADDR")
 # Those counts must be the site's: every web process sees them, and a worker that gives new codes clears
 # them. Files need no service and are shared by the processes of one machine; with several machines, name a
 # shared cache here (Redis).

@@ -704,15 +704,16 @@ def is_activation_code(*, username: str, code: str) -> bool:
 
 
 @transaction.atomic  # the account's row stays locked until its code is spent: a double submit uses it once
-def account_activate(*, username: str, code: str, password: str) -> User:
+def account_activate(*, username: str, code: str, password: str, address: str = "") -> User:
     """First login of a bulk-created account: the one-time code sets the owner's password. It also lifts
-    a lock left by wrong passwords (the code proves the owner, as a right password would)."""
+    a lock left by wrong passwords (the code proves the owner, as a right password would). `address` is
+    the client's (core.http.client_address): wrong codes sent from one address do not lock the others."""
     username = username.strip().lower()
-    if attempts_exhausted("activate", username, settings.ACTIVATION_MAX_FAILURES):
+    if attempts_exhausted("activate", username, settings.ACTIVATION_MAX_FAILURES, address=address):
         raise ValidationError(ERR_ACTIVATION_TRIES % {"minutes": settings.LOGIN_LOCK_MINUTES})
     user = User.objects.select_for_update().filter(username=username).first()
     if not _activation_code_valid(user, code):
-        attempt_failed("activate", username)
+        attempt_failed("activate", username, address=address)
         raise ValidationError(ERR_ACTIVATION)
     from django.contrib.auth.password_validation import validate_password
 
@@ -730,20 +731,33 @@ def account_activate(*, username: str, code: str, password: str) -> User:
 
 # --- login lockout -----------------------------------------------------------------------------
 
+ANY_ADDRESS = "*"
+ADDRESSES_BEFORE_LOCK = 10  # a username takes this many times the limit of one address, from all of them
 
-def attempt_failed(kind: str, username: str) -> None:
-    """Count a failed login or activation ("login", "activate") for a username, known or not; the count
-    lasts LOGIN_LOCK_MINUTES from the latest failure. Tries are not counted once the limit is reached, so
-    the lock ends LOGIN_LOCK_MINUTES after the failure that reached it, as an account's does: both answer
-    alike whether the username exists (no list of usernames to be had by trying), and codes cannot be
-    guessed at speed. Not `cache.incr`: it writes the count again with the cache's default timeout (5
-    minutes), which would shorten the lock."""
+
+def attempt_failed(kind: str, username: str, address: str = "") -> None:
+    """Count a failed login or activation ("login", "activate") for a username, known or not, from one
+    client address and from all; the counts last LOGIN_LOCK_MINUTES from the latest failure. Tries are
+    not counted once the limit is reached, so the lock ends LOGIN_LOCK_MINUTES after the failure that
+    reached it, as an account's does: both answer alike whether the username exists (no list of
+    usernames to be had by trying), and codes cannot be guessed at speed. Logins pass no address (an
+    account's lock is its own, in the database); activations do, so that someone who knows a username
+    cannot lock its owner out by typing wrong codes from elsewhere. Not `cache.incr`: it writes the count
+    again with the cache's default timeout (5 minutes), which would shorten the lock."""
     key = f"attempts:{kind}:{fold(username)}"
-    cache.set(key, cache.get(key, 0) + 1, timeout=settings.LOGIN_LOCK_MINUTES * 60)
+    counts = cache.get(key)
+    counts = counts if isinstance(counts, dict) else {}
+    counts[address] = counts.get(address, 0) + 1
+    if address:
+        counts[ANY_ADDRESS] = counts.get(ANY_ADDRESS, 0) + 1
+    cache.set(key, counts, timeout=settings.LOGIN_LOCK_MINUTES * 60)
 
 
-def attempts_exhausted(kind: str, username: str, limit: int) -> bool:
-    return cache.get(f"attempts:{kind}:{fold(username)}", 0) >= limit
+def attempts_exhausted(kind: str, username: str, limit: int, address: str = "") -> bool:
+    counts = cache.get(f"attempts:{kind}:{fold(username)}")
+    if not isinstance(counts, dict):
+        return False
+    return counts.get(address, 0) >= limit or counts.get(ANY_ADDRESS, 0) >= limit * ADDRESSES_BEFORE_LOCK
 
 
 def attempts_forget(usernames: Sequence[str], kinds: Sequence[str] = ("activate",)) -> None:

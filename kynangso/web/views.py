@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from kynangso.core.http import client_address
 from kynangso.orgs.choices import PEOPLE_READ_ROLES
 from kynangso.orgs.selectors import has_role, organisation_list
 from kynangso.people import services
@@ -69,6 +70,7 @@ def activate(request):
                 username=form.cleaned_data["username"],
                 code=form.cleaned_data["code"],
                 password=form.cleaned_data["password1"],
+                address=client_address(request),
             )
         except ValidationError as exc:
             form.add_error(None, exc)

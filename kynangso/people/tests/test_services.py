@@ -390,13 +390,51 @@ def test_wrong_activation_codes_are_limited_alike_for_known_and_unknown_username
             page = client.post("/activate/", form).content.decode()
             answers[username].append("Nhập sai mã kích hoạt quá nhiều lần" in page)
     assert answers[user.username] == answers["khongco.ai"] == [False, False, False, True]
-    # While it lasts, even the right code waits; afterwards it works
+    # While it lasts, even the right code waits at that address (the test client's); afterwards it works
     with pytest.raises(ValidationError):
-        services.account_activate(username=user.username, code=code, password="Mat-khau-2026!")
+        services.account_activate(username=user.username, code=code, password="Mat-khau-2026!", address="127.0.0.1")
     from django.core.cache import cache
 
     cache.clear()  # LOGIN_LOCK_MINUTES later
-    services.account_activate(username=user.username, code=code, password="Mat-khau-2026!")
+    services.account_activate(username=user.username, code=code, password="Mat-khau-2026!", address="127.0.0.1")
+
+
+def test_wrong_codes_from_one_address_do_not_lock_the_owner_elsewhere(cast, settings):
+    """Someone who knows a username types wrong codes until refused: the owner, on another network, still
+    activates. Ten addresses at the limit refuse the username everywhere (no guessing from many)."""
+    settings.ACTIVATION_MAX_FAILURES = 2
+    [(user, code)] = services.accounts_create(actor=cast.owner, people=[cast.person_a])
+    [(other, other_code)] = services.accounts_create(actor=cast.owner, people=[cast.person_b])
+
+    def post(username, code, address):
+        form = {"username": username, "code": code, "password1": "Mat-khau-2026!", "password2": "Mat-khau-2026!"}
+        return Client(REMOTE_ADDR=address).post("/activate/", form)
+
+    for attempt in range(3):
+        page = post(user.username, f"SAI{attempt}SAI{attempt}", "203.0.113.9").content.decode()
+    assert "Nhập sai mã kích hoạt quá nhiều lần" in page
+    assert "Nhập sai mã kích hoạt quá nhiều lần" in post(user.username, code, "203.0.113.9").content.decode()
+    assert post(user.username, code, "198.51.100.7").status_code == 302  # the owner, from home
+    user.refresh_from_db()
+    assert user.has_usable_password() and not user.activation_code_hash
+
+    for address in range(services.ADDRESSES_BEFORE_LOCK):
+        for attempt in range(2):
+            post(other.username, f"SAI{attempt}SAI{attempt}", f"192.0.2.{address}")
+    page = post(other.username, other_code, "198.51.100.8").content.decode()
+    assert "Nhập sai mã kích hoạt quá nhiều lần" in page
+    other.refresh_from_db()
+    assert other.activation_code_hash and not other.has_usable_password()
+
+
+def test_behind_a_proxy_the_client_address_comes_from_the_named_header(rf, settings):
+    from kynangso.core.http import client_address
+
+    request = rf.get("/activate/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.5")
+    assert client_address(request) == "10.0.0.1"
+    settings.CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"
+    assert client_address(request) == "203.0.113.5"
+    assert client_address(rf.get("/", REMOTE_ADDR="10.0.0.1")) == "10.0.0.1"  # a request the proxy did not mark
 
 
 def test_an_unknown_username_is_locked_as_long_as_an_account(client, settings, monkeypatch):
