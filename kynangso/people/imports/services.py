@@ -10,8 +10,10 @@ at once (ActivationParts), so no code is lost if the worker dies; the run gather
 Identity: the same CCCD is the same person (matched through `people.services.cccd_hash`). A row
 without a CCCD matches a person of the same unit with the same name (compared without accents or case,
 as `Person.search_text`) and the same date of birth; a row without a date of birth matches a single
-namesake of the unit. A year of birth known without a day (a year alone in the birth column, a CCCD's
-digits; kept as Person.birth_year while there is no date) never matches a namesake born in another year.
+namesake of the unit, or of several the one without a date either, if the row says nothing that person
+lacks (as that person's exported row). A year of birth known without a day (a year alone in the birth
+column, a CCCD's digits; kept as Person.birth_year while there is no date) never matches a namesake born
+in another year.
 A row with a CCCD that no one has yet may still match, in the same way, a namesake
 with the same date of birth who has no CCCD (the number is then added); a namesake born the same day with
 another number refuses the row (a corrected number goes through the person's page, a second person of
@@ -177,6 +179,14 @@ ERR_NAME_LEFT_UNCLEAR = _(
 ERR_AMBIGUOUS = _(
     "Several people of this unit have this name and date of birth; add the CCCD number to tell them apart."
 )
+ERR_AMBIGUOUS_CODED = _(
+    "Several people of this unit have this name and date of birth and no CCCD number, so it is unclear whose "
+    "number this is: add it on the right person's page."
+)
+ERR_AMBIGUOUS_UNDATED = _(
+    "Several people of this unit have this name and nothing that tells which of them this row is: add their "
+    "dates of birth (or CCCD numbers) on their pages, then import the row again."
+)
 ERR_CCCD_ELSEWHERE = _(
     "Another person, outside the unit of this import, already has this CCCD number. Check the number; if it "
     "is the same person, ask the administrator of their unit (or of the province) to move them to yours."
@@ -214,6 +224,11 @@ MSG_DRY_RUN_NOTHING = _(
     "No row of this file can be imported: every row has errors. Correct them (the error report says which "
     "and why), then check the file again."
 )
+MSG_NOTHING_QUOTA = _("Nothing was imported: the space has no learner account left for these rows.")
+MSG_DRY_RUN_NOTHING_QUOTA = _(
+    "No row of this file can be imported: the space has no learner account left for them. Their other cells "
+    "are correct."
+)
 MSG_DRY_RUN = _("Check only: nothing was written.")
 MSG_DRY_RUN_REFUSED = _(
     "Imported for real with all or nothing, this file would be refused whole: %(rejected)s rows have errors."
@@ -222,6 +237,9 @@ MSG_REFUSED = _(
     "Nothing was imported: %(rejected)s rows have errors and you chose all or nothing. Correct those rows in "
     "your file (the error report says which and why), then import the whole file again: the error report "
     "holds only the rows with errors."
+)
+MSG_REFUSED_QUOTA = _(
+    "Nothing was imported: the space has no learner account left for %(rejected)s rows and you chose all or nothing."
 )
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
 MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
@@ -888,11 +906,21 @@ def _lookup_of(r: ParsedRow) -> _Known:
     )
 
 
+def _ambiguity(r: ParsedRow, first: _Known):
+    """Why a row fits several people equally well, one of them `first` (_Runner.identify), and what to do."""
+    if r.date_of_birth and first.date_of_birth == r.date_of_birth:  # all born the row's day
+        return ERR_AMBIGUOUS_CODED if r.cccd else ERR_AMBIGUOUS
+    if r.date_of_birth or r.cccd:  # the row tells more than they do: their pages must
+        return ERR_AMBIGUOUS_UNDATED
+    return ERR_AMBIGUOUS_NAME
+
+
 def _rank(lookup: _Known, k: _Known | None) -> int:
     """How well `k` fits a row looking for its person by name (`lookup`): -1 not at all (another unit, another
     spelling, born another day, or in another year); else born on the row's day (8), without a CCCD for a row
-    with a new one (4), and one for each of the row's phone and email that k has. A row is the best fitting
-    person; several equally good leave it unclear which."""
+    with a new one (4), one for each of the row's phone and email that k has, and one for a row without a
+    day that says nothing k lacks, if k has no day either (the row an export gives k: not k's dated
+    namesake). A row is the best fitting person; several equally good leave it unclear which."""
     if (
         k is None
         or lookup.organisation_id not in (0, k.organisation_id)
@@ -908,6 +936,8 @@ def _rank(lookup: _Known, k: _Known | None) -> int:
         return -1
     if lookup.coded and not k.coded:
         rank += 4
+    elif not (lookup.date_of_birth or k.date_of_birth or lookup.coded) and lookup.phone in (0, k.phone):
+        rank += lookup.email in (0, k.email)
     return rank + bool(lookup.phone and lookup.phone == k.phone) + bool(lookup.email and lookup.email == k.email)
 
 
@@ -1095,7 +1125,8 @@ class _Runner:
                 self.run_pass(write=False)
                 message = self.summary(str(MSG_DRY_RUN))
                 if self.read and not (self.created + self.updated + self.unchanged):
-                    message = f"{MSG_DRY_RUN_NOTHING} {message}"
+                    nothing = MSG_DRY_RUN_NOTHING_QUOTA if self.only_over_quota() else MSG_DRY_RUN_NOTHING
+                    message = f"{nothing} {message}"
                 elif imp.mode == ImportMode.ALL_OR_NOTHING and self.rejected:
                     message += " " + str(MSG_DRY_RUN_REFUSED % {"rejected": grouped(self.rejected)})
                 self.finish(ImportStatus.DONE, message)
@@ -1142,8 +1173,13 @@ class _Runner:
     def refuse(self) -> None:
         self.accounts = 0  # the check pass counted the accounts the rows would get; none were created
         rejected = grouped(self.rejected)
-        message = self.summary(str(MSG_REFUSED % {"rejected": rejected}), would=True)
+        refused = MSG_REFUSED_QUOTA if self.only_over_quota() else MSG_REFUSED
+        message = self.summary(str(refused % {"rejected": rejected}), would=True)
         self.finish(ImportStatus.REFUSED, message, written=False)
+
+    def only_over_quota(self) -> bool:
+        """Whether the rows rejected were all rejected for want of learner accounts (the summary leads with it)."""
+        return bool(self.rejected) and sum(self.over_quota.values()) == self.rejected
 
     def back_to_last_commit(self) -> bool:
         """After an error or an interrupt: committed chunks (commit-valid mode) keep their activation codes,
@@ -1331,7 +1367,7 @@ class _Runner:
             status = ImportStatus.FAILED  # as the command line exits non-zero; the page shows it as an error
         elif status == ImportStatus.DONE and not imp.dry_run and not (self.created + self.updated + self.unchanged):
             status = ImportStatus.FAILED  # every row rejected: not "done", as the command line exits non-zero
-            message = f"{MSG_NOTHING_IMPORTED} {message}"
+            message = f"{MSG_NOTHING_QUOTA if self.only_over_quota() else MSG_NOTHING_IMPORTED} {message}"
         if not written:
             self.written = self.accounts = 0
         fields = {
@@ -1521,10 +1557,12 @@ class _Runner:
             person = self.claim(r, person)
         # A row found by name is found by name again next time (unless its CCCD, now stored, finds it): what
         # it found is kept, for a later row must not change it (loosely_named). A row written makes its
-        # person the best fitting there is: born that day, with its phone and email (as the lookup itself).
+        # person the best fitting there is: born that day, with its phone and email (as the lookup itself),
+        # but for a row without a day who found someone with one.
         if person is False or not r.cccd:
             if person is not False:
-                top = _rank(lookup, lookup)
+                born = r.date_of_birth or (person.date_of_birth if person is not None else None)
+                top = _rank(lookup, lookup._replace(date_of_birth=born))
             name = hash(r.name_key)
             self.loose[name] = self.loose.get(name, ()) + (lookup._replace(top=top, refused=refused).pack_lookup(),)
         return person
@@ -1574,7 +1612,7 @@ class _Runner:
             if not r.organisation_id and len({k.organisation_id for k in candidates}) > 1:
                 self.reject(r, "full_name", ERR_AMBIGUOUS_UNITS)
             else:
-                self.reject(r, "full_name", ERR_AMBIGUOUS if r.date_of_birth else ERR_AMBIGUOUS_NAME)
+                self.reject(r, "full_name", _ambiguity(r, first))
             return False
         if r.cccd and first.coded:  # the same number was matched by its hash: this is another one
             if first.number:

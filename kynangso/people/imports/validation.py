@@ -35,6 +35,7 @@ ERR_FORMULA_NO_VALUE = _(
 )
 UNREADABLE = EXCEL_ERRORS | {NO_VALUE}
 ERR_EXCEL_ERROR = _("The cell holds an Excel error (%(value)s): correct the formula or type the value.")
+ERR_YES_NO = _("The cell holds a yes/no value (%(value)s), not text: type what belongs in it.")
 ERR_NO_SUCH_DAY = _("There is no such day as %(value)s: check the day and the month.")
 ERR_SHORT_YEAR = _("The year has two digits (%(value)s): write all four, for example %(example)s.")
 ERR_LEGACY_FONT = _(
@@ -263,10 +264,13 @@ class RowValidator:
 
     def parse(self, number: int, cells: list) -> ParsedRow:
         row = ParsedRow(number=number, cells=cells)
-        if any(isinstance(c, str) and c.strip() in UNREADABLE for c in cells):
+        if any(isinstance(c, bool) or isinstance(c, str) and c.strip() in UNREADABLE for c in cells):
             cells = list(cells)
             for index, cell in enumerate(cells):
-                if isinstance(cell, str) and cell.strip() in UNREADABLE:
+                if isinstance(cell, bool):  # TRUE or FALSE typed in Excel: not "True" as a name or a position
+                    self.cell_error(row, FIELDS[index], ERR_YES_NO, value=str(cell).upper())
+                    cells[index] = None
+                elif isinstance(cell, str) and cell.strip() in UNREADABLE:
                     if cell.strip() == NO_VALUE:
                         self.cell_error(row, FIELDS[index], ERR_FORMULA_NO_VALUE)
                     else:

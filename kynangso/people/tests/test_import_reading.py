@@ -204,6 +204,16 @@ def test_excel_error_values_reject_their_cells_instead_of_reading_as_empty(tmp_p
         assert "lỗi Excel (#N/A)" in validator().parse(*rows[0]).errors[0][1]
 
 
+def test_a_yes_no_cell_is_refused_not_read_as_the_word_true(tmp_path, excel_path):
+    """QA round 16: TRUE typed in Excel is a boolean cell; read as text it made a person named "True"."""
+    path = write_xlsx(tmp_path / "b.xlsx", [[True, *ROW[1:7], False, ROW[8]]], headers=HEADERS)
+    [(number, cells)] = open_file(path).rows
+    row = validator().parse(number, cells)
+    assert [name for name, _m in row.errors] == ["full_name", "position"] and not row.full_name
+    with translation.override("vi"):
+        assert "giá trị có/không (TRUE)" in validator().parse(number, cells).errors[0][1]
+
+
 def test_column_numbers_totals_and_the_signature_block_of_an_official_form_are_not_people(tmp_path, excel_path):
     blank = [None] * 8
     rows = [

@@ -518,6 +518,43 @@ def test_namesakes_born_the_same_day_without_a_cccd_round_trip_by_their_phones(c
     again = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "t.xlsx", rows))
     assert again.rejected_count == 1 and str(services.ERR_AMBIGUOUS) in messages(again)[0]
     assert {p.position for p in Person.objects.filter(pk__in=[t.pk for t in twins])} == {""}
+    # QA round 16: the advice fits what the row has. With a CCCD number it is unclear whose it is; a namesake
+    # born on another day while the two have no date at all: their pages must tell them apart.
+    rows[0][3] = number = make_cccd(date(1980, 5, 5), "male", 7)
+    coded = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "c.xlsx", rows))
+    assert coded.rejected_count == 1 and str(services.ERR_AMBIGUOUS_CODED) in messages(coded)[0]
+    Person.objects.filter(pk__in=[t.pk for t in twins]).update(date_of_birth=None)
+    rows[0][1], rows[0][3] = date(1981, 6, 6), None
+    undated = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "u.xlsx", rows))
+    assert undated.rejected_count == 1 and str(services.ERR_AMBIGUOUS_UNDATED) in messages(undated)[0]
+    assert not Person.objects.filter(cccd_hash=people_services.cccd_hash(number)).exists()
+    assert {(p.position, p.date_of_birth) for p in Person.objects.filter(pk__in=[t.pk for t in twins])} == {("", None)}
+
+
+@pytest.mark.parametrize("year_alone", [None, 1991])
+def test_a_namesake_without_a_date_round_trips_beside_one_with_a_date(cast, tmp_path, year_alone):
+    """QA round 11: an undated person's exported row (no day: the column takes whole dates) fits her dated
+    namesake too; it is hers, as it says nothing she lacks. A new row saying something she lacks (another
+    phone) stays unclear between the two."""
+    undated, dated = (
+        people_services.person_create(
+            actor=None, full_name="Lê Thị Hà", organisation=cast.unit_a, date_of_birth=born, sex="female"
+        )
+        for born in (None, date(1990, 3, 3))
+    )
+    Person.objects.filter(pk=undated.pk).update(birth_year=year_alone)
+    people = Person.objects.filter(organisation=cast.unit_a).order_by("pk")
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(people_workbook(people).getvalue())
+    for _ in (1, 2):
+        imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+        counts = (imp.created_count, imp.updated_count, imp.unchanged_count, imp.rejected_count)
+        assert counts == (0, 0, people.count(), 0), imp.message
+    rows = [["Lê Thị Hà", None, "Nữ", None, "0977000111", None, "X-A", None, None]]
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "new.xlsx", rows))
+    assert imp.rejected_count == 1 and str(services.ERR_AMBIGUOUS_NAME) in messages(imp)[0]
+    assert not Person.objects.filter(phone="0977000111").exists()
+    assert Person.objects.filter(search_text="le thi ha").count() == 2
 
 
 def test_a_cccd_corrected_in_an_exported_list_is_refused_not_made_a_second_person(cast, tmp_path):
@@ -1098,6 +1135,17 @@ def test_accounts_over_the_quota_are_rejected_with_a_message_and_nothing_is_crea
         said = str(services.MSG_QUOTA_SUMMARY % {**quota, "rows": 3})
         assert said in partial.message and said in refused.message
     assert Person.objects.count() == people + 2  # the overflow rows were not half-imported without accounts
+    # QA round 16: when the quota is all that stops the rows, the summary leads with it, not "rows have errors".
+    leads = {True: services.MSG_DRY_RUN_NOTHING_QUOTA, False: services.MSG_NOTHING_QUOTA}
+    path = write_xlsx(tmp_path / "more.xlsx", people_rows(8)[5:])
+    for dry_run, message in leads.items():
+        imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True, dry_run=dry_run)
+        assert imp.rejected_count == 3 and imp.message.startswith(str(message)), imp.message
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True, mode=ImportMode.ALL_OR_NOTHING
+    )
+    assert imp.message.startswith(str(services.MSG_REFUSED_QUOTA % {"rejected": 3})), imp.message
+    assert Person.objects.count() == people + 2
 
 
 # --- background, cancel, scale -------------------------------------------------------------------
