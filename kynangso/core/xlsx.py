@@ -17,7 +17,7 @@ import math
 import re
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from enum import IntEnum
 from functools import cache
@@ -43,6 +43,7 @@ class Style(IntEnum):
 BAD_FILL = "FFC7CE"  # the pink of BAD (tests read it back)
 EXCEL_EPOCH = datetime(1899, 12, 30)  # serial 0 of the 1900 date system (1 is 1900-01-01, after Excel's leap-day bug)
 MAX_CELL_CHARS = 32_767  # Excel refuses a file with a longer cell
+EXCEL_MAX_ROWS = 1_048_576  # the rows of a sheet: Excel leaves out the ones after
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -157,10 +158,31 @@ def _text(value: str) -> str:
     return escape(_XML_ILLEGAL.sub("", value[:MAX_CELL_CHARS]))
 
 
+class _Pipe:
+    """Where zipfile writes a workbook that is streamed: the bytes wait here until taken (no `tell`, so
+    zipfile writes each part's sizes after it)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts.clear()
+        return data
+
+
 class SheetWriter:
-    """One sheet, appended to row by row, then `save(fileobj)`. Cells are typed by their value: str as
-    text, int and float as numbers, date and datetime as dates (give them a DATE style to show them as
-    dates); anything else is written as its text. An empty cell is left out unless it has a style."""
+    """One sheet, appended to row by row, then `save(fileobj)`, or streamed (`stream`). Cells are typed by
+    their value: str as text, int and float as numbers, date and datetime as dates (give them a DATE style
+    to show them as dates); anything else is written as its text. An empty cell is left out unless it has
+    a style."""
 
     def __init__(
         self,
@@ -189,6 +211,9 @@ class SheetWriter:
     ) -> None:
         """Add a row; `styles`: one for every cell, or one per cell; `height` in points (15 a line), for
         wrapped text: spreadsheet programs do not all fit a row's height to its text when they open it."""
+        self.tmp.write(self._row_xml(values, styles, height))
+
+    def _row_xml(self, values: Sequence, styles: Style | Sequence[Style], height: float | None = None) -> str:
         self.rows += 1
         r = self.rows
         same = isinstance(styles, int)
@@ -211,9 +236,42 @@ class SheetWriter:
                 text = _text(value if isinstance(value, str) else str(value))
                 cells.append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
         ht = f' ht="{height:g}" customHeight="1"' if height else ""
-        self.tmp.write(f'<row r="{r}"{ht}>{"".join(cells)}</row>')
+        return f'<row r="{r}"{ht}>{"".join(cells)}</row>'
 
     def save(self, fileobj) -> None:
+        self.tmp.seek(0)
+        for _ in self._zip(fileobj, iter(lambda: self.tmp.read(1 << 20).encode(), b"")):
+            pass
+
+    def stream(self, rows: Iterable[tuple[Sequence, Style | Sequence[Style]]], *, batch: int = 1000) -> Iterator[bytes]:
+        """The workbook's bytes as it is written: the rows appended so far, then `rows` ((values, styles)
+        each), read as the bytes are taken. A download starts at once and memory stays flat however many
+        rows there are."""
+
+        def blocks():
+            self.tmp.seek(0)
+            yield self.tmp.read().encode()
+            lines = []
+            for values, styles in rows:
+                lines.append(self._row_xml(values, styles))
+                if len(lines) >= batch:
+                    yield "".join(lines).encode()
+                    lines.clear()
+            yield "".join(lines).encode()
+
+        pipe = _Pipe()
+        for _ in self._zip(pipe, blocks(), zip64=False):
+            if data := pipe.take():
+                yield data
+
+    def _zip(self, fileobj, blocks: Iterator[bytes], *, zip64: bool = True) -> Iterator[None]:
+        """Write the workbook to `fileobj`, the sheet's rows from `blocks`; pauses after each block.
+
+        Written to a stream, zipfile cannot go back to a part's header to put its sizes in: it writes them
+        after the part (a data descriptor, as Java's zip streams and so many workbooks do). It must not
+        also mark the part ZIP64, whose sizes it then leaves unknown in the header: Excel calls such a file
+        corrupt. A streamed sheet stays under ZIP's 4 GB without it: Excel's EXCEL_MAX_ROWS rows of a
+        people list are a few hundred MB."""
         pane = ""
         if self.frozen_rows:
             pane = (
@@ -234,19 +292,22 @@ class SheetWriter:
         if self.dropdowns:
             sheets += f'<sheet name="{_attr(LISTS_SHEET)}" sheetId="2" state="hidden" r:id="rId2"/>'
         workbook = f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}"><sheets>{sheets}</sheets></workbook>'
-        with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, xml in {**_FIXED_PARTS, **_package_parts(2 if self.dropdowns else 1)}.items():
-                archive.writestr(name, _XML_DECL + xml)
-            archive.writestr("xl/workbook.xml", _XML_DECL + workbook)
-            with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-                sheet.write(head.encode())
-                self.tmp.seek(0)
-                while block := self.tmp.read(1 << 20):
-                    sheet.write(block.encode())
-                sheet.write(f"</sheetData>{self._validations_xml()}</worksheet>".encode())
-            if self.dropdowns:
-                archive.writestr("xl/worksheets/sheet2.xml", self._lists_sheet_xml())
-        self.tmp.close()
+        try:
+            with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED) as archive:
+                for name, xml in {**_FIXED_PARTS, **_package_parts(2 if self.dropdowns else 1)}.items():
+                    archive.writestr(name, _XML_DECL + xml)
+                archive.writestr("xl/workbook.xml", _XML_DECL + workbook)
+                with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=zip64) as sheet:
+                    sheet.write(head.encode())
+                    for block in blocks:
+                        sheet.write(block)
+                        yield
+                    sheet.write(f"</sheetData>{self._validations_xml()}</worksheet>".encode())
+                if self.dropdowns:
+                    archive.writestr("xl/worksheets/sheet2.xml", self._lists_sheet_xml())
+            yield
+        finally:
+            self.tmp.close()
 
     def _validations_xml(self) -> str:
         if not self.dropdowns:

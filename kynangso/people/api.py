@@ -2,13 +2,13 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 
 from kynangso.core.api import Pages
+from kynangso.core.http import xlsx_download
 from kynangso.orgs.choices import PEOPLE_WRITE_ROLES
 from kynangso.orgs.selectors import organisation_list
 
@@ -116,11 +116,7 @@ def person_list(request, filters: Query[PersonQuery]):
     "left as they were come out unchanged, edited rows update their person (matched by CCCD).",
 )
 def person_export(request, filters: Query[PersonQuery]):
-    name, workbook = services.people_export(
-        actor=request.user,
-        filters=_person_filters(filters),
-    )
-    return FileResponse(workbook, as_attachment=True, filename=name)
+    return xlsx_download(*services.people_export(actor=request.user, filters=_person_filters(filters)))
 
 
 @router.get("/{int:person_id}", response=PersonOut)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache, wraps
-from io import BytesIO
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
@@ -21,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kynangso.core import crypto
 from kynangso.core.services import audit_record
-from kynangso.core.text import fold, name_case, name_sort_key, nfc, split_name
+from kynangso.core.text import fold, grouped, name_case, name_sort_key, nfc, split_name
+from kynangso.core.xlsx import EXCEL_MAX_ROWS
 from kynangso.orgs.choices import PEOPLE_WRITE_ROLES, Role
 from kynangso.orgs.models import Organisation, Space
 from kynangso.orgs.selectors import scope_q
@@ -37,6 +37,10 @@ ERR_CODE_NOT_FOR_STAFF = _(
     "password themselves, or the system administrator does."
 )
 ERR_ACCOUNT_DISABLED = _("This account is disabled: enable it first (system administrator), then give a code.")
+ERR_EXPORT_TOO_LARGE = _(
+    "%(people)s people match: more than an Excel sheet holds (%(most)s rows). Choose a unit or another filter, "
+    "then export again."
+)
 ERR_QUOTA = _("The space “%(space)s” has %(free)s learner accounts left; %(needed)s were requested.")
 ERR_ACTIVATION_TRIES = _(
     "Too many wrong activation codes for this username: wait %(minutes)s minutes, then type the code again, "
@@ -662,17 +666,21 @@ def activation_codes_renew(*, actor, usernames: Sequence[str]) -> list[tuple[Use
     return renewed
 
 
-def people_export(*, actor, filters) -> tuple[str, BytesIO]:
-    """The people of the actor's units that match `filters` (selectors.PersonFilters), in the import template's
-    layout (export → edit → import), and the file's name. Audited with the filters and the number of people
-    (whose CCCD numbers the file gives in full)."""
-    from .exports import people_workbook
+def people_export(*, actor, filters) -> tuple[str, Iterator[bytes]]:
+    """The file's name, and the people of the actor's units that match `filters` (selectors.PersonFilters)
+    in the import template's layout (export → edit → import), as the bytes of an .xlsx written while they
+    are read (exports.people_stream). Audited with the filters and the number of people (whose CCCD numbers
+    the file gives in full)."""
+    from .exports import people_stream
     from .imports.selectors import importable_organisations
     from .selectors import person_list
 
     if not can_export_people(actor):
         raise PermissionDenied
     people = person_list(actor=actor, filters=filters, write=True)
+    count = people.count()
+    if count >= EXCEL_MAX_ROWS:  # the header takes a row: Excel would leave out the last ones
+        raise ValidationError(ERR_EXPORT_TOO_LARGE % {"people": grouped(count), "most": grouped(EXCEL_MAX_ROWS - 1)})
     audit_record(
         actor=actor,
         action="people.export",
@@ -683,10 +691,10 @@ def people_export(*, actor, filters) -> tuple[str, BytesIO]:
             "target_group": filters.target_group,
             "working_age": filters.working_age,
         },
-        people=people.count(),
+        people=count,
     )
     units = importable_organisations(actor=actor).values_list("code", flat=True)
-    return f"danh-sach-{timezone.localdate():%Y%m%d}.xlsx", people_workbook(people, organisations=units)
+    return f"danh-sach-{timezone.localdate():%Y%m%d}.xlsx", people_stream(people, organisations=units)
 
 
 def username_as_stored(typed: str) -> str:

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
+
+from kynangso.core.http import xlsx_download
 
 from . import permissions, selectors, services
 from .forms import DataRequestForm, MyDataForm, PersonFilterForm, PersonForm
@@ -64,8 +66,11 @@ def person_list(request):
 @login_required
 def person_export(request):
     _form, filters = _filters(request)
-    name, workbook = services.people_export(actor=request.user, filters=filters)
-    return FileResponse(workbook, as_attachment=True, filename=name)
+    try:
+        return xlsx_download(*services.people_export(actor=request.user, filters=filters))
+    except ValidationError as exc:  # more people than a sheet holds
+        messages.error(request, " ".join(exc.messages))
+        return redirect(f"{reverse('people:list')}?{request.GET.urlencode()}")
 
 
 def _detail_context(request, person: Person, **extra) -> dict:

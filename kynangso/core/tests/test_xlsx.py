@@ -64,3 +64,32 @@ def test_an_over_long_cell_is_cut_to_excels_limit():
     sheet.append(["ă" * 40_000])
     ws = load_workbook(io.BytesIO(written(sheet))).active
     assert len(ws["A1"].value) == 32_767
+
+
+def test_a_streamed_workbook_comes_out_as_its_rows_are_read_and_reads_back_as_a_saved_one():
+    def sheet() -> SheetWriter:
+        writer = SheetWriter(sheet_name="Danh sách", widths=[20, 12], frozen_rows=1)
+        writer.dropdown(1, ["Nam", "Nữ"], strict=True, title="Giới tính", message="Chọn trong danh sách.")
+        writer.append(["Họ và tên", "Giới tính"], Style.HEADER)
+        return writer
+
+    rows = [([f"Người {i:05d}", "Nam" if i % 2 else "Nữ"], Style.NORMAL) for i in range(3000)]
+    read = []
+
+    def reading():
+        for row in rows:
+            read.append(row)
+            yield row
+
+    chunks = sheet().stream(reading(), batch=100)
+    first = next(chunks)
+    assert first.startswith(b"PK") and len(read) <= 200  # the download starts before the rows are all read
+    streamed = first + b"".join(chunks)
+    saved = sheet()
+    for values, style in rows:
+        saved.append(values, style)
+    for data in (streamed, written(saved)):
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        values = book.get_sheet_by_name("Danh sách").to_python()
+        assert values[0] == ["Họ và tên", "Giới tính"] and values[1:] == [r[0] for r in rows]
+        assert load_workbook(io.BytesIO(data))["Danh sách"].data_validations.dataValidation[0].type == "list"

@@ -143,6 +143,20 @@ def test_export_contains_only_own_commune_and_is_audited(login, cast):
     assert entry.details["people"] == 1  # how many people's full CCCD numbers left in the file
 
 
+def test_an_export_larger_than_an_excel_sheet_is_refused_with_what_to_do(login, cast, monkeypatch):
+    """Excel leaves out the rows after its last (1,048,576): a file that loses people silently is refused."""
+    from kynangso.people import services
+
+    monkeypatch.setattr(services, "EXCEL_MAX_ROWS", 1)  # the header row alone: one person is too many
+    client = login(cast.owner)
+    response = client.get("/people/export.xlsx", {"q": "an"}, follow=True)
+    assert response.redirect_chain == [("/people/?q=an", 302)]
+    assert "Excel" in response.content.decode() and "Chọn một đơn vị" in response.content.decode()
+    api = client.get("/api/v1/people/export.xlsx")
+    assert api.status_code == 400 and "Excel" in api.json()["error"]["message"]
+    assert not AuditLog.objects.filter(action="people.export").exists()  # nothing left the platform
+
+
 def test_the_export_has_the_templates_drop_down_lists(login, cast):
     """Export → edit → import: whoever edits the export chooses the sex, groups and unit codes from lists, as
     in the import template (the unit codes the user may import into)."""
