@@ -90,6 +90,11 @@ ERR_CCCD_CENTURY = _("The 4th digit of the CCCD number does not match the sex an
 ERR_CCCD_YEAR = _("Digits 5–6 of the CCCD number must be the last two digits of the year of birth.")
 ERR_CCCD_BIRTH_YEAR = _("Digits 4–6 of the CCCD number give %(year)s as the year of birth: %(problem)s")
 ERR_PHONE = _("Not a Vietnamese mobile number (10 digits starting with 03, 05, 07, 08 or 09).")
+ERR_PHONE_LANDLINE = _(
+    "This is a landline number (11 digits starting with 02): give a mobile number (10 digits starting with 03, "
+    "05, 07, 08 or 09)."
+)
+ERR_PHONE_SEVERAL = _("The cell holds several phone numbers: keep one mobile number.")
 ERR_BIRTH_FUTURE = _("The date of birth is in the future.")
 ERR_BIRTH_TOO_OLD = _("The date of birth is implausible (more than 120 years ago).")
 ERR_BIRTH_TOO_YOUNG = _(
@@ -203,6 +208,7 @@ OLD_MOBILE_PREFIXES = {
     "0199": "059",
 }
 _MOBILE = re.compile(r"0[35789]\d{8}")
+_LANDLINE = re.compile(r"02\d{9}")  # area code 2xx and 8 digits, since 2017
 
 
 def clean_phone(raw: str) -> str:
@@ -219,6 +225,10 @@ def clean_phone(raw: str) -> str:
     if len(digits) == 11 and digits[:4] in OLD_MOBILE_PREFIXES:
         digits = OLD_MOBILE_PREFIXES[digits[:4]] + digits[4:]
     if not _MOBILE.fullmatch(digits):
+        if _LANDLINE.fullmatch(digits):
+            raise RuleError(ERR_PHONE_LANDLINE)
+        if len(re.findall(r"\d{9,}", re.sub(r"[\s.\-‐‑‒–—―()]", "", str(raw)))) > 1 or len(digits) >= 19:
+            raise RuleError(ERR_PHONE_SEVERAL)
         raise RuleError(ERR_PHONE)
     return digits
 

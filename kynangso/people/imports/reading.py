@@ -25,7 +25,7 @@ from pathlib import PurePath
 
 from django.utils.translation import gettext_lazy as _
 
-from kynangso.core.text import fold, grouped
+from kynangso.core.text import fold, grouped, nfc
 
 from ..exports import HEADERS
 
@@ -78,6 +78,17 @@ ERR_UNREADABLE = _(
     " file. Open it in Excel, save it as “Excel Workbook (.xlsx)” and upload it again."
 )
 
+ERR_WEB_PAGE = _(
+    "This file is a web page (HTML) saved with an Excel name, as some management software exports a list. "
+    "Open it in Excel, save it as “Excel Workbook (.xlsx)” and upload that file."
+)
+ERR_TEXT_AS_EXCEL = _(
+    "This file is text (a CSV list, perhaps) with an Excel name. Give it the name ending “.csv”, or open it in "
+    "Excel and save it as “Excel Workbook (.xlsx)”, then upload it again."
+)
+# How workbooks begin: a zip (.xlsx, .xlsm, .ods) or an OLE2 compound file (.xls).
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
 
 class ReadError(ValueError):
     """The file as a whole cannot be read; `message` is the translatable text for the user."""
@@ -119,6 +130,7 @@ _ALIASES = {
     "cccd": [
         "Số CCCD",
         "CCCD",
+        "Số thẻ CCCD",
         "Số CCCD/CC",
         "CCCD/CC",
         "Số căn cước",
@@ -204,18 +216,41 @@ _ALIASES["full_name"] += ["Given name", "First name"]
 GIVEN_NAME_KEYS = frozenset(header_key(a) for a in ("Tên", "Name", "Given name", "First name"))
 HEADER_ALIASES: dict[str, str] = {header_key(a): f for f, names in _ALIASES.items() for a in names}
 # Words that lists add after a known title and that change nothing: "Số điện thoại liên hệ", "Email cá nhân",
-# "Chức vụ hiện nay".
-_TITLE_QUALIFIERS = tuple(header_key(q) for q in ("liên hệ", "liên lạc", "cá nhân", "hiện nay", "hiện tại"))
+# "Chức vụ hiện nay", "Họ và tên học viên".
+_TITLE_QUALIFIERS = tuple(
+    header_key(q)
+    for q in (
+        "liên hệ",
+        "liên lạc",
+        "cá nhân",
+        "hiện nay",
+        "hiện tại",
+        "học viên",
+        "người học",
+        "cán bộ",
+        "công chức",
+        "viên chức",
+        "người lao động",
+        "người dân",
+        "học sinh",
+        "sinh viên",
+        "giáo viên",
+    )
+)
 
 
 def header_field(title) -> str | None:
-    """The field a column title names (HEADER_ALIASES, with or without a qualifier after it), or None."""
+    """The field a column title names (HEADER_ALIASES, with or without a qualifier after it), or None. A
+    title of several names of one field ("Số CCCD/Mã định danh") names that field."""
     key = header_key(title)
     name = HEADER_ALIASES.get(key)
     if name is None:
         for qualifier in _TITLE_QUALIFIERS:
             if key.endswith(qualifier) and (name := HEADER_ALIASES.get(key.removesuffix(qualifier))):
                 break
+    if name is None and "/" in str(title):
+        fields = {HEADER_ALIASES.get(header_key(part)) for part in str(title).split("/")}
+        name = fields.pop() if len(fields) == 1 else None
     return name
 
 
@@ -248,6 +283,8 @@ class Table:
     extra_columns: list[tuple[int, str]] = field(default_factory=list)
     # Their values in the rows read and not yet taken (row → values): the runner takes them chunk by chunk.
     extras: dict[int, tuple] = field(default_factory=dict, repr=False)
+    footer_row: int = 0  # the row where the form's footer (totals, place and date, signatures) begins
+    footer_skipped: int = 0  # the rows from there that were not read, as no person's (told in the summary)
 
     def header(self, name: str) -> str:
         return self.headers.get(name) or CANONICAL_HEADERS[name]
@@ -348,10 +385,12 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
 
 
 # Rows of official forms that hold no person: the column-number row under the header ("(1) (2) …"), and
-# the footer: totals, the place and date, signers' titles, and then the signers' names.
+# the footer: totals, the place and date, signers' titles, and then the signers' names. The titles are
+# compared with their accents (in small letters): without them "Tổng cộng" is also the name "Tống Công …",
+# and "Chủ tịch" "Chu Tích …".
 _COLUMN_NUMBER = re.compile(r"\(?\d{1,2}\)?")
 _FOOTER_STARTS = tuple(
-    fold(words)
+    nfc(words).lower()
     for words in (
         "Tổng cộng",
         "Tổng số",
@@ -368,7 +407,11 @@ _FOOTER_STARTS = tuple(
         "KT.",
     )
 )
-_SIGNER_STARTS = (*_FOOTER_STARTS, fold("Người"), "(ky")  # "NGƯỜI DUYỆT", "(Ký, ghi rõ họ tên)"
+# "NGƯỜI DUYỆT", "(Ký, ghi rõ họ tên)"; not "Người dân", a target group.
+_SIGNER_STARTS = (
+    *_FOOTER_STARTS,
+    *(nfc(words).lower() for words in ("Người duyệt", "Người kiểm tra", "Người ký", "Người báo cáo", "(Ký")),
+)
 _PLACE_AND_DATE = re.compile(r".*ngay\s*\S*\s*thang\s*\S*\s*nam\s*\S*\s*$")
 _DAY_AND_MONTH = re.compile(r"ng\S{0,3}y.*th\S{0,3}ng", re.IGNORECASE)  # "ngày … tháng", unfolded (NFC or NFD)
 _BIRTH, _SEX, _EMAIL = FIELDS.index("date_of_birth"), FIELDS.index("sex"), FIELDS.index("email")
@@ -403,14 +446,16 @@ def _is_footer(cells: list) -> bool:
     if _identifies(cells):
         return False
     if _is_blank(cells[0]):  # no name: the place and date, the signers' titles, "(Ký, ghi rõ họ tên)"
-        texts = [fold(cell.strip()) for cell in cells if isinstance(cell, str) and cell.strip()]
-        return bool(texts) and all(text.startswith(_SIGNER_STARTS) or _PLACE_AND_DATE.fullmatch(text) for text in texts)
-    for cell in (cells[i] for i in _FOOTER_CELLS):
-        if isinstance(cell, str) and cell.strip():
-            text = fold(cell.strip())
-            if text.startswith(_FOOTER_STARTS) or _PLACE_AND_DATE.fullmatch(text):
-                return True
-    return False
+        texts = [cell.strip() for cell in cells if isinstance(cell, str) and cell.strip()]
+        return bool(texts) and all(_is_signature(text, _SIGNER_STARTS) for text in texts)
+    return any(
+        isinstance(cell, str) and _is_signature(cell.strip(), _FOOTER_STARTS)
+        for cell in (cells[i] for i in _FOOTER_CELLS)
+    )
+
+
+def _is_signature(text: str, starts: tuple[str, ...]) -> bool:
+    return nfc(text).lower().startswith(starts) or bool(_PLACE_AND_DATE.fullmatch(fold(text)))
 
 
 def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table: Table) -> Iterator[tuple[int, list]]:
@@ -434,10 +479,10 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                     cells[_BIRTH] = row[column]
                     cells[_SEX] = sex if _is_blank(cells[_SEX]) else cells[_SEX]
                     break
-        if _is_footer(cells):
+        if _is_footer(cells) or in_footer and not _identifies(cells):  # a signer's name under the title
             in_footer = True
-            continue
-        if in_footer and not _identifies(cells):  # a signer's name under the title, in whichever column
+            table.footer_row = table.footer_row or number
+            table.footer_skipped += 1
             continue
         if source is not None and source < width and str(row[source]).strip().removesuffix(".0").isdigit():
             table.source_rows[number] = int(float(row[source]))
@@ -895,6 +940,7 @@ def open_table(fileobj, name: str) -> Table:
         return _read_csv(fileobj)
     if suffix not in EXCEL_SUFFIXES:
         raise ReadError(ERR_FILE_TYPE, name=PurePath(name).name)
+    _refuse_text_as_workbook(fileobj)
     sheet_xml = _largest_sheet_xml(fileobj) if suffix != ".xls" else 0  # refuses a zip bomb (.xlsx, .ods)
     if suffix == ".ods" and _ods_cells(fileobj) > CALAMINE_MAX_CELLS:  # no streaming reader for .ods
         raise ReadError(ERR_ODS_TOO_LARGE)
@@ -904,6 +950,24 @@ def open_table(fileobj, name: str) -> Table:
         return _read_excel_calamine(fileobj)
     except _TooWide:
         return _read_excel_openpyxl(fileobj)
+
+
+def _refuse_text_as_workbook(fileobj) -> None:
+    """A file with an Excel name that is not a workbook but a web page or text: say what it is."""
+    head = fileobj.read(1024)
+    fileobj.seek(0)
+    if not head or head.startswith(_WORKBOOK_MAGIC):
+        return
+    text = head.removeprefix(codecs.BOM_UTF8).lstrip().lower()
+    if text.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<head", b"<body")):
+        raise ReadError(ERR_WEB_PAGE)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not a character cut at the end of the 1,024 bytes
+            return  # binary: the reader says it cannot read it
+    if b"\x00" not in head and any(mark in head for mark in (b",", b";", b"\t")):  # a list's delimiters
+        raise ReadError(ERR_TEXT_AS_EXCEL)
 
 
 def chunked(rows: Iterable, size: int) -> Iterator[list]:

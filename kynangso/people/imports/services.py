@@ -233,6 +233,10 @@ MSG_DRY_RUN = _("Check only: nothing was written.")
 MSG_DRY_RUN_REFUSED = _(
     "Imported for real with all or nothing, this file would be refused whole: %(rejected)s rows have errors."
 )
+MSG_DRY_RUN_REFUSED_QUOTA = _(
+    "Imported for real with all or nothing, this file would be refused whole: the space has no learner account "
+    "left for %(rejected)s rows."
+)
 MSG_REFUSED = _(
     "Nothing was imported: %(rejected)s rows have errors and you chose all or nothing. Correct those rows in "
     "your file (the error report says which and why), then import the whole file again: the error report "
@@ -240,6 +244,10 @@ MSG_REFUSED = _(
 )
 MSG_REFUSED_QUOTA = _(
     "Nothing was imported: the space has no learner account left for %(rejected)s rows and you chose all or nothing."
+)
+MSG_FOOTER = _(
+    "From row %(row)s the list was read as the form's footer (totals, place and date, signatures): %(rows)s rows "
+    "were not imported. If people are among them, move them above it."
 )
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
 MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
@@ -906,11 +914,11 @@ def _lookup_of(r: ParsedRow) -> _Known:
     )
 
 
-def _ambiguity(r: ParsedRow, first: _Known):
-    """Why a row fits several people equally well, one of them `first` (_Runner.identify), and what to do."""
-    if r.date_of_birth and first.date_of_birth == r.date_of_birth:  # all born the row's day
+def _ambiguity(r: ParsedRow, candidates: list[_Known]):
+    """Why a row fits several people equally well (`candidates`, _Runner.identify), and what to do."""
+    if r.date_of_birth and candidates[0].date_of_birth == r.date_of_birth:  # all born the row's day
         return ERR_AMBIGUOUS_CODED if r.cccd else ERR_AMBIGUOUS
-    if r.date_of_birth or r.cccd:  # the row tells more than they do: their pages must
+    if (r.date_of_birth or r.cccd) and not any(k.date_of_birth for k in candidates):  # their pages must tell
         return ERR_AMBIGUOUS_UNDATED
     return ERR_AMBIGUOUS_NAME
 
@@ -937,7 +945,7 @@ def _rank(lookup: _Known, k: _Known | None) -> int:
     if lookup.coded and not k.coded:
         rank += 4
     elif not (lookup.date_of_birth or k.date_of_birth or lookup.coded) and lookup.phone in (0, k.phone):
-        rank += lookup.email in (0, k.email)
+        rank += lookup.email in (0, k.email) and lookup.year in (0, k.year)
     return rank + bool(lookup.phone and lookup.phone == k.phone) + bool(lookup.email and lookup.email == k.email)
 
 
@@ -1128,7 +1136,8 @@ class _Runner:
                     nothing = MSG_DRY_RUN_NOTHING_QUOTA if self.only_over_quota() else MSG_DRY_RUN_NOTHING
                     message = f"{nothing} {message}"
                 elif imp.mode == ImportMode.ALL_OR_NOTHING and self.rejected:
-                    message += " " + str(MSG_DRY_RUN_REFUSED % {"rejected": grouped(self.rejected)})
+                    refused = MSG_DRY_RUN_REFUSED_QUOTA if self.only_over_quota() else MSG_DRY_RUN_REFUSED
+                    message += " " + str(refused % {"rejected": grouped(self.rejected)})
                 self.finish(ImportStatus.DONE, message)
             elif imp.mode == ImportMode.COMMIT_VALID:
                 self.set_phase(ImportPhase.IMPORTING)
@@ -1354,6 +1363,8 @@ class _Runner:
         if not self.read:
             parts = [str(MSG_NO_ROWS)]
         table = self.table
+        if table is not None and table.footer_skipped:
+            parts.append(str(MSG_FOOTER % {"row": table.footer_row, "rows": n(table.footer_skipped)}))
         if table is not None and table.hidden_read:
             parts.append(str(MSG_HIDDEN % {"rows": n(table.hidden_read)}))
         if table is not None and table.other_sheets:
@@ -1612,7 +1623,7 @@ class _Runner:
             if not r.organisation_id and len({k.organisation_id for k in candidates}) > 1:
                 self.reject(r, "full_name", ERR_AMBIGUOUS_UNITS)
             else:
-                self.reject(r, "full_name", _ambiguity(r, first))
+                self.reject(r, "full_name", _ambiguity(r, candidates))
             return False
         if r.cccd and first.coded:  # the same number was matched by its hash: this is another one
             if first.number:

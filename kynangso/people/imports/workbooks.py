@@ -124,6 +124,10 @@ def template_workbook(*, organisations: Sequence[tuple[str, str]]) -> io.BytesIO
         _("Mã đơn vị: a code from the list; empty means the unit chosen when importing."),
         _("Nhóm đối tượng: names from the list, several separated by “;”."),
         _("The same CCCD number is the same person: importing again updates, it never duplicates."),
+        _(
+            "Without a CCCD number a person is found by name, date of birth and unit: a name corrected in the "
+            "file makes a new person. Correct the name on the person's page, or add their CCCD number first."
+        ),
     ):
         guide.append([line])
     out = io.BytesIO()

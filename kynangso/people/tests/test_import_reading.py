@@ -115,6 +115,18 @@ def test_header_under_merged_title_and_blank_rows_gives_spreadsheet_row_numbers(
         ],
         ["Họ và tên", "Ngày sinh", "Giới tính", "CCCD/CC", "Số ĐTDĐ", "Email", "Mã đơn vị", "Chức danh", "Nhóm"],
         ["Họ và tên", "Ngày sinh", "Giới tính", "Căn cước", "Điện thoại liên lạc", "Email", "Mã ĐV", "Chức vụ", "Nhóm"],
+        [  # several names of one field, and whose name it is (QA round 17)
+            "Họ và tên học viên",
+            "Ngày sinh",
+            "Giới tính",
+            "Số CCCD/ Mã định danh",
+            "Số điện thoại cán bộ",
+            "Email",
+            "Mã đơn vị",
+            "Chức vụ",
+            "Nhóm đối tượng",
+        ],
+        ["Họ và tên cán bộ", "Ngày sinh", "Giới", "Mã định danh/CCCD", "SĐT", "Email", "Mã đơn vị", "Chức vụ", "Nhóm"],
     ],
 )
 def test_header_variants_are_recognised(tmp_path, headers):
@@ -127,6 +139,7 @@ def test_a_qualifier_does_not_turn_another_title_into_a_field():
     assert reading.header_field("Số điện thoại liên hệ") == "phone"
     assert reading.header_field("Ngày cấp CCCD") is None and reading.header_field("Nơi cấp căn cước") is None
     assert reading.header_field("Liên hệ") is None and reading.header_field("Địa chỉ liên hệ") is None
+    assert reading.header_field("Điện thoại/Email") is None  # two fields in one column: neither
 
 
 def test_unknown_columns_are_ignored_and_reported_but_stt_is_not(tmp_path):
@@ -234,6 +247,24 @@ def test_column_numbers_totals_and_the_signature_block_of_an_official_form_are_n
         (5, ROW[0]),
         (10, ROW[0]),
     ]
+    assert (table.footer_row, table.footer_skipped) == (6, 4)  # the summary tells which rows were not read
+
+
+def test_names_like_a_footers_words_and_a_row_of_a_group_alone_are_people_not_a_footer(tmp_path):
+    """QA round 17: without accents "Tống Công Hậu" read as "Tổng cộng", "Chu Tích Lan" as "Chủ tịch", and a
+    row with no name but "Người dân" as a signer's title: the rest of the list was dropped, unsaid."""
+    rows = [
+        ["Trần Văn Một", None, "Nam", None, None, None, None, None, "Người dân"],
+        ["Tống Công Hậu", None, "Nam", None, None, None, None, None, "Người dân"],
+        [None, None, None, None, None, None, None, None, "Người dân"],  # the name missing: an error, not the end
+        ["Tống Sơn Tùng", None, "Nam", None, None, None, None, None, "Người lao động"],
+        ["Chu Tích Lan", None, "Nữ", None, None, None, None, None, "Người dân"],
+        ["TỔNG CỘNG: 4 người", None, None, None, None, None, None, None, None],
+        [None, None, None, None, None, None, None, "NGƯỜI DUYỆT", None],
+    ]
+    table = open_file(write_xlsx(tmp_path / "names.xlsx", rows))
+    assert [n for n, _cells in table.rows] == [2, 3, 4, 5, 6]
+    assert (table.footer_row, table.footer_skipped) == (7, 2)
 
 
 def test_a_unit_code_merged_over_the_rows_of_its_people_is_read_in_each_row(tmp_path, excel_path):
@@ -389,6 +420,20 @@ def test_a_damaged_workbook_is_a_clear_error(tmp_path, monkeypatch, damage, stre
         open_file(path)
     assert exc.value.text().startswith("Không đọc được tệp Excel")
     assert "Error" not in exc.value.text()  # no exception class names for the user
+
+
+@pytest.mark.parametrize("suffix", [".xls", ".xlsx"])
+def test_a_web_page_or_a_csv_file_with_an_excel_name_is_named_for_what_it_is(tmp_path, suffix):
+    """QA round 17: management software exports "Excel" lists as HTML tables named .xls; a CSV file gets
+    renamed. Both were "damaged or protected by a password"."""
+    page = tmp_path / f"page{suffix}"
+    page.write_bytes("\ufeff<html><head><meta charset=utf-8></head><body><table><tr><td>Họ và tên</td>".encode())
+    text = tmp_path / f"list{suffix}"
+    text.write_bytes(("Họ và tên;Ngày sinh\r\n" + "Nguyễn Văn An;01/01/1990\r\n" * 80).encode())
+    for path, message in ((page, reading.ERR_WEB_PAGE), (text, reading.ERR_TEXT_AS_EXCEL)):
+        with pytest.raises(reading.ReadError) as exc:
+            open_file(path)
+        assert exc.value.message == message
 
 
 def test_formula_cells_give_their_cached_values(tmp_path, excel_path):

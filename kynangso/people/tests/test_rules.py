@@ -68,10 +68,25 @@ def test_phone_normalised(raw, expected):
     assert rules.clean_phone(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["0212345678", "123", "0912 345 67", "abc", "02838123456"])
-def test_phone_rejected(raw):
-    with pytest.raises(rules.RuleError):
+@pytest.mark.parametrize(
+    "raw,message",
+    [
+        ("0212345678", rules.ERR_PHONE),
+        ("123", rules.ERR_PHONE),
+        ("0912 345 67", rules.ERR_PHONE),
+        ("abc", rules.ERR_PHONE),
+        ("0912345678 máy lẻ 12", rules.ERR_PHONE),
+        ("02838123456", rules.ERR_PHONE_LANDLINE),  # an office's number: the message says what is wanted
+        ("0270.3822.123", rules.ERR_PHONE_LANDLINE),
+        ("0912345678 - 0987654321", rules.ERR_PHONE_SEVERAL),
+        ("0912345678/0987654321", rules.ERR_PHONE_SEVERAL),
+        ("0912345678; 0987 654 321", rules.ERR_PHONE_SEVERAL),
+    ],
+)
+def test_phone_rejected(raw, message):
+    with pytest.raises(rules.RuleError) as refused:
         rules.clean_phone(raw)
+    assert refused.value.message == message
 
 
 @pytest.mark.parametrize(
