@@ -70,7 +70,8 @@ def person_export(request):
         return xlsx_download(*services.people_export(actor=request.user, filters=filters))
     except ValidationError as exc:  # more people than a sheet holds
         messages.error(request, " ".join(exc.messages))
-        return redirect(f"{reverse('people:list')}?{request.GET.urlencode()}")
+        query = request.GET.urlencode()
+        return redirect(f"{reverse('people:list')}?{query}" if query else reverse("people:list"))
 
 
 def _detail_context(request, person: Person, **extra) -> dict:

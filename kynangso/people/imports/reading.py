@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kynangso.core.text import fold, grouped, nfc
 
-from ..exports import HEADERS
+from ..exports import GROUP_LABELS_VI, HEADERS
 
 FIELDS = ("full_name", "date_of_birth", "sex", "cccd", "phone", "email", "org_code", "position", "groups")
 CANONICAL_HEADERS = dict(zip(FIELDS, HEADERS, strict=True))
@@ -86,6 +86,11 @@ ERR_TEXT_AS_EXCEL = _(
     "This file is text (a CSV list, perhaps) with an Excel name. Give it the name ending “.csv”, or open it in "
     "Excel and save it as “Excel Workbook (.xlsx)”, then upload it again."
 )
+ERR_XML_SPREADSHEET = _(
+    "This file is an “XML Spreadsheet 2003”, an old Excel format. Open it in Excel, save it as “Excel Workbook "
+    "(.xlsx)” and upload that file."
+)
+ERR_EMPTY_FILE = _("The file is empty (0 bytes): upload the list again, from where it was saved.")
 # How workbooks begin: a zip (.xlsx, .xlsm, .ods) or an OLE2 compound file (.xls).
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 
@@ -216,15 +221,13 @@ _ALIASES["full_name"] += ["Given name", "First name"]
 GIVEN_NAME_KEYS = frozenset(header_key(a) for a in ("Tên", "Name", "Given name", "First name"))
 HEADER_ALIASES: dict[str, str] = {header_key(a): f for f, names in _ALIASES.items() for a in names}
 # Words that lists add after a known title and that change nothing: "Số điện thoại liên hệ", "Email cá nhân",
-# "Chức vụ hiện nay", "Họ và tên học viên".
-_TITLE_QUALIFIERS = tuple(
+# "Chức vụ hiện nay"; and whose it is, after a title of the person's own ("Họ và tên học viên"; not "Nhóm học
+# sinh", a class's group).
+_TITLE_QUALIFIERS = tuple(header_key(q) for q in ("liên hệ", "liên lạc", "cá nhân", "hiện nay", "hiện tại"))
+_PERSON_FIELDS = frozenset({"full_name", "family_name", "date_of_birth", "sex", "cccd", "phone", "email", "position"})
+_WHOSE_QUALIFIERS = tuple(
     header_key(q)
     for q in (
-        "liên hệ",
-        "liên lạc",
-        "cá nhân",
-        "hiện nay",
-        "hiện tại",
         "học viên",
         "người học",
         "cán bộ",
@@ -245,9 +248,11 @@ def header_field(title) -> str | None:
     key = header_key(title)
     name = HEADER_ALIASES.get(key)
     if name is None:
-        for qualifier in _TITLE_QUALIFIERS:
+        for qualifier in _TITLE_QUALIFIERS + _WHOSE_QUALIFIERS:
             if key.endswith(qualifier) and (name := HEADER_ALIASES.get(key.removesuffix(qualifier))):
-                break
+                if qualifier in _TITLE_QUALIFIERS or name in _PERSON_FIELDS:
+                    break
+                name = None
     if name is None and "/" in str(title):
         fields = {HEADER_ALIASES.get(header_key(part)) for part in str(title).split("/")}
         name = fields.pop() if len(fields) == 1 else None
@@ -385,34 +390,38 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
 
 
 # Rows of official forms that hold no person: the column-number row under the header ("(1) (2) …"), and
-# the footer: totals, the place and date, signers' titles, and then the signers' names. The titles are
-# compared with their accents (in small letters): without them "Tổng cộng" is also the name "Tống Công …",
-# and "Chủ tịch" "Chu Tích …".
+# the footer: totals, the place and date, signers' titles, and then the signers' names.
 _COLUMN_NUMBER = re.compile(r"\(?\d{1,2}\)?")
-_FOOTER_STARTS = tuple(
-    nfc(words).lower()
-    for words in (
-        "Tổng cộng",
-        "Tổng số",
-        "Cộng:",
-        "Người lập",
-        "Thủ trưởng",
-        "Kế toán",
-        "Xác nhận",
-        "Giám đốc",
-        "Chủ tịch",
-        "Trưởng phòng",
-        "Hiệu trưởng",
-        "TM.",
-        "KT.",
-    )
+_FOOTER_TITLES = (
+    "Tổng cộng",
+    "Tổng số",
+    "Cộng:",
+    "Thủ trưởng",
+    "Kế toán",
+    "Xác nhận",
+    "Giám đốc",
+    "Phó giám đốc",
+    "Chủ tịch",
+    "Phó chủ tịch",
+    "Trưởng phòng",
+    "Phó trưởng phòng",
+    "Hiệu trưởng",
+    "Phó hiệu trưởng",
+    "Cán bộ lập",
+    "TM.",
+    "TM ",
+    "KT.",
+    "KT ",
+    "Q.",
 )
-# "NGƯỜI DUYỆT", "(Ký, ghi rõ họ tên)"; not "Người dân", a target group.
-_SIGNER_STARTS = (
-    *_FOOTER_STARTS,
-    *(nfc(words).lower() for words in ("Người duyệt", "Người kiểm tra", "Người ký", "Người báo cáo", "(Ký")),
+_TITLES_ACCENTED = tuple(nfc(title).lower() for title in _FOOTER_TITLES)
+_TITLES_FOLDED = tuple(fold(title) + title[len(title.rstrip()) :] for title in _FOOTER_TITLES)  # "tm ", not "tm"
+_SIGN_HERE = ("(ky", "ky,", "ky ten", "ky va ghi")  # "(Ký, ghi rõ họ tên)", folded
+_GROUP_KEYS = frozenset(header_key(label) for label in GROUP_LABELS_VI.values())  # "Người dân": no signer
+_PLACE_AND_DATE = re.compile(
+    r".*ngay\s*\S*\s*thang\s*\S*\s*nam\s*\S*\s*$"  # "Vĩnh Long, ngày 01 tháng 12 năm 2026"
+    r"|.*,\s*ngay\s*\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}\s*$"  # "Vĩnh Long, ngày 10/3/2024"
 )
-_PLACE_AND_DATE = re.compile(r".*ngay\s*\S*\s*thang\s*\S*\s*nam\s*\S*\s*$")
 _DAY_AND_MONTH = re.compile(r"ng\S{0,3}y.*th\S{0,3}ng", re.IGNORECASE)  # "ngày … tháng", unfolded (NFC or NFD)
 _BIRTH, _SEX, _EMAIL = FIELDS.index("date_of_birth"), FIELDS.index("sex"), FIELDS.index("email")
 _WITH_DIGITS = [FIELDS.index(name) for name in ("date_of_birth", "cccd", "phone")]
@@ -447,15 +456,25 @@ def _is_footer(cells: list) -> bool:
         return False
     if _is_blank(cells[0]):  # no name: the place and date, the signers' titles, "(Ký, ghi rõ họ tên)"
         texts = [cell.strip() for cell in cells if isinstance(cell, str) and cell.strip()]
-        return bool(texts) and all(_is_signature(text, _SIGNER_STARTS) for text in texts)
+        return bool(texts) and all(_is_signature(text, named=False) for text in texts)
     return any(
-        isinstance(cell, str) and _is_signature(cell.strip(), _FOOTER_STARTS)
+        isinstance(cell, str) and cell.strip() and _is_signature(cell.strip(), named=True)
         for cell in (cells[i] for i in _FOOTER_CELLS)
     )
 
 
-def _is_signature(text: str, starts: tuple[str, ...]) -> bool:
-    return nfc(text).lower().startswith(starts) or bool(_PLACE_AND_DATE.fullmatch(fold(text)))
+def _is_signature(text: str, *, named: bool) -> bool:
+    """Whether a cell of a row is the footer's: a total, the place and date, a signer's title. Typed without
+    accents a title may also be a name ("Tong Cong Hau", "Chu Tich Lan"): in a row with a name, only a
+    total ("Tong cong: 2 nguoi") is then taken."""
+    folded = fold(text)
+    if _PLACE_AND_DATE.fullmatch(folded) or folded.startswith(_SIGN_HERE):
+        return True
+    if folded.startswith("nguoi"):  # "Người lập biểu", "NGƯỜI DUYỆT", "Người tổng hợp"; not "Người dân"
+        return not all(header_key(part) in _GROUP_KEYS for part in text.split(";"))
+    if nfc(text).lower().startswith(_TITLES_ACCENTED):
+        return True
+    return folded.startswith(_TITLES_FOLDED) and (not named or any(ch.isdigit() or ch == ":" for ch in text))
 
 
 def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table: Table) -> Iterator[tuple[int, list]]:
@@ -956,11 +975,16 @@ def _refuse_text_as_workbook(fileobj) -> None:
     """A file with an Excel name that is not a workbook but a web page or text: say what it is."""
     head = fileobj.read(1024)
     fileobj.seek(0)
-    if not head or head.startswith(_WORKBOOK_MAGIC):
+    if not head:
+        raise ReadError(ERR_EMPTY_FILE)
+    if head.startswith(_WORKBOOK_MAGIC):
         return
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # "Unicode Text" saved by Excel
+        raise ReadError(ERR_TEXT_AS_EXCEL)
     text = head.removeprefix(codecs.BOM_UTF8).lstrip().lower()
-    if text.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<head", b"<body")):
-        raise ReadError(ERR_WEB_PAGE)
+    if text.startswith(b"<"):  # markup: an Excel 2003 XML list, or a web page
+        spreadsheet = b"mso-application" in text or b"office:spreadsheet" in text
+        raise ReadError(ERR_XML_SPREADSHEET if spreadsheet else ERR_WEB_PAGE)
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -167,6 +167,10 @@ ERR_NAMESAKE_CCCD_IN_FILE = _(
 ERR_AMBIGUOUS_NAME = _(
     "Several people of this unit have this name; add the date of birth or the CCCD number to tell them apart."
 )
+ERR_AMBIGUOUS_ADD_DATE = _(
+    "Several people of this unit have this name, and the CCCD number is no one's yet; add the date of birth to "
+    "tell which of them this is."
+)
 ERR_AMBIGUOUS_UNITS = _(
     "People of this name are in several units of this import; add the unit code, the date of birth or the CCCD "
     "number to tell them apart."
@@ -920,15 +924,16 @@ def _ambiguity(r: ParsedRow, candidates: list[_Known]):
         return ERR_AMBIGUOUS_CODED if r.cccd else ERR_AMBIGUOUS
     if (r.date_of_birth or r.cccd) and not any(k.date_of_birth for k in candidates):  # their pages must tell
         return ERR_AMBIGUOUS_UNDATED
-    return ERR_AMBIGUOUS_NAME
+    return ERR_AMBIGUOUS_ADD_DATE if r.cccd else ERR_AMBIGUOUS_NAME
 
 
 def _rank(lookup: _Known, k: _Known | None) -> int:
     """How well `k` fits a row looking for its person by name (`lookup`): -1 not at all (another unit, another
     spelling, born another day, or in another year); else born on the row's day (8), without a CCCD for a row
-    with a new one (4), one for each of the row's phone and email that k has, and one for a row without a
-    day that says nothing k lacks, if k has no day either (the row an export gives k: not k's dated
-    namesake). A row is the best fitting person; several equally good leave it unclear which."""
+    with a new one (4), one for each of the row's phone and email that k has, and for a row without a day
+    that says nothing k lacks, if k has no day either, one, and one more if k has nothing the row lacks
+    (the row an export gives k: not k's dated namesake, nor one with a phone more). A row is the best
+    fitting person; several equally good leave it unclear which."""
     if (
         k is None
         or lookup.organisation_id not in (0, k.organisation_id)
@@ -944,8 +949,13 @@ def _rank(lookup: _Known, k: _Known | None) -> int:
         return -1
     if lookup.coded and not k.coded:
         rank += 4
-    elif not (lookup.date_of_birth or k.date_of_birth or lookup.coded) and lookup.phone in (0, k.phone):
-        rank += lookup.email in (0, k.email) and lookup.year in (0, k.year)
+    elif (
+        not (lookup.date_of_birth or k.date_of_birth or lookup.coded)
+        and lookup.phone in (0, k.phone)
+        and lookup.email in (0, k.email)
+        and lookup.year in (0, k.year)
+    ):
+        rank += 1 + (not k.coded and (lookup.phone, lookup.email, lookup.year) == (k.phone, k.email, k.year))
     return rank + bool(lookup.phone and lookup.phone == k.phone) + bool(lookup.email and lookup.email == k.email)
 
 
@@ -1568,12 +1578,13 @@ class _Runner:
             person = self.claim(r, person)
         # A row found by name is found by name again next time (unless its CCCD, now stored, finds it): what
         # it found is kept, for a later row must not change it (loosely_named). A row written makes its
-        # person the best fitting there is: born that day, with its phone and email (as the lookup itself),
-        # but for a row without a day who found someone with one.
+        # person the best fitting there is: born that day, with its phone and email; a new person is the
+        # lookup itself.
         if person is False or not r.cccd:
-            if person is not False:
-                born = r.date_of_birth or (person.date_of_birth if person is not None else None)
-                top = _rank(lookup, lookup._replace(date_of_birth=born))
+            if person is None:
+                top = _rank(lookup, lookup)
+            elif person is not False:
+                top = _rank(lookup, self.made_of(r, person) or _Known.of(person, number=0))
             name = hash(r.name_key)
             self.loose[name] = self.loose.get(name, ()) + (lookup._replace(top=top, refused=refused).pack_lookup(),)
         return person

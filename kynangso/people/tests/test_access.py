@@ -151,6 +151,7 @@ def test_an_export_larger_than_an_excel_sheet_is_refused_with_what_to_do(login, 
     client = login(cast.owner)
     response = client.get("/people/export.xlsx", {"q": "an"}, follow=True)
     assert response.redirect_chain == [("/people/?q=an", 302)]
+    assert client.get("/people/export.xlsx").url == "/people/"
     assert "Excel" in response.content.decode() and "Chọn một đơn vị" in response.content.decode()
     api = client.get("/api/v1/people/export.xlsx")
     assert api.status_code == 400 and "Excel" in api.json()["error"]["message"]

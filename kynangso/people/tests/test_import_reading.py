@@ -140,6 +140,9 @@ def test_a_qualifier_does_not_turn_another_title_into_a_field():
     assert reading.header_field("Ngày cấp CCCD") is None and reading.header_field("Nơi cấp căn cước") is None
     assert reading.header_field("Liên hệ") is None and reading.header_field("Địa chỉ liên hệ") is None
     assert reading.header_field("Điện thoại/Email") is None  # two fields in one column: neither
+    # Whose it is, after a title of the person's own; "Nhóm học sinh" is a class's group (QA round 18).
+    assert reading.header_field("Giới tính học viên") == "sex"
+    assert reading.header_field("Nhóm học sinh") is None and reading.header_field("Đối tượng học viên") is None
 
 
 def test_unknown_columns_are_ignored_and_reported_but_stt_is_not(tmp_path):
@@ -265,6 +268,27 @@ def test_names_like_a_footers_words_and_a_row_of_a_group_alone_are_people_not_a_
     table = open_file(write_xlsx(tmp_path / "names.xlsx", rows))
     assert [n for n, _cells in table.rows] == [2, 3, 4, 5, 6]
     assert (table.footer_row, table.footer_skipped) == (7, 2)
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        [[None, "NGƯỜI TỔNG HỢP", None, None, None, None, None, "THỦ TRƯỞNG ĐƠN VỊ", None]],
+        [["Tong cong: 2 nguoi", *[None] * 8], [None, "Nguoi lap bieu", None, None, None, None, "Thu truong don vi"]],
+        [[None, None, None, None, None, None, None, "Vĩnh Long, ngày 10/3/2024", None]],
+        [[None, "CÁN BỘ LẬP BIỂU", None, None, None, None, None, "TM UBND XÃ", None]],
+        [[None, "Ký, ghi rõ họ tên", None, None, None, None, None, "Q. CHỦ TỊCH", None]],
+        [[None, None, None, None, None, None, None, "PHÓ CHỦ TỊCH", None]],
+        [["NGƯỜI DUYỆT", *[None] * 8]],
+    ],
+    ids=["nguoi-tong-hop", "no-accents", "numeric-date", "can-bo-lap", "ky-ghi-ro", "pho-chu-tich", "title-as-name"],
+)
+def test_the_signature_blocks_forms_use_are_a_footer(tmp_path, footer):
+    """QA round 18: the signer named under these titles was imported as a person."""
+    rows = [ROW, *footer, ["Nguyễn Văn Ký", *[None] * 8]]
+    table = open_file(write_xlsx(tmp_path / "form.xlsx", rows))
+    assert [n for n, _cells in table.rows] == [2]
+    assert (table.footer_row, table.footer_skipped) == (3, len(footer) + 1)
 
 
 def test_a_unit_code_merged_over_the_rows_of_its_people_is_read_in_each_row(tmp_path, excel_path):
@@ -430,10 +454,26 @@ def test_a_web_page_or_a_csv_file_with_an_excel_name_is_named_for_what_it_is(tmp
     page.write_bytes("\ufeff<html><head><meta charset=utf-8></head><body><table><tr><td>Họ và tên</td>".encode())
     text = tmp_path / f"list{suffix}"
     text.write_bytes(("Họ và tên;Ngày sinh\r\n" + "Nguyễn Văn An;01/01/1990\r\n" * 80).encode())
-    for path, message in ((page, reading.ERR_WEB_PAGE), (text, reading.ERR_TEXT_AS_EXCEL)):
+    files = {
+        page: reading.ERR_WEB_PAGE,
+        text: reading.ERR_TEXT_AS_EXCEL,
+        # QA round 18: other pages, Excel 2003's XML list, "Unicode Text", an empty file
+        tmp_path / f"xml-page{suffix}": (b'<?xml version="1.0"?>\n<html><body><table>', reading.ERR_WEB_PAGE),
+        tmp_path / f"comment{suffix}": (b"<!-- exported -->\n<div><table>", reading.ERR_WEB_PAGE),
+        tmp_path / f"xml2003{suffix}": (
+            b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook>',
+            reading.ERR_XML_SPREADSHEET,
+        ),
+        tmp_path / f"utf16{suffix}": ("\ufeffHọ và tên\tNgày sinh\r\n".encode("utf-16-le"), reading.ERR_TEXT_AS_EXCEL),
+        tmp_path / f"empty{suffix}": (b"", reading.ERR_EMPTY_FILE),
+    }
+    for path, expected in files.items():
+        if isinstance(expected, tuple):
+            content, expected = expected
+            path.write_bytes(content)
         with pytest.raises(reading.ReadError) as exc:
             open_file(path)
-        assert exc.value.message == message
+        assert exc.value.message == expected, path.name
 
 
 def test_formula_cells_give_their_cached_values(tmp_path, excel_path):

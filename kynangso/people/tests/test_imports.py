@@ -573,6 +573,29 @@ def test_a_namesake_without_a_date_round_trips_beside_one_with_a_date(cast, tmp_
         imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "year.xlsx", rows))
         assert imp.rejected_count == 1 and str(services.ERR_AMBIGUOUS_NAME) in messages(imp)[0]
         assert not Person.objects.filter(position="Kế toán").exists()
+        # A CCCD no one has yet, without a date: the date is what tells them apart (QA round 18).
+        rows = [["Lê Thị Hà", None, "Nữ", make_cccd(date(1990, 7, 7), "female", 5), None, None, "X-A", None, None]]
+        imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "cccd.xlsx", rows))
+        assert imp.rejected_count == 1 and str(services.ERR_AMBIGUOUS_ADD_DATE) in messages(imp)[0]
+
+
+@pytest.mark.parametrize("extra", [{"phone": "0912000777"}, {"email": "nam@example.vn"}, {"birth_year": 1990}])
+def test_undated_namesakes_one_with_a_detail_more_round_trip(cast, tmp_path, extra):
+    """QA round 18: the plain person's exported row says nothing the other lacks either; it is the plain
+    one's, who has nothing the row lacks."""
+    plain, more = (
+        people_services.person_create(actor=None, full_name="Trần Văn Nam", organisation=cast.unit_a, sex="male")
+        for _ in (1, 2)
+    )
+    Person.objects.filter(pk=more.pk).update(**extra)
+    people = Person.objects.filter(organisation=cast.unit_a).order_by("pk")
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(people_workbook(people).getvalue())
+    for mode in (ImportMode.COMMIT_VALID, ImportMode.ALL_OR_NOTHING):
+        imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, mode=mode)
+        counts = (imp.created_count, imp.updated_count, imp.unchanged_count, imp.rejected_count)
+        assert counts == (0, 0, people.count(), 0), imp.message
+    assert Person.objects.filter(search_text="tran van nam").count() == 2
 
 
 def test_a_cccd_corrected_in_an_exported_list_is_refused_not_made_a_second_person(cast, tmp_path):
