@@ -314,11 +314,35 @@ def username_base(full_name: str) -> str:
     return _username_base(*split_name(full_name))
 
 
+# Names a learner's account must not take: they read as the platform's or its administrators' ("Admin").
+RESERVED_USERNAMES = frozenset(
+    [
+        "admin",
+        "administrator",
+        "root",
+        "quantri",
+        "quantrivien",
+        "hotro",
+        "support",
+        "system",
+        "hethong",
+        "superuser",
+        "staff",
+        "webmaster",
+        "postmaster",
+        "security",
+        "noreply",
+        "kynangso",
+    ]
+)
+
+
 def _username_base(family: str, given: str) -> str:
     # NFKC first, as the login form's username field applies it to what is typed ("ǅan" → "Džan"):
     # a username it would change could never log in.
     family, given = unicodedata.normalize("NFKC", family), unicodedata.normalize("NFKC", given)
-    return unicodedata.normalize("NFKC", _alnum(fold(given)) + _initials(family) or "user")[:30]
+    base = unicodedata.normalize("NFKC", _alnum(fold(given)) + _initials(family) or "user")[:30]
+    return f"hv{base}"[:30] if base in RESERVED_USERNAMES else base  # "hv": học viên
 
 
 @lru_cache(maxsize=1 << 16)  # an import's names share their given names and family names

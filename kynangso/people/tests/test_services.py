@@ -27,6 +27,7 @@ def test_username_base_is_readable():
     assert services.username_base("Nguyễn Văn An") == "annv"
     assert services.username_base("Đặng Thị Ánh Tuyết") == "tuyetdta"
     assert services.username_base("Lê") == "le"
+    assert services.username_base("Admin") == "hvadmin"  # not an administrator's name (QA round 17)
 
 
 def test_accounts_get_unique_usernames_and_activation_codes(cast):
