@@ -10,11 +10,11 @@ at once (ActivationParts), so no code is lost if the worker dies; the run gather
 Identity: the same CCCD is the same person (matched through `people.services.cccd_hash`). A row
 without a CCCD matches a person of the same unit with the same name (compared without accents or case,
 as `Person.search_text`) and the same date of birth; a row without a date of birth matches a single
-namesake of the unit, or of several the one without a date either, if the row says nothing that person
-lacks (as that person's exported row). A year of birth known without a day (a year alone in the birth
-column, a CCCD's digits; kept as Person.birth_year while there is no date) never matches a namesake born
-in another year.
-A row with a CCCD that no one has yet may still match, in the same way, a namesake
+namesake of the unit, or of several the one without a date either who has what the row says (and of
+those, the one with nothing more: the row an export gives them; _rank). A year of birth known without a
+day (a year alone in the birth column, a CCCD's digits; kept as Person.birth_year while there is no date)
+never matches a namesake born in another year. A row with a CCCD that no one has yet may still match, in
+the same way, a namesake
 with the same date of birth who has no CCCD (the number is then added); a namesake born the same day with
 another number refuses the row (a corrected number goes through the person's page, a second person of
 that name and birthday through "Add a person"), never a second person by accident. Several candidates →
