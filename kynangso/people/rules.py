@@ -211,9 +211,15 @@ _MOBILE = re.compile(r"0[35789]\d{8}")
 _LANDLINE = re.compile(r"02\d{9}")  # area code 2xx and 8 digits, since 2017
 
 
+_PHONE_LABEL = re.compile(r"^\s*(?:s?đt|dt|dđ|dd|tel|phone|mobile|zalo|di động|điện thoại)\s*[:.]?\s*", re.IGNORECASE)
+_PHONE_NOTE = re.compile(r"\([^)\d]*\)")  # "(Zalo)", "(cá nhân)"; not "(0)" or "(+84)"
+
+
 def clean_phone(raw: str) -> str:
-    """Normalise a Vietnamese mobile number to 10 digits ('+84 912.345.678' → '0912345678')."""
-    digits = re.sub(r"[\s.\-‐‑‒–—―()/]", "", str(raw))  # spaces, dots, dashes of every width, brackets
+    """Normalise a Vietnamese mobile number to 10 digits ('+84 912.345.678' → '0912345678'); a label before
+    it ("ĐT: "), a note in brackets after it ("(Zalo)") and a separator left at its end are not part of it."""
+    raw = _PHONE_NOTE.sub("", _PHONE_LABEL.sub("", str(raw))).strip().rstrip(";,")
+    digits = re.sub(r"[\s.\-‐‑‒–—―()/]", "", raw)  # spaces, dots, dashes of every width, brackets
     for country in ("+84", "0084", "84"):  # "0084": the international prefix dialled as 00
         if digits.startswith(country) and (country != "84" or len(digits) in (11, 12, 13)):
             rest = digits[len(country) :]

@@ -136,6 +136,8 @@ _ALIASES = {
         "Số CCCD",
         "CCCD",
         "Số thẻ CCCD",
+        "ĐDCN",
+        "Số ĐDCN",
         "Số CCCD/CC",
         "CCCD/CC",
         "Số căn cước",
@@ -176,6 +178,8 @@ _ALIASES = {
         "Phone",
         "Phone number",
         "Mobile",
+        "Zalo",
+        "Số Zalo",
         "Telephone",
     ],
     "email": ["Email", "E-mail", "Thư điện tử", "Địa chỉ email", "Địa chỉ thư điện tử", "Email address"],
@@ -223,7 +227,9 @@ HEADER_ALIASES: dict[str, str] = {header_key(a): f for f, names in _ALIASES.item
 # Words that lists add after a known title and that change nothing: "Số điện thoại liên hệ", "Email cá nhân",
 # "Chức vụ hiện nay"; and whose it is, after a title of the person's own ("Họ và tên học viên"; not "Nhóm học
 # sinh", a class's group).
-_TITLE_QUALIFIERS = tuple(header_key(q) for q in ("liên hệ", "liên lạc", "cá nhân", "hiện nay", "hiện tại"))
+_TITLE_QUALIFIERS = tuple(
+    header_key(q) for q in ("liên hệ", "liên lạc", "cá nhân", "hiện nay", "hiện tại", "công vụ", "tham gia")
+)
 _PERSON_FIELDS = frozenset({"full_name", "family_name", "date_of_birth", "sex", "cccd", "phone", "email", "position"})
 _WHOSE_QUALIFIERS = tuple(
     header_key(q)
@@ -240,23 +246,32 @@ _WHOSE_QUALIFIERS = tuple(
         "giáo viên",
     )
 )
+_PLAIN_GROUP = header_key("Nhóm")  # "Nhóm học sinh" is a class's group; "Nhóm đối tượng học viên" is ours
 
 
 def header_field(title) -> str | None:
-    """The field a column title names (HEADER_ALIASES, with or without a qualifier after it), or None. A
+    """The field a column title names (HEADER_ALIASES, with or without qualifiers after it), or None. A
     title of several names of one field ("Số CCCD/Mã định danh") names that field."""
     key = header_key(title)
-    name = HEADER_ALIASES.get(key)
-    if name is None:
-        for qualifier in _TITLE_QUALIFIERS + _WHOSE_QUALIFIERS:
-            if key.endswith(qualifier) and (name := HEADER_ALIASES.get(key.removesuffix(qualifier))):
-                if qualifier in _TITLE_QUALIFIERS or name in _PERSON_FIELDS:
-                    break
-                name = None
+    name = HEADER_ALIASES.get(key) or _qualified_field(key)
     if name is None and "/" in str(title):
         fields = {HEADER_ALIASES.get(header_key(part)) for part in str(title).split("/")}
         name = fields.pop() if len(fields) == 1 else None
     return name
+
+
+def _qualified_field(key: str, depth: int = 2) -> str | None:
+    """The field of a title followed by up to `depth` words that change nothing ("Số điện thoại liên hệ",
+    "Họ và tên cán bộ, công chức"): words of whose it is follow only a title of the person's own."""
+    for qualifier in _TITLE_QUALIFIERS + _WHOSE_QUALIFIERS:
+        if key.endswith(qualifier) and key != qualifier:
+            base = key.removesuffix(qualifier)
+            name = HEADER_ALIASES.get(base) or (_qualified_field(base, depth - 1) if depth > 1 else None)
+            if name is not None and (
+                qualifier in _TITLE_QUALIFIERS or name in _PERSON_FIELDS or (name == "groups" and base != _PLAIN_GROUP)
+            ):
+                return name
+    return None
 
 
 # Columns that carry no person data and are dropped without being reported: the row number most lists
@@ -290,6 +305,8 @@ class Table:
     extras: dict[int, tuple] = field(default_factory=dict, repr=False)
     footer_row: int = 0  # the row where the form's footer (totals, place and date, signatures) begins
     footer_skipped: int = 0  # the rows from there that were not read, as no person's (told in the summary)
+    passed_over: int = 0  # rows of subtotals and section headings, not read (told in the summary) …
+    passed_over_first: tuple[int, str] = (0, "")  # … and the first of them: (row, text)
 
     def header(self, name: str) -> str:
         return self.headers.get(name) or CANONICAL_HEADERS[name]
@@ -301,9 +318,20 @@ class Table:
         return title if header_field(title) == name else CANONICAL_HEADERS[name]
 
 
-def _second_best(title: str) -> bool:
-    """A title that gives way to another of the same field: one with a note ("(cũ)"), a year of birth."""
-    return bool(_NOTE.search(title)) or header_key(title) in YEAR_TITLE_KEYS
+_OLD_ID_KEYS = frozenset(header_key(t) for t in ("Số CMND", "CMND"))  # the identity card before the CCCD
+_MOBILE_WORDS = tuple(header_key(w) for w in ("di động", "DĐ", "mobile", "Zalo"))
+
+
+def _giving_way(title: str, field: str) -> int:
+    """How much a title gives way to another of the same field: most, one with a note ("(cũ)") or a year of
+    birth; less, the old identity card's number ("Số CMND" beside "Số CCCD") or a phone not said to be a
+    mobile's ("Điện thoại" beside "Di động"); 0, none."""
+    key = header_key(title)
+    if _NOTE.search(title) or key in YEAR_TITLE_KEYS:
+        return 2
+    if field == "cccd" and key in _OLD_ID_KEYS:
+        return 1
+    return int(field == "phone" and not any(word in key for word in _MOBILE_WORDS))
 
 
 def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]:
@@ -322,7 +350,7 @@ def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]
             if key not in SILENT_COLUMNS:
                 unknown.append(title)
         elif name in columns:  # a second column for the same field: the first wins, unless only it has a note
-            if _second_best(titles[name]) and not _second_best(title):  # "Số điện thoại (cũ)", then "Số điện thoại"
+            if _giving_way(titles[name], name) > _giving_way(title, name):  # "Số ĐT (cũ)", then "Số ĐT"
                 unknown.append(titles[name])
                 columns[name], titles[name] = index, " ".join(title.split())
             else:
@@ -395,7 +423,6 @@ _COLUMN_NUMBER = re.compile(r"\(?\d{1,2}\)?")
 _FOOTER_TITLES = (
     "Tổng cộng",
     "Tổng số",
-    "Cộng:",
     "Thủ trưởng",
     "Kế toán",
     "Xác nhận",
@@ -403,19 +430,75 @@ _FOOTER_TITLES = (
     "Phó giám đốc",
     "Chủ tịch",
     "Phó chủ tịch",
+    "Chánh văn phòng",
+    "Phó chánh văn phòng",
     "Trưởng phòng",
     "Phó trưởng phòng",
     "Hiệu trưởng",
     "Phó hiệu trưởng",
+    "Bí thư",
+    "Phó bí thư",
+    "Trưởng thôn",
+    "Trưởng ấp",
+    "Trưởng khu",
+    "Trưởng khóm",
+    "Trưởng ban",
+    "Tổ trưởng",
+    "Đại diện",
     "Cán bộ lập",
+    "Lập biểu",
+    "Nơi nhận",
+    "Ghi chú",
     "TM.",
     "TM ",
+    "T/M",
     "KT.",
     "KT ",
+    "K/T",
+    "TL.",
+    "TL ",
+    "TUQ.",
     "Q.",
+)
+# A subtotal ("Cộng thôn Phú Hòa: 12 người") holds no person but does not end the list.
+_SUBTOTALS = ("Cộng:", "Cộng ")
+# A section heading alone in its row: "I. KHỐI ĐẢNG", "Thôn Phú Hòa". Compared with the accents: "Bàn" is a
+# family name, "Bản" a village; "Tô" a family name, "Tổ" a team.
+_ROMAN_HEADING = re.compile(r"(?:[IVXL]+|[A-Z])\s*[.)]\s*\S")
+_HEADING_WORDS = tuple(
+    nfc(words).lower() + " "
+    for words in (
+        "Thôn",
+        "Ấp",
+        "Khóm",
+        "Xóm",
+        "Bản",
+        "Khối",
+        "Tổ",
+        "Khu phố",
+        "Phòng",
+        "Đội",
+        "Lớp",
+        "Trường",
+        "Khoa",
+        "Bộ phận",
+        "Chi bộ",
+        "Cơ quan",
+        "Đơn vị",
+        "Xã",
+        "Phường",
+        "Thị trấn",
+        "Huyện",
+        "Tỉnh",
+        "Sở",
+        "UBND",
+        "Ủy ban",
+        "Uỷ ban",
+    )
 )
 _TITLES_ACCENTED = tuple(nfc(title).lower() for title in _FOOTER_TITLES)
 _TITLES_FOLDED = tuple(fold(title) + title[len(title.rstrip()) :] for title in _FOOTER_TITLES)  # "tm ", not "tm"
+_SUBTOTALS_ACCENTED = tuple(nfc(title).lower() for title in _SUBTOTALS)
 _SIGN_HERE = ("(ky", "ky,", "ky ten", "ky va ghi")  # "(Ký, ghi rõ họ tên)", folded
 _GROUP_KEYS = frozenset(header_key(label) for label in GROUP_LABELS_VI.values())  # "Người dân": no signer
 _PLACE_AND_DATE = re.compile(
@@ -449,6 +532,19 @@ def _identifies(cells: list) -> bool:
                 return True
     email = cells[_EMAIL]
     return not _is_blank(email) and (not isinstance(email, str) or "@" in email)
+
+
+def _holds_no_person(cells: list) -> bool:
+    """A subtotal or a section heading: passed over, the list goes on (see _is_footer for its end)."""
+    if _identifies(cells) or not isinstance(cells[0], str):
+        return False
+    text = nfc(cells[0].strip()).lower()
+    if text.startswith(_SUBTOTALS_ACCENTED) or (
+        fold(text).startswith(("cong:", "cong ")) and any(c.isdigit() for c in text)
+    ):
+        return True
+    alone = all(_is_blank(cell) for cell in cells[1:])
+    return alone and (bool(_ROMAN_HEADING.match(cells[0].strip())) or text.startswith(_HEADING_WORDS))
 
 
 def _is_footer(cells: list) -> bool:
@@ -502,6 +598,11 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             in_footer = True
             table.footer_row = table.footer_row or number
             table.footer_skipped += 1
+            continue
+        if _holds_no_person(cells):
+            table.passed_over += 1
+            if table.passed_over == 1:
+                table.passed_over_first = (number, " ".join(str(cells[0]).split())[:60])
             continue
         if source is not None and source < width and str(row[source]).strip().removesuffix(".0").isdigit():
             table.source_rows[number] = int(float(row[source]))
@@ -972,26 +1073,28 @@ def open_table(fileobj, name: str) -> Table:
 
 
 def _refuse_text_as_workbook(fileobj) -> None:
-    """A file with an Excel name that is not a workbook but a web page or text: say what it is."""
-    head = fileobj.read(1024)
+    """A file with an Excel name that is not a workbook but a web page (HTML, or a saved web archive), an
+    Excel 2003 XML list or text (a CSV file in any encoding, "Unicode Text"): say what it is. Anything else
+    that is no workbook (a PDF, a damaged file) is left to the reader, which says it cannot read it."""
+    head = fileobj.read(4096)
     fileobj.seek(0)
     if not head:
         raise ReadError(ERR_EMPTY_FILE)
-    if head.startswith(_WORKBOOK_MAGIC):
+    if head.startswith(_WORKBOOK_MAGIC) or head.startswith(b"%PDF"):
         return
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # "Unicode Text" saved by Excel
-        raise ReadError(ERR_TEXT_AS_EXCEL)
+        head = head.decode("utf-16", errors="ignore").encode()
     text = head.removeprefix(codecs.BOM_UTF8).lstrip().lower()
     if text.startswith(b"<"):  # markup: an Excel 2003 XML list, or a web page
         spreadsheet = b"mso-application" in text or b"office:spreadsheet" in text
         raise ReadError(ERR_XML_SPREADSHEET if spreadsheet else ERR_WEB_PAGE)
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 3:  # not a character cut at the end of the 1,024 bytes
-            return  # binary: the reader says it cannot read it
-    if b"\x00" not in head and any(mark in head for mark in (b",", b";", b"\t")):  # a list's delimiters
+    if text.startswith((b"mime-version", b"from:")) or b"multipart/related" in text:  # a web archive (.mht)
+        raise ReadError(ERR_WEB_PAGE)
+    if not _CONTROL_BYTES.search(head):  # text, in UTF-8 or in an 8-bit code page (Windows-1258)
         raise ReadError(ERR_TEXT_AS_EXCEL)
+
+
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")  # not tab, newlines, escape
 
 
 def chunked(rows: Iterable, size: int) -> Iterator[list]:

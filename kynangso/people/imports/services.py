@@ -61,6 +61,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from kynangso.core import crypto
 from kynangso.core.services import audit_record
@@ -252,6 +253,11 @@ MSG_REFUSED_QUOTA = _(
 MSG_FOOTER = _(
     "From row %(row)s the list was read as the form's footer (totals, place and date, signatures): %(rows)s rows "
     "were not imported. If people are among them, move them above it."
+)
+MSG_PASSED_OVER = ngettext_lazy(
+    "%(count)s row holds no person (a section heading or a subtotal: row %(row)s “%(text)s”): it was not imported.",
+    "%(count)s rows hold no person (section headings, subtotals: row %(row)s “%(text)s”, …): they were not imported.",
+    "count",
 )
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
 MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
@@ -930,10 +936,10 @@ def _ambiguity(r: ParsedRow, candidates: list[_Known]):
 def _rank(lookup: _Known, k: _Known | None) -> int:
     """How well `k` fits a row looking for its person by name (`lookup`): -1 not at all (another unit, another
     spelling, born another day, or in another year); else born on the row's day (8), without a CCCD for a row
-    with a new one (4), one for each of the row's phone and email that k has, and for a row without a day
-    that says nothing k lacks, if k has no day either, one, and one more if k has nothing the row lacks
-    (the row an export gives k: not k's dated namesake, nor one with a phone more). A row is the best
-    fitting person; several equally good leave it unclear which."""
+    with a new one (4), one for each of the row's phone and email that k has, and for a row without a CCCD
+    that says nothing k lacks, if k has a day exactly when the row has one, one, and one more if k has
+    nothing the row lacks (the row an export gives k: not k's dated namesake, nor one with a phone, an
+    e-mail or a CCCD more). A row is the best fitting person; several equally good leave it unclear which."""
     if (
         k is None
         or lookup.organisation_id not in (0, k.organisation_id)
@@ -950,7 +956,8 @@ def _rank(lookup: _Known, k: _Known | None) -> int:
     if lookup.coded and not k.coded:
         rank += 4
     elif (
-        not (lookup.date_of_birth or k.date_of_birth or lookup.coded)
+        not lookup.coded
+        and bool(lookup.date_of_birth) == bool(k.date_of_birth)  # both without a day, or born the same one
         and lookup.phone in (0, k.phone)
         and lookup.email in (0, k.email)
         and lookup.year in (0, k.year)
@@ -1373,6 +1380,9 @@ class _Runner:
         if not self.read:
             parts = [str(MSG_NO_ROWS)]
         table = self.table
+        if table is not None and table.passed_over:
+            row, text = table.passed_over_first
+            parts.append(str(MSG_PASSED_OVER % {"count": table.passed_over, "row": row, "text": text}))
         if table is not None and table.footer_skipped:
             parts.append(str(MSG_FOOTER % {"row": table.footer_row, "rows": n(table.footer_skipped)}))
         if table is not None and table.hidden_read:

@@ -63,6 +63,8 @@ _YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\
 # with the date Excel would have made of it as the example.
 _DMY_SHORT = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{2})")
 _BIRTH = FIELDS.index("date_of_birth")  # the birth cell in a row's cells
+# The columns where "-" or "Không có" means an empty cell (NONE_MARKS): not the name, sex or unit.
+_OPTIONAL = frozenset(FIELDS.index(n) for n in ("date_of_birth", "cccd", "phone", "email", "position", "groups"))
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 61 = 1 March 1900 (Excel's 1900 system, after its fake 29 Feb 1900)
 _EXCEL_EPOCH_1904 = date(1904, 1, 1)  # the 1904 system of old Mac workbooks: serial 0 = 1 January 1904
 
@@ -283,6 +285,8 @@ class RowValidator:
                 if isinstance(cells[index], str) and legacy_font(cells[index]):
                     self.cell_error(row, FIELDS[index], ERR_LEGACY_FONT)
                     cells[index] = None  # reported once, not again as a bad value
+        if any(_none_typed(cells[i]) for i in _OPTIONAL):
+            cells = [None if i in _OPTIONAL and _none_typed(cell) else cell for i, cell in enumerate(cells)]
         raw_name, raw_birth, raw_sex, raw_cccd, raw_phone, raw_email, raw_org, raw_position, raw_groups = cells
 
         name = nfc(cell_text(raw_name))
@@ -431,3 +435,18 @@ def _year_alone(value, date1904: bool = False) -> int | None:
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+# What lists write in a cell for "none" (folded): read as an empty cell in the optional columns.
+NONE_MARKS = frozenset(
+    ["-", "--", "---", "–", "—", ".", "khong", "khong co", "chua co", "ko", "k co", "kco", "n/a", "none", "khong ro"]
+)
+
+
+_NONE_STARTS = frozenset(mark[0] for mark in NONE_MARKS) | frozenset("KCN ")  # a quick first look
+
+
+def _none_typed(value) -> bool:
+    return (
+        isinstance(value, str) and len(value) <= 12 and value[:1] in _NONE_STARTS and fold(value.strip()) in NONE_MARKS
+    )

@@ -142,7 +142,26 @@ def test_a_qualifier_does_not_turn_another_title_into_a_field():
     assert reading.header_field("Điện thoại/Email") is None  # two fields in one column: neither
     # Whose it is, after a title of the person's own; "Nhóm học sinh" is a class's group (QA round 18).
     assert reading.header_field("Giới tính học viên") == "sex"
-    assert reading.header_field("Nhóm học sinh") is None and reading.header_field("Đối tượng học viên") is None
+    assert reading.header_field("Nhóm học sinh") is None and reading.header_field("Nhóm học viên") is None
+    # QA round 19: the words lists use, one or two of them after the title
+    assert reading.header_field("Nhóm đối tượng học viên") == reading.header_field("Đối tượng học viên") == "groups"
+    assert reading.header_field("Nhóm đối tượng tham gia") == "groups"
+    assert reading.header_field("Họ và tên cán bộ, công chức") == "full_name"
+    assert reading.header_field("Email công vụ") == "email" and reading.header_field("SĐT/Zalo") == "phone"
+    assert reading.header_field("Số CCCD/ĐDCN") == "cccd"
+
+
+@pytest.mark.parametrize(
+    "titles,kept",
+    [(["Số CMND", "Số CCCD"], "Số CCCD"), (["Điện thoại", "Di động"], "Di động"), (["Số CCCD", "CMND"], "Số CCCD")],
+)
+def test_of_two_columns_of_one_field_the_current_card_and_the_mobile_are_read(tmp_path, titles, kept):
+    """QA round 19: the first column won, even the old identity card's, empty beside the CCCD."""
+    headers = ["Họ và tên", *titles]
+    table = open_file(write_xlsx(tmp_path / "two.xlsx", [[ROW[0], None, None]], headers=headers))
+    field = reading.header_field(kept)
+    assert table.headers[field] == kept and table.columns[field] == headers.index(kept)
+    assert [t for t in titles if t != kept] == table.unknown
 
 
 def test_unknown_columns_are_ignored_and_reported_but_stt_is_not(tmp_path):
@@ -270,6 +289,27 @@ def test_names_like_a_footers_words_and_a_row_of_a_group_alone_are_people_not_a_
     assert (table.footer_row, table.footer_skipped) == (7, 2)
 
 
+def test_section_headings_and_subtotals_are_passed_over_and_the_list_goes_on(tmp_path):
+    """QA round 19: "I. KHỐI ĐẢNG", "Thôn Phú Hòa" became people, and a subtotal ended the list."""
+    blank = [None] * 8
+    person = ["Bàn Văn Sáng", None, "Nam", None, None, None, None, None, "Người dân"]  # a Dao family name
+    rows = [
+        ["I. KHỐI ĐẢNG", *blank],
+        ROW,
+        ["Thôn Phú Hòa", *blank],
+        person,
+        ["Cộng: 2 người", *blank],
+        ["II. KHỐI ĐOÀN THỂ", *blank],
+        ["Tô Văn Tổ", *blank],  # a name alone in its row: a person (the family name Tô, not "Tổ")
+        ["Cộng thôn Phú Hòa: 1 người", *blank],
+        ["Ấp Long Bình", *blank],
+        [*person[:2], "Nam", *person[3:]],
+    ]
+    table = open_file(write_xlsx(tmp_path / "sections.xlsx", rows))
+    assert [n for n, _cells in table.rows] == [3, 5, 8, 11]
+    assert (table.passed_over, table.passed_over_first, table.footer_skipped) == (6, (2, "I. KHỐI ĐẢNG"), 0)
+
+
 @pytest.mark.parametrize(
     "footer",
     [
@@ -280,8 +320,28 @@ def test_names_like_a_footers_words_and_a_row_of_a_group_alone_are_people_not_a_
         [[None, "Ký, ghi rõ họ tên", None, None, None, None, None, "Q. CHỦ TỊCH", None]],
         [[None, None, None, None, None, None, None, "PHÓ CHỦ TỊCH", None]],
         [["NGƯỜI DUYỆT", *[None] * 8]],
+        [["TRƯỞNG THÔN", *[None] * 8]],  # QA round 19: titles in the name column …
+        [["TL. CHỦ TỊCH", *[None] * 8], ["CHÁNH VĂN PHÒNG", *[None] * 8]],
+        [["Nơi nhận:", *[None] * 6, "TM. ỦY BAN NHÂN DÂN", None], ["- Như trên;", *[None] * 8]],
+        [["Ghi chú:", *[None] * 8], ["- Cột Nhóm đối tượng ghi theo mẫu", *[None] * 8]],
+        [[None, "T/M UBND XÃ", None, None, None, None, None, "K/T CHỦ TỊCH", None]],  # … and beside it
+        [[None, "BÍ THƯ CHI BỘ", None, None, None, None, None, "ĐẠI DIỆN ĐƠN VỊ", None]],
     ],
-    ids=["nguoi-tong-hop", "no-accents", "numeric-date", "can-bo-lap", "ky-ghi-ro", "pho-chu-tich", "title-as-name"],
+    ids=[
+        "nguoi-tong-hop",
+        "no-accents",
+        "numeric-date",
+        "can-bo-lap",
+        "ky-ghi-ro",
+        "pho-chu-tich",
+        "title-as-name",
+        "truong-thon",
+        "tl-chanh-van-phong",
+        "noi-nhan",
+        "ghi-chu",
+        "t-m-k-t",
+        "bi-thu-dai-dien",
+    ],
 )
 def test_the_signature_blocks_forms_use_are_a_footer(tmp_path, footer):
     """QA round 18: the signer named under these titles was imported as a person."""
@@ -466,6 +526,19 @@ def test_a_web_page_or_a_csv_file_with_an_excel_name_is_named_for_what_it_is(tmp
         ),
         tmp_path / f"utf16{suffix}": ("\ufeffHọ và tên\tNgày sinh\r\n".encode("utf-16-le"), reading.ERR_TEXT_AS_EXCEL),
         tmp_path / f"empty{suffix}": (b"", reading.ERR_EMPTY_FILE),
+        # QA round 19: a web archive, a UTF-16 page, an XML list's mark after its first kilobyte, a
+        # one-column list, a list in the Windows Vietnamese code page
+        tmp_path / f"archive{suffix}": (b"MIME-Version: 1.0\r\nContent-Type: multipart/related;", reading.ERR_WEB_PAGE),
+        tmp_path / f"utf16-page{suffix}": ("\ufeff<html><table>".encode("utf-16-le"), reading.ERR_WEB_PAGE),
+        tmp_path / f"late-xml{suffix}": (
+            b'<?xml version="1.0"?>\n<!--' + b" " * 1500 + b'-->\n<?mso-application progid="Excel.Sheet"?>',
+            reading.ERR_XML_SPREADSHEET,
+        ),
+        tmp_path / f"one-column{suffix}": ("Họ và tên\r\nNguyễn Văn An\r\n".encode(), reading.ERR_TEXT_AS_EXCEL),
+        tmp_path / f"cp1258{suffix}": (
+            "Ho va ten;Ngay sinh\r\nĐinh Văn Đô;1990\r\n".encode("cp1258"),
+            reading.ERR_TEXT_AS_EXCEL,
+        ),
     }
     for path, expected in files.items():
         if isinstance(expected, tuple):
@@ -520,6 +593,19 @@ def validator():
         organisations={"X-A": 1, "X-B": 2},
         today=date(2026, 11, 25),
     )
+
+
+def test_a_dash_or_khong_co_in_an_optional_cell_is_an_empty_cell():
+    """QA round 19: "-" and "Không có" for "none" rejected the row as a bad phone, CCCD or date."""
+    row = validator().parse(2, [ROW[0], "-", "Nam", "Không có", "KHÔNG", "—", None, "-", "chưa có"])
+    assert row.errors == [] and (row.cccd, row.phone, row.email, row.position, row.groups) == (
+        "",
+        None,
+        None,
+        None,
+        None,
+    )
+    assert row.date_of_birth is None
 
 
 def test_a_clean_row():

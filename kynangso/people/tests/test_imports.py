@@ -492,6 +492,11 @@ def test_the_summary_says_which_rows_were_taken_for_the_forms_footer(cast, tmp_p
     assert (imp.created_count, imp.rejected_count) == (2, 0)
     with translation.override(imp.language):
         assert str(services.MSG_FOOTER % {"row": 4, "rows": 2}) in imp.message
+    rows = [["I. KHỐI ĐẢNG", *[None] * 8], *people_rows(2), ["Cộng: 2 người", *[None] * 8]]
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "parts.xlsx", rows))
+    assert (imp.unchanged_count, imp.rejected_count) == (2, 0)
+    with translation.override(imp.language):
+        assert str(services.MSG_PASSED_OVER % {"count": 2, "row": 2, "text": "I. KHỐI ĐẢNG"}) in imp.message
 
 
 def test_the_corrected_error_workbook_imports_directly(cast, tmp_path):
@@ -579,15 +584,29 @@ def test_a_namesake_without_a_date_round_trips_beside_one_with_a_date(cast, tmp_
         assert imp.rejected_count == 1 and str(services.ERR_AMBIGUOUS_ADD_DATE) in messages(imp)[0]
 
 
-@pytest.mark.parametrize("extra", [{"phone": "0912000777"}, {"email": "nam@example.vn"}, {"birth_year": 1990}])
-def test_undated_namesakes_one_with_a_detail_more_round_trip(cast, tmp_path, extra):
-    """QA round 18: the plain person's exported row says nothing the other lacks either; it is the plain
-    one's, who has nothing the row lacks."""
+@pytest.mark.parametrize(
+    "born,extra",
+    [
+        (None, {"phone": "0912000777"}),
+        (None, {"email": "nam@example.vn"}),
+        (None, {"birth_year": 1990}),
+        (date(1990, 3, 3), {"email": "nam@example.vn"}),  # QA round 19: born the same day
+        (date(1990, 3, 3), {"cccd": make_cccd(date(1990, 3, 3), "male", 41)}),
+    ],
+)
+def test_namesakes_one_with_a_detail_more_round_trip(cast, tmp_path, born, extra):
+    """QA rounds 18 and 19: the plain person's exported row says nothing the other lacks either; it is the
+    plain one's, who has nothing the row lacks."""
     plain, more = (
-        people_services.person_create(actor=None, full_name="Trần Văn Nam", organisation=cast.unit_a, sex="male")
+        people_services.person_create(
+            actor=None, full_name="Trần Văn Nam", organisation=cast.unit_a, sex="male", date_of_birth=born
+        )
         for _ in (1, 2)
     )
-    Person.objects.filter(pk=more.pk).update(**extra)
+    if "cccd" in extra:
+        people_services.person_update(actor=None, person=more, cccd=extra["cccd"])
+    else:
+        Person.objects.filter(pk=more.pk).update(**extra)
     people = Person.objects.filter(organisation=cast.unit_a).order_by("pk")
     path = tmp_path / "export.xlsx"
     path.write_bytes(people_workbook(people).getvalue())

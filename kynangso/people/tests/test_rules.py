@@ -62,6 +62,10 @@ def test_mask_cccd():
         ("840912345678", "0912345678"),
         ("0084 (0) 168 912 3456", "0389123456"),
         ("843456789", "0843456789"),  # VinaPhone 084, its zero lost: not the country code
+        ("0912345678 (Zalo)", "0912345678"),  # QA round 19: a note, a label, a separator left at the end
+        ("ĐT: 0912.345.678", "0912345678"),
+        ("SĐT 0912345678;", "0912345678"),
+        ("0912345678, ", "0912345678"),
     ],
 )
 def test_phone_normalised(raw, expected):
