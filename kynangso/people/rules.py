@@ -211,8 +211,13 @@ _MOBILE = re.compile(r"0[35789]\d{8}")
 _LANDLINE = re.compile(r"02\d{9}")  # area code 2xx and 8 digits, since 2017
 
 
-_PHONE_LABEL = re.compile(r"^\s*(?:s?đt|dt|dđ|dd|tel|phone|mobile|zalo|di động|điện thoại)\s*[:.]?\s*", re.IGNORECASE)
-_PHONE_NOTE = re.compile(r"\([^)\d]*\)")  # "(Zalo)", "(cá nhân)"; not "(0)" or "(+84)"
+_PHONE_LABEL = re.compile(
+    r"^\s*(?:s[ốo]\s*)?(?:s?[đd]t(?:d[đd])?|d[đd]|tel|phone|mobile|zalo|di động|điện thoại)(?:\s*/\s*zalo)?\s*[:.]*\s*",
+    re.IGNORECASE,
+)
+# A note that says the number is the person's mobile: "(Zalo)", "[cá nhân]". Another note ("(của chồng)",
+# "(cũ)") leaves the cell refused: the number may not be theirs, or no longer.
+_PHONE_NOTE = re.compile(r"[(\[]\s*(?:zalo|cá nhân|di động|dđ|chính)\s*[)\]]", re.IGNORECASE)
 
 
 def clean_phone(raw: str) -> str:

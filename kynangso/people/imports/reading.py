@@ -267,9 +267,9 @@ def _qualified_field(key: str, depth: int = 2) -> str | None:
         if key.endswith(qualifier) and key != qualifier:
             base = key.removesuffix(qualifier)
             name = HEADER_ALIASES.get(base) or (_qualified_field(base, depth - 1) if depth > 1 else None)
-            if name is not None and (
-                qualifier in _TITLE_QUALIFIERS or name in _PERSON_FIELDS or (name == "groups" and base != _PLAIN_GROUP)
-            ):
+            if name == "groups" and base == _PLAIN_GROUP:  # "Nhóm học sinh", "Nhóm tham gia": a class's group
+                continue
+            if name is not None and (qualifier in _TITLE_QUALIFIERS or name in _PERSON_FIELDS or name == "groups"):
                 return name
     return None
 
@@ -319,19 +319,21 @@ class Table:
 
 
 _OLD_ID_KEYS = frozenset(header_key(t) for t in ("Số CMND", "CMND"))  # the identity card before the CCCD
-_MOBILE_WORDS = tuple(header_key(w) for w in ("di động", "DĐ", "mobile", "Zalo"))
+# A phone column that is no mobile's: "Điện thoại" beside "Di động", an office's, a home's.
+_LANDLINE_KEYS = frozenset(header_key(t) for t in ("Điện thoại", "Số điện thoại cố định", "ĐT bàn"))
+_LANDLINE_WORDS = tuple(header_key(w) for w in ("cố định", "cơ quan", "nhà riêng", "bàn", "nội bộ"))
 
 
 def _giving_way(title: str, field: str) -> int:
-    """How much a title gives way to another of the same field: most, one with a note ("(cũ)") or a year of
-    birth; less, the old identity card's number ("Số CMND" beside "Số CCCD") or a phone not said to be a
-    mobile's ("Điện thoại" beside "Di động"); 0, none."""
+    """How much a title gives way to another of the same field: most, the old identity card's number ("Số
+    CMND" beside "Số CCCD (mới)") or a landline's ("Điện thoại" beside "Di động"); less, one with a note
+    ("Số điện thoại (cũ)") or a year of birth; 0, none: the first column wins ("SĐT" beside "Zalo")."""
     key = header_key(title)
-    if _NOTE.search(title) or key in YEAR_TITLE_KEYS:
-        return 2
     if field == "cccd" and key in _OLD_ID_KEYS:
-        return 1
-    return int(field == "phone" and not any(word in key for word in _MOBILE_WORDS))
+        return 2
+    if field == "phone" and (key in _LANDLINE_KEYS or any(word in key for word in _LANDLINE_WORDS)):
+        return 2
+    return int(bool(_NOTE.search(title)) or key in YEAR_TITLE_KEYS)
 
 
 def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]:
@@ -464,7 +466,8 @@ _FOOTER_TITLES = (
 _SUBTOTALS = ("Cộng:", "Cộng ")
 # A section heading alone in its row: "I. KHỐI ĐẢNG", "Thôn Phú Hòa". Compared with the accents: "Bàn" is a
 # family name, "Bản" a village; "Tô" a family name, "Tổ" a team.
-_ROMAN_HEADING = re.compile(r"(?:[IVXL]+|[A-Z])\s*[.)]\s*\S")
+# A numbered heading in capitals ("I. KHỐI ĐẢNG", "A) CÁN BỘ"): "Y.Bih Niê", "V. Thị Lan" are people.
+_NUMBERED_HEADING = re.compile(r"(?:[IVXL]+|[A-Z])\s*[.)/]\s*\S")
 _HEADING_WORDS = tuple(
     nfc(words).lower() + " "
     for words in (
@@ -494,12 +497,35 @@ _HEADING_WORDS = tuple(
         "UBND",
         "Ủy ban",
         "Uỷ ban",
+        "Buôn",
+        "Làng",
+        "Sóc",
+        "Phum",
+        "Thị xã",
+        "Thành phố",
+        "Hội",
+        "Người",  # "NGƯỜI HOẠT ĐỘNG KHÔNG CHUYÊN TRÁCH": a heading alone in its row, no signer
     )
 )
-_TITLES_ACCENTED = tuple(nfc(title).lower() for title in _FOOTER_TITLES)
+_TITLES_ACCENTED = tuple(nfc(title).lower() + title[len(title.rstrip()) :] for title in _FOOTER_TITLES)  # "tm "
 _TITLES_FOLDED = tuple(fold(title) + title[len(title.rstrip()) :] for title in _FOOTER_TITLES)  # "tm ", not "tm"
 _SUBTOTALS_ACCENTED = tuple(nfc(title).lower() for title in _SUBTOTALS)
 _SIGN_HERE = ("(ky", "ky,", "ky ten", "ky va ghi")  # "(Ký, ghi rõ họ tên)", folded
+# Signers' titles that begin with "Người", in a row with a name ("NGƯỜI LẬP BIỂU"); in a row without one any
+# "Người …" but a target group is a signer's title.
+_SIGNERS = tuple(
+    fold(title)
+    for title in (
+        "Người lập",
+        "Người duyệt",
+        "Người phê duyệt",
+        "Người ký",
+        "Người kiểm tra",
+        "Người tổng hợp",
+        "Người báo cáo",
+        "Người thực hiện",
+    )
+)
 _GROUP_KEYS = frozenset(header_key(label) for label in GROUP_LABELS_VI.values())  # "Người dân": no signer
 _PLACE_AND_DATE = re.compile(
     r".*ngay\s*\S*\s*thang\s*\S*\s*nam\s*\S*\s*$"  # "Vĩnh Long, ngày 01 tháng 12 năm 2026"
@@ -508,7 +534,7 @@ _PLACE_AND_DATE = re.compile(
 _DAY_AND_MONTH = re.compile(r"ng\S{0,3}y.*th\S{0,3}ng", re.IGNORECASE)  # "ngày … tháng", unfolded (NFC or NFD)
 _BIRTH, _SEX, _EMAIL = FIELDS.index("date_of_birth"), FIELDS.index("sex"), FIELDS.index("email")
 _WITH_DIGITS = [FIELDS.index(name) for name in ("date_of_birth", "cccd", "phone")]
-_FOOTER_CELLS = [FIELDS.index(name) for name in ("full_name", "org_code")]  # not the position: "Kế toán"
+_ORG, _GROUPS = FIELDS.index("org_code"), FIELDS.index("groups")  # not the position: "Kế toán" is one
 
 
 def _is_column_numbers(cells: list) -> bool:
@@ -538,13 +564,16 @@ def _holds_no_person(cells: list) -> bool:
     """A subtotal or a section heading: passed over, the list goes on (see _is_footer for its end)."""
     if _identifies(cells) or not isinstance(cells[0], str):
         return False
-    text = nfc(cells[0].strip()).lower()
-    if text.startswith(_SUBTOTALS_ACCENTED) or (
-        fold(text).startswith(("cong:", "cong ")) and any(c.isdigit() for c in text)
-    ):
-        return True
-    alone = all(_is_blank(cell) for cell in cells[1:])
-    return alone and (bool(_ROMAN_HEADING.match(cells[0].strip())) or text.startswith(_HEADING_WORDS))
+    name = cells[0].strip()
+    text = nfc(name).lower()
+    if text.startswith(_SUBTOTALS_ACCENTED) or (name.isascii() and text.startswith("cong") and ":" in text):
+        return True  # "Cộng: 12 người", "Cong thon Phu Hoa: 12"; not "Công Thị Hoa (2)"
+    if not all(_is_blank(cell) for cell in cells[1:]):  # a heading is alone in its row
+        return False
+    if match := _NUMBERED_HEADING.match(name):  # "II. Khối Đảng"; a letter alone only before capitals
+        roman = re.match(r"[IVXL]{2,}", name)
+        return bool(roman) or not any(ch.islower() for ch in name[match.end() - 1 :])
+    return text.startswith(_HEADING_WORDS)
 
 
 def _is_footer(cells: list) -> bool:
@@ -553,9 +582,21 @@ def _is_footer(cells: list) -> bool:
     if _is_blank(cells[0]):  # no name: the place and date, the signers' titles, "(Ký, ghi rõ họ tên)"
         texts = [cell.strip() for cell in cells if isinstance(cell, str) and cell.strip()]
         return bool(texts) and all(_is_signature(text, named=False) for text in texts)
-    return any(
-        isinstance(cell, str) and cell.strip() and _is_signature(cell.strip(), named=True)
-        for cell in (cells[i] for i in _FOOTER_CELLS)
+    name, org = cells[0], cells[_ORG]
+    if isinstance(name, str) and _is_signature(name.strip(), named=True):
+        return True
+    # A title or the place and date beside a signer's name; a unit code ("KT-01", "TLĐLĐ") has no space.
+    return isinstance(org, str) and " " in org.strip() and _is_signature(org.strip(), named=True)
+
+
+def _looks_like_a_persons(cells: list) -> bool:
+    """A row under a footer's title that a person's row has and a signer's name has not: a sex, target
+    groups, a unit code (a signer's name beside the first has spaces)."""
+    org = cells[_ORG]
+    return (
+        not _is_blank(cells[_SEX])
+        or not _is_blank(cells[_GROUPS])
+        or (isinstance(org, str) and bool(org.strip()) and " " not in org.strip())
     )
 
 
@@ -567,6 +608,8 @@ def _is_signature(text: str, *, named: bool) -> bool:
     if _PLACE_AND_DATE.fullmatch(folded) or folded.startswith(_SIGN_HERE):
         return True
     if folded.startswith("nguoi"):  # "Người lập biểu", "NGƯỜI DUYỆT", "Người tổng hợp"; not "Người dân"
+        if named:
+            return folded.startswith(_SIGNERS)
         return not all(header_key(part) in _GROUP_KEYS for part in text.split(";"))
     if nfc(text).lower().startswith(_TITLES_ACCENTED):
         return True
@@ -580,6 +623,7 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
     male, female = columns.get("birth_male"), columns.get("birth_female")
     extra = [index for index, _title in table.extra_columns]
     in_footer = False
+    footer = [0, (0, "")]  # the footer's rows so far: how many, and the first (row, text)
     for number, row in rows:
         width = len(row)
         cells = [row[i] if i is not None and i < width else None for i in order]
@@ -594,15 +638,20 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                     cells[_BIRTH] = row[column]
                     cells[_SEX] = sex if _is_blank(cells[_SEX]) else cells[_SEX]
                     break
-        if _is_footer(cells) or in_footer and not _identifies(cells):  # a signer's name under the title
-            in_footer = True
-            table.footer_row = table.footer_row or number
-            table.footer_skipped += 1
+        # The footer: its first row, then every row without what a person's row has (a signer's name under a
+        # title). A person's row after it ends it: its rows were headings ("Tổ trưởng" above the team's).
+        if _is_footer(cells) or in_footer and not (_identifies(cells) or _looks_like_a_persons(cells)):
+            if not in_footer:
+                in_footer, footer[:] = True, [0, (number, _row_text(cells))]
+            footer[0] += 1
             continue
+        if in_footer:
+            in_footer = False
+            if not table.passed_over:
+                table.passed_over_first = footer[1]
+            table.passed_over += footer[0]
         if _holds_no_person(cells):
-            table.passed_over += 1
-            if table.passed_over == 1:
-                table.passed_over_first = (number, " ".join(str(cells[0]).split())[:60])
+            _pass_over(table, number, _row_text(cells))
             continue
         if source is not None and source < width and str(row[source]).strip().removesuffix(".0").isdigit():
             table.source_rows[number] = int(float(row[source]))
@@ -611,6 +660,20 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
         if extra:
             table.extras[number] = tuple(row[i] if i < width else None for i in extra)
         yield number, cells
+    if in_footer:
+        table.footer_row, table.footer_skipped = footer[1][0], footer[0]
+
+
+def _pass_over(table: Table, number: int, text: str) -> None:
+    table.passed_over += 1
+    if table.passed_over == 1:
+        table.passed_over_first = (number, text)
+
+
+def _row_text(cells: list) -> str:
+    """The row's first text, for the summary: "I. KHỐI ĐẢNG"."""
+    text = next((str(c) for c in cells if isinstance(c, str) and c.strip()), "")
+    return " ".join(text.split())[:60]
 
 
 def _table(numbered: Iterator[tuple[int, list]], total_rows: int | None, hidden: set[int] | None = None) -> Table:
@@ -1088,13 +1151,13 @@ def _refuse_text_as_workbook(fileobj) -> None:
     if text.startswith(b"<"):  # markup: an Excel 2003 XML list, or a web page
         spreadsheet = b"mso-application" in text or b"office:spreadsheet" in text
         raise ReadError(ERR_XML_SPREADSHEET if spreadsheet else ERR_WEB_PAGE)
-    if text.startswith((b"mime-version", b"from:")) or b"multipart/related" in text:  # a web archive (.mht)
+    if text.startswith(b"mime-version") or b"multipart/related" in text:  # a web archive (.mht)
         raise ReadError(ERR_WEB_PAGE)
     if not _CONTROL_BYTES.search(head):  # text, in UTF-8 or in an 8-bit code page (Windows-1258)
         raise ReadError(ERR_TEXT_AS_EXCEL)
 
 
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")  # not tab, newlines, escape
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x19\x1c-\x1f\x7f]")  # not tab, newlines, DOS end
 
 
 def chunked(rows: Iterable, size: int) -> Iterator[list]:

@@ -439,7 +439,25 @@ def _blank(value) -> bool:
 
 # What lists write in a cell for "none" (folded): read as an empty cell in the optional columns.
 NONE_MARKS = frozenset(
-    ["-", "--", "---", "–", "—", ".", "khong", "khong co", "chua co", "ko", "k co", "kco", "n/a", "none", "khong ro"]
+    [
+        "-",
+        "--",
+        "---",
+        "–",
+        "—",
+        ".",
+        "khong",
+        "khong co",
+        "chua co",
+        "chua ro",
+        "ko",
+        "ko co",
+        "k co",
+        "kco",
+        "n/a",
+        "none",
+        "khong ro",
+    ]
 )
 
 
@@ -448,5 +466,8 @@ _NONE_STARTS = frozenset(mark[0] for mark in NONE_MARKS) | frozenset("KCN ")  # 
 
 def _none_typed(value) -> bool:
     return (
-        isinstance(value, str) and len(value) <= 12 and value[:1] in _NONE_STARTS and fold(value.strip()) in NONE_MARKS
+        isinstance(value, str)
+        and len(value) <= 12
+        and value[:1] in _NONE_STARTS
+        and (fold(value.strip()) in NONE_MARKS or fold(value.strip()).rstrip(".") in NONE_MARKS)
     )

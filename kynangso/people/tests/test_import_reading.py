@@ -143,6 +143,7 @@ def test_a_qualifier_does_not_turn_another_title_into_a_field():
     # Whose it is, after a title of the person's own; "Nhóm học sinh" is a class's group (QA round 18).
     assert reading.header_field("Giới tính học viên") == "sex"
     assert reading.header_field("Nhóm học sinh") is None and reading.header_field("Nhóm học viên") is None
+    assert reading.header_field("Nhóm tham gia") is None  # QA round 20
     # QA round 19: the words lists use, one or two of them after the title
     assert reading.header_field("Nhóm đối tượng học viên") == reading.header_field("Đối tượng học viên") == "groups"
     assert reading.header_field("Nhóm đối tượng tham gia") == "groups"
@@ -153,7 +154,15 @@ def test_a_qualifier_does_not_turn_another_title_into_a_field():
 
 @pytest.mark.parametrize(
     "titles,kept",
-    [(["Số CMND", "Số CCCD"], "Số CCCD"), (["Điện thoại", "Di động"], "Di động"), (["Số CCCD", "CMND"], "Số CCCD")],
+    [
+        (["Số CMND", "Số CCCD"], "Số CCCD"),
+        (["Điện thoại", "Di động"], "Di động"),
+        (["Số CCCD", "CMND"], "Số CCCD"),
+        (["SĐT", "Zalo"], "SĐT"),  # QA round 20: the first wins unless one is the old card's or a landline's …
+        (["Số điện thoại", "Điện thoại cơ quan"], "Số điện thoại"),
+        (["Số CMND", "Số CCCD (mới)"], "Số CCCD (mới)"),  # … whatever notes the other has
+        (["Di động (cá nhân)", "Điện thoại"], "Di động (cá nhân)"),
+    ],
 )
 def test_of_two_columns_of_one_field_the_current_card_and_the_mobile_are_read(tmp_path, titles, kept):
     """QA round 19: the first column won, even the old identity card's, empty beside the CCCD."""
@@ -269,7 +278,10 @@ def test_column_numbers_totals_and_the_signature_block_of_an_official_form_are_n
         (5, ROW[0]),
         (10, ROW[0]),
     ]
-    assert (table.footer_row, table.footer_skipped) == (6, 4)  # the summary tells which rows were not read
+    # A person's row after the footer: its rows are told as rows without a person, not as the footer
+    assert (table.footer_skipped, table.passed_over, table.passed_over_first) == (0, 4, (6, "Tổng cộng: 03 người"))
+    table = open_file(write_xlsx(tmp_path / "form-end.xlsx", rows[:-1]))
+    assert len(list(table.rows)) == 3 and (table.footer_row, table.footer_skipped) == (6, 4)
 
 
 def test_names_like_a_footers_words_and_a_row_of_a_group_alone_are_people_not_a_footer(tmp_path):
@@ -287,6 +299,27 @@ def test_names_like_a_footers_words_and_a_row_of_a_group_alone_are_people_not_a_
     table = open_file(write_xlsx(tmp_path / "names.xlsx", rows))
     assert [n for n, _cells in table.rows] == [2, 3, 4, 5, 6]
     assert (table.footer_row, table.footer_skipped) == (7, 2)
+
+
+def test_what_starts_like_a_footer_or_a_heading_but_is_a_persons_row_is_read(tmp_path):
+    """QA round 20: a team's heading "Tổ trưởng" ended the list; unit codes "TLĐLĐ", "KT-01" read as
+    titles; "Y.Bih Niê" as a numbered heading; a heading "NGƯỜI HOẠT ĐỘNG …" as a signer's title."""
+    blank = [None] * 8
+    rows = [
+        ["Tổ trưởng", *blank],  # a heading: passed over, the team is read
+        ["Nguyễn Văn An", None, "Nam", None, None, None, "X-A", "Tổ trưởng", None],
+        ["Lê Thị Bình", None, None, None, None, None, "TLĐLĐ", None, None],
+        ["Trần Văn Cường", None, None, None, None, None, "KT-01", None, None],
+        ["NGƯỜI HOẠT ĐỘNG KHÔNG CHUYÊN TRÁCH", *blank],
+        ["Y.Bih Niê", *blank],
+        ["H.Hen Niê", *blank],
+        ["V. Thị Lan", *blank],
+        ["Công Thị Hoa (2)", *blank],
+        ["II. Khối Đoàn thể", *blank],
+    ]
+    table = open_file(write_xlsx(tmp_path / "team.xlsx", rows))
+    assert [cells[0] for _n, cells in table.rows] == [r[0] for r in rows[1:4]] + [r[0] for r in rows[5:9]]
+    assert (table.passed_over, table.passed_over_first, table.footer_skipped) == (3, (2, "Tổ trưởng"), 0)
 
 
 def test_section_headings_and_subtotals_are_passed_over_and_the_list_goes_on(tmp_path):
@@ -597,7 +630,7 @@ def validator():
 
 def test_a_dash_or_khong_co_in_an_optional_cell_is_an_empty_cell():
     """QA round 19: "-" and "Không có" for "none" rejected the row as a bad phone, CCCD or date."""
-    row = validator().parse(2, [ROW[0], "-", "Nam", "Không có", "KHÔNG", "—", None, "-", "chưa có"])
+    row = validator().parse(2, [ROW[0], "-", "Nam", "Không có.", "KHÔNG", "ko có", None, "-", "chưa rõ"])
     assert row.errors == [] and (row.cccd, row.phone, row.email, row.position, row.groups) == (
         "",
         None,

@@ -66,6 +66,9 @@ def test_mask_cccd():
         ("ĐT: 0912.345.678", "0912345678"),
         ("SĐT 0912345678;", "0912345678"),
         ("0912345678, ", "0912345678"),
+        ("Số ĐT: 0912345678", "0912345678"),
+        ("ĐTDĐ: 0912345678", "0912345678"),
+        ("SĐT/Zalo: 0912345678 [Zalo]", "0912345678"),
     ],
 )
 def test_phone_normalised(raw, expected):
@@ -80,6 +83,8 @@ def test_phone_normalised(raw, expected):
         ("0912 345 67", rules.ERR_PHONE),
         ("abc", rules.ERR_PHONE),
         ("0912345678 máy lẻ 12", rules.ERR_PHONE),
+        ("0912345678 (của chồng)", rules.ERR_PHONE),  # QA round 20: a note that it may not be theirs
+        ("0912345678 (cũ)", rules.ERR_PHONE),
         ("02838123456", rules.ERR_PHONE_LANDLINE),  # an office's number: the message says what is wanted
         ("0270.3822.123", rules.ERR_PHONE_LANDLINE),
         ("0912345678 - 0987654321", rules.ERR_PHONE_SEVERAL),
