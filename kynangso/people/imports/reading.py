@@ -590,14 +590,17 @@ def _is_footer(cells: list) -> bool:
 
 
 def _looks_like_a_persons(cells: list) -> bool:
-    """A row under a footer's title that a person's row has and a signer's name has not: a sex, target
-    groups, a unit code (a signer's name beside the first has spaces)."""
-    org = cells[_ORG]
+    """A row under a footer's title that has what a person's row has and a signer's name has not: a sex,
+    a target group, a unit code (a signer's name, in whichever column, has spaces)."""
+    sex, groups, org = cells[_SEX], cells[_GROUPS], cells[_ORG]
     return (
-        not _is_blank(cells[_SEX])
-        or not _is_blank(cells[_GROUPS])
+        (isinstance(sex, str) and fold(sex.strip()) in _SEXES)
+        or (isinstance(groups, str) and any(header_key(part) in _GROUP_KEYS for part in groups.split(";")))
         or (isinstance(org, str) and bool(org.strip()) and " " not in org.strip())
     )
+
+
+_SEXES = frozenset(["nam", "nu", "male", "female"])
 
 
 def _is_signature(text: str, *, named: bool) -> bool:

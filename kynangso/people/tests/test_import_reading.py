@@ -359,6 +359,7 @@ def test_section_headings_and_subtotals_are_passed_over_and_the_list_goes_on(tmp
         [["Ghi chú:", *[None] * 8], ["- Cột Nhóm đối tượng ghi theo mẫu", *[None] * 8]],
         [[None, "T/M UBND XÃ", None, None, None, None, None, "K/T CHỦ TỊCH", None]],  # … and beside it
         [[None, "BÍ THƯ CHI BỘ", None, None, None, None, None, "ĐẠI DIỆN ĐƠN VỊ", None]],
+        [[None, None, "NGƯỜI LẬP BIỂU", None, None, None, None, None, "THỦ TRƯỞNG"], [None, None, "Lê Văn Lập"]],
     ],
     ids=[
         "nguoi-tong-hop",
@@ -374,6 +375,7 @@ def test_section_headings_and_subtotals_are_passed_over_and_the_list_goes_on(tmp
         "ghi-chu",
         "t-m-k-t",
         "bi-thu-dai-dien",
+        "names-in-other-columns",
     ],
 )
 def test_the_signature_blocks_forms_use_are_a_footer(tmp_path, footer):
