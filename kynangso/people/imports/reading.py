@@ -325,15 +325,19 @@ _LANDLINE_WORDS = tuple(header_key(w) for w in ("cố định", "cơ quan", "nh�
 
 
 def _giving_way(title: str, field: str) -> int:
-    """How much a title gives way to another of the same field: most, the old identity card's number ("Số
-    CMND" beside "Số CCCD (mới)") or a landline's ("Điện thoại" beside "Di động"); less, one with a note
-    ("Số điện thoại (cũ)") or a year of birth; 0, none: the first column wins ("SĐT" beside "Zalo")."""
+    """How much a title gives way to another of the same field: most, one noted as old ("Số điện thoại
+    (cũ)"); then the old identity card's number ("Số CMND" beside "Số CCCD (mới)") or a landline's
+    ("Điện thoại" beside "Di động"); then one with another note, or a year of birth; 0, none: the first
+    column wins ("SĐT" beside "Zalo")."""
     key = header_key(title)
+    note = _NOTE.search(title)
+    if note and any(word in fold(note.group()) for word in ("cu", "old", "truoc")):  # "(cũ)", "(trước đây)"
+        return 3
     if field == "cccd" and key in _OLD_ID_KEYS:
         return 2
     if field == "phone" and (key in _LANDLINE_KEYS or any(word in key for word in _LANDLINE_WORDS)):
         return 2
-    return int(bool(_NOTE.search(title)) or key in YEAR_TITLE_KEYS)
+    return int(bool(note) or key in YEAR_TITLE_KEYS)
 
 
 def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]:
@@ -445,6 +449,8 @@ _FOOTER_TITLES = (
     "Trưởng khu",
     "Trưởng khóm",
     "Trưởng ban",
+    "Phó trưởng ban",
+    "Phó trưởng thôn",
     "Tổ trưởng",
     "Đại diện",
     "Cán bộ lập",
@@ -466,8 +472,9 @@ _FOOTER_TITLES = (
 _SUBTOTALS = ("Cộng:", "Cộng ")
 # A section heading alone in its row: "I. KHỐI ĐẢNG", "Thôn Phú Hòa". Compared with the accents: "Bàn" is a
 # family name, "Bản" a village; "Tô" a family name, "Tổ" a team.
-# A numbered heading in capitals ("I. KHỐI ĐẢNG", "A) CÁN BỘ"): "Y.Bih Niê", "V. Thị Lan" are people.
-_NUMBERED_HEADING = re.compile(r"(?:[IVXL]+|[A-Z])\s*[.)/]\s*\S")
+# A heading numbered in Roman numerals ("I. KHỐI ĐẢNG", "II) Thành viên"); not a letter alone ("Y.BIH NIÊ",
+# "A. SANG", "V. THỊ LAN" are people: an Ê Đê or Ba Na name, a family name cut short).
+_NUMBERED_HEADING = re.compile(r"(?!V\b)[IVX]+\s*[.)/]\s*\S")
 _HEADING_WORDS = tuple(
     nfc(words).lower() + " "
     for words in (
@@ -504,28 +511,16 @@ _HEADING_WORDS = tuple(
         "Thị xã",
         "Thành phố",
         "Hội",
-        "Người",  # "NGƯỜI HOẠT ĐỘNG KHÔNG CHUYÊN TRÁCH": a heading alone in its row, no signer
+        "Chi hội",
+        "Ban",
+        "Mặt trận",
+        "Người",  # "NGƯỜI HOẠT ĐỘNG KHÔNG CHUYÊN TRÁCH" (a signer's title is short: _is_signature)
     )
 )
 _TITLES_ACCENTED = tuple(nfc(title).lower() + title[len(title.rstrip()) :] for title in _FOOTER_TITLES)  # "tm "
 _TITLES_FOLDED = tuple(fold(title) + title[len(title.rstrip()) :] for title in _FOOTER_TITLES)  # "tm ", not "tm"
 _SUBTOTALS_ACCENTED = tuple(nfc(title).lower() for title in _SUBTOTALS)
 _SIGN_HERE = ("(ky", "ky,", "ky ten", "ky va ghi")  # "(Ký, ghi rõ họ tên)", folded
-# Signers' titles that begin with "Người", in a row with a name ("NGƯỜI LẬP BIỂU"); in a row without one any
-# "Người …" but a target group is a signer's title.
-_SIGNERS = tuple(
-    fold(title)
-    for title in (
-        "Người lập",
-        "Người duyệt",
-        "Người phê duyệt",
-        "Người ký",
-        "Người kiểm tra",
-        "Người tổng hợp",
-        "Người báo cáo",
-        "Người thực hiện",
-    )
-)
 _GROUP_KEYS = frozenset(header_key(label) for label in GROUP_LABELS_VI.values())  # "Người dân": no signer
 _PLACE_AND_DATE = re.compile(
     r".*ngay\s*\S*\s*thang\s*\S*\s*nam\s*\S*\s*$"  # "Vĩnh Long, ngày 01 tháng 12 năm 2026"
@@ -534,7 +529,11 @@ _PLACE_AND_DATE = re.compile(
 _DAY_AND_MONTH = re.compile(r"ng\S{0,3}y.*th\S{0,3}ng", re.IGNORECASE)  # "ngày … tháng", unfolded (NFC or NFD)
 _BIRTH, _SEX, _EMAIL = FIELDS.index("date_of_birth"), FIELDS.index("sex"), FIELDS.index("email")
 _WITH_DIGITS = [FIELDS.index(name) for name in ("date_of_birth", "cccd", "phone")]
-_ORG, _GROUPS = FIELDS.index("org_code"), FIELDS.index("groups")  # not the position: "Kế toán" is one
+_ORG, _GROUPS, _POSITION = (
+    FIELDS.index("org_code"),
+    FIELDS.index("groups"),
+    FIELDS.index("position"),
+)  # not the position: "Kế toán" is one
 
 
 def _is_column_numbers(cells: list) -> bool:
@@ -568,12 +567,12 @@ def _holds_no_person(cells: list) -> bool:
     text = nfc(name).lower()
     if text.startswith(_SUBTOTALS_ACCENTED) or (name.isascii() and text.startswith("cong") and ":" in text):
         return True  # "Cộng: 12 người", "Cong thon Phu Hoa: 12"; not "Công Thị Hoa (2)"
-    if not all(_is_blank(cell) for cell in cells[1:]):  # a heading is alone in its row
+    if not all(_is_blank(cell) or str(cell).strip() in ("-", "–", "—") for cell in cells[1:]):  # alone in its row
         return False
-    if match := _NUMBERED_HEADING.match(name):  # "II. Khối Đảng"; a letter alone only before capitals
-        roman = re.match(r"[IVXL]{2,}", name)
-        return bool(roman) or not any(ch.islower() for ch in name[match.end() - 1 :])
-    return text.startswith(_HEADING_WORDS)
+    if _NUMBERED_HEADING.match(name) or name.endswith(":"):  # "Thành viên:": no name ends so
+        return True
+    words = fold(text).split()  # "Hội Thị Lan", "Đội Văn Hai": names (Văn, Thị), not headings
+    return text.startswith(_HEADING_WORDS) and not (len(words) > 1 and words[1] in ("van", "thi"))
 
 
 def _is_footer(cells: list) -> bool:
@@ -589,18 +588,35 @@ def _is_footer(cells: list) -> bool:
     return isinstance(org, str) and " " in org.strip() and _is_signature(org.strip(), named=True)
 
 
+def _signs_off(cells: list) -> bool:
+    """What only a form's footer has: a total, the place and date, "(Ký, ghi rõ họ tên)", "Nơi nhận"."""
+    for cell in cells:
+        if isinstance(cell, str) and cell.strip():
+            folded = fold(cell.strip())
+            if folded.startswith(_SIGNS_OFF) or _PLACE_AND_DATE.fullmatch(folded):
+                return True
+    return False
+
+
+_SIGNS_OFF = (*_SIGN_HERE, "tong cong", "tong so", "noi nhan")
+
+
+def _a_name_alone(cells: list) -> bool:
+    """A name in the name column, and nothing else but a position."""
+    return not _is_blank(cells[0]) and all(_is_blank(c) for i, c in enumerate(cells) if i not in (0, _POSITION))
+
+
 def _looks_like_a_persons(cells: list) -> bool:
     """A row under a footer's title that has what a person's row has and a signer's name has not: a sex,
     a target group, a unit code (a signer's name, in whichever column, has spaces)."""
+    from .validation import group_key_of, sex_of  # the validator's words for them; it imports this module
+
     sex, groups, org = cells[_SEX], cells[_GROUPS], cells[_ORG]
     return (
-        (isinstance(sex, str) and fold(sex.strip()) in _SEXES)
-        or (isinstance(groups, str) and any(header_key(part) in _GROUP_KEYS for part in groups.split(";")))
+        (isinstance(sex, str) and sex_of(sex) is not None)
+        or (isinstance(groups, str) and any(group_key_of(part) for part in re.split(r"[;,\n]", groups)))
         or (isinstance(org, str) and bool(org.strip()) and " " not in org.strip())
     )
-
-
-_SEXES = frozenset(["nam", "nu", "male", "female"])
 
 
 def _is_signature(text: str, *, named: bool) -> bool:
@@ -610,13 +626,18 @@ def _is_signature(text: str, *, named: bool) -> bool:
     folded = fold(text)
     if _PLACE_AND_DATE.fullmatch(folded) or folded.startswith(_SIGN_HERE):
         return True
-    if folded.startswith("nguoi"):  # "Người lập biểu", "NGƯỜI DUYỆT", "Người tổng hợp"; not "Người dân"
-        if named:
-            return folded.startswith(_SIGNERS)
+    if folded.startswith("nguoi"):  # "Người lập biểu", "NGƯỜI ĐỀ NGHỊ", "Người phụ trách"; not "Người dân",
+        if named and len(folded.split()) > 4:  # nor "NGƯỜI HOẠT ĐỘNG KHÔNG CHUYÊN TRÁCH", a heading
+            return False
         return not all(header_key(part) in _GROUP_KEYS for part in text.split(";"))
     if nfc(text).lower().startswith(_TITLES_ACCENTED):
         return True
     return folded.startswith(_TITLES_FOLDED) and (not named or any(ch.isdigit() or ch == ":" for ch in text))
+
+
+# A form's footer (totals, place and date, titles, "(Ký, ghi rõ họ tên)", names, "Nơi nhận" and its lines)
+# is short: rows held back as a footer are released, as the list's, once there are more of them than this.
+FOOTER_MAX_ROWS = 12
 
 
 def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table: Table) -> Iterator[tuple[int, list]]:
@@ -625,8 +646,36 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
     source = columns.get("source_row")
     male, female = columns.get("birth_male"), columns.get("birth_female")
     extra = [index for index, _title in table.extra_columns]
-    in_footer = False
-    footer = [0, (0, "")]  # the footer's rows so far: how many, and the first (row, text)
+
+    def read(number: int, row: list, cells: list) -> bool:
+        """A row of the list, unless it holds no person (passed over); what the table keeps of it kept."""
+        if _holds_no_person(cells):
+            _pass_over(table, number, _row_text(cells))
+            return False
+        width = len(row)
+        if source is not None and source < width and str(row[source]).strip().removesuffix(".0").isdigit():
+            table.source_rows[number] = int(float(row[source]))
+        if number in table.hidden_rows:
+            table.hidden_read += 1
+        if extra:
+            table.extras[number] = tuple(row[i] if i < width else None for i in extra)
+        return True
+
+    def released(held: list) -> Iterator[tuple[int, list]]:
+        """Rows held back as a footer that was none (a person's row came, or too many rows): its titles
+        were headings ("Tổ trưởng" above the team's rows), its rows of a name (and a position) are the
+        list's; the others (two signers' names side by side, a name in another column) are not people."""
+        for number, row, cells, title in held:
+            if title or not _a_name_alone(cells):
+                _pass_over(table, number, _row_text(cells))
+            elif read(number, row, cells):
+                yield number, cells
+        held.clear()
+
+    # The footer: its first row (_is_footer), then every row without what a person's row has (a signer's
+    # name under a title), held back until the list ends (a footer), a person's row comes or there are
+    # more than FOOTER_MAX_ROWS (not a footer).
+    held: list[tuple[int, list, list, bool]] = []
     for number, row in rows:
         width = len(row)
         cells = [row[i] if i is not None and i < width else None for i in order]
@@ -641,30 +690,23 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                     cells[_BIRTH] = row[column]
                     cells[_SEX] = sex if _is_blank(cells[_SEX]) else cells[_SEX]
                     break
-        # The footer: its first row, then every row without what a person's row has (a signer's name under a
-        # title). A person's row after it ends it: its rows were headings ("Tổ trưởng" above the team's).
-        if _is_footer(cells) or in_footer and not (_identifies(cells) or _looks_like_a_persons(cells)):
-            if not in_footer:
-                in_footer, footer[:] = True, [0, (number, _row_text(cells))]
-            footer[0] += 1
+        title = _is_footer(cells)
+        if title or held and not (_identifies(cells) or _looks_like_a_persons(cells)):
+            held.append((number, row, cells, title))
+            if len(held) > FOOTER_MAX_ROWS:
+                yield from released(held)
             continue
-        if in_footer:
-            in_footer = False
-            if not table.passed_over:
-                table.passed_over_first = footer[1]
-            table.passed_over += footer[0]
-        if _holds_no_person(cells):
-            _pass_over(table, number, _row_text(cells))
-            continue
-        if source is not None and source < width and str(row[source]).strip().removesuffix(".0").isdigit():
-            table.source_rows[number] = int(float(row[source]))
-        if number in table.hidden_rows:
-            table.hidden_read += 1
-        if extra:
-            table.extras[number] = tuple(row[i] if i < width else None for i in extra)
-        yield number, cells
-    if in_footer:
-        table.footer_row, table.footer_skipped = footer[1][0], footer[0]
+        if held:
+            yield from released(held)
+        if read(number, row, cells):
+            yield number, cells
+    # At the list's end: a footer, unless it has no total, place and date or "(Ký …)" and its rows are
+    # people with their positions ("Trưởng ban:", then "Nguyễn Văn An | Chủ tịch UBND xã"): headings then.
+    positioned = (not title and _a_name_alone(c) and not _is_blank(c[_POSITION]) for _n, _r, c, title in held)
+    if held and not any(_signs_off(cells) for _n, _r, cells, _t in held) and any(positioned):
+        yield from released(held)
+    elif held:
+        table.footer_row, table.footer_skipped = held[0][0], len(held)
 
 
 def _pass_over(table: Table, number: int, text: str) -> None:

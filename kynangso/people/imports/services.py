@@ -255,8 +255,8 @@ MSG_FOOTER = _(
     "were not imported. If people are among them, move them above it."
 )
 MSG_PASSED_OVER = ngettext_lazy(
-    "%(count)s row holds no person (a section heading or a subtotal: row %(row)s “%(text)s”): it was not imported.",
-    "%(count)s rows hold no person (section headings, subtotals: row %(row)s “%(text)s”, …): they were not imported.",
+    "%(rows)s row holds no person (a section heading or a subtotal: row %(row)s “%(text)s”): it was not imported.",
+    "%(rows)s rows hold no person (section headings, subtotals: row %(row)s “%(text)s”, …): they were not imported.",
     "count",
 )
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
@@ -1382,7 +1382,8 @@ class _Runner:
         table = self.table
         if table is not None and table.passed_over:
             row, text = table.passed_over_first
-            parts.append(str(MSG_PASSED_OVER % {"count": table.passed_over, "row": row, "text": text}))
+            counts = {"count": table.passed_over, "rows": n(table.passed_over), "row": row, "text": text}
+            parts.append(str(MSG_PASSED_OVER % counts))
         if table is not None and table.footer_skipped:
             parts.append(str(MSG_FOOTER % {"row": table.footer_row, "rows": n(table.footer_skipped)}))
         if table is not None and table.hidden_read:

@@ -94,8 +94,19 @@ _GROUP_ALIASES = {
 
 
 @lru_cache(maxsize=4096)
-def _sex_of(text: str) -> str | None:
+def sex_of(text: str) -> str | None:
+    """The sex a cell names ("Nam", "nữ", "M", "Gái"), or None."""
     return _SEX_KEYS.get(header_key(text))
+
+
+def group_key_of(text: str) -> str | None:
+    """The target group a name stands for ("Người dân", "CBCCVC"), or None."""
+    return _group_keys_cached().get(header_key(text))
+
+
+@lru_cache(maxsize=1)
+def _group_keys_cached() -> dict[str, str]:
+    return _group_keys()
 
 
 def _group_keys() -> dict[str, str]:
@@ -338,7 +349,7 @@ class RowValidator:
 
         sex_ok = True
         if not _blank(raw_sex):
-            row.sex = _sex_of(cell_text(raw_sex))
+            row.sex = sex_of(cell_text(raw_sex))
             if row.sex is None:
                 sex_ok = False
                 self.cell_error(row, "sex", ERR_SEX)

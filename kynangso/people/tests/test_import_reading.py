@@ -162,6 +162,7 @@ def test_a_qualifier_does_not_turn_another_title_into_a_field():
         (["Số điện thoại", "Điện thoại cơ quan"], "Số điện thoại"),
         (["Số CMND", "Số CCCD (mới)"], "Số CCCD (mới)"),  # … whatever notes the other has
         (["Di động (cá nhân)", "Điện thoại"], "Di động (cá nhân)"),
+        (["Điện thoại", "Số điện thoại (cũ)"], "Điện thoại"),  # QA round 21: an old number gives way most
     ],
 )
 def test_of_two_columns_of_one_field_the_current_card_and_the_mobile_are_read(tmp_path, titles, kept):
@@ -320,6 +321,53 @@ def test_what_starts_like_a_footer_or_a_heading_but_is_a_persons_row_is_read(tmp
     table = open_file(write_xlsx(tmp_path / "team.xlsx", rows))
     assert [cells[0] for _n, cells in table.rows] == [r[0] for r in rows[1:4]] + [r[0] for r in rows[5:9]]
     assert (table.passed_over, table.passed_over_first, table.footer_skipped) == (3, (2, "Tổ trưởng"), 0)
+
+
+def test_people_under_a_title_like_line_are_read_and_signers_are_not(tmp_path):
+    """QA round 21: a team's rows of a name and a position under "Tổ trưởng", a committee's under
+    "Trưởng ban:" at the list's end, Ê Đê and Ba Na names in capitals, names of a heading's word; and
+    signers under "Người phụ trách" or "NGƯỜI ĐỀ NGHỊ"."""
+    blank = [None] * 8
+    position = [None] * 6
+
+    def named(name, role=None):
+        return [name, *position, role, None]
+
+    rows = [
+        ROW,
+        ["Tổ trưởng", *blank],
+        named("Trần Văn Bảy", "Tổ viên"),
+        named("Lê Thị Tám"),
+        ["Đỗ Văn Chín", None, "M", *blank[2:]],  # a sex as the validator reads it ends the footer …
+        ["Trưởng ban:", *blank],
+        named("Nguyễn Văn An", "Chủ tịch UBND xã"),
+        ["Vũ Thị Mười", *[None] * 7, "CBCCVC"],  # … and a target group's other name
+        ["Y.BIH NIÊ", *blank],
+        ["A. SANG", *blank],
+        ["V. THỊ LAN", *blank],
+        ["Hội Thị Lan", *blank],
+        ["I. Lãnh đạo", *blank],
+        ["Ban Chỉ đạo", *blank],
+        ["Thôn Phú Hòa", "-", "-", *blank[2:]],
+        ["Phó trưởng ban:", *blank],
+        named("Trần Thị Bình", "Phó Chủ tịch UBND xã"),
+    ]
+    table = open_file(write_xlsx(tmp_path / "team.xlsx", rows))
+    read = [cells[0] for _n, cells in table.rows]
+    assert read == [ROW[0], "Trần Văn Bảy", "Lê Thị Tám", "Đỗ Văn Chín", "Nguyễn Văn An", "Vũ Thị Mười"] + [
+        "Y.BIH NIÊ",
+        "A. SANG",
+        "V. THỊ LAN",
+        "Hội Thị Lan",
+        "Trần Thị Bình",
+    ]
+    assert (table.passed_over, table.footer_skipped) == (6, 0)
+    for footer in (
+        [["Người phụ trách", *blank], ["Trần Văn Ký", *blank]],
+        [["NGƯỜI ĐỀ NGHỊ", *position, "THỦ TRƯỞNG ĐƠN VỊ", None], ["Trần Văn Ký", *blank]],
+    ):
+        table = open_file(write_xlsx(tmp_path / "signed.xlsx", [ROW, *footer]))
+        assert [n for n, _cells in table.rows] == [2] and table.footer_skipped == 2
 
 
 def test_section_headings_and_subtotals_are_passed_over_and_the_list_goes_on(tmp_path):

@@ -496,7 +496,8 @@ def test_the_summary_says_which_rows_were_taken_for_the_forms_footer(cast, tmp_p
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "parts.xlsx", rows))
     assert (imp.unchanged_count, imp.rejected_count) == (2, 0)
     with translation.override(imp.language):
-        assert str(services.MSG_PASSED_OVER % {"count": 2, "row": 2, "text": "I. KHỐI ĐẢNG"}) in imp.message
+        said = services.MSG_PASSED_OVER % {"count": 2, "rows": 2, "row": 2, "text": "I. KHỐI ĐẢNG"}
+        assert str(said) in imp.message
 
 
 def test_the_corrected_error_workbook_imports_directly(cast, tmp_path):
