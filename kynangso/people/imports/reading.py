@@ -524,7 +524,7 @@ _SIGN_HERE = ("(ky", "ky,", "ky ten", "ky va ghi")  # "(Ký, ghi rõ họ tên)"
 _GROUP_KEYS = frozenset(header_key(label) for label in GROUP_LABELS_VI.values())  # "Người dân": no signer
 _PLACE_AND_DATE = re.compile(
     r".*ngay\s*\S*\s*thang\s*\S*\s*nam\s*\S*\s*$"  # "Vĩnh Long, ngày 01 tháng 12 năm 2026"
-    r"|.*,\s*ngay\s*\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}\s*$"  # "Vĩnh Long, ngày 10/3/2024"
+    r"|.*,\s*(?:ngay\s*)?\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}\s*$"  # "Long Hồ, (ngày) 10/3/2024"
 )
 _DAY_AND_MONTH = re.compile(r"ng\S{0,3}y.*th\S{0,3}ng", re.IGNORECASE)  # "ngày … tháng", unfolded (NFC or NFD)
 _BIRTH, _SEX, _EMAIL = FIELDS.index("date_of_birth"), FIELDS.index("sex"), FIELDS.index("email")
@@ -593,17 +593,14 @@ def _signs_off(cells: list) -> bool:
     for cell in cells:
         if isinstance(cell, str) and cell.strip():
             folded = fold(cell.strip())
-            if folded.startswith(_SIGNS_OFF) or _PLACE_AND_DATE.fullmatch(folded):
+            if folded.startswith(_SIGN_HERE) or _PLACE_AND_DATE.fullmatch(folded):
+                return True
+            if nfc(cell.strip()).lower().startswith(_SIGNS_OFF):  # with the accents: not "Tống Sơn"
                 return True
     return False
 
 
-_SIGNS_OFF = (*_SIGN_HERE, "tong cong", "tong so", "noi nhan")
-
-
-def _a_name_alone(cells: list) -> bool:
-    """A name in the name column, and nothing else but a position."""
-    return not _is_blank(cells[0]) and all(_is_blank(c) for i, c in enumerate(cells) if i not in (0, _POSITION))
+_SIGNS_OFF = ("tổng cộng", "tổng số", "nơi nhận")
 
 
 def _looks_like_a_persons(cells: list) -> bool:
@@ -635,9 +632,13 @@ def _is_signature(text: str, *, named: bool) -> bool:
     return folded.startswith(_TITLES_FOLDED) and (not named or any(ch.isdigit() or ch == ":" for ch in text))
 
 
-# A form's footer (totals, place and date, titles, "(Ký, ghi rõ họ tên)", names, "Nơi nhận" and its lines)
-# is short: rows held back as a footer are released, as the list's, once there are more of them than this.
+# A title ("Tổ trưởng", "Trưởng ban:", "NGƯỜI CAO TUỔI") may head the list's last rows as well as a footer's
+# signers: the rows after it are held back, and are the list's unless what only a footer has (a total, the
+# place and date, "(Ký …)", "Nơi nhận": _signs_off) follows. From there on everything is the footer. Held
+# rows are the list's too when a person's row comes, when there are more than FOOTER_MAX_ROWS of them, or
+# when the list ends after more names than a footer's signers.
 FOOTER_MAX_ROWS = 12
+FOOTER_MAX_NAMES = 2
 
 
 def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table: Table) -> Iterator[tuple[int, list]]:
@@ -661,21 +662,23 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             table.extras[number] = tuple(row[i] if i < width else None for i in extra)
         return True
 
-    def released(held: list) -> Iterator[tuple[int, list]]:
-        """Rows held back as a footer that was none (a person's row came, or too many rows): its titles
-        were headings ("Tổ trưởng" above the team's rows), its rows of a name (and a position) are the
-        list's; the others (two signers' names side by side, a name in another column) are not people."""
+    def released() -> Iterator[tuple[int, list]]:
+        """The rows held back after a title, the list's after all: the titles were headings, the rows with
+        a name are read (and refused if they are no one's), the others are passed over."""
         for number, row, cells, title in held:
-            if title or not _a_name_alone(cells):
+            if title or _is_blank(cells[0]):
                 _pass_over(table, number, _row_text(cells))
             elif read(number, row, cells):
                 yield number, cells
         held.clear()
 
-    # The footer: its first row (_is_footer), then every row without what a person's row has (a signer's
-    # name under a title), held back until the list ends (a footer), a person's row comes or there are
-    # more than FOOTER_MAX_ROWS (not a footer).
+    def footer() -> None:
+        table.footer_row = table.footer_row or held[0][0]
+        table.footer_skipped += len(held)
+        held.clear()
+
     held: list[tuple[int, list, list, bool]] = []
+    signed = False  # a row of what only a footer has is among the held ones
     for number, row in rows:
         width = len(row)
         cells = [row[i] if i is not None and i < width else None for i in order]
@@ -690,23 +693,30 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                     cells[_BIRTH] = row[column]
                     cells[_SEX] = sex if _is_blank(cells[_SEX]) else cells[_SEX]
                     break
-        title = _is_footer(cells)
-        if title or held and not (_identifies(cells) or _looks_like_a_persons(cells)):
+        person = _identifies(cells) or _looks_like_a_persons(cells)
+        title = not person and _is_footer(cells)
+        if title or held and not person:
+            if not signed and _signs_off(cells):  # the footer begins here: what came before is the list's
+                yield from released()
+                signed = True
             held.append((number, row, cells, title))
-            if len(held) > FOOTER_MAX_ROWS:
-                yield from released(held)
+            if not signed and len(held) > FOOTER_MAX_ROWS:
+                yield from released()
             continue
-        if held:
-            yield from released(held)
+        if held:  # a person's row: a footer is over, a title was a heading
+            if signed:
+                footer()
+            else:
+                yield from released()
+            signed = False
         if read(number, row, cells):
             yield number, cells
-    # At the list's end: a footer, unless it has no total, place and date or "(Ký …)" and its rows are
-    # people with their positions ("Trưởng ban:", then "Nguyễn Văn An | Chủ tịch UBND xã"): headings then.
-    positioned = (not title and _a_name_alone(c) and not _is_blank(c[_POSITION]) for _n, _r, c, title in held)
-    if held and not any(_signs_off(cells) for _n, _r, cells, _t in held) and any(positioned):
-        yield from released(held)
+    names = sum(1 for _n, _r, cells, title in held if not title and not _is_blank(cells[0]))
+    positioned = any(not title and not _is_blank(cells[_POSITION]) for _n, _r, cells, title in held)
+    if held and not signed and (names > FOOTER_MAX_NAMES or positioned):
+        yield from released()
     elif held:
-        table.footer_row, table.footer_skipped = held[0][0], len(held)
+        footer()
 
 
 def _pass_over(table: Table, number: int, text: str) -> None:

@@ -279,10 +279,7 @@ def test_column_numbers_totals_and_the_signature_block_of_an_official_form_are_n
         (5, ROW[0]),
         (10, ROW[0]),
     ]
-    # A person's row after the footer: its rows are told as rows without a person, not as the footer
-    assert (table.footer_skipped, table.passed_over, table.passed_over_first) == (0, 4, (6, "Tổng cộng: 03 người"))
-    table = open_file(write_xlsx(tmp_path / "form-end.xlsx", rows[:-1]))
-    assert len(list(table.rows)) == 3 and (table.footer_row, table.footer_skipped) == (6, 4)
+    assert (table.footer_row, table.footer_skipped, table.passed_over) == (6, 4, 0)  # the summary says so
 
 
 def test_names_like_a_footers_words_and_a_row_of_a_group_alone_are_people_not_a_footer(tmp_path):
@@ -368,6 +365,41 @@ def test_people_under_a_title_like_line_are_read_and_signers_are_not(tmp_path):
     ):
         table = open_file(write_xlsx(tmp_path / "signed.xlsx", [ROW, *footer]))
         assert [n for n, _cells in table.rows] == [2] and table.footer_skipped == 2
+
+
+def test_a_footer_begins_where_the_date_line_is_and_the_rows_a_title_heads_before_it_are_read(tmp_path):
+    """QA round 22: people under "NGƯỜI CAO TUỔI" or "Trưởng ban:" before a signed footer were the footer;
+    a footer with a long "Nơi nhận" list, or after 9 people under "Tổ trưởng", gave its signer as a
+    person; 13 members under "Chủ tịch" were passed over; "Long Hồ, 01/12/2026" was no date line."""
+    blank = [None] * 8
+
+    def named(name, role=None, groups=None):
+        return [name, *[None] * 6, role, groups]
+
+    def org(text):
+        return [None] * 6 + [text, None, None]
+
+    signed = [org("Vĩnh Long, ngày 01 tháng 12 năm 2026"), org("NGƯỜI LẬP BIỂU"), org("(Ký, ghi rõ họ tên)")]
+    cases = [
+        ([named("Hồ Văn Một"), named("NGƯỜI CAO TUỔI"), *(named(f"Lê Văn {n}", "Hội viên") for n in "BCD")], 4),
+        ([named("Trưởng ban:"), named("Nguyễn Văn An", "Chủ tịch"), named("Phó trưởng ban:"), named("Trần Bình")], 2),
+        ([named("Tổ trưởng"), *(named(f"Vũ Văn {n}", "Tổ viên") for n in "ABCDEFGHK")], 9),
+        ([ROW, ROW, ROW], 3),
+    ]
+    for people, count in cases:
+        rows = [*people, *signed, org("Trần Thị Ký"), ["Nơi nhận:", *blank], *(["- UBND huyện;", *blank],) * 8]
+        rows.append(["Lê Văn Chủ", *blank])
+        table = open_file(write_xlsx(tmp_path / "signed.xlsx", rows))
+        read = [cells[0] for _n, cells in table.rows]
+        assert len(read) == count and "Lê Văn Chủ" not in read, read
+        assert table.footer_skipped == 14
+    rows = [named("Chủ tịch"), *(named(f"Đinh Văn {n}", "Hội viên", "Hội viên") for n in range(13))]
+    assert len(list(open_file(write_xlsx(tmp_path / "club.xlsx", rows)).rows)) == 13
+    rows = [named("Người có uy tín"), *(named(f"Ksor {n}") for n in ("H'Hen", "Y Bih", "Nay", "Siu", "Rơ"))]
+    assert len(list(open_file(write_xlsx(tmp_path / "tail.xlsx", rows)).rows)) == 5
+    rows = [ROW, org("Long Hồ, 01/12/2026"), named("Trần Văn Ký")]
+    table = open_file(write_xlsx(tmp_path / "date.xlsx", rows))
+    assert len(list(table.rows)) == 1 and table.footer_skipped == 2
 
 
 def test_section_headings_and_subtotals_are_passed_over_and_the_list_goes_on(tmp_path):
