@@ -564,6 +564,8 @@ def _holds_no_person(cells: list) -> bool:
     if _identifies(cells) or not isinstance(cells[0], str):
         return False
     name = cells[0].strip()
+    if header_field(name) in ("full_name", "family_name"):  # a second table's header row
+        return True
     text = nfc(name).lower()
     if text.startswith(_SUBTOTALS_ACCENTED) or (name.isascii() and text.startswith("cong") and ":" in text):
         return True  # "Cộng: 12 người", "Cong thon Phu Hoa: 12"; not "Công Thị Hoa (2)"
@@ -592,15 +594,38 @@ def _signs_off(cells: list) -> bool:
     """What only a form's footer has: a total, the place and date, "(Ký, ghi rõ họ tên)", "Nơi nhận"."""
     for cell in cells:
         if isinstance(cell, str) and cell.strip():
-            folded = fold(cell.strip())
-            if folded.startswith(_SIGN_HERE) or _PLACE_AND_DATE.fullmatch(folded):
+            text = cell.strip()
+            folded = fold(text)
+            if folded.startswith(_SIGN_HERE) or _PLACE_AND_DATE.fullmatch(folded) or folded.startswith("noi nhan"):
                 return True
-            if nfc(cell.strip()).lower().startswith(_SIGNS_OFF):  # with the accents: not "Tống Sơn"
+            if nfc(text).lower().startswith(_SIGNS_OFF):  # with the accents; without, not "Tống Sơn Tùng" …
                 return True
+            if folded.startswith(("tong cong", "tong so")) and any(ch.isdigit() or ch == ":" for ch in text):
+                return True  # … but "Tong cong: 5 nguoi"
     return False
 
 
-_SIGNS_OFF = ("tổng cộng", "tổng số", "nơi nhận")
+_PERSONAL_NAME = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+){1,6}")
+
+
+def _personal_name(cell) -> bool:
+    """Text shaped as a person's name: two to seven words of letters ("Trần Văn Chủ", "Y Bih")."""
+    return isinstance(cell, str) and bool(_PERSONAL_NAME.fullmatch(" ".join(cell.split())))
+
+
+def _a_persons_position(cell) -> bool:
+    """A position as lists write one ("Tổ viên", "Chủ tịch UBND xã"): a word in small letters, as no name
+    has (a second signer's "Trần Văn Chủ" beside the first is none)."""
+    return isinstance(cell, str) and any(word[:1].islower() for word in cell.split())
+
+
+def _beside_a_name(cells: list) -> bool:
+    """A second name or title in the unit code's column: two signers side by side, not a person's row."""
+    org = cells[_ORG]
+    return isinstance(org, str) and " " in org.strip()
+
+
+_SIGNS_OFF = ("tổng cộng", "tổng số")
 
 
 def _looks_like_a_persons(cells: list) -> bool:
@@ -612,7 +637,12 @@ def _looks_like_a_persons(cells: list) -> bool:
     return (
         (isinstance(sex, str) and sex_of(sex) is not None)
         or (isinstance(groups, str) and any(group_key_of(part) for part in re.split(r"[;,\n]", groups)))
-        or (isinstance(org, str) and bool(org.strip()) and " " not in org.strip())
+        or (
+            isinstance(org, str)
+            and bool(org.strip())
+            and " " not in org.strip()
+            and not _is_signature(org.strip(), named=False)
+        )
     )
 
 
@@ -633,12 +663,15 @@ def _is_signature(text: str, *, named: bool) -> bool:
 
 
 # A title ("Tổ trưởng", "Trưởng ban:", "NGƯỜI CAO TUỔI") may head the list's last rows as well as a footer's
-# signers: the rows after it are held back, and are the list's unless what only a footer has (a total, the
-# place and date, "(Ký …)", "Nơi nhận": _signs_off) follows. From there on everything is the footer. Held
-# rows are the list's too when a person's row comes, when there are more than FOOTER_MAX_ROWS of them, or
-# when the list ends after more names than a footer's signers.
+# signers: the rows after it are held back. What only a footer has (a total, the place and date, "(Ký …)",
+# "Nơi nhận": _signs_off) signs them: they are the footer, unless more personal names than a footer's
+# signers come (FOOTER_MAX_NAMES: then the total headed the list's rows). Unsigned, they are the list's when
+# a person's row comes, when more than FOOTER_MAX_ROWS are held, or when they hold more names than a
+# footer's signers or people's positions. Signed rows that a person's row ends are passed over (a total, a
+# first table's footer): the footer is at the list's end.
 FOOTER_MAX_ROWS = 12
-FOOTER_MAX_NAMES = 2
+FOOTER_MAX_NAMES = 2  # a footer's signers, one to a row, without a date line …
+SIGNED_MAX_NAMES = 4  # … and with one (two signers a row side by side count once)
 
 
 def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table: Table) -> Iterator[tuple[int, list]]:
@@ -663,21 +696,18 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
         return True
 
     def released() -> Iterator[tuple[int, list]]:
-        """The rows held back after a title, the list's after all: the titles were headings, the rows with
-        a name are read (and refused if they are no one's), the others are passed over."""
+        """The held rows, the list's after all: titles were headings and are passed over, as are rows
+        without a name or with a second one beside it (two signers); the others are read."""
         for number, row, cells, title in held:
-            if title or _is_blank(cells[0]):
+            if title or _is_blank(cells[0]) or _beside_a_name(cells):
                 _pass_over(table, number, _row_text(cells))
             elif read(number, row, cells):
                 yield number, cells
         held.clear()
-
-    def footer() -> None:
-        table.footer_row = table.footer_row or held[0][0]
-        table.footer_skipped += len(held)
-        held.clear()
+        tally[:] = [0, False]
 
     held: list[tuple[int, list, list, bool]] = []
+    tally = [0, False]  # of the held rows: personal names, and whether one has a person's position
     signed = False  # a row of what only a footer has is among the held ones
     for number, row in rows:
         width = len(row)
@@ -696,27 +726,34 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
         person = _identifies(cells) or _looks_like_a_persons(cells)
         title = not person and _is_footer(cells)
         if title or held and not person:
-            if not signed and _signs_off(cells):  # the footer begins here: what came before is the list's
-                yield from released()
+            if not signed and _signs_off(cells):
+                if tally[0] > FOOTER_MAX_NAMES or tally[1]:  # a title headed people before the date line
+                    yield from released()
                 signed = True
             held.append((number, row, cells, title))
-            if not signed and len(held) > FOOTER_MAX_ROWS:
+            if not title and _personal_name(cells[0]):
+                tally[0] += 1
+                tally[1] = tally[1] or _a_persons_position(cells[_POSITION])
+            if tally[0] > (SIGNED_MAX_NAMES if signed else FOOTER_MAX_NAMES + FOOTER_MAX_ROWS) or (
+                not signed and len(held) > FOOTER_MAX_ROWS
+            ):
                 yield from released()
+                signed = False
             continue
-        if held:  # a person's row: a footer is over, a title was a heading
-            if signed:
-                footer()
-            else:
-                yield from released()
+        if held and not signed:  # a person's row: a title headed the held rows
+            yield from released()
+        elif held:  # … or they were a total, or a first table's footer: passed over
+            for held_number, _row, held_cells, _title in held:
+                _pass_over(table, held_number, _row_text(held_cells))
+            held.clear()
+            tally[:] = [0, False]
             signed = False
         if read(number, row, cells):
             yield number, cells
-    names = sum(1 for _n, _r, cells, title in held if not title and not _is_blank(cells[0]))
-    positioned = any(not title and not _is_blank(cells[_POSITION]) for _n, _r, cells, title in held)
-    if held and not signed and (names > FOOTER_MAX_NAMES or positioned):
+    if held and not signed and (tally[0] > FOOTER_MAX_NAMES or tally[1]):
         yield from released()
     elif held:
-        footer()
+        table.footer_row, table.footer_skipped = held[0][0], len(held)
 
 
 def _pass_over(table: Table, number: int, text: str) -> None:

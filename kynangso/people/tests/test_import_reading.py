@@ -279,7 +279,10 @@ def test_column_numbers_totals_and_the_signature_block_of_an_official_form_are_n
         (5, ROW[0]),
         (10, ROW[0]),
     ]
-    assert (table.footer_row, table.footer_skipped, table.passed_over) == (6, 4, 0)  # the summary says so
+    # A person's row after it: the footer was a first table's, its rows are told as rows without a person
+    assert (table.footer_skipped, table.passed_over, table.passed_over_first) == (0, 4, (6, "Tổng cộng: 03 người"))
+    table = open_file(write_xlsx(tmp_path / "form-end.xlsx", rows[:-1]))
+    assert len(list(table.rows)) == 3 and (table.footer_row, table.footer_skipped) == (6, 4)
 
 
 def test_names_like_a_footers_words_and_a_row_of_a_group_alone_are_people_not_a_footer(tmp_path):
@@ -400,6 +403,36 @@ def test_a_footer_begins_where_the_date_line_is_and_the_rows_a_title_heads_befor
     rows = [ROW, org("Long Hồ, 01/12/2026"), named("Trần Văn Ký")]
     table = open_file(write_xlsx(tmp_path / "date.xlsx", rows))
     assert len(list(table.rows)) == 1 and table.footer_skipped == 2
+
+
+def test_footers_without_accents_signers_above_noi_nhan_and_a_total_above_the_list(tmp_path):
+    """QA round 23: "Noi nhan"/"Tong cong" without accents ended nothing; a signer above "Nơi nhận" was read;
+    a "Tổng số" above a name-only list lost the list; a second table's header row was read."""
+    blank = [None] * 8
+
+    def org(text, name=None):
+        return [name, *[None] * 5, text, None, None]
+
+    def names(n):
+        return [[f"Nguyễn Văn {chr(65 + i)}", *blank] for i in range(n)]
+
+    cases = [
+        ([ROW, org("TM. UBND XA", "Noi nhan:"), org("CHU TICH", "- Nhu tren;"), ["- Luu: VT.", *blank]], 1, 3),
+        ([*names(4), ["Tong cong: 4 nguoi", *blank], ["Nguoi lap bieu", *blank], ["Nguyen Van Lap", *blank]], 4, 3),
+        (
+            [*names(3), ["CHỦ TỊCH", *blank], ["Trần Văn Chủ", *blank], ["Nơi nhận:", *blank], ["- Lưu: VT.", *blank]],
+            3,
+            4,
+        ),
+        ([ROW, org("TM.UBND"), ["Trần Văn Chủ", *blank]], 1, 2),
+    ]
+    for rows, read, footer in cases:
+        table = open_file(write_xlsx(tmp_path / "f.xlsx", rows))
+        assert (len(list(table.rows)), table.footer_skipped) == (read, footer), rows
+    table = open_file(write_xlsx(tmp_path / "t.xlsx", [["Tổng số: 15 người", *blank], *names(15)]))
+    assert len(list(table.rows)) == 15 and (table.passed_over, table.footer_skipped) == (1, 0)
+    table = open_file(write_xlsx(tmp_path / "two.xlsx", [ROW, HEADERS, ROW]))  # a second table's header
+    assert len(list(table.rows)) == 2 and table.passed_over == 1
 
 
 def test_section_headings_and_subtotals_are_passed_over_and_the_list_goes_on(tmp_path):
