@@ -672,6 +672,7 @@ def _is_signature(text: str, *, named: bool) -> bool:
 FOOTER_MAX_ROWS = 12
 FOOTER_MAX_NAMES = 2  # a footer's signers, one to a row, without a date line …
 SIGNED_MAX_NAMES = 4  # … and with one (two signers a row side by side count once)
+SIGNED_MAX_ROWS = 1000  # no footer is longer: the rows held stay few whatever the file
 
 
 def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table: Table) -> Iterator[tuple[int, list]]:
@@ -734,8 +735,8 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             if not title and _personal_name(cells[0]):
                 tally[0] += 1
                 tally[1] = tally[1] or _a_persons_position(cells[_POSITION])
-            if tally[0] > (SIGNED_MAX_NAMES if signed else FOOTER_MAX_NAMES + FOOTER_MAX_ROWS) or (
-                not signed and len(held) > FOOTER_MAX_ROWS
+            if tally[0] > (SIGNED_MAX_NAMES if signed else FOOTER_MAX_NAMES + FOOTER_MAX_ROWS) or len(held) > (
+                SIGNED_MAX_ROWS if signed else FOOTER_MAX_ROWS
             ):
                 yield from released()
                 signed = False

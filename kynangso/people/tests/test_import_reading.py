@@ -433,6 +433,10 @@ def test_footers_without_accents_signers_above_noi_nhan_and_a_total_above_the_li
     assert len(list(table.rows)) == 15 and (table.passed_over, table.footer_skipped) == (1, 0)
     table = open_file(write_xlsx(tmp_path / "two.xlsx", [ROW, HEADERS, ROW]))  # a second table's header
     assert len(list(table.rows)) == 2 and table.passed_over == 1
+    # No footer is a thousand rows long: the rows held back stay few, and are the list's after all
+    rows = [ROW, [None] * 6 + ["Vĩnh Long, ngày 01 tháng 12 năm 2026", None, None], *[["- dòng;", *blank]] * 1500]
+    table = open_file(write_xlsx(tmp_path / "long.xlsx", rows))
+    assert (len(list(table.rows)), table.passed_over, table.footer_skipped) == (1501, 1, 0)
 
 
 def test_section_headings_and_subtotals_are_passed_over_and_the_list_goes_on(tmp_path):
