@@ -592,6 +592,10 @@ def _is_footer(cells: list) -> bool:
         texts = [cell.strip() for cell in cells if isinstance(cell, str) and cell.strip()]
         return bool(texts) and all(_is_signature(text, named=False) for text in texts)
     name, org = cells[0], cells[_ORG]
+    if isinstance(name, str) and name.strip().endswith(":") and not _signs_off([name]):
+        # "Tổ trưởng:", "Thành viên:" head the people under them (a heading: _holds_no_person); a signer's
+        # title has no colon, unlike "Tổng cộng:", "Nơi nhận:" and "Ghi chú:", which are the footer's.
+        return fold(name).startswith("ghi chu")
     if isinstance(name, str) and _is_signature(name.strip(), named=True):
         return True
     # A title or the place and date beside a signer's name; a unit code ("KT-01", "TLĐLĐ") has no space.

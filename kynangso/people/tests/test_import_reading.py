@@ -460,6 +460,9 @@ def test_four_signers_a_second_table_and_what_round_25_found_dropped(tmp_path):
         ([ROW, one("NGƯỜI CAO TUỔI"), one("nguyễn văn bảy"), one("trần thị tám"), one("lê văn chín")], 4, 0),
         ([ROW, one("Nguyễn Văn Bình\nTổ trưởng tổ 5"), one("Trần Thị Hoa"), one("Lê Văn Cường")], 4, 0),
         ([one("Tổng số: 5 người"), *five, date_line, one("NGƯỜI LẬP BIỂU"), one("Trần Văn Ký")], 5, 3),
+        # QA round 26: two people under colon headings were a footer's signers
+        ([one("Tổ trưởng:"), one("Nguyễn Văn Hải"), one("Thành viên:"), one("Trần Thị Bích")], 2, 0),
+        ([ROW, one("Trưởng ban:"), one("Nguyễn Văn Hải"), one("Thành viên:"), one("Trần Thị Bích"), date_line], 3, 1),
     ]
     for rows, read, footer in cases:
         table = open_file(write_xlsx(tmp_path / "f.xlsx", rows))
