@@ -101,20 +101,18 @@ def sex_of(text: str) -> str | None:
 
 def group_key_of(text: str) -> str | None:
     """The target group a name stands for ("Người dân", "CBCCVC"), or None."""
-    return _group_keys_cached().get(header_key(text))
+    return _group_keys().get(header_key(text))
 
 
 @lru_cache(maxsize=1)
-def _group_keys_cached() -> dict[str, str]:
-    return _group_keys()
-
-
 def _group_keys() -> dict[str, str]:
+    """Each way of writing a target group (without accents or case: header_key) → the group; read-only."""
     keys: dict[str, str] = {}
     for group in TargetGroup:
-        names = [group.value, GROUP_LABELS_VI[group], str(group.label), *_GROUP_ALIASES.get(group, ())]
-        with translation.override("en"):
-            names.append(str(group.label))
+        names = [group.value, GROUP_LABELS_VI[group], *_GROUP_ALIASES.get(group, ())]
+        for language in ("vi", "en"):  # its labels in both languages, whichever one is active
+            with translation.override(language):
+                names.append(str(group.label))
         for name in names:
             keys.setdefault(header_key(name), group.value)
     return keys
@@ -476,9 +474,8 @@ _NONE_STARTS = frozenset(mark[0] for mark in NONE_MARKS) | frozenset("KCN ")  # 
 
 
 def _none_typed(value) -> bool:
-    return (
-        isinstance(value, str)
-        and len(value) <= 12
-        and value[:1] in _NONE_STARTS
-        and (fold(value.strip()) in NONE_MARKS or fold(value.strip()).rstrip(".") in NONE_MARKS)
-    )
+    """A cell that says it is empty: "-", "Không có", "Chưa rõ."."""
+    if not (isinstance(value, str) and len(value) <= 12 and value[:1] in _NONE_STARTS):
+        return False
+    folded = fold(value.strip())
+    return folded in NONE_MARKS or folded.rstrip(".") in NONE_MARKS
