@@ -516,6 +516,25 @@ _HEADING_WORDS = tuple(
         "Chi hội",
         "Ban",
         "Mặt trận",
+        # Offices and places a list is split by (QA round 26: "Trạm Y tế xã" became a person); none is a
+        # family name, and "Vụ", "Bộ" differ from the names Vũ, Bồ by their accents.
+        "Trạm",
+        "Trung tâm",
+        "Bệnh viện",
+        "Công ty",
+        "Văn phòng",
+        "Chi nhánh",
+        "Hợp tác xã",
+        "Nhóm",
+        "Cụm",
+        "Khu",
+        "Điểm",
+        "Viện",
+        "Cục",
+        "Chi cục",
+        "Vụ",
+        "Bộ",
+        "Phân hiệu",
         "Người",  # "NGƯỜI HOẠT ĐỘNG KHÔNG CHUYÊN TRÁCH" (a signer's title is short: _is_signature)
     )
 )
@@ -527,7 +546,11 @@ _GROUP_KEYS = frozenset(header_key(label) for label in GROUP_LABELS_VI.values())
 _PLACE_AND_DATE = re.compile(
     r".*ngay\s*\S*\s*thang\s*\S*\s*nam\s*\S*\s*$"  # "Vĩnh Long, ngày 01 tháng 12 năm 2026"
     r"|.*,\s*(?:ngay\s*)?\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}\s*$"  # "Long Hồ, (ngày) 10/3/2024"
+    r"|.*[a-z]\s+(?:ngay\s*)?\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}\s*$"  # "Giao Long 05/12/2026"
 )
+# "(Ký, ghi rõ họ tên)" after a title in the same cell: "Người lập biểu (Ký, ghi rõ họ tên)", folded; not a
+# nickname in brackets ("Nguyễn Văn Kỳ (Kỳ)").
+_SIGN_HERE_AFTER = re.compile(r"\(\s*ky\s*(?:,|ten\b|va\b|ghi\b|dong\b)")
 _DAY_AND_MONTH = re.compile(r"ng\S{0,3}y.*th\S{0,3}ng", re.IGNORECASE)  # "ngày … tháng", unfolded (NFC or NFD)
 _BIRTH, _SEX, _EMAIL = FIELDS.index("date_of_birth"), FIELDS.index("sex"), FIELDS.index("email")
 _WITH_DIGITS = [FIELDS.index(name) for name in ("date_of_birth", "cccd", "phone")]
@@ -608,7 +631,9 @@ def _signs_off(cells: list) -> bool:
         if isinstance(cell, str) and cell.strip():
             text = cell.strip()
             folded = fold(text)
-            if folded.startswith(_SIGN_HERE) or _PLACE_AND_DATE.fullmatch(folded) or folded.startswith("noi nhan"):
+            if folded.startswith((*_SIGN_HERE, "noi nhan")) or _SIGN_HERE_AFTER.search(folded):
+                return True
+            if _PLACE_AND_DATE.fullmatch(folded):
                 return True
             if nfc(text).lower().startswith(_SIGNS_OFF):  # with the accents; without, not "Tống Sơn Tùng" …
                 return True
@@ -663,7 +688,7 @@ def _is_signature(text: str, *, named: bool) -> bool:
     accents a title may also be a name ("Tong Cong Hau", "Chu Tich Lan"): in a row with a name, only a
     total ("Tong cong: 2 nguoi") is then taken."""
     folded = fold(text)
-    if _PLACE_AND_DATE.fullmatch(folded) or folded.startswith(_SIGN_HERE):
+    if _PLACE_AND_DATE.fullmatch(folded) or folded.startswith(_SIGN_HERE) or _SIGN_HERE_AFTER.search(folded):
         return True
     if folded.startswith("nguoi"):  # "Người lập biểu", "NGƯỜI ĐỀ NGHỊ", "Người phụ trách"; not "Người dân",
         if named and len(folded.split()) > 4:  # nor "NGƯỜI HOẠT ĐỘNG KHÔNG CHUYÊN TRÁCH", a heading

@@ -316,10 +316,11 @@ def test_what_starts_like_a_footer_or_a_heading_but_is_a_persons_row_is_read(tmp
         ["H.Hen Niê", *blank],
         ["V. Thị Lan", *blank],
         ["Công Thị Hoa (2)", *blank],
+        ["Nguyễn Văn Kỳ (Kỳ)", *blank],  # a nickname in brackets, not "(Ký, ghi rõ họ tên)"
         ["II. Khối Đoàn thể", *blank],
     ]
     table = open_file(write_xlsx(tmp_path / "team.xlsx", rows))
-    assert [cells[0] for _n, cells in table.rows] == [r[0] for r in rows[1:4]] + [r[0] for r in rows[5:9]]
+    assert [cells[0] for _n, cells in table.rows] == [r[0] for r in rows[1:4]] + [r[0] for r in rows[5:10]]
     assert (table.passed_over, table.passed_over_first, table.footer_skipped) == (3, (2, "Tổ trưởng"), 0)
 
 
@@ -484,10 +485,14 @@ def test_section_headings_and_subtotals_are_passed_over_and_the_list_goes_on(tmp
         ["Cộng thôn Phú Hòa: 1 người", *blank],
         ["Ấp Long Bình", *blank],
         [*person[:2], "Nam", *person[3:]],
+        ["Trạm Y tế xã", *blank],  # QA round 26: offices and places split a list too
+        ["Trung tâm Văn hóa - Thể thao", *blank],
+        ["Vũ Văn Bộ", *blank],  # the family name Vũ, not "Vụ"
+        ["Điểm trường Nà Hẩu", *blank],
     ]
     table = open_file(write_xlsx(tmp_path / "sections.xlsx", rows))
-    assert [n for n, _cells in table.rows] == [3, 5, 8, 11]
-    assert (table.passed_over, table.passed_over_first, table.footer_skipped) == (6, (2, "I. KHỐI ĐẢNG"), 0)
+    assert [n for n, _cells in table.rows] == [3, 5, 8, 11, 14]
+    assert (table.passed_over, table.passed_over_first, table.footer_skipped) == (9, (2, "I. KHỐI ĐẢNG"), 0)
 
 
 @pytest.mark.parametrize(
@@ -507,6 +512,8 @@ def test_section_headings_and_subtotals_are_passed_over_and_the_list_goes_on(tmp
         [[None, "T/M UBND XÃ", None, None, None, None, None, "K/T CHỦ TỊCH", None]],  # … and beside it
         [[None, "BÍ THƯ CHI BỘ", None, None, None, None, None, "ĐẠI DIỆN ĐƠN VỊ", None]],
         [[None, None, "NGƯỜI LẬP BIỂU", None, None, None, None, None, "THỦ TRƯỞNG"], [None, None, "Lê Văn Lập"]],
+        [["Người lập biểu (Ký, ghi rõ họ tên)", *[None] * 8]],  # QA round 26: the title and "(Ký …)" in one cell
+        [[None, None, None, None, None, None, "Giao Long 05/12/2026", None, None]],  # … a date line without a comma
     ],
     ids=[
         "nguoi-tong-hop",
@@ -523,6 +530,8 @@ def test_section_headings_and_subtotals_are_passed_over_and_the_list_goes_on(tmp
         "t-m-k-t",
         "bi-thu-dai-dien",
         "names-in-other-columns",
+        "title-and-sign-here",
+        "date-without-comma",
     ],
 )
 def test_the_signature_blocks_forms_use_are_a_footer(tmp_path, footer):
