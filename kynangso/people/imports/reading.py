@@ -221,6 +221,8 @@ _ALIASES["family_name"] = [
     "Last name",
     "Surname",
 ]
+# … or in three: "Họ" | "Tên đệm" | "Tên" (QA round 27: the middle name was dropped as an unknown column).
+_ALIASES["middle_name"] = ["Tên đệm", "Tên lót", "Chữ đệm", "Chữ lót", "Đệm", "Lót", "Middle name"]
 _ALIASES["full_name"] += ["Given name", "First name"]
 GIVEN_NAME_KEYS = frozenset(header_key(a) for a in ("Tên", "Name", "Given name", "First name"))
 HEADER_ALIASES: dict[str, str] = {header_key(a): f for f, names in _ALIASES.items() for a in names}
@@ -364,14 +366,16 @@ def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]
         else:
             columns[name] = index
             titles[name] = " ".join(title.split())
-    family = columns.pop("family_name", None)
-    if family is not None:
-        family_title = titles.pop("family_name")
-        if "full_name" in columns and header_key(titles["full_name"]) in GIVEN_NAME_KEYS:
-            columns["family_name"] = family  # read as family + given name (`_data_rows`)
-            titles["full_name"] = f"{family_title}, {titles['full_name']}"
-        else:
-            unknown.append(family_title)  # beside a full-name column it adds nothing
+    family, middle = columns.pop("family_name", None), columns.pop("middle_name", None)
+    family_title, middle_title = titles.pop("family_name", None), titles.pop("middle_name", None)
+    split = family is not None and "full_name" in columns and header_key(titles["full_name"]) in GIVEN_NAME_KEYS
+    if split:  # read as family + (middle +) given name (`_data_rows`)
+        columns["family_name"] = family
+        if middle is not None:
+            columns["middle_name"] = middle
+        titles["full_name"] = ", ".join(t for t in (family_title, middle_title, titles["full_name"]) if t)
+    # Beside a full-name column they add nothing.
+    unknown += [t for t in (family_title, middle_title) if t is not None and not split]
     return columns, titles, unknown
 
 
@@ -714,7 +718,7 @@ SIGNED_MAX_ROWS = 1000  # no footer is longer: the rows held stay few whatever t
 
 def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table: Table) -> Iterator[tuple[int, list]]:
     order = [columns.get(name) for name in FIELDS]
-    family = columns.get("family_name")
+    family, middle = columns.get("family_name"), columns.get("middle_name")
     source = columns.get("source_row")
     male, female = columns.get("birth_male"), columns.get("birth_female")
     extra = [index for index, _title in table.extra_columns]
@@ -750,9 +754,11 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
     for number, row in rows:
         width = len(row)
         cells = [row[i] if i is not None and i < width else None for i in order]
-        if family is not None and family < width and not _is_blank(row[family]):
-            given = cells[0]
-            cells[0] = f"{str(row[family]).strip()} {str(given).strip()}" if not _is_blank(given) else row[family]
+        if family is not None:  # "Nguyễn" | ("Văn" |) "An"
+            parts = [row[i] for i in (family, middle, order[0]) if i is not None and i < width]
+            parts = [str(part).strip() for part in parts if not _is_blank(part)]
+            if parts:
+                cells[0] = " ".join(parts)
         if all(_is_blank(c) for c in cells) or _is_column_numbers(cells):
             continue
         if male is not None:  # the birth date in the column of the person's sex

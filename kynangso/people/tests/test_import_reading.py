@@ -191,6 +191,19 @@ def test_a_name_split_into_family_and_given_name_columns_is_read_whole(tmp_path,
     assert [cells[0] for _number, cells in table.rows] == ["Nguyễn Văn An", "Lê"]
 
 
+@pytest.mark.parametrize("middle", ["Tên đệm", "Tên lót", "Đệm", "Chữ lót", "Middle name"])
+def test_a_name_split_into_three_columns_is_read_whole(tmp_path, middle):
+    """QA round 27: "Họ" | "Tên đệm" | "Tên" dropped the middle name as an unknown column."""
+    headers = ["Họ", middle, "Tên", *HEADERS[1:]]
+    rows = [["Nguyễn", "Văn", "Tách Tên", *ROW[1:]], ["Lê", None, "Na", *ROW[1:]], [None, "Thị", "Mai", *ROW[1:]]]
+    table = open_file(write_xlsx(tmp_path / "split3.xlsx", rows, headers=headers))
+    assert table.unknown == [] and table.header("full_name") == f"Họ, {middle}, Tên"
+    assert [cells[0] for _number, cells in table.rows] == ["Nguyễn Văn Tách Tên", "Lê Na", "Thị Mai"]
+    # Beside a full name it adds nothing, and is reported.
+    table = open_file(write_xlsx(tmp_path / "full.xlsx", [[*ROW, "Văn"]], headers=[*HEADERS, middle]))
+    assert table.unknown == [middle] and list(table.rows)[0][1] == ROW
+
+
 def test_of_two_columns_for_one_field_a_title_without_a_note_wins_over_one_with(tmp_path):
     headers = [*HEADERS[:4], "Số điện thoại (cũ)", "Số điện thoại", *HEADERS[5:]]
     row = [*ROW[:4], "01688123456", ROW[4], *ROW[5:]]

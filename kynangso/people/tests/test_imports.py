@@ -1029,6 +1029,13 @@ def test_the_error_workbook_names_the_columns_as_the_file_and_its_messages_do(ca
     )
     sheet = read_rows(imp.error_report)
     assert (sheet[0][0], sheet[1][0]) == ("Họ và tên", "Lê Thị Hạnh")
+    split = ["Họ", "Tên đệm", "Tên", *HEADERS[1:]]  # … or from three
+    rows = [["Lê", "Thị", "Hạnh", date(1990, 1, 1), "Nữ", "123", None, None, "X-A", None, None]]
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "s3.xlsx", rows, headers=split)
+    )
+    sheet = read_rows(imp.error_report)
+    assert (sheet[0][:2], sheet[1][:2]) == (["Họ và tên", "Ngày sinh"], ["Lê Thị Hạnh", date(1990, 1, 1)])
 
 
 def test_the_error_workbook_gives_a_cccd_stored_as_a_number_back_with_its_zeros(cast, tmp_path):
