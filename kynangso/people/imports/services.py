@@ -1197,7 +1197,7 @@ class _Runner:
             self.fail(exc.text())
 
     def refuse(self) -> None:
-        self.accounts = 0  # the check pass counted the accounts the rows would get; none were created
+        """Nothing is written; the counts, the accounts' too, say what the import would have done."""
         rejected = grouped(self.rejected)
         refused = MSG_REFUSED_QUOTA if self.only_over_quota() else MSG_REFUSED
         message = self.summary(str(refused % {"rejected": rejected}), would=True)
@@ -1370,7 +1370,7 @@ class _Runner:
         }
         parts.append(str((MSG_SUMMARY_WOULD if would or self.imp.dry_run else MSG_SUMMARY) % counts))
         if self.accounts:
-            accounts = MSG_ACCOUNTS_DRY_RUN if self.imp.dry_run else MSG_ACCOUNTS
+            accounts = MSG_ACCOUNTS_DRY_RUN if would or self.imp.dry_run else MSG_ACCOUNTS
             parts.append(str(accounts % {"accounts": n(self.accounts)}))
         for space_id, rows in self.over_quota.items():
             space = self.spaces[space_id]
@@ -1400,8 +1400,10 @@ class _Runner:
         elif status == ImportStatus.DONE and not imp.dry_run and not (self.created + self.updated + self.unchanged):
             status = ImportStatus.FAILED  # every row rejected: not "done", as the command line exits non-zero
             message = f"{MSG_NOTHING_QUOTA if self.only_over_quota() else MSG_NOTHING_IMPORTED} {message}"
-        if not written:
-            self.written = self.accounts = 0
+        if not written:  # rolled back: a refusal's and a cancel's counts say what would have been done
+            self.written = 0
+            if status == ImportStatus.FAILED:
+                self.accounts = 0
         fields = {
             **self.progress_fields(),
             "status": status,

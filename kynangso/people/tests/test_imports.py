@@ -358,8 +358,8 @@ def test_commit_valid_writes_the_valid_rows_and_reports_the_others(cast, tmp_pat
     assert errors[0].startswith("Dòng 3, cột “Số CCCD”") and errors[1].startswith("Dòng 5, cột “Ngày sinh”")
 
 
-def test_all_or_nothing_writes_nothing_when_a_row_is_bad(cast, tmp_path):
-    people = Person.objects.count()
+def test_all_or_nothing_writes_nothing_when_a_row_is_bad(cast, tmp_path, capsys, client):
+    people, users = Person.objects.count(), User.objects.count()
     imp = run_import(
         actor=cast.owner,
         organisation=cast.unit_a,
@@ -367,11 +367,20 @@ def test_all_or_nothing_writes_nothing_when_a_row_is_bad(cast, tmp_path):
         mode=ImportMode.ALL_OR_NOTHING,
         create_accounts=True,
     )
-    assert imp.status == ImportStatus.REFUSED
-    assert (imp.rejected_count, imp.rows_written, imp.accounts_created) == (2, 0, 0)
-    assert Person.objects.count() == people and not imp.activation_sheet
+    assert imp.status == ImportStatus.REFUSED and imp.hypothetical
+    # The counts say what the import would have done, the accounts' too, as a check's (QA round 27: "0").
+    assert (imp.rejected_count, imp.rows_written, imp.created_count, imp.accounts_created) == (2, 0, 3, 3)
+    assert (Person.objects.count(), User.objects.count()) == (people, users) and not imp.activation_sheet
     with translation.override(imp.language):
         assert str(services.MSG_REFUSED % {"rejected": 2}) in imp.message
+        assert str(services.MSG_ACCOUNTS_DRY_RUN % {"accounts": 3}) in imp.message
+    client.force_login(cast.owner)
+    page = client.get(f"/people/imports/{imp.pk}/").content.decode()
+    assert 'Tài khoản sẽ tạo</dt><dd id="count-accounts">3</dd>' in page
+    with pytest.raises(CommandError):
+        path = str(mixed_file(tmp_path))
+        call_command("import_people", path, "--org", cast.unit_a.code, "--all-or-nothing", "--create-accounts")
+    assert "tài khoản sẽ tạo 3" in capsys.readouterr().out
 
 
 def test_all_or_nothing_writes_everything_when_every_row_is_good(cast, tmp_path):
@@ -1288,13 +1297,14 @@ def test_cancel_of_an_all_or_nothing_import_writes_nothing(cast, tmp_path, monke
     )
     assert imp.status == ImportStatus.CANCELLED and Person.objects.count() == before and not imp.activation_sheet
     # Its counts are of the rows checked before the cancel (the whole check pass: not the write pass's
-    # first chunks, lower than what the page showed before the cancel); every page says nothing was written.
+    # first chunks, lower than what the page showed before the cancel), the accounts' too; every page says
+    # nothing was written.
     assert (imp.rows_read, imp.rows_valid, imp.created_count, imp.rows_written, imp.accounts_created) == (
         30,
         30,
         30,
         0,
-        0,
+        30,
     )
     assert imp.hypothetical
     client.force_login(cast.owner)
@@ -1378,8 +1388,10 @@ def test_a_queued_import_is_cancelled_at_once(cast, tmp_path):
             actor=cast.owner, organisation=cast.unit_a, file=File(fh, name="q.xlsx"), enqueue=False
         )
     services.person_import_cancel(actor=cast.owner, person_import=imp)
-    assert services.person_import_run(import_id=imp.pk).status == ImportStatus.CANCELLED
+    imp = services.person_import_run(import_id=imp.pk)
+    assert imp.status == ImportStatus.CANCELLED
     assert not Person.objects.filter(full_name__startswith="Lê Thị Hạnh").exists()
+    assert not imp.hypothetical  # QA round 27: its zeros are not "what an import would do"
     from django.core.files.storage import default_storage
 
     assert not default_storage.exists(imp.cancel_marker_name)  # no runner finishes it: the cancel cleans up
