@@ -176,6 +176,10 @@ ERR_AMBIGUOUS_UNITS = _(
     "People of this name are in several units of this import; add the unit code, the date of birth or the CCCD "
     "number to tell them apart."
 )
+ERR_AMBIGUOUS_UNITS_CODE = _(
+    "People of this name are in several units of this import, and the date of birth and CCCD number of this row "
+    "do not tell them apart; add the unit code (“Mã đơn vị”) of this person's unit."
+)
 ERR_NAME_LEFT_UNCLEAR = _(
     "Row %(first)s names someone of this name without a CCCD number, and this row's person could be them too: "
     "importing this row would change whom row %(first)s means the next time the file is imported. Add the CCCD "
@@ -1645,7 +1649,9 @@ class _Runner:
         first = candidates[0]
         if len(candidates) > 1 and not (r.cccd and all(k.coded for k in candidates)):
             if not r.organisation_id and len({k.organisation_id for k in candidates}) > 1:
-                self.reject(r, "full_name", ERR_AMBIGUOUS_UNITS)
+                # What the row lacks: a row with a date or a CCCD that still fits several needs the unit.
+                message = ERR_AMBIGUOUS_UNITS_CODE if r.date_of_birth or r.cccd else ERR_AMBIGUOUS_UNITS
+                self.reject(r, "full_name", message)
             else:
                 self.reject(r, "full_name", _ambiguity(r, candidates))
             return False

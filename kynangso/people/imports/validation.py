@@ -390,10 +390,10 @@ class RowValidator:
                 row.email = email
 
         if not _blank(raw_org):
-            code = cell_text(raw_org).upper()
-            row.organisation_id = self.organisations.get(code)
-            if row.organisation_id is None:
-                self.cell_error(row, "org_code", ERR_ORG, code=code[:40])
+            typed = cell_text(raw_org)
+            row.organisation_id = self.organisations.get(typed.upper())
+            if row.organisation_id is None:  # quoted as typed (QA round 27: not in capitals)
+                self.cell_error(row, "org_code", ERR_ORG, code=nfc(typed)[:40])
 
         if not _blank(raw_position):
             position = nfc(cell_text(raw_position))

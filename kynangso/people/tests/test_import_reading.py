@@ -812,6 +812,17 @@ def test_a_dash_or_khong_co_in_an_optional_cell_is_an_empty_cell():
     assert row.date_of_birth is None
 
 
+def test_a_unit_code_is_matched_in_any_case_and_an_unknown_one_is_quoted_as_typed():
+    """QA round 27: "UBND xã Giao Long" came back as “UBND XÃ GIAO LONG”."""
+    assert validator().parse(2, [*ROW[:6], " x-b ", *ROW[7:]]).organisation_id == 2
+    with translation.override("vi"):
+        row = validator().parse(2, [*ROW[:6], "UBND xã Giao Long", *ROW[7:]])
+        assert [message for _field, message in row.errors] == [
+            "Dòng 2, cột “Mã đơn vị”: Mã đơn vị “UBND xã Giao Long” không tồn tại hoặc thuộc đơn vị nằm ngoài phạm vi "
+            "lượt nhập này."
+        ]
+
+
 def test_a_clean_row():
     row = validator().parse(7, list(ROW))
     assert row.ok, row.errors

@@ -981,6 +981,10 @@ def test_a_row_without_a_unit_code_asks_for_it_when_its_namesakes_are_in_several
         )
     rows = [person_row("Lê Thị Hà", date(1990, 3, 3), "female", 0, cccd="", unit="")]
     imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "u.xlsx", rows))
+    with translation.override("vi"):  # QA round 27: not "add the date of birth or the CCCD", which it has
+        assert messages(imp) == ["Dòng 2, cột “Họ và tên”: " + str(services.ERR_AMBIGUOUS_UNITS_CODE)]
+    rows = [["Lê Thị Hà", *[None] * 8]]  # a name alone: any of the three tells them apart
+    imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "n.xlsx", rows))
     with translation.override("vi"):
         assert messages(imp) == ["Dòng 2, cột “Họ và tên”: " + str(services.ERR_AMBIGUOUS_UNITS)]
 
