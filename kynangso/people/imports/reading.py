@@ -205,7 +205,7 @@ _ALIASES = {
         "Job title",
         "Title",
     ],
-    "groups": ["Nhóm đối tượng", "Đối tượng", "Nhóm", "Target groups", "Target group", "Groups"],
+    "groups": ["Nhóm đối tượng", "Đối tượng", "Nhóm", "Target groups", "Target group", "Groups", "Group"],
 }
 # Many lists split the name in two: "Họ và tên đệm" | "Tên". The second column's titles are also read
 # as the full name when a list has no such first column (a list headed "Tên" alone holds full names).
@@ -1256,7 +1256,12 @@ def open_table(fileobj, name: str) -> Table:
     """Open a people file (binary, seekable) by its file name's suffix."""
     suffix = file_suffix(name)
     if suffix == ".csv":
-        return _read_csv(fileobj)
+        head = fileobj.read(8)
+        fileobj.seek(0)
+        if not head.startswith(_WORKBOOK_MAGIC):
+            return _read_csv(fileobj)
+        # A workbook named .csv (QA round 27: it was called a CSV file in another encoding): read as one.
+        suffix = ".xlsx" if head.startswith(_WORKBOOK_MAGIC[0]) else ".xls"
     if suffix not in EXCEL_SUFFIXES:
         raise ReadError(ERR_FILE_TYPE, name=PurePath(name).name)
     _refuse_text_as_workbook(fileobj)

@@ -155,7 +155,7 @@ def test_field_errors_are_in_the_request_language_not_pydantic_english(login, ca
     form = {"organisation_code": "X-A", "dry_run": "maybe", "mode": "sometimes"}
     fields = client.post("/api/v1/people/imports", form).json()["error"]["fields"]
     assert fields["file"] == ["Trường này là bắt buộc."] and fields["dry_run"] == ["Phải là true hoặc false."]
-    assert fields["mode"] == ["Hãy chọn một trong các giá trị: commit_valid, all_or_nothing."]
+    assert fields["mode"] == ["Hãy chọn một trong các giá trị: commit_valid, all_or_nothing, dry_run."]
     english = client.post("/api/v1/people/imports", {"organisation_code": "X-A"}, HTTP_ACCEPT_LANGUAGE="en").json()
     assert english["error"]["fields"]["file"] == ["This field is required."]
 

@@ -504,6 +504,9 @@ def test_a_check_whose_file_is_gone_says_so(login, cast, tmp_path):
 def test_api_dry_run_and_mode(login, cast, tmp_path):
     body = api_upload(login(cast.owner), tmp_path, dry_run="true", mode="all_or_nothing").json()
     assert (body["dry_run"], body["mode"]) == (True, "all_or_nothing")
+    # The web form's name for a check works too (QA round 27: it was refused with 422).
+    body = api_upload(login(cast.owner), tmp_path, mode="dry_run").json()
+    assert (body["dry_run"], body["mode"]) == (True, "commit_valid")
 
 
 def test_api_refuses_a_unit_outside_the_scope_with_the_error_envelope(login, cast, tmp_path):

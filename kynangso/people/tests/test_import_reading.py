@@ -812,6 +812,13 @@ def test_a_dash_or_khong_co_in_an_optional_cell_is_an_empty_cell():
     assert row.date_of_birth is None
 
 
+def test_a_workbook_named_csv_is_read_as_a_workbook(tmp_path):
+    """QA round 27: it was refused as "a CSV file not in UTF-8"."""
+    path = tmp_path / "danh-sach.csv"
+    path.write_bytes(write_xlsx(tmp_path / "book.xlsx", [ROW]).read_bytes())
+    assert [cells for _n, cells in open_file(path).rows] == [ROW]
+
+
 def test_a_unit_code_is_matched_in_any_case_and_an_unknown_one_is_quoted_as_typed():
     """QA round 27: "UBND xã Giao Long" came back as “UBND XÃ GIAO LONG”."""
     assert validator().parse(2, [*ROW[:6], " x-b ", *ROW[7:]]).organisation_id == 2
