@@ -273,6 +273,7 @@ MSG_CANCELLED = _(
     "To import the rest, upload the same file again: the rows already written come out unchanged."
 )
 MSG_CANCELLED_NOTHING = _("Cancelled: nothing was written.")
+MSG_CANCEL_TOO_LATE = _("The cancel came after the last rows had been read: the import was not stopped.")
 MSG_ACTIVATION_TITLE = _("Learner accounts — %(unit)s — import of %(date)s")
 MSG_ACTIVATION_NOTE = _(
     "Each person opens %(address)s, enters the username and the activation code, then chooses a password. "
@@ -1404,6 +1405,8 @@ class _Runner:
         elif status == ImportStatus.DONE and not imp.dry_run and not (self.created + self.updated + self.unchanged):
             status = ImportStatus.FAILED  # every row rejected: not "done", as the command line exits non-zero
             message = f"{MSG_NOTHING_QUOTA if self.only_over_quota() else MSG_NOTHING_IMPORTED} {message}"
+        if status != ImportStatus.CANCELLED and self.cancel_requested():  # QA round 27: said nothing
+            message = f"{message} {MSG_CANCEL_TOO_LATE}"
         if not written:  # rolled back: a refusal's and a cancel's counts say what would have been done
             self.written = 0
             if status == ImportStatus.FAILED:

@@ -1319,6 +1319,21 @@ def test_cancel_of_an_all_or_nothing_import_writes_nothing(cast, tmp_path, monke
     assert client.get(f"/api/v1/people/imports/{imp.pk}").json()["hypothetical"] is True
 
 
+def test_a_cancel_too_late_to_stop_the_import_is_told(cast, tmp_path, monkeypatch):
+    """QA round 27: the API said "cancelling", then the import ended "done" with no word of the cancel."""
+    run_pass = services._Runner.run_pass
+
+    def run_then_cancel(runner, **kwargs):
+        run_pass(runner, **kwargs)
+        services.person_import_cancel(actor=cast.owner, person_import=runner.imp)
+
+    monkeypatch.setattr(services._Runner, "run_pass", run_then_cancel)
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "l.xlsx", people_rows(2)))
+    assert (imp.status, imp.created_count, imp.rows_written) == (ImportStatus.DONE, 2, 2)
+    with translation.override(imp.language):
+        assert imp.message.endswith(str(services.MSG_CANCEL_TOO_LATE)), imp.message
+
+
 def test_a_cancel_reaches_an_import_that_holds_the_write_lock(cast, tmp_path, monkeypatch):
     """All or nothing writes the whole file in one transaction; on SQLite that holds the one write lock,
     so the cancel's database write gives up (simulated: it fails as a locked database does), and the
@@ -1451,6 +1466,11 @@ def test_the_command_without_an_activation_sheet_names_the_page_that_keeps_the_c
     out = capsys.readouterr().out
     assert f"/people/imports/{imp.pk}/" in out and "--activation-sheet" in out
     assert len(read_rows(imp.activation_sheet)) == 3 + 2
+    # A check with an activation sheet asked for says why there is none (QA round 27: it said nothing).
+    sheet = tmp_path / "codes.xlsx"
+    path = str(write_xlsx(tmp_path / "q.xlsx", people_rows(2, start=10)))
+    call_command("import_people", path, "--org", "X-A", "--create-accounts", "--dry-run", "--activation-sheet", sheet)
+    assert "Kiểm tra thử không tạo tài khoản" in capsys.readouterr().out and not sheet.exists()
 
 
 def test_ctrl_c_on_the_command_cancels_the_import_from_its_last_commit(cast, tmp_path, monkeypatch):

@@ -155,7 +155,9 @@ class Command(commands.Command):
                 self._copy(imp.activation_pdf, out)
             else:
                 self._copy(imp.activation_sheet, out)
-        elif options["activation_sheet"] and not imp.dry_run:
+        elif options["activation_sheet"] and imp.dry_run:  # QA round 27: it said nothing
+            self.stdout.write(_("A check creates no account: no activation sheet was written."))
+        elif options["activation_sheet"]:
             self.stdout.write(_("No account was created: no activation sheet was written."))
 
         if nothing:  # the message says what to correct and what to import again (the mode's way)
