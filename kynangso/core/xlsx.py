@@ -198,6 +198,9 @@ class SheetWriter:
         self.column_styles = column_styles or {}
         self.rows = 0
         self.dropdowns: list[tuple[int, list[str], bool, str, str]] = []
+        self.list_notes: list[str] = []  # a column of the lists sheet beside its lists (a unit code's name)
+        self.date_hints: list[tuple[int, str, str]] = []
+        self.guide: tuple[str, list[str]] | None = None
         self.tmp = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by save())
 
     def dropdown(self, column: int, values: Sequence[str], *, strict: bool, title: str = "", message: str = "") -> None:
@@ -205,6 +208,15 @@ class SheetWriter:
         with `message`; otherwise any value may be typed and `message` is shown as a hint."""
         if values:
             self.dropdowns.append((column, list(values), strict, title, message))
+
+    def date_hint(self, column: int, *, title: str, message: str) -> None:
+        """A date column (0 = A) below the frozen rows: `message` shown as a hint; a date outside 1900 to
+        today is marked by Excel's data check, any value may still be typed (a year alone)."""
+        self.date_hints.append((column, title, message))
+
+    def guide_sheet(self, name: str, lines: Sequence[str]) -> None:
+        """A second visible sheet of instructions, a line a row."""
+        self.guide = (name[:31], list(lines))
 
     def append(
         self, values: Sequence, styles: Style | Sequence[Style] = Style.NORMAL, *, height: float | None = None
@@ -288,13 +300,19 @@ class SheetWriter:
             f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
             f"<cols>{''.join(cols)}</cols><sheetData>"
         )
-        sheets = f'<sheet name="{_attr(self.sheet_name)}" sheetId="1" r:id="rId1"/>'
+        others = []  # the other sheets: (name, hidden, xml)
         if self.dropdowns:
-            sheets += f'<sheet name="{_attr(LISTS_SHEET)}" sheetId="2" state="hidden" r:id="rId2"/>'
+            others.append((LISTS_SHEET, True, self._lists_sheet_xml()))
+        if self.guide is not None:
+            others.append((self.guide[0], False, self._guide_sheet_xml()))
+        sheets = f'<sheet name="{_attr(self.sheet_name)}" sheetId="1" r:id="rId1"/>'
+        for n, (name, hidden, _xml) in enumerate(others, start=2):
+            state = ' state="hidden"' if hidden else ""
+            sheets += f'<sheet name="{_attr(name)}" sheetId="{n}"{state} r:id="rId{n}"/>'
         workbook = f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}"><sheets>{sheets}</sheets></workbook>'
         try:
             with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED) as archive:
-                for name, xml in {**_FIXED_PARTS, **_package_parts(2 if self.dropdowns else 1)}.items():
+                for name, xml in {**_FIXED_PARTS, **_package_parts(1 + len(others))}.items():
                     archive.writestr(name, _XML_DECL + xml)
                 archive.writestr("xl/workbook.xml", _XML_DECL + workbook)
                 with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=zip64) as sheet:
@@ -303,15 +321,13 @@ class SheetWriter:
                         sheet.write(block)
                         yield
                     sheet.write(f"</sheetData>{self._validations_xml()}</worksheet>".encode())
-                if self.dropdowns:
-                    archive.writestr("xl/worksheets/sheet2.xml", self._lists_sheet_xml())
+                for n, (_name, _hidden, xml) in enumerate(others, start=2):
+                    archive.writestr(f"xl/worksheets/sheet{n}.xml", xml)
             yield
         finally:
             self.tmp.close()
 
     def _validations_xml(self) -> str:
-        if not self.dropdowns:
-            return ""
         items = []
         for i, (column, values, strict, title, message) in enumerate(self.dropdowns):
             letter, lists = column_letter(column), column_letter(i)
@@ -327,16 +343,40 @@ class SheetWriter:
                 f"<formula1>{_text(QUOTED_LISTS_SHEET)}!${lists}$1:${lists}${len(values)}</formula1>"
                 "</dataValidation>"
             )
+        for column, title, message in self.date_hints:
+            letter = column_letter(column)
+            items.append(
+                f'<dataValidation type="date" operator="between" allowBlank="1" showErrorMessage="0" '
+                f'showInputMessage="1" promptTitle="{_attr(title)}" prompt="{_attr(message)}" '
+                f'sqref="{letter}{self.frozen_rows + 1}:{letter}1048576">'
+                "<formula1>DATE(1900,1,1)</formula1><formula2>TODAY()</formula2></dataValidation>"
+            )
+        if not items:
+            return ""
         return f'<dataValidations count="{len(items)}">{"".join(items)}</dataValidations>'
 
     def _lists_sheet_xml(self) -> str:
-        rows = []
-        for r in range(max(len(values) for _c, values, *_rest in self.dropdowns)):
-            cells = "".join(
-                f'<c r="{column_letter(i)}{r + 1}" s="{Style.TEXT:d}" t="inlineStr"><is><t xml:space="preserve">'
-                f"{_text(values[r])}</t></is></c>"
-                for i, (_c, values, *_rest) in enumerate(self.dropdowns)
-                if r < len(values)
-            )
-            rows.append(f'<row r="{r + 1}">{cells}</row>')
-        return f'{_XML_DECL}<worksheet xmlns="{_MAIN_NS}"><sheetData>{"".join(rows)}</sheetData></worksheet>'
+        columns = [values for _c, values, *_rest in self.dropdowns]
+        if self.list_notes:
+            columns.append(self.list_notes)
+        return _text_sheet_xml(columns, Style.TEXT)
+
+    def _guide_sheet_xml(self) -> str:
+        return _text_sheet_xml([self.guide[1]], Style.NORMAL, widths=[110])
+
+
+def _text_sheet_xml(columns: Sequence[Sequence[str]], style: Style, widths: Sequence[float] = ()) -> str:
+    """A sheet of text columns (each a list of values from row 1), every value as text."""
+    s = f' s="{style:d}"' if style else ""
+    rows = []
+    for r in range(max(len(values) for values in columns)):
+        cells = "".join(
+            f'<c r="{column_letter(i)}{r + 1}"{s} t="inlineStr"><is><t xml:space="preserve">'
+            f"{_text(values[r])}</t></is></c>"
+            for i, values in enumerate(columns)
+            if r < len(values)
+        )
+        rows.append(f'<row r="{r + 1}">{cells}</row>')
+    cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths))
+    cols = f"<cols>{cols}</cols>" if cols else ""
+    return f'{_XML_DECL}<worksheet xmlns="{_MAIN_NS}">{cols}<sheetData>{"".join(rows)}</sheetData></worksheet>'

@@ -51,6 +51,7 @@ ROW_STYLES = [COLUMN_STYLES.get(i, Style.NORMAL) for i in range(len(HEADERS))]
 # A year of birth alone (the day not known) is a number, not a date: 1990, not 12/06/1905.
 YEAR_ROW_STYLES = [Style.NORMAL if i == HEADERS.index("Ngày sinh") else style for i, style in enumerate(ROW_STYLES)]
 DROPDOWN_UNITS_MAX = 5000  # unit codes in a drop-down list, at most
+GUIDE_SHEET = "Hướng dẫn"  # the sheet of instructions: not worth a word when a list is read
 
 
 def dropdowns(organisations: Sequence[str]) -> list[tuple[int, list[str], bool, str, str]]:
@@ -120,18 +121,47 @@ def person_row(values: tuple, groups: Iterable[str]) -> list:
     ]
 
 
-def people_stream(people: QuerySet[Person], *, organisations: Sequence[str] = (), chunk: int = 2000) -> Iterator[bytes]:
-    """The people (an already scoped, ordered queryset) as an .xlsx, its bytes as they are written, with the
-    template's drop-down lists (`organisations`: the unit codes the user may import into). The people are
-    read `chunk` at a time, with their target groups, as the bytes are taken."""
+def guide_lines() -> list[str]:
+    """The people workbook's instructions (its GUIDE_SHEET), in the active language."""
+    return [
+        _("One person per row, under the header row. Do not change the column titles."),
+        _("Họ và tên is required. Leave a cell empty to keep what is already stored."),
+        _(
+            "Ngày sinh: a date, or text dd/mm/yyyy; when only the year is known, the year alone (1990). "
+            "Số CCCD: 12 digits (the column is text: keep the leading 0)."
+        ),
+        _("Số điện thoại: a Vietnamese mobile number; +84, spaces, dots and old 11-digit numbers are accepted."),
+        _("Mã đơn vị: a code from the list; empty means the unit chosen when importing."),
+        _("Nhóm đối tượng: names from the list, several separated by “;”."),
+        _("The same CCCD number is the same person: importing again updates, it never duplicates."),
+        _(
+            "Without a CCCD number a person is found by name, date of birth and unit: a name corrected in the "
+            "file makes a new person. Correct the name on the person's page, or add their CCCD number first."
+        ),
+    ]
+
+
+def people_stream(
+    people: QuerySet[Person], *, organisations: Sequence[tuple[str, str]] = (), chunk: int = 2000
+) -> Iterator[bytes]:
+    """The people (an already scoped, ordered queryset) as an .xlsx, its bytes as they are written: the
+    import template itself, filled in (the template is this with no people). Its drop-down lists, the unit
+    codes' names beside them in the hidden lists sheet (`organisations`: (code, name) of the units the user
+    may import into), the date column's hint, and the guide sheet. The people are read `chunk` at a time,
+    with their target groups, as the bytes are taken."""
     sheet = SheetWriter(
         sheet_name="Danh sách",
         widths=COLUMN_WIDTHS,
         frozen_rows=1,
         column_styles=COLUMN_STYLES,
     )
-    for column, values, strict, title, message in dropdowns(organisations):
+    units = list(organisations[: DROPDOWN_UNITS_MAX + 1])  # one more than a list holds: see dropdowns
+    for column, values, strict, title, message in dropdowns([code for code, _name in units]):
         sheet.dropdown(column, values, strict=strict, title=title, message=message)
+    sheet.list_notes = [name for _code, name in units[:DROPDOWN_UNITS_MAX]]
+    birth = HEADERS.index("Ngày sinh")
+    sheet.date_hint(birth, title=_("Date of birth"), message=_("dd/mm/yyyy, or the year alone (1990)"))
+    sheet.guide_sheet(GUIDE_SHEET, guide_lines())
     sheet.append(HEADERS, Style.HEADER)
     return sheet.stream(_people_rows(people, chunk), batch=chunk)
 
@@ -152,6 +182,6 @@ def _people_rows(people: QuerySet[Person], chunk: int) -> Iterator[tuple[list, l
             yield person_row(p, sorted(groups.get(p[0], []), key=order.__getitem__)), styles
 
 
-def people_workbook(people: QuerySet[Person], *, organisations: Sequence[str] = ()) -> BytesIO:
-    """people_stream's workbook in memory (tests, the bench)."""
+def people_workbook(people: QuerySet[Person], *, organisations: Sequence[tuple[str, str]] = ()) -> BytesIO:
+    """people_stream's workbook in memory (the template, tests, the bench)."""
     return BytesIO(b"".join(people_stream(people, organisations=organisations)))

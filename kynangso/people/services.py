@@ -717,7 +717,7 @@ def people_export(*, actor, filters) -> tuple[str, Iterator[bytes]]:
         },
         people=count,
     )
-    units = importable_organisations(actor=actor).values_list("code", flat=True)
+    units = importable_organisations(actor=actor).values_list("code", "name")
     return f"danh-sach-{timezone.localdate():%Y%m%d}.xlsx", people_stream(people, organisations=units)
 
 

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kynangso.core.text import fold, grouped, nfc
 
-from ..exports import GROUP_LABELS_VI, HEADERS
+from ..exports import GROUP_LABELS_VI, GUIDE_SHEET, HEADERS
 
 FIELDS = ("full_name", "date_of_birth", "sex", "cccd", "phone", "email", "org_code", "position", "groups")
 CANONICAL_HEADERS = dict(zip(FIELDS, HEADERS, strict=True))
@@ -279,7 +279,6 @@ def _qualified_field(key: str, depth: int = 2) -> str | None:
 # Columns that carry no person data and are dropped without being reported: the row number most lists
 # start with, and the columns our own error workbook adds (so a corrected error file re-imports as is).
 YEAR_TITLE_KEYS = frozenset(header_key(h) for h in ("Năm sinh", "Year of birth", "Birth year"))
-GUIDE_SHEET = "Hướng dẫn"  # the template's sheet of instructions: not worth a word when a list is read
 SOURCE_ROW_KEY = header_key("Dòng gốc")  # the error workbook's column: the row of the list it came from
 SILENT_COLUMNS = frozenset(header_key(h) for h in ("STT", "TT", "No", "Số TT", "Dòng gốc", "Lỗi", "Row", "Errors"))
 # The columns an error workbook adds: read again, they are not the list's own (not carried into the next one).

@@ -18,14 +18,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
 
-from kynangso.core.xlsx import LISTS_SHEET, QUOTED_LISTS_SHEET, SheetWriter, Style, column_letter
+from kynangso.core.xlsx import SheetWriter, Style
 
-from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, DROPDOWN_UNITS_MAX, HEADERS, dropdowns
-from .reading import FIELDS, GUIDE_SHEET
+from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, HEADERS, people_workbook
+from ..models import Person
+from .reading import FIELDS
 from .validation import ParsedRow, cccd_text, cell_text
 
 ACTIVATION_HEADER_ROWS = 3
@@ -35,7 +33,6 @@ ERROR_MESSAGE_HEADER = "Lỗi"
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2's font subsetting logs every glyph at INFO
 TEXT_FIELDS = frozenset(("cccd", "phone", "org_code"))
-DATE_FORMAT = "DD/MM/YYYY"
 EXTRA_COLUMN_WIDTH = 16
 MESSAGE_LINE_CHARS = 80  # about what the message column (width 70) shows on a line
 LINE_POINTS = 15
@@ -44,96 +41,11 @@ LINE_POINTS = 15
 # --- template ----------------------------------------------------------------------------------
 
 
-def _text_cell(ws, row: int, column: int, value: str):
-    """A cell holding `value` as text, even one starting with "=" (openpyxl would write a formula): a unit's
-    name is typed by people, and a template must not carry anyone's formula."""
-    cell = ws.cell(row=row, column=column, value=value)
-    cell.data_type = "s"
-    return cell
-
-
 def template_workbook(*, organisations: Sequence[tuple[str, str]]) -> io.BytesIO:
-    """The empty people list with drop-downs: sex, target groups, and the unit codes the user may use."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Danh sách"
-    for index, title in enumerate(HEADERS):
-        cell = ws.cell(row=1, column=index + 1, value=title)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F5F99")
-        ws.column_dimensions[column_letter(index)].width = COLUMN_WIDTHS[index]
-    ws.freeze_panes = "A2"
-    # CCCD, phone and unit code as text, so that Excel keeps their leading zeros; the birth date as a date.
-    for name in TEXT_FIELDS:
-        ws.column_dimensions[column_letter(FIELDS.index(name))].number_format = "@"
-    ws.column_dimensions[column_letter(FIELDS.index("date_of_birth"))].number_format = DATE_FORMAT
-
-    lists = wb.create_sheet(LISTS_SHEET)
-    orgs = list(organisations[: DROPDOWN_UNITS_MAX + 1])  # one more than a list holds: see dropdowns
-
-    def column_range(index: int) -> str:
-        letter = column_letter(index)
-        return f"{letter}2:{letter}1048576"
-
-    entries = dropdowns([code for code, _name in orgs])
-    for i, (column, values, strict, title, message) in enumerate(entries):
-        for row, value in enumerate(values, start=1):
-            _text_cell(lists, row, i + 1, value).number_format = "@"
-        shown = (
-            {"showErrorMessage": True, "errorTitle": title, "error": message}
-            if strict
-            else {"showErrorMessage": False, "showInputMessage": True, "promptTitle": title, "prompt": message}
-        )
-        letter = column_letter(i)
-        listed = DataValidation(
-            type="list",
-            formula1=f"={QUOTED_LISTS_SHEET}!${letter}$1:${letter}${len(values)}",
-            allow_blank=True,
-            **shown,
-        )
-        listed.add(column_range(column))
-        ws.add_data_validation(listed)
-    for row, (_code, name) in enumerate(orgs[:DROPDOWN_UNITS_MAX], start=1):  # beside the codes
-        _text_cell(lists, row, len(entries) + 1, name)
-    lists.sheet_state = "hidden"
-
-    birth = DataValidation(
-        type="date",
-        operator="between",
-        formula1="DATE(1900,1,1)",
-        formula2="TODAY()",
-        allow_blank=True,
-        showErrorMessage=False,
-        showInputMessage=True,
-        promptTitle=_("Date of birth"),
-        prompt=_("dd/mm/yyyy, or the year alone (1990)"),
-    )
-    birth.add(column_range(FIELDS.index("date_of_birth")))
-    ws.add_data_validation(birth)
-
-    guide = wb.create_sheet(GUIDE_SHEET)
-    guide.column_dimensions["A"].width = 110
-    for line in (
-        _("One person per row, under the header row. Do not change the column titles."),
-        _("Họ và tên is required. Leave a cell empty to keep what is already stored."),
-        _(
-            "Ngày sinh: a date, or text dd/mm/yyyy; when only the year is known, the year alone (1990). "
-            "Số CCCD: 12 digits (the column is text: keep the leading 0)."
-        ),
-        _("Số điện thoại: a Vietnamese mobile number; +84, spaces, dots and old 11-digit numbers are accepted."),
-        _("Mã đơn vị: a code from the list; empty means the unit chosen when importing."),
-        _("Nhóm đối tượng: names from the list, several separated by “;”."),
-        _("The same CCCD number is the same person: importing again updates, it never duplicates."),
-        _(
-            "Without a CCCD number a person is found by name, date of birth and unit: a name corrected in the "
-            "file makes a new person. Correct the name on the person's page, or add their CCCD number first."
-        ),
-    ):
-        guide.append([line])
-    out = io.BytesIO()
-    wb.save(out)
-    out.seek(0)
-    return out
+    """The empty people list, with its drop-down lists (sex, target groups, the unit codes the user may use,
+    their names beside them), the date column's hint and the guide sheet: the export's workbook with no one
+    in it (exports.people_stream), so the two are one template."""
+    return people_workbook(Person.objects.none(), organisations=organisations)
 
 
 # --- error workbook ----------------------------------------------------------------------------

@@ -163,11 +163,22 @@ def test_the_export_has_the_templates_drop_down_lists(login, cast):
     in the import template (the unit codes the user may import into)."""
     data = b"".join(login(cast.owner).get("/people/export.xlsx").streaming_content)
     template = b"".join(login(cast.owner).get("/people/imports/template.xlsx").streaming_content)
-    found = {}
+    found, made = {}, {}
     for name, content in (("export", data), ("template", template)):
         wb = load_workbook(io.BytesIO(content))
         lists = wb["Danh mục"]
         assert lists.sheet_state == "hidden"
+        # The same workbook (QA round 27: the export had no guide, no date hint, no units' names)
+        made[name] = (
+            wb.sheetnames,
+            sorted(
+                (dv.type, str(dv.sqref), dv.prompt or dv.error)
+                for dv in wb["Danh sách"].data_validations.dataValidation
+            ),
+            [[c.value for c in column if c.value] for column in lists.iter_cols()],
+            [row[0] for row in wb["Hướng dẫn"].iter_rows(values_only=True)],
+            [c.number_format for c in wb["Danh sách"][1]],
+        )
         found[name] = {
             str(dv.sqref)[0]: (
                 dv.showErrorMessage,
@@ -177,7 +188,11 @@ def test_the_export_has_the_templates_drop_down_lists(login, cast):
             for dv in wb["Danh sách"].data_validations.dataValidation
             if dv.type == "list"
         }
-    assert found["export"] == found["template"]
+    assert found["export"] == found["template"] and made["export"] == made["template"]
+    names, validations, columns, guide, _formats = made["export"]
+    assert names == ["Danh sách", "Danh mục", "Hướng dẫn"] and len(guide) == 8
+    assert ("date", "B2:B1048576", "dd/mm/yyyy, hoặc chỉ ghi năm (1990)") in validations, validations
+    assert columns[2:] == [["X-A"], ["UBND xã Long Hồ"]]  # the unit codes, their names beside them
     assert found["export"]["C"] == (True, "Chọn Nam hoặc Nữ trong danh sách.", ["Nam", "Nữ"])
     assert found["export"]["G"][2] == ["X-A"] and found["export"]["I"][0] is False
     assert "Cán bộ, công chức, viên chức" in found["export"]["I"][2]
