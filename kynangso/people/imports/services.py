@@ -76,9 +76,10 @@ from .bulk import any_of, bulk_insert, insert_rows, unsaved
 from .choices import ActivationJob, ActivationOutcome, ImportMode, ImportPhase, ImportSource, ImportStatus
 from .models import PersonImport
 from .permissions import can_import_into
-from .validation import ParsedRow, RowValidator
+from .validation import ParsedRow, RowValidator, month_first_dates
 
 logger = logging.getLogger(__name__)
+_BIRTH_CELL = reading.FIELDS.index("date_of_birth")
 
 CHUNK_SIZE = 5000
 # Commit-valid mode commits every TRANSACTION_ROWS rows: a commit writes out every index page the rows
@@ -273,6 +274,10 @@ MSG_CANCELLED = _(
     "To import the rest, upload the same file again: the rows already written come out unchanged."
 )
 MSG_CANCELLED_NOTHING = _("Cancelled: nothing was written.")
+MSG_MONTH_FIRST = _(
+    "The birth dates of this file are written month first (like 07/25/1994, as a computer set to English (United "
+    "States) writes them): they were read in that order."
+)
 MSG_CANCEL_TOO_LATE = _("The cancel came after the last rows had been read: the import was not stopped.")
 MSG_ACTIVATION_TITLE = _("Learner accounts — %(unit)s — import of %(date)s")
 MSG_ACTIVATION_NOTE = _(
@@ -1023,6 +1028,7 @@ class _Runner:
         self.errors: workbooks.ErrorWorkbook | None = None
         self.parts = ActivationParts(imp.pk)
         self.validator: RowValidator | None = None
+        self.month_first: bool | None = None  # the file's text dates are mm/dd/yyyy (None: not yet known)
         self.timings: dict[str, float] = {}
         self.chunk_seconds: list[float] = []  # each chunk's time from reading to collecting, for bench/
         self.finished = False
@@ -1391,6 +1397,8 @@ class _Runner:
             parts.append(str(MSG_PASSED_OVER % counts))
         if table is not None and table.footer_skipped:
             parts.append(str(MSG_FOOTER % {"row": table.footer_row, "rows": n(table.footer_skipped)}))
+        if self.month_first:
+            parts.append(str(MSG_MONTH_FIRST))
         if table is not None and table.hidden_read:
             parts.append(str(MSG_HIDDEN % {"rows": n(table.hidden_read)}))
         if table is not None and table.other_sheets:
@@ -1862,6 +1870,9 @@ class _Runner:
             )
 
     def parse(self, chunk: list[tuple[int, list]]) -> list[ParsedRow]:
+        if self.month_first is None:  # the file's order of day and month, from its first rows (QA round 28)
+            self.month_first = month_first_dates(cells[_BIRTH_CELL] for _number, cells in chunk)
+        self.validator.month_first = self.month_first
         rows = [self.validator.parse(number, cells) for number, cells in chunk]
         extras = self.table.extras
         if extras:  # the values of the file's other columns, for the error workbook

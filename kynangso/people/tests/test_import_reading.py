@@ -830,6 +830,19 @@ def test_a_unit_code_is_matched_in_any_case_and_an_unknown_one_is_quoted_as_type
         ]
 
 
+def test_the_order_of_day_and_month_is_taken_from_what_the_dates_show():
+    from kynangso.people.imports.validation import month_first_dates
+
+    assert month_first_dates(["07/25/1994", "04/02/2003", None, date(1990, 1, 1)])
+    assert not month_first_dates(["04/02/2003", "03/04/1991"])  # nothing tells: day first, as Vietnam writes
+    assert not month_first_dates(["25/07/1994", "07/26/1994"])  # both: day first, the other refused
+    assert not month_first_dates(["1994-07-25", 34000, ""])
+    check = validator()
+    check.month_first = True
+    row = check.parse(2, [ROW[0], "04/02/2003", *ROW[2:3], None, *ROW[4:]])
+    assert row.ok and row.date_of_birth == date(2003, 4, 2)
+
+
 def test_a_clean_row():
     row = validator().parse(7, list(ROW))
     assert row.ok, row.errors

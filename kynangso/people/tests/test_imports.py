@@ -20,7 +20,7 @@ from kynangso.core.models import AuditLog
 from kynangso.core.text import grouped
 from kynangso.people import services as people_services
 from kynangso.people.exports import HEADERS, people_workbook
-from kynangso.people.imports import reading, services
+from kynangso.people.imports import reading, services, validation
 from kynangso.people.imports.choices import ImportMode, ImportStatus
 from kynangso.people.imports.models import PersonImport
 from kynangso.people.imports.testing import (
@@ -146,6 +146,38 @@ def test_a_csv_in_utf8_with_bom_and_semicolons_imports(cast, tmp_path):
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
     assert (imp.created_count, imp.rejected_count) == (1, 0), imp.message
     assert Person.objects.filter(full_name="Đỗ Thị Hoa", date_of_birth=date(1995, 5, 5)).exists()
+
+
+def test_a_csv_with_its_dates_month_first_is_read_in_that_order(cast, tmp_path):
+    """QA round 28: a CSV saved on a computer set to English (United States) writes 07/25/1994; the dates
+    whose day is 12 or less were read with day and month swapped, and a person without a CCCD came twice."""
+    born = [date(1994, 7, 25), date(2003, 4, 2), date(1991, 3, 4), date(1988, 12, 30)]
+    rows = [
+        person_row(f"Võ Văn {name}", day, "male", i) for i, (name, day) in enumerate(zip("ABCD", born, strict=True))
+    ]
+    people_services.person_create(actor=None, full_name="Võ Khang", organisation=cast.unit_a, date_of_birth=born[2])
+    rows.append(["Võ Khang", born[2], *[None] * 7])
+    for row in rows:
+        row[1] = f"{row[1]:%m/%d/%Y}"  # 07/25/1994, 04/02/2003, 03/04/1991 …
+    path = tmp_path / "us.csv"
+    path.write_text("\n".join([",".join(HEADERS)] + [",".join(str(v or "") for v in row) for row in rows]))
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.created_count, imp.unchanged_count, imp.rejected_count) == (4, 1, 0), imp.message
+    assert sorted(
+        Person.objects.filter(full_name__startswith="Võ Văn").values_list("date_of_birth", flat=True)
+    ) == sorted(born)
+    assert Person.objects.filter(full_name="Võ Khang").count() == 1
+    with translation.override(imp.language):
+        assert str(services.MSG_MONTH_FIRST) in imp.message
+    # A file whose first rows hold both orders stays day first: a month-first date is refused, and says why.
+    rows = [["Võ Văn E", "25/07/1994", *[None] * 7], ["Võ Văn F", "07/26/1994", *[None] * 7]]
+    path.write_text("\n".join([",".join(HEADERS)] + [",".join(str(v or "") for v in row) for row in rows]))
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    with translation.override("vi"):
+        assert messages(imp) == [
+            "Dòng 3, cột “Ngày sinh”: "
+            + str(validation.ERR_MONTH_FIRST_DAY % {"value": "07/26/1994", "example": "26/07/1994"})
+        ]
 
 
 def test_control_characters_in_a_csv_are_read_as_spaces_not_written(cast, tmp_path):
