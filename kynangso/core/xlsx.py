@@ -232,7 +232,9 @@ class SheetWriter:
         cells = []
         for index, value in enumerate(values):
             style = styles if same else styles[index]
-            s = f' s="{style:d}"' if style else ""
+            # A plain cell in a styled column says so: LibreOffice gives a cell without a style its column's
+            # (QA round 28: a year alone, 1978, in the date column became 31/05/1905).
+            s = f' s="{style:d}"' if style or index in self.column_styles else ""
             ref = f"{column_letter(index)}{r}"
             if value is None or value == "":
                 if style:

@@ -341,9 +341,10 @@ class RowValidator:
 
         birth_ok = True
         # A year alone (the day not known) is taken as what it is: no day is made up (Person.birth_year).
-        birth_year = _year_alone(raw_birth, self.date1904)
+        birth_year = _year_alone(raw_birth, self.date1904, month_first=self.month_first)
         if birth_year is not None:
-            if isinstance(raw_birth, date):  # a year Excel shows as a day of 1905: the error workbook says the year
+            if isinstance(raw_birth, date) or not number_text(raw_birth).isdigit():  # a year shown as a day of
+                # 1905 (a date cell, or its text in a CSV): the error workbook says the year
                 row.cells = [*row.cells[:_BIRTH], birth_year, *row.cells[_BIRTH + 1 :]]
             try:  # its earliest day: the checks of a date then refuse only what no day of the year passes
                 rules.clean_birth_date(date(birth_year, 1, 1), today=self.today)
@@ -454,11 +455,17 @@ class RowValidator:
 _YEAR_NUMBERS = range(1800, 2192)
 
 
-def _year_alone(value, date1904: bool = False) -> int | None:
+def _year_alone(value, date1904: bool = False, *, month_first: bool = False) -> int | None:
     """The year, if the cell holds a year and nothing else (1985, "1985", "'1985", "1985.0"); also a year
-    typed into a cell formatted as a date, which Excel shows as a day of 1905 (1985 → 07/06/1905)."""
+    typed into a cell formatted as a date, which Excel and LibreOffice show as a day of 1905 (1985 →
+    07/06/1905), as a date cell or as that day's text in a CSV file saved from it (QA round 28)."""
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, str) and (_DMY.fullmatch(value.strip()) or _YMD.fullmatch(value.strip())):
+        try:
+            value = parse_date(value, month_first=month_first)
+        except ValueError:
+            return None
     if isinstance(value, date):
         day = value.date() if isinstance(value, datetime) else value
         value = (day - (_EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH)).days

@@ -1993,6 +1993,12 @@ def test_year_only_namesakes_round_trip_through_the_export(cast, tmp_path, chunk
     export = tmp_path / "export.xlsx"
     export.write_bytes(people_workbook(people.order_by("pk")).getvalue())
     assert sorted(r[1] for r in read_rows(export)[1:]) == [1975, 1990, 1991]  # numbers, not dates of 1905
+    # … that say they are plain numbers: LibreOffice gives a cell without a style its column's date format
+    # (QA round 28: 1978 became 31/05/1905).
+    import zipfile
+
+    sheet = zipfile.ZipFile(export).read("xl/worksheets/sheet1.xml").decode()
+    assert sheet.count('s="0"><v>19') == 3
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=export)
     assert (imp.unchanged_count, imp.updated_count, imp.rejected_count) == (3, 0, 0), imp.message
 
@@ -2010,3 +2016,10 @@ def test_a_year_typed_into_the_date_column_is_read_and_shown_as_a_year_in_the_er
     assert Person.objects.get(full_name="Lê Thị Năm").birth_year == 1990
     bad = read_rows(imp.error_report)[1]
     assert (bad[0], bad[1]) == ("Lê Thị Sáu", 1990)
+    # … and as that day's text in a CSV saved from such a sheet (QA round 28: refused as over 120 years old)
+    path = tmp_path / "t.csv"
+    path.write_text(f"{','.join(HEADERS)}\nLê Thị Bảy,12/06/1905,Nữ\nLê Thị Tám,1905-06-13,Nữ\n")
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.created_count, imp.rejected_count) == (2, 0), imp.message
+    years = Person.objects.filter(full_name__in=["Lê Thị Bảy", "Lê Thị Tám"]).values_list("birth_year", flat=True)
+    assert sorted(years) == [1990, 1991]
