@@ -131,7 +131,10 @@ def guide_lines() -> list[str]:
             "Số CCCD: 12 digits (the column is text: keep the leading 0)."
         ),
         _("Số điện thoại: a Vietnamese mobile number; +84, spaces, dots and old 11-digit numbers are accepted."),
-        _("Mã đơn vị: a code from the list; empty means the unit chosen when importing."),
+        _(
+            "Mã đơn vị: a code from the list; empty means the unit chosen when importing. The units' names are "
+            "beside their codes on the hidden sheet “Danh mục” (right-click a sheet's tab, then Unhide)."
+        ),
         _("Nhóm đối tượng: names from the list, several separated by “;”."),
         _("The same CCCD number is the same person: importing again updates, it never duplicates."),
         _(

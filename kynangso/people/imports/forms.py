@@ -17,7 +17,7 @@ MODE_CHOICES = [
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_("File (.xlsx or .csv)"),
+        label=_("File (.xlsx, .xls, .ods or .csv)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv"}),
         help_text=_("Up to 200 MB. Title rows above the header, blank rows and extra columns are fine."),
         error_messages={"empty": ERR_FILE_EMPTY},

@@ -118,10 +118,12 @@ class PersonImport(TimeStampedModel):
         all-or-nothing import refused for bad rows, and a cancelled import that wrote nothing (all or
         nothing rolls everything back) — whose counts are of the rows checked before the cancel; not one
         cancelled before it read a row (QA round 27: its zeros are not what an import would do)."""
+        if self.status == ImportStatus.CANCELLED and not self.rows_read:
+            return False
         return (
             self.dry_run
             or self.status == ImportStatus.REFUSED
-            or (self.status == ImportStatus.CANCELLED and not self.rows_written and self.rows_read > 0)
+            or (self.status == ImportStatus.CANCELLED and not self.rows_written)
         )
 
     @property

@@ -26,6 +26,7 @@ from pathlib import PurePath
 from django.utils.translation import gettext_lazy as _
 
 from kynangso.core.text import fold, grouped, nfc
+from kynangso.core.xlsx import LISTS_SHEET
 
 from ..exports import GROUP_LABELS_VI, GUIDE_SHEET, HEADERS
 
@@ -53,7 +54,10 @@ logger = logging.getLogger(__name__)
 
 ERR_FILE_TYPE = _("Unsupported file type “%(name)s”: upload an Excel workbook (.xlsx) or a CSV file (.csv).")
 ERR_NO_HEADER = _("No header row found: one of the first %(n)s rows must hold the column titles, at least “Họ và tên”.")
-ERR_CSV_ENCODING = _("The CSV file is not in UTF-8. In Excel, save it as “CSV UTF-8 (Comma delimited)”.")
+ERR_CSV_ENCODING = _(
+    "The CSV file is not in UTF-8. In Excel, save it as “CSV UTF-8 (Comma delimited)”; in LibreOffice, tick “Edit "
+    "filter settings” when saving and choose the character set “Unicode (UTF-8)”."
+)
 ERR_UNPACKED = _(
     "This Excel file unpacks to an unusual size (%(size)s MB): it is not a list as a spreadsheet program saves "
     "one. Open it in Excel, delete the empty rows and columns after the list, save it as “Excel Workbook "
@@ -1059,7 +1063,7 @@ def _first_list(names: list[str], sheet_table: Callable[[str], Table]) -> Table:
             break
         chosen = chosen or table
     if chosen is not None:
-        chosen.other_sheets = [other for other in names if other not in (chosen.sheet, GUIDE_SHEET)]
+        chosen.other_sheets = [other for other in names if other not in (chosen.sheet, GUIDE_SHEET, LISTS_SHEET)]
         return chosen
     if empty is not None:
         return empty

@@ -173,13 +173,10 @@ ERR_AMBIGUOUS_ADD_DATE = _(
     "Several people of this unit have this name, and the CCCD number is no one's yet; add the date of birth to "
     "tell which of them this is."
 )
+# The unit code always tells them apart; a date or a CCCD number only may (QA rounds 27, 28).
 ERR_AMBIGUOUS_UNITS = _(
-    "People of this name are in several units of this import; add the unit code, the date of birth or the CCCD "
-    "number to tell them apart."
-)
-ERR_AMBIGUOUS_UNITS_CODE = _(
-    "People of this name are in several units of this import, and the date of birth and CCCD number of this row "
-    "do not tell them apart; add the unit code (“Mã đơn vị”) of this person's unit."
+    "People of this name are in several units of this import, and this row does not say which of them it is: "
+    "add the unit code (“Mã đơn vị”) of this person's unit."
 )
 ERR_NAME_LEFT_UNCLEAR = _(
     "Row %(first)s names someone of this name without a CCCD number, and this row's person could be them too: "
@@ -1413,8 +1410,6 @@ class _Runner:
         elif status == ImportStatus.DONE and not imp.dry_run and not (self.created + self.updated + self.unchanged):
             status = ImportStatus.FAILED  # every row rejected: not "done", as the command line exits non-zero
             message = f"{MSG_NOTHING_QUOTA if self.only_over_quota() else MSG_NOTHING_IMPORTED} {message}"
-        if status != ImportStatus.CANCELLED and self.cancel_requested():  # QA round 27: said nothing
-            message = f"{message} {MSG_CANCEL_TOO_LATE}"
         if not written:  # rolled back: a refusal's and a cancel's counts say what would have been done
             self.written = 0
             if status == ImportStatus.FAILED:
@@ -1430,6 +1425,9 @@ class _Runner:
         self.forget_rows()
         with self.timed("save the workbooks"):
             self._store_files(fields, written)
+        # A cancel that came too late to stop the run, as late as while its files were stored (QA round 27, 28)
+        if status != ImportStatus.CANCELLED and self.cancel_requested():
+            fields["message"] = f"{message} {MSG_CANCEL_TOO_LATE}"
         PersonImport.objects.filter(pk=imp.pk).update(**fields, updated_at=timezone.now())
         if "activation_sheet" in fields:  # after the update that names the sheet: the task reads it
             transaction.on_commit(partial(_enqueue_pdf, imp.pk))
@@ -1660,9 +1658,7 @@ class _Runner:
         first = candidates[0]
         if len(candidates) > 1 and not (r.cccd and all(k.coded for k in candidates)):
             if not r.organisation_id and len({k.organisation_id for k in candidates}) > 1:
-                # What the row lacks: a row with a date or a CCCD that still fits several needs the unit.
-                message = ERR_AMBIGUOUS_UNITS_CODE if r.date_of_birth or r.cccd else ERR_AMBIGUOUS_UNITS
-                self.reject(r, "full_name", message)
+                self.reject(r, "full_name", ERR_AMBIGUOUS_UNITS)
             else:
                 self.reject(r, "full_name", _ambiguity(r, candidates))
             return False

@@ -1095,6 +1095,7 @@ def test_the_templates_own_guide_sheet_is_not_reported_as_a_sheet_left_unread(tm
 
     workbook = load_workbook(template_workbook(organisations=[("X-A", "UBND xã Long Hồ")]))
     workbook["Danh sách"].append(ROW)
+    workbook["Danh mục"].sheet_state = "visible"  # QA round 28: unhidden, it was named as a sheet left unread
     workbook.create_sheet("Ghi chú").append(["Nộp trước 15/12"])
     workbook.save(tmp_path / "filled.xlsx")
     table = open_file(tmp_path / "filled.xlsx")

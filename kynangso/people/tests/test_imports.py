@@ -1015,8 +1015,9 @@ def test_a_row_without_a_unit_code_asks_for_it_when_its_namesakes_are_in_several
     rows = [person_row("Lê Thị Hà", date(1990, 3, 3), "female", 0, cccd="", unit="")]
     imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "u.xlsx", rows))
     with translation.override("vi"):  # QA round 27: not "add the date of birth or the CCCD", which it has
-        assert messages(imp) == ["Dòng 2, cột “Họ và tên”: " + str(services.ERR_AMBIGUOUS_UNITS_CODE)]
-    rows = [["Lê Thị Hà", *[None] * 8]]  # a name alone: any of the three tells them apart
+        assert messages(imp) == ["Dòng 2, cột “Họ và tên”: " + str(services.ERR_AMBIGUOUS_UNITS)]
+        assert "Mã đơn vị" in messages(imp)[0] and "ngày sinh" not in messages(imp)[0]
+    rows = [["Lê Thị Hà", *[None] * 8]]  # a name alone: the unit code, as their dates are the same
     imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "n.xlsx", rows))
     with translation.override("vi"):
         assert messages(imp) == ["Dòng 2, cột “Họ và tên”: " + str(services.ERR_AMBIGUOUS_UNITS)]
@@ -1356,15 +1357,17 @@ def test_cancel_of_an_all_or_nothing_import_writes_nothing(cast, tmp_path, monke
     assert client.get(f"/api/v1/people/imports/{imp.pk}").json()["hypothetical"] is True
 
 
-def test_a_cancel_too_late_to_stop_the_import_is_told(cast, tmp_path, monkeypatch):
-    """QA round 27: the API said "cancelling", then the import ended "done" with no word of the cancel."""
-    run_pass = services._Runner.run_pass
+@pytest.mark.parametrize("late", ["run_pass", "_store_files"])
+def test_a_cancel_too_late_to_stop_the_import_is_told(cast, tmp_path, monkeypatch, late):
+    """QA round 27: the API said "cancelling", then the import ended "done" with no word of the cancel; QA
+    round 28: nor when it came while the finished import stored its files."""
+    step = getattr(services._Runner, late)
 
-    def run_then_cancel(runner, **kwargs):
-        run_pass(runner, **kwargs)
+    def run_then_cancel(runner, *args, **kwargs):
+        step(runner, *args, **kwargs)
         services.person_import_cancel(actor=cast.owner, person_import=runner.imp)
 
-    monkeypatch.setattr(services._Runner, "run_pass", run_then_cancel)
+    monkeypatch.setattr(services._Runner, late, run_then_cancel)
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "l.xlsx", people_rows(2)))
     assert (imp.status, imp.created_count, imp.rows_written) == (ImportStatus.DONE, 2, 2)
     with translation.override(imp.language):
@@ -1435,19 +1438,20 @@ def test_a_new_sqlite_database_has_8_kb_pages(db):
         assert cursor.execute("PRAGMA page_size").fetchone()[0] == 8192
 
 
-def test_a_queued_import_is_cancelled_at_once(cast, tmp_path):
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_queued_import_is_cancelled_at_once(cast, tmp_path, dry_run):
     from django.core.files import File
 
     path = write_xlsx(tmp_path / "q.xlsx", people_rows(2))
     with path.open("rb") as fh:
         imp = services.person_import_create(
-            actor=cast.owner, organisation=cast.unit_a, file=File(fh, name="q.xlsx"), enqueue=False
+            actor=cast.owner, organisation=cast.unit_a, file=File(fh, name="q.xlsx"), enqueue=False, dry_run=dry_run
         )
     services.person_import_cancel(actor=cast.owner, person_import=imp)
     imp = services.person_import_run(import_id=imp.pk)
     assert imp.status == ImportStatus.CANCELLED
     assert not Person.objects.filter(full_name__startswith="Lê Thị Hạnh").exists()
-    assert not imp.hypothetical  # QA round 27: its zeros are not "what an import would do"
+    assert not imp.hypothetical  # QA rounds 27, 28: its zeros are not "what an import would do", a check's neither
     from django.core.files.storage import default_storage
 
     assert not default_storage.exists(imp.cancel_marker_name)  # no runner finishes it: the cancel cleans up
