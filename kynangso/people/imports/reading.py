@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import html
 import io
 import itertools
 import logging
@@ -902,7 +903,7 @@ def _sheet_marks(fileobj, sheet_name: str) -> _Marks:
     failed VLOOKUP…) and its formula cells saved without a result (`NO_VALUE`), both read as empty, which
     would drop a CCCD silently; its hidden (or filtered out) rows; and its merged ranges, which
     openpyxl's streaming mode does not read. The sheet's XML is streamed and searched only where it has
-    an error cell (t="e"), a formula, a hidden row or a merged range; .xls and .ods give nothing."""
+    an error cell (t="e"), a formula, a hidden row or a merged range. An .ods sheet: _ods_marks; .xls: nothing."""
     from defusedxml import DefusedXmlException, ElementTree
 
     marks = _Marks()
@@ -910,6 +911,8 @@ def _sheet_marks(fileobj, sheet_name: str) -> _Marks:
     fileobj.seek(0)
     try:
         with zipfile.ZipFile(fileobj) as archive:
+            if "xl/workbook.xml" not in archive.NameToInfo and "content.xml" in archive.NameToInfo:
+                return _ods_marks(archive, sheet_name)
             targets = {
                 rel.get("Id"): rel.get("Target", "")
                 for rel in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
@@ -971,6 +974,56 @@ def _sheet_marks(fileobj, sheet_name: str) -> _Marks:
 
 _ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")
 _ODS_REPEATED = re.compile(rb'number-(?:rows|columns)-repeated="([0-9]+)"')
+
+
+_ODS_ATTRIBUTE = re.compile(rb'table:(name|visibility|number-rows-spanned|number-columns-spanned)="([^"]*)"')
+_ODS_TEXT = re.compile(rb"\s*<text:p(?:\s[^>]*)?>([^<]{1,40})")
+ODS_HIDDEN_REPEAT_MAX = 1000  # hidden rows repeated more are empty ones (LibreOffice saves a million so)
+
+
+def _ods_marks(archive: zipfile.ZipFile, sheet_name: str) -> _Marks:
+    """What python-calamine does not say about an .ods sheet, as `_sheet_marks` for an .xlsx one (QA round
+    28): its cells holding a formula's error (read as empty), its merged ranges (their value in the first
+    row only) and its hidden or filtered-out rows. content.xml is scanned tag by tag, as `_ods_cells` does."""
+    marks = _Marks()
+    inside = False
+    row_end = column = 0
+    with archive.open("content.xml") as xml:
+        carry = b""
+        while chunk := xml.read(1 << 20):
+            scan = carry + chunk
+            cut = scan.rfind(b">") + 1
+            carry = scan[cut:]
+            if len(carry) > ODS_MAX_TEXT:
+                raise ReadError(ERR_ODS_TOO_LARGE)
+            for tag in _ODS_TAG.finditer(scan, 0, cut):
+                kind, attributes = tag[1], tag[2]
+                named = {k: v for k, v in _ODS_ATTRIBUTE.findall(attributes)}
+                if kind == b"table":
+                    if inside:  # the next sheet: ours is read
+                        return marks
+                    inside = html.unescape(named.get(b"name", b"").decode(errors="replace")) == sheet_name
+                    row_end = column = 0
+                    continue
+                if not inside:
+                    continue
+                repeated = _ODS_REPEATED.search(attributes)
+                times = int(repeated[1]) if repeated else 1
+                if kind == b"table-row":
+                    start, row_end, column = row_end, row_end + times, 0
+                    if named.get(b"visibility") in (b"collapse", b"filter") and times <= ODS_HIDDEN_REPEAT_MAX:
+                        marks.hidden.update(range(start + 1, row_end + 1))
+                    continue
+                row = row_end - 1  # 0-based
+                if b'value-type="error"' in attributes and (text := _ODS_TEXT.match(scan, tag.end())):
+                    code = text[1].decode(errors="replace").strip()
+                    for c in range(column, column + min(times, MAX_COLUMNS)):
+                        marks.errors.setdefault(row + 1, {})[c] = code
+                rows, columns = int(named.get(b"number-rows-spanned", 1)), int(named.get(b"number-columns-spanned", 1))
+                if rows > 1 or columns > 1:
+                    marks.merges.append(((row, column), (row + rows - 1, column + columns - 1)))
+                column += times
+    return marks
 
 
 def _ods_cells(fileobj) -> int:
@@ -1099,9 +1152,9 @@ def _read_excel_calamine(fileobj) -> Table:
             logger.info("unreadable sheet (python-calamine): %r", exc)
             raise ReadError(ERR_UNREADABLE) from exc
         try:
-            merges = sheet.merged_cell_ranges or []
+            merges = sheet.merged_cell_ranges or marks.merges  # .ods: not from calamine (_ods_marks)
         except Exception:  # noqa: BLE001 (formats without merge information)
-            merges = []
+            merges = marks.merges
         first_column = sheet.start[1] if sheet.start else 0  # calamine's rows start at the first used column
         rows = _sheet_rows(sheet.iter_rows(), first_column, merges, marks.errors)
         return _table(rows, sheet.end[0] + 1 if sheet.end else 0, marks.hidden)

@@ -1314,6 +1314,31 @@ def test_an_ods_sheet_is_read_with_the_empty_rows_libreoffice_saves_after_it(tmp
     assert list(open_file(_ods(tmp_path / "lo.ods", empty)).rows) == [(2, ROW)]
 
 
+def test_an_ods_sheets_error_cells_merged_unit_codes_and_hidden_rows_are_read_as_in_an_xlsx(tmp_path):
+    """QA round 28: in an .ods (LibreOffice's own format) an error cell was read as empty (the row was
+    imported without its unit code), a unit code merged over three rows went to the first only, and the
+    rows filtered out were not told."""
+
+    def text(value, attributes=""):
+        return f'<table:table-cell office:value-type="string"{attributes}><text:p>{value}</text:p></table:table-cell>'
+
+    def row(cells, attributes=""):
+        return f"<table:table-row{attributes}>{''.join(cells)}</table:table-row>"
+
+    before = [text(v) for v in ROW[:6]]
+    error = ' table:formula="of:=VLOOKUP(&quot;zz&quot;;[.E1:.F2];2;0)" calcext:value-type="error"'
+    rows = (
+        row([*before, text("#N/A", error)])  # row 3
+        + row([*before, text("X-B", ' table:number-rows-spanned="3"')])  # rows 4-6: one unit code merged
+        + row([*before, "<table:covered-table-cell/>"], ' table:visibility="filter"')
+        + row([*before, "<table:covered-table-cell/>"], ' table:visibility="collapse"')
+    )
+    table = open_file(_ods(tmp_path / "lo.ods", rows))
+    read = [(number, cells[6]) for number, cells in table.rows]
+    assert read == [(2, ROW[6]), (3, "#N/A"), (4, "X-B"), (5, "X-B"), (6, "X-B")]
+    assert (table.hidden_rows, table.hidden_read) == ({5, 6}, 2)
+
+
 def test_an_ods_sheet_with_content_far_away_is_refused_before_it_is_read(tmp_path):
     """QA round 15: a 1 KB .ods (98,000 repeated rows, then a cell after 1,009 repeated ones) took 6 GB."""
     far = (
