@@ -309,6 +309,9 @@ class Table:
     extra_columns: list[tuple[int, str]] = field(default_factory=list)
     # Their values in the rows read and not yet taken (row → values): the runner takes them chunk by chunk.
     extras: dict[int, tuple] = field(default_factory=dict, repr=False)
+    # Rows of a name split over columns whose family or given name is missing, the name one word: the
+    # missing column's title (the runner refuses them; QA round 28: "Phạm" alone was imported)
+    name_part_missing: dict[int, str] = field(default_factory=dict, repr=False)
     footer_row: int = 0  # the row where the form's footer (totals, place and date, signatures) begins
     footer_skipped: int = 0  # the rows from there that were not read, as no person's (told in the summary)
     passed_over: int = 0  # rows of subtotals and section headings, not read (told in the summary) …
@@ -316,6 +319,10 @@ class Table:
 
     def header(self, name: str) -> str:
         return self.headers.get(name) or CANONICAL_HEADERS[name]
+
+    def split_title(self, part: str) -> str:
+        """The title of a split name's family ("family_name") or given name ("full_name") column."""
+        return self.headers["family_name" if part == "family_name" else "given_name"]
 
     def reusable_header(self, name: str) -> str:
         """The file's title of a column if reading it again finds the same column (not a title made of
@@ -377,6 +384,7 @@ def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]
         columns["family_name"] = family
         if middle is not None:
             columns["middle_name"] = middle
+        titles["family_name"], titles["given_name"] = family_title, titles["full_name"]  # each part's own
         titles["full_name"] = ", ".join(t for t in (family_title, middle_title, titles["full_name"]) if t)
     # Beside a full-name column they add nothing.
     unknown += [t for t in (family_title, middle_title) if t is not None and not split]
@@ -759,10 +767,13 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
         width = len(row)
         cells = [row[i] if i is not None and i < width else None for i in order]
         if family is not None:  # "Nguyễn" | ("Văn" |) "An"
-            parts = [row[i] for i in (family, middle, order[0]) if i is not None and i < width]
-            parts = [str(part).strip() for part in parts if not _is_blank(part)]
-            if parts:
-                cells[0] = " ".join(parts)
+            parts = [row[i] if i is not None and i < width else None for i in (family, middle, order[0])]
+            filled = [str(part).strip() for part in parts if not _is_blank(part)]
+            if filled:
+                cells[0] = " ".join(filled)
+                if len(filled) == 1 and " " not in filled[0] and (_is_blank(parts[0]) or _is_blank(parts[2])):
+                    missing = "full_name" if _is_blank(parts[2]) else "family_name"
+                    table.name_part_missing[number] = missing
         if all(_is_blank(c) for c in cells) or _is_column_numbers(cells):
             continue
         if male is not None:  # the birth date in the column of the person's sex

@@ -174,6 +174,7 @@ ERR_AMBIGUOUS_ADD_DATE = _(
     "tell which of them this is."
 )
 # The unit code always tells them apart; a date or a CCCD number only may (QA rounds 27, 28).
+ERR_NAME_PART_MISSING = _("The name has one word and the column “%(column)s” is empty: fill in the whole name.")
 ERR_AMBIGUOUS_UNITS = _(
     "People of this name are in several units of this import, and this row does not say which of them it is: "
     "add the unit code (“Mã đơn vị”) of this person's unit."
@@ -1870,6 +1871,11 @@ class _Runner:
             self.month_first = month_first_dates(cells[_BIRTH_CELL] for _number, cells in chunk)
         self.validator.month_first = self.month_first
         rows = [self.validator.parse(number, cells) for number, cells in chunk]
+        if missing := self.table.name_part_missing:  # a split name without its family or given part
+            for row in rows:
+                if (part := missing.pop(row.number, None)) is not None:
+                    title = self.table.split_title(part)
+                    self.validator.cell_error(row, "full_name", ERR_NAME_PART_MISSING, column=title)
         extras = self.table.extras
         if extras:  # the values of the file's other columns, for the error workbook
             for row in rows:

@@ -199,6 +199,7 @@ def test_a_name_split_into_three_columns_is_read_whole(tmp_path, middle):
     table = open_file(write_xlsx(tmp_path / "split3.xlsx", rows, headers=headers))
     assert table.unknown == [] and table.header("full_name") == f"Họ, {middle}, Tên"
     assert [cells[0] for _number, cells in table.rows] == ["Nguyễn Văn Tách Tên", "Lê Na", "Thị Mai"]
+    assert table.name_part_missing == {}
     # Beside a full name it adds nothing, and is reported.
     table = open_file(write_xlsx(tmp_path / "full.xlsx", [[*ROW, "Văn"]], headers=[*HEADERS, middle]))
     assert table.unknown == [middle] and list(table.rows)[0][1] == ROW

@@ -1083,6 +1083,17 @@ def test_the_error_workbook_names_the_columns_as_the_file_and_its_messages_do(ca
     )
     sheet = read_rows(imp.error_report)
     assert (sheet[0][:2], sheet[1][:2]) == (["Họ và tên", "Ngày sinh"], ["Lê Thị Hạnh", date(1990, 1, 1)])
+    # A split name without its given or family part, one word left, is refused (QA round 28: "Phạm" was imported)
+    rows = [["Phạm", None, None, *[None] * 8], [None, None, "Dũng", *[None] * 8], ["Phạm", None, "Văn Dũng"]]
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "s4.xlsx", rows, headers=split)
+    )
+    with translation.override("vi"):
+        assert messages(imp) == [
+            "Dòng 2, cột “Họ, Tên đệm, Tên”: " + str(services.ERR_NAME_PART_MISSING % {"column": "Tên"}),
+            "Dòng 3, cột “Họ, Tên đệm, Tên”: " + str(services.ERR_NAME_PART_MISSING % {"column": "Họ"}),
+        ]
+    assert imp.created_count == 1  # "Phạm Văn Dũng"
 
 
 def test_the_error_workbook_gives_a_cccd_stored_as_a_number_back_with_its_zeros(cast, tmp_path):
