@@ -199,16 +199,16 @@ def cccd_text(value) -> str:
 
 def month_first_dates(values: Iterable) -> bool:
     """Whether text dates are written month first (07/25/1994, as a computer set to English (United
-    States) writes them in a CSV file): some say so by a second number above 12, and none says the
-    opposite by a first number above 12. Looked at in a file's first rows: of a list's birth dates about
-    six in ten have a day above 12, so a few dozen dates settle it."""
-    day_first = month_first = False
+    States) writes them in a CSV file): at least two say so by a second number above 12 (one may be a
+    typing slip), and none says the opposite by a first number above 12. Looked at in a file's first rows:
+    of a list's birth dates about six in ten have a day above 12, so a few dozen dates settle it."""
+    day_first, month_first = False, 0
     for value in values:
         if isinstance(value, str) and (match := _DMY.fullmatch(value.strip())):
             first, second = int(match[1]), int(match[2])
             day_first = day_first or first > 12
-            month_first = month_first or second > 12
-    return month_first and not day_first
+            month_first += second > 12
+    return month_first >= 2 and not day_first
 
 
 def parse_date(value, *, date1904: bool = False, month_first: bool = False) -> date:

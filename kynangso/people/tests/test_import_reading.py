@@ -834,7 +834,8 @@ def test_a_unit_code_is_matched_in_any_case_and_an_unknown_one_is_quoted_as_type
 def test_the_order_of_day_and_month_is_taken_from_what_the_dates_show():
     from kynangso.people.imports.validation import month_first_dates
 
-    assert month_first_dates(["07/25/1994", "04/02/2003", None, date(1990, 1, 1)])
+    assert month_first_dates(["07/25/1994", "04/02/2003", "12/13/1990", None, date(1990, 1, 1)])
+    assert not month_first_dates(["05/13/1990", "03/04/1991"])  # one alone may be a slip for 13/05/1990
     assert not month_first_dates(["04/02/2003", "03/04/1991"])  # nothing tells: day first, as Vietnam writes
     assert not month_first_dates(["25/07/1994", "07/26/1994"])  # both: day first, the other refused
     assert not month_first_dates(["1994-07-25", 34000, ""])
