@@ -147,7 +147,7 @@ def _get(request, import_id: int) -> PersonImport:
     "",
     response={202: ImportOut},
     url_name="person_import_create",
-    summary="Upload a people file (.xlsx or .csv); the import runs in the background",
+    summary="Upload a people file (.xlsx, .xls, .ods or .csv); the import runs in the background",
     description="An `Idempotency-Key` header (each user's own, at most 64 characters) makes a retried request "
     "(the same key, file name, size and options) return the import the first one made instead of starting a "
     "second one; the same key with another file or other options is refused (400).",

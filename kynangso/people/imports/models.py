@@ -118,7 +118,7 @@ class PersonImport(TimeStampedModel):
         all-or-nothing import refused for bad rows, and a cancelled import that wrote nothing (all or
         nothing rolls everything back) — whose counts are of the rows checked before the cancel; not one
         cancelled before it read a row (QA round 27: its zeros are not what an import would do)."""
-        if self.status == ImportStatus.CANCELLED and not self.rows_read:
+        if not self.rows_read:  # queued, or cancelled before it read a row: no counts to speak of (QA round 29)
             return False
         return (
             self.dry_run

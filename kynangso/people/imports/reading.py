@@ -53,7 +53,10 @@ MARKS_MAX_PENDING = 1 << 20  # no cell's XML is longer (32,767 characters at mos
 
 logger = logging.getLogger(__name__)
 
-ERR_FILE_TYPE = _("Unsupported file type “%(name)s”: upload an Excel workbook (.xlsx) or a CSV file (.csv).")
+ERR_FILE_TYPE = _(
+    "Unsupported file type “%(name)s”: upload an Excel workbook (.xlsx, .xls), a LibreOffice one (.ods) or a CSV "
+    "file (.csv)."
+)
 ERR_NO_HEADER = _("No header row found: one of the first %(n)s rows must hold the column titles, at least “Họ và tên”.")
 ERR_CSV_ENCODING = _(
     "The CSV file is not in UTF-8. In Excel, save it as “CSV UTF-8 (Comma delimited)”; in LibreOffice, tick “Edit "
@@ -771,10 +774,13 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             filled = [str(part).strip() for part in parts if not _is_blank(part)]
             if filled:
                 cells[0] = " ".join(filled)
-                if len(filled) == 1 and " " not in filled[0] and (_is_blank(parts[0]) or _is_blank(parts[2])):
+                if len(filled) == 1 and len(filled[0].split()) == 1 and (_is_blank(parts[0]) or _is_blank(parts[2])):
                     missing = "full_name" if _is_blank(parts[2]) else "family_name"
                     table.name_part_missing[number] = missing
         if all(_is_blank(c) for c in cells) or _is_column_numbers(cells):
+            continue
+        if _is_blank(cells[0]) and all(_is_blank(c) or isinstance(c, str) and is_error_code(c) for c in cells):
+            _pass_over(table, number, _row_text(cells))  # a lookup copied down below the list: #N/A alone
             continue
         if male is not None:  # the birth date in the column of the person's sex
             for column, sex in ((male, "Nam"), (female, "Nữ")):
@@ -988,7 +994,26 @@ _ODS_REPEATED = re.compile(rb'number-(?:rows|columns)-repeated="([0-9]+)"')
 
 
 _ODS_ATTRIBUTE = re.compile(rb'table:(name|visibility|number-rows-spanned|number-columns-spanned)="([^"]*)"')
-_ODS_TEXT = re.compile(rb"\s*<text:p(?:\s[^>]*)?>([^<]{1,40})")
+_ODS_TEXT = re.compile(rb"<text:p(?:\s[^>]*)?>([^<]{0,40})</text:p>")
+# LibreOffice's own error codes, which its .ods keeps ("Err:502": an invalid argument; as .xlsx, #VALUE!)
+CALC_ERROR = re.compile(r"Err:\d{3}")
+
+
+def is_error_code(text: str) -> bool:
+    """Whether a cell's text is a formula's error, Excel's (#N/A) or LibreOffice's (Err:502)."""
+    text = text.strip()
+    return text in EXCEL_ERRORS or CALC_ERROR.fullmatch(text) is not None
+
+
+def _ods_error(scan: bytes, start: int) -> str:
+    """The error code a formula cell's XML from `start` (after its tag) shows, or "": the cell's own text is
+    its last paragraph (a comment's come first, QA round 29)."""
+    end = scan.find(b"</table:table-cell>", start)
+    texts = _ODS_TEXT.findall(scan, start, end if end >= 0 else min(len(scan), start + 4096))
+    code = texts[-1].decode(errors="replace").strip() if texts else ""
+    return code if is_error_code(code) else ""
+
+
 ODS_HIDDEN_REPEAT_MAX = 1000  # hidden rows repeated more are empty ones (LibreOffice saves a million so)
 
 
@@ -1026,8 +1051,8 @@ def _ods_marks(archive: zipfile.ZipFile, sheet_name: str) -> _Marks:
                         marks.hidden.update(range(start + 1, row_end + 1))
                     continue
                 row = row_end - 1  # 0-based
-                if b'value-type="error"' in attributes and (text := _ODS_TEXT.match(scan, tag.end())):
-                    code = text[1].decode(errors="replace").strip()
+                # An error shows as a formula cell's text ("#N/A"); ODF 1.2 files say nothing more (QA round 29)
+                if b"table:formula" in attributes and not tag[3] and (code := _ods_error(scan, tag.end())):
                     for c in range(column, column + min(times, MAX_COLUMNS)):
                         marks.errors.setdefault(row + 1, {})[c] = code
                 rows, columns = int(named.get(b"number-rows-spanned", 1)), int(named.get(b"number-columns-spanned", 1))

@@ -76,7 +76,7 @@ from .bulk import any_of, bulk_insert, insert_rows, unsaved
 from .choices import ActivationJob, ActivationOutcome, ImportMode, ImportPhase, ImportSource, ImportStatus
 from .models import PersonImport
 from .permissions import can_import_into
-from .validation import ParsedRow, RowValidator, month_first_dates
+from .validation import MONTH_FIRST, ParsedRow, RowValidator, date_order
 
 logger = logging.getLogger(__name__)
 _BIRTH_CELL = reading.FIELDS.index("date_of_birth")
@@ -1026,7 +1026,7 @@ class _Runner:
         self.errors: workbooks.ErrorWorkbook | None = None
         self.parts = ActivationParts(imp.pk)
         self.validator: RowValidator | None = None
-        self.month_first: bool | None = None  # the file's text dates are mm/dd/yyyy (None: not yet known)
+        self.date_order: tuple[str, bool] | None = None  # of the file's dates (validation.date_order)
         self.timings: dict[str, float] = {}
         self.chunk_seconds: list[float] = []  # each chunk's time from reading to collecting, for bench/
         self.finished = False
@@ -1395,7 +1395,7 @@ class _Runner:
             parts.append(str(MSG_PASSED_OVER % counts))
         if table is not None and table.footer_skipped:
             parts.append(str(MSG_FOOTER % {"row": table.footer_row, "rows": n(table.footer_skipped)}))
-        if self.month_first:
+        if self.date_order and self.date_order[0] == MONTH_FIRST:
             parts.append(str(MSG_MONTH_FIRST))
         if table is not None and table.hidden_read:
             parts.append(str(MSG_HIDDEN % {"rows": n(table.hidden_read)}))
@@ -1867,9 +1867,9 @@ class _Runner:
             )
 
     def parse(self, chunk: list[tuple[int, list]]) -> list[ParsedRow]:
-        if self.month_first is None:  # the file's order of day and month, from its first rows (QA round 28)
-            self.month_first = month_first_dates(cells[_BIRTH_CELL] for _number, cells in chunk)
-        self.validator.month_first = self.month_first
+        if self.date_order is None:  # the file's order of day and month, from its first rows (QA rounds 28, 29)
+            self.date_order = date_order(cells[_BIRTH_CELL] for _number, cells in chunk)
+        self.validator.order, self.validator.date_cells_suspect = self.date_order
         rows = [self.validator.parse(number, cells) for number, cells in chunk]
         if missing := self.table.name_part_missing:  # a split name without its family or given part
             for row in rows:

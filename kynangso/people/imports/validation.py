@@ -24,16 +24,39 @@ from .. import rules
 from ..choices import Sex, TargetGroup
 from ..exports import GROUP_LABELS_VI
 from ..services import ERR_NAME_REQUIRED
-from .reading import EXCEL_ERRORS, FIELDS, NO_VALUE, header_key
+from .reading import CALC_ERROR, EXCEL_ERRORS, FIELDS, NO_VALUE, header_key
 
 ERR_CELL = _("Row %(row)s, column “%(column)s”: %(message)s")
 ERR_ROW = _("Row %(row)s: %(message)s")
 ERR_TOO_LONG = _("Too long: at most %(max)s characters.")
 ERR_DATE = _("Not a date. Write it as dd/mm/yyyy, for example 02/03/1985.")
+ERR_DATE_MONTH_FIRST = _("Not a date. Write it as the file's other dates, month first: mm/dd/yyyy.")
+ERR_DATE_ORDER_UNCLEAR = _(
+    "This file writes dates both day first and month first, so %(value)s can be read two ways (%(one)s or "
+    "%(other)s): write it year first, yyyy-mm-dd."
+)
+ERR_DATE_CELL_SWAPPED = _(
+    "This file's other dates are written month first (07/25/1994), but this one is a date cell: a spreadsheet "
+    "set to day first may have made it from a month-first date with the day and month swapped. Write it as the "
+    "other dates, or year first (yyyy-mm-dd)."
+)
+ERR_YEAR_AS_DAY_UNCLEAR = _(
+    "%(value)s looks like a year typed into a date cell, which shows it as a day of 1905, but the file does not "
+    "say whether its day or its month comes first (the year %(one)s or %(other)s): type the year alone."
+)
 ERR_FORMULA_NO_VALUE = _(
     "The cell holds a formula saved without its result: open the file in Excel, save it, and upload it again."
 )
 UNREADABLE = EXCEL_ERRORS | {NO_VALUE}
+
+
+def _unreadable(text: str) -> bool:
+    """A formula's error (#N/A, Err:502) or a formula saved without its result: not a value. Cheap for the
+    cells of every row: a set, and LibreOffice's codes only for a text starting so."""
+    text = text.strip()
+    return text in UNREADABLE or (text[:4] == "Err:" and CALC_ERROR.fullmatch(text) is not None)
+
+
 ERR_EXCEL_ERROR = _("The cell holds an Excel error (%(value)s): correct the formula or type the value.")
 ERR_YES_NO = _("The cell holds a yes/no value (%(value)s), not text: type what belongs in it.")
 ERR_NO_SUCH_DAY = _("There is no such day as %(value)s: check the day and the month.")
@@ -65,7 +88,7 @@ EMAIL_MAX = 254
 _SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?[eE][+-]?\d+")
 TEXT_MARKS = "'‘’"  # typed before digits to keep them text (and their leading zeros); a CSV file keeps it
 _FLOAT_TEXT = re.compile(r"\d+\.0+")  # a number written out by a program: "1090600124.0"
-_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
+_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?")
 _YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 # A date with a two-digit year, "25/12/90": not guessed (1925 or 2025 are both birth years), refused
 # with the date Excel would have made of it as the example.
@@ -197,18 +220,46 @@ def cccd_text(value) -> str:
     return text
 
 
-def month_first_dates(values: Iterable) -> bool:
-    """Whether text dates are written month first (07/25/1994, as a computer set to English (United
-    States) writes them in a CSV file): at least two say so by a second number above 12 (one may be a
-    typing slip), and none says the opposite by a first number above 12. Looked at in a file's first rows:
-    of a list's birth dates about six in ten have a day above 12, so a few dozen dates settle it."""
-    day_first, month_first = False, 0
+DAY_FIRST, MONTH_FIRST, BOTH_ORDERS = "day", "month", "both"
+ORDER_MARGIN = 10  # dates of one order outnumber the other's this much: those are typing slips
+
+
+def date_order(values: Iterable) -> tuple[str, bool]:
+    """The order of day and month in a file's text dates, from its first rows (`values`: their birth
+    cells), and whether its date cells may be swapped. Vietnam writes dd/mm/yyyy; a computer set to
+    English (United States) writes 07/25/1994 in a CSV file (QA round 28). A date whose first number is
+    above 12 says day first, whose second is, month first: about six in ten of a list's birth dates say
+    one or the other. DAY_FIRST or MONTH_FIRST when one order outnumbers the other ORDER_MARGIN to one
+    (month first needs two dates); BOTH_ORDERS when both come in like numbers (their ambiguous dates are
+    refused); "" when nothing tells (read day first). A month-first file with date cells was opened in a
+    spreadsheet set to day first, which made its ambiguous dates (03/04/1991) into date cells the wrong
+    way round (QA round 29): those cells are suspect."""
+    day = month = 0
+    cells = False
     for value in values:
-        if isinstance(value, str) and (match := _DMY.fullmatch(value.strip())):
-            first, second = int(match[1]), int(match[2])
-            day_first = day_first or first > 12
-            month_first += second > 12
-    return month_first >= 2 and not day_first
+        if isinstance(value, date):
+            cells = True
+        elif isinstance(value, str) and (match := _DMY.fullmatch(value.strip())):
+            day += int(match[1]) > 12
+            month += int(match[2]) > 12
+    if month >= 2 and month > ORDER_MARGIN * day:
+        return MONTH_FIRST, cells
+    if day and day > ORDER_MARGIN * month:
+        return DAY_FIRST, False
+    return (BOTH_ORDERS if day or month else ""), False
+
+
+def _readings(text: str) -> tuple[date | None, date | None]:
+    """A dd/mm/yyyy-shaped text's day read day first and read month first (None where there is no such day)."""
+    match = _DMY.fullmatch(text)
+    first, second, year = int(match[1]), int(match[2]), int(match[3])
+    days = []
+    for day, month in ((first, second), (second, first)):
+        try:
+            days.append(date(year, month, day))
+        except ValueError:
+            days.append(None)
+    return days[0], days[1]
 
 
 def parse_date(value, *, date1904: bool = False, month_first: bool = False) -> date:
@@ -284,7 +335,8 @@ class RowValidator:
     ):
         self.column = column
         self.date1904 = date1904
-        self.month_first = False  # text dates mm/dd/yyyy (set from the file's first rows: month_first_dates)
+        self.order = ""  # of day and month in text dates, and whether date cells may be swapped: date_order
+        self.date_cells_suspect = False
         self.organisations = organisations
         self.today = today or date.today()
         keys = _group_keys()
@@ -299,15 +351,75 @@ class RowValidator:
         else:
             row.errors.append((name, str(ERR_CELL % {"row": row.number, "column": self.column(name), "message": text})))
 
+    def birth(self, row: ParsedRow, raw) -> bool:
+        """Read the birth cell into row.date_of_birth, or row.birth_year for a year alone (the day not known:
+        no day is made up, Person.birth_year); False once the cell is refused."""
+        if _blank(raw):
+            return True
+        text = raw.strip() if isinstance(raw, str) else ""
+        dmy = _DMY.fullmatch(text) if text else None
+        if isinstance(raw, date) and self.date_cells_suspect and raw.day <= 12 and raw.day != raw.month:
+            return self.birth_error(row, ERR_DATE_CELL_SWAPPED)
+        month_first = self.order == MONTH_FIRST
+        if dmy:
+            day_first_reading, month_first_reading = _readings(text)
+            ambiguous = int(dmy[1]) <= 12 and int(dmy[2]) <= 12 and dmy[1] != dmy[2]
+            if ambiguous and self.order == BOTH_ORDERS:
+                one, other = (f"{d:%Y-%m-%d}" for d in (day_first_reading, month_first_reading))
+                return self.birth_error(row, ERR_DATE_ORDER_UNCLEAR, value=text, one=one, other=other)
+            if ambiguous and not self.order and int(dmy[3]) == 1905:  # a year shown as a day, read which way?
+                one, other = (_year_alone(d) or d.year for d in (day_first_reading, month_first_reading))
+                return self.birth_error(row, ERR_YEAR_AS_DAY_UNCLEAR, value=text, one=one, other=other)
+            if self.order == BOTH_ORDERS:  # not ambiguous: read as it shows
+                month_first = int(dmy[2]) > 12
+        year = _year_alone(raw, self.date1904, month_first=month_first)
+        if year is not None:
+            try:  # its earliest day: the checks of a date then refuse only what no day of the year passes
+                rules.clean_birth_date(date(year, 1, 1), today=self.today)
+            except rules.RuleError as exc:
+                return self.birth_error(row, exc.message)
+            row.birth_year = year
+            if isinstance(raw, date) or not number_text(raw).isdigit():  # a year shown as a day of 1905 (a
+                row.cells = [*row.cells[:_BIRTH], year, *row.cells[_BIRTH + 1 :]]  # date cell, or its text)
+            return True
+        try:
+            born = parse_date(raw, date1904=self.date1904, month_first=month_first)
+            row.date_of_birth = rules.clean_birth_date(born, today=self.today)
+            return True
+        except rules.RuleError as exc:
+            return self.birth_error(row, exc.message)
+        except (ValueError, OverflowError):
+            pass
+        text = cell_text(raw)
+        if dmy:
+            day_first_reading, month_first_reading = _readings(text)
+            if month_first and day_first_reading and int(dmy[1]) > 12:  # 25/07/1994 in a month-first file
+                return self.birth_error(row, ERR_DAY_FIRST_IN_MONTH_FIRST, value=text)
+            if not month_first and month_first_reading and int(dmy[2]) > 12:  # 07/25/1994 in a day-first one
+                example = f"{month_first_reading:%d/%m/%Y}"
+                return self.birth_error(row, ERR_MONTH_FIRST_DAY, value=text, example=example)
+        if dmy or _YMD.fullmatch(text):  # the form is right, the day does not exist
+            return self.birth_error(row, ERR_NO_SUCH_DAY, value=text)
+        if match := _DMY_SHORT.fullmatch(text):
+            day, sep, month, short = match.groups()
+            year = int(short) + (2000 if int(short) < 30 else 1900)  # Excel's two-digit-year rule
+            example = f"{int(day):02d}{sep}{int(month):02d}{sep}{year}"
+            return self.birth_error(row, ERR_SHORT_YEAR, value=text, example=example)
+        return self.birth_error(row, ERR_DATE_MONTH_FIRST if month_first else ERR_DATE)
+
+    def birth_error(self, row: ParsedRow, message, **params) -> bool:
+        self.cell_error(row, "date_of_birth", message, **params)
+        return False
+
     def parse(self, number: int, cells: list) -> ParsedRow:
         row = ParsedRow(number=number, cells=cells)
-        if any(isinstance(c, bool) or isinstance(c, str) and c.strip() in UNREADABLE for c in cells):
+        if any(isinstance(c, bool) or isinstance(c, str) and _unreadable(c) for c in cells):
             cells = list(cells)
             for index, cell in enumerate(cells):
                 if isinstance(cell, bool):  # TRUE or FALSE typed in Excel: not "True" as a name or a position
                     self.cell_error(row, FIELDS[index], ERR_YES_NO, value=str(cell).upper())
                     cells[index] = None
-                elif isinstance(cell, str) and cell.strip() in UNREADABLE:
+                elif isinstance(cell, str) and _unreadable(cell):
                     if cell.strip() == NO_VALUE:
                         self.cell_error(row, FIELDS[index], ERR_FORMULA_NO_VALUE)
                     else:
@@ -339,44 +451,9 @@ class RowValidator:
                 row.full_name = name_case(name)
                 row.name_key = fold(name)[:255]
 
-        birth_ok = True
-        # A year alone (the day not known) is taken as what it is: no day is made up (Person.birth_year).
-        birth_year = _year_alone(raw_birth, self.date1904, month_first=self.month_first)
-        if birth_year is not None:
-            if isinstance(raw_birth, date) or not number_text(raw_birth).isdigit():  # a year shown as a day of
-                # 1905 (a date cell, or its text in a CSV): the error workbook says the year
-                row.cells = [*row.cells[:_BIRTH], birth_year, *row.cells[_BIRTH + 1 :]]
-            try:  # its earliest day: the checks of a date then refuse only what no day of the year passes
-                rules.clean_birth_date(date(birth_year, 1, 1), today=self.today)
-                row.birth_year = birth_year
-            except rules.RuleError as exc:
-                birth_ok = False
-                self.cell_error(row, "date_of_birth", exc.message)
-        elif not _blank(raw_birth):
-            try:
-                born = parse_date(raw_birth, date1904=self.date1904, month_first=self.month_first)
-                row.date_of_birth = rules.clean_birth_date(born, today=self.today)
-            except rules.RuleError as exc:
-                birth_ok = False
-                self.cell_error(row, "date_of_birth", exc.message)
-            except (ValueError, OverflowError):
-                birth_ok = False
-                text = cell_text(raw_birth)
-                dmy = _DMY.fullmatch(text)
-                if dmy and (first := int(dmy[1])) > 12 and self.month_first:
-                    self.cell_error(row, "date_of_birth", ERR_DAY_FIRST_IN_MONTH_FIRST, value=text)
-                elif dmy and first <= 12 < int(dmy[2]) <= 31 and not self.month_first:  # 07/25/1994
-                    example = f"{int(dmy[2]):02d}/{first:02d}/{dmy[3]}"
-                    self.cell_error(row, "date_of_birth", ERR_MONTH_FIRST_DAY, value=text, example=example)
-                elif dmy or _YMD.fullmatch(text):  # the form is right, the day does not exist
-                    self.cell_error(row, "date_of_birth", ERR_NO_SUCH_DAY, value=text)
-                elif match := _DMY_SHORT.fullmatch(text):
-                    day, sep, month, short = match.groups()
-                    year = int(short) + (2000 if int(short) < 30 else 1900)  # Excel's two-digit-year rule
-                    example = f"{int(day):02d}{sep}{int(month):02d}{sep}{year}"
-                    self.cell_error(row, "date_of_birth", ERR_SHORT_YEAR, value=text, example=example)
-                else:
-                    self.cell_error(row, "date_of_birth", ERR_DATE)
+        birth_ok, birth_year = self.birth(row, raw_birth), None
+        if birth_ok:
+            birth_year = row.birth_year
 
         sex_ok = True
         if not _blank(raw_sex):

@@ -93,6 +93,8 @@ class ErrorWorkbook:
                 value = int(value)
             if name == "cccd" and value is not None:
                 value = cccd_text(value)  # a CCCD stored as a number goes back as its 12 digits
+            elif name == "date_of_birth" and row.date_of_birth is not None:  # a date as it was read, not its
+                value = row.date_of_birth  # text: 3/4/1991 of a month-first file stays 4 March (QA round 29)
             elif name in TEXT_FIELDS and value is not None and not isinstance(value, str):
                 value = cell_text(value)
             if isinstance(value, str):

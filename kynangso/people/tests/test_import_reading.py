@@ -832,15 +832,17 @@ def test_a_unit_code_is_matched_in_any_case_and_an_unknown_one_is_quoted_as_type
 
 
 def test_the_order_of_day_and_month_is_taken_from_what_the_dates_show():
-    from kynangso.people.imports.validation import month_first_dates
+    from kynangso.people.imports.validation import BOTH_ORDERS, DAY_FIRST, MONTH_FIRST, date_order
 
-    assert month_first_dates(["07/25/1994", "04/02/2003", "12/13/1990", None, date(1990, 1, 1)])
-    assert not month_first_dates(["05/13/1990", "03/04/1991"])  # one alone may be a slip for 13/05/1990
-    assert not month_first_dates(["04/02/2003", "03/04/1991"])  # nothing tells: day first, as Vietnam writes
-    assert not month_first_dates(["25/07/1994", "07/26/1994"])  # both: day first, the other refused
-    assert not month_first_dates(["1994-07-25", 34000, ""])
+    assert date_order(["07/25/1994", "04/02/2003", "12/13/1990 0:00", None]) == (MONTH_FIRST, False)
+    assert date_order(["07/25/1994", "12/13/1990", date(1991, 4, 3)]) == (MONTH_FIRST, True)  # cells suspect
+    assert date_order(["05/13/1990", "03/04/1991"]) == (BOTH_ORDERS, False)  # one alone may be a slip …
+    assert date_order(["04/02/2003", "03/04/1991", "1994-07-25", 34000, ""]) == ("", False)  # … nothing tells
+    assert date_order(["25/07/1994", "07/26/1994"]) == (BOTH_ORDERS, False)
+    assert date_order([*["25/07/1994"] * 11, "07/26/1994"]) == (DAY_FIRST, False)  # a slip in a day-first list
+    assert date_order(["07/25/1994 12:00:00 AM", "7/26/1994 1:30 PM", "25/7/1994"]) == (BOTH_ORDERS, False)
     check = validator()
-    check.month_first = True
+    check.order = MONTH_FIRST
     row = check.parse(2, [ROW[0], "04/02/2003", *ROW[2:3], None, *ROW[4:]])
     assert row.ok and row.date_of_birth == date(2003, 4, 2)
 
@@ -1339,6 +1341,17 @@ def test_an_ods_sheets_error_cells_merged_unit_codes_and_hidden_rows_are_read_as
     read = [(number, cells[6]) for number, cells in table.rows]
     assert read == [(2, ROW[6]), (3, "#N/A"), (4, "X-B"), (5, "X-B"), (6, "X-B")]
     assert (table.hidden_rows, table.hidden_read) == ({5, 6}, 2)
+    # QA round 29: LibreOffice's own codes, a cell with a comment, an .ods in ODF 1.2 (no calcext), and a
+    # lookup copied down below the list (a row of #N/A alone: not a person, passed over)
+    commented = "<office:annotation><text:p>Tra từ Danh mục</text:p></office:annotation><text:p>#N/A</text:p>"
+    rows = (
+        row([*before[:6], text("Err:502", ' table:formula="of:=SQRT(-1)"')])
+        + row([*before[:6], f'<table:table-cell table:formula="of:=VLOOKUP(A1;B1;2;0)">{commented}</table:table-cell>'])
+        + row([text(""), *[text("")] * 5, text("#DIV/0!", ' table:formula="of:=1/0" office:value-type="string"')])
+    )
+    table = open_file(_ods(tmp_path / "lo12.ods", rows))
+    assert [(number, cells[6]) for number, cells in table.rows] == [(2, ROW[6]), (3, "Err:502"), (4, "#N/A")]
+    assert (table.passed_over, table.passed_over_first) == (1, (5, "#DIV/0!"))
 
 
 def test_an_ods_sheet_with_content_far_away_is_refused_before_it_is_read(tmp_path):

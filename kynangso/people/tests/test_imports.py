@@ -169,15 +169,44 @@ def test_a_csv_with_its_dates_month_first_is_read_in_that_order(cast, tmp_path):
     assert Person.objects.filter(full_name="Võ Khang").count() == 1
     with translation.override(imp.language):
         assert str(services.MSG_MONTH_FIRST) in imp.message
-    # A file whose first rows hold both orders stays day first: a month-first date is refused, and says why.
-    rows = [["Võ Văn E", "25/07/1994", *[None] * 7], ["Võ Văn F", "07/26/1994", *[None] * 7]]
-    path.write_text("\n".join([",".join(HEADERS)] + [",".join(str(v or "") for v in row) for row in rows]))
+    # A file of both orders in like numbers reads what shows its order, and refuses what could be read both
+    # ways (QA round 29: "03/04/1991" was read day first); a day-first file refuses its month-first slip.
+    rows = [["Võ Văn E", "25/07/1994"], ["Võ Văn F", "07/26/1994"], ["Võ Văn G", "03/04/1991"]]
+    rows += [[f"Võ Thị {chr(72 + i)}", f"{13 + i}/0{1 + i % 9}/1990"] for i in range(11)] + [["Võ Văn T", "07/27/1994"]]
+    for name, files in (("both", rows[:3]), ("day", rows[3:])):
+        path = tmp_path / f"{name}.csv"
+        path.write_text("\n".join([",".join(HEADERS[:2])] + [",".join(row) for row in files]))
+        imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+        with translation.override("vi"):
+            if name == "both":
+                params = {"value": "03/04/1991", "one": "1991-04-03", "other": "1991-03-04"}
+                assert messages(imp) == ["Dòng 4, cột “Ngày sinh”: " + str(validation.ERR_DATE_ORDER_UNCLEAR % params)]
+            else:
+                params = {"value": "07/27/1994", "example": "27/07/1994"}
+                assert messages(imp) == ["Dòng 13, cột “Ngày sinh”: " + str(validation.ERR_MONTH_FIRST_DAY % params)]
+    # The rows of a month-first file refused for something else go back with their dates as read: the
+    # error workbook re-imports them the same way (QA round 29: read day first, as too few told the order).
+    rows = [["Võ Văn U", "7/25/1994", "0912 345"], ["Võ Văn V", "12/13/1990", ""], ["Võ Văn W", "3/4/1991", "0912 3"]]
+    path = tmp_path / "us2.csv"
+    path.write_text("\n".join([",".join([*HEADERS[:2], HEADERS[4]])] + [",".join(row) for row in rows]))
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert [row[1] for row in read_rows(imp.error_report)[1:]] == [date(1994, 7, 25), date(1991, 3, 4)]
+    # That CSV opened in a spreadsheet set to day first: the dates it could read became date cells, the wrong
+    # way round (4 March → 3 April), the others stayed text. Such cells are refused (QA round 29).
+    rows = [
+        ["Võ Văn X", "7/25/1994"],
+        ["Võ Văn Y", "12/13/1990"],
+        ["Võ Văn Z", date(1991, 4, 3)],
+        ["Võ Thị Ư", date(1991, 4, 4)],
+    ]
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "vi.xlsx", rows, headers=HEADERS[:2])
+    )
+    assert (imp.created_count, imp.rejected_count) == (3, 1), imp.message
     with translation.override("vi"):
-        assert messages(imp) == [
-            "Dòng 3, cột “Ngày sinh”: "
-            + str(validation.ERR_MONTH_FIRST_DAY % {"value": "07/26/1994", "example": "26/07/1994"})
-        ]
+        assert messages(imp) == ["Dòng 4, cột “Ngày sinh”: " + str(validation.ERR_DATE_CELL_SWAPPED)]
+    born = dict(Person.objects.filter(full_name__in=["Võ Văn E", "Võ Văn F"]).values_list("full_name", "date_of_birth"))
+    assert born == {"Võ Văn E": date(1994, 7, 25), "Võ Văn F": date(1994, 7, 26)}
 
 
 def test_control_characters_in_a_csv_are_read_as_spaces_not_written(cast, tmp_path):
@@ -2031,10 +2060,19 @@ def test_a_year_typed_into_the_date_column_is_read_and_shown_as_a_year_in_the_er
     assert Person.objects.get(full_name="Lê Thị Năm").birth_year == 1990
     bad = read_rows(imp.error_report)[1]
     assert (bad[0], bad[1]) == ("Lê Thị Sáu", 1990)
-    # … and as that day's text in a CSV saved from such a sheet (QA round 28: refused as over 120 years old)
+    # … and as that day's text in a CSV saved from such a sheet (QA round 28: refused as over 120 years old),
+    # when the file tells which of the day and the month comes first (QA round 29: 5/6/1905 is 1983 read day
+    # first, 1953 month first) or the text does.
     path = tmp_path / "t.csv"
-    path.write_text(f"{','.join(HEADERS)}\nLê Thị Bảy,12/06/1905,Nữ\nLê Thị Tám,1905-06-13,Nữ\n")
+    text = "Lê Thị Bảy,12/06/1905,Nữ\nLê Thị Tám,1905-06-13,Nữ\nLê Thị Chín,25/12/1990,Nữ\nLê Thị Mười,5/6/1905,Nữ"
+    path.write_text(f"{','.join(HEADERS[:3])}\n{text}\n")
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
-    assert (imp.created_count, imp.rejected_count) == (2, 0), imp.message
+    assert (imp.created_count, imp.rejected_count) == (4, 0), imp.message
+    path.write_text(f"{','.join(HEADERS[:3])}\nLê Thị Mười Một,5/6/1905,Nữ\n")  # nothing tells the order
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    with translation.override("vi"):
+        params = {"value": "5/6/1905", "one": 1983, "other": 1953}
+        assert messages(imp) == ["Dòng 2, cột “Ngày sinh”: " + str(validation.ERR_YEAR_AS_DAY_UNCLEAR % params)]
+    assert read_rows(imp.error_report)[1][1] == "5/6/1905"  # as typed (QA round 29: a year of 2167)
     years = Person.objects.filter(full_name__in=["Lê Thị Bảy", "Lê Thị Tám"]).values_list("birth_year", flat=True)
     assert sorted(years) == [1990, 1991]

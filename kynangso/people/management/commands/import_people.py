@@ -37,7 +37,7 @@ class Command(commands.Command):
         return _("Import people (and learner accounts) from an Excel (.xlsx) or CSV file.")
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help=_("the .xlsx or .csv file"))
+        parser.add_argument("file", help=_("the .xlsx, .xls, .ods or .csv file"))
         parser.add_argument("--org", required=True, help=_("code of the organisation to import into"))
         parser.add_argument("--dry-run", action="store_true", help=_("check only, write nothing"))
         parser.add_argument("--all-or-nothing", action="store_true", help=_("write nothing if any row is rejected"))
@@ -66,7 +66,8 @@ class Command(commands.Command):
         translation.activate(settings.LANGUAGE_CODE)
         path = Path(options["file"])
         if path.is_dir():
-            raise CommandError(_("%(path)s is a folder: give the list's file (.xlsx or .csv).") % {"path": path})
+            folder = _("%(path)s is a folder: give the list's file (.xlsx, .xls, .ods or .csv).")
+            raise CommandError(folder % {"path": path})
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": path})
         if options["activation_sheet"] and not options["create_accounts"]:
