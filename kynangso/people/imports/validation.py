@@ -231,19 +231,20 @@ def date_order(values: Iterable) -> tuple[str, bool]:
     above 12 says day first, whose second is, month first: about six in ten of a list's birth dates say
     one or the other. DAY_FIRST or MONTH_FIRST when one order outnumbers the other ORDER_MARGIN to one
     (month first needs two dates); BOTH_ORDERS when both come in like numbers (their ambiguous dates are
-    refused); "" when nothing tells (read day first). A month-first file with date cells was opened in a
-    spreadsheet set to day first, which made its ambiguous dates (03/04/1991) into date cells the wrong
-    way round (QA round 29): those cells are suspect."""
+    refused); "" when nothing tells (read day first). A month-first file whose date cells all have a day
+    of 12 or less was opened in a spreadsheet set to day first, which made its ambiguous dates (03/04/1991)
+    into date cells the wrong way round (QA round 29): those cells are suspect. (Dates of people, as the
+    error workbook gives them back, have larger days too.)"""
     day = month = 0
-    cells = False
+    cells = None
     for value in values:
         if isinstance(value, date):
-            cells = True
+            cells = (cells is None or cells) and value.day <= 12
         elif isinstance(value, str) and (match := _DMY.fullmatch(value.strip())):
             day += int(match[1]) > 12
             month += int(match[2]) > 12
     if month >= 2 and month > ORDER_MARGIN * day:
-        return MONTH_FIRST, cells
+        return MONTH_FIRST, bool(cells)
     if day and day > ORDER_MARGIN * month:
         return DAY_FIRST, False
     return (BOTH_ORDERS if day or month else ""), False

@@ -836,7 +836,8 @@ def test_the_order_of_day_and_month_is_taken_from_what_the_dates_show():
     from kynangso.people.imports.validation import BOTH_ORDERS, DAY_FIRST, MONTH_FIRST, date_order
 
     assert date_order(["07/25/1994", "04/02/2003", "12/13/1990 0:00", None]) == (MONTH_FIRST, False)
-    assert date_order(["07/25/1994", "12/13/1990", date(1991, 4, 3)]) == (MONTH_FIRST, True)  # cells suspect
+    assert date_order(["07/25/1994", "12/13/1990", date(1991, 4, 3)]) == (MONTH_FIRST, True)  # cells suspect …
+    assert date_order(["07/25/1994", "12/13/1990", date(1991, 4, 3), date(1990, 1, 25)]) == (MONTH_FIRST, False)
     assert date_order(["05/13/1990", "03/04/1991"]) == (BOTH_ORDERS, False)  # one alone may be a slip …
     assert date_order(["04/02/2003", "03/04/1991", "1994-07-25", 34000, ""]) == ("", False)  # … nothing tells
     assert date_order(["25/07/1994", "07/26/1994"]) == (BOTH_ORDERS, False)
