@@ -139,25 +139,23 @@ def activation_url(username: str, code: str, *, address: str | None = None) -> s
 
 class ActivationWorkbook:
     """One row per new account: name, date of birth (to tell namesakes' cards apart), unit, username,
-    one-time code, and the activation link the card's QR code holds (for a mail merge, a message, or Word's
-    QR-code field), under a title and a how-to line."""
+    one-time code, under a title and a how-to line."""
 
     def __init__(self, *, title: str = "", note: str = "") -> None:
         self.sheet = SheetWriter(
-            sheet_name=_("Accounts"), widths=[32, 12, 14, 18, 18, 70], frozen_rows=ACTIVATION_HEADER_ROWS
+            sheet_name=_("Accounts"), widths=[32, 12, 14, 18, 18], frozen_rows=ACTIVATION_HEADER_ROWS
         )
         self.sheet.append([title], Style.BOLD)
         self.sheet.append([note])
-        headers = [_("Full name"), _("Date of birth"), _("Unit code"), _("Username"), _("Activation code")]
-        self.sheet.append([*headers, _("Activation link (the QR code's)")], Style.BOLD)
-        self.address = activation_address()
+        self.sheet.append(
+            [_("Full name"), _("Date of birth"), _("Unit code"), _("Username"), _("Activation code")], Style.BOLD
+        )
         self.rows = 0
 
     def add(self, *, full_name: str, org_code: str, username: str, code: str, born: str = "") -> None:
         """`born`: the date of birth as text, dd/mm/yyyy, or empty."""
         self.rows += 1
-        link = activation_url(username, code, address=self.address)
-        self.sheet.append((full_name, born, org_code, username, code, link))
+        self.sheet.append((full_name, born, org_code, username, code))
 
     def save(self, fileobj) -> None:
         self.sheet.save(fileobj)

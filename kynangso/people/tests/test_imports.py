@@ -6,7 +6,6 @@ from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
@@ -1226,16 +1225,12 @@ def test_accounts_come_with_an_activation_sheet_whose_codes_open_the_account(cas
     )
     assert imp.accounts_created == 3
     sheet = read_rows(imp.activation_sheet)
-    assert len(sheet) == 3 + 3 and len(sheet[2]) == 6  # title, how-to, header, one row per account
-    name, born, unit, username, code, link = sheet[3]
+    assert len(sheet) == 3 + 3 and len(sheet[2]) == 5  # title, how-to, header, one row per account
+    name, born, unit, username, code = sheet[3]
     user = User.objects.get(username=username)
     assert (user.person.full_name, unit, user.has_usable_password(), len(code)) == (name, "X-A", False, 10)
     assert born == f"{user.person.date_of_birth:%d/%m/%Y}"  # namesakes' cards are told apart
     assert code not in user.activation_code_hash  # only a keyed hash is stored
-    # The link the card's QR code holds (QA round 27: the Excel sheet had no QR code nor its link).
-    assert link == f"{settings.SITE_URL.rstrip('/')}/activate/?username={username}&code={code}"
-    page = client.get(link.removeprefix(settings.SITE_URL.rstrip("/"))).content.decode()
-    assert f'value="{username}"' in page and f'value="{code}"' in page
     response = client.post(
         "/activate/", {"username": username, "code": code, "password1": "Mat-khau-2026!", "password2": "Mat-khau-2026!"}
     )
@@ -1256,7 +1251,7 @@ def test_the_pdf_activation_cards_are_built_from_the_sheet(cast, tmp_path):
         pdf = fh.read()
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 2  # 10 a page
     sheet = read_rows(imp.activation_sheet)[3:]
-    assert pdf_qr_codes(pdf) == [activation_url(row[3], row[4]) for row in sheet] == [row[5] for row in sheet]
+    assert pdf_qr_codes(pdf) == [activation_url(username, code) for _name, _born, _unit, username, code in sheet]
 
 
 def test_an_activation_sheet_of_four_columns_made_before_the_birth_date_still_gives_its_cards(tmp_path):
