@@ -362,17 +362,16 @@ class RowValidator:
         if isinstance(raw, date) and self.date_cells_suspect and raw.day <= 12 and raw.day != raw.month:
             return self.birth_error(row, ERR_DATE_CELL_SWAPPED)
         month_first = self.order == MONTH_FIRST
-        if dmy:
-            day_first_reading, month_first_reading = _readings(text)
-            ambiguous = int(dmy[1]) <= 12 and int(dmy[2]) <= 12 and dmy[1] != dmy[2]
+        if dmy and self.order != DAY_FIRST and self.order != MONTH_FIRST:  # the order is not the file's
+            first, second = int(dmy[1]), int(dmy[2])
+            ambiguous = first <= 12 and second <= 12 and first != second
             if ambiguous and self.order == BOTH_ORDERS:
-                one, other = (f"{d:%Y-%m-%d}" for d in (day_first_reading, month_first_reading))
+                one, other = (f"{d:%Y-%m-%d}" for d in _readings(text))
                 return self.birth_error(row, ERR_DATE_ORDER_UNCLEAR, value=text, one=one, other=other)
-            if ambiguous and not self.order and int(dmy[3]) == 1905:  # a year shown as a day, read which way?
-                one, other = (_year_alone(d) or d.year for d in (day_first_reading, month_first_reading))
+            if ambiguous and dmy[3] == "1905":  # a year shown as a day, read which way?
+                one, other = (_year_alone(d) or d.year for d in _readings(text))
                 return self.birth_error(row, ERR_YEAR_AS_DAY_UNCLEAR, value=text, one=one, other=other)
-            if self.order == BOTH_ORDERS:  # not ambiguous: read as it shows
-                month_first = int(dmy[2]) > 12
+            month_first = second > 12  # not ambiguous: read as it shows
         year = _year_alone(raw, self.date1904, month_first=month_first)
         if year is not None:
             try:  # its earliest day: the checks of a date then refuse only what no day of the year passes
@@ -414,7 +413,11 @@ class RowValidator:
 
     def parse(self, number: int, cells: list) -> ParsedRow:
         row = ParsedRow(number=number, cells=cells)
-        if any(isinstance(c, bool) or isinstance(c, str) and _unreadable(c) for c in cells):
+        # Cheap for every row: one set lookup a cell (LibreOffice's "Err:502" by its start), the rest if found.
+        if any(
+            isinstance(c, bool) or isinstance(c, str) and ((t := c.strip()) in UNREADABLE or t[:4] == "Err:")
+            for c in cells
+        ):
             cells = list(cells)
             for index, cell in enumerate(cells):
                 if isinstance(cell, bool):  # TRUE or FALSE typed in Excel: not "True" as a name or a position
@@ -539,7 +542,11 @@ def _year_alone(value, date1904: bool = False, *, month_first: bool = False) -> 
     07/06/1905), as a date cell or as that day's text in a CSV file saved from it (QA round 28)."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, str) and (_DMY.fullmatch(value.strip()) or _YMD.fullmatch(value.strip())):
+    if (
+        isinstance(value, str)
+        and ("1905" in value or "1904" in value)
+        and (_DMY.fullmatch(value.strip()) or _YMD.fullmatch(value.strip()))
+    ):
         try:
             value = parse_date(value, month_first=month_first)
         except ValueError:

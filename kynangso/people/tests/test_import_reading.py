@@ -844,6 +844,9 @@ def test_the_order_of_day_and_month_is_taken_from_what_the_dates_show():
     assert date_order([*["25/07/1994"] * 11, "07/26/1994"]) == (DAY_FIRST, False)  # a slip in a day-first list
     assert date_order(["07/25/1994 12:00:00 AM", "7/26/1994 1:30 PM", "25/7/1994"]) == (BOTH_ORDERS, False)
     check = validator()
+    row = check.parse(2, [ROW[0], "7/25/1994 12:00:00 AM", *ROW[2:3], None, *ROW[4:]])  # no order known: as shown
+    assert row.ok and row.date_of_birth == date(1994, 7, 25)
+    check.order = DAY_FIRST
     with translation.override("vi"):  # LibreOffice's own error code; a month-first file's advice; AM/PM
         row = check.parse(2, [ROW[0], "7/25/1994 12:00:00 AM", *ROW[2:7], "Err:502", None])
         assert row.date_of_birth is None and sorted(f for f, _m in row.errors) == ["date_of_birth", "position"]
