@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kynangso.core.text import fold, legacy_font, name_case, nfc
 
@@ -32,13 +33,13 @@ ERR_TOO_LONG = _("Too long: at most %(max)s characters.")
 ERR_DATE = _("Not a date. Write it as dd/mm/yyyy, for example 02/03/1985.")
 ERR_DATE_MONTH_FIRST = _("Not a date. Write it as the file's other dates, month first: mm/dd/yyyy.")
 ERR_DATE_ORDER_UNCLEAR = _(
-    "This file writes dates both day first and month first, so %(value)s can be read two ways (%(one)s or "
-    "%(other)s): write it year first, yyyy-mm-dd."
+    "The dates of this file do not show clearly whether the day or the month comes first, so %(value)s can be "
+    "read two ways (%(one)s or %(other)s): write it year first, yyyy-mm-dd, as text."
 )
 ERR_DATE_CELL_SWAPPED = _(
-    "This file's other dates are written month first (07/25/1994), but this one is a date cell: a spreadsheet "
-    "set to day first may have made it from a month-first date with the day and month swapped. Write it as the "
-    "other dates, or year first (yyyy-mm-dd)."
+    "This file's dates typed as text have the %(first)s first, but this one is a date cell with a day of 12 or "
+    "less: a spreadsheet set to the other order may have made it with the day and month swapped. Type it as "
+    "text, as the other dates (or year first, yyyy-mm-dd)."
 )
 ERR_YEAR_AS_DAY_UNCLEAR = _(
     "%(value)s looks like a year typed into a date cell, which shows it as a day of 1905, but the file does not "
@@ -88,8 +89,10 @@ EMAIL_MAX = 254
 _SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?[eE][+-]?\d+")
 TEXT_MARKS = "'‘’"  # typed before digits to keep them text (and their leading zeros); a CSV file keeps it
 _FLOAT_TEXT = re.compile(r"\d+\.0+")  # a number written out by a program: "1090600124.0"
-_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?")
-_YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?:[AaPp][Mm]|SA|CH|Z|[+-]\d{2}:?\d{2}))?)?"  # 12:00:00.000 AM
+_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})" + _TIME.replace("[ T]", "\\s+", 1))
+_YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME)
+_NO_DAY = re.compile(r"0{1,2}[/.\-]0{0,2}\d?[/.\-](\d{4})")  # 00/00/1960, 0/0/1960, 00/05/1960: the year alone
 # A date with a two-digit year, "25/12/90": not guessed (1925 or 2025 are both birth years), refused
 # with the date Excel would have made of it as the example.
 _DMY_SHORT = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{2})")
@@ -231,22 +234,27 @@ def date_order(values: Iterable) -> tuple[str, bool]:
     above 12 says day first, whose second is, month first: about six in ten of a list's birth dates say
     one or the other. DAY_FIRST or MONTH_FIRST when one order outnumbers the other ORDER_MARGIN to one
     (month first needs two dates); BOTH_ORDERS when both come in like numbers (their ambiguous dates are
-    refused); "" when nothing tells (read day first). A month-first file whose date cells all have a day
-    of 12 or less was opened in a spreadsheet set to day first, which made its ambiguous dates (03/04/1991)
-    into date cells the wrong way round (QA round 29): those cells are suspect. (Dates of people, as the
-    error workbook gives them back, have larger days too.)"""
-    day = month = 0
-    cells = None
+    refused); "" when nothing tells (read day first). A file whose date cells (two or more) all have a day
+    of 12 or less was opened in a spreadsheet set to the other order, which made its ambiguous dates
+    (03/04/1991) into date cells the wrong way round and left the others text (QA rounds 29, 30): those
+    cells are suspect. (Dates of people have larger days too.)"""
+    day = month = cells = 0
+    small = True  # every date cell has a day of 12 or less
     for value in values:
         if isinstance(value, date):
-            cells = (cells is None or cells) and value.day <= 12
+            cells += 1
+            small = small and value.day <= 12
         elif isinstance(value, str) and (match := _DMY.fullmatch(value.strip())):
-            day += int(match[1]) > 12
-            month += int(match[2]) > 12
+            first, second = int(match[1]), int(match[2])
+            if first > 12 >= second:  # 25/07/1994 (and not 31/13/1990: no day either way)
+                day += 1
+            elif second > 12 >= first:
+                month += 1
+    suspect = cells >= 2 and small  # … as a spreadsheet reading the other order makes them (QA round 30)
     if month >= 2 and month > ORDER_MARGIN * day:
-        return MONTH_FIRST, bool(cells)
+        return MONTH_FIRST, suspect
     if day and day > ORDER_MARGIN * month:
-        return DAY_FIRST, False
+        return DAY_FIRST, suspect
     return (BOTH_ORDERS if day or month else ""), False
 
 
@@ -360,17 +368,22 @@ class RowValidator:
         text = raw.strip() if isinstance(raw, str) else ""
         dmy = _DMY.fullmatch(text) if text else None
         if isinstance(raw, date) and self.date_cells_suspect and raw.day <= 12 and raw.day != raw.month:
-            return self.birth_error(row, ERR_DATE_CELL_SWAPPED)
+            first = (
+                pgettext_lazy("date order", "month")
+                if self.order == MONTH_FIRST
+                else pgettext_lazy("date order", "day")
+            )
+            return self.unclear_birth(row, f"{raw:%d/%m/%Y}", ERR_DATE_CELL_SWAPPED, first=first)
         month_first = self.order == MONTH_FIRST
         if dmy and self.order != DAY_FIRST and self.order != MONTH_FIRST:  # the order is not the file's
             first, second = int(dmy[1]), int(dmy[2])
             ambiguous = first <= 12 and second <= 12 and first != second
-            if ambiguous and self.order == BOTH_ORDERS:
-                one, other = (f"{d:%Y-%m-%d}" for d in _readings(text))
-                return self.birth_error(row, ERR_DATE_ORDER_UNCLEAR, value=text, one=one, other=other)
             if ambiguous and dmy[3] == "1905":  # a year shown as a day, read which way?
                 one, other = (_year_alone(d) or d.year for d in _readings(text))
-                return self.birth_error(row, ERR_YEAR_AS_DAY_UNCLEAR, value=text, one=one, other=other)
+                return self.unclear_birth(row, text, ERR_YEAR_AS_DAY_UNCLEAR, value=text, one=one, other=other)
+            if ambiguous and self.order == BOTH_ORDERS:
+                one, other = (f"{d:%Y-%m-%d}" for d in _readings(text))
+                return self.unclear_birth(row, text, ERR_DATE_ORDER_UNCLEAR, value=text, one=one, other=other)
             month_first = second > 12  # not ambiguous: read as it shows
         year = _year_alone(raw, self.date1904, month_first=month_first)
         if year is not None:
@@ -406,6 +419,13 @@ class RowValidator:
             example = f"{int(day):02d}{sep}{int(month):02d}{sep}{year}"
             return self.birth_error(row, ERR_SHORT_YEAR, value=text, example=example)
         return self.birth_error(row, ERR_DATE_MONTH_FIRST if month_first else ERR_DATE)
+
+    def unclear_birth(self, row: ParsedRow, shown: str, message, **params) -> bool:
+        """Refuse a birth date whose day and month cannot be told apart. The error workbook gives it back as
+        text marked " ?", which no reading takes: imported again unchanged, from a file that then says nothing
+        of its order, it would be read one way or the other (QA round 30); the user writes it anew."""
+        row.cells = [*row.cells[:_BIRTH], f"{shown} ?", *row.cells[_BIRTH + 1 :]]
+        return self.birth_error(row, message, **params)
 
     def birth_error(self, row: ParsedRow, message, **params) -> bool:
         self.cell_error(row, "date_of_birth", message, **params)
@@ -542,6 +562,8 @@ def _year_alone(value, date1904: bool = False, *, month_first: bool = False) -> 
     07/06/1905), as a date cell or as that day's text in a CSV file saved from it (QA round 28)."""
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, str) and value[:1] == "0" and (no_day := _NO_DAY.fullmatch(value.strip())):
+        return int(no_day[1])  # the day (and month) written as zero: not known (QA round 30)
     if (
         isinstance(value, str)
         and ("1905" in value or "1904" in value)

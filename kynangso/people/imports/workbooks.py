@@ -93,8 +93,10 @@ class ErrorWorkbook:
                 value = int(value)
             if name == "cccd" and value is not None:
                 value = cccd_text(value)  # a CCCD stored as a number goes back as its 12 digits
-            elif name == "date_of_birth" and row.date_of_birth is not None:  # a date as it was read, not its
-                value = row.date_of_birth  # text: 3/4/1991 of a month-first file stays 4 March (QA round 29)
+            elif name == "date_of_birth" and row.date_of_birth is not None and isinstance(value, str):
+                # a text date as it was read, year first: 3/4/1991 of a month-first file stays 4 March, and a
+                # text is no date cell to doubt (QA rounds 29, 30)
+                value = f"{row.date_of_birth:%Y-%m-%d}"
             elif name in TEXT_FIELDS and value is not None and not isinstance(value, str):
                 value = cell_text(value)
             if isinstance(value, str):

@@ -836,8 +836,11 @@ def test_the_order_of_day_and_month_is_taken_from_what_the_dates_show():
     from kynangso.people.imports.validation import BOTH_ORDERS, DAY_FIRST, MONTH_FIRST, date_order
 
     assert date_order(["07/25/1994", "04/02/2003", "12/13/1990 0:00", None]) == (MONTH_FIRST, False)
-    assert date_order(["07/25/1994", "12/13/1990", date(1991, 4, 3)]) == (MONTH_FIRST, True)  # cells suspect …
-    assert date_order(["07/25/1994", "12/13/1990", date(1991, 4, 3), date(1990, 1, 25)]) == (MONTH_FIRST, False)
+    swapped = [date(1991, 4, 3), date(1980, 6, 5)]  # 03/04/1991, 05/06/1980 read the other way round
+    assert date_order(["07/25/1994", "12/13/1990", *swapped]) == (MONTH_FIRST, True)  # cells suspect …
+    assert date_order(["07/25/1994", "12/13/1990", *swapped, date(1990, 1, 25)]) == (MONTH_FIRST, False)
+    assert date_order(["25/07/1994", *swapped]) == (DAY_FIRST, True)  # … either way (QA round 30)
+    assert date_order(["19/13/1984", "25/07/1994", "03/04/1991"]) == (DAY_FIRST, False)  # no day either way
     assert date_order(["05/13/1990", "03/04/1991"]) == (BOTH_ORDERS, False)  # one alone may be a slip …
     assert date_order(["04/02/2003", "03/04/1991", "1994-07-25", 34000, ""]) == ("", False)  # … nothing tells
     assert date_order(["25/07/1994", "07/26/1994"]) == (BOTH_ORDERS, False)
