@@ -779,7 +779,10 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                     table.name_part_missing[number] = missing
         if all(_is_blank(c) for c in cells) or _is_column_numbers(cells):
             continue
-        if _is_blank(cells[0]) and all(_is_blank(c) or isinstance(c, str) and is_error_code(c) for c in cells):
+        name = cells[0]
+        if (_is_blank(name) or isinstance(name, str) and name[:1] in "#E" and is_error_code(name)) and all(
+            _is_blank(c) or isinstance(c, str) and is_error_code(c) for c in cells
+        ):
             _pass_over(table, number, _row_text(cells))  # a lookup copied down below the list: #N/A alone
             continue
         if male is not None:  # the birth date in the column of the person's sex

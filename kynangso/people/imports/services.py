@@ -76,7 +76,7 @@ from .bulk import any_of, bulk_insert, insert_rows, unsaved
 from .choices import ActivationJob, ActivationOutcome, ImportMode, ImportPhase, ImportSource, ImportStatus
 from .models import PersonImport
 from .permissions import can_import_into
-from .validation import MONTH_FIRST, ParsedRow, RowValidator, date_order
+from .validation import BOTH_ORDERS, MONTH_FIRST, ParsedRow, RowValidator, date_order
 
 logger = logging.getLogger(__name__)
 _BIRTH_CELL = reading.FIELDS.index("date_of_birth")
@@ -1867,9 +1867,15 @@ class _Runner:
             )
 
     def parse(self, chunk: list[tuple[int, list]]) -> list[ParsedRow]:
-        if self.date_order is None:  # the file's order of day and month, from its first rows (QA rounds 28, 29)
-            self.date_order = date_order(cells[_BIRTH_CELL] for _number, cells in chunk)
-        self.validator.order, self.validator.date_cells_suspect = self.date_order
+        # The file's order of day and month: from the first rows that tell it; rows that say otherwise later
+        # have their ambiguous dates refused (QA rounds 28-30).
+        order, suspect = date_order(cells[_BIRTH_CELL] for _number, cells in chunk)
+        if not self.date_order or not self.date_order[0]:
+            self.date_order = (order, suspect)
+        elif order != self.date_order[0]:
+            order = BOTH_ORDERS if order else self.date_order[0]
+            suspect = suspect or self.date_order[1]
+        self.validator.order, self.validator.date_cells_suspect = order, suspect
         rows = [self.validator.parse(number, cells) for number, cells in chunk]
         if missing := self.table.name_part_missing:  # a split name without its family or given part
             for row in rows:

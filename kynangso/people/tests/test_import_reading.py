@@ -1369,6 +1369,14 @@ def test_an_ods_sheets_error_cells_merged_unit_codes_and_hidden_rows_are_read_as
     assert (table.passed_over, table.passed_over_first) == (1, (5, "#DIV/0!"))
 
 
+def test_rows_of_lookup_errors_alone_are_passed_over_the_name_too(tmp_path):
+    """QA round 30: a lookup of the name and the date copied down below the list: rows of #N/A alone."""
+    path = tmp_path / "lookup.csv"
+    path.write_text(",".join(HEADERS[:2]) + "\nNguyễn Văn An,25/07/1994\n#N/A,#N/A\n#N/A,\nErr:502,#N/A\n")
+    table = open_file(path)
+    assert [cells[0] for _n, cells in table.rows] == ["Nguyễn Văn An"] and table.passed_over == 3
+
+
 def test_an_ods_sheet_with_content_far_away_is_refused_before_it_is_read(tmp_path):
     """QA round 15: a 1 KB .ods (98,000 repeated rows, then a cell after 1,009 repeated ones) took 6 GB."""
     far = (

@@ -209,6 +209,27 @@ def test_a_csv_with_its_dates_month_first_is_read_in_that_order(cast, tmp_path):
     assert born == {"Võ Văn E": date(1994, 7, 25), "Võ Văn F": date(1994, 7, 26)}
 
 
+def test_rows_whose_dates_say_another_order_than_the_first_rows_have_their_ambiguous_dates_refused(
+    cast, tmp_path, monkeypatch
+):
+    """QA round 30: the order was taken from the first 5,000 rows alone; later rows of the other order had
+    their ambiguous dates read the wrong way round."""
+    monkeypatch.setattr(services, "CHUNK_SIZE", 4)
+    us = ["07/25/1994", "02/13/1990", "11/28/1985", "03/04/1991"]
+    vi = ["25/07/1994", "13/02/1990", "28/11/1985", "05/06/1980"]
+    iso = ["1994-07-25", "1990-02-13", "1985-11-28", "1980-06-05"]
+    names = ["An", "Bình", "Cúc", "Dũng", "Em", "Giang", "Hà", "Khánh"]
+    for file, dates, refused in (("iso-us", iso + us, []), ("us-vi", us + vi, [9])):
+        path = tmp_path / f"{file}.csv"
+        rows = [f"Tăng {file[:2].upper()} {name},{day}" for name, day in zip(names, dates, strict=True)]
+        path.write_text("\n".join([",".join(HEADERS[:2]), *rows]))
+        imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, dry_run=True)
+        found = [int(m.split(",")[0].removeprefix("Dòng ")) for m in messages(imp)] if imp.error_report else []
+        assert found == refused, imp.message  # row 9: 05/06/1980 among day-first rows after month-first ones
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=tmp_path / "iso-us.csv")
+    assert Person.objects.get(full_name="Tăng Is Khánh").date_of_birth == date(1991, 3, 4)  # as the rows around
+
+
 def test_control_characters_in_a_csv_are_read_as_spaces_not_written(cast, tmp_path):
     """A NUL byte (from a program's export) in a position: PostgreSQL refuses to store one, which failed the
     whole import there."""
