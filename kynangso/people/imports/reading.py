@@ -373,10 +373,14 @@ def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]
                 unknown.append(title)
         elif name in columns:  # a second column for the same field: the first wins, unless only it has a note
             if _giving_way(titles[name], name) > _giving_way(title, name):  # "Số ĐT (cũ)", then "Số ĐT"
-                unknown.append(titles[name])
+                loser, loser_index = titles[name], columns[name]
                 columns[name], titles[name] = index, " ".join(title.split())
             else:
-                unknown.append(title)
+                loser, loser_index = title, index
+            if name == "date_of_birth" and header_key(loser) in YEAR_TITLE_KEYS and "birth_year" not in columns:
+                columns["birth_year"] = loser_index  # "Năm sinh" beside "Ngày sinh": where the date is empty
+            else:
+                unknown.append(loser)
         else:
             columns[name] = index
             titles[name] = " ".join(title.split())
@@ -736,6 +740,7 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
     family, middle = columns.get("family_name"), columns.get("middle_name")
     source = columns.get("source_row")
     male, female = columns.get("birth_male"), columns.get("birth_female")
+    year_column = columns.get("birth_year")
     extra = [index for index, _title in table.extra_columns]
 
     def read(number: int, row: list, cells: list) -> bool:
@@ -785,6 +790,8 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
         ):
             _pass_over(table, number, _row_text(cells))  # a lookup copied down below the list: #N/A alone
             continue
+        if year_column is not None and _is_blank(cells[_BIRTH]) and year_column < width:  # QA round 30: the
+            cells[_BIRTH] = row[year_column]  # year alone of "Năm sinh" beside an empty "Ngày sinh" was lost
         if male is not None:  # the birth date in the column of the person's sex
             for column, sex in ((male, "Nam"), (female, "Nữ")):
                 if column < width and not _is_blank(row[column]):

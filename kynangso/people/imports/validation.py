@@ -58,7 +58,7 @@ def _unreadable(text: str) -> bool:
     return text in UNREADABLE or (text[:4] == "Err:" and CALC_ERROR.fullmatch(text) is not None)
 
 
-ERR_EXCEL_ERROR = _("The cell holds an Excel error (%(value)s): correct the formula or type the value.")
+ERR_EXCEL_ERROR = _("The cell holds a formula's error (%(value)s): correct the formula or type the value.")
 ERR_YES_NO = _("The cell holds a yes/no value (%(value)s), not text: type what belongs in it.")
 ERR_NO_SUCH_DAY = _("There is no such day as %(value)s: check the day and the month.")
 ERR_MONTH_FIRST_DAY = _(

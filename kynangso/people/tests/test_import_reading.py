@@ -261,7 +261,7 @@ def test_excel_error_values_reject_their_cells_instead_of_reading_as_empty(tmp_p
     assert [name for name, _m in first.errors] == ["cccd", "phone"]
     assert [name for name, _m in second.errors] == ["full_name"]
     with translation.override("vi"):
-        assert "lỗi Excel (#N/A)" in validator().parse(*rows[0]).errors[0][1]
+        assert "lỗi công thức (#N/A)" in validator().parse(*rows[0]).errors[0][1]
 
 
 def test_a_yes_no_cell_is_refused_not_read_as_the_word_true(tmp_path, excel_path):
@@ -1003,7 +1003,7 @@ def test_a_year_of_birth_column_is_read_and_gives_way_to_a_date_of_birth_column(
     assert (table.header("date_of_birth"), table.unknown, list(table.rows)[0][1][1]) == ("Năm sinh", [], "1985")
     both = ["Họ và tên", "Năm sinh", "Ngày sinh", "Số CCCD"]
     table = open_file(write_xlsx(tmp_path / "b.xlsx", [[ROW[0], 1985, "02/03/1985", ROW[3]]], headers=both))
-    assert (table.header("date_of_birth"), table.unknown) == ("Ngày sinh", ["Năm sinh"])
+    assert (table.header("date_of_birth"), table.unknown) == ("Ngày sinh", [])  # the year where the date is empty
 
 
 def test_old_eleven_digit_mobile_numbers_become_ten_digits():
@@ -1367,6 +1367,14 @@ def test_an_ods_sheets_error_cells_merged_unit_codes_and_hidden_rows_are_read_as
     table = open_file(_ods(tmp_path / "lo12.ods", rows))
     assert [(number, cells[6]) for number, cells in table.rows] == [(2, ROW[6]), (3, "Err:502"), (4, "#N/A")]
     assert (table.passed_over, table.passed_over_first) == (1, (5, "#DIV/0!"))
+
+
+def test_a_year_of_birth_column_beside_the_date_gives_the_year_where_the_date_is_empty(tmp_path):
+    """QA round 30: "Năm sinh" beside "Ngày sinh" was ignored, and the people with a year alone lost it."""
+    path = tmp_path / "years.csv"
+    path.write_text("Họ và tên,Ngày sinh,Năm sinh\nLê Văn A,25/07/1994,1994\nLê Văn B,,1960\nLê Văn C,03/04/1991,\n")
+    table = open_file(path)
+    assert [cells[1] for _n, cells in table.rows] == ["25/07/1994", "1960", "03/04/1991"] and table.unknown == []
 
 
 def test_rows_of_lookup_errors_alone_are_passed_over_the_name_too(tmp_path):
