@@ -377,7 +377,7 @@ class RowValidator:
         month_first = self.order == MONTH_FIRST
         if dmy and self.order != DAY_FIRST and self.order != MONTH_FIRST:  # the order is not the file's
             first, second = int(dmy[1]), int(dmy[2])
-            ambiguous = first <= 12 and second <= 12 and first != second
+            ambiguous = 0 < first <= 12 and 0 < second <= 12 and first != second  # 00/00/1960: the year
             if ambiguous and dmy[3] == "1905":  # a year shown as a day, read which way?
                 one, other = (_year_alone(d) or d.year for d in _readings(text))
                 return self.unclear_birth(row, text, ERR_YEAR_AS_DAY_UNCLEAR, value=text, one=one, other=other)
