@@ -224,38 +224,53 @@ def cccd_text(value) -> str:
 
 
 DAY_FIRST, MONTH_FIRST, BOTH_ORDERS = "day", "month", "both"
-ORDER_MARGIN = 10  # dates of one order outnumber the other's this much: those are typing slips
+ORDER_MARGIN = 10  # month-first dates outnumber day-first ones this much to read a file month first …
+ORDER_SHARE = 0.3  # … and are this share of its dates at least (of a US list's, about six in ten)
+MIXED_SHARE = 0.2  # both orders this share each: a list merged from both (its ambiguous dates refused)
+SUSPECT_CELLS = 5  # date cells, all with a day of 12 or less, to doubt them (one in a hundred by chance)
 
 
 def date_order(values: Iterable) -> tuple[str, bool]:
     """The order of day and month in a file's text dates, from its first rows (`values`: their birth
     cells), and whether its date cells may be swapped. Vietnam writes dd/mm/yyyy; a computer set to
-    English (United States) writes 07/25/1994 in a CSV file (QA round 28). A date whose first number is
-    above 12 says day first, whose second is, month first: about six in ten of a list's birth dates say
-    one or the other. DAY_FIRST or MONTH_FIRST when one order outnumbers the other ORDER_MARGIN to one
-    (month first needs two dates); BOTH_ORDERS when both come in like numbers (their ambiguous dates are
-    refused); "" when nothing tells (read day first). A file whose date cells (two or more) all have a day
-    of 12 or less was opened in a spreadsheet set to the other order, which made its ambiguous dates
-    (03/04/1991) into date cells the wrong way round and left the others text (QA rounds 29, 30): those
-    cells are suspect. (Dates of people have larger days too.)"""
-    day = month = cells = 0
+    English (United States) writes 07/25/1994 in a CSV file (QA round 28). A text date valid in one order
+    only says which: its first number above 12, day first; its second, month first; about six in ten of a
+    list's birth dates say one or the other. MONTH_FIRST needs two such dates, a real share of the file's
+    dates (ORDER_SHARE) and ten times the day-first ones: two slips among thousands of date cells, or in a
+    small list, do not make it (QA round 31). BOTH_ORDERS when each order is a real share (MIXED_SHARE): a
+    merged list, whose ambiguous dates are refused. Otherwise DAY_FIRST (its month-first dates are slips,
+    refused), or "" when nothing tells (read day first).
+    A spreadsheet set to one order that opens a list of the other makes its ambiguous dates (03/04/1991)
+    into date cells the wrong way round and leaves the others text (QA rounds 29, 30): the cells are
+    suspect when they are at least SUSPECT_CELLS, all with a day of 12 or less, no text date is ambiguous,
+    and the text dates saying the order are a real share."""
+    day = month = ambiguous = cells = texts = 0
     small = True  # every date cell has a day of 12 or less
     for value in values:
         if isinstance(value, date):
             cells += 1
             small = small and value.day <= 12
         elif isinstance(value, str) and (match := _DMY.fullmatch(value.strip())):
+            texts += 1
             first, second = int(match[1]), int(match[2])
-            if first > 12 >= second:  # 25/07/1994 (and not 31/13/1990: no day either way)
-                day += 1
-            elif second > 12 >= first:
-                month += 1
-    suspect = cells >= 2 and small  # … as a spreadsheet reading the other order makes them (QA round 30)
-    if month >= 2 and month > ORDER_MARGIN * day:
-        return MONTH_FIRST, suspect
-    if day and day > ORDER_MARGIN * month:
-        return DAY_FIRST, suspect
-    return (BOTH_ORDERS if day or month else ""), False
+            if first > 12 or second > 12:
+                day_first, month_first = _readings(match[0])
+                if (day_first is None) != (month_first is None):  # valid in one order only (not 31/02/1990)
+                    day += day_first is not None
+                    month += month_first is not None
+            elif first and second and first != second:
+                ambiguous += 1
+    dated = cells + texts
+    if month >= 2 and month >= ORDER_SHARE * dated and month > ORDER_MARGIN * day:
+        order, saying = MONTH_FIRST, month
+    elif min(day, month) >= max(2, MIXED_SHARE * dated):  # one date against the others is a slip
+        return BOTH_ORDERS, False
+    elif day or month:
+        order, saying = DAY_FIRST, day
+    else:
+        return "", False
+    suspect = cells >= SUSPECT_CELLS and small and not ambiguous and saying >= ORDER_SHARE * dated
+    return order, suspect
 
 
 def _readings(text: str) -> tuple[date | None, date | None]:

@@ -836,16 +836,32 @@ def test_the_order_of_day_and_month_is_taken_from_what_the_dates_show():
     from kynangso.people.imports.validation import BOTH_ORDERS, DAY_FIRST, MONTH_FIRST, date_order
 
     assert date_order(["07/25/1994", "04/02/2003", "12/13/1990 0:00", None]) == (MONTH_FIRST, False)
-    swapped = [date(1991, 4, 3), date(1980, 6, 5)]  # 03/04/1991, 05/06/1980 read the other way round
-    assert date_order(["07/25/1994", "12/13/1990", *swapped]) == (MONTH_FIRST, True)  # cells suspect …
-    assert date_order(["07/25/1994", "12/13/1990", *swapped, date(1990, 1, 25)]) == (MONTH_FIRST, False)
-    assert date_order(["25/07/1994", *swapped]) == (DAY_FIRST, True)  # … either way (QA round 30)
-    assert date_order(["19/13/1984", "25/07/1994", "03/04/1991"]) == (DAY_FIRST, False)  # no day either way
-    assert date_order(["05/13/1990", "03/04/1991"]) == (BOTH_ORDERS, False)  # one alone may be a slip …
-    assert date_order(["04/02/2003", "03/04/1991", "1994-07-25", 34000, ""]) == ("", False)  # … nothing tells
-    assert date_order(["25/07/1994", "07/26/1994"]) == (BOTH_ORDERS, False)
-    assert date_order([*["25/07/1994"] * 11, "07/26/1994"]) == (DAY_FIRST, False)  # a slip in a day-first list
-    assert date_order(["07/25/1994 12:00:00 AM", "7/26/1994 1:30 PM", "25/7/1994"]) == (BOTH_ORDERS, False)
+    # A spreadsheet set to day first opened a month-first list: the ambiguous dates became date cells the
+    # wrong way round, the others stayed text (QA rounds 29, 30) …
+    swapped = [date(1991, 4, 3), date(1980, 6, 5), date(1975, 2, 1), date(1988, 7, 4), date(1970, 3, 2)]
+    us = ["07/25/1994", "12/13/1990", "11/28/1985", "02/14/1979", "10/30/1992", "06/19/1983"]
+    assert date_order([*us, *swapped]) == (MONTH_FIRST, True)
+    assert date_order([*us, *swapped, date(1990, 1, 25)]) == (MONTH_FIRST, False)  # … not with a day above 12
+    assert date_order([*us, *swapped, "03/04/1991"]) == (MONTH_FIRST, False)  # … nor an ambiguous text date
+    assert date_order([*us, *swapped[:4]]) == (MONTH_FIRST, False)  # … nor four cells: one in a hundred by chance
+    vi = ["25/07/1994", "13/12/1990", "28/11/1985", "14/02/1979", "30/10/1992", "19/06/1983"]
+    assert date_order([*vi, *swapped]) == (DAY_FIRST, True)  # … and the other way round
+    # Evidence is a date valid in one order only; slips in a day-first list, or among date cells, stay slips
+    # (QA round 31: two made a list month first, or both orders, and its good dates were swapped or refused).
+    assert date_order(["31/02/1990", *swapped]) == ("", False)
+    assert date_order(["19/13/1984", "25/07/1994", "03/04/1991"]) == (DAY_FIRST, False)
+    slips = ["05/13/1990", "07/14/1985"]
+    assert date_order([*slips, *[date(1990, 1, day) for day in range(1, 31)]]) == (DAY_FIRST, False)
+    assert date_order([*slips, "05/03/1985", "12/11/1990", "01/02/1975", "04/07/1988", "09/11/1992", "03/04/1979"]) == (
+        DAY_FIRST,
+        False,
+    )
+    assert date_order(["25/12/1990", "14/07/1988", "18/06/2000", "05/13/1990", "05/03/1985"]) == (DAY_FIRST, False)
+    assert date_order(["04/02/2003", "03/04/1991", "1994-07-25", 34000, ""]) == ("", False)  # nothing tells
+    assert date_order(["25/07/1994", "07/26/1994", "03/04/1991"]) == (DAY_FIRST, False)  # one against one: a slip
+    assert date_order(["25/07/1994", "13/02/1990", "07/26/1994", "02/13/1990", "03/04/1991"]) == (BOTH_ORDERS, False)
+    assert date_order([*["25/07/1994"] * 11, "07/26/1994"]) == (DAY_FIRST, False)
+    assert date_order(["07/25/1994 12:00:00 AM", "7/26/1994 1:30 PM", "11/28/1985 0:00"]) == (MONTH_FIRST, False)
     check = validator()
     row = check.parse(2, [ROW[0], "7/25/1994 12:00:00 AM", *ROW[2:3], None, *ROW[4:]])  # no order known: as shown
     assert row.ok and row.date_of_birth == date(1994, 7, 25)

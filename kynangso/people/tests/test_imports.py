@@ -171,8 +171,9 @@ def test_a_csv_with_its_dates_month_first_is_read_in_that_order(cast, tmp_path):
     # A file of both orders in like numbers reads what shows its order, and refuses what could be read both
     # ways (QA round 29: "03/04/1991" was read day first); a day-first file refuses its month-first slip.
     rows = [["Võ Văn E", "25/07/1994"], ["Võ Văn F", "07/26/1994"], ["Võ Văn G", "03/04/1991"]]
+    rows += [["Võ Văn H", "13/02/1990"], ["Võ Văn I", "02/13/1990"]]
     rows += [[f"Võ Thị {chr(72 + i)}", f"{13 + i}/0{1 + i % 9}/1990"] for i in range(11)] + [["Võ Văn T", "07/27/1994"]]
-    for name, files in (("both", rows[:3]), ("day", rows[3:])):
+    for name, files in (("both", rows[:5]), ("day", rows[5:])):
         path = tmp_path / f"{name}.csv"
         path.write_text("\n".join([",".join(HEADERS[:2])] + [",".join(row) for row in files]))
         imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
@@ -192,19 +193,16 @@ def test_a_csv_with_its_dates_month_first_is_read_in_that_order(cast, tmp_path):
     assert [row[1] for row in read_rows(imp.error_report)[1:]] == ["1994-07-25", "1991-03-04"]  # year first
     # That CSV opened in a spreadsheet set to day first: the dates it could read became date cells, the wrong
     # way round (4 March → 3 April), the others stayed text. Such cells are refused (QA round 29).
-    rows = [
-        ["Võ Văn X", "7/25/1994"],
-        ["Võ Văn Y", "12/13/1990"],
-        ["Võ Văn Z", date(1991, 4, 3)],
-        ["Võ Thị Ư", date(1991, 4, 4)],
-    ]
+    texts = ["7/25/1994", "12/13/1990", "11/28/1985", "02/14/1979"]
+    cells = [date(1991, 4, 3), date(1980, 6, 5), date(1975, 2, 1), date(1988, 7, 4), date(1970, 3, 2), date(1991, 4, 4)]
+    rows = [[f"Võ Văn X{chr(65 + i)}", day] for i, day in enumerate(texts + cells)]
     imp = run_import(
         actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "vi.xlsx", rows, headers=HEADERS[:2])
     )
-    assert (imp.created_count, imp.rejected_count) == (3, 1), imp.message
+    assert (imp.created_count, imp.rejected_count) == (5, 5), imp.message  # 04/04/1991 reads the same either way
     with translation.override("vi"):
         swapped = str(validation.ERR_DATE_CELL_SWAPPED % {"first": "tháng"})
-        assert messages(imp) == ["Dòng 4, cột “Ngày sinh”: " + swapped]
+        assert messages(imp) == [f"Dòng {row}, cột “Ngày sinh”: " + swapped for row in range(6, 11)]
     born = dict(Person.objects.filter(full_name__in=["Võ Văn E", "Võ Văn F"]).values_list("full_name", "date_of_birth"))
     assert born == {"Võ Văn E": date(1994, 7, 25), "Võ Văn F": date(1994, 7, 26)}
 
