@@ -380,6 +380,8 @@ class RowValidator:
         no day is made up, Person.birth_year); False once the cell is refused."""
         if _blank(raw):
             return True
+        if isinstance(raw, str) and raw.lstrip()[:1] == "'":  # '05/03/1985: text forced, as a CCCD's '0…
+            raw = raw.strip()[1:]
         text = raw.strip() if isinstance(raw, str) else ""
         dmy = _DMY.fullmatch(text) if text else None
         if isinstance(raw, date) and self.date_cells_suspect and raw.day <= 12 and raw.day != raw.month:

@@ -865,6 +865,8 @@ def test_the_order_of_day_and_month_is_taken_from_what_the_dates_show():
     check = validator()
     row = check.parse(2, [ROW[0], "7/25/1994 12:00:00 AM", *ROW[2:3], None, *ROW[4:]])  # no order known: as shown
     assert row.ok and row.date_of_birth == date(1994, 7, 25)
+    row = check.parse(2, [ROW[0], "'05/03/1985", *ROW[2:3], None, *ROW[4:]])  # QA round 31: the apostrophe
+    assert row.ok and row.date_of_birth == date(1985, 3, 5)
     for order in ("", BOTH_ORDERS):  # the day and month unknown, written as zeros: the year alone (QA round 30)
         check.order = order
         row = check.parse(2, [ROW[0], "00/00/1960", *ROW[2:3], None, *ROW[4:]])
