@@ -1006,13 +1006,13 @@ _ODS_REPEATED = re.compile(rb'number-(?:rows|columns)-repeated="([0-9]+)"')
 _ODS_ATTRIBUTE = re.compile(rb'table:(name|visibility|number-rows-spanned|number-columns-spanned)="([^"]*)"')
 _ODS_TEXT = re.compile(rb"<text:p(?:\s[^>]*)?>([^<]{0,40})</text:p>")
 # LibreOffice's own error codes, which its .ods keeps ("Err:502": an invalid argument; as .xlsx, #VALUE!)
-CALC_ERROR = re.compile(r"Err:\d{3}")
+_CALC_ERROR = re.compile(r"Err:\d{3}")
 
 
 def is_error_code(text: str) -> bool:
     """Whether a cell's text is a formula's error, Excel's (#N/A) or LibreOffice's (Err:502)."""
     text = text.strip()
-    return text in EXCEL_ERRORS or CALC_ERROR.fullmatch(text) is not None
+    return text in EXCEL_ERRORS or _CALC_ERROR.fullmatch(text) is not None
 
 
 def _ods_error(scan: bytes, start: int) -> str:

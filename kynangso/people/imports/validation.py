@@ -25,7 +25,7 @@ from .. import rules
 from ..choices import Sex, TargetGroup
 from ..exports import GROUP_LABELS_VI
 from ..services import ERR_NAME_REQUIRED
-from .reading import CALC_ERROR, EXCEL_ERRORS, FIELDS, NO_VALUE, header_key
+from .reading import EXCEL_ERRORS, FIELDS, NO_VALUE, header_key, is_error_code
 
 ERR_CELL = _("Row %(row)s, column “%(column)s”: %(message)s")
 ERR_ROW = _("Row %(row)s: %(message)s")
@@ -48,14 +48,12 @@ ERR_YEAR_AS_DAY_UNCLEAR = _(
 ERR_FORMULA_NO_VALUE = _(
     "The cell holds a formula saved without its result: open the file in Excel, save it, and upload it again."
 )
-UNREADABLE = EXCEL_ERRORS | {NO_VALUE}
+UNREADABLE = EXCEL_ERRORS | {NO_VALUE}  # the check of every row's cells, with LibreOffice's "Err:" codes
 
 
 def _unreadable(text: str) -> bool:
-    """A formula's error (#N/A, Err:502) or a formula saved without its result: not a value. Cheap for the
-    cells of every row: a set, and LibreOffice's codes only for a text starting so."""
-    text = text.strip()
-    return text in UNREADABLE or (text[:4] == "Err:" and CALC_ERROR.fullmatch(text) is not None)
+    """A formula's error (#N/A, Err:502: reading.is_error_code) or a formula saved without its result."""
+    return is_error_code(text) or text.strip() == NO_VALUE
 
 
 ERR_EXCEL_ERROR = _("The cell holds a formula's error (%(value)s): correct the formula or type the value.")
