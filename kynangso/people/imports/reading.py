@@ -728,7 +728,9 @@ def _is_signature(text: str, *, named: bool) -> bool:
 # signers come (FOOTER_MAX_NAMES: then the total headed the list's rows). Unsigned, they are the list's when
 # a person's row comes, when more than FOOTER_MAX_ROWS are held, or when they hold more names than a
 # footer's signers or people's positions. Signed rows that a person's row ends are passed over (a total, a
-# first table's footer): the footer is at the list's end.
+# first table's footer): the footer is at the list's end. Names each under a title of their own ("Người lập
+# biểu", "Lê Văn Cường", "Kế toán", "Phạm Thị Dung", "Thủ trưởng đơn vị", …) are signers up to SIGNED_MAX_NAMES,
+# with or without a date line (three signers one to a row, unsigned, became people: stop 29's open item).
 FOOTER_MAX_ROWS = 12
 FOOTER_MAX_NAMES = 2  # a footer's signers, one to a row, without a date line …
 SIGNED_MAX_NAMES = 4  # … and with one (two signers a row side by side count once)
@@ -757,6 +759,12 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             table.extras[number] = tuple(row[i] if i < width else None for i in extra)
         return True
 
+    def names_of_people() -> bool:
+        """Whether the held rows hold more names than a footer's signers, or a person's position."""
+        names, position, unpaired = tally
+        each_under_its_title = not unpaired and names <= SIGNED_MAX_NAMES
+        return position or names > FOOTER_MAX_NAMES and not each_under_its_title
+
     def released() -> Iterator[tuple[int, list]]:
         """The held rows, the list's after all: titles were headings and are passed over, as are rows
         without a name or with a second one beside it (two signers); the others are read."""
@@ -766,10 +774,11 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             elif read(number, row, cells):
                 yield number, cells
         held.clear()
-        tally[:] = [0, False]
+        tally[:] = [0, False, 0]
 
     held: list[tuple[int, list, list, bool]] = []
-    tally = [0, False]  # of the held rows: personal names, and whether one has a person's position
+    tally = [0, False, 0]  # of the held rows: personal names, whether one has a person's position, and the
+    # names not right under a title
     signed = False  # a row of what only a footer has is among the held ones
     for number, row in rows:
         width = len(row)
@@ -802,13 +811,14 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
         title = not person and _is_footer(cells)
         if title or held and not person:
             if not signed and _signs_off(cells):
-                if tally[0] > FOOTER_MAX_NAMES or tally[1]:  # a title headed people before the date line
+                if names_of_people():  # a title headed people before the date line
                     yield from released()
                 signed = True
-            held.append((number, row, cells, title))
             if not title and _personal_name(cells[0]):
                 tally[0] += 1
                 tally[1] = tally[1] or _a_persons_position(cells[_POSITION])
+                tally[2] += not (held and held[-1][3])
+            held.append((number, row, cells, title))
             if tally[0] > (SIGNED_MAX_NAMES if signed else FOOTER_MAX_NAMES + FOOTER_MAX_ROWS) or len(held) > (
                 SIGNED_MAX_ROWS if signed else FOOTER_MAX_ROWS
             ):
@@ -821,11 +831,11 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             for held_number, _row, held_cells, _title in held:
                 _pass_over(table, held_number, _row_text(held_cells))
             held.clear()
-            tally[:] = [0, False]
+            tally[:] = [0, False, 0]
             signed = False
         if read(number, row, cells):
             yield number, cells
-    if held and not signed and (tally[0] > FOOTER_MAX_NAMES or tally[1]):
+    if held and not signed and names_of_people():
         yield from released()
     elif held:
         table.footer_row, table.footer_skipped = held[0][0], len(held)

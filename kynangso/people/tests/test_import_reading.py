@@ -456,9 +456,10 @@ def test_footers_without_accents_signers_above_noi_nhan_and_a_total_above_the_li
 
 
 def test_four_signers_a_second_table_and_what_round_25_found_dropped(tmp_path):
-    """QA round 24: four signers (one title unknown) were read as people; a second table after a footer was
-    lost. QA round 25: people under "NGƯỜI CAO TUỔI" in small letters, a name cell with a second line, and
-    five people under "Tổng số: 5 người" above a footer are the list's."""
+    """QA round 24: four signers (one title unknown) were read as people (stop 30: three or four, each
+    under its title, without the date line); a second table after a footer was lost. QA round 25: people
+    under "NGƯỜI CAO TUỔI" in small letters, a name cell with a second line, and five people under "Tổng số:
+    5 người" above a footer are the list's."""
     blank = [None] * 8
     date_line = ["Long Hồ, ngày 10 tháng 3 năm 2026", *blank]
 
@@ -479,6 +480,11 @@ def test_four_signers_a_second_table_and_what_round_25_found_dropped(tmp_path):
         # QA round 26: two people under colon headings were a footer's signers
         ([one("Tổ trưởng:"), one("Nguyễn Văn Hải"), one("Thành viên:"), one("Trần Thị Bích")], 2, 0),
         ([ROW, one("Trưởng ban:"), one("Nguyễn Văn Hải"), one("Thành viên:"), one("Trần Thị Bích"), date_line], 3, 1),
+        # Stop 30: three or four signers one to a row, each under a title, without a date line
+        ([*people, *signers[:6]], 3, 6),
+        ([*people, *signers], 3, 8),
+        ([*people, *signers, one("Hồ Văn Năm")], 8, 0),  # a name under no title: a title headed people
+        ([ROW, one("Tổ trưởng"), one("Nguyễn Văn Hải"), one("Trần Thị Bích"), one("Lê Văn Cường")], 4, 0),
     ]
     for rows, read, footer in cases:
         table = open_file(write_xlsx(tmp_path / "f.xlsx", rows))
