@@ -85,6 +85,7 @@ CCCD_PROVINCE_CODES = frozenset(
 ERR_NAME_CHARS = _("A name may contain only letters, spaces, hyphens, apostrophes and dots.")
 ERR_NAME_SHORT = _("A name has at least two letters.")
 ERR_CCCD_FORMAT = _("A CCCD number has exactly 12 digits.")
+ERR_CCCD_LENGTH = _("A CCCD number has exactly 12 digits; this one has %(count)s.")
 ERR_CCCD_PROVINCE = _("The first three digits of a CCCD number must be a province code (001–096).")
 ERR_CCCD_CENTURY = _("The 4th digit of the CCCD number does not match the sex and the century of birth.")
 ERR_CCCD_YEAR = _("Digits 5–6 of the CCCD number must be the last two digits of the year of birth.")
@@ -145,13 +146,16 @@ def clean_cccd(raw: str, *, birth_date: date | None = None, sex: str | None = No
 
     Digits 1–3: birth-registration province; digit 4: century and sex (0/1 = male/female born 1900–1999,
     2/3 = 2000–2099, 4/5 = 2100–2199 …); digits 5–6: the last two digits of the year of birth.
-    A number that lost its leading zero in a spreadsheet (11 digits) is padded back. Without a birth date,
+    A number that lost its leading zero in a spreadsheet (11 digits, the first not 0) is padded back; 11
+    digits that begin with 0 lost a digit of their own, and are refused as too short. Without a birth date,
     the year it gives must pass the checks of one (it becomes the person's year of birth: birth_year_alone)."""
     digits = re.sub(r"[\s.\-]", "", str(raw))
-    if digits.isdigit() and len(digits) == 11:
+    if digits.isdigit() and len(digits) == 11 and digits[0] != "0":
         digits = "0" + digits
-    if not (digits.isdigit() and len(digits) == 12):
+    if not digits.isdigit():
         raise RuleError(ERR_CCCD_FORMAT)
+    if len(digits) != 12:
+        raise RuleError(ERR_CCCD_LENGTH % {"count": len(digits)})
     if digits[1:3] not in CCCD_PROVINCE_CODES or digits[0] != "0":
         raise RuleError(ERR_CCCD_PROVINCE)
     if birth_date is None:  # the sex (even digit: male) and a century of living people (1900–2099)

@@ -66,7 +66,9 @@ from django.utils.translation import ngettext_lazy
 from kynangso.core import crypto
 from kynangso.core.services import audit_record
 from kynangso.core.text import edit_distance, grouped, merged_name, name_signature, same_name_signature
+from kynangso.orgs.choices import PEOPLE_WRITE_ROLES
 from kynangso.orgs.models import Organisation, Space
+from kynangso.orgs.selectors import scope_q
 
 from .. import rules
 from .. import services as people_services
@@ -198,6 +200,10 @@ ERR_AMBIGUOUS_UNDATED = _(
 ERR_CCCD_ELSEWHERE = _(
     "Another person, outside the unit of this import, already has this CCCD number. Check the number; if it "
     "is the same person, ask the administrator of their unit (or of the province) to move them to yours."
+)
+ERR_CCCD_IN_YOUR_UNIT = _(
+    "“%(holder)s”, with this CCCD number, is already in “%(unit)s”, a unit you manage outside the unit of this "
+    "import. Import the row into a unit that holds both, or move the person on their page."
 )
 ERR_CCCD_OTHER_NAME = _(
     "This CCCD number belongs to “%(holder)s” on the platform, a different name: check the number. If the "
@@ -1023,6 +1029,7 @@ class _Runner:
             self.org_ids[code.upper()] = pk
             self.org_codes[pk] = code
             self.org_space[pk] = space_id
+        self._actors_other_units: dict[int, str] | None = None
         self.errors: workbooks.ErrorWorkbook | None = None
         self.parts = ActivationParts(imp.pk)
         self.validator: RowValidator | None = None
@@ -1477,6 +1484,18 @@ class _Runner:
         self.free = {sid: max(space.learner_quota - used.get(sid, 0), 0) for sid, space in self.spaces.items()}
 
     # -- one chunk ----------------------------------------------------------------------------
+    def actors_other_units(self) -> dict[int, str]:
+        """The units the importer manages outside this import's unit, by id: their names (one query, when a
+        row's CCCD is first found outside the import's unit)."""
+        if self._actors_other_units is None:
+            scope = (
+                Q(pk__in=[]) if self.actor is None else scope_q(self.actor, roles=PEOPLE_WRITE_ROLES, path_field="path")
+            )
+            self._actors_other_units = dict(
+                Organisation.objects.filter(scope).exclude(path__startswith=self.root.path).values_list("pk", "name")
+            )
+        return self._actors_other_units
+
     def reject(self, row: ParsedRow, name: str | None, message, **params) -> None:
         self.validator.cell_error(row, name, message, **params)
 
@@ -1590,8 +1609,11 @@ class _Runner:
         person = by_hash.get(r.cccd_hash) if r.cccd_hash else None
         if person is not None:
             if person.organisation_id not in self.org_space:
-                self.reject(r, "cccd", ERR_CCCD_ELSEWHERE)
-                self.cccd_elsewhere += 1
+                if unit := self.actors_other_units().get(person.organisation_id):  # QA round 32: a sibling unit
+                    self.reject(r, "cccd", ERR_CCCD_IN_YOUR_UNIT, holder=person.full_name, unit=unit)
+                else:  # nothing said of whom, nor where
+                    self.reject(r, "cccd", ERR_CCCD_ELSEWHERE)
+                    self.cccd_elsewhere += 1
                 return False
             if edit_distance(r.name_key, person.search_text, NAME_EDITS_ALLOWED) > NAME_EDITS_ALLOWED:
                 self.reject(r, "cccd", ERR_CCCD_OTHER_NAME, holder=self.renamed.get(person.pk, person.full_name))

@@ -277,7 +277,7 @@ def test_a_csv_saved_by_excel_from_a_number_column_gets_the_cccd_zeros_back(cast
         for p in Person.objects.filter(cccd_hash__in=[crypto.keyed_hash(hanoi), crypto.keyed_hash(vinhlong)])
     }
     assert stored == {"Đỗ Văn Năm": hanoi, "Lê Thị Sáu": vinhlong}
-    assert messages(imp) == ["Dòng 4, cột “Số CCCD”: Số CCCD phải gồm đúng 12 chữ số."]
+    assert messages(imp) == ["Dòng 4, cột “Số CCCD”: Số CCCD phải gồm đúng 12 chữ số; số này có 10 chữ số."]
 
 
 def test_a_csv_that_turns_unreadable_after_a_commit_keeps_those_rows_and_counts_only_them(cast, tmp_path, monkeypatch):
@@ -458,10 +458,15 @@ def test_all_or_nothing_writes_nothing_when_a_row_is_bad(cast, tmp_path, capsys,
     client.force_login(cast.owner)
     page = client.get(f"/people/imports/{imp.pk}/").content.decode()
     assert 'Tài khoản sẽ tạo</dt><dd id="count-accounts">3</dd>' in page
+    assert 'Sẽ thêm mới</dt><dd id="count-created">3</dd>' in page  # QA round 32: not "Thêm mới 3"
+    listing = client.get("/people/imports/").content.decode()
+    assert 'data-label="Sẽ thêm mới">3</td>' in listing
     with pytest.raises(CommandError):
         path = str(mixed_file(tmp_path))
         call_command("import_people", path, "--org", cast.unit_a.code, "--all-or-nothing", "--create-accounts")
-    assert "tài khoản sẽ tạo 3" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "tài khoản sẽ tạo 3" in out
+    assert "Tệp báo lỗi (các dòng bị từ chối, kèm lỗi của từng dòng) được lưu cùng lượt nhập" in out  # QA round 32
 
 
 def test_all_or_nothing_writes_everything_when_every_row_is_good(cast, tmp_path):
@@ -532,6 +537,19 @@ def test_a_duplicate_cccd_inside_the_file_is_rejected_naming_the_first_row(cast,
     assert (imp.created_count, imp.rejected_count) == (2, 1)
     with translation.override("vi"):
         assert messages(imp) == ["Dòng 4, cột “Số CCCD”: " + str(services.ERR_DUPLICATE_CCCD % {"first": 2})]
+
+
+def test_a_cccd_held_in_another_unit_the_importer_manages_names_that_unit(cast, tmp_path):
+    """QA round 32: a person of a sibling unit the importer manages was "another person outside the unit",
+    whose administrator (the importer) was to be asked to move them."""
+    row = person_row("Trần Thị Bình", date(1990, 7, 9), "female", 0, cccd="084190005678")
+    imp = run_import(actor=cast.space_admin, organisation=cast.unit_a, path=write_xlsx(tmp_path / "b.xlsx", [row]))
+    expected = services.ERR_CCCD_IN_YOUR_UNIT % {"holder": "Trần Thị Bình", "unit": "UBND phường Trà Vinh"}
+    assert imp.rejected_count == 1 and messages(imp) == [f"Dòng 2, cột “Số CCCD”: {expected}"]
+    cast.person_b.refresh_from_db()
+    assert cast.person_b.organisation == cast.unit_b
+    entry = AuditLog.objects.get(action="people.import.run", object_id=str(imp.pk))
+    assert entry.details["cccd_elsewhere"] == 0  # not a number found outside what the importer may see
 
 
 def test_a_cccd_held_by_someone_outside_the_import_is_rejected(cast, tmp_path):

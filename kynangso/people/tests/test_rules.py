@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,7 +26,6 @@ def test_valid_cccd(raw, birth, sex, expected):
 @pytest.mark.parametrize(
     "raw,birth,sex,message",
     [
-        ("12345", None, None, rules.ERR_CCCD_FORMAT),
         ("08608500123A", None, None, rules.ERR_CCCD_FORMAT),
         ("003085001234", None, None, rules.ERR_CCCD_PROVINCE),  # 03 is no province code
         ("186085001234", None, None, rules.ERR_CCCD_PROVINCE),
@@ -38,6 +38,17 @@ def test_invalid_cccd(raw, birth, sex, message):
     with pytest.raises(rules.RuleError) as err:
         rules.clean_cccd(raw, birth_date=birth, sex=sex)
     assert err.value.message == message
+
+
+@pytest.mark.parametrize("raw,count", [("12345", 5), ("08608800123", 11), ("0860880012345", 13)])
+def test_cccd_of_the_wrong_length_says_how_many_digits_it_has(raw, count):
+    """QA round 32: 11 digits beginning with 0 lost a digit, not their leading zero: padded, they were refused
+    for their 4th digit, which sent the official to check a sex and a year that were right."""
+    with pytest.raises(rules.RuleError) as err:
+        rules.clean_cccd(raw, birth_date=date(1988, 12, 12), sex="male")
+    assert err.value.message == rules.ERR_CCCD_LENGTH % {"count": count}
+    with translation.override("vi"):
+        assert f"có {count} chữ số" in str(rules.ERR_CCCD_LENGTH % {"count": count})
 
 
 def test_mask_cccd():

@@ -138,7 +138,12 @@ class Command(commands.Command):
             if options["error_report"]:
                 self._copy(imp.error_report, options["error_report"])
             else:
-                self.stdout.write(_("The rejected rows, with their errors: add --error-report OUT.xlsx."))
+                self.stdout.write(  # QA round 32: "the error file" of the messages seemed not to exist
+                    _(
+                        "The error file (the rejected rows, with their errors) is kept with the import: download it "
+                        "on its page (below), or add --error-report OUT.xlsx."
+                    )
+                )
         elif options["error_report"]:
             self.stdout.write(_("No row was rejected: no error report was written."))
         self.stdout.write(self._page(imp))
