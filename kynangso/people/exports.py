@@ -158,6 +158,15 @@ def people_stream(
         frozen_rows=1,
         column_styles=COLUMN_STYLES,
     )
+    template_aids(sheet, organisations)
+    sheet.append(HEADERS, Style.HEADER)
+    return sheet.stream(_people_rows(people, chunk), batch=chunk)
+
+
+def template_aids(sheet: SheetWriter, organisations: Sequence[tuple[str, str]]) -> None:
+    """What helps fill in the template's columns, on a sheet whose first columns are the template's (the
+    export's, the error workbook's): the drop-down lists, the unit codes' names beside them in the hidden
+    lists sheet (`organisations`: (code, name)), the date column's hint, and the guide sheet."""
     units = list(organisations[: DROPDOWN_UNITS_MAX + 1])  # one more than a list holds: see dropdowns
     for column, values, strict, title, message in dropdowns([code for code, _name in units]):
         sheet.dropdown(column, values, strict=strict, title=title, message=message)
@@ -165,8 +174,6 @@ def people_stream(
     birth = HEADERS.index("Ngày sinh")
     sheet.date_hint(birth, title=_("Date of birth"), message=_("dd/mm/yyyy, or the year alone (1990)"))
     sheet.guide_sheet(GUIDE_SHEET, guide_lines())
-    sheet.append(HEADERS, Style.HEADER)
-    return sheet.stream(_people_rows(people, chunk), batch=chunk)
 
 
 def _people_rows(people: QuerySet[Person], chunk: int) -> Iterator[tuple[list, list[Style]]]:

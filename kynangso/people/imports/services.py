@@ -1023,12 +1023,13 @@ class _Runner:
         self.org_ids: dict[str, int] = {}
         self.org_codes: dict[int, str] = {}
         self.org_space: dict[int, int | None] = {}
-        for pk, code, space_id in Organisation.objects.filter(path__startswith=self.root.path).values_list(
-            "pk", "code", "space_id"
-        ):
+        self.org_names: list[tuple[str, str]] = []  # (code, name), for the error workbook's drop-down lists
+        units = Organisation.objects.filter(path__startswith=self.root.path).order_by("path")
+        for pk, code, space_id, name in units.values_list("pk", "code", "space_id", "name"):
             self.org_ids[code.upper()] = pk
             self.org_codes[pk] = code
             self.org_space[pk] = space_id
+            self.org_names.append((code, name))
         self._actors_other_units: dict[int, str] | None = None
         self.errors: workbooks.ErrorWorkbook | None = None
         self.parts = ActivationParts(imp.pk)
@@ -1934,6 +1935,7 @@ class _Runner:
                         headers=[table.reusable_header(name) for name in reading.FIELDS],
                         extra_headers=[title for _index, title in table.extra_columns],
                         source_rows=table.source_rows,
+                        organisations=self.org_names,
                     )
                 self.errors.add(r)
         if accounts:

@@ -271,6 +271,16 @@ def date_order(values: Iterable) -> tuple[str, bool]:
     return order, suspect
 
 
+def reads_only_day_first(text: str, born: date) -> bool:
+    """Whether a text date is `born` written day first in the one way it can be read ("25/07/1994",
+    "12/12/1988"): the error workbook gives it back as typed; others year first (ErrorWorkbook.add)."""
+    match = _DMY.fullmatch(text)
+    if match is None:
+        return False
+    first, second = int(match[1]), int(match[2])
+    return (first > 12 or first == second) and (born.day, born.month) == (first, second)
+
+
 def _readings(text: str) -> tuple[date | None, date | None]:
     """A dd/mm/yyyy-shaped text's day read day first and read month first (None where there is no such day)."""
     match = _DMY.fullmatch(text)

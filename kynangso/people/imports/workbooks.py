@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 
 from kynangso.core.xlsx import SheetWriter, Style
 
-from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, HEADERS, people_workbook
+from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, HEADERS, people_workbook, template_aids
 from ..models import Person
 from .reading import FIELDS
-from .validation import ParsedRow, cccd_text, cell_text
+from .validation import ParsedRow, cccd_text, cell_text, reads_only_day_first
 
 ACTIVATION_HEADER_ROWS = 3
 # The extra columns of the error workbook (recognised, and silently dropped, when it is re-imported).
@@ -65,10 +65,13 @@ class ErrorWorkbook:
         headers: list[str] | None = None,
         source_rows: dict[int, int] | None = None,
         extra_headers: list[str] | None = None,
+        organisations: Sequence[tuple[str, str]] = (),
     ) -> None:
         """`headers`: the file's own titles of the template's columns (as the messages name them);
         `source_rows`: for an error workbook imported again, its rows' own "Dòng gốc"; `extra_headers`:
-        the titles of the file's other columns, whose values are each row's `extras`."""
+        the titles of the file's other columns, whose values are each row's `extras`; `organisations`:
+        (code, name) of the units the rows may name, for the template's drop-down lists (QA round 32: the
+        fixes are mostly a unit code or a group name, which the template lists)."""
         self.source_rows = source_rows or {}
         self.extra_width = len(extra_headers or ())
         self.sheet = SheetWriter(
@@ -77,6 +80,7 @@ class ErrorWorkbook:
             frozen_rows=1,
             column_styles=COLUMN_STYLES,
         )
+        template_aids(self.sheet, organisations)
         self.sheet.append(
             [*(headers or HEADERS), *(extra_headers or ()), ERROR_ROW_HEADER, ERROR_MESSAGE_HEADER],
             [Style.HEADER] * (len(HEADERS) + self.extra_width) + [Style.HEADER_ALERT] * 2,
@@ -93,7 +97,12 @@ class ErrorWorkbook:
                 value = int(value)
             if name == "cccd" and value is not None:
                 value = cccd_text(value)  # a CCCD stored as a number goes back as its 12 digits
-            elif name == "date_of_birth" and row.date_of_birth is not None and isinstance(value, str):
+            elif (
+                name == "date_of_birth"
+                and row.date_of_birth is not None
+                and isinstance(value, str)
+                and not reads_only_day_first(value, row.date_of_birth)  # "25/07/1994" as typed (QA round 32)
+            ):
                 # a text date as it was read, year first: 3/4/1991 of a month-first file stays 4 March, and a
                 # text is no date cell to doubt (QA rounds 29, 30)
                 value = f"{row.date_of_birth:%Y-%m-%d}"

@@ -191,6 +191,17 @@ def test_a_csv_with_its_dates_month_first_is_read_in_that_order(cast, tmp_path):
     path.write_text("\n".join([",".join([*HEADERS[:2], HEADERS[4]])] + [",".join(row) for row in rows]))
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
     assert [row[1] for row in read_rows(imp.error_report)[1:]] == ["1994-07-25", "1991-03-04"]  # year first
+    # A day-first file's dates that read one way only go back as typed (QA round 32: a clerk never writes
+    # year first); the ambiguous ones year first, as read
+    rows = [
+        ["Võ Văn U", "25/07/1994", "0912 345"],
+        ["Võ Văn V", "03/04/1991", "0912 3"],
+        ["Võ Văn Y", "12/12/1988", "1"],
+    ]
+    path = tmp_path / "vi2.csv"
+    path.write_text("\n".join([",".join([*HEADERS[:2], HEADERS[4]])] + [",".join(row) for row in rows]))
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert [row[1] for row in read_rows(imp.error_report)[1:]] == ["25/07/1994", "1991-04-03", "12/12/1988"]
     # That CSV opened in a spreadsheet set to day first: the dates it could read became date cells, the wrong
     # way round (4 March → 3 April), the others stayed text. Such cells are refused (QA round 29).
     texts = ["7/25/1994", "12/13/1990", "11/28/1985", "02/14/1979"]
@@ -537,6 +548,27 @@ def test_a_duplicate_cccd_inside_the_file_is_rejected_naming_the_first_row(cast,
     assert (imp.created_count, imp.rejected_count) == (2, 1)
     with translation.override("vi"):
         assert messages(imp) == ["Dòng 4, cột “Số CCCD”: " + str(services.ERR_DUPLICATE_CCCD % {"first": 2})]
+
+
+def test_the_error_workbook_has_the_templates_drop_down_lists(cast, tmp_path):
+    """QA round 32: the usual fixes are a unit code or a group name, which only the template listed."""
+    from openpyxl import load_workbook
+
+    rows = people_rows(2)
+    rows[1][6], rows[1][8] = "X-Z", "Nông dân"
+    imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "e.xlsx", rows))
+    assert (imp.created_count, imp.rejected_count) == (1, 1)
+    with imp.error_report.open("rb") as fh:
+        wb = load_workbook(fh)
+    assert {str(dv.sqref)[0] for dv in wb["Danh sách"].data_validations.dataValidation} == {"B", "C", "G", "I"}
+    assert wb["Danh mục"].sheet_state == "hidden"
+    assert [c.value for c in wb["Danh mục"]["C"] if c.value] == ["T-VL", "X-A", "X-B"]  # the import's units
+    assert [c.value for c in wb["Danh mục"]["D"] if c.value][1] == "UBND xã Long Hồ"
+    corrected = tmp_path / "fixed.xlsx"
+    wb["Danh sách"]["G2"], wb["Danh sách"]["I2"] = "X-A", "Người dân"
+    wb.save(corrected)
+    again = run_import(actor=cast.space_admin, organisation=cast.root, path=corrected)
+    assert (again.created_count, again.rejected_count) == (1, 0), messages(again)
 
 
 def test_a_cccd_held_in_another_unit_the_importer_manages_names_that_unit(cast, tmp_path):
