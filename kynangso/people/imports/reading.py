@@ -22,6 +22,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import PurePath
 
 from django.utils.translation import gettext_lazy as _
@@ -437,6 +438,9 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
                 (birth, birth + 1) if pair[0] == "nam" else (birth + 1, birth)
             )
             rest = rest[1:]
+    in_header = _split_columns(header, columns, titles, unknown, under=False)  # in the header row, or …
+    if not in_header and rest and _split_columns(rest[0][1], columns, titles, unknown, under=True):  # … under it
+        rest = rest[1:]
     used = set(columns.values())
     extra = [
         (index, " ".join(str(cell).split()))
@@ -444,6 +448,74 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
         if index not in used and not _is_blank(cell) and header_key(str(cell)) not in ERROR_WORKBOOK_COLUMNS
     ]
     return number, columns, titles, unknown, extra, rest
+
+
+_SEX_MARKS = ("nam", "nu")  # folded: "Nam" | "Nữ", a mark ("x") in the person's (school lists, QA round 32)
+_DATE_PARTS = (("ngay", "ngay sinh"), ("thang", "thang sinh"), ("nam", "nam sinh"))  # "Ngày" | "Tháng" | "Năm"
+
+
+def _split_columns(row: list, columns: dict, titles: dict, unknown: list, *, under: bool) -> bool:
+    """Sex as a mark in one of two columns "Nam" | "Nữ", and the birth date in three, "Ngày" | "Tháng" |
+    "Năm": titled in the header row (`under` False), or in the row under "Giới tính" and "Ngày sinh"
+    (`under`: that row is part of the header). Sets columns sex_male/sex_female and birth_day/birth_month/
+    birth_year (read by _data_rows); whether any was found."""
+    folded = [fold(str(c)).strip() if not _is_blank(c) else "" for c in row]
+
+    def at(i: int) -> str:
+        return folded[i] if 0 <= i < len(folded) else ""
+
+    def title(i: int) -> str:
+        return " ".join(str(row[i]).split())
+
+    found = False
+    sex = columns.get("sex") if under else None
+    starts = [sex] if under else [i for i in range(len(folded)) if "sex" not in columns and at(i) in _SEX_MARKS]
+    for i in (s for s in starts if s is not None):
+        if sorted((at(i), at(i + 1))) == sorted(_SEX_MARKS):
+            columns.pop("sex", None)
+            columns["sex_male"], columns["sex_female"] = (i, i + 1) if at(i) == "nam" else (i + 1, i)
+            titles["sex"] = f"{titles['sex']} ({title(i)}, {title(i + 1)})" if under else f"{title(i)}, {title(i + 1)}"
+            found = True
+            break
+    birth = columns.get("date_of_birth") if under else None
+    starts = [birth] if under else [i for i in range(len(folded)) if at(i) in _DATE_PARTS[0]]
+    for i in (s for s in starts if s is not None):
+        if all(at(i + k) in names for k, names in enumerate(_DATE_PARTS)):
+            for name in ("date_of_birth", "birth_year"):
+                if columns.get(name) in (i, i + 1, i + 2):
+                    del columns[name]
+            columns["birth_day"], columns["birth_month"], columns["birth_year"] = i, i + 1, i + 2
+            parts = ", ".join(title(i + k) for k in range(3))
+            titles["date_of_birth"] = f"{titles['date_of_birth']} ({parts})" if under else parts
+            found = True
+            break
+    if found and not under:  # their titles were not known one by one
+        for index in {columns.get(n) for n in ("sex_male", "sex_female", "birth_day", "birth_month", "birth_year")}:
+            if index is not None and title(index) in unknown:
+                unknown.remove(title(index))
+    return found
+
+
+def _date_of_parts(day, month, year):
+    """The birth cell of the three columns "Ngày" | "Tháng" | "Năm": a date, the year alone, or the parts as
+    text (d/m/yyyy) for the row check to refuse ("31/02/1990": no such day)."""
+    if _is_blank(day) and _is_blank(month):
+        return year
+    numbers = [_part_number(v) for v in (day, month, year)]
+    if None not in numbers:
+        try:
+            return date(numbers[2], numbers[1], numbers[0])
+        except ValueError:
+            pass
+    parts = zip((day, month, year), numbers, strict=True)
+    return "/".join("" if _is_blank(v) else str(v if n is None else n).strip() for v, n in parts)
+
+
+def _part_number(value) -> int | None:
+    if isinstance(value, float) and value.is_integer() or isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    text = str(value).strip() if isinstance(value, str) else ""
+    return int(text) if text.isdigit() else None
 
 
 # Rows of official forms that hold no person: the column-number row under the header ("(1) (2) …"), and
@@ -743,6 +815,8 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
     source = columns.get("source_row")
     male, female = columns.get("birth_male"), columns.get("birth_female")
     year_column = columns.get("birth_year")
+    day_column, month_column = columns.get("birth_day"), columns.get("birth_month")
+    male_mark, female_mark = columns.get("sex_male"), columns.get("sex_female")
     extra = [index for index, _title in table.extra_columns]
 
     def read(number: int, row: list, cells: list) -> bool:
@@ -799,6 +873,13 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
         ):
             _pass_over(table, number, _row_text(cells))  # a lookup copied down below the list: #N/A alone
             continue
+        if day_column is not None:  # "Ngày" | "Tháng" | "Năm"
+            cells[_BIRTH] = _date_of_parts(
+                *(row[i] if i < width else None for i in (day_column, month_column, year_column))
+            )
+        if male_mark is not None and _is_blank(cells[_SEX]):  # a mark under "Nam" or "Nữ"
+            marked = [i < width and not _is_blank(row[i]) for i in (male_mark, female_mark)]
+            cells[_SEX] = {(True, False): "Nam", (False, True): "Nữ", (True, True): "Nam, Nữ"}.get(tuple(marked))
         if year_column is not None and _is_blank(cells[_BIRTH]) and year_column < width:  # QA round 30: the
             cells[_BIRTH] = row[year_column]  # year alone of "Năm sinh" beside an empty "Ngày sinh" was lost
         if male is not None:  # the birth date in the column of the person's sex

@@ -612,6 +612,41 @@ def test_a_birth_date_split_into_nam_and_nu_columns_gives_the_date_and_the_sex(t
     assert table.unknown == []
 
 
+def test_sex_marked_under_nam_or_nu_and_a_birth_date_in_day_month_year_columns(tmp_path, excel_path):
+    """QA round 32: school lists mark the sex with an "x" under "Nam" or "Nữ", and some split the birth date
+    into "Ngày" | "Tháng" | "Năm"; the columns were reported unknown and the rows read without sex or date.
+    In the header row, or under "Giới tính" and "Ngày sinh" (a header of two rows)."""
+    headers = ["STT", "Họ và tên", "Ngày", "Tháng", "Năm", "Nam", "Nữ", "Số CCCD", "Ghi chú"]
+    rows = [
+        [1, "Nguyễn Văn An", 2, 3, 1985, "x", None, "086085001234", None],
+        [2, "Trần Thị Bình", "04", "05", "1990", None, "X", None, None],
+        [3, "Lê Văn Cường", None, None, 1975, "x", "x", None, None],  # both marked: refused by the row check
+        [4, "Phạm Thị Dung", 31, 2, 1990, None, "x", None, None],  # no such day: as text, refused
+    ]
+    expected = [
+        ("Nguyễn Văn An", date(1985, 3, 2), "Nam"),
+        ("Trần Thị Bình", date(1990, 5, 4), "Nữ"),
+        ("Lê Văn Cường", 1975, "Nam, Nữ"),
+        ("Phạm Thị Dung", "31/2/1990", "Nữ"),
+    ]
+    table = open_file(write_xlsx(tmp_path / "marks.xlsx", rows, headers=headers))
+    assert [(cells[0], cells[1], cells[2]) for _n, cells in table.rows] == expected
+    assert (table.unknown, table.header("date_of_birth"), table.header("sex")) == (
+        ["Ghi chú"],
+        "Ngày, Tháng, Năm",
+        "Nam, Nữ",
+    )
+    headers = ["STT", "Họ và tên", "Ngày sinh", None, None, "Giới tính", None, "Số CCCD", "Ghi chú"]
+    sub = [None, None, "Ngày", "Tháng", "Năm", "Nam", "Nữ", None, None]
+    table = open_file(write_xlsx(tmp_path / "two.xlsx", [sub, *rows], headers=headers))
+    assert [(cells[0], cells[1], cells[2]) for _n, cells in table.rows] == expected
+    assert table.header("sex") == "Giới tính (Nam, Nữ)"
+    validator = RowValidator(column=table.header, organisations={}, today=date(2026, 12, 7))
+    parsed = [validator.parse(n, cells) for n, cells in open_file(tmp_path / "marks.xlsx").rows]
+    assert [bool(p.errors) for p in parsed] == [False, False, True, True]
+    assert (parsed[0].sex, parsed[0].date_of_birth, parsed[1].sex) == ("male", date(1985, 3, 2), "female")
+
+
 @pytest.mark.parametrize("huge", [False, True])
 def test_a_workbook_in_the_1904_date_system_gives_the_dates_excel_shows(tmp_path, monkeypatch, huge):
     """Old Mac workbooks count dates from 1904: a date typed as a number (a column that lost its date
