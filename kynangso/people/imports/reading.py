@@ -450,37 +450,31 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
     return number, columns, titles, unknown, extra, rest
 
 
-_SEX_MARKS = ("nam", "nu")  # folded: "Nam" | "Nữ", a mark ("x") in the person's (school lists, QA round 32)
 _DATE_PARTS = (("ngay", "ngay sinh"), ("thang", "thang sinh"), ("nam", "nam sinh"))  # "Ngày" | "Tháng" | "Năm"
+# Sex as a mark under "Nam" | "Nữ" (school lists, QA round 32), or under "Nữ" alone; titles compared with
+# their accents ("Năm" is the year), lower case
+_MALE_TITLES, _FEMALE_TITLES = ("nam",), ("nữ", "nu")
+# What a mark is; anything else in those columns ("Hiệu trưởng", "Nữ: 12" of a footer) is none (QA round 33)
+_MARKS = frozenset(("x", "✓", "✔", "☑", "v", "1", "•", "●", "*", "+", "có", "co", "nam", "nữ", "nu"))
+BOTH_SEX_MARKS = "Nam, Nữ"  # the sex cell of a row marked under both: refused by the row check (ERR_SEX_BOTH)
 
 
 def _split_columns(row: list, columns: dict, titles: dict, unknown: list, *, under: bool) -> bool:
-    """Sex as a mark in one of two columns "Nam" | "Nữ", and the birth date in three, "Ngày" | "Tháng" |
-    "Năm": titled in the header row (`under` False), or in the row under "Giới tính" and "Ngày sinh"
-    (`under`: that row is part of the header). Sets columns sex_male/sex_female and birth_day/birth_month/
-    birth_year (read by _data_rows); whether any was found."""
+    """The birth date in three columns, "Ngày" | "Tháng" | "Năm", and the sex as a mark under "Nam" | "Nữ"
+    (or "Nữ" alone): titled in the header row (`under` False), or in the row under "Ngày sinh" and
+    "Giới tính" (`under`: that row is part of the header). Sets columns birth_day/birth_month/birth_year
+    and sex_male/sex_female (read by _data_rows); whether any was found."""
     folded = [fold(str(c)).strip() if not _is_blank(c) else "" for c in row]
-
-    def at(i: int) -> str:
-        return folded[i] if 0 <= i < len(folded) else ""
+    lowered = [nfc(str(c)).strip().lower() if not _is_blank(c) else "" for c in row]
 
     def title(i: int) -> str:
         return " ".join(str(row[i]).split())
 
     found = False
-    sex = columns.get("sex") if under else None
-    starts = [sex] if under else [i for i in range(len(folded)) if "sex" not in columns and at(i) in _SEX_MARKS]
-    for i in (s for s in starts if s is not None):
-        if sorted((at(i), at(i + 1))) == sorted(_SEX_MARKS):
-            columns.pop("sex", None)
-            columns["sex_male"], columns["sex_female"] = (i, i + 1) if at(i) == "nam" else (i + 1, i)
-            titles["sex"] = f"{titles['sex']} ({title(i)}, {title(i + 1)})" if under else f"{title(i)}, {title(i + 1)}"
-            found = True
-            break
     birth = columns.get("date_of_birth") if under else None
-    starts = [birth] if under else [i for i in range(len(folded)) if at(i) in _DATE_PARTS[0]]
+    starts = [birth] if under else [i for i, key in enumerate(folded) if key in _DATE_PARTS[0]]
     for i in (s for s in starts if s is not None):
-        if all(at(i + k) in names for k, names in enumerate(_DATE_PARTS)):
+        if all(i + k < len(folded) and folded[i + k] in names for k, names in enumerate(_DATE_PARTS)):
             for name in ("date_of_birth", "birth_year"):
                 if columns.get(name) in (i, i + 1, i + 2):
                     del columns[name]
@@ -489,33 +483,71 @@ def _split_columns(row: list, columns: dict, titles: dict, unknown: list, *, und
             titles["date_of_birth"] = f"{titles['date_of_birth']} ({parts})" if under else parts
             found = True
             break
+    taken = {columns.get(n) for n in ("birth_day", "birth_month", "birth_year")}
+    sex = columns.get("sex") if under else None
+    if under or "sex" not in columns:
+        span = (sex, sex + 1) if sex is not None else range(len(lowered))
+        male = next((i for i in span if i < len(lowered) and lowered[i] in _MALE_TITLES and i not in taken), None)
+        female = next((i for i in span if i < len(lowered) and lowered[i] in _FEMALE_TITLES and i not in taken), None)
+        paired = male is not None and female is not None and abs(male - female) == 1
+        if paired or (female is not None and not under):  # "Nữ" alone: marked, a girl; unmarked, not said
+            columns.pop("sex", None)
+            marks = [i for i in (male, female) if i is not None and (paired or i == female)]
+            columns["sex_female"] = female
+            if paired:
+                columns["sex_male"] = male
+            shown = ", ".join(title(i) for i in sorted(marks))
+            titles["sex"] = f"{titles['sex']} ({shown})" if under else shown
+            found = True
     if found and not under:  # their titles were not known one by one
-        for index in {columns.get(n) for n in ("sex_male", "sex_female", "birth_day", "birth_month", "birth_year")}:
+        for name in ("sex_male", "sex_female", "birth_day", "birth_month", "birth_year"):
+            index = columns.get(name)
             if index is not None and title(index) in unknown:
                 unknown.remove(title(index))
     return found
 
 
 def _date_of_parts(day, month, year):
-    """The birth cell of the three columns "Ngày" | "Tháng" | "Năm": a date, the year alone, or the parts as
-    text (d/m/yyyy) for the row check to refuse ("31/02/1990": no such day)."""
-    if _is_blank(day) and _is_blank(month):
-        return year
+    """The birth cell of the three columns "Ngày" | "Tháng" | "Năm": a date; the year alone when the day or
+    the month is not known; a two-digit year as dd/mm/yy, for the row check to say so; what is not a number
+    as it is (a footer's title typed there is read as one)."""
     numbers = [_part_number(v) for v in (day, month, year)]
-    if None not in numbers:
-        try:
-            return date(numbers[2], numbers[1], numbers[0])
-        except ValueError:
-            pass
-    parts = zip((day, month, year), numbers, strict=True)
-    return "/".join("" if _is_blank(v) else str(v if n is None else n).strip() for v, n in parts)
+    for value, number in zip((day, month, year), numbers, strict=True):
+        if number is None and not _is_blank(value):
+            return value
+    d, m, y = numbers
+    if not d or not m:  # "0/5/2013", a day or month not known: the year alone
+        return year if y is None else y
+    if y is not None and y < 100:
+        return f"{d:02d}/{m:02d}/{y:02d}"
+    try:
+        return date(y, m, d) if y is not None else f"{d:02d}/{m:02d}/"
+    except ValueError:
+        return f"{d:02d}/{m:02d}/{y}"  # 31/02/1990: no such day, which the row check says
 
 
 def _part_number(value) -> int | None:
-    if isinstance(value, float) and value.is_integer() or isinstance(value, int) and not isinstance(value, bool):
-        return int(value)
-    text = str(value).strip() if isinstance(value, str) else ""
+    if isinstance(value, bool) or _is_blank(value):
+        return None
+    if isinstance(value, int | float):
+        return int(value) if float(value).is_integer() else None
+    text = str(value).strip().removesuffix(".0")
     return int(text) if text.isdigit() else None
+
+
+def _sex_of_marks(row: list, male: int | None, female: int) -> str | None:
+    """ "Nam" or "Nữ" from a mark under one of them; BOTH_SEX_MARKS under both; None without one."""
+
+    def marked(i: int | None) -> bool:
+        if i is None or i >= len(row) or _is_blank(row[i]):
+            return False
+        value = row[i]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value == 1
+        return nfc(str(value)).strip().lower() in _MARKS
+
+    is_male, is_female = marked(male), marked(female)
+    return BOTH_SEX_MARKS if is_male and is_female else "Nam" if is_male else "Nữ" if is_female else None
 
 
 # Rows of official forms that hold no person: the column-number row under the header ("(1) (2) …"), and
@@ -547,6 +579,9 @@ _FOOTER_TITLES = (
     "Phó trưởng ban",
     "Phó trưởng thôn",
     "Tổ trưởng",
+    "Giáo viên chủ nhiệm",  # a class list's signers (QA round 33)
+    "GVCN",
+    "Tổng phụ trách",
     "Thủ quỹ",
     "Thư ký",
     "Đại diện",
@@ -633,6 +668,7 @@ _HEADING_WORDS = tuple(
         "Người",  # "NGƯỜI HOẠT ĐỘNG KHÔNG CHUYÊN TRÁCH" (a signer's title is short: _is_signature)
     )
 )
+_HEADINGS_ALONE = frozenset(("thành viên", "các thành viên", "ủy viên", "uỷ viên"))  # no colon: no name is so
 _TITLES_ACCENTED = tuple(nfc(title).lower() + title[len(title.rstrip()) :] for title in _FOOTER_TITLES)  # "tm "
 _TITLES_FOLDED = tuple(fold(title) + title[len(title.rstrip()) :] for title in _FOOTER_TITLES)  # "tm ", not "tm"
 _SUBTOTALS_ACCENTED = tuple(nfc(title).lower() for title in _SUBTOTALS)
@@ -694,6 +730,8 @@ def _holds_no_person(cells: list) -> bool:
     if _NUMBERED_HEADING.match(name) or name.endswith(":"):  # "Thành viên:": no name ends so
         return True
     words = fold(text).split()  # "Hội Thị Lan", "Đội Văn Hai": names (Văn, Thị), not headings
+    if text.rstrip(".") in _HEADINGS_ALONE:  # "Thành viên" over a committee's members (QA round 33)
+        return True
     return text.startswith(_HEADING_WORDS) and not (len(words) > 1 and words[1] in ("van", "thi"))
 
 
@@ -801,11 +839,12 @@ def _is_signature(text: str, *, named: bool) -> bool:
 # a person's row comes, when more than FOOTER_MAX_ROWS are held, or when they hold more names than a
 # footer's signers or people's positions. Signed rows that a person's row ends are passed over (a total, a
 # first table's footer): the footer is at the list's end. Names each under a title of their own ("Người lập
-# biểu", "Lê Văn Cường", "Kế toán", "Phạm Thị Dung", "Thủ trưởng đơn vị", …) are signers up to SIGNED_MAX_NAMES,
+# biểu", "Lê Văn Cường", "Kế toán", "Phạm Thị Dung", "Thủ trưởng đơn vị", …) are signers up to PAIRED_MAX_NAMES,
 # with or without a date line (three signers one to a row, unsigned, became people: stop 29's open item).
 FOOTER_MAX_ROWS = 12
 FOOTER_MAX_NAMES = 2  # a footer's signers, one to a row, without a date line …
 SIGNED_MAX_NAMES = 4  # … and with one (two signers a row side by side count once)
+PAIRED_MAX_NAMES = 6  # … each under a title of their own, with a date line or without (QA round 33: five)
 SIGNED_MAX_ROWS = 1000  # no footer is longer: the rows held stay few whatever the file
 
 
@@ -825,6 +864,8 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             _pass_over(table, number, _row_text(cells))
             return False
         width = len(row)
+        if female_mark is not None and _is_blank(cells[_SEX]):  # a mark under "Nam" or "Nữ", of a person's row
+            cells[_SEX] = _sex_of_marks(row, male_mark, female_mark)
         if source is not None and source < width and str(row[source]).strip().removesuffix(".0").isdigit():
             table.source_rows[number] = int(float(row[source]))
         if number in table.hidden_rows:
@@ -836,7 +877,7 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
     def names_of_people() -> bool:
         """Whether the held rows hold more names than a footer's signers, or a person's position."""
         names, position, unpaired = tally
-        each_under_its_title = not unpaired and names <= SIGNED_MAX_NAMES
+        each_under_its_title = not unpaired and names <= PAIRED_MAX_NAMES
         return position or names > FOOTER_MAX_NAMES and not each_under_its_title
 
     def released() -> Iterator[tuple[int, list]]:
@@ -857,6 +898,9 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
     for number, row in rows:
         width = len(row)
         cells = [row[i] if i is not None and i < width else None for i in order]
+        if day_column is not None:  # "Ngày" | "Tháng" | "Năm"
+            parts = (row[i] if i < width else None for i in (day_column, month_column, year_column))
+            cells[_BIRTH] = _date_of_parts(*parts)
         if family is not None:  # "Nguyễn" | ("Văn" |) "An"
             parts = [row[i] if i is not None and i < width else None for i in (family, middle, order[0])]
             filled = [str(part).strip() for part in parts if not _is_blank(part)]
@@ -873,13 +917,6 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
         ):
             _pass_over(table, number, _row_text(cells))  # a lookup copied down below the list: #N/A alone
             continue
-        if day_column is not None:  # "Ngày" | "Tháng" | "Năm"
-            cells[_BIRTH] = _date_of_parts(
-                *(row[i] if i < width else None for i in (day_column, month_column, year_column))
-            )
-        if male_mark is not None and _is_blank(cells[_SEX]):  # a mark under "Nam" or "Nữ"
-            marked = [i < width and not _is_blank(row[i]) for i in (male_mark, female_mark)]
-            cells[_SEX] = {(True, False): "Nam", (False, True): "Nữ", (True, True): "Nam, Nữ"}.get(tuple(marked))
         if year_column is not None and _is_blank(cells[_BIRTH]) and year_column < width:  # QA round 30: the
             cells[_BIRTH] = row[year_column]  # year alone of "Năm sinh" beside an empty "Ngày sinh" was lost
         if male is not None:  # the birth date in the column of the person's sex
@@ -900,7 +937,8 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                 tally[1] = tally[1] or _a_persons_position(cells[_POSITION])
                 tally[2] += not (held and held[-1][3])
             held.append((number, row, cells, title))
-            if tally[0] > (SIGNED_MAX_NAMES if signed else FOOTER_MAX_NAMES + FOOTER_MAX_ROWS) or len(held) > (
+            signers = PAIRED_MAX_NAMES if signed and not tally[2] else SIGNED_MAX_NAMES
+            if tally[0] > (signers if signed else FOOTER_MAX_NAMES + FOOTER_MAX_ROWS) or len(held) > (
                 SIGNED_MAX_ROWS if signed else FOOTER_MAX_ROWS
             ):
                 yield from released()

@@ -168,6 +168,11 @@ ERR_NAMESAKE_CCCD_IN_FILE = _(
     "Row %(first)s has a person of the same name, date of birth and unit with another CCCD number. Check the "
     "numbers; if they are two people, add this one on the page “Add a person”."
 )
+ERR_NAMESAKE_BELOW = _(
+    "“%(holder)s” of “%(unit)s” has this name, and this row says nothing else that is theirs (date of birth, CCCD "
+    "number, phone, email) nor a unit code. If this row is them, add the unit code “%(code)s”; if it is another "
+    "person, add their date of birth or CCCD number."
+)
 ERR_AMBIGUOUS_NAME = _(
     "Several people of this unit have this name; add the date of birth or the CCCD number to tell them apart."
 )
@@ -1023,13 +1028,13 @@ class _Runner:
         self.org_ids: dict[str, int] = {}
         self.org_codes: dict[int, str] = {}
         self.org_space: dict[int, int | None] = {}
-        self.org_names: list[tuple[str, str]] = []  # (code, name), for the error workbook's drop-down lists
+        self.org_unit_names: dict[int, str] = {}  # in the tree's order: the error workbook's drop-down lists
         units = Organisation.objects.filter(path__startswith=self.root.path).order_by("path")
         for pk, code, space_id, name in units.values_list("pk", "code", "space_id", "name"):
             self.org_ids[code.upper()] = pk
             self.org_codes[pk] = code
             self.org_space[pk] = space_id
-            self.org_names.append((code, name))
+            self.org_unit_names[pk] = name
         self._actors_other_units: dict[int, str] | None = None
         self.errors: workbooks.ErrorWorkbook | None = None
         self.parts = ActivationParts(imp.pk)
@@ -1622,7 +1627,7 @@ class _Runner:
             return self.claim(r, person)
         lookup = _lookup_of(r)
         top, candidates = self.candidates(r, lookup, by_name.get(r.name_key, ()))
-        person = self.identify(r, candidates)
+        person = self.identify(r, candidates, loosely=top == 0)
         refused = person is False
         if not refused:
             person = self.claim(r, person)
@@ -1674,9 +1679,9 @@ class _Runner:
         known = [_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in namesakes]
         return _fitting(lookup, known + born)
 
-    def identify(self, r: ParsedRow, candidates: list[_Known]) -> Person | None | bool:
+    def identify(self, r: ParsedRow, candidates: list[_Known], *, loosely: bool = False) -> Person | None | bool:
         """The stored person a row without a known CCCD is among its best fitting `candidates` (None: a new
-        person), or False once rejected."""
+        person), or False once rejected. `loosely`: they fit only by name, nothing else of the row is theirs."""
         if not candidates:
             return None
         first = candidates[0]
@@ -1685,6 +1690,13 @@ class _Runner:
                 self.reject(r, "full_name", ERR_AMBIGUOUS_UNITS)
             else:
                 self.reject(r, "full_name", _ambiguity(r, candidates))
+            return False
+        if loosely and not (r.organisation_id or r.cccd) and first.person and first.organisation_id != self.root.pk:
+            # QA round 33: a row of a name alone (an accountant's, with a phone) updated a namesake pupil of a
+            # unit below the import's, who had a CCCD and a date of birth
+            unit = self.org_unit_names.get(first.organisation_id, "")
+            code = self.org_codes.get(first.organisation_id, "")
+            self.reject(r, "full_name", ERR_NAMESAKE_BELOW, holder=first.person.full_name, unit=unit, code=code)
             return False
         if r.cccd and first.coded:  # the same number was matched by its hash: this is another one
             if first.number:
@@ -1935,7 +1947,7 @@ class _Runner:
                         headers=[table.reusable_header(name) for name in reading.FIELDS],
                         extra_headers=[title for _index, title in table.extra_columns],
                         source_rows=table.source_rows,
-                        organisations=self.org_names,
+                        organisations=[(self.org_codes[pk], name) for pk, name in self.org_unit_names.items()],
                     )
                 self.errors.add(r)
         if accounts:

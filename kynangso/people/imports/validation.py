@@ -25,7 +25,7 @@ from .. import rules
 from ..choices import Sex, TargetGroup
 from ..exports import GROUP_LABELS_VI
 from ..services import ERR_NAME_REQUIRED
-from .reading import EXCEL_ERRORS, FIELDS, NO_VALUE, header_key, is_error_code
+from .reading import BOTH_SEX_MARKS, EXCEL_ERRORS, FIELDS, NO_VALUE, header_key, is_error_code
 
 ERR_CELL = _("Row %(row)s, column “%(column)s”: %(message)s")
 ERR_ROW = _("Row %(row)s: %(message)s")
@@ -73,6 +73,7 @@ ERR_LEGACY_FONT = _(
     "Unicode (with Unikey's converter, for example), then upload it again."
 )
 ERR_SEX = _("Write “Nam” (male) or “Nữ” (female).")
+ERR_SEX_BOTH = _("Both “Nam” and “Nữ” are marked: keep the mark of one.")
 ERR_EMAIL = _("Not a valid email address.")
 ERR_ORG = _("Unknown unit code “%(code)s”, or a unit outside this import.")
 ERR_GROUP = _("Unknown target group “%(value)s”; use the names in the template's list, separated by “;”.")
@@ -509,7 +510,7 @@ class RowValidator:
             row.sex = sex_of(cell_text(raw_sex))
             if row.sex is None:
                 sex_ok = False
-                self.cell_error(row, "sex", ERR_SEX)
+                self.cell_error(row, "sex", ERR_SEX_BOTH if raw_sex == BOTH_SEX_MARKS else ERR_SEX)
 
         if not _blank(raw_cccd):
             text = cccd_text(raw_cccd)

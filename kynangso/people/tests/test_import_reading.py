@@ -483,6 +483,8 @@ def test_four_signers_a_second_table_and_what_round_25_found_dropped(tmp_path):
         # Stop 30: three or four signers one to a row, each under a title, without a date line
         ([*people, *signers[:6]], 3, 6),
         ([*people, *signers], 3, 8),
+        ([*people, *signers, one("TỔNG PHỤ TRÁCH"), one("Hồ Văn Năm")], 3, 10),  # QA round 33: five signers
+        ([*people, date_line, *signers, one("TỔNG PHỤ TRÁCH"), one("Hồ Văn Năm")], 3, 11),
         ([*people, *signers, one("Hồ Văn Năm")], 8, 0),  # a name under no title: a title headed people
         ([ROW, one("Tổ trưởng"), one("Nguyễn Văn Hải"), one("Trần Thị Bích"), one("Lê Văn Cường")], 4, 0),
     ]
@@ -619,23 +621,22 @@ def test_sex_marked_under_nam_or_nu_and_a_birth_date_in_day_month_year_columns(t
     headers = ["STT", "Họ và tên", "Ngày", "Tháng", "Năm", "Nam", "Nữ", "Số CCCD", "Ghi chú"]
     rows = [
         [1, "Nguyễn Văn An", 2, 3, 1985, "x", None, "086085001234", None],
-        [2, "Trần Thị Bình", "04", "05", "1990", None, "X", None, None],
-        [3, "Lê Văn Cường", None, None, 1975, "x", "x", None, None],  # both marked: refused by the row check
+        [2, "Trần Thị Bình", "04", "05.0", "1990", 0, "✓", None, None],  # 0: no mark
+        [3, "Lê Văn Cường", None, 7, 1975, "x", 1, None, None],  # both marked; no day: the year alone
         [4, "Phạm Thị Dung", 31, 2, 1990, None, "x", None, None],  # no such day: as text, refused
+        [5, "Võ Văn Em", 7, 8, 13, "X", None, None, None],  # a two-digit year, refused as such
     ]
     expected = [
         ("Nguyễn Văn An", date(1985, 3, 2), "Nam"),
         ("Trần Thị Bình", date(1990, 5, 4), "Nữ"),
-        ("Lê Văn Cường", 1975, "Nam, Nữ"),
-        ("Phạm Thị Dung", "31/2/1990", "Nữ"),
+        ("Lê Văn Cường", 1975, reading.BOTH_SEX_MARKS),
+        ("Phạm Thị Dung", "31/02/1990", "Nữ"),
+        ("Võ Văn Em", "07/08/13", "Nam"),
     ]
     table = open_file(write_xlsx(tmp_path / "marks.xlsx", rows, headers=headers))
     assert [(cells[0], cells[1], cells[2]) for _n, cells in table.rows] == expected
-    assert (table.unknown, table.header("date_of_birth"), table.header("sex")) == (
-        ["Ghi chú"],
-        "Ngày, Tháng, Năm",
-        "Nam, Nữ",
-    )
+    titles = (table.header("date_of_birth"), table.header("sex"))
+    assert (table.unknown, titles) == (["Ghi chú"], ("Ngày, Tháng, Năm", "Nam, Nữ"))
     headers = ["STT", "Họ và tên", "Ngày sinh", None, None, "Giới tính", None, "Số CCCD", "Ghi chú"]
     sub = [None, None, "Ngày", "Tháng", "Năm", "Nam", "Nữ", None, None]
     table = open_file(write_xlsx(tmp_path / "two.xlsx", [sub, *rows], headers=headers))
@@ -643,8 +644,38 @@ def test_sex_marked_under_nam_or_nu_and_a_birth_date_in_day_month_year_columns(t
     assert table.header("sex") == "Giới tính (Nam, Nữ)"
     validator = RowValidator(column=table.header, organisations={}, today=date(2026, 12, 7))
     parsed = [validator.parse(n, cells) for n, cells in open_file(tmp_path / "marks.xlsx").rows]
-    assert [bool(p.errors) for p in parsed] == [False, False, True, True]
+    assert [bool(p.errors) for p in parsed] == [False, False, True, True, True]
     assert (parsed[0].sex, parsed[0].date_of_birth, parsed[1].sex) == ("male", date(1985, 3, 2), "female")
+    with translation.override("vi"):
+        assert str(validation_module.ERR_SEX_BOTH) in parsed[2].errors[0][1]
+        assert "07/08/2013" in parsed[4].errors[0][1]  # the short year's message, with its example
+
+
+def test_a_school_list_with_ngay_thang_nam_nu_and_its_footer_over_those_columns(tmp_path):
+    """QA round 33: "Năm" beside "Nữ" was taken for the "Nam" column (the same word without accents), so
+    every girl was marked twice; a footer's titles and names over the mark and date columns became people
+    ("Hiệu trưởng" as a mark, "Giáo viên chủ nhiệm" as a date), and "Nữ: 1" of a total was a girl."""
+    headers = ["STT", "Họ và tên", "Ngày", "Tháng", "Năm", "Nữ", "Dân tộc"]
+    rows = [
+        [1, "Nguyễn Văn An", 2, 3, 2013, None, "Kinh"],
+        [2, "Trần Thị Bình", 4, 5, 2013, "x", "Kinh"],
+        [None, "Tổng số học sinh: 2", None, None, None, "Nữ: 1", None],
+        [None, None, None, None, "Giao Long, ngày 05 tháng 9 năm 2026", None, None],
+        [None, "Giáo viên chủ nhiệm", None, None, None, "Hiệu trưởng", None],
+        [None, "Nguyễn Thị Hoa", None, None, None, "Trần Văn Bình", None],
+    ]
+    table = open_file(write_xlsx(tmp_path / "lop.xlsx", rows, headers=headers))
+    read = [(cells[0], cells[1], cells[2]) for _n, cells in table.rows]
+    assert read == [("Nguyễn Văn An", date(2013, 3, 2), None), ("Trần Thị Bình", date(2013, 5, 4), "Nữ")]
+    assert (table.unknown, table.footer_row, table.footer_skipped) == (["Dân tộc"], 4, 4)
+    # The class teacher alone, without a date line: a signer too
+    rows = [
+        [1, "Lê Văn Cường", 1, 1, 2013, None, None],
+        [None, "GVCN", *[None] * 5],
+        [None, "Nguyễn Thị Hoa", *[None] * 5],
+    ]
+    table = open_file(write_xlsx(tmp_path / "gvcn.xlsx", rows, headers=headers))
+    assert [cells[0] for _n, cells in table.rows] == ["Lê Văn Cường"] and table.footer_skipped == 2
 
 
 @pytest.mark.parametrize("huge", [False, True])

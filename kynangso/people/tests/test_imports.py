@@ -1121,6 +1121,26 @@ def test_a_row_without_a_unit_code_asks_for_it_when_its_namesakes_are_in_several
         assert messages(imp) == ["Dòng 2, cột “Họ và tên”: " + str(services.ERR_AMBIGUOUS_UNITS)]
 
 
+def test_a_name_alone_does_not_update_a_namesake_of_a_unit_below_the_imports(cast, tmp_path):
+    """QA round 33: "Lê Văn Cường | Kế toán | 0912345678", imported into the commune, gave a pupil of its school
+    (with a CCCD and a date of birth) the accountant's position and phone. Without a unit code, a row that
+    fits a namesake of a unit below only by name asks for the unit code; with it, it updates them."""
+    row = ["Nguyễn Văn An", None, None, None, "0987654321", None, None, "Kế toán", None]
+    imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "n.xlsx", [row]))
+    params = {"holder": "Nguyễn Văn An", "unit": "UBND xã Long Hồ", "code": "X-A"}
+    assert messages(imp) == ["Dòng 2, cột “Họ và tên”: " + str(services.ERR_NAMESAKE_BELOW % params)]
+    cast.person_a.refresh_from_db()
+    assert (cast.person_a.phone, cast.person_a.position, Person.objects.filter(full_name="Nguyễn Văn An").count()) == (
+        "0912345678",
+        "",
+        1,
+    )
+    row[6] = "X-A"
+    imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "u.xlsx", [row]))
+    cast.person_a.refresh_from_db()
+    assert (imp.updated_count, cast.person_a.phone, cast.person_a.position) == (1, "0987654321", "Kế toán")
+
+
 def test_a_rename_by_cccd_cannot_change_whom_an_earlier_row_meant(cast, tmp_path, chunked):
     born = date(1990, 3, 3)
     cccd = make_cccd(born, "female", 2)
