@@ -512,9 +512,12 @@ def _date_of_parts(day, month, year):
     the month is not known; a two-digit year as dd/mm/yy, for the row check to say so; what is not a number
     as it is (a footer's title typed there is read as one)."""
     numbers = [_part_number(v) for v in (day, month, year)]
-    for value, number in zip((day, month, year), numbers, strict=True):
-        if number is None and not _is_blank(value):
-            return value
+    if any(n is None and not _is_blank(v) for v, n in zip((day, month, year), numbers, strict=True)):
+        filled = [v for v in (day, month, year) if not _is_blank(v)]
+        if len(filled) == 1:  # a footer's title or place and date, typed over these columns
+            return filled[0]
+        pairs = zip((day, month, year), numbers, strict=True)
+        return "/".join("" if _is_blank(v) else str(v if n is None else n).strip() for v, n in pairs)  # "3/Năm/2013"
     d, m, y = numbers
     if not d or not m:  # "0/5/2013", a day or month not known: the year alone
         return year if y is None else y
@@ -668,6 +671,7 @@ _HEADING_WORDS = tuple(
         "Người",  # "NGƯỜI HOẠT ĐỘNG KHÔNG CHUYÊN TRÁCH" (a signer's title is short: _is_signature)
     )
 )
+_SIGNERS_ONLY = ("người lập", "kế toán", "thủ trưởng", "thủ quỹ", "giáo viên chủ nhiệm", "gvcn", "hiệu trưởng")
 _HEADINGS_ALONE = frozenset(("thành viên", "các thành viên", "ủy viên", "uỷ viên"))  # no colon: no name is so
 _TITLES_ACCENTED = tuple(nfc(title).lower() + title[len(title.rstrip()) :] for title in _FOOTER_TITLES)  # "tm "
 _TITLES_FOLDED = tuple(fold(title) + title[len(title.rstrip()) :] for title in _FOOTER_TITLES)  # "tm ", not "tm"
@@ -750,8 +754,9 @@ def _is_footer(cells: list) -> bool:
     name, org = cells[0], cells[_ORG]
     if isinstance(name, str) and name.strip().endswith(":") and not _signs_off([name]):
         # "Tổ trưởng:", "Thành viên:" head the people under them (a heading: _holds_no_person); a signer's
-        # title has no colon, unlike "Tổng cộng:", "Nơi nhận:" and "Ghi chú:", which are the footer's.
-        return fold(name).startswith("ghi chu")
+        # title has no colon, unlike "Tổng cộng:", "Nơi nhận:" and "Ghi chú:", which are the footer's, and
+        # the titles only signers have ("Người lập biểu:", "Kế toán:"; QA round 33).
+        return fold(name).startswith("ghi chu") or nfc(name).strip().lower().startswith(_SIGNERS_ONLY)
     if isinstance(name, str) and _is_signature(name.strip(), named=True):
         return True
     # A title or the place and date beside a signer's name; a unit code ("KT-01", "TLĐLĐ") has no space.

@@ -484,6 +484,7 @@ def test_four_signers_a_second_table_and_what_round_25_found_dropped(tmp_path):
         ([*people, *signers[:6]], 3, 6),
         ([*people, *signers], 3, 8),
         ([*people, *signers, one("TỔNG PHỤ TRÁCH"), one("Hồ Văn Năm")], 3, 10),  # QA round 33: five signers
+        ([*people, *(one(t) for t in ("Người lập biểu:", "Trần Văn Một", "Kế toán:", "Lê Văn Hai"))], 3, 4),
         ([*people, date_line, *signers, one("TỔNG PHỤ TRÁCH"), one("Hồ Văn Năm")], 3, 11),
         ([*people, *signers, one("Hồ Văn Năm")], 8, 0),  # a name under no title: a title headed people
         ([ROW, one("Tổ trưởng"), one("Nguyễn Văn Hải"), one("Trần Thị Bích"), one("Lê Văn Cường")], 4, 0),
@@ -646,6 +647,9 @@ def test_sex_marked_under_nam_or_nu_and_a_birth_date_in_day_month_year_columns(t
     parsed = [validator.parse(n, cells) for n, cells in open_file(tmp_path / "marks.xlsx").rows]
     assert [bool(p.errors) for p in parsed] == [False, False, True, True, True]
     assert (parsed[0].sex, parsed[0].date_of_birth, parsed[1].sex) == ("male", date(1985, 3, 2), "female")
+    # A part that is no number keeps all three for the error workbook; a footer's text alone is itself
+    assert reading._date_of_parts(3.0, "Năm", 2013.0) == "3/Năm/2013"
+    assert reading._date_of_parts(None, "Hiệu trưởng", None) == "Hiệu trưởng"
     with translation.override("vi"):
         assert str(validation_module.ERR_SEX_BOTH) in parsed[2].errors[0][1]
         assert "07/08/2013" in parsed[4].errors[0][1]  # the short year's message, with its example
