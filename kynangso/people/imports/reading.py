@@ -126,7 +126,17 @@ def header_key(text) -> str:
 
 
 _ALIASES = {
-    "full_name": ["Họ và tên", "Họ tên", "Họ và tên đầy đủ", "Tên", "Full name", "Name", "Fullname"],
+    "full_name": [
+        "Họ và tên",
+        "Họ tên",
+        "Họ và tên đầy đủ",
+        "Tên",
+        "Full name",
+        "Name",
+        "Fullname",
+        "Họ và tên chủ hộ",  # a list of households: its people are their heads (QA round 34)
+        "Họ tên chủ hộ",
+    ],
     "date_of_birth": [
         "Ngày sinh",
         "Ngày tháng năm sinh",
@@ -210,6 +220,8 @@ _ALIASES = {
         "Chức vụ, chức danh",
         "Chức vụ/chức danh",
         "Chức danh, chức vụ",
+        "Chức vụ, đơn vị công tác",  # QA round 34: the position comes first
+        "Chức vụ, nơi công tác",
         "Position",
         "Job title",
         "Title",
@@ -454,8 +466,10 @@ _DATE_PARTS = (("ngay", "ngay sinh"), ("thang", "thang sinh"), ("nam", "nam sinh
 # Sex as a mark under "Nam" | "Nữ" (school lists, QA round 32), or under "Nữ" alone; titles compared with
 # their accents ("Năm" is the year), lower case
 _MALE_TITLES, _FEMALE_TITLES = ("nam",), ("nữ", "nu")
-# What a mark is; anything else in those columns ("Hiệu trưởng", "Nữ: 12" of a footer) is none (QA round 33)
-_MARKS = frozenset(("x", "✓", "✔", "☑", "v", "1", "•", "●", "*", "+", "có", "co", "nam", "nữ", "nu"))
+# What a mark is: a word that says so, or a character or two ("x", "√", "ü" of a Wingdings tick without its
+# font: QA round 34); not "0", a dash, nor longer text ("Hiệu trưởng", "Nữ: 12" of a footer: QA round 33)
+_MARK_WORDS = frozenset(("có", "co", "nam", "nữ", "nu", "yes"))
+_NO_MARKS = frozenset(("0", "-", "–", "—", ".", "_", "k", "ko"))
 BOTH_SEX_MARKS = "Nam, Nữ"  # the sex cell of a row marked under both: refused by the row check (ERR_SEX_BOTH)
 
 
@@ -538,6 +552,18 @@ def _part_number(value) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+_BIRTH_TEXT = re.compile(r"\d{4}|\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}|\d{4}-\d{1,2}-\d{1,2}")
+
+
+def _birth_like(value) -> bool:
+    """A year or a date, not a mark: what a "Nam" | "Nữ" pair holds on forms that give the birth by sex."""
+    if isinstance(value, date):
+        return True
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return 1900 <= value <= 2100 or 1 < value < 80000  # a year, or an Excel serial date
+    return isinstance(value, str) and _BIRTH_TEXT.fullmatch(value.strip()) is not None
+
+
 def _sex_of_marks(row: list, male: int | None, female: int) -> str | None:
     """ "Nam" or "Nữ" from a mark under one of them; BOTH_SEX_MARKS under both; None without one."""
 
@@ -547,7 +573,8 @@ def _sex_of_marks(row: list, male: int | None, female: int) -> str | None:
         value = row[i]
         if isinstance(value, int | float) and not isinstance(value, bool):
             return value == 1
-        return nfc(str(value)).strip().lower() in _MARKS
+        text = nfc(str(value)).strip().lower()
+        return text in _MARK_WORDS or (len(text) <= 2 and text not in _NO_MARKS)
 
     is_male, is_female = marked(male), marked(female)
     return BOTH_SEX_MARKS if is_male and is_female else "Nam" if is_male else "Nữ" if is_female else None
@@ -582,6 +609,9 @@ _FOOTER_TITLES = (
     "Phó trưởng ban",
     "Phó trưởng thôn",
     "Tổ trưởng",
+    "Trạm trưởng",  # a health station's (QA round 34)
+    "Trưởng trạm",
+    "Phó trạm trưởng",
     "Giáo viên chủ nhiệm",  # a class list's signers (QA round 33)
     "GVCN",
     "Tổng phụ trách",
@@ -671,8 +701,22 @@ _HEADING_WORDS = tuple(
         "Người",  # "NGƯỜI HOẠT ĐỘNG KHÔNG CHUYÊN TRÁCH" (a signer's title is short: _is_signature)
     )
 )
-_SIGNERS_ONLY = ("người lập", "kế toán", "thủ trưởng", "thủ quỹ", "giáo viên chủ nhiệm", "gvcn", "hiệu trưởng")
-_HEADINGS_ALONE = frozenset(("thành viên", "các thành viên", "ủy viên", "uỷ viên"))  # no colon: no name is so
+# Titles that head no section of a list, with a colon too ("Kế toán:", "Hiệu trưởng:" may: QA round 34)
+_SIGNERS_ONLY = ("người lập", "thủ trưởng", "giáo viên chủ nhiệm", "gvcn")
+_HEADINGS_ALONE = frozenset(  # no colon: no name is so (QA rounds 33, 34)
+    (
+        "thành viên",
+        "các thành viên",
+        "ủy viên",
+        "uỷ viên",
+        "giáo viên",
+        "giáo viên bộ môn",
+        "nhân viên",
+        "cán bộ quản lý",
+    )
+)
+# After a heading's word, "Văn"/"Thị" make a name ("Hội Thị Lan"), unless they begin an office's ("Tổ Văn phòng")
+_OFFICE_WORDS = frozenset(("van phong", "van thu", "van hoa", "thi dua", "van hoa thong"))
 _TITLES_ACCENTED = tuple(nfc(title).lower() + title[len(title.rstrip()) :] for title in _FOOTER_TITLES)  # "tm "
 _TITLES_FOLDED = tuple(fold(title) + title[len(title.rstrip()) :] for title in _FOOTER_TITLES)  # "tm ", not "tm"
 _SUBTOTALS_ACCENTED = tuple(nfc(title).lower() for title in _SUBTOTALS)
@@ -736,7 +780,8 @@ def _holds_no_person(cells: list) -> bool:
     words = fold(text).split()  # "Hội Thị Lan", "Đội Văn Hai": names (Văn, Thị), not headings
     if text.rstrip(".") in _HEADINGS_ALONE:  # "Thành viên" over a committee's members (QA round 33)
         return True
-    return text.startswith(_HEADING_WORDS) and not (len(words) > 1 and words[1] in ("van", "thi"))
+    a_name = len(words) > 1 and words[1] in ("van", "thi") and " ".join(words[1:3]) not in _OFFICE_WORDS
+    return text.startswith(_HEADING_WORDS) and not a_name
 
 
 def _a_header_row(cells: list) -> bool:
@@ -755,7 +800,7 @@ def _is_footer(cells: list) -> bool:
     if isinstance(name, str) and name.strip().endswith(":") and not _signs_off([name]):
         # "Tổ trưởng:", "Thành viên:" head the people under them (a heading: _holds_no_person); a signer's
         # title has no colon, unlike "Tổng cộng:", "Nơi nhận:" and "Ghi chú:", which are the footer's, and
-        # the titles only signers have ("Người lập biểu:", "Kế toán:"; QA round 33).
+        # the titles only signers have ("Người lập biểu:", "Thủ trưởng đơn vị:"; QA round 33).
         return fold(name).startswith("ghi chu") or nfc(name).strip().lower().startswith(_SIGNERS_ONLY)
     if isinstance(name, str) and _is_signature(name.strip(), named=True):
         return True
@@ -924,6 +969,12 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             continue
         if year_column is not None and _is_blank(cells[_BIRTH]) and year_column < width:  # QA round 30: the
             cells[_BIRTH] = row[year_column]  # year alone of "Năm sinh" beside an empty "Ngày sinh" was lost
+        if female_mark is not None and _is_blank(cells[_BIRTH]):  # "Nam" | "Nữ" holding a year or a date
+            for column, sex in ((male_mark, "Nam"), (female_mark, "Nữ")):  # (QA round 34): the birth's, by sex
+                if column is not None and column < width and _birth_like(row[column]):
+                    cells[_BIRTH] = row[column]
+                    cells[_SEX] = sex if _is_blank(cells[_SEX]) else cells[_SEX]
+                    break
         if male is not None:  # the birth date in the column of the person's sex
             for column, sex in ((male, "Nam"), (female, "Nữ")):
                 if column < width and not _is_blank(row[column]):

@@ -169,9 +169,9 @@ ERR_NAMESAKE_CCCD_IN_FILE = _(
     "numbers; if they are two people, add this one on the page “Add a person”."
 )
 ERR_NAMESAKE_BELOW = _(
-    "“%(holder)s” of “%(unit)s” has this name, and this row says nothing else that is theirs (date of birth, CCCD "
-    "number, phone, email) nor a unit code. If this row is them, add the unit code “%(code)s”; if it is another "
-    "person, add their date of birth or CCCD number."
+    "“%(holder)s” of “%(unit)s” has this name, and this row has nothing else of theirs (date of birth, phone, "
+    "email) nor a unit code. If this row is them, write the unit code “%(code)s”; if it is another person, "
+    "write the code of their own unit (“%(own)s” for this one)."
 )
 ERR_AMBIGUOUS_NAME = _(
     "Several people of this unit have this name; add the date of birth or the CCCD number to tell them apart."
@@ -985,6 +985,17 @@ def _rank(lookup: _Known, k: _Known | None) -> int:
     return rank + bool(lookup.phone and lookup.phone == k.phone) + bool(lookup.email and lookup.email == k.email)
 
 
+def _corroborates(lookup: _Known, k: _Known) -> bool:
+    """Whether a row looking for its person by name has more of them than the name: the same date of birth,
+    year of birth, phone or email."""
+    return bool(
+        (lookup.date_of_birth and lookup.date_of_birth == k.date_of_birth)
+        or (lookup.year and lookup.year in (k.year, k.date_of_birth and k.date_of_birth.year))
+        or (lookup.phone and lookup.phone == k.phone)
+        or (lookup.email and lookup.email == k.email)
+    )
+
+
 def _fitting(lookup: _Known, known: list[_Known]) -> tuple[int, list[_Known]]:
     """The best _rank among `known` (-1: none fits) and the people of `known` that have it."""
     ranked = [(_rank(lookup, k), k) for k in known]
@@ -1627,7 +1638,7 @@ class _Runner:
             return self.claim(r, person)
         lookup = _lookup_of(r)
         top, candidates = self.candidates(r, lookup, by_name.get(r.name_key, ()))
-        person = self.identify(r, candidates, loosely=top == 0)
+        person = self.identify(r, candidates, lookup=lookup)
         refused = person is False
         if not refused:
             person = self.claim(r, person)
@@ -1679,9 +1690,9 @@ class _Runner:
         known = [_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in namesakes]
         return _fitting(lookup, known + born)
 
-    def identify(self, r: ParsedRow, candidates: list[_Known], *, loosely: bool = False) -> Person | None | bool:
+    def identify(self, r: ParsedRow, candidates: list[_Known], *, lookup: _Known | None = None) -> Person | None | bool:
         """The stored person a row without a known CCCD is among its best fitting `candidates` (None: a new
-        person), or False once rejected. `loosely`: they fit only by name, nothing else of the row is theirs."""
+        person), or False once rejected. `lookup`: the row's (_lookup_of), to see what of it is theirs."""
         if not candidates:
             return None
         first = candidates[0]
@@ -1691,12 +1702,23 @@ class _Runner:
             else:
                 self.reject(r, "full_name", _ambiguity(r, candidates))
             return False
-        if loosely and not (r.organisation_id or r.cccd) and first.person and first.organisation_id != self.root.pk:
-            # QA round 33: a row of a name alone (an accountant's, with a phone) updated a namesake pupil of a
-            # unit below the import's, who had a CCCD and a date of birth
-            unit = self.org_unit_names.get(first.organisation_id, "")
-            code = self.org_codes.get(first.organisation_id, "")
-            self.reject(r, "full_name", ERR_NAMESAKE_BELOW, holder=first.person.full_name, unit=unit, code=code)
+        if (
+            lookup is not None
+            and not (r.organisation_id or r.cccd)
+            and first.person
+            and first.organisation_id != self.root.pk
+            and not _corroborates(lookup, first)
+        ):  # QA rounds 33, 34: a row of a name alone (an accountant's, with a phone) updated a namesake pupil
+            # or teacher of a unit below the import's
+            self.reject(
+                r,
+                "full_name",
+                ERR_NAMESAKE_BELOW,
+                holder=first.person.full_name,
+                unit=self.org_unit_names.get(first.organisation_id, ""),
+                code=self.org_codes.get(first.organisation_id, ""),
+                own=self.root.code,
+            )
             return False
         if r.cccd and first.coded:  # the same number was matched by its hash: this is another one
             if first.number:

@@ -494,6 +494,29 @@ def test_four_signers_a_second_table_and_what_round_25_found_dropped(tmp_path):
         assert (len(list(table.rows)), table.footer_skipped) == (read, footer), rows
 
 
+def test_office_headings_a_station_heads_title_and_household_lists(tmp_path):
+    """QA round 34: "Tổ Văn phòng", "Giáo viên bộ môn", "Nhân viên" became people; "TRẠM TRƯỞNG" under the
+    list, in the position column, was a row without a name; "Họ và tên chủ hộ" was no name column, and
+    "Chức vụ, đơn vị công tác" no position."""
+    blank = [None] * 8
+    rows = [
+        ["Tổ Văn phòng", *blank],
+        ROW,
+        ["Giáo viên bộ môn", *blank],
+        ["Hội Thị Lan", *blank],  # a name of a heading's word
+        ["Nhân viên", *blank],
+        ["Tô Văn Tổ", *blank],
+        [None] * 7 + ["TRẠM TRƯỞNG", None],
+        ["Nguyễn Thị Hoa", *blank],
+    ]
+    table = open_file(write_xlsx(tmp_path / "tram.xlsx", rows))
+    assert [cells[0] for _n, cells in table.rows] == [ROW[0], "Hội Thị Lan", "Tô Văn Tổ"]
+    assert (table.passed_over, table.footer_skipped) == (3, 2)
+    headers = ["STT", "Họ và tên chủ hộ", "Năm sinh", "Chức vụ, đơn vị công tác"]
+    table = open_file(write_xlsx(tmp_path / "ho.xlsx", [[1, "Lò Văn Pọm", 1960, "Trưởng bản"]], headers=headers))
+    assert [(cells[0], cells[1], cells[7]) for _n, cells in table.rows] == [("Lò Văn Pọm", 1960, "Trưởng bản")]
+
+
 def test_section_headings_and_subtotals_are_passed_over_and_the_list_goes_on(tmp_path):
     """QA round 19: "I. KHỐI ĐẢNG", "Thôn Phú Hòa" became people, and a subtotal ended the list."""
     blank = [None] * 8
@@ -672,6 +695,15 @@ def test_a_school_list_with_ngay_thang_nam_nu_and_its_footer_over_those_columns(
     read = [(cells[0], cells[1], cells[2]) for _n, cells in table.rows]
     assert read == [("Nguyễn Văn An", date(2013, 3, 2), None), ("Trần Thị Bình", date(2013, 5, 4), "Nữ")]
     assert (table.unknown, table.footer_row, table.footer_skipped) == (["Dân tộc"], 4, 4)
+    # QA round 34: the usual ticks ("√", a Wingdings "ü" without its font, "☒", "o") are marks; "0", "-" not
+    rows = [[n, f"Học Sinh {n}", 1, 1, 2013, mark, None] for n, mark in enumerate(["√", "ü", "☒", "o", "0", "-"], 1)]
+    table = open_file(write_xlsx(tmp_path / "ticks.xlsx", rows, headers=headers))
+    assert [cells[2] for _n, cells in table.rows] == ["Nữ", "Nữ", "Nữ", "Nữ", None, None]
+    # A flat "Nam" | "Nữ" pair holding the year or the date of birth: the birth, in the column of the sex
+    flat = ["STT", "Họ và tên", "Nam", "Nữ", "Chức vụ"]
+    rows = [[1, "Hồ Văn Một", 1950, None, "Tổ viên"], [2, "Lê Thị Hai", None, "05/06/1962", None]]
+    table = open_file(write_xlsx(tmp_path / "flat.xlsx", rows, headers=flat))
+    assert [(cells[1], cells[2]) for _n, cells in table.rows] == [(1950, "Nam"), ("05/06/1962", "Nữ")]
     # The class teacher alone, without a date line: a signer too
     rows = [
         [1, "Lê Văn Cường", 1, 1, 2013, None, None],

@@ -1127,7 +1127,7 @@ def test_a_name_alone_does_not_update_a_namesake_of_a_unit_below_the_imports(cas
     fits a namesake of a unit below only by name asks for the unit code; with it, it updates them."""
     row = ["Nguyễn Văn An", None, None, None, "0987654321", None, None, "Kế toán", None]
     imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "n.xlsx", [row]))
-    params = {"holder": "Nguyễn Văn An", "unit": "UBND xã Long Hồ", "code": "X-A"}
+    params = {"holder": "Nguyễn Văn An", "unit": "UBND xã Long Hồ", "code": "X-A", "own": "T-VL"}
     assert messages(imp) == ["Dòng 2, cột “Họ và tên”: " + str(services.ERR_NAMESAKE_BELOW % params)]
     cast.person_a.refresh_from_db()
     assert (cast.person_a.phone, cast.person_a.position, Person.objects.filter(full_name="Nguyễn Văn An").count()) == (
@@ -1139,6 +1139,16 @@ def test_a_name_alone_does_not_update_a_namesake_of_a_unit_below_the_imports(cas
     imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "u.xlsx", [row]))
     cast.person_a.refresh_from_db()
     assert (imp.updated_count, cast.person_a.phone, cast.person_a.position) == (1, "0987654321", "Kế toán")
+    # QA round 34: a namesake with nothing but the name too (a teacher of the school, the commune's
+    # accountant): the same; the import's own unit code makes the row another person there
+    teacher = people_services.person_create(actor=None, full_name="Lê Văn Cường", organisation=cast.unit_b)
+    rows = [["Lê Văn Cường", *[None] * 6, "Kế toán UBND", None], ["Lê Văn Cường", *[None] * 5, "T-VL", "Kế toán", None]]
+    imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "c.xlsx", rows[:1]))
+    assert imp.rejected_count == 1 and "“X-B”" in messages(imp)[0] and "“T-VL”" in messages(imp)[0]
+    imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "d.xlsx", rows[1:]))
+    teacher.refresh_from_db()
+    assert (imp.created_count, teacher.position) == (1, "")
+    assert Person.objects.get(full_name="Lê Văn Cường", organisation=cast.root).position == "Kế toán"
 
 
 def test_a_rename_by_cccd_cannot_change_whom_an_earlier_row_meant(cast, tmp_path, chunked):
