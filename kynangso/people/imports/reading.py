@@ -560,7 +560,7 @@ def _birth_like(value) -> bool:
     if isinstance(value, date):
         return True
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return 1900 <= value <= 2100 or 1 < value < 80000  # a year, or an Excel serial date
+        return 1900 <= value <= 2100 or 7000 <= value <= 47500  # a year, or a serial date of 1919-2030 (not a count)
     return isinstance(value, str) and _BIRTH_TEXT.fullmatch(value.strip()) is not None
 
 
