@@ -251,7 +251,17 @@ HEADER_ALIASES: dict[str, str] = {header_key(a): f for f, names in _ALIASES.item
 # "Chức vụ hiện nay"; and whose it is, after a title of the person's own ("Họ và tên học viên"; not "Nhóm học
 # sinh", a class's group).
 _TITLE_QUALIFIERS = tuple(
-    header_key(q) for q in ("liên hệ", "liên lạc", "cá nhân", "hiện nay", "hiện tại", "công vụ", "tham gia")
+    header_key(q)
+    for q in (
+        "liên hệ",
+        "liên lạc",
+        "cá nhân",
+        "hiện nay",
+        "hiện tại",
+        "công vụ",
+        "tham gia",
+        *("trong tổ", "trong hội", "trong chi hội", "trong ban", "trong đoàn", "trong chi bộ", "trong đơn vị"),
+    )
 )
 _PERSON_FIELDS = frozenset({"full_name", "family_name", "date_of_birth", "sex", "cccd", "phone", "email", "position"})
 _WHOSE_QUALIFIERS = tuple(
@@ -267,6 +277,7 @@ _WHOSE_QUALIFIERS = tuple(
         "học sinh",
         "sinh viên",
         "giáo viên",
+        *("thành viên", "hội viên", "đoàn viên", "đảng viên", "xã viên", "người tham gia", "chiến sĩ"),  # QA 35
     )
 )
 _PLAIN_GROUP = header_key("Nhóm")  # "Nhóm học sinh" is a class's group; "Nhóm đối tượng học viên" is ours
@@ -609,6 +620,9 @@ _FOOTER_TITLES = (
     "Phó trưởng ban",
     "Phó trưởng thôn",
     "Tổ trưởng",
+    "Chính trị viên",  # a militia's (QA round 35)
+    "Chỉ huy trưởng",
+    "Chỉ huy phó",
     "Trạm trưởng",  # a health station's (QA round 34)
     "Trưởng trạm",
     "Phó trạm trưởng",
@@ -698,22 +712,19 @@ _HEADING_WORDS = tuple(
         "Vụ",
         "Bộ",
         "Phân hiệu",
+        "Trung đội",  # a militia's platoons and squads (QA round 35)
+        "Tiểu đội",
+        "Đại đội",
+        "Nhân viên",  # "Nhân viên hợp đồng", "Giáo viên bộ môn"; no family name is "Nhân" or "Giáo"
+        "Giáo viên",
+        "Lãnh đạo",
         "Người",  # "NGƯỜI HOẠT ĐỘNG KHÔNG CHUYÊN TRÁCH" (a signer's title is short: _is_signature)
     )
 )
 # Titles that head no section of a list, with a colon too ("Kế toán:", "Hiệu trưởng:" may: QA round 34)
 _SIGNERS_ONLY = ("người lập", "thủ trưởng", "giáo viên chủ nhiệm", "gvcn")
-_HEADINGS_ALONE = frozenset(  # no colon: no name is so (QA rounds 33, 34)
-    (
-        "thành viên",
-        "các thành viên",
-        "ủy viên",
-        "uỷ viên",
-        "giáo viên",
-        "giáo viên bộ môn",
-        "nhân viên",
-        "cán bộ quản lý",
-    )
+_HEADINGS_ALONE = frozenset(  # no colon: no name is so (QA rounds 33-35)
+    ("thành viên", "các thành viên", "ủy viên", "uỷ viên", "giáo viên", "nhân viên", "cán bộ quản lý", "lãnh đạo")
 )
 # After a heading's word, "Văn"/"Thị" make a name ("Hội Thị Lan"), unless they begin an office's ("Tổ Văn phòng")
 _OFFICE_WORDS = frozenset(("van phong", "van thu", "van hoa", "thi dua", "van hoa thong"))
@@ -780,7 +791,14 @@ def _holds_no_person(cells: list) -> bool:
     words = fold(text).split()  # "Hội Thị Lan", "Đội Văn Hai": names (Văn, Thị), not headings
     if text.rstrip(".") in _HEADINGS_ALONE:  # "Thành viên" over a committee's members (QA round 33)
         return True
-    a_name = len(words) > 1 and words[1] in ("van", "thi") and " ".join(words[1:3]) not in _OFFICE_WORDS
+    if text[:1] and text[:1] in "(*※":  # a note, as no name begins (QA round 35): "(Danh sách có 04 thành
+        return True  # viên)", "* Ghi chú: …"
+    a_name = (
+        len(words) > 1
+        and words[1] in ("van", "thi")
+        and " ".join(words[1:3]) not in _OFFICE_WORDS
+        and (len(words) == 2 or words[2].isalpha())  # "Tổ Văn - Sử", a school's subject group
+    )
     return text.startswith(_HEADING_WORDS) and not a_name
 
 
@@ -977,7 +995,10 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                     break
         if male is not None:  # the birth date in the column of the person's sex
             for column, sex in ((male, "Nam"), (female, "Nữ")):
-                if column < width and not _is_blank(row[column]):
+                value = row[column] if column < width else None
+                if isinstance(value, int | float) and not _birth_like(value):  # a total's count (QA round 35)
+                    continue
+                if not _is_blank(value):
                     cells[_BIRTH] = row[column]
                     cells[_SEX] = sex if _is_blank(cells[_SEX]) else cells[_SEX]
                     break

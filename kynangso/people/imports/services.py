@@ -987,13 +987,18 @@ def _rank(lookup: _Known, k: _Known | None) -> int:
 
 def _corroborates(lookup: _Known, k: _Known) -> bool:
     """Whether a row looking for its person by name has more of them than the name: the same date of birth,
-    year of birth, phone or email."""
-    return bool(
+    phone or email; or the same year of birth, when the row's phone and email are not others (QA round 35:
+    a year shared by chance)."""
+    if (
         (lookup.date_of_birth and lookup.date_of_birth == k.date_of_birth)
-        or (lookup.year and lookup.year in (k.year, k.date_of_birth and k.date_of_birth.year))
         or (lookup.phone and lookup.phone == k.phone)
         or (lookup.email and lookup.email == k.email)
+    ):
+        return True
+    contradicted = (lookup.phone and k.phone and lookup.phone != k.phone) or (
+        lookup.email and k.email and lookup.email != k.email
     )
+    return bool(lookup.year and lookup.year in (k.year, k.date_of_birth and k.date_of_birth.year) and not contradicted)
 
 
 def _fitting(lookup: _Known, known: list[_Known]) -> tuple[int, list[_Known]]:
@@ -1704,12 +1709,12 @@ class _Runner:
             return False
         if (
             lookup is not None
-            and not (r.organisation_id or r.cccd)
+            and not r.organisation_id
             and first.person
             and first.organisation_id != self.root.pk
             and not _corroborates(lookup, first)
-        ):  # QA rounds 33, 34: a row of a name alone (an accountant's, with a phone) updated a namesake pupil
-            # or teacher of a unit below the import's
+        ):  # QA rounds 33-35: a row of a name alone (an accountant's, with a phone, or a CCCD they lack)
+            # updated a namesake pupil or teacher of a unit below the import's
             self.reject(
                 r,
                 "full_name",

@@ -512,9 +512,33 @@ def test_office_headings_a_station_heads_title_and_household_lists(tmp_path):
     table = open_file(write_xlsx(tmp_path / "tram.xlsx", rows))
     assert [cells[0] for _n, cells in table.rows] == [ROW[0], "Hội Thị Lan", "Tô Văn Tổ"]
     assert (table.passed_over, table.footer_skipped) == (3, 2)
+    # QA round 35: a militia's platoons and signers, "Lãnh đạo", "Nhân viên hợp đồng", "Tổ Văn - Sử", notes
+    rows = [
+        ["Trung đội dân quân cơ động", *blank],
+        ["Tiểu đội 1", *blank],
+        ROW,
+        ["Lãnh đạo", *blank],
+        ["Nhân viên hợp đồng", *blank],
+        ["Tổ Văn - Sử", *blank],
+        ["Đội Văn Hai", *blank],
+        ["(Danh sách có 02 người)", *blank],
+        ["* Ghi chú: Nhiệm kỳ 2025 - 2030.", *blank],
+        ["CHÍNH TRỊ VIÊN", *[None] * 6, "CHỈ HUY TRƯỞNG", None],
+        ["Lục Văn Khanh", *[None] * 6, "Lục Văn Lâm", None],
+    ]
+    table = open_file(write_xlsx(tmp_path / "dq.xlsx", rows))
+    assert [cells[0] for _n, cells in table.rows] == [ROW[0], "Đội Văn Hai"]
+    assert (table.passed_over, table.footer_skipped) == (7, 2)
     headers = ["STT", "Họ và tên chủ hộ", "Năm sinh", "Chức vụ, đơn vị công tác"]
     table = open_file(write_xlsx(tmp_path / "ho.xlsx", [[1, "Lò Văn Pọm", 1960, "Trưởng bản"]], headers=headers))
     assert [(cells[0], cells[1], cells[7]) for _n, cells in table.rows] == [("Lò Văn Pọm", 1960, "Trưởng bản")]
+    for name, position in (("Họ và tên hội viên", "Chức vụ trong Hội"), ("Tên thành viên", "Chức danh trong Tổ")):
+        table = open_file(
+            write_xlsx(
+                tmp_path / "hv.xlsx", [[1, "Lò Thị Én", 1960, "Hội viên"]], headers=["STT", name, "Năm sinh", position]
+            )
+        )
+        assert [(cells[0], cells[7]) for _n, cells in table.rows] == [("Lò Thị Én", "Hội viên")] and table.unknown == []
 
 
 def test_section_headings_and_subtotals_are_passed_over_and_the_list_goes_on(tmp_path):
@@ -704,6 +728,11 @@ def test_a_school_list_with_ngay_thang_nam_nu_and_its_footer_over_those_columns(
     rows = [[1, "Hồ Văn Một", 1950, None, "Tổ viên"], [2, "Lê Thị Hai", None, "05/06/1962", None]]
     table = open_file(write_xlsx(tmp_path / "flat.xlsx", rows, headers=flat))
     assert [(cells[1], cells[2]) for _n, cells in table.rows] == [(1950, "Nam"), ("05/06/1962", "Nữ")]
+    # A total's counts under "Năm sinh" over "Nam" | "Nữ" (two rows of header) are no years (QA round 35)
+    two = [["STT", "Họ và tên", "Năm sinh", None, "Chức vụ"], [None, None, "Nam", "Nữ", None]]
+    rows = [[1, "Hồ Văn Một", 1950, None, "Tổ viên"], [None, "Tổng cộng: 1 người", 1, 0, None]]
+    table = open_file(write_xlsx(tmp_path / "two.xlsx", two[1:] + rows, headers=two[0]))
+    assert [(cells[0], cells[1], cells[2]) for _n, cells in table.rows] == [("Hồ Văn Một", 1950, "Nam")]
     # The class teacher alone, without a date line: a signer too
     rows = [
         [1, "Lê Văn Cường", 1, 1, 2013, None, None],

@@ -1149,6 +1149,21 @@ def test_a_name_alone_does_not_update_a_namesake_of_a_unit_below_the_imports(cas
     teacher.refresh_from_db()
     assert (imp.created_count, teacher.position) == (1, "")
     assert Person.objects.get(full_name="Lê Văn Cường", organisation=cast.root).position == "Kế toán"
+    # QA round 35: a CCCD the namesake lacks is no more theirs than the name; a year shared by chance, with
+    # another phone, neither
+    teacher = people_services.person_create(
+        actor=None, full_name="Trần Văn Bảy", organisation=cast.unit_b, phone="0911000001"
+    )
+    born = date(1980, 5, 15)
+    rows = [["Trần Văn Bảy", born, "Nam", make_cccd(born, "male", 7), None, None, None, "Kế toán", None]]
+    rows.append(["Trần Văn Bảy", 1985, None, None, "0977000111", None, None, "Chủ tịch Hội Nông dân", None])
+    for number, row in enumerate(rows):
+        if number:
+            Person.objects.filter(pk=teacher.pk).update(birth_year=1985)  # a year known alone
+        imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "e.xlsx", [row]))
+        assert imp.rejected_count == 1 and "“X-B”" in messages(imp)[0], imp.message
+    teacher.refresh_from_db()
+    assert (teacher.position, teacher.cccd_hash, teacher.phone) == ("", None, "0911000001")
 
 
 def test_a_rename_by_cccd_cannot_change_whom_an_earlier_row_meant(cast, tmp_path, chunked):
