@@ -18,7 +18,11 @@ the same way, a namesake
 with the same date of birth who has no CCCD (the number is then added); a namesake born the same day with
 another number refuses the row (a corrected number goes through the person's page, a second person of
 that name and birthday through "Add a person"), never a second person by accident. Several candidates →
-the row is rejected as ambiguous. Inside the file the same rules apply: a row that is the person an
+the row is rejected as ambiguous. A row without a unit code that would be a namesake of a unit below the
+import's on nothing more than the name (no same date of birth, phone or email; a year of birth only when
+its phone and email are not others; a CCCD the namesake lacks is no proof) is refused and asked for that
+unit's code, or the import unit's own for a new person (QA rounds 33-35: a commune's accountant was
+written onto a school's teacher). Inside the file the same rules apply: a row that is the person an
 earlier row created (same name, date of birth and unit; with or without a CCCD) is a duplicate, whichever
 chunk it falls in, so the file gives the same result the first time and every time after. An empty cell
 never erases a stored value.
