@@ -224,6 +224,9 @@ _PHONE_LABEL = re.compile(
 _PHONE_NOTE = re.compile(r"[(\[]\s*(?:zalo|cá nhân|di động|dđ|chính)\s*[)\]]", re.IGNORECASE)
 
 
+_PHONE_SEPARATOR = re.compile(r"\s*[;,/\n]\s*|\s+[-–—]\s+|\s+(?:và|hoặc|or)\s+")  # between numbers in a cell
+
+
 def clean_phone(raw: str) -> str:
     """Normalise a Vietnamese mobile number to 10 digits ('+84 912.345.678' → '0912345678'); a label before
     it ("ĐT: "), a note in brackets after it ("(Zalo)") and a separator left at its end are not part of it."""
@@ -243,6 +246,14 @@ def clean_phone(raw: str) -> str:
         if _LANDLINE.fullmatch(digits):
             raise RuleError(ERR_PHONE_LANDLINE)
         if len(re.findall(r"\d{9,}", re.sub(r"[\s.\-‐‑‒–—―()]", "", str(raw)))) > 1 or len(digits) >= 19:
+            mobiles = set()
+            for part in _PHONE_SEPARATOR.split(raw):
+                try:
+                    mobiles.add(clean_phone(part))
+                except RuleError:
+                    continue
+            if len(mobiles) == 1:  # a mobile beside a landline (QA round 36): the mobile
+                return mobiles.pop()
             raise RuleError(ERR_PHONE_SEVERAL)
         raise RuleError(ERR_PHONE)
     return digits

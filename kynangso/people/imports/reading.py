@@ -147,6 +147,9 @@ _ALIASES = {
         "Birthday",
         "DOB",
         "Năm sinh",  # often full dates; a year alone is read as such, as in any birth column
+        "Tháng, năm sinh",  # "03/1985": the year (QA round 36)
+        "Tháng năm sinh",
+        "Năm tháng sinh",
         "Year of birth",
         "Birth year",
     ],
@@ -283,11 +286,21 @@ _WHOSE_QUALIFIERS = tuple(
 _PLAIN_GROUP = header_key("Nhóm")  # "Nhóm học sinh" is a class's group; "Nhóm đối tượng học viên" is ours
 
 
+# A title that begins as the name's does ("Họ và tên chủ hộ kinh doanh", "Họ, chữ đệm và tên khai sinh") is
+# the name's, whatever words follow (QA rounds 35, 36); not the family and middle names' ("Họ tên đệm").
+_NAME_TITLE_STARTS = tuple(header_key(t) for t in ("Họ và tên", "Họ tên", "Họ, chữ đệm và tên", "Họ chữ đệm, tên"))
+_NOT_NAME_STARTS = tuple(header_key(t) for t in ("đệm", "lót"))  # "Họ và tên đệm(, Tên)"
+
+
 def header_field(title) -> str | None:
     """The field a column title names (HEADER_ALIASES, with or without qualifiers after it), or None. A
     title of several names of one field ("Số CCCD/Mã định danh") names that field."""
     key = header_key(title)
     name = HEADER_ALIASES.get(key) or _qualified_field(key)
+    if name is None and any(
+        key.startswith(start) and not key[len(start) :].startswith(_NOT_NAME_STARTS) for start in _NAME_TITLE_STARTS
+    ):
+        name = "full_name"
     if name is None and "/" in str(title):
         fields = {HEADER_ALIASES.get(header_key(part)) for part in str(title).split("/")}
         name = fields.pop() if len(fields) == 1 else None
@@ -377,7 +390,8 @@ def _giving_way(title: str, field: str) -> int:
         return 2
     if field == "phone" and (key in _LANDLINE_KEYS or any(word in key for word in _LANDLINE_WORDS)):
         return 2
-    return int(bool(note) or key in YEAR_TITLE_KEYS)
+    started = field == "full_name" and key not in HEADER_ALIASES and _qualified_field(key) is None  # "Họ và tên cha"
+    return int(bool(note) or key in YEAR_TITLE_KEYS or started)
 
 
 def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]:
@@ -712,6 +726,11 @@ _HEADING_WORDS = tuple(
         "Vụ",
         "Bộ",
         "Phân hiệu",
+        "Hộ ông",  # a household's members under it (QA round 36); "Hộ" is no family name ("Hồ" is)
+        "Hộ bà",
+        "Hộ anh",
+        "Hộ chị",
+        "Hộ gia đình",
         "Trung đội",  # a militia's platoons and squads (QA round 35)
         "Tiểu đội",
         "Đại đội",
@@ -793,6 +812,10 @@ def _holds_no_person(cells: list) -> bool:
         return True
     if text[:1] and text[:1] in "(*※":  # a note, as no name begins (QA round 35): "(Danh sách có 04 thành
         return True  # viên)", "* Ghi chú: …"
+    line = re.sub(r"\s*\([^()]*\)$", "", name.splitlines()[0])  # the first line, without "(2)" after a name
+    if any(ch.isdigit() or ch == ":" for ch in line) or " - " in line or " – " in line or len(line.split()) > 7:
+        return True  # no name has a digit, a colon, " - " or eight words: "Danh sách có 10 học sinh (Nam: 4)",
+        # "Bằng chữ: …", "Hộ ông Ông Văn Tám - ấp Giao Hòa" (QA round 36)
     a_name = (
         len(words) > 1
         and words[1] in ("van", "thi")

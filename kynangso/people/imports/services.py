@@ -173,9 +173,10 @@ ERR_NAMESAKE_CCCD_IN_FILE = _(
     "numbers; if they are two people, add this one on the page “Add a person”."
 )
 ERR_NAMESAKE_BELOW = _(
-    "“%(holder)s” of “%(unit)s” has this name, and this row has nothing else of theirs (date of birth, phone, "
-    "email) nor a unit code. If this row is them, write the unit code “%(code)s”; if it is another person, "
-    "write the code of their own unit (“%(own)s” for this one)."
+    "“%(holder)s” of “%(unit)s” has this name, but nothing else in this row (date of birth, CCCD number, phone, "
+    "email) is known to be theirs, and the row has no unit code: it cannot be told whether this row is them. "
+    "If it is, write the unit code “%(code)s”; if it is another person, write the code of their own unit "
+    "(“%(own)s” for this one)."
 )
 ERR_AMBIGUOUS_NAME = _(
     "Several people of this unit have this name; add the date of birth or the CCCD number to tell them apart."

@@ -91,6 +91,7 @@ _FLOAT_TEXT = re.compile(r"\d+\.0+")  # a number written out by a program: "1090
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?:[AaPp][Mm]|SA|CH|Z|[+-]\d{2}:?\d{2}))?)?"  # 12:00:00.000 AM
 _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})" + _TIME.replace("[ T]", "\\s+", 1))
 _YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME)
+_MONTH_YEAR = re.compile(r"(?:0?[1-9]|1[0-2])\s*[/.\-]\s*(\d{4})")  # 03/1985: a month and a year, no day
 _NO_DAY = re.compile(r"0{1,2}[/.\-]0{0,2}\d?[/.\-](\d{4})")  # 00/00/1960, 0/0/1960, 00/05/1960: the year alone
 # A date with a two-digit year, "25/12/90": not guessed (1925 or 2025 are both birth years), refused
 # with the date Excel would have made of it as the example.
@@ -590,6 +591,8 @@ def _year_alone(value, date1904: bool = False, *, month_first: bool = False) -> 
         return None
     if isinstance(value, str) and value[:1] == "0" and (no_day := _NO_DAY.fullmatch(value.strip())):
         return int(no_day[1])  # the day (and month) written as zero: not known (QA round 30)
+    if isinstance(value, str) and (month_year := _MONTH_YEAR.fullmatch(value.strip())):
+        value = month_year[1]  # "03/1985" of a "Tháng, năm sinh" column: the year (no day is made up; QA round 36)
     if (
         isinstance(value, str)
         and ("1905" in value or "1904" in value)

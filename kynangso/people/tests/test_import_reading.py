@@ -529,10 +529,30 @@ def test_office_headings_a_station_heads_title_and_household_lists(tmp_path):
     table = open_file(write_xlsx(tmp_path / "dq.xlsx", rows))
     assert [cells[0] for _n, cells in table.rows] == [ROW[0], "Đội Văn Hai"]
     assert (table.passed_over, table.footer_skipped) == (7, 2)
+    # QA round 36: a household's heading, notes with figures, between the list and its footer
+    rows = [
+        ["Hộ ông Ông Văn Tám - ấp Giao Hòa", *blank],
+        ROW,
+        ["Công Thị Hoa (2)", *blank],  # a name, numbered
+        ["Danh sách có 10 học sinh (Nam: 4, Nữ: 6)", *blank],
+        ["Bằng chữ: Hai triệu bảy trăm nghìn đồng chẵn.", *blank],
+        [None] * 6 + ["Giao Long, ngày 15 tháng 9 năm 2025", None, None],
+    ]
+    table = open_file(write_xlsx(tmp_path / "ho.xlsx", rows))
+    assert [cells[0] for _n, cells in table.rows] == [ROW[0], "Công Thị Hoa (2)"] and table.passed_over == 3
+    table = open_file(
+        write_xlsx(
+            tmp_path / "tns.xlsx", [[1, "Lò Thị Én", "03/1985"]], headers=["STT", "Họ và tên", "Tháng, năm sinh"]
+        )
+    )
+    validator = RowValidator(column=table.header, organisations={}, today=date(2026, 12, 7))
+    (parsed,) = [validator.parse(n, cells) for n, cells in table.rows]
+    assert (parsed.birth_year, parsed.date_of_birth, parsed.errors) == (1985, None, [])  # QA round 36: the year
     headers = ["STT", "Họ và tên chủ hộ", "Năm sinh", "Chức vụ, đơn vị công tác"]
     table = open_file(write_xlsx(tmp_path / "ho.xlsx", [[1, "Lò Văn Pọm", 1960, "Trưởng bản"]], headers=headers))
     assert [(cells[0], cells[1], cells[7]) for _n, cells in table.rows] == [("Lò Văn Pọm", 1960, "Trưởng bản")]
-    for name, position in (("Họ và tên hội viên", "Chức vụ trong Hội"), ("Tên thành viên", "Chức danh trong Tổ")):
+    names = ("Họ và tên hội viên", "Tên thành viên", "Họ, chữ đệm và tên khai sinh", "Họ và tên chủ hộ kinh doanh")
+    for name, position in zip(names, ("Chức vụ trong Hội", "Chức danh trong Tổ", "Chức vụ", "Chức vụ"), strict=True):
         table = open_file(
             write_xlsx(
                 tmp_path / "hv.xlsx", [[1, "Lò Thị Én", 1960, "Hội viên"]], headers=["STT", name, "Năm sinh", position]

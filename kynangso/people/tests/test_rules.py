@@ -51,6 +51,23 @@ def test_cccd_of_the_wrong_length_says_how_many_digits_it_has(raw, count):
         assert f"có {count} chữ số" in str(rules.ERR_CCCD_LENGTH % {"count": count})
 
 
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("0913300001 - 02703812345", "0913300001"),  # a mobile beside a landline: the mobile (QA round 36)
+        ("02703812345 / 0913.300.002", "0913300002"),
+        ("0913300003; 0988300003", None),  # two mobiles: which one is not said
+    ],
+)
+def test_a_cell_of_several_phone_numbers(raw, expected):
+    if expected:
+        assert rules.clean_phone(raw) == expected
+    else:
+        with pytest.raises(rules.RuleError) as err:
+            rules.clean_phone(raw)
+        assert err.value.message == rules.ERR_PHONE_SEVERAL
+
+
 def test_mask_cccd():
     assert rules.mask_cccd("012345678945") == "0*********45"
 
