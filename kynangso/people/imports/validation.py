@@ -91,6 +91,9 @@ _FLOAT_TEXT = re.compile(r"\d+\.0+")  # a number written out by a program: "1090
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?:[AaPp][Mm]|SA|CH|Z|[+-]\d{2}:?\d{2}))?)?"  # 12:00:00.000 AM
 _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})" + _TIME.replace("[ T]", "\\s+", 1))
 _YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME)
+# Degrees written before a name on staff lists: "ThS.", "TS.", "PGS.TS.", "CN.", "KS.", "BS." (with the dot: no
+# name begins so)
+_ACADEMIC_TITLE = re.compile(r"^(?:(?:GS|PGS|TS|ThS|Th\.S|CN|KS|BS|DS|NCS)\.\s*)+(?=\S)", re.IGNORECASE)
 _MONTH_YEAR = re.compile(r"(?:0?[1-9]|1[0-2])\s*[/.\-]\s*(\d{4})")  # 03/1985: a month and a year, no day
 _NO_DAY = re.compile(r"0{1,2}[/.\-]0{0,2}\d?[/.\-](\d{4})")  # 00/00/1960, 0/0/1960, 00/05/1960: the year alone
 # A date with a two-digit year, "25/12/90": not guessed (1925 or 2025 are both birth years), refused
@@ -487,7 +490,7 @@ class RowValidator:
             cells = [None if i in _OPTIONAL and _none_typed(cell) else cell for i, cell in enumerate(cells)]
         raw_name, raw_birth, raw_sex, raw_cccd, raw_phone, raw_email, raw_org, raw_position, raw_groups = cells
 
-        name = nfc(cell_text(raw_name))
+        name = _ACADEMIC_TITLE.sub("", nfc(cell_text(raw_name)))  # "ThS. Đàm Văn Khoa": the name (QA round 36)
         if not name:
             if all(field != "full_name" for field, _message in row.errors):  # not as an Excel error already
                 self.cell_error(row, "full_name", ERR_NAME_REQUIRED)

@@ -548,6 +548,8 @@ def test_office_headings_a_station_heads_title_and_household_lists(tmp_path):
     validator = RowValidator(column=table.header, organisations={}, today=date(2026, 12, 7))
     (parsed,) = [validator.parse(n, cells) for n, cells in table.rows]
     assert (parsed.birth_year, parsed.date_of_birth, parsed.errors) == (1985, None, [])  # QA round 36: the year
+    for raw in ("ThS. Đàm Văn Khoa", "PGS.TS. Đàm Văn Khoa", "Cn.Đàm Văn Khoa"):  # degrees before the name
+        assert validator.parse(2, [raw, *[None] * 8]).full_name == "Đàm Văn Khoa"
     headers = ["STT", "Họ và tên chủ hộ", "Năm sinh", "Chức vụ, đơn vị công tác"]
     table = open_file(write_xlsx(tmp_path / "ho.xlsx", [[1, "Lò Văn Pọm", 1960, "Trưởng bản"]], headers=headers))
     assert [(cells[0], cells[1], cells[7]) for _n, cells in table.rows] == [("Lò Văn Pọm", 1960, "Trưởng bản")]
