@@ -246,8 +246,9 @@ def clean_phone(raw: str) -> str:
         if _LANDLINE.fullmatch(digits):
             raise RuleError(ERR_PHONE_LANDLINE)
         if len(re.findall(r"\d{9,}", re.sub(r"[\s.\-‐‑‒–—―()]", "", str(raw)))) > 1 or len(digits) >= 19:
+            parts = [part for part in _PHONE_SEPARATOR.split(raw) if part.strip()]
             mobiles = set()
-            for part in _PHONE_SEPARATOR.split(raw):
+            for part in parts if len(parts) > 1 else ():  # numbers apart (not "0913300001 0988300003")
                 try:
                     mobiles.add(clean_phone(part))
                 except RuleError:

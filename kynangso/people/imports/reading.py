@@ -531,11 +531,10 @@ def _split_columns(row: list, columns: dict, titles: dict, unknown: list, *, und
         paired = male is not None and female is not None and abs(male - female) == 1
         if paired or (female is not None and not under):  # "Nữ" alone: marked, a girl; unmarked, not said
             columns.pop("sex", None)
-            marks = [i for i in (male, female) if i is not None and (paired or i == female)]
             columns["sex_female"] = female
             if paired:
                 columns["sex_male"] = male
-            shown = ", ".join(title(i) for i in sorted(marks))
+            shown = ", ".join(title(i) for i in sorted((male, female) if paired else (female,)))
             titles["sex"] = f"{titles['sex']} ({shown})" if under else shown
             found = True
     if found and not under:  # their titles were not known one by one
@@ -587,6 +586,19 @@ def _birth_like(value) -> bool:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return 1900 <= value <= 2100 or 7000 <= value <= 47500  # a year, or a serial date of 1919-2030 (not a count)
     return isinstance(value, str) and _BIRTH_TEXT.fullmatch(value.strip()) is not None
+
+
+def _birth_by_sex(row: list, cells: list, male: int | None, female: int, *, marks: bool) -> None:
+    """The birth date written in the column of the person's sex, "Nam" | "Nữ", into the row's cells, with the
+    sex. Under a birth date's title anything but a count (a total's, QA round 35) is one; in columns of
+    marks (`marks`), only a year or a date."""
+    for column, sex in ((male, "Nam"), (female, "Nữ")):
+        value = row[column] if column is not None and column < len(row) else None
+        if _is_blank(value) or (marks or isinstance(value, int | float)) and not _birth_like(value):
+            continue
+        cells[_BIRTH] = value
+        cells[_SEX] = sex if _is_blank(cells[_SEX]) else cells[_SEX]
+        return
 
 
 def _sex_of_marks(row: list, male: int | None, female: int) -> str | None:
@@ -742,9 +754,8 @@ _HEADING_WORDS = tuple(
 )
 # Titles that head no section of a list, with a colon too ("Kế toán:", "Hiệu trưởng:" may: QA round 34)
 _SIGNERS_ONLY = ("người lập", "thủ trưởng", "giáo viên chủ nhiệm", "gvcn")
-_HEADINGS_ALONE = frozenset(  # no colon: no name is so (QA rounds 33-35)
-    ("thành viên", "các thành viên", "ủy viên", "uỷ viên", "giáo viên", "nhân viên", "cán bộ quản lý", "lãnh đạo")
-)
+_HEADINGS_ALONE = frozenset(("thành viên", "các thành viên", "ủy viên", "uỷ viên", "cán bộ quản lý"))  # no colon
+_LAST_BRACKETS = re.compile(r"\s*\([^()]*\)$")
 # After a heading's word, "Văn"/"Thị" make a name ("Hội Thị Lan"), unless they begin an office's ("Tổ Văn phòng")
 _OFFICE_WORDS = frozenset(("van phong", "van thu", "van hoa", "thi dua", "van hoa thong"))
 _TITLES_ACCENTED = tuple(nfc(title).lower() + title[len(title.rstrip()) :] for title in _FOOTER_TITLES)  # "tm "
@@ -812,7 +823,7 @@ def _holds_no_person(cells: list) -> bool:
         return True
     if text[:1] and text[:1] in "(*※":  # a note, as no name begins (QA round 35): "(Danh sách có 04 thành
         return True  # viên)", "* Ghi chú: …"
-    line = re.sub(r"\s*\([^()]*\)$", "", name.splitlines()[0])  # the first line, without "(2)" after a name
+    line = _LAST_BRACKETS.sub("", name.splitlines()[0])  # the first line, without "(2)" after a name
     if any(ch.isdigit() or ch == ":" for ch in line) or " - " in line or " – " in line or len(line.split()) > 7:
         return True  # no name has a digit, a colon, " - " or eight words: "Danh sách có 10 học sinh (Nam: 4)",
         # "Bằng chữ: …", "Hộ ông Ông Văn Tám - ấp Giao Hòa" (QA round 36)
@@ -822,7 +833,7 @@ def _holds_no_person(cells: list) -> bool:
         and " ".join(words[1:3]) not in _OFFICE_WORDS
         and (len(words) == 2 or words[2].isalpha())  # "Tổ Văn - Sử", a school's subject group
     )
-    return text.startswith(_HEADING_WORDS) and not a_name
+    return f"{text.rstrip('.')} ".startswith(_HEADING_WORDS) and not a_name  # "Lãnh đạo" alone too
 
 
 def _a_header_row(cells: list) -> bool:
@@ -1010,21 +1021,10 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             continue
         if year_column is not None and _is_blank(cells[_BIRTH]) and year_column < width:  # QA round 30: the
             cells[_BIRTH] = row[year_column]  # year alone of "Năm sinh" beside an empty "Ngày sinh" was lost
-        if female_mark is not None and _is_blank(cells[_BIRTH]):  # "Nam" | "Nữ" holding a year or a date
-            for column, sex in ((male_mark, "Nam"), (female_mark, "Nữ")):  # (QA round 34): the birth's, by sex
-                if column is not None and column < width and _birth_like(row[column]):
-                    cells[_BIRTH] = row[column]
-                    cells[_SEX] = sex if _is_blank(cells[_SEX]) else cells[_SEX]
-                    break
-        if male is not None:  # the birth date in the column of the person's sex
-            for column, sex in ((male, "Nam"), (female, "Nữ")):
-                value = row[column] if column < width else None
-                if isinstance(value, int | float) and not _birth_like(value):  # a total's count (QA round 35)
-                    continue
-                if not _is_blank(value):
-                    cells[_BIRTH] = row[column]
-                    cells[_SEX] = sex if _is_blank(cells[_SEX]) else cells[_SEX]
-                    break
+        if male is not None:  # the birth date in the column of the person's sex, under its title …
+            _birth_by_sex(row, cells, male, female, marks=False)
+        elif female_mark is not None and _is_blank(cells[_BIRTH]):  # … or a year or date under "Nam" | "Nữ"
+            _birth_by_sex(row, cells, male_mark, female_mark, marks=True)  # (QA round 34)
         person = _identifies(cells) or _looks_like_a_persons(cells) or _a_header_row(cells)
         title = not person and _is_footer(cells)
         if title or held and not person:

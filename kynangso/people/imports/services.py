@@ -72,7 +72,7 @@ from kynangso.core.services import audit_record
 from kynangso.core.text import edit_distance, grouped, merged_name, name_signature, same_name_signature
 from kynangso.orgs.choices import PEOPLE_WRITE_ROLES
 from kynangso.orgs.models import Organisation, Space
-from kynangso.orgs.selectors import scope_q
+from kynangso.orgs.selectors import NOTHING, scope_q
 
 from .. import rules
 from .. import services as people_services
@@ -1515,9 +1515,7 @@ class _Runner:
         """The units the importer manages outside this import's unit, by id: their names (one query, when a
         row's CCCD is first found outside the import's unit)."""
         if self._actors_other_units is None:
-            scope = (
-                Q(pk__in=[]) if self.actor is None else scope_q(self.actor, roles=PEOPLE_WRITE_ROLES, path_field="path")
-            )
+            scope = NOTHING if self.actor is None else scope_q(self.actor, roles=PEOPLE_WRITE_ROLES, path_field="path")
             self._actors_other_units = dict(
                 Organisation.objects.filter(scope).exclude(path__startswith=self.root.path).values_list("pk", "name")
             )

@@ -301,7 +301,7 @@ def _readings(text: str) -> tuple[date | None, date | None]:
 
 def parse_date(value, *, date1904: bool = False, month_first: bool = False) -> date:
     """A birth date from a real date cell, an Excel serial number, or text dd/mm/yyyy, d/m/yyyy, yyyy-mm-dd
-    (mm/dd/yyyy when `month_first`: see month_first_dates). `date1904`: serial numbers count from 1904 (a
+    (mm/dd/yyyy when `month_first`: see date_order). `date1904`: serial numbers count from 1904 (a
     workbook in Excel's 1904 date system)."""
     if isinstance(value, datetime):
         return value.date()
@@ -587,7 +587,8 @@ _YEAR_NUMBERS = range(1800, 2192)
 
 
 def _year_alone(value, date1904: bool = False, *, month_first: bool = False) -> int | None:
-    """The year, if the cell holds a year and nothing else (1985, "1985", "'1985", "1985.0"); also a year
+    """The year, if the cell holds a year and nothing else (1985, "1985", "'1985", "1985.0", and "03/1985" of a
+    month and a year); also a year
     typed into a cell formatted as a date, which Excel and LibreOffice show as a day of 1905 (1985 →
     07/06/1905), as a date cell or as that day's text in a CSV file saved from it (QA round 28)."""
     if isinstance(value, bool) or value is None:

@@ -57,6 +57,8 @@ def test_cccd_of_the_wrong_length_says_how_many_digits_it_has(raw, count):
         ("0913300001 - 02703812345", "0913300001"),  # a mobile beside a landline: the mobile (QA round 36)
         ("02703812345 / 0913.300.002", "0913300002"),
         ("0913300003; 0988300003", None),  # two mobiles: which one is not said
+        ("0913300001 02703812345", None),  # no separator to tell the numbers apart (it recursed without end)
+        ("0913300001 - 0270 381 2345 - 0988 300 003", None),
     ],
 )
 def test_a_cell_of_several_phone_numbers(raw, expected):
