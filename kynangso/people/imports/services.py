@@ -165,7 +165,7 @@ ERR_MAYBE_SAME_PERSON = _(
     "Add the dates of birth (or the CCCD numbers) to tell them apart; if they are one person, keep one row."
 )
 ERR_NAMESAKE_CCCD = _(
-    "“%(holder)s”, born the same day, is already in this unit with another CCCD number. If this is the same "
+    "“%(holder)s”, born the same day, is already in “%(unit)s” with another CCCD number. If this is the same "
     "person, correct the number on their page; if it is another person, add them on the page “Add a person”."
 )
 ERR_NAMESAKE_CCCD_IN_FILE = _(
@@ -188,8 +188,21 @@ ERR_AMBIGUOUS_ADD_DATE = _(
 # The unit code always tells them apart; a date or a CCCD number only may (QA rounds 27, 28).
 ERR_NAME_PART_MISSING = _("The name has one word and the column “%(column)s” is empty: fill in the whole name.")
 ERR_AMBIGUOUS_UNITS = _(
-    "People of this name are in several units of this import, and this row does not say which of them it is: "
-    "add the unit code (“Mã đơn vị”) of this person's unit."
+    "People of this name are in several units of this import (%(units)s), and this row does not say which of "
+    "them it is: add the unit code (“Mã đơn vị”) of this person's unit."
+)
+# A row with a unit code, no CCCD and no one of its name in that unit, whose namesake elsewhere in the import
+# shares its date of birth, phone or email: most likely them, written with another code (the import's own
+# code comes first in the template's list of units). Adding a person would make a twin without a CCCD.
+ERR_NAMESAKE_ELSEWHERE = _(
+    "“%(holder)s” of “%(unit)s” has this name and the same date of birth, phone or email, but this row gives "
+    "another unit. If the row is them, write their unit code “%(code)s”; if it is someone else, add the CCCD "
+    "number to tell the two apart."
+)
+ERR_NAMESAKE_ELSEWHERE_IN_FILE = _(
+    "Row %(first)s has a person of this name with the same date of birth, phone or email in the unit "
+    "“%(code)s”. If they are one person, keep one row with the right unit code; if they are two, add the CCCD "
+    "numbers to tell them apart."
 )
 ERR_NAME_LEFT_UNCLEAR = _(
     "Row %(first)s names someone of this name without a CCCD number, and this row's person could be them too: "
@@ -990,15 +1003,20 @@ def _rank(lookup: _Known, k: _Known | None) -> int:
     return rank + bool(lookup.phone and lookup.phone == k.phone) + bool(lookup.email and lookup.email == k.email)
 
 
+def _shares_detail(lookup: _Known, k: _Known) -> bool:
+    """Whether a row looking for its person by name has the same date of birth, phone or email as `k`."""
+    return bool(
+        (lookup.date_of_birth and lookup.date_of_birth == k.date_of_birth)
+        or (lookup.phone and lookup.phone == k.phone)
+        or (lookup.email and lookup.email == k.email)
+    )
+
+
 def _corroborates(lookup: _Known, k: _Known) -> bool:
     """Whether a row looking for its person by name has more of them than the name: the same date of birth,
     phone or email; or the same year of birth, when the row's phone and email are not others (QA round 35:
     a year shared by chance)."""
-    if (
-        (lookup.date_of_birth and lookup.date_of_birth == k.date_of_birth)
-        or (lookup.phone and lookup.phone == k.phone)
-        or (lookup.email and lookup.email == k.email)
-    ):
+    if _shares_detail(lookup, k):
         return True
     contradicted = (lookup.phone and k.phone and lookup.phone != k.phone) or (
         lookup.email and k.email and lookup.email != k.email
@@ -1645,8 +1663,12 @@ class _Runner:
                 return False
             return self.claim(r, person)
         lookup = _lookup_of(r)
-        top, candidates = self.candidates(r, lookup, by_name.get(r.name_key, ()))
-        person = self.identify(r, candidates, lookup=lookup)
+        namesakes = by_name.get(r.name_key, ())
+        top, candidates = self.candidates(r, lookup, namesakes)
+        if not candidates and r.organisation_id and not r.cccd and self.twin_elsewhere(r, lookup, namesakes):
+            person = False
+        else:
+            person = self.identify(r, candidates, lookup=lookup)
         refused = person is False
         if not refused:
             person = self.claim(r, person)
@@ -1705,8 +1727,8 @@ class _Runner:
             return None
         first = candidates[0]
         if len(candidates) > 1 and not (r.cccd and all(k.coded for k in candidates)):
-            if not r.organisation_id and len({k.organisation_id for k in candidates}) > 1:
-                self.reject(r, "full_name", ERR_AMBIGUOUS_UNITS)
+            if not r.organisation_id and len(units := {k.organisation_id for k in candidates}) > 1:
+                self.reject(r, "full_name", ERR_AMBIGUOUS_UNITS, units=self.units_named(units))
             else:
                 self.reject(r, "full_name", _ambiguity(r, candidates))
             return False
@@ -1732,7 +1754,8 @@ class _Runner:
             if first.number:
                 self.reject(r, "cccd", ERR_NAMESAKE_CCCD_IN_FILE, first=abs(first.number))
             else:
-                self.reject(r, "cccd", ERR_NAMESAKE_CCCD, holder=first.person.full_name)
+                unit = self.org_unit_names.get(first.organisation_id, "")
+                self.reject(r, "cccd", ERR_NAMESAKE_CCCD, holder=first.person.full_name, unit=unit)
             return False
         if first.number:  # a person an earlier row of the file makes or is
             if r.date_of_birth is not None and first.date_of_birth == r.date_of_birth:
@@ -1742,6 +1765,39 @@ class _Runner:
             self.reject(r, "full_name", message, first=abs(first.number))
             return False
         return first.person
+
+    def twin_elsewhere(self, r: ParsedRow, lookup: _Known, namesakes) -> bool:
+        """Whether a row with a unit code and no CCCD, whom no one of that unit fits, is refused as most likely
+        a namesake of another unit of the import who shares its date of birth, phone or email (stored:
+        `namesakes` but those the run changes; or as earlier rows of the file make them: self.born), the
+        way candidates looks. A refused row's lookup of any unit is kept (loosely_named): a later row that
+        changes that namesake is refused, so a second import refuses this row again."""
+        anywhere = lookup._replace(organisation_id=0)
+        known = [_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in namesakes if p.pk not in self.changed]
+        fits = [
+            (_rank(anywhere, k), k)
+            for k in known + self.born_with(r)
+            if k.organisation_id != r.organisation_id and _shares_detail(lookup, k)
+        ]
+        top = max((rank for rank, _k in fits), default=-1)
+        if top < 0:
+            return False
+        first = min((k for rank, k in fits if rank == top), key=lambda k: (k.organisation_id, abs(k.number)))
+        if first.person is not None and not first.number:
+            unit = self.org_unit_names.get(first.organisation_id, "")
+            code = self.org_codes.get(first.organisation_id, "")
+            self.reject(r, "full_name", ERR_NAMESAKE_ELSEWHERE, holder=first.person.full_name, unit=unit, code=code)
+        else:
+            code = self.org_codes.get(first.organisation_id, "")
+            self.reject(r, "full_name", ERR_NAMESAKE_ELSEWHERE_IN_FILE, first=abs(first.number), code=code)
+        name = hash(r.name_key)
+        self.loose[name] = self.loose.get(name, ()) + (anywhere._replace(top=top, refused=True).pack_lookup(),)
+        return True
+
+    def units_named(self, org_ids) -> str:
+        """Units as “name” (code), in the tree's order, for a message: at most three, then “…”."""
+        named = [f"“{name}” ({self.org_codes[pk]})" for pk, name in self.org_unit_names.items() if pk in org_ids]
+        return ", ".join(named[:3]) + (", …" if len(named) > 3 else "")
 
     def born_with(self, r: ParsedRow) -> list[_Known]:
         """The people of self.born with the row's folded name that _fitting may keep: born the row's day or

@@ -776,7 +776,8 @@ def test_a_cccd_corrected_in_an_exported_list_is_refused_not_made_a_second_perso
     assert Person.objects.count() == before
     with translation.override("vi"):
         assert messages(imp) == [
-            f"Dòng {header + 2}, cột “Số CCCD”: " + str(services.ERR_NAMESAKE_CCCD % {"holder": edited})
+            f"Dòng {header + 2}, cột “Số CCCD”: "
+            + str(services.ERR_NAMESAKE_CCCD % {"holder": edited, "unit": "UBND xã Long Hồ"})
         ]
 
 
@@ -794,7 +795,7 @@ def test_a_namesake_with_another_cccd_is_refused_with_or_without_a_unit_code(cas
     row = person_row("HO THI THU", born, "female", 12, unit=unit)
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "t.xlsx", [row]))
     assert (imp.created_count, imp.rejected_count) == (0, 1), imp.message
-    assert str(services.ERR_NAMESAKE_CCCD % {"holder": "Hồ Thị Thu"}) in messages(imp)[0]
+    assert str(services.ERR_NAMESAKE_CCCD % {"holder": "Hồ Thị Thu", "unit": "UBND xã Long Hồ"}) in messages(imp)[0]
 
 
 @pytest.mark.parametrize("chunk", [1, 500])
@@ -924,7 +925,10 @@ def test_a_new_cccd_on_a_row_without_a_birth_date_goes_to_the_namesake_born_in_i
         person_row("Huỳnh Văn Sai", None, "male", 0, cccd=make_cccd(date(1993, 5, 5), "male", 74)),  # another year
     ]
     first, again = twice(cast, tmp_path, rows)
-    refused = ["Dòng 3, cột “Số CCCD”: " + str(services.ERR_NAMESAKE_CCCD % {"holder": "Huỳnh Văn Sai"})]
+    refused = [
+        "Dòng 3, cột “Số CCCD”: "
+        + str(services.ERR_NAMESAKE_CCCD % {"holder": "Huỳnh Văn Sai", "unit": "UBND xã Long Hồ"})
+    ]
     assert first == ((1, 1, 0, 1), refused) and again == ((0, 0, 2, 1), refused)
     assert Person.objects.get(full_name="Huỳnh Văn Đúng").cccd_hash == crypto.keyed_hash(rows[0][3])
 
@@ -1112,13 +1116,42 @@ def test_a_row_without_a_unit_code_asks_for_it_when_its_namesakes_are_in_several
         )
     rows = [person_row("Lê Thị Hà", date(1990, 3, 3), "female", 0, cccd="", unit="")]
     imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "u.xlsx", rows))
+    units = {"units": "“UBND xã Long Hồ” (X-A), “UBND phường Trà Vinh” (X-B)"}  # where to look, by code
     with translation.override("vi"):  # QA round 27: not "add the date of birth or the CCCD", which it has
-        assert messages(imp) == ["Dòng 2, cột “Họ và tên”: " + str(services.ERR_AMBIGUOUS_UNITS)]
+        assert messages(imp) == ["Dòng 2, cột “Họ và tên”: " + str(services.ERR_AMBIGUOUS_UNITS % units)]
         assert "Mã đơn vị" in messages(imp)[0] and "ngày sinh" not in messages(imp)[0]
     rows = [["Lê Thị Hà", *[None] * 8]]  # a name alone: the unit code, as their dates are the same
     imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "n.xlsx", rows))
     with translation.override("vi"):
-        assert messages(imp) == ["Dòng 2, cột “Họ và tên”: " + str(services.ERR_AMBIGUOUS_UNITS)]
+        assert messages(imp) == ["Dòng 2, cột “Họ và tên”: " + str(services.ERR_AMBIGUOUS_UNITS % units)]
+
+
+def test_a_row_coded_with_another_unit_than_its_namesakes_who_shares_a_detail_is_refused_not_made_a_twin(
+    cast, tmp_path, chunked
+):
+    """QA round 36: "Nguyễn Văn An | 02/03/1985 | … | T-VL" (the import's own code, first in the template's
+    list) made a second Nguyễn Văn An without a CCCD beside the commune's. Without a CCCD, a row whose unit
+    has no one of its name is refused when a namesake of another unit shares its date of birth, phone or
+    email, stored or made by an earlier row; a name alone, another day, or a CCCD make a new person."""
+    an = ["Nguyễn Văn An", date(1985, 3, 2), "Nam", None, None, None, "T-VL", "Kế toán", None]
+    by_phone = ["Nguyễn Văn An", None, None, None, "0912345678", None, "X-B", None, None]
+    other_day = ["Nguyễn Văn An", date(1986, 3, 2), "Nam", None, None, None, "T-VL", None, None]
+    coded = ["Nguyễn Văn An", date(1987, 3, 2), "Nam", make_cccd(date(1987, 3, 2), "male", 5), *[None] * 2, "T-VL"]
+    in_file = [["Trần Văn Tư", date(1970, 1, 1), "Nam", *[None] * 3, "X-A"], ["Tran Van Tu", date(1970, 1, 1)]]
+    in_file[1] += [None] * 4 + ["X-B"]
+    rows = [an, by_phone, other_day, coded, *in_file]
+    first, again = twice(cast, tmp_path, rows, actor=cast.space_admin, organisation=cast.root)
+    params = {"holder": "Nguyễn Văn An", "unit": "UBND xã Long Hồ", "code": "X-A"}
+    twin = "cột “Họ và tên”: " + str(services.ERR_NAMESAKE_ELSEWHERE % params)
+    twin_in_file = "cột “Họ và tên”: " + str(services.ERR_NAMESAKE_ELSEWHERE_IN_FILE % {"first": 6, "code": "X-A"})
+    refused = [f"Dòng 2, {twin}", f"Dòng 3, {twin}", f"Dòng 7, {twin_in_file}"]
+    assert first == ((3, 0, 0, 3), refused) and again == ((0, 0, 3, 3), refused)
+    cast.person_a.refresh_from_db()
+    assert cast.person_a.position == "" and Person.objects.filter(search_text="nguyen van an").count() == 3
+    an[6] = "X-A"  # their own code: them
+    imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "a.xlsx", [an]))
+    cast.person_a.refresh_from_db()
+    assert (imp.updated_count, cast.person_a.position) == (1, "Kế toán")
 
 
 def test_a_name_alone_does_not_update_a_namesake_of_a_unit_below_the_imports(cast, tmp_path):
