@@ -153,6 +153,8 @@ _ALIASES = {
         "Year of birth",
         "Birth year",
     ],
+    # "12/03" beside a "Năm sinh" of 1985 (QA round 36): the two make the date (_match_header)
+    "birth_day_month": ["Ngày, tháng sinh", "Ngày tháng sinh", "Ngày/tháng sinh", "Ngày và tháng sinh"],
     "sex": ["Giới tính", "Giới", "Phái", "Nam/Nữ", "Sex", "Gender"],
     "cccd": [
         "Số CCCD",
@@ -433,7 +435,28 @@ def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]
         titles["full_name"] = ", ".join(t for t in (family_title, middle_title, titles["full_name"]) if t)
     # Beside a full-name column they add nothing.
     unknown += [t for t in (family_title, middle_title) if t is not None and not split]
+    _join_day_month(columns, titles, unknown)
     return columns, titles, unknown
+
+
+def _join_day_month(columns: dict, titles: dict, unknown: list) -> None:
+    """The birth date read from both "Ngày, tháng sinh" | "Năm sinh" (_data_rows); without a column of the
+    year, or beside a whole date's, the day and month alone are no date: an unknown column."""
+    day_month, title = columns.pop("birth_day_month", None), titles.pop("birth_day_month", None)
+    if day_month is None:
+        return
+    year = columns.get("birth_year")
+    birth = columns.get("date_of_birth")
+    if year is None and birth is not None and header_key(titles["date_of_birth"]) in YEAR_TITLE_KEYS:
+        year = birth
+    elif birth is not None:
+        year = None
+    if year is None:
+        unknown.append(title)
+        return
+    columns.pop("date_of_birth", None)
+    columns["birth_day_month"], columns["birth_year"] = day_month, year
+    titles["date_of_birth"] = f"{title}, {titles.get('date_of_birth') or titles.get('birth_year')}"
 
 
 def _is_blank(value) -> bool:
@@ -565,6 +588,23 @@ def _date_of_parts(day, month, year):
         return date(y, m, d) if y is not None else f"{d:02d}/{m:02d}/"
     except ValueError:
         return f"{d:02d}/{m:02d}/{y}"  # 31/02/1990: no such day, which the row check says
+
+
+_DAY_MONTH = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})")
+
+
+def _day_month(value) -> tuple:
+    """The day and month of a "Ngày, tháng sinh" cell: "12/03", "12-3", 12.03 (a number, read with its two
+    decimals), or a date a spreadsheet made of "12/03" (its year is the year it was typed); what is none of
+    these, as it is, for the row check to refuse."""
+    if isinstance(value, date):  # a datetime too
+        return value.day, value.month
+    if isinstance(value, float) and not value.is_integer():
+        value = f"{value:.2f}"
+    if _is_blank(value):
+        return None, None
+    match = _DAY_MONTH.fullmatch(str(value).strip())
+    return (int(match[1]), int(match[2])) if match else (value, None)
 
 
 def _part_number(value) -> int | None:
@@ -957,6 +997,7 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
     male, female = columns.get("birth_male"), columns.get("birth_female")
     year_column = columns.get("birth_year")
     day_column, month_column = columns.get("birth_day"), columns.get("birth_month")
+    day_month_column = columns.get("birth_day_month")
     male_mark, female_mark = columns.get("sex_male"), columns.get("sex_female")
     extra = [index for index, _title in table.extra_columns]
 
@@ -1003,6 +1044,9 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
         if day_column is not None:  # "Ngày" | "Tháng" | "Năm"
             parts = (row[i] if i < width else None for i in (day_column, month_column, year_column))
             cells[_BIRTH] = _date_of_parts(*parts)
+        elif day_month_column is not None:  # "Ngày, tháng sinh" | "Năm sinh"
+            day_month, year = (row[i] if i < width else None for i in (day_month_column, year_column))
+            cells[_BIRTH] = _date_of_parts(*_day_month(day_month), year)
         if family is not None:  # "Nguyễn" | ("Văn" |) "An"
             parts = [row[i] if i is not None and i < width else None for i in (family, middle, order[0])]
             filled = [str(part).strip() for part in parts if not _is_blank(part)]

@@ -724,6 +724,34 @@ def test_sex_marked_under_nam_or_nu_and_a_birth_date_in_day_month_year_columns(t
         assert "07/08/2013" in parsed[4].errors[0][1]  # the short year's message, with its example
 
 
+def test_a_day_and_month_column_beside_a_year_of_birth_gives_the_date(tmp_path):
+    """QA round 36: "Ngày, tháng sinh" ("12/03") beside "Năm sinh" (1985) was reported unknown and the rows
+    kept the year alone. The two make the date: typed as text, as a number with two decimals, or turned
+    into a date by the spreadsheet (its year is the typing's); a missing day and month leave the year."""
+    headers = ["STT", "Họ và tên", "Ngày, tháng sinh", "Năm sinh", "Giới tính"]
+    rows = [
+        [1, "Nguyễn Văn An", "12/03", 1985, "Nam"],
+        [2, "Trần Thị Bình", 4.05, "1990", "Nữ"],
+        [3, "Lê Văn Cường", date(2026, 8, 7), 1975, "Nam"],
+        [4, "Phạm Thị Dung", None, 1991, "Nữ"],
+        [5, "Võ Văn Em", "31/02", 1990, "Nam"],
+    ]
+    table = open_file(write_xlsx(tmp_path / "dm.xlsx", rows, headers=headers))
+    assert [cells[1] for _n, cells in table.rows] == [
+        date(1985, 3, 12),
+        date(1990, 5, 4),
+        date(1975, 8, 7),
+        1991,
+        "31/02/1990",
+    ]
+    assert (table.unknown, table.header("date_of_birth")) == ([], "Ngày, tháng sinh, Năm sinh")
+    # Without a year, or beside a whole date, the day and month are no date: reported, not read
+    for extra in (["Giới tính"], ["Ngày sinh"]):
+        table = open_file(write_xlsx(tmp_path / "x.xlsx", [[1, "An", "12/03", None]], headers=headers[:3] + extra))
+        assert table.unknown == ["Ngày, tháng sinh"]
+        assert [cells[1] or None for _n, cells in table.rows] == [None]
+
+
 def test_a_school_list_with_ngay_thang_nam_nu_and_its_footer_over_those_columns(tmp_path):
     """QA round 33: "Năm" beside "Nữ" was taken for the "Nam" column (the same word without accents), so
     every girl was marked twice; a footer's titles and names over the mark and date columns became people
