@@ -499,7 +499,7 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
             )
             rest = rest[1:]
     in_header = _split_columns(header, columns, titles, unknown, under=False)  # in the header row, or …
-    if not in_header and rest and _split_columns(rest[0][1], columns, titles, unknown, under=True):  # … under it
+    if not in_header and rest and _split_columns(rest[0][1], columns, titles, unknown, under=True, above=header):
         rest = rest[1:]
     used = set(columns.values())
     extra = [
@@ -513,7 +513,8 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
 _DATE_PARTS = (("ngay", "ngay sinh"), ("thang", "thang sinh"), ("nam", "nam sinh"))  # "Ngày" | "Tháng" | "Năm"
 # Sex as a mark under "Nam" | "Nữ" (school lists, QA round 32), or under "Nữ" alone; titles compared with
 # their accents ("Năm" is the year), lower case
-_MALE_TITLES, _FEMALE_TITLES = ("nam",), ("nữ", "nu")
+_MALE_TITLES, _FEMALE_TITLES = ("nam",), ("nữ", "nu", "trong đó nữ", "trong đó: nữ", "trong do nu")
+_OF_WHICH = ("trong đó", "trong đó:", "trong do")  # "Trong đó" over "Nữ": the women of a count's list
 # What a mark is: a word that says so, or a character or two ("x", "√", "ü" of a Wingdings tick without its
 # font: QA round 34); not "0", a dash, nor longer text ("Hiệu trưởng", "Nữ: 12" of a footer: QA round 33)
 _MARK_WORDS = frozenset(("có", "co", "nam", "nữ", "nu", "yes"))
@@ -521,7 +522,7 @@ _NO_MARKS = frozenset(("0", "-", "–", "—", ".", "_", "k", "ko"))
 BOTH_SEX_MARKS = "Nam, Nữ"  # the sex cell of a row marked under both: refused by the row check (ERR_SEX_BOTH)
 
 
-def _split_columns(row: list, columns: dict, titles: dict, unknown: list, *, under: bool) -> bool:
+def _split_columns(row: list, columns: dict, titles: dict, unknown: list, *, under: bool, above=()) -> bool:
     """The birth date in three columns, "Ngày" | "Tháng" | "Năm", and the sex as a mark under "Nam" | "Nữ"
     (or "Nữ" alone): titled in the header row (`under` False), or in the row under "Ngày sinh" and
     "Giới tính" (`under`: that row is part of the header). Sets columns birth_day/birth_month/birth_year
@@ -552,13 +553,17 @@ def _split_columns(row: list, columns: dict, titles: dict, unknown: list, *, und
         male = next((i for i in span if i < len(lowered) and lowered[i] in _MALE_TITLES and i not in taken), None)
         female = next((i for i in span if i < len(lowered) and lowered[i] in _FEMALE_TITLES and i not in taken), None)
         paired = male is not None and female is not None and abs(male - female) == 1
-        if paired or (female is not None and not under):  # "Nữ" alone: marked, a girl; unmarked, not said
+        over = " ".join(str(above[female]).split()) if female is not None and female < len(above) else ""
+        of_which = over.lower() in _OF_WHICH  # QA round 36
+        if paired or (female is not None and (not under or of_which)):  # "Nữ" alone: marked, a girl; not, not said
             columns.pop("sex", None)
             columns["sex_female"] = female
             if paired:
                 columns["sex_male"] = male
             shown = ", ".join(title(i) for i in sorted((male, female) if paired else (female,)))
-            titles["sex"] = f"{titles['sex']} ({shown})" if under else shown
+            titles["sex"] = f"{titles.get('sex') or over} ({shown})" if under else shown
+            if of_which and over in unknown:
+                unknown.remove(over)
             found = True
     if found and not under:  # their titles were not known one by one
         for name in ("sex_male", "sex_female", "birth_day", "birth_month", "birth_year"):

@@ -752,6 +752,23 @@ def test_a_day_and_month_column_beside_a_year_of_birth_gives_the_date(tmp_path):
         assert [cells[1] or None for _n, cells in table.rows] == [None]
 
 
+@pytest.mark.parametrize("layout", ["under", "one cell"])
+def test_women_marked_under_trong_do_nu(tmp_path, layout):
+    """QA round 36: a count's list marks its women under "Trong đó" | "Nữ" (or "Trong đó nữ"); the column
+    was unknown and no one had a sex."""
+    rows = [[1, "Nguyễn Văn An", 1985, None], [2, "Trần Thị Bình", 1990, "x"]]
+    if layout == "under":
+        headers = ["STT", "Họ và tên", "Năm sinh", "Trong đó"]
+        rows.insert(0, [None, None, None, "Nữ"])
+    else:
+        headers = ["STT", "Họ và tên", "Năm sinh", "Trong đó nữ"]
+    table = open_file(write_xlsx(tmp_path / "nu.xlsx", rows, headers=headers))
+    read = [(cells[0], cells[1], cells[2]) for _n, cells in table.rows]
+    assert read == [("Nguyễn Văn An", 1985, None), ("Trần Thị Bình", 1990, "Nữ")]
+    assert table.unknown == [] and [title for _i, title in table.extra_columns] == ["STT"]
+    assert table.header("sex") == ("Trong đó (Nữ)" if layout == "under" else "Trong đó nữ")
+
+
 def test_a_school_list_with_ngay_thang_nam_nu_and_its_footer_over_those_columns(tmp_path):
     """QA round 33: "Năm" beside "Nữ" was taken for the "Nam" column (the same word without accents), so
     every girl was marked twice; a footer's titles and names over the mark and date columns became people
