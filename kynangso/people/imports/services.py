@@ -195,15 +195,14 @@ ERR_AMBIGUOUS_UNITS = _(
 # shares its date of birth, phone or email: most likely them, written with another code (the import's own
 # code comes first in the template's list of units). Adding a person would make a twin without a CCCD.
 ERR_NAMESAKE_ELSEWHERE = _(
-    "“%(holder)s” of “%(unit)s” has this name and the same date of birth, phone or email, but this row gives "
-    "another unit. If the row is them, write their unit code “%(code)s”; if it is someone else, add the CCCD "
-    "number to tell the two apart."
+    "“%(holder)s” of “%(unit)s” has this name and %(shared)s, but this row gives another unit. If the row is "
+    "them, write their unit code “%(code)s”; if it is someone else, add the CCCD number to tell the two apart."
 )
 ERR_NAMESAKE_ELSEWHERE_IN_FILE = _(
-    "Row %(first)s has a person of this name with the same date of birth, phone or email in the unit "
-    "“%(code)s”. If they are one person, keep one row with the right unit code; if they are two, add the CCCD "
-    "numbers to tell them apart."
+    "Row %(first)s has a person of this name with %(shared)s in the unit “%(code)s”. If they are one person, "
+    "keep one row with the right unit code; if they are two, add the CCCD numbers to tell them apart."
 )
+SHARED_DETAILS = (_("the same date of birth"), _("the same phone number"), _("the same email"))
 ERR_NAME_LEFT_UNCLEAR = _(
     "Row %(first)s names someone of this name without a CCCD number, and this row's person could be them too: "
     "importing this row would change whom row %(first)s means the next time the file is imported. Add the CCCD "
@@ -1783,13 +1782,18 @@ class _Runner:
         if top < 0:
             return False
         first = min((k for rank, k in fits if rank == top), key=lambda k: (k.organisation_id, abs(k.number)))
+        code = self.org_codes.get(first.organisation_id, "")
+        theirs = (first.date_of_birth, first.phone, first.email)
+        mine = (lookup.date_of_birth, lookup.phone, lookup.email)
+        shared = ", ".join(str(t) for t, a, b in zip(SHARED_DETAILS, mine, theirs, strict=True) if a and a == b)
         if first.person is not None and not first.number:
             unit = self.org_unit_names.get(first.organisation_id, "")
-            code = self.org_codes.get(first.organisation_id, "")
-            self.reject(r, "full_name", ERR_NAMESAKE_ELSEWHERE, holder=first.person.full_name, unit=unit, code=code)
+            holder = first.person.full_name
+            self.reject(r, "full_name", ERR_NAMESAKE_ELSEWHERE, holder=holder, unit=unit, code=code, shared=shared)
         else:
-            code = self.org_codes.get(first.organisation_id, "")
-            self.reject(r, "full_name", ERR_NAMESAKE_ELSEWHERE_IN_FILE, first=abs(first.number), code=code)
+            self.reject(
+                r, "full_name", ERR_NAMESAKE_ELSEWHERE_IN_FILE, first=abs(first.number), code=code, shared=shared
+            )
         name = hash(r.name_key)
         self.loose[name] = self.loose.get(name, ()) + (anywhere._replace(top=top, refused=True).pack_lookup(),)
         return True

@@ -1142,9 +1142,15 @@ def test_a_row_coded_with_another_unit_than_its_namesakes_who_shares_a_detail_is
     rows = [an, by_phone, other_day, coded, *in_file]
     first, again = twice(cast, tmp_path, rows, actor=cast.space_admin, organisation=cast.root)
     params = {"holder": "Nguyễn Văn An", "unit": "UBND xã Long Hồ", "code": "X-A"}
-    twin = "cột “Họ và tên”: " + str(services.ERR_NAMESAKE_ELSEWHERE % params)
-    twin_in_file = "cột “Họ và tên”: " + str(services.ERR_NAMESAKE_ELSEWHERE_IN_FILE % {"first": 6, "code": "X-A"})
-    refused = [f"Dòng 2, {twin}", f"Dòng 3, {twin}", f"Dòng 7, {twin_in_file}"]
+    with translation.override("vi"):  # what they share, said
+        born, phone = (str(detail) for detail in services.SHARED_DETAILS[:2])
+        twin = [
+            "cột “Họ và tên”: " + str(services.ERR_NAMESAKE_ELSEWHERE % {**params, "shared": s}) for s in (born, phone)
+        ]
+        params = {"first": 6, "code": "X-A", "shared": born}
+        twin_in_file = "cột “Họ và tên”: " + str(services.ERR_NAMESAKE_ELSEWHERE_IN_FILE % params)
+    refused = [f"Dòng 2, {twin[0]}", f"Dòng 3, {twin[1]}", f"Dòng 7, {twin_in_file}"]
+    assert "cùng ngày sinh" in refused[0] and "cùng số điện thoại" in refused[1]
     assert first == ((3, 0, 0, 3), refused) and again == ((0, 0, 3, 3), refused)
     cast.person_a.refresh_from_db()
     assert cast.person_a.position == "" and Person.objects.filter(search_text="nguyen van an").count() == 3
