@@ -1319,7 +1319,12 @@ class _Runner:
                 PersonImport.objects.filter(pk=self.imp.pk).update(
                     unknown_columns=table.unknown, rows_total=table.total
                 )
-                self.validator = RowValidator(column=table.header, organisations=self.org_ids, date1904=table.date1904)
+                self.validator = RowValidator(
+                    column=table.header,
+                    organisations=self.org_ids,
+                    unit_names=self.org_unit_names,
+                    date1904=table.date1904,
+                )
                 self.table = table
                 parsed = (self.parse(chunk) for chunk in reading.chunked(table.rows, CHUNK_SIZE))
             if self.imp.create_accounts:

@@ -75,7 +75,10 @@ ERR_LEGACY_FONT = _(
 ERR_SEX = _("Write “Nam” (male) or “Nữ” (female).")
 ERR_SEX_BOTH = _("Both “Nam” and “Nữ” are marked: keep the mark of one.")
 ERR_EMAIL = _("Not a valid email address.")
-ERR_ORG = _("Unknown unit code “%(code)s”, or a unit outside this import.")
+ERR_ORG = _(
+    "Unknown unit code “%(code)s”, or a unit outside this import: write the code from the template's list (or "
+    "the unit's full name)."
+)
 ERR_GROUP = _("Unknown target group “%(value)s”; use the names in the template's list, separated by “;”.")
 ERR_SCIENTIFIC = _(
     "The number is shown in scientific notation (like 8.6E+10) and has lost digits; format the column as "
@@ -359,14 +362,15 @@ def _comma_separated_groups(group_of: Callable[[str], str | None], text: str) ->
 
 class RowValidator:
     """Cleans rows of one file. `column(field)` gives the column's title in the file; `organisations`
-    maps the unit codes this import may use (upper case) to organisation ids; `date1904`: the file's
-    serial-number dates count from 1904."""
+    maps the unit codes this import may use (upper case) to organisation ids, `unit_names` their ids to
+    their names; `date1904`: the file's serial-number dates count from 1904."""
 
     def __init__(
         self,
         *,
         column: Callable[[str], str],
         organisations: Mapping[str, int],
+        unit_names: Mapping[int, str] | None = None,
         today: date | None = None,
         date1904: bool = False,
     ):
@@ -375,6 +379,14 @@ class RowValidator:
         self.order = ""  # of day and month in text dates, and whether date cells may be swapped: date_order
         self.date_cells_suspect = False
         self.organisations = organisations
+        # QA round 37: a unit written by its name ("Trường THCS Giao Long"), or its code with other separators
+        # ("vl 28807 thcs"): each unit's, unless another unit's is the same
+        aliases: dict[str, int | None] = {}
+        for key, pk in [(header_key(c), pk) for c, pk in organisations.items()] + [
+            (header_key(name), pk) for pk, name in (unit_names or {}).items()
+        ]:
+            aliases[key] = pk if aliases.get(key, pk) == pk else None
+        self.unit_aliases = aliases
         self.today = today or date.today()
         keys = _group_keys()
         # Lists repeat a handful of group names: normalise each distinct spelling once.
@@ -555,7 +567,7 @@ class RowValidator:
 
         if not _blank(raw_org):
             typed = cell_text(raw_org)
-            row.organisation_id = self.organisations.get(typed.upper())
+            row.organisation_id = self.organisations.get(typed.upper()) or self.unit_aliases.get(header_key(typed))
             if row.organisation_id is None:  # quoted as typed (QA round 27: not in capitals)
                 self.cell_error(row, "org_code", ERR_ORG, code=nfc(typed)[:40])
 

@@ -1032,7 +1032,7 @@ def test_a_unit_code_is_matched_in_any_case_and_an_unknown_one_is_quoted_as_type
         row = validator().parse(2, [*ROW[:6], "UBND xã Giao Long", *ROW[7:]])
         assert [message for _field, message in row.errors] == [
             "Dòng 2, cột “Mã đơn vị”: Mã đơn vị “UBND xã Giao Long” không tồn tại hoặc thuộc đơn vị nằm ngoài phạm vi "
-            "lượt nhập này."
+            "lượt nhập này: hãy điền mã trong danh sách của tệp mẫu (hoặc tên đầy đủ của đơn vị)."
         ]
 
 

@@ -622,6 +622,23 @@ def test_a_unit_code_outside_the_import_is_rejected(cast, tmp_path):
     assert imp.rejected_count == 1 and "X-B" in messages(imp)[0] and "Mã đơn vị" in messages(imp)[0]
 
 
+def test_a_unit_written_by_its_name_or_its_code_with_other_separators_is_that_unit(cast, tmp_path):
+    """QA round 37: "Trường THCS Giao Long" (the unit's name) and "vl 28807 thcs" were unknown codes."""
+    rows = people_rows(4)
+    rows[0][6], rows[1][6], rows[2][6], rows[3][6] = "ubnd xa long ho", "x a", "UBND phường Trà Vinh", "X-C"
+    imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "u.xlsx", rows))
+    assert (imp.created_count, imp.rejected_count) == (3, 1)
+    units = Person.objects.filter(full_name__startswith="Lê Thị Hạnh").values_list("organisation__code", flat=True)
+    assert sorted(units) == ["X-A", "X-A", "X-B"]
+    with translation.override("vi"):
+        assert messages(imp) == ["Dòng 5, cột “Mã đơn vị”: " + str(validation.ERR_ORG % {"code": "X-C"})]
+    # Outside the import, a unit's name is no more known than its code
+    rows = people_rows(1, start=10)
+    rows[0][6] = "UBND phường Trà Vinh"
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "o.xlsx", rows))
+    assert imp.rejected_count == 1 and "Trà Vinh" in messages(imp)[0]
+
+
 def test_the_summary_says_which_rows_were_taken_for_the_forms_footer(cast, tmp_path):
     rows = [
         *people_rows(2),
