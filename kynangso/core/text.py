@@ -108,6 +108,17 @@ _LEGACY_FONT = re.compile(
 )
 
 
+# The UTF-8 bytes of Vietnamese letters read one byte a character, in Windows-1252 or 1258: a CSV file
+# saved in UTF-8, opened in a spreadsheet without choosing it, then saved again ("Họ và tên" → "Há»� vĂ
+# tĂªn"). Pairs no Vietnamese text holds: "á»"/"áº" (ạ … ỹ), "Æ°" (ư), "Ä‘" (đ), "Ã"/"Ă" + a byte 80-BF.
+_MISDECODED = re.compile("á[º»]|Æ[°¡¯\u00a0]|Ä[‘’ƒ‚©\u0090\u0091]|Å[©¨]|[ÃĂ][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
+
+
+def misdecoded(text: str) -> bool:
+    """Whether the text is Vietnamese in UTF-8 read as Windows-1252 or 1258 (see _MISDECODED)."""
+    return _MISDECODED.search(text) is not None
+
+
 def legacy_font(text: str) -> bool:
     """Whether the text bears the marks of an old Vietnamese font encoding (TCVN3, VNI) instead of Unicode."""
     return _LEGACY_FONT.search(text) is not None

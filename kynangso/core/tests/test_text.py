@@ -10,6 +10,7 @@ from kynangso.core.text import (
     fold,
     legacy_font,
     merged_name,
+    misdecoded,
     name_case,
     name_signature,
     name_sort_key,
@@ -141,6 +142,12 @@ def test_text_in_an_old_vietnamese_font_encoding_is_recognised():
         assert legacy_font(legacy), legacy
     for unicode in ("Nguyễn Văn Đạt", "Phó trưởng phòng – Tổ “A”", "Đoàn Thị Ánh Tuyết", "H'Hen Niê"):
         assert not legacy_font(unicode), unicode
+        assert not misdecoded(unicode), unicode
+        for code_page in ("cp1252", "cp1258"):  # UTF-8 read one byte a character: garbled another way
+            garbled = unicode.encode().decode(code_page, errors="replace")
+            assert misdecoded(garbled) and legacy_font(garbled), garbled
+    for legacy in ("NguyÔn Thµnh Nam", "Chuyªn viªn", "TrÇn V¨n Hïng", "N÷", "Nguyeãn Thaønh", "NGÃ BA"):
+        assert not misdecoded(legacy), legacy
 
 
 def test_nfc_reads_control_characters_that_postgresql_refuses_as_spaces():

@@ -27,7 +27,7 @@ from pathlib import PurePath
 
 from django.utils.translation import gettext_lazy as _
 
-from kynangso.core.text import fold, grouped, nfc
+from kynangso.core.text import fold, grouped, misdecoded, nfc
 from kynangso.core.xlsx import LISTS_SHEET
 
 from ..exports import GROUP_LABELS_VI, GUIDE_SHEET, HEADERS
@@ -59,6 +59,12 @@ ERR_FILE_TYPE = _(
     "file (.csv)."
 )
 ERR_NO_HEADER = _("No header row found: one of the first %(n)s rows must hold the column titles, at least “Họ và tên”.")
+ERR_MISDECODED_FILE = _(
+    "The Vietnamese letters of the file are garbled (“%(sample)s”): the list was saved as a CSV file in UTF-8, "
+    "then opened with another character set and saved again. Open the CSV file again choosing UTF-8 (Excel: "
+    "Data › From Text/CSV › File origin “65001: Unicode (UTF-8)”; LibreOffice: Character set “Unicode "
+    "(UTF-8)”), or export the list again; do not convert it with Unikey."
+)
 ERR_CSV_ENCODING = _(
     "The CSV file is not in UTF-8. In Excel, save it as “CSV UTF-8 (Comma delimited)”; in LibreOffice, tick “Edit "
     "filter settings” when saving and choose the character set “Unicode (UTF-8)”."
@@ -482,6 +488,9 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
         if filled >= HEADER_SCAN_ROWS or len(seen) >= HEADER_SCAN_MAX_ROWS:
             break
     if best is None:
+        garbled = (str(c) for _n, row in seen for c in row if isinstance(c, str) and misdecoded(c))
+        if sample := next(garbled, None):  # QA round 37: the header is there, its letters garbled
+            raise ReadError(ERR_MISDECODED_FILE, sample=" ".join(sample.split())[:40])
         raise ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
     number, columns, titles, unknown = best
     header = next(row for n, row in seen if n == number)

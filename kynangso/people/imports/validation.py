@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kynangso.core.text import fold, legacy_font, name_case, nfc
+from kynangso.core.text import fold, legacy_font, misdecoded, name_case, nfc
 
 from .. import rules
 from ..choices import Sex, TargetGroup
@@ -71,6 +71,11 @@ ERR_SHORT_YEAR = _("The year has two digits (%(value)s): write all four, for exa
 ERR_LEGACY_FONT = _(
     "The text is typed in an old Vietnamese font (TCVN3 “.VnTime” or VNI), not in Unicode: convert the file to "
     "Unicode (with Unikey's converter, for example), then upload it again."
+)
+ERR_MISDECODED = _(
+    "The Vietnamese letters are garbled: the list was saved as a CSV file in UTF-8, then opened with another "
+    "character set and saved again. Open the CSV file again choosing UTF-8 (Excel: Data › From Text/CSV › File "
+    "origin “65001: Unicode (UTF-8)”; LibreOffice: Character set “Unicode (UTF-8)”); do not convert it with Unikey."
 )
 ERR_SEX = _("Write “Nam” (male) or “Nữ” (female).")
 ERR_SEX_BOTH = _("Both “Nam” and “Nữ” are marked: keep the mark of one.")
@@ -492,11 +497,12 @@ class RowValidator:
                         self.cell_error(row, FIELDS[index], ERR_EXCEL_ERROR, value=cell.strip())
                     cells[index] = None  # reported once, not again as a missing or bad value
         texts = [c for c in (cells[0], cells[2], cells[7], cells[8]) if isinstance(c, str)]  # the words typed
-        if texts and legacy_font("".join(texts)):
+        if texts and legacy_font("".join(texts)):  # the characters both kinds of garbling leave
             cells = list(cells)
             for index in (0, 2, 7, 8):
                 if isinstance(cells[index], str) and legacy_font(cells[index]):
-                    self.cell_error(row, FIELDS[index], ERR_LEGACY_FONT)
+                    message = ERR_MISDECODED if misdecoded(cells[index]) else ERR_LEGACY_FONT
+                    self.cell_error(row, FIELDS[index], message)
                     cells[index] = None  # reported once, not again as a bad value
         if any(_none_typed(cells[i]) for i in _OPTIONAL):
             cells = [None if i in _OPTIONAL and _none_typed(cell) else cell for i, cell in enumerate(cells)]

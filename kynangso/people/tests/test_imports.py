@@ -2130,6 +2130,31 @@ def test_names_typed_in_an_old_vietnamese_font_are_refused_with_how_to_convert_t
     assert "Chức vụ" in errors[0] and "Giới tính" in errors[1]
 
 
+@pytest.mark.parametrize("titles", ["vi", "en"])
+def test_a_utf8_list_opened_in_another_character_set_is_refused_with_how_to_open_it(cast, tmp_path, titles):
+    """QA round 37: a CSV saved in UTF-8, opened in Excel as Windows-1258 and saved as .xlsx ("Há»� vĂ tĂªn"):
+    its Vietnamese titles were "no header row", its rows in English titles "an old font", whose advice
+    (Unikey's converter) garbles them further."""
+    headers = list(HEADERS) if titles == "vi" else ["Full name", "Date of birth", "Sex", "Citizen ID"]
+    rows = [
+        person_row("Nguyễn Văn Đạt", date(1985, 3, 2), "male", 5)[:4],
+        person_row("Trần Thị Ưng", date(1990, 1, 1), "female", 6)[:4],
+    ]
+    rows = [[c.encode().decode("cp1258", errors="replace") if isinstance(c, str) else c for c in r] for r in rows]
+    headers = [h.encode().decode("cp1258", errors="replace") for h in headers]
+    before = Person.objects.count()
+    with translation.override("vi"):
+        path = write_xlsx(tmp_path / "g.xlsx", rows, headers=headers)
+        imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+        if titles == "vi":
+            assert imp.status == ImportStatus.FAILED
+            assert "Há»" in imp.message and "UTF-8" in imp.message and "Unikey" in imp.message
+        else:
+            assert imp.rejected_count == 2
+            assert all(str(validation.ERR_MISDECODED) in e for e in messages(imp)), messages(imp)
+    assert Person.objects.count() == before
+
+
 @pytest.mark.django_db(transaction=True)
 @override_settings(TASKS=IMMEDIATE)
 def test_the_pdf_task_is_queued_after_the_import_names_its_sheet(cast, tmp_path):
