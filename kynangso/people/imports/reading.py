@@ -37,6 +37,9 @@ CANONICAL_HEADERS = dict(zip(FIELDS, HEADERS, strict=True))
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 SUFFIXES = (*EXCEL_SUFFIXES, ".csv")
 HEADER_SCAN_ROWS = 30  # filled rows looked at for the header
+# The rows of a workbook's second list sheet are numbered from SHEET_ROWS, the third's from twice that …
+# (above Excel's 1,048,576 rows): one number a row across the sheets read, the first sheet's as they are.
+SHEET_ROWS = 1 << 21
 HEADER_SCAN_MAX_ROWS = 1000  # rows in all, blank ones included
 CALAMINE_MAX_SHEET_BYTES = 150 * 1024 * 1024  # uncompressed sheet XML: about 280,000 rows, 250 MB in calamine
 # python-calamine holds a sheet's whole rectangle, from A1 to its last used row and column: one stray cell at
@@ -58,6 +61,7 @@ ERR_FILE_TYPE = _(
     "Unsupported file type “%(name)s”: upload an Excel workbook (.xlsx, .xls), a LibreOffice one (.ods) or a CSV "
     "file (.csv)."
 )
+MSG_ROW_OF_SHEET = _("%(row)s (sheet “%(sheet)s”)")
 ERR_NO_HEADER = _("No header row found: one of the first %(n)s rows must hold the column titles, at least “Họ và tên”.")
 ERR_MISDECODED_FILE = _(
     "The Vietnamese letters of the file are garbled (“%(sample)s”): the list was saved as a CSV file in UTF-8, "
@@ -350,7 +354,8 @@ class Table:
     source_rows: dict[int, int] = field(default_factory=dict, repr=False)
     hidden_rows: set[int] = field(default_factory=set, repr=False)  # rows hidden or filtered out in Excel
     hidden_read: int = 0  # of them, rows read as people (counted as read)
-    sheet: str | None = None  # a workbook's sheet that was read
+    sheet: str | None = None  # a workbook's (first) sheet that was read
+    sheets: list[str] = field(default_factory=list)  # a workbook's sheets read: each with a list (_lists)
     date1904: bool = False  # the workbook counts serial-number dates from 1904 (old Mac workbooks)
     other_sheets: list[str] = field(default_factory=list)  # the workbook's other visible sheets, not read
     # The file's other titled columns ("STT", "Ghi chú", …): (index, title), carried into the error workbook.
@@ -367,6 +372,11 @@ class Table:
 
     def header(self, name: str) -> str:
         return self.headers.get(name) or CANONICAL_HEADERS[name]
+
+    def row_label(self, number: int) -> str:
+        """A row as the user finds it: its number, and for a sheet after the first, the sheet's name."""
+        sheet, row = divmod(number, SHEET_ROWS)
+        return str(MSG_ROW_OF_SHEET % {"row": row, "sheet": self.sheets[sheet]}) if sheet else str(number)
 
     def split_title(self, part: str) -> str:
         """The title of a split name's family ("family_name") or given name ("full_name") column."""
@@ -1130,14 +1140,16 @@ def _row_text(cells: list) -> str:
     return " ".join(text.split())[:60]
 
 
-def _table(numbered: Iterator[tuple[int, list]], total_rows: int | None, hidden: set[int] | None = None) -> Table:
+def _table(
+    numbered: Iterator[tuple[int, list]], total_rows: int | None, hidden: set[int] | None = None, offset: int = 0
+) -> Table:
     header_row, columns, titles, unknown, extra, consumed = _find_header(numbered)
 
     def chained():
         yield from consumed
         yield from numbered
 
-    total = max(total_rows - header_row, 0) if total_rows is not None else None
+    total = max(offset + total_rows - header_row, 0) if total_rows is not None else None
     table = Table(
         columns, titles, unknown, header_row, total, iter(()), hidden_rows=hidden or set(), extra_columns=extra
     )
@@ -1423,18 +1435,22 @@ def _unreadable_in(xml: bytes) -> Iterator[tuple[bytes, bytes, str]]:
             yield match[1], match[2], NO_VALUE
 
 
-def _first_list(names: list[str], sheet_table: Callable[[str], Table]) -> Table:
-    """The first of a workbook's visible sheets (`names`, in order) that holds a list of people: a header
-    naming the full name and the CCCD number or the date of birth, and rows under it. A sheet with a header
-    alone (an empty template before the list, perhaps) is passed over, and so is a cover page's small
-    table of names ("STT | Họ và tên | Chức vụ" of a steering committee) while a later sheet has a list;
-    with no such sheet, the first with a header and rows is read."""
+def _lists(names: list[str], sheet_table: Callable[[str, int], Table]) -> Table:
+    """The lists of people of a workbook's visible sheets (`names`, in order), read one after the other:
+    each sheet with a header naming the full name and the CCCD number or the date of birth, and rows under
+    it (QA round 37: one sheet a hamlet or a class). A sheet with a header alone (an empty template before
+    the list, perhaps) is passed over, and so is a cover page's small table of names ("STT | Họ và tên |
+    Chức vụ" of a steering committee); with no list, the first sheet with a header and rows is read.
+    `sheet_table(name, offset)` reads a sheet, its rows numbered from offset + 1."""
     error: ReadError | None = None
     empty: Table | None = None
-    chosen: Table | None = None
+    fallback: Table | None = None
+    found: list[Table] = []
     for name in names:
+        if name in (GUIDE_SHEET, LISTS_SHEET):
+            continue
         try:
-            table = sheet_table(name)
+            table = sheet_table(name, len(found) * SHEET_ROWS)
         except ReadError as exc:
             error = error or exc
             continue
@@ -1445,15 +1461,54 @@ def _first_list(names: list[str], sheet_table: Callable[[str], Table]) -> Table:
         table.rows = itertools.chain([first], table.rows)
         table.sheet = name
         if "cccd" in table.columns or "date_of_birth" in table.columns or "birth_male" in table.columns:
-            chosen = table
-            break
-        chosen = chosen or table
-    if chosen is not None:
-        chosen.other_sheets = [other for other in names if other not in (chosen.sheet, GUIDE_SHEET, LISTS_SHEET)]
-        return chosen
+            found.append(table)
+        elif fallback is None and not found:
+            fallback = table
+    if not found and fallback is not None:
+        found = [fallback]
+    if found:
+        table = _joined(found)
+        table.other_sheets = [other for other in names if other not in (*table.sheets, GUIDE_SHEET, LISTS_SHEET)]
+        return table
     if empty is not None:
         return empty
     raise error or ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
+
+
+def _joined(tables: list[Table]) -> Table:
+    """The first sheet's table, reading on into the others' rows (numbered from SHEET_ROWS × their place):
+    what they find of their rows (source rows, extras, hidden rows, split names) goes to it as read, their
+    counts of rows passed over once each is read; their extra columns are carried by title, their other
+    titles are the first's (the messages' column names)."""
+    first = tables[0]
+    first.sheets = [t.sheet for t in tables]
+    if len(tables) == 1:
+        return first
+    titles = [title for _index, title in first.extra_columns]
+    for table in tables[1:]:
+        first.hidden_rows |= table.hidden_rows
+        table.source_rows, table.extras = first.source_rows, first.extras
+        table.hidden_rows, table.name_part_missing = first.hidden_rows, first.name_part_missing
+        first.unknown += [title for title in table.unknown if title not in first.unknown]
+        if first.total is not None:
+            first.total = None if table.total is None else first.total + table.total
+
+    def read_on(table: Table) -> Iterator[tuple[int, list]]:
+        theirs = [title for _index, title in table.extra_columns]
+        places = [theirs.index(title) if title in theirs else None for title in titles]
+        for number, cells in table.rows:
+            if number in first.extras:
+                values = first.extras[number]
+                first.extras[number] = tuple(None if i is None else values[i] for i in places)
+            yield number, cells
+        first.hidden_read += table.hidden_read
+        first.passed_over += table.passed_over
+        first.passed_over_first = first.passed_over_first if first.passed_over else table.passed_over_first
+        first.footer_skipped += table.footer_skipped
+        first.footer_row = first.footer_row or table.footer_row
+
+    first.rows = itertools.chain(first.rows, *map(read_on, tables[1:]))
+    return first
 
 
 class _TooWide(Exception):
@@ -1475,7 +1530,7 @@ def _read_excel_calamine(fileobj) -> Table:
         and meta.typ == python_calamine.SheetTypeEnum.WorkSheet
     ]
 
-    def sheet_table(name: str) -> Table:
+    def sheet_table(name: str, offset: int) -> Table:
         marks = _sheet_marks(fileobj, name)
         if marks.cells > CALAMINE_MAX_CELLS or marks.last_column >= MAX_COLUMNS:
             raise _TooWide
@@ -1489,18 +1544,18 @@ def _read_excel_calamine(fileobj) -> Table:
         except Exception:  # noqa: BLE001 (formats without merge information)
             merges = marks.merges
         first_column = sheet.start[1] if sheet.start else 0  # calamine's rows start at the first used column
-        rows = _sheet_rows(sheet.iter_rows(), first_column, merges, marks.errors)
-        return _table(rows, sheet.end[0] + 1 if sheet.end else 0, marks.hidden)
+        rows = _sheet_rows(sheet.iter_rows(), first_column, merges, marks.errors, offset)
+        return _table(rows, sheet.end[0] + 1 if sheet.end else 0, {offset + row for row in marks.hidden}, offset)
 
-    table = _first_list(names, sheet_table)
+    table = _lists(names, sheet_table)
     table.date1904 = _is_date1904(fileobj)
     return table
 
 
 def _sheet_rows(
-    rows: Iterable, first_column: int, merges: list, errors: dict[int, dict[int, str]]
+    rows: Iterable, first_column: int, merges: list, errors: dict[int, dict[int, str]], offset: int = 0
 ) -> Iterator[tuple[int, list]]:
-    """A sheet's rows (cells from column `first_column`, 0-based) numbered from row 1, with two repairs:
+    """A sheet's rows (cells from column `first_column`, 0-based) numbered from offset + 1, with two repairs:
     each error cell's code ("#N/A") where the reader gives an empty cell, and the value of a vertically
     merged range (a unit code merged over the rows of its people) in each of its rows, where the readers
     give it in the first row only. `merges`: ((first row, first column), (last row, last column)), 0-based."""
@@ -1522,7 +1577,7 @@ def _sheet_rows(
             for last, c0, c1 in starts.get(number, []):
                 if 0 <= c0 < len(row):
                     filling.append((last, c0, c1, row[c0]))
-        yield number, row
+        yield offset + number, row
 
 
 def _read_excel_openpyxl(fileobj) -> Table:
@@ -1538,14 +1593,14 @@ def _read_excel_openpyxl(fileobj) -> Table:
         raise ReadError(ERR_UNREADABLE) from exc
     sheets = {sheet.title: sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"}
 
-    def sheet_table(name: str) -> Table:
+    def sheet_table(name: str, offset: int) -> Table:
         sheet = sheets[name]
         marks = _sheet_marks(fileobj, name)
         rows = sheet.iter_rows(values_only=True, max_col=min(sheet.max_column or MAX_COLUMNS, MAX_COLUMNS))
-        rows = _sheet_rows(rows, 0, marks.merges, marks.errors)  # from column A
-        return _table(rows, sheet.max_row, marks.hidden)
+        rows = _sheet_rows(rows, 0, marks.merges, marks.errors, offset)  # from column A
+        return _table(rows, sheet.max_row, {offset + row for row in marks.hidden}, offset)
 
-    table = _first_list(list(sheets), sheet_table)
+    table = _lists(list(sheets), sheet_table)
     table.date1904 = workbook.epoch == CALENDAR_MAC_1904
     return table
 

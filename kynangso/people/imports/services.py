@@ -292,6 +292,8 @@ MSG_PASSED_OVER = ngettext_lazy(
 )
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
 MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
+MSG_SHEETS_READ = _("The workbook's lists were read from the sheets %(sheets)s, one after the other.")
+MSG_SHEETS_NOT_READ = _("Not read, as they hold no list of people: %(others)s.")
 MSG_NO_ROWS = _(
     "The file has no data rows under its header row: put one person per row under it, then upload it again."
 )
@@ -1323,6 +1325,7 @@ class _Runner:
                     column=table.header,
                     organisations=self.org_ids,
                     unit_names=self.org_unit_names,
+                    row_label=table.row_label,
                     date1904=table.date1904,
                 )
                 self.table = table
@@ -1447,16 +1450,22 @@ class _Runner:
         table = self.table
         if table is not None and table.passed_over:
             row, text = table.passed_over_first
-            counts = {"count": table.passed_over, "rows": n(table.passed_over), "row": row, "text": text}
+            label = table.row_label(row)
+            counts = {"count": table.passed_over, "rows": n(table.passed_over), "row": label, "text": text}
             parts.append(str(MSG_PASSED_OVER % counts))
         if table is not None and table.footer_skipped:
-            parts.append(str(MSG_FOOTER % {"row": table.footer_row, "rows": n(table.footer_skipped)}))
+            label = table.row_label(table.footer_row)
+            parts.append(str(MSG_FOOTER % {"row": label, "rows": n(table.footer_skipped)}))
         if self.date_order and self.date_order[0] == MONTH_FIRST:
             parts.append(str(MSG_MONTH_FIRST))
         if table is not None and table.hidden_read:
             parts.append(str(MSG_HIDDEN % {"rows": n(table.hidden_read)}))
-        if table is not None and table.other_sheets:
-            others = ", ".join(f"“{name}”" for name in table.other_sheets)
+        others = ", ".join(f"“{name}”" for name in table.other_sheets) if table is not None else ""
+        if table is not None and len(table.sheets) > 1:
+            parts.append(str(MSG_SHEETS_READ % {"sheets": ", ".join(f"“{name}”" for name in table.sheets)}))
+            if others:
+                parts.append(str(MSG_SHEETS_NOT_READ % {"others": others}))
+        elif others:
             parts.append(str(MSG_SHEETS % {"sheet": table.sheet, "others": others}))
         return " ".join(parts)
 
@@ -1544,6 +1553,8 @@ class _Runner:
         return self._actors_other_units
 
     def reject(self, row: ParsedRow, name: str | None, message, **params) -> None:
+        if "first" in params:  # an earlier row, as the user finds it (maybe on another sheet)
+            params["first"] = self.table.row_label(params["first"])
         self.validator.cell_error(row, name, message, **params)
 
     def plan(self, rows: list[ParsedRow]) -> _Plan:
@@ -2042,6 +2053,7 @@ class _Runner:
                         headers=[table.reusable_header(name) for name in reading.FIELDS],
                         extra_headers=[title for _index, title in table.extra_columns],
                         source_rows=table.source_rows,
+                        row_label=table.row_label,
                         organisations=[(self.org_codes[pk], name) for pk, name in self.org_unit_names.items()],
                     )
                 self.errors.add(r)

@@ -368,7 +368,8 @@ def _comma_separated_groups(group_of: Callable[[str], str | None], text: str) ->
 class RowValidator:
     """Cleans rows of one file. `column(field)` gives the column's title in the file; `organisations`
     maps the unit codes this import may use (upper case) to organisation ids, `unit_names` their ids to
-    their names; `date1904`: the file's serial-number dates count from 1904."""
+    their names; `row_label` names a row in the messages (Table.row_label); `date1904`: the file's
+    serial-number dates count from 1904."""
 
     def __init__(
         self,
@@ -376,10 +377,12 @@ class RowValidator:
         column: Callable[[str], str],
         organisations: Mapping[str, int],
         unit_names: Mapping[int, str] | None = None,
+        row_label: Callable[[int], str] = str,
         today: date | None = None,
         date1904: bool = False,
     ):
         self.column = column
+        self.row_label = row_label  # a row's number as the messages name it (Table.row_label)
         self.date1904 = date1904
         self.order = ""  # of day and month in text dates, and whether date cells may be swapped: date_order
         self.date_cells_suspect = False
@@ -401,9 +404,10 @@ class RowValidator:
     def cell_error(self, row: ParsedRow, name: str | None, message, **params) -> None:
         text = str(message % params) if params else str(message)
         if name is None:
-            row.errors.append((None, str(ERR_ROW % {"row": row.number, "message": text})))
+            row.errors.append((None, str(ERR_ROW % {"row": self.row_label(row.number), "message": text})))
         else:
-            row.errors.append((name, str(ERR_CELL % {"row": row.number, "column": self.column(name), "message": text})))
+            where = {"row": self.row_label(row.number), "column": self.column(name)}
+            row.errors.append((name, str(ERR_CELL % {**where, "message": text})))
 
     def birth(self, row: ParsedRow, raw) -> bool:
         """Read the birth cell into row.date_of_birth, or row.birth_year for a year alone (the day not known:

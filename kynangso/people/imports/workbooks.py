@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
@@ -23,7 +23,7 @@ from kynangso.core.xlsx import SheetWriter, Style
 
 from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, HEADERS, people_workbook, template_aids
 from ..models import Person
-from .reading import FIELDS
+from .reading import FIELDS, SHEET_ROWS
 from .validation import ParsedRow, cccd_text, cell_text, reads_only_day_first
 
 ACTIVATION_HEADER_ROWS = 3
@@ -66,13 +66,16 @@ class ErrorWorkbook:
         source_rows: dict[int, int] | None = None,
         extra_headers: list[str] | None = None,
         organisations: Sequence[tuple[str, str]] = (),
+        row_label: Callable[[int], str] = str,
     ) -> None:
         """`headers`: the file's own titles of the template's columns (as the messages name them);
-        `source_rows`: for an error workbook imported again, its rows' own "Dòng gốc"; `extra_headers`:
+        `source_rows`: for an error workbook imported again, its rows' own "Dòng gốc" (else the row's number,
+        or for a workbook's later sheet, `row_label`'s "12 (trang “Ấp 2”)"); `extra_headers`:
         the titles of the file's other columns, whose values are each row's `extras`; `organisations`:
         (code, name) of the units the rows may name, for the template's drop-down lists (QA round 32: the
         fixes are mostly a unit code or a group name, which the template lists)."""
         self.source_rows = source_rows or {}
+        self.row_label = row_label
         self.extra_width = len(extra_headers or ())
         self.sheet = SheetWriter(
             sheet_name="Danh sách",
@@ -126,7 +129,8 @@ class ErrorWorkbook:
         messages = [m for _n, m in row.errors]
         self.first_messages.extend(messages[: FIRST_MESSAGES - len(self.first_messages)])
         self.messages += len(messages)
-        values += [self.source_rows.get(row.number, row.number), "\n".join(messages)]
+        source = self.source_rows.get(row.number, row.number)
+        values += [source if source < SHEET_ROWS else self.row_label(source), "\n".join(messages)]
         styles += [Style.NORMAL, Style.MESSAGE]
         lines = sum(-(-len(m) // MESSAGE_LINE_CHARS) for m in messages)
         self.sheet.append(values, styles, height=LINE_POINTS * lines if lines > 1 else None)

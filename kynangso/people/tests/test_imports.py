@@ -639,6 +639,50 @@ def test_a_unit_written_by_its_name_or_its_code_with_other_separators_is_that_un
     assert imp.rejected_count == 1 and "Trà Vinh" in messages(imp)[0]
 
 
+def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_with_the_sheet(cast, tmp_path):
+    """QA round 37: a commune's workbook with one sheet a hamlet ("Ấp 1", "Ấp 2") imported the first only,
+    saying so in a sentence of the summary. Each list sheet is read, in order, its own columns; a row of a
+    later sheet is named with its sheet in the messages and the error workbook; a sheet of no list is not."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    first = workbook.active
+    first.title = "Ấp 1"
+    first.append(["DANH SÁCH NGƯỜI DÂN ẤP 1"])
+    first.append([])
+    first.append([*HEADERS, "Ghi chú"])
+    for row in people_rows(2):
+        first.append([*row, "tổ 1"])
+    second = workbook.create_sheet("Ấp 2")
+    second.append(["DANH SÁCH NGƯỜI DÂN ẤP 2"])
+    second.append(["Ghi chú", "STT", "Họ tên", "Số CCCD", "Ngày sinh", "Giới tính"])  # other order, no unit
+    again = people_rows(1)[0]
+    for number, row in enumerate([*people_rows(1, start=5), again, people_rows(1, start=6)[0]], 1):
+        second.append(["tổ 2", number, row[0], row[3], row[1], row[2]])
+    second.cell(5, 5).value = "31/02/1990"  # the third person's birth date: no such day
+    workbook.create_sheet("Tổng hợp").append(["Tổng số: 4 người"])
+    path = tmp_path / "ap.xlsx"
+    workbook.save(path)
+    first_run, second_run = twice(cast, tmp_path, [], path=path)
+    with translation.override("vi"):
+        refused = [
+            "Dòng 4 (trang “Ấp 2”), cột “Số CCCD”: " + str(services.ERR_DUPLICATE_CCCD % {"first": 4}),
+            "Dòng 5 (trang “Ấp 2”), cột “Ngày sinh”: ",
+        ]
+    assert first_run[0] == (3, 0, 0, 2) and second_run[0] == (0, 0, 3, 2)
+    assert first_run[1][0] == refused[0] and first_run[1][1].startswith(refused[1]), first_run[1]
+    assert first_run[1] == second_run[1]
+    imp = PersonImport.objects.latest("pk")
+    assert "“Ấp 1”, “Ấp 2”" in imp.message and "“Tổng hợp”" in imp.message
+    rows = read_rows(imp.error_report)
+    columns = {title: i for i, title in enumerate(rows[0])}
+    assert [(r[columns["Ghi chú"]], r[columns["Dòng gốc"]]) for r in rows[1:]] == [
+        ("tổ 2", "4 (trang “Ấp 2”)"),
+        ("tổ 2", "5 (trang “Ấp 2”)"),
+    ]
+    assert Person.objects.filter(full_name__iexact=people_rows(1, start=5)[0][0], organisation=cast.unit_a).exists()
+
+
 def test_the_summary_says_which_rows_were_taken_for_the_forms_footer(cast, tmp_path):
     rows = [
         *people_rows(2),
@@ -851,9 +895,9 @@ def chunked(request, monkeypatch):
     monkeypatch.setattr(services, "CHUNK_SIZE", request.param)
 
 
-def twice(cast, tmp_path, rows, *, actor=None, organisation=None):
-    """The file imported, then imported again: (counts, messages) of each run."""
-    path = write_xlsx(tmp_path / "twice.xlsx", rows)
+def twice(cast, tmp_path, rows, *, actor=None, organisation=None, path=None):
+    """The file (of `rows`, or at `path`) imported, then imported again: (counts, messages) of each run."""
+    path = path or write_xlsx(tmp_path / "twice.xlsx", rows)
     runs = [run_import(actor=actor or cast.owner, organisation=organisation or cast.unit_a, path=path) for _ in (1, 2)]
     with translation.override("vi"):
         return [
