@@ -22,3 +22,10 @@ def activation_files_task(import_id: int, actor_id: int | None) -> None:
     from .services import activation_files_remake
 
     activation_files_remake(import_id=import_id, actor_id=actor_id)
+
+
+@task()
+def statistics_task() -> None:
+    from .services import statistics_refresh
+
+    statistics_refresh()

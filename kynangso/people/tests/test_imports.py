@@ -2096,7 +2096,11 @@ def test_cancelling_an_import_whose_worker_died_ends_it_with_its_chunks_and_code
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics: PostgreSQL only")
-def test_statistics_sampled_during_an_import_are_taken_in_full_at_its_end(cast, tmp_path, monkeypatch):
+@override_settings(TASKS=IMMEDIATE)
+def test_statistics_sampled_during_an_import_are_taken_in_full_after_it(
+    cast, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The full statistics by a task of their own once the import is committed: not in the import's time."""
     monkeypatch.setattr(services, "CHUNK_SIZE", 20)
     monkeypatch.setattr(services, "ANALYZE_MIN_ROWS", 20)  # an ANALYZE at a sample's target after the first chunks
     analyzed = []
@@ -2104,9 +2108,11 @@ def test_statistics_sampled_during_an_import_are_taken_in_full_at_its_end(cast, 
     monkeypatch.setattr(
         services._Runner, "analyze", staticmethod(lambda target=None: analyzed.append(target) or analyze(target))
     )
-    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "a.xlsx", people_rows(120)))
-    assert imp.created_count == 120
-    assert analyzed[:-1] and set(analyzed[:-1]) == {services.ANALYZE_DURING_IMPORT_TARGET} and analyzed[-1] is None
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        path = write_xlsx(tmp_path / "a.xlsx", people_rows(120))
+        imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+        assert imp.created_count == 120 and set(analyzed) == {services.ANALYZE_DURING_IMPORT_TARGET}
+    assert services._enqueue_statistics in callbacks and analyzed[-1] is None
     with connection.cursor() as cursor:
         cursor.execute("SHOW default_statistics_target")
         assert cursor.fetchone()[0] == "100"  # the session's setting is back
