@@ -356,6 +356,7 @@ class Table:
     hidden_read: int = 0  # of them, rows read as people (counted as read)
     sheet: str | None = None  # a workbook's (first) sheet that was read
     sheets: list[str] = field(default_factory=list)  # a workbook's sheets read: each with a list (_lists)
+    sheet_headers: list[dict[str, str]] = field(default_factory=list, repr=False)  # their `headers`
     date1904: bool = False  # the workbook counts serial-number dates from 1904 (old Mac workbooks)
     other_sheets: list[str] = field(default_factory=list)  # the workbook's other visible sheets, not read
     # The file's other titled columns ("STT", "Ghi chú", …): (index, title), carried into the error workbook.
@@ -370,8 +371,10 @@ class Table:
     passed_over: int = 0  # rows of subtotals and section headings, not read (told in the summary) …
     passed_over_first: tuple[int, str] = (0, "")  # … and the first of them: (row, text)
 
-    def header(self, name: str) -> str:
-        return self.headers.get(name) or CANONICAL_HEADERS[name]
+    def header(self, name: str, number: int = 0) -> str:
+        """The title of a field's column, in the sheet of row `number` (see row_label)."""
+        sheet = number // SHEET_ROWS
+        return (self.sheet_headers[sheet] if sheet else self.headers).get(name) or CANONICAL_HEADERS[name]
 
     def row_label(self, number: int) -> str:
         """A row as the user finds it: its number, and for a sheet after the first, the sheet's name."""
@@ -1478,10 +1481,11 @@ def _lists(names: list[str], sheet_table: Callable[[str, int], Table]) -> Table:
 def _joined(tables: list[Table]) -> Table:
     """The first sheet's table, reading on into the others' rows (numbered from SHEET_ROWS × their place):
     what they find of their rows (source rows, extras, hidden rows, split names) goes to it as read, their
-    counts of rows passed over once each is read; their extra columns are carried by title, their other
-    titles are the first's (the messages' column names)."""
+    counts of rows passed over once each is read; their extra columns are carried by title (the error
+    workbook's are the first sheet's), their titles kept for the messages (Table.header)."""
     first = tables[0]
     first.sheets = [t.sheet for t in tables]
+    first.sheet_headers = [t.headers for t in tables]
     if len(tables) == 1:
         return first
     titles = [title for _index, title in first.extra_columns]

@@ -366,7 +366,7 @@ def _comma_separated_groups(group_of: Callable[[str], str | None], text: str) ->
 
 
 class RowValidator:
-    """Cleans rows of one file. `column(field)` gives the column's title in the file; `organisations`
+    """Cleans rows of one file. `column(field, row)` gives the column's title in the file; `organisations`
     maps the unit codes this import may use (upper case) to organisation ids, `unit_names` their ids to
     their names; `row_label` names a row in the messages (Table.row_label); `date1904`: the file's
     serial-number dates count from 1904."""
@@ -406,7 +406,7 @@ class RowValidator:
         if name is None:
             row.errors.append((None, str(ERR_ROW % {"row": self.row_label(row.number), "message": text})))
         else:
-            where = {"row": self.row_label(row.number), "column": self.column(name)}
+            where = {"row": self.row_label(row.number), "column": self.column(name, row.number)}
             row.errors.append((name, str(ERR_CELL % {**where, "message": text})))
 
     def birth(self, row: ParsedRow, raw) -> bool:

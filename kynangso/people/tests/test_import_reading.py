@@ -999,7 +999,7 @@ def test_cell_text_drops_the_float_of_numbers_stored_as_numbers():
 
 def validator():
     return RowValidator(
-        column=lambda name: dict(zip(reading.FIELDS, HEADERS, strict=True))[name],
+        column=lambda name, _row: dict(zip(reading.FIELDS, HEADERS, strict=True))[name],
         organisations={"X-A": 1, "X-B": 2},
         today=date(2026, 11, 25),
     )
@@ -1185,7 +1185,7 @@ def test_a_date_that_does_not_exist_or_a_two_digit_year_says_so(value, message):
 
 def year_column_validator(title="Năm sinh"):
     titles = dict(zip(reading.FIELDS, HEADERS, strict=True)) | {"date_of_birth": title}
-    return RowValidator(column=titles.__getitem__, organisations={"X-A": 1}, today=date(2026, 11, 25))
+    return RowValidator(column=lambda name, _row: titles[name], organisations={"X-A": 1}, today=date(2026, 11, 25))
 
 
 @pytest.mark.parametrize("title", ["Năm sinh", "Ngày sinh"])

@@ -655,7 +655,7 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
         first.append([*row, "tổ 1"])
     second = workbook.create_sheet("Ấp 2")
     second.append(["DANH SÁCH NGƯỜI DÂN ẤP 2"])
-    second.append(["Ghi chú", "STT", "Họ tên", "Số CCCD", "Ngày sinh", "Giới tính"])  # other order, no unit
+    second.append(["Ghi chú", "STT", "Họ tên", "CCCD", "Ngày sinh", "Giới tính"])  # other order, no unit
     again = people_rows(1)[0]
     for number, row in enumerate([*people_rows(1, start=5), again, people_rows(1, start=6)[0]], 1):
         second.append(["tổ 2", number, row[0], row[3], row[1], row[2]])
@@ -666,7 +666,7 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
     first_run, second_run = twice(cast, tmp_path, [], path=path)
     with translation.override("vi"):
         refused = [
-            "Dòng 4 (trang “Ấp 2”), cột “Số CCCD”: " + str(services.ERR_DUPLICATE_CCCD % {"first": 4}),
+            "Dòng 4 (trang “Ấp 2”), cột “CCCD”: " + str(services.ERR_DUPLICATE_CCCD % {"first": 4}),  # its title
             "Dòng 5 (trang “Ấp 2”), cột “Ngày sinh”: ",
         ]
     assert first_run[0] == (3, 0, 0, 2) and second_run[0] == (0, 0, 3, 2)
