@@ -1506,8 +1506,8 @@ def _joined(tables: list[Table]) -> Table:
                 first.extras[number] = tuple(None if i is None else values[i] for i in places)
             yield number, cells
         first.hidden_read += table.hidden_read
-        first.passed_over += table.passed_over
         first.passed_over_first = first.passed_over_first if first.passed_over else table.passed_over_first
+        first.passed_over += table.passed_over
         first.footer_skipped += table.footer_skipped
         first.footer_row = first.footer_row or table.footer_row
 

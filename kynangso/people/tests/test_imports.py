@@ -656,29 +656,33 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
     second = workbook.create_sheet("Ấp 2")
     second.append(["DANH SÁCH NGƯỜI DÂN ẤP 2"])
     second.append(["Ghi chú", "STT", "Họ tên", "CCCD", "Ngày sinh", "Giới tính"])  # other order, no unit
+    second.append([None, None, "I. TỔ 2"])  # a heading, passed over
     again = people_rows(1)[0]
     for number, row in enumerate([*people_rows(1, start=5), again, people_rows(1, start=6)[0]], 1):
         second.append(["tổ 2", number, row[0], row[3], row[1], row[2]])
-    second.cell(5, 5).value = "31/02/1990"  # the third person's birth date: no such day
+    second.cell(6, 5).value = "31/02/1990"  # the third person's birth date: no such day
     workbook.create_sheet("Tổng hợp").append(["Tổng số: 4 người"])
     path = tmp_path / "ap.xlsx"
     workbook.save(path)
     first_run, second_run = twice(cast, tmp_path, [], path=path)
     with translation.override("vi"):
         refused = [
-            "Dòng 4 (trang “Ấp 2”), cột “CCCD”: " + str(services.ERR_DUPLICATE_CCCD % {"first": 4}),  # its title
-            "Dòng 5 (trang “Ấp 2”), cột “Ngày sinh”: ",
+            "Dòng 5 (trang “Ấp 2”), cột “CCCD”: " + str(services.ERR_DUPLICATE_CCCD % {"first": 4}),  # its title
+            "Dòng 6 (trang “Ấp 2”), cột “Ngày sinh”: ",
         ]
     assert first_run[0] == (3, 0, 0, 2) and second_run[0] == (0, 0, 3, 2)
     assert first_run[1][0] == refused[0] and first_run[1][1].startswith(refused[1]), first_run[1]
     assert first_run[1] == second_run[1]
     imp = PersonImport.objects.latest("pk")
     assert "“Ấp 1”, “Ấp 2”" in imp.message and "“Tổng hợp”" in imp.message
+    with translation.override(imp.language):
+        said = services.MSG_PASSED_OVER % {"count": 1, "rows": 1, "row": "3 (trang “Ấp 2”)", "text": "I. TỔ 2"}
+        assert str(said) in imp.message
     rows = read_rows(imp.error_report)
     columns = {title: i for i, title in enumerate(rows[0])}
     assert [(r[columns["Ghi chú"]], r[columns["Dòng gốc"]]) for r in rows[1:]] == [
-        ("tổ 2", "4 (trang “Ấp 2”)"),
         ("tổ 2", "5 (trang “Ấp 2”)"),
+        ("tổ 2", "6 (trang “Ấp 2”)"),
     ]
     assert Person.objects.filter(full_name__iexact=people_rows(1, start=5)[0][0], organisation=cast.unit_a).exists()
 
