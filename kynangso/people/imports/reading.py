@@ -377,9 +377,9 @@ class Table:
         return (self.sheet_headers[sheet] if sheet else self.headers).get(name) or CANONICAL_HEADERS[name]
 
     def row_label(self, number: int) -> str:
-        """A row as the user finds it: its number, and for a sheet after the first, the sheet's name."""
+        """A row as the user finds it: its number, and when several sheets were read, its sheet's name."""
         sheet, row = divmod(number, SHEET_ROWS)
-        return str(MSG_ROW_OF_SHEET % {"row": row, "sheet": self.sheets[sheet]}) if sheet else str(number)
+        return str(MSG_ROW_OF_SHEET % {"row": row, "sheet": self.sheets[sheet]}) if len(self.sheets) > 1 else str(row)
 
     def split_title(self, part: str) -> str:
         """The title of a split name's family ("family_name") or given name ("full_name") column."""
@@ -634,6 +634,15 @@ def _day_month(value) -> tuple:
     return (int(match[1]), int(match[2])) if match else (value, None)
 
 
+def _birth_of_day_month(day_month, year):
+    """The birth cell of "Ngày, tháng sinh" | "Năm sinh": the whole date when the first has one ("12/03/1987",
+    QA round 38), its year the second's or none; else the day and month with the year (_date_of_parts)."""
+    whole = _BIRTH_TEXT.fullmatch(str(day_month).strip()) if isinstance(day_month, str) else None
+    if whole and not whole[0].isdigit() and ((y := _part_number(year)) is None or str(y) in whole[0]):
+        return day_month
+    return _date_of_parts(*_day_month(day_month), year)
+
+
 def _part_number(value) -> int | None:
     if isinstance(value, bool) or _is_blank(value):
         return None
@@ -669,18 +678,21 @@ def _birth_by_sex(row: list, cells: list, male: int | None, female: int, *, mark
 
 
 def _sex_of_marks(row: list, male: int | None, female: int) -> str | None:
-    """ "Nam" or "Nữ" from a mark under one of them; BOTH_SEX_MARKS under both; None without one."""
+    """ "Nam" or "Nữ" from a mark under one of them; BOTH_SEX_MARKS under both; None without one. The other
+    sex's word under one is that sex (QA round 38: "Nam" under "Trong đó nữ" made a woman)."""
 
-    def marked(i: int | None) -> bool:
-        if i is None or i >= len(row) or _is_blank(row[i]):
-            return False
-        value = row[i]
+    def text(i: int | None) -> str:
+        return "" if i is None or i >= len(row) or _is_blank(row[i]) else nfc(str(row[i])).strip().lower()
+
+    def marked(i: int | None, other: tuple[str, ...]) -> bool:
+        value = row[i] if i is not None and i < len(row) else None
         if isinstance(value, int | float) and not isinstance(value, bool):
             return value == 1
-        text = nfc(str(value)).strip().lower()
-        return text in _MARK_WORDS or (len(text) <= 2 and text not in _NO_MARKS)
+        mark = text(i)
+        return bool(mark) and mark not in other and (mark in _MARK_WORDS or (len(mark) <= 2 and mark not in _NO_MARKS))
 
-    is_male, is_female = marked(male), marked(female)
+    is_male = marked(male, _FEMALE_TITLES) or text(female) in _MALE_TITLES
+    is_female = marked(female, _MALE_TITLES) or text(male) in _FEMALE_TITLES
     return BOTH_SEX_MARKS if is_male and is_female else "Nam" if is_male else "Nữ" if is_female else None
 
 
@@ -1073,7 +1085,7 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             cells[_BIRTH] = _date_of_parts(*parts)
         elif day_month_column is not None:  # "Ngày, tháng sinh" | "Năm sinh"
             day_month, year = (row[i] if i < width else None for i in (day_month_column, year_column))
-            cells[_BIRTH] = _date_of_parts(*_day_month(day_month), year)
+            cells[_BIRTH] = _birth_of_day_month(day_month, year)
         if family is not None:  # "Nguyễn" | ("Văn" |) "An"
             parts = [row[i] if i is not None and i < width else None for i in (family, middle, order[0])]
             filled = [str(part).strip() for part in parts if not _is_blank(part)]
@@ -1489,8 +1501,11 @@ def _joined(tables: list[Table]) -> Table:
     if len(tables) == 1:
         return first
     titles = [title for _index, title in first.extra_columns]
-    for table in tables[1:]:
+    for table in tables[1:]:  # (what its first row, read to see the sheet has rows, left in its own goes too)
         first.hidden_rows |= table.hidden_rows
+        first.source_rows.update(table.source_rows)
+        first.extras.update(table.extras)
+        first.name_part_missing.update(table.name_part_missing)
         table.source_rows, table.extras = first.source_rows, first.extras
         table.hidden_rows, table.name_part_missing = first.hidden_rows, first.name_part_missing
         first.unknown += [title for title in table.unknown if title not in first.unknown]

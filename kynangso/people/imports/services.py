@@ -196,7 +196,8 @@ ERR_AMBIGUOUS_UNITS = _(
 # code comes first in the template's list of units). Adding a person would make a twin without a CCCD.
 ERR_NAMESAKE_ELSEWHERE = _(
     "“%(holder)s” of “%(unit)s” has this name and %(shared)s, but this row gives another unit. If the row is "
-    "them, write their unit code “%(code)s”; if it is someone else, add the CCCD number to tell the two apart."
+    "them, write their unit code “%(code)s” (to move them to another unit, change the unit on their page); if it "
+    "is someone else, add the CCCD number to tell the two apart."
 )
 ERR_NAMESAKE_ELSEWHERE_IN_FILE = _(
     "Row %(first)s has a person of this name with %(shared)s in the unit “%(code)s”. If they are one person, "

@@ -84,6 +84,7 @@ ERR_ORG = _(
     "Unknown unit code “%(code)s”, or a unit outside this import: write the code from the template's list (or "
     "the unit's full name)."
 )
+ERR_ORG_SEVERAL = _("Several units of this import are named “%(code)s”: write the code of the right one.")
 ERR_GROUP = _("Unknown target group “%(value)s”; use the names in the template's list, separated by “;”.")
 ERR_SCIENTIFIC = _(
     "The number is shown in scientific notation (like 8.6E+10) and has lost digits; format the column as "
@@ -365,6 +366,12 @@ def _comma_separated_groups(group_of: Callable[[str], str | None], text: str) ->
     return tuple(found)
 
 
+def _unit_key(text: str) -> str:
+    """A unit's code or name as compared with what a row gives: its letters and digits, folded (notes in
+    brackets kept: "Tổ công nghệ số ấp 1 (xã Giao Long)")."""
+    return re.sub(r"[^a-z0-9]", "", fold(str(text)))
+
+
 class RowValidator:
     """Cleans rows of one file. `column(field, row)` gives the column's title in the file; `organisations`
     maps the unit codes this import may use (upper case) to organisation ids, `unit_names` their ids to
@@ -389,9 +396,9 @@ class RowValidator:
         self.organisations = organisations
         # QA round 37: a unit written by its name ("Trường THCS Giao Long"), or its code with other separators
         # ("vl 28807 thcs"): each unit's, unless another unit's is the same
-        aliases: dict[str, int | None] = {}
-        for key, pk in [(header_key(c), pk) for c, pk in organisations.items()] + [
-            (header_key(name), pk) for pk, name in (unit_names or {}).items()
+        aliases: dict[str, int | None] = {}  # None: several units'
+        for key, pk in [(_unit_key(c), pk) for c, pk in organisations.items()] + [
+            (_unit_key(name), pk) for pk, name in (unit_names or {}).items()
         ]:
             aliases[key] = pk if aliases.get(key, pk) == pk else None
         self.unit_aliases = aliases
@@ -577,9 +584,12 @@ class RowValidator:
 
         if not _blank(raw_org):
             typed = cell_text(raw_org)
-            row.organisation_id = self.organisations.get(typed.upper()) or self.unit_aliases.get(header_key(typed))
+            key = _unit_key(typed)
+            row.organisation_id = self.organisations.get(typed.upper()) or self.unit_aliases.get(key)
             if row.organisation_id is None:  # quoted as typed (QA round 27: not in capitals)
-                self.cell_error(row, "org_code", ERR_ORG, code=nfc(typed)[:40])
+                quoted = nfc(typed) if len(typed) <= 80 else f"{nfc(typed)[:79]}…"
+                message = ERR_ORG_SEVERAL if key in self.unit_aliases else ERR_ORG
+                self.cell_error(row, "org_code", message, code=quoted)
 
         if not _blank(raw_position):
             position = nfc(cell_text(raw_position))

@@ -23,7 +23,7 @@ from kynangso.core.xlsx import SheetWriter, Style
 
 from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, HEADERS, people_workbook, template_aids
 from ..models import Person
-from .reading import FIELDS, SHEET_ROWS
+from .reading import FIELDS
 from .validation import ParsedRow, cccd_text, cell_text, reads_only_day_first
 
 ACTIVATION_HEADER_ROWS = 3
@@ -130,7 +130,8 @@ class ErrorWorkbook:
         self.first_messages.extend(messages[: FIRST_MESSAGES - len(self.first_messages)])
         self.messages += len(messages)
         source = self.source_rows.get(row.number, row.number)
-        values += [source if source < SHEET_ROWS else self.row_label(source), "\n".join(messages)]
+        label = self.row_label(source)  # a number, or with its sheet when a workbook's several were read
+        values += [source if label == str(source) else label, "\n".join(messages)]
         styles += [Style.NORMAL, Style.MESSAGE]
         lines = sum(-(-len(m) // MESSAGE_LINE_CHARS) for m in messages)
         self.sheet.append(values, styles, height=LINE_POINTS * lines if lines > 1 else None)

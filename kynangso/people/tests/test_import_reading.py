@@ -735,6 +735,7 @@ def test_a_day_and_month_column_beside_a_year_of_birth_gives_the_date(tmp_path):
         [3, "Lê Văn Cường", date(2026, 8, 7), 1975, "Nam"],
         [4, "Phạm Thị Dung", None, 1991, "Nữ"],
         [5, "Võ Văn Em", "31/02", 1990, "Nam"],
+        [6, "Đỗ Thị Giang", "12/03/1987", 1987.0, "Nữ"],  # the whole date (QA round 38)
     ]
     table = open_file(write_xlsx(tmp_path / "dm.xlsx", rows, headers=headers))
     assert [cells[1] for _n, cells in table.rows] == [
@@ -743,6 +744,7 @@ def test_a_day_and_month_column_beside_a_year_of_birth_gives_the_date(tmp_path):
         date(1975, 8, 7),
         1991,
         "31/02/1990",
+        "12/03/1987",
     ]
     assert (table.unknown, table.header("date_of_birth")) == ([], "Ngày, tháng sinh, Năm sinh")
     # Without a year, or beside a whole date, the day and month are no date: reported, not read
@@ -756,7 +758,7 @@ def test_a_day_and_month_column_beside_a_year_of_birth_gives_the_date(tmp_path):
 def test_women_marked_under_trong_do_nu(tmp_path, layout):
     """QA round 36: a count's list marks its women under "Trong đó" | "Nữ" (or "Trong đó nữ"); the column
     was unknown and no one had a sex."""
-    rows = [[1, "Nguyễn Văn An", 1985, None], [2, "Trần Thị Bình", 1990, "x"]]
+    rows = [[1, "Nguyễn Văn An", 1985, None], [2, "Trần Thị Bình", 1990, "x"], [3, "Lý Văn Cao", 1980, "Nam"]]
     if layout == "under":
         headers = ["STT", "Họ và tên", "Năm sinh", "Trong đó"]
         rows.insert(0, [None, None, None, "Nữ"])
@@ -764,7 +766,7 @@ def test_women_marked_under_trong_do_nu(tmp_path, layout):
         headers = ["STT", "Họ và tên", "Năm sinh", "Trong đó nữ"]
     table = open_file(write_xlsx(tmp_path / "nu.xlsx", rows, headers=headers))
     read = [(cells[0], cells[1], cells[2]) for _n, cells in table.rows]
-    assert read == [("Nguyễn Văn An", 1985, None), ("Trần Thị Bình", 1990, "Nữ")]
+    assert read == [("Nguyễn Văn An", 1985, None), ("Trần Thị Bình", 1990, "Nữ"), ("Lý Văn Cao", 1980, "Nam")]
     assert table.unknown == [] and [title for _i, title in table.extra_columns] == ["STT"]
     assert table.header("sex") == ("Trong đó (Nữ)" if layout == "under" else "Trong đó nữ")
 
