@@ -27,7 +27,7 @@ from pathlib import PurePath
 
 from django.utils.translation import gettext_lazy as _
 
-from kynangso.core.text import fold, grouped, misdecoded, nfc
+from kynangso.core.text import fold, grouped, legacy_font, misdecoded, nfc
 from kynangso.core.xlsx import LISTS_SHEET
 
 from ..exports import GROUP_LABELS_VI, GUIDE_SHEET, HEADERS
@@ -68,6 +68,10 @@ ERR_MISDECODED_FILE = _(
     "then opened with another character set and saved again. Open the CSV file again choosing UTF-8 (Excel: "
     "Data › From Text/CSV › File origin “65001: Unicode (UTF-8)”; LibreOffice: Character set “Unicode "
     "(UTF-8)”), or export the list again; do not convert it with Unikey."
+)
+ERR_LEGACY_FONT_FILE = _(
+    "The file's text is typed in an old Vietnamese font (TCVN3 “.VnTime” or VNI), not in Unicode (“%(sample)s”): "
+    "convert the file to Unicode (with Unikey's converter, for example), then upload it again."
 )
 ERR_CSV_ENCODING = _(
     "The CSV file is not in UTF-8. In Excel, save it as “CSV UTF-8 (Comma delimited)”; in LibreOffice, tick “Edit "
@@ -501,9 +505,12 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
         if filled >= HEADER_SCAN_ROWS or len(seen) >= HEADER_SCAN_MAX_ROWS:
             break
     if best is None:
-        garbled = (str(c) for _n, row in seen for c in row if isinstance(c, str) and misdecoded(c))
-        if sample := next(garbled, None):  # QA round 37: the header is there, its letters garbled
-            raise ReadError(ERR_MISDECODED_FILE, sample=" ".join(sample.split())[:40])
+        texts = [c for _n, row in seen for c in row if isinstance(c, str)]
+        if sample := next((text for text in texts if misdecoded(text)), None):  # QA round 37: the header is
+            raise ReadError(ERR_MISDECODED_FILE, sample=" ".join(sample.split())[:40])  # there, garbled …
+        old_font = [text for text in texts if legacy_font(text)]
+        if len(old_font) >= 2:  # … or typed in an old font (QA round 38: "Hä vµ tªn")
+            raise ReadError(ERR_LEGACY_FONT_FILE, sample=" ".join(old_font[0].split())[:40])
         raise ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
     number, columns, titles, unknown = best
     header = next(row for n, row in seen if n == number)
@@ -868,6 +875,9 @@ def _is_column_numbers(cells: list) -> bool:
     return len(filled) >= 3 and all(_COLUMN_NUMBER.fullmatch(c) for c in filled)
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 def _identifies(cells: list) -> bool:
     """Whether the row holds what only a person's row has: a date of birth, CCCD or phone with digits (or
     as a number or date cell), an email address. A signer's title, or the place and date of the signature,
@@ -877,7 +887,11 @@ def _identifies(cells: list) -> bool:
         if not _is_blank(cell):
             if not isinstance(cell, str):
                 return True
-            if any(ch.isdigit() for ch in cell) and not _DAY_AND_MONTH.search(cell):
+            if (
+                any(ch.isdigit() for ch in cell)
+                and not _DAY_AND_MONTH.search(cell)  # … nor a total ("Tổng cộng: 11 người" in the CCCD column)
+                and not (_LETTER.search(cell) and _is_signature(cell.strip(), named=False))
+            ):
                 return True
     email = cells[_EMAIL]
     return not _is_blank(email) and (not isinstance(email, str) or "@" in email)

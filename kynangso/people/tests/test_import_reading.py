@@ -441,6 +441,8 @@ def test_footers_without_accents_signers_above_noi_nhan_and_a_total_above_the_li
             4,
         ),
         ([ROW, org("TM.UBND"), ["Trần Văn Chủ", *blank]], 1, 2),
+        # QA round 38: the total typed in the CCCD column (a form whose second column it is)
+        ([*names(2), [None, None, None, "Tổng cộng: 2 người", *[None] * 5], ["Người lập biểu", *blank]], 2, 2),
     ]
     for rows, read, footer in cases:
         table = open_file(write_xlsx(tmp_path / "f.xlsx", rows))

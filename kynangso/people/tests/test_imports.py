@@ -2203,6 +2203,11 @@ def test_names_typed_in_an_old_vietnamese_font_are_refused_with_how_to_convert_t
     errors = messages(imp)
     assert all("phông chữ cũ" in e and "Unikey" in e for e in errors), errors
     assert "Chức vụ" in errors[0] and "Giới tính" in errors[1]
+    # The header too (QA round 38): the file, not "no header row"
+    path.write_text(path.read_text(encoding="utf-8").replace("Họ và tên", "Hä vµ tªn").replace("Chức vụ", "Chøc vô"))
+    with translation.override("vi"):
+        imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert imp.status == ImportStatus.FAILED and "phông chữ cũ" in imp.message and "Hä vµ tªn" in imp.message
 
 
 @pytest.mark.parametrize("titles", ["vi", "en"])
