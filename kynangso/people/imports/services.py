@@ -82,7 +82,7 @@ from .bulk import any_of, bulk_insert, insert_rows, unsaved
 from .choices import ActivationJob, ActivationOutcome, ImportMode, ImportPhase, ImportSource, ImportStatus
 from .models import PersonImport
 from .permissions import can_import_into
-from .validation import BOTH_ORDERS, MONTH_FIRST, ParsedRow, RowValidator, date_order
+from .validation import BOTH_ORDERS, DAY_FIRST, MONTH_FIRST, ParsedRow, RowValidator, date_order
 
 logger = logging.getLogger(__name__)
 _BIRTH_CELL = reading.FIELDS.index("date_of_birth")
@@ -159,6 +159,11 @@ OUTCOME_ERRORS = {
 }
 ERR_CHECK_FILE_GONE = _("The file of this check is no longer kept: upload it again.")
 ERR_DUPLICATE_CCCD = _("The same CCCD number as row %(first)s: one person per CCCD number.")
+ERR_BIRTH_SWAPPED = _(
+    "The date cell %(value)s is this person's stored date of birth, %(stored)s, with the day and month swapped, "
+    "as a spreadsheet set to month first makes of day-first dates when it opens a CSV file. If %(value)s is "
+    "right, type it as text (dd/mm/yyyy); to keep %(stored)s, leave the cell empty."
+)
 ERR_DUPLICATE_PERSON = _("The same person as row %(first)s.")
 ERR_MAYBE_SAME_PERSON = _(
     "Row %(first)s has this name without a date of birth, or this row has none: they may be the same person. "
@@ -1603,7 +1608,7 @@ class _Runner:
         now = timezone.now()
         actor_id = self.actor.pk if getattr(self.actor, "is_authenticated", False) else None
         for r, person in matched:
-            if person is not None and not self.consistent_cccd(r, person):
+            if person is not None and (self.swapped_birth(r, person) or not self.consistent_cccd(r, person)):
                 continue
             org_id = r.organisation_id or (person.organisation_id if person is not None else self.root.pk)
             needs_account = self.imp.create_accounts and (person is None or person.pk not in with_account)
@@ -1940,6 +1945,23 @@ class _Runner:
             q |= Q(search_text__in=names, date_of_birth__in={r.date_of_birth for r in dated})
             q |= Q(search_text__in=names, date_of_birth__isnull=True)
         return q or None
+
+    def swapped_birth(self, r: ParsedRow, person: Person) -> bool:
+        """Whether the row's birth date is a date cell that is the person's stored one with the day and month
+        swapped, in a file whose text dates are day first: refused, as the work of a spreadsheet set to month
+        first that opened the list (QA round 38: a CSV export, opened and saved again, changed them)."""
+        born, stored = r.date_of_birth, person.date_of_birth
+        if (
+            born is None
+            or stored is None
+            or born == stored
+            or self.validator.order != DAY_FIRST
+            or not isinstance(r.cells[_BIRTH_CELL], date)
+            or (born.year, born.month, born.day) != (stored.year, stored.day, stored.month)
+        ):
+            return False
+        self.reject(r, "date_of_birth", ERR_BIRTH_SWAPPED, value=f"{born:%d/%m/%Y}", stored=f"{stored:%d/%m/%Y}")
+        return True
 
     def consistent_cccd(self, r: ParsedRow, person: Person) -> bool:
         """The CCCD must agree with the birth date and sex the person will have after the update."""

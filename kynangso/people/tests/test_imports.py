@@ -656,6 +656,31 @@ def test_a_unit_written_by_its_name_or_its_code_with_other_separators_is_that_un
     assert imp.rejected_count == 1 and "Trà Vinh" in messages(imp)[0]
 
 
+def test_a_stored_birth_date_swapped_by_a_spreadsheet_set_to_month_first_is_refused_not_written(cast, tmp_path):
+    """QA round 38: an export saved as CSV, opened in LibreOffice set to English (United States) and saved as
+    .xlsx: the dates with a day of 12 or less became date cells, day and month swapped, the others stayed
+    day-first text; the import changed two people's birth dates. Where the file's text dates are day first,
+    a date cell that is the stored date swapped is refused; in a file of date cells alone, it is a correction."""
+    stored = cast.person_a.date_of_birth  # 02/03/1985
+    rows = people_rows(3, start=40)
+    for row, text in zip(rows, ("25/07/1994", "15/09/1973", "17/05/1972"), strict=True):
+        row[1] = text
+        row[3] = make_cccd(
+            date(int(text[-4:]), int(text[3:5]), int(text[:2])), "female" if row[2] == "Nữ" else "male", 5
+        )
+    an = ["Nguyễn Văn An", date(1985, 2, 3), "Nam", "086085001234", None, None, "X-A", None, None]
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "lo.xlsx", [*rows, an]))
+    assert (imp.created_count, imp.updated_count, imp.rejected_count) == (3, 0, 1), imp.message
+    cast.person_a.refresh_from_db()
+    assert cast.person_a.date_of_birth == stored
+    with translation.override("vi"):
+        params = {"value": "03/02/1985", "stored": "02/03/1985"}
+        assert messages(imp) == ["Dòng 5, cột “Ngày sinh”: " + str(services.ERR_BIRTH_SWAPPED % params)]
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "fix.xlsx", [an]))
+    cast.person_a.refresh_from_db()
+    assert (imp.updated_count, cast.person_a.date_of_birth) == (1, date(1985, 2, 3))
+
+
 def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_with_the_sheet(cast, tmp_path):
     """QA round 37: a commune's workbook with one sheet a hamlet ("Ấp 1", "Ấp 2") imported the first only,
     saying so in a sentence of the summary. Each list sheet is read, in order, its own columns; a row of a
