@@ -299,6 +299,13 @@ MSG_PASSED_OVER = ngettext_lazy(
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
 MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
 MSG_SHEETS_READ = _("The workbook's lists were read from the sheets %(sheets)s, one after the other.")
+MSG_REPEATED = ngettext_lazy(
+    "%(rows)s row of a later sheet repeats a person of an earlier one (the same CCCD number, nothing else): it is "
+    "counted unchanged.",
+    "%(rows)s rows of later sheets repeat people of earlier ones (the same CCCD numbers, nothing else): they are "
+    "counted unchanged.",
+    "count",
+)
 MSG_SHEETS_NOT_READ = _("Not read, as they hold no list of people: %(others)s.")
 MSG_NO_ROWS = _(
     "The file has no data rows under its header row: put one person per row under it, then upload it again."
@@ -951,6 +958,17 @@ def _birth_year_after(r: ParsedRow, person: Person) -> int | None:
     return _year_of(r) or person.birth_year
 
 
+def _values_of(r: ParsedRow) -> tuple:
+    """What a row says of its person, to compare with another row (_repeats)."""
+    return (r.name_key, r.date_of_birth, r.birth_year, r.sex, r.phone, r.email, r.organisation_id, r.position, r.groups)
+
+
+def _repeats(values: tuple, first: tuple | None) -> bool:
+    """Whether a row's values (_values_of) say nothing but what the first row of its CCCD says: each the
+    same, or empty (a summary sheet without a column of them)."""
+    return first is not None and all(v is None or v == w for v, w in zip(values, first, strict=True))
+
+
 def _lookup_of(r: ParsedRow) -> _Known:
     """The row looking for its person by name: see _rank."""
     year = _year_of(r)
@@ -1117,11 +1135,13 @@ class _Runner:
         # Rows refused because their CCCD is someone's outside the importer's scope: the refusal tells
         # that the number is on the platform, so the run's audit entry counts them (probing shows there).
         self.cccd_elsewhere = 0
+        self.repeated = 0  # rows of a later sheet that repeat an earlier one's (see _plan): unchanged
 
     def forget_rows(self) -> None:
         """What the run keeps about the rows read so far (a few dozen MB for 200,000 rows): emptied at the
         start of a pass, and before the workbooks are saved, which need none of it."""
         self.seen_cccd: dict[int, int] = {}
+        self.first_values: dict[int, tuple] = {}  # a workbook of several sheets: each CCCD's first row's values
         # The people this run creates (or would create) or renames, by folded name and birth date: _Known,
         # packed (remember); the birth dates of each folded name, for rows without one (born_with).
         # Ints, bytes and tuples of ints only, which the collector leaves alone once it has seen them (lists,
@@ -1468,6 +1488,8 @@ class _Runner:
         others = ", ".join(f"“{name}”" for name in table.other_sheets) if table is not None else ""
         if table is not None and len(table.sheets) > 1:
             parts.append(str(MSG_SHEETS_READ % {"sheets": ", ".join(f"“{name}”" for name in table.sheets)}))
+            if self.repeated:
+                parts.append(str(MSG_REPEATED % {"count": self.repeated, "rows": n(self.repeated)}))
             if others:
                 parts.append(str(MSG_SHEETS_NOT_READ % {"others": others}))
         elif others:
@@ -1569,13 +1591,30 @@ class _Runner:
     def _plan(self, rows: list[ParsedRow]) -> _Plan:
         plan = _Plan(rows=rows)
         valid = [r for r in rows if r.ok]
-        # The same CCCD twice inside the file: the first occurrence wins.
+        # The same CCCD twice inside the file: the first occurrence wins. A workbook's later sheet that
+        # repeats a row of an earlier one ("Tổng hợp" after "Ấp 1", "Ấp 2"; QA round 38) leaves it unchanged.
+        several = self.table is not None and len(self.table.sheets) > 1
+        repeats = []
         for r in valid:
             if r.cccd:
                 first = self.seen_cccd.setdefault(int(r.cccd), r.number)
-                if first != r.number:
-                    self.reject(r, "cccd", ERR_DUPLICATE_CCCD, first=first)
-        valid = [r for r in valid if r.ok]
+                if several and first == r.number:
+                    self.first_values[int(r.cccd)] = _values_of(r)
+                elif first != r.number:
+                    if (
+                        several
+                        and first // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS
+                        and _repeats(_values_of(r), self.first_values.get(int(r.cccd)))
+                    ):
+                        repeats.append(r)
+                    else:
+                        self.reject(r, "cccd", ERR_DUPLICATE_CCCD, first=first)
+        if repeats:
+            plan.unchanged += len(repeats)
+            self.repeated += len(repeats)
+            valid = [r for r in valid if r.ok and r not in repeats]
+        else:
+            valid = [r for r in valid if r.ok]
         for r in valid:
             if r.cccd:
                 r.cccd_hash = people_services.cccd_hash(r.cccd)

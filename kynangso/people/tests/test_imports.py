@@ -704,22 +704,30 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
     for number, row in enumerate([*people_rows(1, start=5), again, people_rows(1, start=6)[0]], 1):
         second.append(["tổ 2", number, row[0], row[3], row[1], row[2]])
     second.cell(4, 5).value = "31/02/1990"  # the first person's birth date: no such day
-    workbook.create_sheet("Tổng hợp").append(["Tổng số: 4 người"])
+    workbook.create_sheet("Ghi chú").append(["Tổng số: 4 người"])
+    summary = workbook.create_sheet("Tổng hợp")  # repeats the hamlets, with fewer columns (QA round 38)
+    summary.append(["Họ và tên", "CCCD/CC", "Số điện thoại"])
+    summary.append([people_rows(1)[0][0].upper(), people_rows(1)[0][3], None])  # as the first sheet's row 4
+    summary.append([people_rows(1, start=6)[0][0], people_rows(1, start=6)[0][3], "0912000999"])  # a phone more
     path = tmp_path / "ap.xlsx"
     workbook.save(path)
     first_run, second_run = twice(cast, tmp_path, [], path=path)
     with translation.override("vi"):
-        duplicate = str(services.ERR_DUPLICATE_CCCD % {"first": "4 (trang “Ấp 1”)"})
+        duplicate = str(services.ERR_DUPLICATE_CCCD % {"first": "6 (trang “Ấp 2”)"})
         refused = [
             "Dòng 5 (trang “Ấp 1”), cột “Ngày sinh”: ",  # the first sheet's rows are named with it too
             "Dòng 4 (trang “Ấp 2”), cột “Ngày sinh”: ",
-            "Dòng 5 (trang “Ấp 2”), cột “CCCD”: " + duplicate,  # the sheet's own title of the column
+            "Dòng 3 (trang “Tổng hợp”), cột “CCCD/CC”: ",  # the sheet's own title of the column
         ]
-    assert first_run[0] == (2, 0, 0, 3) and second_run[0] == (0, 0, 2, 3)
+    assert refused[2] + duplicate == first_run[1][2]  # a phone its first row has not: not a repeat
+    # Ấp 2's row 5 and Tổng hợp's row 2 repeat Ấp 1's row 4 (nothing else, or less): unchanged
+    assert first_run[0] == (2, 0, 2, 3) and second_run[0] == (0, 0, 4, 3)
     assert [m[: len(r)] for m, r in zip(first_run[1], refused, strict=True)] == refused
     assert first_run[1] == second_run[1]
     imp = PersonImport.objects.latest("pk")
-    assert "“Ấp 1”, “Ấp 2”" in imp.message and "“Tổng hợp”" in imp.message
+    assert "“Ấp 1”, “Ấp 2”, “Tổng hợp”" in imp.message and "“Ghi chú”" in imp.message
+    with translation.override(imp.language):
+        assert str(services.MSG_REPEATED % {"count": 2, "rows": 2}) in imp.message
     with translation.override(imp.language):
         said = services.MSG_PASSED_OVER % {"count": 1, "rows": 1, "row": "3 (trang “Ấp 2”)", "text": "I. TỔ 2"}
         assert str(said) in imp.message
@@ -728,7 +736,7 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
     assert [(r[columns["Ghi chú"]], r[columns["Dòng gốc"]]) for r in rows[1:]] == [
         ("tổ 1", "5 (trang “Ấp 1”)"),
         ("tổ 2", "4 (trang “Ấp 2”)"),  # the first row of a later sheet keeps its other columns
-        ("tổ 2", "5 (trang “Ấp 2”)"),
+        ("", "3 (trang “Tổng hợp”)"),  # a sheet without the column
     ]
     assert Person.objects.filter(full_name__iexact=people_rows(1, start=6)[0][0], organisation=cast.unit_a).exists()
 
