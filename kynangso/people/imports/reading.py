@@ -363,6 +363,7 @@ class Table:
     sheet_headers: list[dict[str, str]] = field(default_factory=list, repr=False)  # their `headers`
     date1904: bool = False  # the workbook counts serial-number dates from 1904 (old Mac workbooks)
     other_sheets: list[str] = field(default_factory=list)  # the workbook's other visible sheets, not read
+    hidden_sheets: list[str] = field(default_factory=list)  # … and its hidden ones (the template's lists aside)
     # The file's other titled columns ("STT", "Ghi chú", …): (index, title), carried into the error workbook.
     extra_columns: list[tuple[int, str]] = field(default_factory=list)
     # Their values in the rows read and not yet taken (row → values): the runner takes them chunk by chunk.
@@ -1582,6 +1583,11 @@ def _read_excel_calamine(fileobj) -> Table:
 
     table = _lists(names, sheet_table)
     table.date1904 = _is_date1904(fileobj)
+    table.hidden_sheets = [
+        meta.name
+        for meta in workbook.sheets_metadata
+        if meta.visible != python_calamine.SheetVisibleEnum.Visible and meta.name not in (GUIDE_SHEET, LISTS_SHEET)
+    ]
     return table
 
 
@@ -1635,6 +1641,11 @@ def _read_excel_openpyxl(fileobj) -> Table:
 
     table = _lists(list(sheets), sheet_table)
     table.date1904 = workbook.epoch == CALENDAR_MAC_1904
+    table.hidden_sheets = [
+        sheet.title
+        for sheet in workbook.worksheets
+        if sheet.sheet_state != "visible" and sheet.title not in (GUIDE_SHEET, LISTS_SHEET)
+    ]
     return table
 
 

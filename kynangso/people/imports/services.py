@@ -306,6 +306,7 @@ MSG_REPEATED = ngettext_lazy(
     "counted unchanged.",
     "count",
 )
+MSG_HIDDEN_SHEETS = _("Hidden sheets are not read: %(sheets)s. To import their people, unhide them.")
 MSG_SHEETS_NOT_READ = _("Not read, as they hold no list of people: %(others)s.")
 MSG_NO_ROWS = _(
     "The file has no data rows under its header row: put one person per row under it, then upload it again."
@@ -1494,6 +1495,9 @@ class _Runner:
                 parts.append(str(MSG_SHEETS_NOT_READ % {"others": others}))
         elif others:
             parts.append(str(MSG_SHEETS % {"sheet": table.sheet, "others": others}))
+        if table is not None and table.hidden_sheets:  # QA round 38: a hamlet's sheet hidden, its people not read
+            hidden = ", ".join(f"“{name}”" for name in table.hidden_sheets)
+            parts.append(str(MSG_HIDDEN_SHEETS % {"sheets": hidden}))
         return " ".join(parts)
 
     def finish(self, status: str, message: str, *, written: bool = True) -> None:

@@ -705,6 +705,10 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
         second.append(["tổ 2", number, row[0], row[3], row[1], row[2]])
     second.cell(4, 5).value = "31/02/1990"  # the first person's birth date: no such day
     workbook.create_sheet("Ghi chú").append(["Tổng số: 4 người"])
+    old = workbook.create_sheet("Ấp 3 (cũ)")
+    old.append(HEADERS)
+    old.append(people_rows(1, start=30)[0])
+    old.sheet_state = "hidden"
     summary = workbook.create_sheet("Tổng hợp")  # repeats the hamlets, with fewer columns (QA round 38)
     summary.append(["Họ và tên", "CCCD/CC", "Số điện thoại"])
     summary.append([people_rows(1)[0][0].upper(), people_rows(1)[0][3], None])  # as the first sheet's row 4
@@ -726,6 +730,8 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
     assert first_run[1] == second_run[1]
     imp = PersonImport.objects.latest("pk")
     assert "“Ấp 1”, “Ấp 2”, “Tổng hợp”" in imp.message and "“Ghi chú”" in imp.message
+    with translation.override(imp.language):
+        assert str(services.MSG_HIDDEN_SHEETS % {"sheets": "“Ấp 3 (cũ)”"}) in imp.message
     with translation.override(imp.language):
         assert str(services.MSG_REPEATED % {"count": 2, "rows": 2}) in imp.message
     with translation.override(imp.language):
