@@ -132,11 +132,13 @@ def guide_lines() -> list[str]:
         ),
         _("Số điện thoại: a Vietnamese mobile number; +84, spaces, dots and old 11-digit numbers are accepted."),
         _(
-            "Mã đơn vị: a code from the list; empty means the unit chosen when importing. The units' names are "
-            "beside their codes on the hidden sheet “Danh mục” (right-click a sheet's tab, then Unhide)."
+            "Mã đơn vị: a code from the list (or the unit's full name); empty means the unit chosen when "
+            "importing. The units' names are beside their codes on the hidden sheet “Danh mục” (right-click a "
+            "sheet's tab, then Unhide)."
         ),
         _("Nhóm đối tượng: names from the list, several separated by “;”."),
         _("The same CCCD number is the same person: importing again updates, it never duplicates."),
+        _("A workbook may hold one list a sheet (one a hamlet or a class): every visible sheet's list is read."),
         _(
             "Without a CCCD number a person is found by name, date of birth and unit: a name corrected in the "
             "file makes a new person. Correct the name on the person's page, or add their CCCD number first."
