@@ -124,6 +124,11 @@ def legacy_font(text: str) -> bool:
     return _LEGACY_FONT.search(text) is not None
 
 
+def legacy_marks(text: str) -> set[str]:
+    """The characters of the text that are marks of an old font (see legacy_font): "Hä vµ tªn" has three."""
+    return set(_LEGACY_FONT.findall(text))
+
+
 def fold(value: str) -> str:
     """Lower-case, strip diacritics and map đ→d: 'Nguyễn Văn Đạt' → 'nguyen van dat'. Word by word:
     names share their words (an import of 40,000 people has a few thousand), each is folded once."""

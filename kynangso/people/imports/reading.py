@@ -27,7 +27,7 @@ from pathlib import PurePath
 
 from django.utils.translation import gettext_lazy as _
 
-from kynangso.core.text import fold, grouped, legacy_font, misdecoded, nfc
+from kynangso.core.text import fold, grouped, legacy_font, legacy_marks, misdecoded, nfc
 from kynangso.core.xlsx import LISTS_SHEET
 
 from ..exports import GROUP_LABELS_VI, GUIDE_SHEET, HEADERS
@@ -510,7 +510,8 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
         if sample := next((text for text in texts if misdecoded(text)), None):  # QA round 37: the header is
             raise ReadError(ERR_MISDECODED_FILE, sample=" ".join(sample.split())[:40])  # there, garbled …
         old_font = [text for text in texts if legacy_font(text)]
-        if len(old_font) >= 2:  # … or typed in an old font (QA round 38: "Hä vµ tªn")
+        marks = {mark for text in old_font for mark in legacy_marks(text)}
+        if len(marks) >= 3:  # … or typed in an old font (QA round 38: "Hä vµ tªn"; not "m²", QA round 39)
             raise ReadError(ERR_LEGACY_FONT_FILE, sample=" ".join(old_font[0].split())[:40])
         raise ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
     number, columns, titles, unknown = best
@@ -1476,7 +1477,9 @@ def _lists(names: list[str], sheet_table: Callable[[str, int], Table]) -> Table:
     empty: Table | None = None
     fallback: Table | None = None
     found: list[Table] = []
-    for name in names:
+    # A summary of the others' people ("Tổng hợp") is read last: its rows repeat theirs (QA round 39: read
+    # first, with fewer columns, it made the people, and the hamlets' fuller rows were refused as duplicates)
+    for name in sorted(names, key=lambda name: fold(name).startswith(_SUMMARY_SHEETS)):
         if name in (GUIDE_SHEET, LISTS_SHEET):
             continue
         try:
@@ -1503,6 +1506,9 @@ def _lists(names: list[str], sheet_table: Callable[[str, int], Table]) -> Table:
     if empty is not None:
         return empty
     raise error or ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
+
+
+_SUMMARY_SHEETS = ("tong hop", "tonghop", "tong so", "tat ca", "toan xa", "toan phuong", "danh sach chung", "summary")
 
 
 def _joined(tables: list[Table]) -> Table:

@@ -1598,7 +1598,7 @@ class _Runner:
         # The same CCCD twice inside the file: the first occurrence wins. A workbook's later sheet that
         # repeats a row of an earlier one ("Tổng hợp" after "Ấp 1", "Ấp 2"; QA round 38) leaves it unchanged.
         several = self.table is not None and len(self.table.sheets) > 1
-        repeats = []
+        repeats: dict[int, int] = {}  # row number → its CCCD's first row, whose fate it shares (repeated_rows)
         for r in valid:
             if r.cccd:
                 first = self.seen_cccd.setdefault(int(r.cccd), r.number)
@@ -1610,15 +1610,11 @@ class _Runner:
                         and first // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS
                         and _repeats(_values_of(r), self.first_values.get(int(r.cccd)))
                     ):
-                        repeats.append(r)
+                        repeats[r.number] = first
                     else:
                         self.reject(r, "cccd", ERR_DUPLICATE_CCCD, first=first)
-        if repeats:
-            plan.unchanged += len(repeats)
-            self.repeated += len(repeats)
-            valid = [r for r in valid if r.ok and r not in repeats]
-        else:
-            valid = [r for r in valid if r.ok]
+        checked = valid
+        valid = [r for r in valid if r.ok and r.number not in repeats]
         for r in valid:
             if r.cccd:
                 r.cccd_hash = people_services.cccd_hash(r.cccd)
@@ -1707,7 +1703,27 @@ class _Runner:
                         plan.account_only += 1
             if needs_account:
                 plan.account_people.append(person)
+        if several:
+            self.repeated_rows(plan, checked, repeats)
         return plan
+
+    def repeated_rows(self, plan: _Plan, checked: list[ParsedRow], repeats: dict[int, int]) -> None:
+        """Rows of a later sheet that repeat their CCCD's first row (_plan) are unchanged if that row was not
+        refused (in this chunk, or an earlier one, which forgot its values then), else refused as duplicates
+        (QA round 39: the copies of refused people were counted unchanged)."""
+        refused = {r.number for r in checked if not r.ok}
+        for r in checked:
+            if r.cccd and r.number in refused and self.seen_cccd.get(int(r.cccd)) == r.number:
+                self.first_values.pop(int(r.cccd), None)
+        for r in checked:
+            first = repeats.get(r.number)
+            if first is None:
+                continue
+            if first in refused or int(r.cccd) not in self.first_values:
+                self.reject(r, "cccd", ERR_DUPLICATE_CCCD, first=first)
+            else:
+                plan.unchanged += 1
+                self.repeated += 1
 
     def match(self, r: ParsedRow, by_hash: dict[str, Person], by_name: dict[str, list[Person]]) -> Person | None | bool:
         """The stored person the row is (None: a new person), or False once rejected; what the run keeps of
@@ -1998,8 +2014,8 @@ class _Runner:
             born is None
             or stored is None
             or born == stored
-            or self.validator.order != DAY_FIRST
-            or not isinstance(r.cells[_BIRTH_CELL], date)
+            or (self.validator.order != DAY_FIRST and "source_row" not in self.table.columns)  # (or our error
+            or not isinstance(r.cells[_BIRTH_CELL], date)  # workbook, which kept the cell: QA round 39)
             or (born.year, born.month, born.day) != (stored.year, stored.day, stored.month)
         ):
             return False

@@ -366,10 +366,11 @@ def _comma_separated_groups(group_of: Callable[[str], str | None], text: str) ->
     return tuple(found)
 
 
-def _unit_key(text: str) -> str:
-    """A unit's code or name as compared with what a row gives: its letters and digits, folded (notes in
-    brackets kept: "Tổ công nghệ số ấp 1 (xã Giao Long)")."""
-    return re.sub(r"[^a-z0-9]", "", fold(str(text)))
+def _unit_keys(text: str) -> tuple[str, str]:
+    """A unit's code or name as compared with what a row gives: its letters and digits, folded, with its
+    notes in brackets ("Tổ công nghệ số ấp 1 (xã Giao Long)") and without them ("VL-28807-THCS (Trường THCS
+    Giao Long)"); a key several units have is theirs together (RowValidator.unit_aliases)."""
+    return re.sub(r"[^a-z0-9]", "", fold(str(text))), header_key(text)
 
 
 class RowValidator:
@@ -396,12 +397,11 @@ class RowValidator:
         self.organisations = organisations
         # QA round 37: a unit written by its name ("Trường THCS Giao Long"), or its code with other separators
         # ("vl 28807 thcs"): each unit's, unless another unit's is the same
-        aliases: dict[str, int | None] = {}  # None: several units'
-        for key, pk in [(_unit_key(c), pk) for c, pk in organisations.items()] + [
-            (_unit_key(name), pk) for pk, name in (unit_names or {}).items()
-        ]:
-            aliases[key] = pk if aliases.get(key, pk) == pk else None
-        self.unit_aliases = aliases
+        named = [*((c, pk) for c, pk in organisations.items()), *((n, pk) for pk, n in (unit_names or {}).items())]
+        self.unit_aliases: tuple[dict[str, int | None], ...] = ({}, {})  # whole, without notes; None: several
+        for text, pk in named:
+            for aliases, key in zip(self.unit_aliases, _unit_keys(text), strict=True):
+                aliases[key] = pk if aliases.get(key, pk) == pk else None
         self.today = today or date.today()
         keys = _group_keys()
         # Lists repeat a handful of group names: normalise each distinct spelling once.
@@ -584,12 +584,15 @@ class RowValidator:
 
         if not _blank(raw_org):
             typed = cell_text(raw_org)
-            key = _unit_key(typed)
-            row.organisation_id = self.organisations.get(typed.upper()) or self.unit_aliases.get(key)
+            row.organisation_id = self.organisations.get(typed.upper())
+            # … else the unit whose name or code the first alias list that knows the row's key gives: whole,
+            # or without notes (None there: several units')
+            known = [a[key] for key in _unit_keys(typed) for a in self.unit_aliases if key in a]
+            if row.organisation_id is None and known:
+                row.organisation_id = known[0]
             if row.organisation_id is None:  # quoted as typed (QA round 27: not in capitals)
                 quoted = nfc(typed) if len(typed) <= 80 else f"{nfc(typed)[:79]}…"
-                message = ERR_ORG_SEVERAL if key in self.unit_aliases else ERR_ORG
-                self.cell_error(row, "org_code", message, code=quoted)
+                self.cell_error(row, "org_code", ERR_ORG_SEVERAL if known else ERR_ORG, code=quoted)
 
         if not _blank(raw_position):
             position = nfc(cell_text(raw_position))

@@ -649,6 +649,14 @@ def test_a_unit_written_by_its_name_or_its_code_with_other_separators_is_that_un
     with translation.override("vi"):
         several = validation.ERR_ORG_SEVERAL % {"code": "tổ công nghệ số ấp 1"}
         assert messages(imp) == ["Dòng 3, cột “Mã đơn vị”: " + str(several)]
+    # In the commune's import the whole name is one unit's (another's without its note gives way); a code
+    # may have a note too
+    rows = people_rows(2, start=25)
+    rows[0][6], rows[1][6] = "Tổ công nghệ số ấp 1", "X-A-T1 (Tổ công nghệ số ấp 1)"
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "c.xlsx", rows))
+    assert (imp.created_count, imp.rejected_count) == (2, 0), imp.message
+    codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows]
+    assert codes == ["X-C2", "X-A-T1"]
     # Outside the import, a unit's name is no more known than its code
     rows = people_rows(1, start=10)
     rows[0][6] = "UBND phường Trà Vinh"
@@ -676,6 +684,12 @@ def test_a_stored_birth_date_swapped_by_a_spreadsheet_set_to_month_first_is_refu
     with translation.override("vi"):
         params = {"value": "03/02/1985", "stored": "02/03/1985"}
         assert messages(imp) == ["Dòng 5, cột “Ngày sinh”: " + str(services.ERR_BIRTH_SWAPPED % params)]
+    # Its error workbook, uploaded again as it is, has date cells alone: refused still (QA round 39)
+    errors = tmp_path / "errors.xlsx"
+    with imp.error_report.open("rb") as fh:
+        errors.write_bytes(fh.read())
+    again = run_import(actor=cast.owner, organisation=cast.unit_a, path=errors)
+    assert (again.updated_count, again.rejected_count) == (0, 1)
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "fix.xlsx", [an]))
     cast.person_a.refresh_from_db()
     assert (imp.updated_count, cast.person_a.date_of_birth) == (1, date(1985, 2, 3))
@@ -696,6 +710,9 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
     for row in people_rows(2):
         first.append([*row, "tổ 1"])
     first.cell(5, 2).value = "31/02/1990"  # the second person's birth date: no such day
+    binh = cast.person_b  # a CCCD of someone outside the unit: refused (as is, below, its repeat)
+    first.append(["Trần Thị Bình", binh.date_of_birth, "Nữ", "084190005678", None, None, "X-A", None, None, "tổ 1"])
+    summary = workbook.create_sheet("Tổng hợp", 0)  # repeats the hamlets, fewer columns: read last (QA round 39)
     second = workbook.create_sheet("Ấp 2")
     second.append(["DANH SÁCH NGƯỜI DÂN ẤP 2"])
     second.append(["Ghi chú", "STT", "Họ tên", "CCCD", "Ngày sinh", "Giới tính"])  # other order, no unit
@@ -709,10 +726,10 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
     old.append(HEADERS)
     old.append(people_rows(1, start=30)[0])
     old.sheet_state = "hidden"
-    summary = workbook.create_sheet("Tổng hợp")  # repeats the hamlets, with fewer columns (QA round 38)
     summary.append(["Họ và tên", "CCCD/CC", "Số điện thoại"])
     summary.append([people_rows(1)[0][0].upper(), people_rows(1)[0][3], None])  # as the first sheet's row 4
     summary.append([people_rows(1, start=6)[0][0], people_rows(1, start=6)[0][3], "0912000999"])  # a phone more
+    summary.append(["TRẦN THỊ BÌNH", "084190005678", None])
     path = tmp_path / "ap.xlsx"
     workbook.save(path)
     first_run, second_run = twice(cast, tmp_path, [], path=path)
@@ -720,12 +737,15 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
         duplicate = str(services.ERR_DUPLICATE_CCCD % {"first": "6 (trang “Ấp 2”)"})
         refused = [
             "Dòng 5 (trang “Ấp 1”), cột “Ngày sinh”: ",  # the first sheet's rows are named with it too
+            "Dòng 6 (trang “Ấp 1”), cột “Số CCCD”: ",
             "Dòng 4 (trang “Ấp 2”), cột “Ngày sinh”: ",
             "Dòng 3 (trang “Tổng hợp”), cột “CCCD/CC”: ",  # the sheet's own title of the column
+            "Dòng 4 (trang “Tổng hợp”), cột “CCCD/CC”: ",
         ]
-    assert refused[2] + duplicate == first_run[1][2]  # a phone its first row has not: not a repeat
+    assert refused[3] + duplicate == first_run[1][3]  # a phone its first row has not: not a repeat
+    assert first_run[1][4].endswith(str(services.ERR_DUPLICATE_CCCD % {"first": "6 (trang “Ấp 1”)"}))  # refused
     # Ấp 2's row 5 and Tổng hợp's row 2 repeat Ấp 1's row 4 (nothing else, or less): unchanged
-    assert first_run[0] == (2, 0, 2, 3) and second_run[0] == (0, 0, 4, 3)
+    assert first_run[0] == (2, 0, 2, 5) and second_run[0] == (0, 0, 4, 5)
     assert [m[: len(r)] for m, r in zip(first_run[1], refused, strict=True)] == refused
     assert first_run[1] == second_run[1]
     imp = PersonImport.objects.latest("pk")
@@ -741,8 +761,10 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
     columns = {title: i for i, title in enumerate(rows[0])}
     assert [(r[columns["Ghi chú"]], r[columns["Dòng gốc"]]) for r in rows[1:]] == [
         ("tổ 1", "5 (trang “Ấp 1”)"),
+        ("tổ 1", "6 (trang “Ấp 1”)"),
         ("tổ 2", "4 (trang “Ấp 2”)"),  # the first row of a later sheet keeps its other columns
         ("", "3 (trang “Tổng hợp”)"),  # a sheet without the column
+        ("", "4 (trang “Tổng hợp”)"),
     ]
     assert Person.objects.filter(full_name__iexact=people_rows(1, start=6)[0][0], organisation=cast.unit_a).exists()
 
