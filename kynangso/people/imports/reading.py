@@ -373,6 +373,7 @@ class Table:
     name_part_missing: dict[int, str] = field(default_factory=dict, repr=False)
     footer_row: int = 0  # the row where the form's footer (totals, place and date, signatures) begins
     footer_skipped: int = 0  # the rows from there that were not read, as no person's (told in the summary)
+    later_footers: list[int] = field(default_factory=list)  # where later sheets' footers begin (_joined)
     passed_over: int = 0  # rows of subtotals and section headings, not read (told in the summary) …
     passed_over_first: tuple[int, str] = (0, "")  # … and the first of them: (row, text)
 
@@ -1545,7 +1546,7 @@ def _joined(tables: list[Table]) -> Table:
         first.passed_over_first = first.passed_over_first if first.passed_over else table.passed_over_first
         first.passed_over += table.passed_over
         first.footer_skipped += table.footer_skipped
-        first.footer_row = first.footer_row or table.footer_row
+        first.later_footers += [table.footer_row] if table.footer_row else []
 
     first.rows = itertools.chain(first.rows, *map(read_on, tables[1:]))
     return first

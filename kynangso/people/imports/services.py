@@ -291,6 +291,10 @@ MSG_FOOTER = _(
     "From row %(row)s the list was read as the form's footer (totals, place and date, signatures): %(rows)s rows "
     "were not imported. If people are among them, move them above it."
 )
+MSG_FOOTERS = _(
+    "The sheets' lists were read up to their forms' footers (totals, place and date, signatures), from rows "
+    "%(row)s: %(rows)s rows were not imported. If people are among them, move them above the footers."
+)
 MSG_PASSED_OVER = ngettext_lazy(
     "%(rows)s row holds no person (a section heading or a subtotal: row %(row)s “%(text)s”): it was not imported.",
     "%(rows)s rows hold no person (section headings, subtotals: row %(row)s “%(text)s”, …): they were not imported.",
@@ -1480,8 +1484,10 @@ class _Runner:
             counts = {"count": table.passed_over, "rows": n(table.passed_over), "row": label, "text": text}
             parts.append(str(MSG_PASSED_OVER % counts))
         if table is not None and table.footer_skipped:
-            label = table.row_label(table.footer_row)
-            parts.append(str(MSG_FOOTER % {"row": label, "rows": n(table.footer_skipped)}))
+            starts = [table.row_label(row) for row in ([table.footer_row] if table.footer_row else [])]
+            starts += [table.row_label(row) for row in table.later_footers]
+            message = MSG_FOOTER if len(starts) == 1 else MSG_FOOTERS  # one a sheet (QA round 39)
+            parts.append(str(message % {"row": ", ".join(starts), "rows": n(table.footer_skipped)}))
         if self.date_order and self.date_order[0] == MONTH_FIRST:
             parts.append(str(MSG_MONTH_FIRST))
         if table is not None and table.hidden_read:

@@ -721,6 +721,9 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
     for number, row in enumerate([*people_rows(1, start=5), again, people_rows(1, start=6)[0]], 1):
         second.append(["tổ 2", number, row[0], row[3], row[1], row[2]])
     second.cell(4, 5).value = "31/02/1990"  # the first person's birth date: no such day
+    second.append([None, None, "Tổng cộng: 3 người"])  # each hamlet's sheet its footer
+    second.append([None, None, "Người lập biểu"])
+    first.append(["Tổng cộng: 3 người"])
     workbook.create_sheet("Ghi chú").append(["Tổng số: 4 người"])
     old = workbook.create_sheet("Ấp 3 (cũ)")
     old.append(HEADERS)
@@ -757,6 +760,8 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
     with translation.override(imp.language):
         said = services.MSG_PASSED_OVER % {"count": 1, "rows": 1, "row": "3 (trang “Ấp 2”)", "text": "I. TỔ 2"}
         assert str(said) in imp.message
+        footers = services.MSG_FOOTERS % {"row": "7 (trang “Ấp 1”), 7 (trang “Ấp 2”)", "rows": 3}
+        assert str(footers) in imp.message, imp.message
     rows = read_rows(imp.error_report)
     columns = {title: i for i, title in enumerate(rows[0])}
     assert [(r[columns["Ghi chú"]], r[columns["Dòng gốc"]]) for r in rows[1:]] == [
