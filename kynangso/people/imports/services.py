@@ -164,6 +164,10 @@ ERR_BIRTH_SWAPPED = _(
     "as a spreadsheet set to month first makes of day-first dates when it opens a CSV file. If %(value)s is "
     "right, type it as text (dd/mm/yyyy); to keep %(stored)s, leave the cell empty."
 )
+ERR_DUPLICATE_CCCD_DIFFERS = _(
+    "The same CCCD number as row %(first)s, which says otherwise in %(fields)s: one row a person; put what is "
+    "right in one of them and leave those cells of the other empty, or delete it."
+)
 ERR_DUPLICATE_PERSON = _("The same person as row %(first)s.")
 ERR_MAYBE_SAME_PERSON = _(
     "Row %(first)s has this name without a date of birth, or this row has none: they may be the same person. "
@@ -963,6 +967,19 @@ def _birth_year_after(r: ParsedRow, person: Person) -> int | None:
     return _year_of(r) or person.birth_year
 
 
+_VALUE_FIELDS = (
+    "full_name",
+    "date_of_birth",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "org_code",
+    "position",
+    "groups",
+)
+
+
 def _values_of(r: ParsedRow) -> tuple:
     """What a row says of its person, to compare with another row (_repeats)."""
     return (r.name_key, r.date_of_birth, r.birth_year, r.sex, r.phone, r.email, r.organisation_id, r.position, r.groups)
@@ -1611,12 +1628,16 @@ class _Runner:
                 if several and first == r.number:
                     self.first_values[int(r.cccd)] = _values_of(r)
                 elif first != r.number:
-                    if (
-                        several
-                        and first // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS
-                        and _repeats(_values_of(r), self.first_values.get(int(r.cccd)))
-                    ):
+                    values, earlier = _values_of(r), self.first_values.get(int(r.cccd))
+                    other_sheet = several and first // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS
+                    if other_sheet and _repeats(values, earlier):
                         repeats[r.number] = first
+                    elif other_sheet and earlier is not None:  # say what differs (QA round 39)
+                        fields = dict.fromkeys(
+                            f for f, v, w in zip(_VALUE_FIELDS, values, earlier, strict=True) if v not in (None, w)
+                        )
+                        differs = ", ".join(f"“{self.table.header(f, r.number)}”" for f in fields)
+                        self.reject(r, "cccd", ERR_DUPLICATE_CCCD_DIFFERS, first=first, fields=differs)
                     else:
                         self.reject(r, "cccd", ERR_DUPLICATE_CCCD, first=first)
         checked = valid

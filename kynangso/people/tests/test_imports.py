@@ -737,7 +737,8 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
     workbook.save(path)
     first_run, second_run = twice(cast, tmp_path, [], path=path)
     with translation.override("vi"):
-        duplicate = str(services.ERR_DUPLICATE_CCCD % {"first": "6 (trang “Ấp 2”)"})
+        params = {"first": "6 (trang “Ấp 2”)", "fields": "“Số điện thoại”"}
+        duplicate = str(services.ERR_DUPLICATE_CCCD_DIFFERS % params)
         refused = [
             "Dòng 5 (trang “Ấp 1”), cột “Ngày sinh”: ",  # the first sheet's rows are named with it too
             "Dòng 6 (trang “Ấp 1”), cột “Số CCCD”: ",
@@ -745,7 +746,7 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
             "Dòng 3 (trang “Tổng hợp”), cột “CCCD/CC”: ",  # the sheet's own title of the column
             "Dòng 4 (trang “Tổng hợp”), cột “CCCD/CC”: ",
         ]
-    assert refused[3] + duplicate == first_run[1][3]  # a phone its first row has not: not a repeat
+    assert refused[3] + duplicate == first_run[1][3]  # a phone its first row has not: not a repeat, and said
     assert first_run[1][4].endswith(str(services.ERR_DUPLICATE_CCCD % {"first": "6 (trang “Ấp 1”)"}))  # refused
     # Ấp 2's row 5 and Tổng hợp's row 2 repeat Ấp 1's row 4 (nothing else, or less): unchanged
     assert first_run[0] == (2, 0, 2, 5) and second_run[0] == (0, 0, 4, 5)
