@@ -130,12 +130,12 @@ class ReadError(ValueError):
         return str(self.message % self.params) if self.params else str(self.message)
 
 
-_NOTE = re.compile(r"\(.*?\)|\[.*?\]")  # "(cũ)", "[bắt buộc]": a note in a column's title
+NOTE = re.compile(r"\(.*?\)|\[.*?\]")  # "(cũ)", "[bắt buộc]": a note in a column's title
 
 
 def header_key(text) -> str:
     """'  Họ và Tên (*) ' → 'hovaten': no diacritics, case, spaces, punctuation or notes in brackets."""
-    text = _NOTE.sub(" ", str(text or "")).replace("*", " ")
+    text = NOTE.sub(" ", str(text or "")).replace("*", " ")
     return re.sub(r"[^a-z0-9]", "", fold(text))
 
 
@@ -410,7 +410,7 @@ def _giving_way(title: str, field: str) -> int:
     ("Điện thoại" beside "Di động"); then one with another note, or a year of birth; 0, none: the first
     column wins ("SĐT" beside "Zalo")."""
     key = header_key(title)
-    note = _NOTE.search(title)
+    note = NOTE.search(title)
     if note and any(word in fold(note.group()) for word in ("cu", "old", "truoc")):  # "(cũ)", "(trước đây)"
         return 3
     if field == "cccd" and key in _OLD_ID_KEYS:
@@ -511,8 +511,9 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
         if sample := next((text for text in texts if misdecoded(text)), None):  # QA round 37: the header is
             raise ReadError(ERR_MISDECODED_FILE, sample=" ".join(sample.split())[:40])  # there, garbled …
         old_font = [text for text in texts if legacy_font(text)]
-        marks = {mark for text in old_font for mark in legacy_marks(text)}
-        if len(marks) >= 3:  # … or typed in an old font (QA round 38: "Hä vµ tªn"; not "m²", QA round 39)
+        letters = {mark for text in old_font for mark in legacy_marks(text) if mark.isalpha()}
+        if len(letters) >= 2:  # … or typed in an old font (QA round 38: "Hä vµ tªn", "Hoï vaø teân"; its marks
+            # are letters, not "m²", "°C", "±": QA rounds 39, 40)
             raise ReadError(ERR_LEGACY_FONT_FILE, sample=" ".join(old_font[0].split())[:40])
         raise ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
     number, columns, titles, unknown = best
@@ -1478,9 +1479,7 @@ def _lists(names: list[str], sheet_table: Callable[[str, int], Table]) -> Table:
     empty: Table | None = None
     fallback: Table | None = None
     found: list[Table] = []
-    # A summary of the others' people ("Tổng hợp") is read last: its rows repeat theirs (QA round 39: read
-    # first, with fewer columns, it made the people, and the hamlets' fuller rows were refused as duplicates)
-    for name in sorted(names, key=lambda name: fold(name).startswith(_SUMMARY_SHEETS)):
+    for name in names:  # in the workbook's order (QA round 40: by their names, a fuller summary lost its rows)
         if name in (GUIDE_SHEET, LISTS_SHEET):
             continue
         try:
@@ -1507,9 +1506,6 @@ def _lists(names: list[str], sheet_table: Callable[[str, int], Table]) -> Table:
     if empty is not None:
         return empty
     raise error or ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
-
-
-_SUMMARY_SHEETS = ("tong hop", "tonghop", "tong so", "tat ca", "toan xa", "toan phuong", "danh sach chung", "summary")
 
 
 def _joined(tables: list[Table]) -> Table:

@@ -168,6 +168,10 @@ ERR_DUPLICATE_CCCD_DIFFERS = _(
     "The same CCCD number as row %(first)s, which says otherwise in %(fields)s: one row a person; put what is "
     "right in one of them and leave those cells of the other empty, or delete it."
 )
+ERR_REPEATS_REFUSED = _(
+    "This row repeats row %(first)s, which was refused: correct that row (this one, a copy, may then be left "
+    "as it is or deleted)."
+)
 ERR_DUPLICATE_PERSON = _("The same person as row %(first)s.")
 ERR_MAYBE_SAME_PERSON = _(
     "Row %(first)s has this name without a date of birth, or this row has none: they may be the same person. "
@@ -1747,7 +1751,7 @@ class _Runner:
             if first is None:
                 continue
             if first in refused or int(r.cccd) not in self.first_values:
-                self.reject(r, "cccd", ERR_DUPLICATE_CCCD, first=first)
+                self.reject(r, "cccd", ERR_REPEATS_REFUSED, first=first)
             else:
                 plan.unchanged += 1
                 self.repeated += 1

@@ -25,7 +25,7 @@ from .. import rules
 from ..choices import Sex, TargetGroup
 from ..exports import GROUP_LABELS_VI
 from ..services import ERR_NAME_REQUIRED
-from .reading import BOTH_SEX_MARKS, EXCEL_ERRORS, FIELDS, NO_VALUE, header_key, is_error_code
+from .reading import BOTH_SEX_MARKS, EXCEL_ERRORS, FIELDS, NO_VALUE, NOTE, header_key, is_error_code
 
 ERR_CELL = _("Row %(row)s, column “%(column)s”: %(message)s")
 ERR_ROW = _("Row %(row)s: %(message)s")
@@ -366,11 +366,9 @@ def _comma_separated_groups(group_of: Callable[[str], str | None], text: str) ->
     return tuple(found)
 
 
-def _unit_keys(text: str) -> tuple[str, str]:
-    """A unit's code or name as compared with what a row gives: its letters and digits, folded, with its
-    notes in brackets ("Tổ công nghệ số ấp 1 (xã Giao Long)") and without them ("VL-28807-THCS (Trường THCS
-    Giao Long)"); a key several units have is theirs together (RowValidator.unit_aliases)."""
-    return re.sub(r"[^a-z0-9]", "", fold(str(text))), header_key(text)
+def _unit_key(text: str) -> str:
+    """A unit's code or name as compared with what a row gives: its letters and digits, folded."""
+    return re.sub(r"[^a-z0-9]", "", fold(str(text)))
 
 
 class RowValidator:
@@ -395,18 +393,43 @@ class RowValidator:
         self.order = ""  # of day and month in text dates, and whether date cells may be swapped: date_order
         self.date_cells_suspect = False
         self.organisations = organisations
-        # QA round 37: a unit written by its name ("Trường THCS Giao Long"), or its code with other separators
-        # ("vl 28807 thcs"): each unit's, unless another unit's is the same
-        named = [*((c, pk) for c, pk in organisations.items()), *((n, pk) for pk, n in (unit_names or {}).items())]
-        self.unit_aliases: tuple[dict[str, int | None], ...] = ({}, {})  # whole, without notes; None: several
-        for text, pk in named:
-            for aliases, key in zip(self.unit_aliases, _unit_keys(text), strict=True):
+        # QA rounds 37-40: a unit written by its code with other separators ("vl 28807 thcs") or a note after
+        # it ("VL-28807-THCS (Trường THCS Giao Long)", the note its name), by its name ("Trường THCS Giao
+        # Long"), or by its name without the note in brackets that ends it ("Tổ công nghệ số ấp 1" for "… ấp 1
+        # (xã Giao Long)"): each unit's, unless another unit's is the same (None: several units')
+        self.unit_codes: dict[str, int] = {_unit_key(code): pk for code, pk in organisations.items()}
+        self.unit_names: dict[str, int | None] = {}  # whole
+        self.unit_names_bare: dict[str, int | None] = {}  # without their notes
+        self.unit_name_keys: dict[int, set[str]] = {}
+        for pk, name in (unit_names or {}).items():
+            whole, bare = _unit_key(name), header_key(name)
+            self.unit_name_keys[pk] = {whole, bare}
+            for aliases, key in ((self.unit_names, whole), (self.unit_names_bare, bare)):
                 aliases[key] = pk if aliases.get(key, pk) == pk else None
         self.today = today or date.today()
         keys = _group_keys()
         # Lists repeat a handful of group names: normalise each distinct spelling once.
         self.group_of = lru_cache(maxsize=4096)(lambda part: keys.get(header_key(part)))
         self.groups_of = lru_cache(maxsize=4096)(partial(_comma_separated_groups, self.group_of))
+
+    def unit_of(self, typed: str) -> tuple[int | None, bool]:
+        """The unit a row's "Mã đơn vị" names (see __init__), and whether it names several."""
+        if pk := self.organisations.get(typed.upper()):
+            return pk, False
+        whole, bare = _unit_key(typed), header_key(typed)
+        if whole in self.unit_codes:
+            return self.unit_codes[whole], False
+        if whole in self.unit_names:
+            return self.unit_names[whole], self.unit_names[whole] is None
+        if whole == bare:  # no note typed: a name without its note
+            if whole in self.unit_names_bare:
+                return self.unit_names_bare[whole], self.unit_names_bare[whole] is None
+            return None, False
+        pk = self.unit_codes.get(bare)  # a code, its note its unit's name
+        notes = {_unit_key(note.strip("()[]")) for note in NOTE.findall(typed)}
+        if pk is not None and notes <= self.unit_name_keys.get(pk, set()):
+            return pk, False
+        return None, False
 
     def cell_error(self, row: ParsedRow, name: str | None, message, **params) -> None:
         text = str(message % params) if params else str(message)
@@ -584,15 +607,10 @@ class RowValidator:
 
         if not _blank(raw_org):
             typed = cell_text(raw_org)
-            row.organisation_id = self.organisations.get(typed.upper())
-            # … else the unit whose name or code the first alias list that knows the row's key gives: whole,
-            # or without notes (None there: several units')
-            known = [a[key] for key in _unit_keys(typed) for a in self.unit_aliases if key in a]
-            if row.organisation_id is None and known:
-                row.organisation_id = known[0]
+            row.organisation_id, several = self.unit_of(typed)
             if row.organisation_id is None:  # quoted as typed (QA round 27: not in capitals)
                 quoted = nfc(typed) if len(typed) <= 80 else f"{nfc(typed)[:79]}…"
-                self.cell_error(row, "org_code", ERR_ORG_SEVERAL if known else ERR_ORG, code=quoted)
+                self.cell_error(row, "org_code", ERR_ORG_SEVERAL if several else ERR_ORG, code=quoted)
 
         if not _blank(raw_position):
             position = nfc(cell_text(raw_position))

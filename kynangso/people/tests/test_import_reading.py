@@ -1646,10 +1646,12 @@ def test_an_ods_zip_bomb_is_refused_like_an_xlsx_one(tmp_path):
 
 def test_a_table_of_no_people_with_a_unit_sign_is_no_old_font(tmp_path):
     """QA round 39: "Diện tích (m²)" has a character an old font leaves; a sheet of no list is "no header
-    row", not a file to convert with Unikey (which would garble it). Three of them make the old font."""
+    row", not a file to convert with Unikey (which would garble it). Two letters of an old font make it."""
     for cells, message in (
         (["Thôn", "Diện tích (m²)", "Dân số"], reading.ERR_NO_HEADER),
+        (["Bảng đo: Diện tích (m²), nhiệt độ (°C) ±", None, None], reading.ERR_NO_HEADER),
         (["STT", "Hä vµ tªn", "Ngµy sinh"], reading.ERR_LEGACY_FONT_FILE),
+        (["STT", "Hoï vaø teân", "Ngaøy sinh"], reading.ERR_LEGACY_FONT_FILE),  # VNI: two marks
     ):
         path = write_xlsx(tmp_path / "t.xlsx", [[1, "x", 2]], headers=cells)
         with pytest.raises(reading.ReadError) as raised:

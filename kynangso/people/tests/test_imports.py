@@ -657,6 +657,11 @@ def test_a_unit_written_by_its_name_or_its_code_with_other_separators_is_that_un
     assert (imp.created_count, imp.rejected_count) == (2, 0), imp.message
     codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows]
     assert codes == ["X-C2", "X-A-T1"]
+    # … but a note naming another commune, or a code whose note is another unit's name, is no unit (QA round 40)
+    rows = people_rows(2, start=28)
+    rows[0][6], rows[1][6] = "Tổ công nghệ số ấp 1 (UBND phường Trà Vinh)", "X-A (Tổ công nghệ số ấp 1)"
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "n.xlsx", rows))
+    assert (imp.created_count, imp.rejected_count) == (0, 2), imp.message
     # Outside the import, a unit's name is no more known than its code
     rows = people_rows(1, start=10)
     rows[0][6] = "UBND phường Trà Vinh"
@@ -712,7 +717,6 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
     first.cell(5, 2).value = "31/02/1990"  # the second person's birth date: no such day
     binh = cast.person_b  # a CCCD of someone outside the unit: refused (as is, below, its repeat)
     first.append(["Trần Thị Bình", binh.date_of_birth, "Nữ", "084190005678", None, None, "X-A", None, None, "tổ 1"])
-    summary = workbook.create_sheet("Tổng hợp", 0)  # repeats the hamlets, fewer columns: read last (QA round 39)
     second = workbook.create_sheet("Ấp 2")
     second.append(["DANH SÁCH NGƯỜI DÂN ẤP 2"])
     second.append(["Ghi chú", "STT", "Họ tên", "CCCD", "Ngày sinh", "Giới tính"])  # other order, no unit
@@ -729,6 +733,7 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
     old.append(HEADERS)
     old.append(people_rows(1, start=30)[0])
     old.sheet_state = "hidden"
+    summary = workbook.create_sheet("Tổng hợp")  # repeats the hamlets, with fewer columns (QA round 38)
     summary.append(["Họ và tên", "CCCD/CC", "Số điện thoại"])
     summary.append([people_rows(1)[0][0].upper(), people_rows(1)[0][3], None])  # as the first sheet's row 4
     summary.append([people_rows(1, start=6)[0][0], people_rows(1, start=6)[0][3], "0912000999"])  # a phone more
@@ -747,7 +752,7 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
             "Dòng 4 (trang “Tổng hợp”), cột “CCCD/CC”: ",
         ]
     assert refused[3] + duplicate == first_run[1][3]  # a phone its first row has not: not a repeat, and said
-    assert first_run[1][4].endswith(str(services.ERR_DUPLICATE_CCCD % {"first": "6 (trang “Ấp 1”)"}))  # refused
+    assert first_run[1][4].endswith(str(services.ERR_REPEATS_REFUSED % {"first": "6 (trang “Ấp 1”)"}))
     # Ấp 2's row 5 and Tổng hợp's row 2 repeat Ấp 1's row 4 (nothing else, or less): unchanged
     assert first_run[0] == (2, 0, 2, 5) and second_run[0] == (0, 0, 4, 5)
     assert [m[: len(r)] for m, r in zip(first_run[1], refused, strict=True)] == refused
