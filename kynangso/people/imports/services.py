@@ -165,12 +165,12 @@ ERR_BIRTH_SWAPPED = _(
     "right, type it as text (dd/mm/yyyy); to keep %(stored)s, leave the cell empty."
 )
 ERR_DUPLICATE_CCCD_DIFFERS = _(
-    "The same CCCD number as row %(first)s, which says otherwise in %(fields)s: one row a person; put what is "
-    "right in one of them and leave those cells of the other empty, or delete it."
+    "The same CCCD number as row %(first)s, which differs from this one in %(fields)s (a value in one and not "
+    "the other, or another): one row a person; put all that is right in one of them and delete the other."
 )
 ERR_REPEATS_REFUSED = _(
-    "This row repeats row %(first)s, which was refused: correct that row (this one, a copy, may then be left "
-    "as it is or deleted)."
+    "This row repeats row %(first)s, which was refused: correct that row, and delete this one (or correct it "
+    "the same way)."
 )
 ERR_DUPLICATE_PERSON = _("The same person as row %(first)s.")
 ERR_MAYBE_SAME_PERSON = _(
@@ -971,28 +971,31 @@ def _birth_year_after(r: ParsedRow, person: Person) -> int | None:
     return _year_of(r) or person.birth_year
 
 
-_VALUE_FIELDS = (
-    "full_name",
-    "date_of_birth",
-    "date_of_birth",
-    "sex",
-    "phone",
-    "email",
-    "org_code",
-    "position",
-    "groups",
-)
+_VALUE_FIELDS = ("full_name", "date_of_birth", "sex", "phone", "email", "org_code", "position", "groups")
 
 
 def _values_of(r: ParsedRow) -> tuple:
-    """What a row says of its person, to compare with another row (_repeats)."""
-    return (r.name_key, r.date_of_birth, r.birth_year, r.sex, r.phone, r.email, r.organisation_id, r.position, r.groups)
+    """What a row says of its person, to compare with another row (_disagreeing), in _VALUE_FIELDS' order;
+    the birth its date, or the year alone."""
+    born = r.date_of_birth or r.birth_year
+    return (r.name_key, born, r.sex, r.phone, r.email, r.organisation_id, r.position, r.groups)
+
+
+def _says_no_more(v, w) -> bool:
+    """Whether a row's value `v` says nothing but what `w`, its CCCD's first row's, says: none, the same, or
+    the year of w's date."""
+    return v is None or v == w or (isinstance(w, date) and type(v) is int and w.year == v)
+
+
+def _disagreeing(values: tuple, first: tuple) -> list[str]:
+    """The fields (_VALUE_FIELDS) in which a row says more than the first row of its CCCD, or otherwise."""
+    return [f for f, v, w in zip(_VALUE_FIELDS, values, first, strict=True) if not _says_no_more(v, w)]
 
 
 def _repeats(values: tuple, first: tuple | None) -> bool:
-    """Whether a row's values (_values_of) say nothing but what the first row of its CCCD says: each the
-    same, or empty (a summary sheet without a column of them)."""
-    return first is not None and all(v is None or v == w for v, w in zip(values, first, strict=True))
+    """Whether a row says nothing but what the first row of its CCCD says (a summary sheet, whose columns
+    may be fewer)."""
+    return first is not None and not _disagreeing(values, first)
 
 
 def _lookup_of(r: ParsedRow) -> _Known:
@@ -1636,10 +1639,8 @@ class _Runner:
                     other_sheet = several and first // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS
                     if other_sheet and _repeats(values, earlier):
                         repeats[r.number] = first
-                    elif other_sheet and earlier is not None:  # say what differs (QA round 39)
-                        fields = dict.fromkeys(
-                            f for f, v, w in zip(_VALUE_FIELDS, values, earlier, strict=True) if v not in (None, w)
-                        )
+                    elif other_sheet and earlier is not None:  # say what differs (QA rounds 39, 41)
+                        fields = _disagreeing(values, earlier)
                         differs = ", ".join(f"“{self.table.header(f, r.number)}”" for f in fields)
                         self.reject(r, "cccd", ERR_DUPLICATE_CCCD_DIFFERS, first=first, fields=differs)
                     else:

@@ -780,6 +780,17 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
     assert Person.objects.filter(full_name__iexact=people_rows(1, start=6)[0][0], organisation=cast.unit_a).exists()
 
 
+def test_a_later_sheets_row_repeats_its_cccds_first_row_when_it_says_nothing_more():
+    """QA round 41: a year and a date of that year agree; a value the first row lacks is more (named), not
+    "otherwise"."""
+    dated = ("le thi ha", date(1981, 11, 11), "female", None, None, 1, None, None)
+    yearly = ("le thi ha", 1981, None, None, None, None, None, None)
+    assert services._repeats(yearly, dated) and not services._repeats(dated, yearly)
+    assert services._disagreeing(dated, yearly) == ["date_of_birth", "sex", "org_code"]
+    assert services._disagreeing((*yearly[:6], "Kế toán", None), dated) == ["position"]
+    assert services._disagreeing(("le thi ha", 1982, *yearly[2:]), dated) == ["date_of_birth"]
+
+
 def test_the_summary_says_which_rows_were_taken_for_the_forms_footer(cast, tmp_path):
     rows = [
         *people_rows(2),
