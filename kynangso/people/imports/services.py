@@ -82,10 +82,11 @@ from .bulk import any_of, bulk_insert, insert_rows, unsaved
 from .choices import ActivationJob, ActivationOutcome, ImportMode, ImportPhase, ImportSource, ImportStatus
 from .models import PersonImport
 from .permissions import can_import_into
-from .validation import BOTH_ORDERS, DAY_FIRST, MONTH_FIRST, ParsedRow, RowValidator, date_order
+from .validation import BOTH_ORDERS, DAY_FIRST, MONTH_FIRST, ParsedRow, RowValidator, cccd_text, date_order
 
 logger = logging.getLogger(__name__)
 _BIRTH_CELL = reading.FIELDS.index("date_of_birth")
+_CCCD_CELL = reading.FIELDS.index("cccd")
 
 CHUNK_SIZE = 5000
 # Commit-valid mode commits every TRANSACTION_ROWS rows: a commit writes out every index page the rows
@@ -1171,6 +1172,7 @@ class _Runner:
         start of a pass, and before the workbooks are saved, which need none of it."""
         self.seen_cccd: dict[int, int] = {}
         self.first_values: dict[int, tuple] = {}  # a workbook of several sheets: each CCCD's first row's values
+        self.refused_cccd: dict[int, int] = {}  # … and the rows the row check refused, by their CCCD numbers
         # The people this run creates (or would create) or renames, by folded name and birth date: _Known,
         # packed (remember); the birth dates of each folded name, for rows without one (born_with).
         # Ints, bytes and tuples of ints only, which the collector leaves alone once it has seen them (lists,
@@ -1629,8 +1631,16 @@ class _Runner:
         # repeats a row of an earlier one ("Tổng hợp" after "Ấp 1", "Ấp 2"; QA round 38) leaves it unchanged.
         several = self.table is not None and len(self.table.sheets) > 1
         repeats: dict[int, int] = {}  # row number → its CCCD's first row, whose fate it shares (repeated_rows)
+        if several:  # the CCCD numbers of rows refused by the row check, for their copies on later sheets
+            for r in rows:
+                if not r.ok and (digits := cccd_text(r.cells[_CCCD_CELL])).isdigit() and len(digits) == 12:
+                    self.refused_cccd.setdefault(int(digits), r.number)
         for r in valid:
             if r.cccd:
+                refused = self.refused_cccd.get(int(r.cccd)) if several else None
+                if refused and refused // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS:
+                    self.reject(r, "cccd", ERR_REPEATS_REFUSED, first=refused)  # QA round 41
+                    continue
                 first = self.seen_cccd.setdefault(int(r.cccd), r.number)
                 if several and first == r.number:
                     self.first_values[int(r.cccd)] = _values_of(r)

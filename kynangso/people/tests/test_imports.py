@@ -738,6 +738,7 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
     summary.append([people_rows(1)[0][0].upper(), people_rows(1)[0][3], None])  # as the first sheet's row 4
     summary.append([people_rows(1, start=6)[0][0], people_rows(1, start=6)[0][3], "0912000999"])  # a phone more
     summary.append(["TRẦN THỊ BÌNH", "084190005678", None])
+    summary.append([people_rows(1, start=5)[0][0], people_rows(1, start=5)[0][3], None])  # Ấp 2's refused row 4
     path = tmp_path / "ap.xlsx"
     workbook.save(path)
     first_run, second_run = twice(cast, tmp_path, [], path=path)
@@ -750,11 +751,13 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
             "Dòng 4 (trang “Ấp 2”), cột “Ngày sinh”: ",
             "Dòng 3 (trang “Tổng hợp”), cột “CCCD/CC”: ",  # the sheet's own title of the column
             "Dòng 4 (trang “Tổng hợp”), cột “CCCD/CC”: ",
+            "Dòng 5 (trang “Tổng hợp”), cột “CCCD/CC”: ",  # a copy of a row the check refused: refused too
         ]
+    assert first_run[1][5].endswith(str(services.ERR_REPEATS_REFUSED % {"first": "4 (trang “Ấp 2”)"}))
     assert refused[3] + duplicate == first_run[1][3]  # a phone its first row has not: not a repeat, and said
     assert first_run[1][4].endswith(str(services.ERR_REPEATS_REFUSED % {"first": "6 (trang “Ấp 1”)"}))
     # Ấp 2's row 5 and Tổng hợp's row 2 repeat Ấp 1's row 4 (nothing else, or less): unchanged
-    assert first_run[0] == (2, 0, 2, 5) and second_run[0] == (0, 0, 4, 5)
+    assert first_run[0] == (2, 0, 2, 6) and second_run[0] == (0, 0, 4, 6)
     assert [m[: len(r)] for m, r in zip(first_run[1], refused, strict=True)] == refused
     assert first_run[1] == second_run[1]
     imp = PersonImport.objects.latest("pk")
@@ -776,6 +779,7 @@ def test_every_sheet_of_a_workbook_that_holds_a_list_is_read_and_its_rows_named_
         ("tổ 2", "4 (trang “Ấp 2”)"),  # the first row of a later sheet keeps its other columns
         ("", "3 (trang “Tổng hợp”)"),  # a sheet without the column
         ("", "4 (trang “Tổng hợp”)"),
+        ("", "5 (trang “Tổng hợp”)"),
     ]
     assert Person.objects.filter(full_name__iexact=people_rows(1, start=6)[0][0], organisation=cast.unit_a).exists()
 
