@@ -1226,7 +1226,7 @@ class _Runner:
             self.sampled = False
             yield
             if self.sampled:  # the full statistics the rest of the platform plans with: in a task of its own
-                transaction.on_commit(_enqueue_statistics)  # (0.4 s at 40,000 people, 0.9 s at 200,000)
+                transaction.on_commit(_enqueue_statistics)  # (about 0.5 s at 40,000 people, 0.9 s at 200,000)
             return
         yield
 
@@ -1627,35 +1627,9 @@ class _Runner:
     def _plan(self, rows: list[ParsedRow]) -> _Plan:
         plan = _Plan(rows=rows)
         valid = [r for r in rows if r.ok]
-        # The same CCCD twice inside the file: the first occurrence wins. A workbook's later sheet that
-        # repeats a row of an earlier one ("Tổng hợp" after "Ấp 1", "Ấp 2"; QA round 38) leaves it unchanged.
         several = self.table is not None and len(self.table.sheets) > 1
-        repeats: dict[int, int] = {}  # row number → its CCCD's first row, whose fate it shares (repeated_rows)
-        if several:  # the CCCD numbers of rows refused by the row check, for their copies on later sheets
-            for r in rows:
-                if not r.ok and (digits := cccd_text(r.cells[_CCCD_CELL])).isdigit() and len(digits) == 12:
-                    self.refused_cccd.setdefault(int(digits), r.number)
-        for r in valid:
-            if r.cccd:
-                refused = self.refused_cccd.get(int(r.cccd)) if several else None
-                if refused and refused // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS:
-                    self.reject(r, "cccd", ERR_REPEATS_REFUSED, first=refused)  # QA round 41
-                    continue
-                first = self.seen_cccd.setdefault(int(r.cccd), r.number)
-                if several and first == r.number:
-                    self.first_values[int(r.cccd)] = _values_of(r)
-                elif first != r.number:
-                    values, earlier = _values_of(r), self.first_values.get(int(r.cccd))
-                    other_sheet = several and first // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS
-                    if other_sheet and _repeats(values, earlier):
-                        repeats[r.number] = first
-                    elif other_sheet and earlier is not None:  # say what differs (QA rounds 39, 41)
-                        fields = _disagreeing(values, earlier)
-                        differs = ", ".join(f"“{self.table.header(f, r.number)}”" for f in fields)
-                        self.reject(r, "cccd", ERR_DUPLICATE_CCCD_DIFFERS, first=first, fields=differs)
-                    else:
-                        self.reject(r, "cccd", ERR_DUPLICATE_CCCD, first=first)
         checked = valid
+        repeats = self.duplicates_in_file(rows, valid, several=several)
         valid = [r for r in valid if r.ok and r.number not in repeats]
         for r in valid:
             if r.cccd:
@@ -1748,6 +1722,39 @@ class _Runner:
         if several:
             self.repeated_rows(plan, checked, repeats)
         return plan
+
+    def duplicates_in_file(self, rows: list[ParsedRow], valid: list[ParsedRow], *, several: bool) -> dict[int, int]:
+        """Refuse the rows whose CCCD an earlier row of the file has: the first occurrence wins. A workbook's
+        later sheet that repeats a row of an earlier one ("Tổng hợp" after "Ấp 1", "Ấp 2"; QA round 38) is
+        not refused here: returned (row number → its CCCD's first row), it shares that row's fate
+        (repeated_rows); one that says otherwise is refused, naming the columns, and a copy of a row the row
+        check refused is refused as such."""
+        repeats: dict[int, int] = {}
+        if several:
+            for r in rows:
+                if not r.ok and (digits := cccd_text(r.cells[_CCCD_CELL])).isdigit() and len(digits) == 12:
+                    self.refused_cccd.setdefault(int(digits), r.number)
+        for r in valid:
+            if not r.cccd:
+                continue
+            refused = self.refused_cccd.get(int(r.cccd)) if several else None
+            if refused and refused // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS:
+                self.reject(r, "cccd", ERR_REPEATS_REFUSED, first=refused)  # QA round 41
+                continue
+            first = self.seen_cccd.setdefault(int(r.cccd), r.number)
+            if several and first == r.number:
+                self.first_values[int(r.cccd)] = _values_of(r)
+            elif first != r.number:
+                values, earlier = _values_of(r), self.first_values.get(int(r.cccd))
+                other_sheet = several and first // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS
+                if other_sheet and _repeats(values, earlier):
+                    repeats[r.number] = first
+                elif other_sheet and earlier is not None:  # say what differs (QA rounds 39, 41)
+                    differs = ", ".join(f"“{self.table.header(f, r.number)}”" for f in _disagreeing(values, earlier))
+                    self.reject(r, "cccd", ERR_DUPLICATE_CCCD_DIFFERS, first=first, fields=differs)
+                else:
+                    self.reject(r, "cccd", ERR_DUPLICATE_CCCD, first=first)
+        return repeats
 
     def repeated_rows(self, plan: _Plan, checked: list[ParsedRow], repeats: dict[int, int]) -> None:
         """Rows of a later sheet that repeat their CCCD's first row (_plan) are unchanged if that row was not

@@ -380,7 +380,7 @@ class RowValidator:
     def __init__(
         self,
         *,
-        column: Callable[[str], str],
+        column: Callable[[str, int], str],
         organisations: Mapping[str, int],
         unit_names: Mapping[int, str] | None = None,
         row_label: Callable[[int], str] = str,
@@ -397,14 +397,14 @@ class RowValidator:
         # it ("VL-28807-THCS (Trường THCS Giao Long)", the note its name), by its name ("Trường THCS Giao
         # Long"), or by its name without the note in brackets that ends it ("Tổ công nghệ số ấp 1" for "… ấp 1
         # (xã Giao Long)"): each unit's, unless another unit's is the same (None: several units')
-        self.unit_codes: dict[str, int] = {_unit_key(code): pk for code, pk in organisations.items()}
-        self.unit_names: dict[str, int | None] = {}  # whole
-        self.unit_names_bare: dict[str, int | None] = {}  # without their notes
+        self.unit_by_code: dict[str, int] = {_unit_key(code): pk for code, pk in organisations.items()}
+        self.unit_by_name: dict[str, int | None] = {}  # whole
+        self.unit_by_bare_name: dict[str, int | None] = {}  # without their notes
         self.unit_name_keys: dict[int, set[str]] = {}
         for pk, name in (unit_names or {}).items():
             whole, bare = _unit_key(name), header_key(name)
             self.unit_name_keys[pk] = {whole, bare}
-            for aliases, key in ((self.unit_names, whole), (self.unit_names_bare, bare)):
+            for aliases, key in ((self.unit_by_name, whole), (self.unit_by_bare_name, bare)):
                 aliases[key] = pk if aliases.get(key, pk) == pk else None
         self.today = today or date.today()
         keys = _group_keys()
@@ -417,15 +417,15 @@ class RowValidator:
         if pk := self.organisations.get(typed.upper()):
             return pk, False
         whole, bare = _unit_key(typed), header_key(typed)
-        if whole in self.unit_codes:
-            return self.unit_codes[whole], False
-        if whole in self.unit_names:
-            return self.unit_names[whole], self.unit_names[whole] is None
+        if whole in self.unit_by_code:
+            return self.unit_by_code[whole], False
+        if whole in self.unit_by_name:
+            return self.unit_by_name[whole], self.unit_by_name[whole] is None
         if whole == bare:  # no note typed: a name without its note
-            if whole in self.unit_names_bare:
-                return self.unit_names_bare[whole], self.unit_names_bare[whole] is None
+            if whole in self.unit_by_bare_name:
+                return self.unit_by_bare_name[whole], self.unit_by_bare_name[whole] is None
             return None, False
-        pk = self.unit_codes.get(bare)  # a code, its note its unit's name
+        pk = self.unit_by_code.get(bare)  # a code, its note its unit's name
         notes = {_unit_key(note.strip("()[]")) for note in NOTE.findall(typed)}
         if pk is not None and notes <= self.unit_name_keys.get(pk, set()):
             return pk, False
