@@ -61,6 +61,10 @@ ERR_FILE_TYPE = _(
     "Unsupported file type “%(name)s”: upload an Excel workbook (.xlsx, .xls), a LibreOffice one (.ods) or a CSV "
     "file (.csv)."
 )
+ERR_NAME_PART_MISSING = _("The name has one word and the column “%(column)s” is empty: fill in the whole name.")
+ERR_BIRTH_YEARS_DIFFER = _(
+    "The date %(value)s is not of the year %(year)s that the column of the year gives: correct one of them."
+)
 MSG_ROW_OF_SHEET = _("%(row)s (sheet “%(sheet)s”)")
 ERR_NO_HEADER = _("No header row found: one of the first %(n)s rows must hold the column titles, at least “Họ và tên”.")
 ERR_MISDECODED_FILE = _(
@@ -368,9 +372,10 @@ class Table:
     extra_columns: list[tuple[int, str]] = field(default_factory=list)
     # Their values in the rows read and not yet taken (row → values): the runner takes them chunk by chunk.
     extras: dict[int, tuple] = field(default_factory=dict, repr=False)
-    # Rows of a name split over columns whose family or given name is missing, the name one word: the
-    # missing column's title (the runner refuses them; QA round 28: "Phạm" alone was imported)
-    name_part_missing: dict[int, str] = field(default_factory=dict, repr=False)
+    # What the reader saw wrong in rows whose columns it joined, for the runner to refuse them with: row →
+    # (field, message, its values). A split name's missing part (QA round 28: "Phạm" alone was imported), a
+    # date in "Ngày, tháng sinh" whose year is not the one in "Năm sinh".
+    cell_errors: dict[int, tuple[str, object, dict]] = field(default_factory=dict, repr=False)
     footer_row: int = 0  # the row where the form's footer (totals, place and date, signatures) begins
     footer_skipped: int = 0  # the rows from there that were not read, as no person's (told in the summary)
     later_footers: list[int] = field(default_factory=list)  # where later sheets' footers begin (_joined)
@@ -647,11 +652,29 @@ def _day_month(value) -> tuple:
 
 def _birth_of_day_month(day_month, year):
     """The birth cell of "Ngày, tháng sinh" | "Năm sinh": the whole date when the first has one ("12/03/1987",
-    QA round 38), its year the second's or none; else the day and month with the year (_date_of_parts)."""
-    whole = _BIRTH_TEXT.fullmatch(str(day_month).strip()) if isinstance(day_month, str) else None
-    if whole and not whole[0].isdigit() and ((y := _part_number(year)) is None or str(y) in whole[0]):
-        return day_month
-    return _date_of_parts(*_day_month(day_month), year)
+    QA round 38; "12/03/87" with the second's 1987), whatever the second says (a year that differs is
+    refused, _data_rows); else the day and month with the year (_date_of_parts)."""
+    written = _year_written(day_month)
+    if written is None:
+        return _date_of_parts(*_day_month(day_month), year)
+    said = _part_number(year)
+    if len(written) == 2 and said is not None and str(said).endswith(written):
+        return day_month.strip()[:-2] + str(said)
+    return day_month
+
+
+def _year_written(day_month) -> str | None:
+    """The year of a whole date written in "Ngày, tháng sinh" ("12/03/1987": "1987"; "12/03/87": "87")."""
+    text = day_month.strip() if isinstance(day_month, str) else ""
+    if text.isdigit() or not _BIRTH_TEXT.fullmatch(text):
+        return None
+    return re.split(r"\s*[/.-]\s*", text)[0 if re.match(r"\d{4}-", text) else -1]
+
+
+def _years_differ(day_month, year) -> bool:
+    """A whole date in "Ngày, tháng sinh" and a "Năm sinh" that is not its year."""
+    written, said = _year_written(day_month), _part_number(year)
+    return written is not None and said is not None and not str(said).endswith(written)
 
 
 def _part_number(value) -> int | None:
@@ -1104,14 +1127,17 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
         elif day_month_column is not None:  # "Ngày, tháng sinh" | "Năm sinh"
             day_month, year = (row[i] if i < width else None for i in (day_month_column, year_column))
             cells[_BIRTH] = _birth_of_day_month(day_month, year)
+            if _years_differ(day_month, year):
+                values = {"value": day_month.strip(), "year": _part_number(year)}
+                table.cell_errors[number] = ("date_of_birth", ERR_BIRTH_YEARS_DIFFER, values)
         if family is not None:  # "Nguyễn" | ("Văn" |) "An"
             parts = [row[i] if i is not None and i < width else None for i in (family, middle, order[0])]
             filled = [str(part).strip() for part in parts if not _is_blank(part)]
             if filled:
                 cells[0] = " ".join(filled)
                 if len(filled) == 1 and len(filled[0].split()) == 1 and (_is_blank(parts[0]) or _is_blank(parts[2])):
-                    missing = "full_name" if _is_blank(parts[2]) else "family_name"
-                    table.name_part_missing[number] = missing
+                    title = table.split_title("full_name" if _is_blank(parts[2]) else "family_name")
+                    table.cell_errors[number] = ("full_name", ERR_NAME_PART_MISSING, {"column": title})
         if all(_is_blank(c) for c in cells) or _is_column_numbers(cells):
             continue
         name = cells[0]
@@ -1523,9 +1549,9 @@ def _joined(tables: list[Table]) -> Table:
         first.hidden_rows |= table.hidden_rows
         first.source_rows.update(table.source_rows)
         first.extras.update(table.extras)
-        first.name_part_missing.update(table.name_part_missing)
+        first.cell_errors.update(table.cell_errors)
         table.source_rows, table.extras = first.source_rows, first.extras
-        table.hidden_rows, table.name_part_missing = first.hidden_rows, first.name_part_missing
+        table.hidden_rows, table.cell_errors = first.hidden_rows, first.cell_errors
         first.unknown += [title for title in table.unknown if title not in first.unknown]
         if first.total is not None:
             first.total = None if table.total is None else first.total + table.total

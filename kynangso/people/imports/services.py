@@ -200,7 +200,6 @@ ERR_AMBIGUOUS_ADD_DATE = _(
     "tell which of them this is."
 )
 # The unit code always tells them apart; a date or a CCCD number only may (QA rounds 27, 28).
-ERR_NAME_PART_MISSING = _("The name has one word and the column “%(column)s” is empty: fill in the whole name.")
 ERR_AMBIGUOUS_UNITS = _(
     "People of this name are in several units of this import (%(units)s), and this row does not say which of "
     "them it is: add the unit code (“Mã đơn vị”) of this person's unit."
@@ -2148,11 +2147,11 @@ class _Runner:
             suspect = suspect or self.date_order[1]
         self.validator.order, self.validator.date_cells_suspect = order, suspect
         rows = [self.validator.parse(number, cells) for number, cells in chunk]
-        if missing := self.table.name_part_missing:  # a split name without its family or given part
+        if errors := self.table.cell_errors:  # what the reader saw wrong in the columns it joined
             for row in rows:
-                if (part := missing.pop(row.number, None)) is not None:
-                    title = self.table.split_title(part)
-                    self.validator.cell_error(row, "full_name", ERR_NAME_PART_MISSING, column=title)
+                if (error := errors.pop(row.number, None)) is not None:
+                    name, message, values = error
+                    self.validator.cell_error(row, name, message, **values)
         extras = self.table.extras
         if extras:  # the values of the file's other columns, for the error workbook
             for row in rows:

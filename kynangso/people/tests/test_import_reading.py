@@ -200,7 +200,7 @@ def test_a_name_split_into_three_columns_is_read_whole(tmp_path, middle):
     table = open_file(write_xlsx(tmp_path / "split3.xlsx", rows, headers=headers))
     assert table.unknown == [] and table.header("full_name") == f"Họ, {middle}, Tên"
     assert [cells[0] for _number, cells in table.rows] == ["Nguyễn Văn Tách Tên", "Lê Na", "Thị Mai"]
-    assert table.name_part_missing == {}
+    assert table.cell_errors == {}
     # Beside a full name it adds nothing, and is reported.
     table = open_file(write_xlsx(tmp_path / "full.xlsx", [[*ROW, "Văn"]], headers=[*HEADERS, middle]))
     assert table.unknown == [middle] and list(table.rows)[0][1] == ROW
@@ -738,6 +738,8 @@ def test_a_day_and_month_column_beside_a_year_of_birth_gives_the_date(tmp_path):
         [4, "Phạm Thị Dung", None, 1991, "Nữ"],
         [5, "Võ Văn Em", "31/02", 1990, "Nam"],
         [6, "Đỗ Thị Giang", "12/03/1987", 1987.0, "Nữ"],  # the whole date (QA round 38)
+        [7, "Hồ Văn Hải", "12/03/87", 1987, "Nam"],  # its short year, the other column's
+        [8, "Mai Thị Hạnh", "12/03/1987", 1988, "Nữ"],  # a year that differs: refused, saying so
     ]
     table = open_file(write_xlsx(tmp_path / "dm.xlsx", rows, headers=headers))
     assert [cells[1] for _n, cells in table.rows] == [
@@ -747,7 +749,11 @@ def test_a_day_and_month_column_beside_a_year_of_birth_gives_the_date(tmp_path):
         1991,
         "31/02/1990",
         "12/03/1987",
+        "12/03/1987",
+        "12/03/1987",
     ]
+    values = {"value": "12/03/1987", "year": 1988}
+    assert table.cell_errors == {9: ("date_of_birth", reading.ERR_BIRTH_YEARS_DIFFER, values)}
     assert (table.unknown, table.header("date_of_birth")) == ([], "Ngày, tháng sinh, Năm sinh")
     # Without a year, or beside a whole date, the day and month are no date: reported, not read
     for extra in (["Giới tính"], ["Ngày sinh"]):

@@ -1445,8 +1445,8 @@ def test_the_error_workbook_names_the_columns_as_the_file_and_its_messages_do(ca
     )
     with translation.override("vi"):
         assert messages(imp) == [
-            "Dòng 2, cột “Họ, Tên đệm, Tên”: " + str(services.ERR_NAME_PART_MISSING % {"column": "Tên"}),
-            "Dòng 3, cột “Họ, Tên đệm, Tên”: " + str(services.ERR_NAME_PART_MISSING % {"column": "Họ"}),
+            "Dòng 2, cột “Họ, Tên đệm, Tên”: " + str(reading.ERR_NAME_PART_MISSING % {"column": "Tên"}),
+            "Dòng 3, cột “Họ, Tên đệm, Tên”: " + str(reading.ERR_NAME_PART_MISSING % {"column": "Họ"}),
         ]
     assert imp.created_count == 1  # "Phạm Văn Dũng"
 
