@@ -136,6 +136,10 @@ def guide_lines() -> list[str]:
             "importing. The units' names are beside their codes on the hidden sheet “Danh mục” (right-click a "
             "sheet's tab, then Unhide)."
         ),
+        _(
+            "A list of your own may give the units by their names under “Đơn vị” or “Đơn vị công tác”: a name of "
+            "none of the units in the list leaves the person in the unit chosen when importing."
+        ),
         _("Nhóm đối tượng: names from the list, several separated by “;”."),
         _("The same CCCD number is the same person: importing again updates, it never duplicates."),
         _("A workbook may hold one list a sheet (one a hamlet or a class): every visible sheet's list is read."),

@@ -86,6 +86,9 @@ ERR_NAME_CHARS = _("A name may contain only letters, spaces, hyphens, apostrophe
 ERR_NAME_SHORT = _("A name has at least two letters.")
 ERR_CCCD_FORMAT = _("A CCCD number has exactly 12 digits.")
 ERR_CCCD_LENGTH = _("A CCCD number has exactly 12 digits; this one has %(count)s.")
+ERR_CCCD_OLD_CMND = _(
+    "9 digits are the number of an old identity card (CMND): write the person's 12-digit CCCD number."
+)
 ERR_CCCD_PROVINCE = _("The first three digits of a CCCD number must be a province code (001–096).")
 ERR_CCCD_CENTURY = _("The 4th digit of the CCCD number does not match the sex and the century of birth.")
 ERR_CCCD_YEAR = _("Digits 5–6 of the CCCD number must be the last two digits of the year of birth.")
@@ -154,6 +157,8 @@ def clean_cccd(raw: str, *, birth_date: date | None = None, sex: str | None = No
         digits = "0" + digits
     if not digits.isdigit():
         raise RuleError(ERR_CCCD_FORMAT)
+    if len(digits) == 9:  # QA round 42
+        raise RuleError(ERR_CCCD_OLD_CMND)
     if len(digits) != 12:
         raise RuleError(ERR_CCCD_LENGTH % {"count": len(digits)})
     if digits[1:3] not in CCCD_PROVINCE_CODES or digits[0] != "0":

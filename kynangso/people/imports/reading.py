@@ -236,6 +236,19 @@ _ALIASES = {
         "Organisation code",
         "Organization code",
         "Org code",
+        # A unit's name, not its code (QA round 42): read as the code's column is, but a name of no unit of the
+        # import leaves the row in the import's own (names_units), as a list without the column would.
+        "Đơn vị",
+        "Tên đơn vị",
+        "Đơn vị công tác",
+        "Nơi công tác",
+        "Cơ quan",
+        "Tên cơ quan",
+        "Cơ quan, đơn vị",
+        "Cơ quan công tác",
+        "Unit",
+        "Organisation",
+        "Organization",
     ],
     "position": [
         "Chức vụ",
@@ -404,21 +417,35 @@ class Table:
 
 
 _OLD_ID_KEYS = frozenset(header_key(t) for t in ("Số CMND", "CMND"))  # the identity card before the CCCD
+# A bare "Mã định danh" is, in the education database's lists (CSDL ngành), that register's own code.
+_OTHER_ID_KEYS = frozenset(header_key(t) for t in ("Mã định danh", "Số định danh", "ID number"))
+_GIVING_WAY_ID_KEYS = _OLD_ID_KEYS | _OTHER_ID_KEYS
 # A phone column that is no mobile's: "Điện thoại" beside "Di động", an office's, a home's.
 _LANDLINE_KEYS = frozenset(header_key(t) for t in ("Điện thoại", "Số điện thoại cố định", "ĐT bàn"))
 _LANDLINE_WORDS = tuple(header_key(w) for w in ("cố định", "cơ quan", "nhà riêng", "bàn", "nội bộ"))
 
 
+def names_units(title: str) -> bool:
+    """Whether a unit's column is titled by the units' names ("Đơn vị công tác"), not by their codes."""
+    key = header_key(title)
+    return not (key.startswith("ma") or "code" in key)
+
+
 def _giving_way(title: str, field: str) -> int:
     """How much a title gives way to another of the same field: most, one noted as old ("Số điện thoại
     (cũ)"); then the old identity card's number ("Số CMND" beside "Số CCCD (mới)") or a landline's
-    ("Điện thoại" beside "Di động"); then one with another note, or a year of birth; 0, none: the first
-    column wins ("SĐT" beside "Zalo")."""
+    ("Điện thoại" beside "Di động"), a code another register gives ("Mã định danh" of the education database
+    beside "Số CCCD"), the head of household's name beside the name, a unit's name beside its code; then one
+    with another note, or a year of birth; 0, none: the first column wins ("SĐT" beside "Zalo")."""
     key = header_key(title)
     note = NOTE.search(title)
     if note and any(word in fold(note.group()) for word in ("cu", "old", "truoc")):  # "(cũ)", "(trước đây)"
         return 3
-    if field == "cccd" and key in _OLD_ID_KEYS:
+    if field == "cccd" and key in _GIVING_WAY_ID_KEYS:
+        return 2
+    if field == "full_name" and "chuho" in key:  # "Họ và tên chủ hộ" beside the people's names (QA round 42)
+        return 2
+    if field == "org_code" and names_units(title):  # "Đơn vị" beside "Mã đơn vị"
         return 2
     if field == "phone" and (key in _LANDLINE_KEYS or any(word in key for word in _LANDLINE_WORDS)):
         return 2

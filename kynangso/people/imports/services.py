@@ -308,6 +308,13 @@ MSG_PASSED_OVER = ngettext_lazy(
     "%(rows)s rows hold no person (section headings, subtotals: row %(row)s “%(text)s”, …): they were not imported.",
     "count",
 )
+MSG_UNITS_NOT_FOUND = ngettext_lazy(
+    "%(rows)s row names in “%(column)s” a unit that is not in this import (row %(row)s: “%(unit)s”): it was "
+    "imported into %(own)s. To place it in another unit, write that unit's code from the template's list.",
+    "%(rows)s rows name in “%(column)s” units that are not in this import (row %(row)s: “%(unit)s”, …): they "
+    "were imported into %(own)s. To place them in other units, write those units' codes from the template's list.",
+    "count",
+)
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
 MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
 MSG_SHEETS_READ = _("The workbook's lists were read from the sheets %(sheets)s, one after the other.")
@@ -1513,6 +1520,15 @@ class _Runner:
             starts += [table.row_label(row) for row in table.later_footers]
             message = MSG_FOOTER if len(starts) == 1 else MSG_FOOTERS  # one a sheet (QA round 39)
             parts.append(str(message % {"row": ", ".join(starts), "rows": n(table.footer_skipped)}))
+        if self.validator is not None and (count := self.validator.units_not_found):
+            row, unit = self.validator.unit_not_found_first
+            values = {"row": table.row_label(row), "unit": unit, "column": table.header("org_code", row)}
+            parts.append(
+                str(
+                    MSG_UNITS_NOT_FOUND
+                    % {**values, "count": count, "rows": n(count), "own": self.imp.organisation.name}
+                )
+            )
         if self.date_order and self.date_order[0] == MONTH_FIRST:
             parts.append(str(MSG_MONTH_FIRST))
         if table is not None and table.hidden_read:

@@ -25,7 +25,7 @@ from .. import rules
 from ..choices import Sex, TargetGroup
 from ..exports import GROUP_LABELS_VI
 from ..services import ERR_NAME_REQUIRED
-from .reading import BOTH_SEX_MARKS, EXCEL_ERRORS, FIELDS, NO_VALUE, NOTE, header_key, is_error_code
+from .reading import BOTH_SEX_MARKS, EXCEL_ERRORS, FIELDS, NO_VALUE, NOTE, header_key, is_error_code, names_units
 
 ERR_CELL = _("Row %(row)s, column “%(column)s”: %(message)s")
 ERR_ROW = _("Row %(row)s: %(message)s")
@@ -406,6 +406,10 @@ class RowValidator:
             self.unit_name_keys[pk] = {whole, bare}
             for aliases, key in ((self.unit_by_name, whole), (self.unit_by_bare_name, bare)):
                 aliases[key] = pk if aliases.get(key, pk) == pk else None
+        # Rows whose unit column, titled by names ("Đơn vị công tác"), names no unit of the import: they stay
+        # in the import's own unit, as without the column (QA round 42); how many, and the first (row, text).
+        self.units_not_found = 0
+        self.unit_not_found_first: tuple[int, str] = (0, "")
         self.today = today or date.today()
         keys = _group_keys()
         # Lists repeat a handful of group names: normalise each distinct spelling once.
@@ -608,7 +612,11 @@ class RowValidator:
         if not _blank(raw_org):
             typed = cell_text(raw_org)
             row.organisation_id, several = self.unit_of(typed)
-            if row.organisation_id is None:  # quoted as typed (QA round 27: not in capitals)
+            if row.organisation_id is None and not several and names_units(self.column("org_code", row.number)):
+                if not self.units_not_found:
+                    self.unit_not_found_first = (row.number, nfc(typed))
+                self.units_not_found += 1
+            elif row.organisation_id is None:  # quoted as typed (QA round 27: not in capitals)
                 quoted = nfc(typed) if len(typed) <= 80 else f"{nfc(typed)[:79]}…"
                 self.cell_error(row, "org_code", ERR_ORG_SEVERAL if several else ERR_ORG, code=quoted)
 

@@ -190,7 +190,7 @@ def test_the_export_has_the_templates_drop_down_lists(login, cast):
         }
     assert found["export"] == found["template"] and made["export"] == made["template"]
     names, validations, columns, guide, _formats = made["export"]
-    assert names == ["Danh sách", "Danh mục", "Hướng dẫn"] and len(guide) == 9
+    assert names == ["Danh sách", "Danh mục", "Hướng dẫn"] and len(guide) == 10
     assert ("date", "B2:B1048576", "dd/mm/yyyy, hoặc chỉ ghi năm (1990)") in validations, validations
     assert columns[2:] == [["X-A"], ["UBND xã Long Hồ"]]  # the unit codes, their names beside them
     assert found["export"]["C"] == (True, "Chọn Nam hoặc Nữ trong danh sách.", ["Nam", "Nữ"])

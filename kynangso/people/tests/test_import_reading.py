@@ -726,6 +726,24 @@ def test_sex_marked_under_nam_or_nu_and_a_birth_date_in_day_month_year_columns(t
         assert "07/08/2013" in parsed[4].errors[0][1]  # the short year's message, with its example
 
 
+def test_the_head_of_household_s_name_and_another_register_s_code_give_way_to_the_person_s_own(tmp_path):
+    """QA round 42: a commune's list of residents read every member as "Họ và tên chủ hộ" (its head), and a
+    school's list from the education database read its "Mã định danh" (that register's code, 10 digits) as
+    the CCCD and ignored "Số CCCD"; whichever comes first. Alone, each is still read (QA round 34)."""
+    headers = ["STT", "Họ và tên chủ hộ", "Họ và tên", "Quan hệ với chủ hộ", "Mã định danh", "Số CCCD"]
+    row = [1, "Lê Văn Bảy", "Nguyễn Thị Tư", "Vợ", 8607010001, "086172002002"]
+    for order in ([0, 1, 2, 3, 4, 5], [0, 2, 1, 3, 5, 4]):
+        table = open_file(
+            write_xlsx(tmp_path / "h.xlsx", [[row[i] for i in order]], headers=[headers[i] for i in order])
+        )
+        assert (table.header("full_name"), table.header("cccd")) == ("Họ và tên", "Số CCCD")
+        assert sorted(table.unknown) == ["Họ và tên chủ hộ", "Mã định danh", "Quan hệ với chủ hộ"]
+        cells = list(table.rows)[0][1]
+        assert (cells[0], cells[3]) == ("Nguyễn Thị Tư", "086172002002")
+    table = open_file(write_xlsx(tmp_path / "a.xlsx", [["Lê Văn Bảy", "086070002001"]], headers=headers[1:5:3]))
+    assert (table.header("full_name"), table.header("cccd")) == ("Họ và tên chủ hộ", "Mã định danh")
+
+
 def test_a_day_and_month_column_beside_a_year_of_birth_gives_the_date(tmp_path):
     """QA round 36: "Ngày, tháng sinh" ("12/03") beside "Năm sinh" (1985) was reported unknown and the rows
     kept the year alone. The two make the date: typed as text, as a number with two decimals, or turned

@@ -669,6 +669,35 @@ def test_a_unit_written_by_its_name_or_its_code_with_other_separators_is_that_un
     assert imp.rejected_count == 1 and "Trà Vinh" in messages(imp)[0]
 
 
+def test_a_unit_column_titled_by_names_places_whom_it_names_and_leaves_the_others_in_the_import_s_unit(cast, tmp_path):
+    """QA round 42: "Đơn vị công tác" holding the units' names was an ignored column, and everyone went into
+    the import's own unit. It is read as the codes' column is; a name of no unit of the import (a hamlet, an
+    association) leaves the row where a list without the column would, and the summary says so."""
+    rows = people_rows(3, start=50)
+    rows[0][6], rows[1][6], rows[2][6] = "UBND phường Trà Vinh", "Hội Nông dân xã", None
+    headers = [*HEADERS[:6], "Đơn vị công tác", *HEADERS[7:]]
+    path = write_xlsx(tmp_path / "d.xlsx", rows, headers=headers)
+    imp = run_import(actor=cast.space_admin, organisation=cast.root, path=path)
+    assert (imp.created_count, imp.rejected_count, imp.unknown_columns) == (3, 0, []), imp.message
+    codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows]
+    assert codes == ["X-B", cast.root.code, cast.root.code]
+    with translation.override(imp.language):
+        values = {"row": 3, "unit": "Hội Nông dân xã", "column": "Đơn vị công tác", "own": cast.root.name}
+        assert str(services.MSG_UNITS_NOT_FOUND % {**values, "count": 1, "rows": "1"}) in imp.message
+    # Imported again: nothing changes
+    again = run_import(actor=cast.space_admin, organisation=cast.root, path=path)
+    assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 3), again.message
+    # Beside the codes' column it gives way, reported as ignored
+    rows = people_rows(1, start=60, unit="X-A")
+    imp = run_import(
+        actor=cast.space_admin,
+        organisation=cast.root,
+        path=write_xlsx(tmp_path / "both.xlsx", [[*rows[0], "UBND phường Trà Vinh"]], headers=[*HEADERS, "Đơn vị"]),
+    )
+    assert (imp.created_count, imp.unknown_columns) == (1, ["Đơn vị"]), imp.message
+    assert Person.objects.get(full_name__iexact=rows[0][0]).organisation.code == "X-A"
+
+
 def test_a_stored_birth_date_swapped_by_a_spreadsheet_set_to_month_first_is_refused_not_written(cast, tmp_path):
     """QA round 38: an export saved as CSV, opened in LibreOffice set to English (United States) and saved as
     .xlsx: the dates with a day of 12 or less became date cells, day and month swapped, the others stayed

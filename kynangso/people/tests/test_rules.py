@@ -51,6 +51,13 @@ def test_cccd_of_the_wrong_length_says_how_many_digits_it_has(raw, count):
         assert f"có {count} chữ số" in str(rules.ERR_CCCD_LENGTH % {"count": count})
 
 
+def test_nine_digits_are_called_an_old_identity_card_number():
+    """QA round 42: "079123456" got "a CCCD number has 12 digits; this one has 9", not what it is."""
+    with pytest.raises(rules.RuleError) as err:
+        rules.clean_cccd("079 123 456", birth_date=date(1988, 12, 12), sex="male")
+    assert err.value.message == rules.ERR_CCCD_OLD_CMND
+
+
 @pytest.mark.parametrize(
     "raw,expected",
     [
