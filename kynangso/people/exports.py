@@ -145,7 +145,8 @@ def guide_lines() -> list[str]:
         _("A workbook may hold one list a sheet (one a hamlet or a class): every visible sheet's list is read."),
         _(
             "Without a CCCD number a person is found by name, date of birth and unit: a name corrected in the "
-            "file makes a new person. Correct the name on the person's page, or add their CCCD number first."
+            "file is another person (refused if born the same day with the same phone or email). Correct the "
+            "name on the person's page, or add their CCCD number first."
         ),
     ]
 

@@ -22,7 +22,10 @@ the row is rejected as ambiguous. A row without a unit code that would be a name
 import's on nothing more than the name (no same date of birth, phone or email; a year of birth only when
 its phone and email are not others; a CCCD the namesake lacks is no proof) is refused and asked for that
 unit's code, or the import unit's own for a new person (QA rounds 33-35: a commune's accountant was
-written onto a school's teacher). Inside the file the same rules apply: a row that is the person an
+written onto a school's teacher). A row without a CCCD whom no one fits is refused when someone of the
+import has its name with other accents, the same date of birth and its phone or email (twin_elsewhere,
+respelled: a namesake of another unit than the row's code, a name corrected in the list; QA rounds 36, 42),
+rather than made a second person with a second account. Inside the file the same rules apply: a row that is the person an
 earlier row created (same name, date of birth and unit; with or without a CCCD) is a duplicate, whichever
 chunk it falls in, so the file gives the same result the first time and every time after. An empty cell
 never erases a stored value.
@@ -215,6 +218,18 @@ ERR_NAMESAKE_ELSEWHERE = _(
 ERR_NAMESAKE_ELSEWHERE_IN_FILE = _(
     "Row %(first)s has a person of this name with %(shared)s in the unit “%(code)s”. If they are one person, "
     "keep one row with the right unit code; if they are two, add the CCCD numbers to tell them apart."
+)
+# QA round 42: "Lê Văn Tâm" for the unit's "Lê Văn Tám", born the same day with the same phone or email: a
+# name corrected in the list, which made a second person and a second account.
+ERR_RESPELLED = _(
+    "“%(holder)s” of “%(unit)s” was born the same day and has the same phone number or email. If this row is "
+    "them, their name corrected, correct it on their page and import again; if they are two people, add this "
+    "person's CCCD number."
+)
+ERR_RESPELLED_IN_FILE = _(
+    "Row %(first)s has a person of this name with other accents, born the same day, with the same phone number "
+    "or email. If they are one person, keep one row with the right name; if they are two, add this person's "
+    "CCCD number."
 )
 SHARED_DETAILS = (_("the same date of birth"), _("the same phone number"), _("the same email"))
 ERR_NAME_LEFT_UNCLEAR = _(
@@ -1808,7 +1823,14 @@ class _Runner:
         lookup = _lookup_of(r)
         namesakes = by_name.get(r.name_key, ())
         top, candidates = self.candidates(r, lookup, namesakes)
-        if not candidates and r.organisation_id and not r.cccd and self.twin_elsewhere(r, lookup, namesakes):
+        if (
+            not candidates
+            and not r.cccd
+            and (
+                (r.organisation_id and self.twin_elsewhere(r, lookup, namesakes))
+                or self.respelled(r, lookup, namesakes)
+            )
+        ):
             person = False
         else:
             person = self.identify(r, candidates, lookup=lookup)
@@ -1940,6 +1962,38 @@ class _Runner:
             )
         name = hash(r.name_key)
         self.loose[name] = self.loose.get(name, ()) + (anywhere._replace(top=top, refused=True).pack_lookup(),)
+        return True
+
+    def respelled(self, r: ParsedRow, lookup: _Known, namesakes) -> bool:
+        """Whether a row without a CCCD, whom no one fits, is refused as most likely someone of the import
+        (of its unit, if it gives one) whose name it writes with other accents: born the same day, with the
+        same phone or email (stored: `namesakes` but those the run changes; or as earlier rows of the file
+        make them: self.born). Its lookup is kept as one of that name (loosely_named): a later row that
+        changes them is refused, so a second import refuses this row again."""
+        if not lookup.date_of_birth or not (lookup.phone or lookup.email):
+            return False
+        known = [_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in namesakes if p.pk not in self.changed]
+        alike = [
+            k
+            for k in known + self.born_with(r)
+            if lookup.organisation_id in (0, k.organisation_id)
+            and k.date_of_birth == lookup.date_of_birth
+            and not same_name_signature(lookup.name, k.name)
+            and ((lookup.phone and lookup.phone == k.phone) or (lookup.email and lookup.email == k.email))
+        ]
+        if not alike:
+            return False
+        first = min(alike, key=lambda k: abs(k.number))
+        if first.person is not None and not first.number:
+            unit = self.org_unit_names.get(first.organisation_id, "")
+            self.reject(r, "full_name", ERR_RESPELLED, holder=first.person.full_name, unit=unit)
+        else:
+            self.reject(r, "full_name", ERR_RESPELLED_IN_FILE, first=abs(first.number))
+        theirs = lookup._replace(name=first.name)
+        name = hash(r.name_key)
+        self.loose[name] = self.loose.get(name, ()) + (
+            theirs._replace(top=_rank(theirs, first), refused=True).pack_lookup(),
+        )
         return True
 
     def units_named(self, org_ids) -> str:

@@ -1077,6 +1077,36 @@ def test_names_that_differ_in_an_accent_are_different_people(cast, tmp_path, chu
     ]
 
 
+def test_a_name_with_other_accents_born_the_same_day_with_the_same_phone_is_refused_not_made_a_twin(
+    cast, tmp_path, chunked
+):
+    """QA round 42: "Lê Văn Tâm" for the commune's "Lê Văn Tám", born the same day with the same phone (a name
+    corrected in the list), made a second person and a second account. Without a CCCD such a row is refused,
+    whether the other is stored or made by an earlier row; another phone, or a CCCD, make a new person."""
+    people_services.person_create(
+        actor=None,
+        full_name="Lê Văn Tám",
+        organisation=cast.unit_a,
+        date_of_birth=date(1980, 10, 10),
+        phone="0912345682",
+    )
+    rows = [
+        person_row("Lê Văn Tâm", date(1980, 10, 10), "male", 0, cccd="", phone="0912345682"),
+        person_row("Trần Thị Hòa", date(1990, 1, 1), "female", 0, cccd="", phone="0911111111"),
+        person_row("Trần Thị Hóa", date(1990, 1, 1), "female", 0, cccd="", phone="0911111111"),
+        person_row("Phạm Văn Tám", date(1980, 10, 10), "male", 0, cccd="", phone="0922222222"),
+        person_row("Phạm Văn Tâm", date(1980, 10, 10), "male", 0, cccd="", phone="0933333333"),
+        person_row("Lê Văn Tấm", date(1980, 10, 10), "male", 7, phone="0912345682"),
+    ]
+    first, again = twice(cast, tmp_path, rows)
+    with translation.override("vi"):
+        stored = services.ERR_RESPELLED % {"holder": "Lê Văn Tám", "unit": "UBND xã Long Hồ"}
+        refused = [f"Dòng 2, cột “Họ và tên”: {stored}"]
+        refused.append("Dòng 4, cột “Họ và tên”: " + str(services.ERR_RESPELLED_IN_FILE % {"first": 3}))
+    assert first == ((4, 0, 0, 2), refused) and again == ((0, 0, 4, 2), refused)
+    assert Person.objects.filter(search_text="le van tam").count() == 2  # Tám, and Tấm with a CCCD
+
+
 def test_a_row_without_a_birth_date_or_a_unit_code_is_the_person_an_earlier_row_made(cast, tmp_path, chunked):
     born = date(1985, 3, 12)
     rows = [
