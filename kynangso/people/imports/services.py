@@ -22,10 +22,10 @@ the row is rejected as ambiguous. A row without a unit code that would be a name
 import's on nothing more than the name (no same date of birth, phone or email; a year of birth only when
 its phone and email are not others; a CCCD the namesake lacks is no proof) is refused and asked for that
 unit's code, or the import unit's own for a new person (QA rounds 33-35: a commune's accountant was
-written onto a school's teacher). A row without a CCCD whom no one fits is refused when someone of the
-import has its name with other accents, the same date of birth and its phone or email (twin_elsewhere,
-respelled: a namesake of another unit than the row's code, a name corrected in the list; QA rounds 36, 42),
-rather than made a second person with a second account. Inside the file the same rules apply: a row that is the person an
+written onto a school's teacher). A row without a CCCD whom no one fits is refused, rather than made a
+second person with a second account, when a namesake of another unit than its code's shares its date of
+birth, phone or email (twin_elsewhere, QA round 36), or when someone has its name with other accents, its
+date of birth and its phone or email (respelled: a name corrected in the list, QA round 42). Inside the file the same rules apply: a row that is the person an
 earlier row created (same name, date of birth and unit; with or without a CCCD) is a duplicate, whichever
 chunk it falls in, so the file gives the same result the first time and every time after. An empty cell
 never erases a stored value.
