@@ -520,6 +520,15 @@ def _is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _names_people(columns: dict[str, int], titles: dict[str, str]) -> bool:
+    """Whether a row's titles are those of a list of people: a name's column, and unless it is titled "Họ và
+    tên" (or the like), another of a person's. "Tên" beside "Đơn vị tính", "Số lượng" (a list of supplies,
+    QA round 42) is not one."""
+    if "full_name" not in columns:
+        return False
+    return header_key(titles["full_name"]) not in GIVEN_NAME_KEYS or len(columns.keys() - {"source_row"}) > 1
+
+
 def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, list, list, list[tuple[int, list]]]:
     """Scan the first rows for the one that names the most known columns (and the full name).
     Returns it, its other titled columns, and the rows already consumed after it."""
@@ -534,7 +543,7 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
             continue
         filled += 1
         columns, titles, unknown = _match_header(row)
-        if "full_name" in columns and (best is None or len(columns) > len(best[1])):
+        if _names_people(columns, titles) and (best is None or len(columns) > len(best[1])):
             best = (number, columns, titles, unknown)
         if filled >= HEADER_SCAN_ROWS or len(seen) >= HEADER_SCAN_MAX_ROWS:
             break
