@@ -25,10 +25,10 @@ unit's code, or the import unit's own for a new person (QA rounds 33-35: a commu
 written onto a school's teacher). A row without a CCCD whom no one fits is refused, rather than made a
 second person with a second account, when a namesake of another unit than its code's shares its date of
 birth, phone or email (twin_elsewhere, QA round 36), or when someone has its name with other accents, its
-date of birth and its phone or email (respelled: a name corrected in the list, QA round 42). Inside the file the same rules apply: a row that is the person an
-earlier row created (same name, date of birth and unit; with or without a CCCD) is a duplicate, whichever
-chunk it falls in, so the file gives the same result the first time and every time after. An empty cell
-never erases a stored value.
+date of birth and its phone or email (respelled: a name corrected in the list, QA round 42). Inside the
+file the same rules apply: a row that is the person an earlier row created (same name, date of birth and
+unit; with or without a CCCD) is a duplicate, whichever chunk it falls in, so the file gives the same
+result the first time and every time after. An empty cell never erases a stored value.
 
 Modes: a dry run reads and checks everything and writes nothing. "Commit valid" writes whole chunks and
 commits every TRANSACTION_ROWS rows (a cancel commits the chunks done and stops; a crash rolls back the
@@ -324,10 +324,12 @@ MSG_PASSED_OVER = ngettext_lazy(
     "count",
 )
 MSG_UNITS_NOT_FOUND = ngettext_lazy(
-    "%(rows)s row names in “%(column)s” a unit that is not in this import (row %(row)s: “%(unit)s”): it was "
-    "imported into %(own)s. To place it in another unit, write that unit's code from the template's list.",
-    "%(rows)s rows name in “%(column)s” units that are not in this import (row %(row)s: “%(unit)s”, …): they "
-    "were imported into %(own)s. To place them in other units, write those units' codes from the template's list.",
+    "%(rows)s row names in “%(column)s” a unit that is not in this import (row %(row)s: “%(unit)s”): its person "
+    "is in %(own)s, the import's unit. To place them in another unit, write that unit's code from the template's "
+    "list.",
+    "%(rows)s rows name in “%(column)s” units that are not in this import (row %(row)s: “%(unit)s”, …): their "
+    "people are in %(own)s, the import's unit. To place them in other units, write those units' codes from the "
+    "template's list.",
     "count",
 )
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")

@@ -442,7 +442,7 @@ def test_a_check_in_all_or_nothing_mode_says_the_file_would_be_refused(cast, tmp
     assert "--error-report OUT.xlsx" in out and "tài khoản" not in out  # no accounts asked for: none counted
     client.force_login(cast.owner)  # the page names both: a check, of an all-or-nothing import
     page = client.get(f"/people/imports/{imp.pk}/").content.decode()
-    assert "Kiểm tra thử: không ghi dữ liệu · Tất cả hoặc không: nhập toàn bộ" in page
+    assert "Kiểm tra thử: không ghi dữ liệu · khi nhập thật: Tất cả hoặc không: nhập toàn bộ" in page
 
 
 def test_commit_valid_writes_the_valid_rows_and_reports_the_others(cast, tmp_path):
