@@ -20,6 +20,15 @@ def test_login_page_is_vietnamese_by_default_with_csp(client):
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
 
 
+def test_a_post_sent_after_the_session_ended_lands_on_the_login_page_saying_it_was_not_received(client):
+    """QA round 42: an upload sent from a tab whose session had ended in another landed on the login page with
+    no word of it; the form was empty after logging in and nothing said the file was not uploaded."""
+    response = client.post("/people/imports/", {"mode": "commit_valid"}, follow=True)
+    assert response.redirect_chain[-1][0].startswith("/login/?next=")
+    assert "nội dung đó chưa được nhận: hãy gửi lại sau khi đăng nhập" in response.content.decode()
+    assert "chưa được nhận" not in client.get("/login/").content.decode()
+
+
 def test_language_switch_to_english(client):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/login/"}, follow=True)
     body = response.content.decode()
