@@ -2257,6 +2257,7 @@ class _Runner:
                         row_label=table.row_label,
                         organisations=[(self.org_codes[pk], name) for pk, name in self.org_unit_names.items()],
                     )
+                self.errors.day_first = self.validator.order in (DAY_FIRST, "")
                 self.errors.add(r)
         if accounts:
             codes = self.org_codes

@@ -285,14 +285,15 @@ def date_order(values: Iterable) -> tuple[str, bool]:
     return order, suspect
 
 
-def reads_only_day_first(text: str, born: date) -> bool:
-    """Whether a text date is `born` written day first in the one way it can be read ("25/07/1994",
-    "12/12/1988"): the error workbook gives it back as typed; others year first (ErrorWorkbook.add)."""
+def reads_day_first(text: str, born: date, *, ambiguous: bool) -> bool:
+    """Whether a text date is `born` written day first ("25/07/1994", "12/12/1988"; "03/04/1991" too if
+    `ambiguous`, for a file read day first): the error workbook gives it back as typed; others year first
+    (ErrorWorkbook.add)."""
     match = _DMY.fullmatch(text)
     if match is None:
         return False
     first, second = int(match[1]), int(match[2])
-    return (first > 12 or first == second) and (born.day, born.month) == (first, second)
+    return (ambiguous or first > 12 or first == second) and (born.day, born.month) == (first, second)
 
 
 def _readings(text: str) -> tuple[date | None, date | None]:

@@ -24,7 +24,7 @@ from kynangso.core.xlsx import SheetWriter, Style
 from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, HEADERS, people_workbook, template_aids
 from ..models import Person
 from .reading import FIELDS
-from .validation import ParsedRow, cccd_text, cell_text, reads_only_day_first
+from .validation import ParsedRow, cccd_text, cell_text, reads_day_first
 
 ACTIVATION_HEADER_ROWS = 3
 # The extra columns of the error workbook (recognised, and silently dropped, when it is re-imported).
@@ -89,6 +89,7 @@ class ErrorWorkbook:
             [Style.HEADER] * (len(HEADERS) + self.extra_width) + [Style.HEADER_ALERT] * 2,
         )
         self.rows = 0
+        self.day_first = True  # whether the rows added next were read day first (03/04/1991: 3 April); the runner's
         self.first_messages: list[str] = []  # the first FIRST_MESSAGES, for the import's page
         self.messages = 0  # all of them
 
@@ -104,8 +105,8 @@ class ErrorWorkbook:
                 name == "date_of_birth"
                 and row.date_of_birth is not None
                 and isinstance(value, str)
-                and not reads_only_day_first(value, row.date_of_birth)  # "25/07/1994" as typed (QA round 32)
-            ):
+                and not reads_day_first(value, row.date_of_birth, ambiguous=self.day_first)  # as typed (QA
+            ):  # rounds 32, 42: a clerk never writes year first)
                 # a text date as it was read, year first: 3/4/1991 of a month-first file stays 4 March, and a
                 # text is no date cell to doubt (QA rounds 29, 30)
                 value = f"{row.date_of_birth:%Y-%m-%d}"

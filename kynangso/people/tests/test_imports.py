@@ -193,8 +193,8 @@ def test_a_csv_with_its_dates_month_first_is_read_in_that_order(cast, tmp_path):
     path.write_text("\n".join([",".join([*HEADERS[:2], HEADERS[4]])] + [",".join(row) for row in rows]))
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
     assert [row[1] for row in read_rows(imp.error_report)[1:]] == ["1994-07-25", "1991-03-04"]  # year first
-    # A day-first file's dates that read one way only go back as typed (QA round 32: a clerk never writes
-    # year first); the ambiguous ones year first, as read
+    # A day-first file's dates go back as typed (QA round 32: a clerk never writes year first; QA round 42:
+    # the ambiguous ones too, read day first again, not year first beside the others)
     rows = [
         ["Võ Văn U", "25/07/1994", "0912 345"],
         ["Võ Văn V", "03/04/1991", "0912 3"],
@@ -203,7 +203,7 @@ def test_a_csv_with_its_dates_month_first_is_read_in_that_order(cast, tmp_path):
     path = tmp_path / "vi2.csv"
     path.write_text("\n".join([",".join([*HEADERS[:2], HEADERS[4]])] + [",".join(row) for row in rows]))
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
-    assert [row[1] for row in read_rows(imp.error_report)[1:]] == ["25/07/1994", "1991-04-03", "12/12/1988"]
+    assert [row[1] for row in read_rows(imp.error_report)[1:]] == ["25/07/1994", "03/04/1991", "12/12/1988"]
     # That CSV opened in a spreadsheet set to day first: the dates it could read became date cells, the wrong
     # way round (4 March → 3 April), the others stayed text. Such cells are refused (QA round 29).
     texts = ["7/25/1994", "12/13/1990", "11/28/1985", "02/14/1979"]
