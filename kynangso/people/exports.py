@@ -146,7 +146,7 @@ def guide_lines() -> list[str]:
         _(
             "Without a CCCD number a person is found by name, date of birth and unit: a name corrected in the "
             "file is another person (refused if born the same day with the same phone or email). Correct the "
-            "name on the person's page, or add their CCCD number first."
+            "name on the person's page and in your file alike, or add their CCCD number first."
         ),
     ]
 

@@ -65,7 +65,10 @@ def person_list(request):
 
 @login_required
 def person_export(request):
-    _form, filters = _filters(request)
+    form, filters = _filters(request)
+    if form.is_bound and form.errors:  # QA round 43: a forged unit was dropped and everyone exported
+        messages.error(request, _("A filter is not valid (see the list): nothing was exported."))
+        return redirect(f"{reverse('people:list')}?{request.GET.urlencode()}")
     try:
         return xlsx_download(*services.people_export(actor=request.user, filters=filters))
     except ValidationError as exc:  # more people than a sheet holds

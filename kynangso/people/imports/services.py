@@ -223,8 +223,8 @@ ERR_NAMESAKE_ELSEWHERE_IN_FILE = _(
 # name corrected in the list, which made a second person and a second account.
 ERR_RESPELLED = _(
     "“%(holder)s” of “%(unit)s” was born the same day and has the same phone number or email. If this row is "
-    "them, their name corrected, correct it on their page and import again; if they are two people, add this "
-    "person's CCCD number."
+    "them, write their name the same in the file and on their page (correct whichever is wrong); if they are "
+    "two people, add this person's CCCD number."
 )
 ERR_RESPELLED_IN_FILE = _(
     "Row %(first)s has a person of this name with other accents, born the same day, with the same phone number "

@@ -143,6 +143,21 @@ def test_export_contains_only_own_commune_and_is_audited(login, cast):
     assert entry.details["people"] == 1  # how many people's full CCCD numbers left in the file
 
 
+def test_a_unit_filter_that_is_no_unit_of_the_scope_exports_nothing_and_the_api_takes_codes(login, cast):
+    """QA round 43: "export.xlsx?organisation=<another commune>" dropped the filter and exported the user's
+    whole scope; the API took units by id only ("organisation=X-B": "not an integer")."""
+    client = login(cast.owner)
+    response = client.get("/people/export.xlsx", {"organisation": cast.unit_b.pk}, follow=True)
+    assert response.redirect_chain == [(f"/people/?organisation={cast.unit_b.pk}", 302)]
+    assert "không xuất dữ liệu nào" in response.content.decode()
+    assert not AuditLog.objects.filter(action="people.export").exists()
+    client = login(cast.space_admin)
+    names = [p["full_name"] for p in client.get("/api/v1/people", {"organisation_code": "x-b"}).json()["items"]]
+    assert names == ["Trần Thị Bình"]
+    refused = login(cast.owner).get("/api/v1/people", {"organisation_code": "X-B"})
+    assert refused.status_code == 400 and "ngoài phạm vi" in refused.json()["error"]["fields"]["organisation_code"][0]
+
+
 def test_an_export_larger_than_an_excel_sheet_is_refused_with_what_to_do(login, cast, monkeypatch):
     """Excel leaves out the rows after its last (1,048,576): a file that loses people silently is refused."""
     from kynangso.people import services
