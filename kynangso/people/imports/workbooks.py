@@ -279,8 +279,14 @@ def activation_pdf(rows: Iterable[dict], fileobj, *, title: str, expires: date |
         name = row["full_name"]
         if pdf.get_string_width(name) <= text_width:
             pdf.text(tx, y + 7, name)
-        else:  # a long name takes two lines
-            for i, line in enumerate(pdf.multi_cell(text_width, 4.6, name, dry_run=True, output="LINES")[:2]):
+        else:  # a long name takes two lines; a longer one ends with "…" (QA round 43: it looked whole)
+            lines = pdf.multi_cell(text_width, 4.6, name, dry_run=True, output="LINES")
+            if len(lines) > 2:
+                second = lines[1].rstrip()
+                while second and pdf.get_string_width(second + " …") > text_width:
+                    second = second[:-1].rstrip()
+                lines = [lines[0], f"{second} …"]
+            for i, line in enumerate(lines):
                 pdf.text(tx, y + 7 + 4.6 * i, line)
         pdf.set_font("DejaVu", "", 8)
         pdf.text(tx, y + 16, f"{row['born']} · {row['org_code']}" if row.get("born") else row["org_code"])

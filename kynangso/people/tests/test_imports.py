@@ -1640,6 +1640,27 @@ def test_the_pdf_activation_cards_are_built_from_the_sheet(cast, tmp_path):
     assert pdf_qr_codes(pdf) == [activation_url(username, code) for _name, _born, _unit, username, code in sheet]
 
 
+def test_a_name_too_long_for_two_lines_of_a_card_ends_with_an_ellipsis(monkeypatch):
+    """QA round 43: a name of 100 letters was cut after its second line with nothing to say so."""
+    import io
+
+    from fpdf import FPDF
+
+    from kynangso.people.imports.workbooks import activation_pdf
+
+    drawn = []
+    real = FPDF.text
+    monkeypatch.setattr(FPDF, "text", lambda pdf, x, y, text="": drawn.append(text) or real(pdf, x, y, text))
+    long = "Nguyễn Thị Hoàng Phương Thảo Ngọc Bích Diệu Khánh Linh Lan Hương Quỳnh Như Ý Xuân Mai Tuyết"
+    rows = [
+        {"full_name": name, "born": "", "org_code": "X-A", "username": "u", "code": "C"} for name in (long, "Lê Na")
+    ]
+    assert activation_pdf(rows, io.BytesIO(), title="Thẻ") == 2
+    first, second = drawn[drawn.index("Thẻ") + 1 :][:2]
+    assert second.endswith(" …") and long.startswith(f"{first} {second.removesuffix(' …')}")
+    assert "Lê Na" in drawn
+
+
 def test_an_activation_sheet_of_four_columns_made_before_the_birth_date_still_gives_its_cards(tmp_path):
     from openpyxl import Workbook
 
