@@ -526,7 +526,14 @@ def _names_people(columns: dict[str, int], titles: dict[str, str]) -> bool:
     QA round 42) is not one."""
     if "full_name" not in columns:
         return False
-    return header_key(titles["full_name"]) not in GIVEN_NAME_KEYS or len(columns.keys() - {"source_row"}) > 1
+    return header_key(titles["full_name"]) not in GIVEN_NAME_KEYS or bool(columns.keys() & _OF_A_PERSON)
+
+
+# The columns that make "Tên" a person's name: not a unit's or a group's, which a list of things has too
+# ("Tên | Đơn vị | Số lượng", "Tên | Nhóm | Đơn giá"; QA round 43).
+_OF_A_PERSON = frozenset(
+    {"date_of_birth", "birth_day_month", "birth_year", "sex", "cccd", "phone", "email", "position", "family_name"}
+)
 
 
 def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, list, list, list[tuple[int, list]]]:
@@ -694,13 +701,16 @@ def _birth_of_day_month(day_month, year):
     if written is None:
         return _date_of_parts(*_day_month(day_month), year)
     said = _part_number(year)
-    if len(written) == 2 and said is not None and str(said).endswith(written):
+    if len(written) == 2 and said is not None and said >= 100 and said % 100 == int(written):
         return day_month.strip()[:-2] + str(said)
     return day_month
 
 
 def _year_written(day_month) -> str | None:
-    """The year of a whole date written in "Ngày, tháng sinh" ("12/03/1987": "1987"; "12/03/87": "87")."""
+    """The year of a whole date written in "Ngày, tháng sinh" ("12/03/1987": "1987"; "12/03/87": "87"; a date
+    cell of a year before the last: one a spreadsheet made of "12/03" has the year it was typed)."""
+    if isinstance(day_month, date):
+        return str(day_month.year) if day_month.year < date.today().year - 1 else None
     text = day_month.strip() if isinstance(day_month, str) else ""
     if text.isdigit() or not _BIRTH_TEXT.fullmatch(text):
         return None
@@ -708,9 +718,14 @@ def _year_written(day_month) -> str | None:
 
 
 def _years_differ(day_month, year) -> bool:
-    """A whole date in "Ngày, tháng sinh" and a "Năm sinh" that is not its year."""
+    """A whole date in "Ngày, tháng sinh" and a "Năm sinh" that is not its year (either may give the year by
+    its last two digits: "12/03/87" and 1987, "12/03/1987" and 87)."""
     written, said = _year_written(day_month), _part_number(year)
-    return written is not None and said is not None and not str(said).endswith(written)
+    if written is None or said is None:
+        return False
+    if len(written) == 2 or said < 100:
+        return int(written) % 100 != said % 100
+    return int(written) != said
 
 
 def _part_number(value) -> int | None:
@@ -1164,7 +1179,8 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             day_month, year = (row[i] if i < width else None for i in (day_month_column, year_column))
             cells[_BIRTH] = _birth_of_day_month(day_month, year)
             if _years_differ(day_month, year):
-                values = {"value": day_month.strip(), "year": _part_number(year)}
+                shown = f"{day_month:%d/%m/%Y}" if isinstance(day_month, date) else day_month.strip()
+                values = {"value": shown, "year": _part_number(year)}
                 table.cell_errors[number] = ("date_of_birth", ERR_BIRTH_YEARS_DIFFER, values)
         if family is not None:  # "Nguyễn" | ("Văn" |) "An"
             parts = [row[i] if i is not None and i < width else None for i in (family, middle, order[0])]

@@ -24,8 +24,9 @@ its phone and email are not others; a CCCD the namesake lacks is no proof) is re
 unit's code, or the import unit's own for a new person (QA rounds 33-35: a commune's accountant was
 written onto a school's teacher). A row without a CCCD whom no one fits is refused, rather than made a
 second person with a second account, when a namesake of another unit than its code's shares its date of
-birth, phone or email (twin_elsewhere, QA round 36), or when someone has its name with other accents, its
-date of birth and its phone or email (respelled: a name corrected in the list, QA round 42). Inside the
+birth, phone or email (twin_elsewhere, QA round 36), or when someone of any unit has its name with other
+accents, its date of birth and its phone or email (respelled: a name corrected in the list, QA rounds 42,
+43; a row with a new CCCD too, if they have none). Inside the
 file the same rules apply: a row that is the person an earlier row created (same name, date of birth and
 unit; with or without a CCCD) is a duplicate, whichever chunk it falls in, so the file gives the same
 result the first time and every time after. An empty cell never erases a stored value.
@@ -231,6 +232,16 @@ ERR_RESPELLED_IN_FILE = _(
     "or email. If they are one person, keep one row with the right name; if they are two, add this person's "
     "CCCD number."
 )
+ERR_RESPELLED_CODED = _(
+    "“%(holder)s” of “%(unit)s”, who has no CCCD number, was born the same day and has the same phone number or "
+    "email. If this row is them, write their name the same in the file and on their page (correct whichever is "
+    "wrong): the number is then added to them; if they are two people, add their CCCD number on their page."
+)
+ERR_RESPELLED_CODED_IN_FILE = _(
+    "Row %(first)s has a person of this name with other accents and no CCCD number, born the same day, with the "
+    "same phone number or email. If they are one person, keep one row with the right name; if they are two, add "
+    "the CCCD number to row %(first)s."
+)
 SHARED_DETAILS = (_("the same date of birth"), _("the same phone number"), _("the same email"))
 ERR_NAME_LEFT_UNCLEAR = _(
     "Row %(first)s names someone of this name without a CCCD number, and this row's person could be them too: "
@@ -324,12 +335,12 @@ MSG_PASSED_OVER = ngettext_lazy(
     "count",
 )
 MSG_UNITS_NOT_FOUND = ngettext_lazy(
-    "%(rows)s row names in “%(column)s” a unit that is not in this import (row %(row)s: “%(unit)s”): its person "
-    "is in %(own)s, the import's unit. To place them in another unit, write that unit's code from the template's "
-    "list.",
-    "%(rows)s rows name in “%(column)s” units that are not in this import (row %(row)s: “%(unit)s”, …): their "
-    "people are in %(own)s, the import's unit. To place them in other units, write those units' codes from the "
-    "template's list.",
+    "%(rows)s row gives in “%(column)s” a place that is no unit (row %(row)s: “%(unit)s”): it is read as giving no "
+    "unit, a new person going into %(own)s and a stored one staying in their unit. To place them in a unit, write "
+    "its code from the template's list.",
+    "%(rows)s rows give in “%(column)s” places that are no units (row %(row)s: “%(unit)s”, …): they are read as "
+    "giving no unit, new people going into %(own)s and stored ones staying in their units. To place them in units, "
+    "write their codes from the template's list.",
     "count",
 )
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
@@ -1825,13 +1836,9 @@ class _Runner:
         lookup = _lookup_of(r)
         namesakes = by_name.get(r.name_key, ())
         top, candidates = self.candidates(r, lookup, namesakes)
-        if (
-            not candidates
-            and not r.cccd
-            and (
-                (r.organisation_id and self.twin_elsewhere(r, lookup, namesakes))
-                or self.respelled(r, lookup, namesakes)
-            )
+        if not candidates and (
+            (r.organisation_id and not r.cccd and self.twin_elsewhere(r, lookup, namesakes))
+            or self.respelled(r, lookup, namesakes)
         ):
             person = False
         else:
@@ -1967,19 +1974,20 @@ class _Runner:
         return True
 
     def respelled(self, r: ParsedRow, lookup: _Known, namesakes) -> bool:
-        """Whether a row without a CCCD, whom no one fits, is refused as most likely someone of the import
-        (of its unit, if it gives one) whose name it writes with other accents: born the same day, with the
-        same phone or email (stored: `namesakes` but those the run changes; or as earlier rows of the file
-        make them: self.born). Its lookup is kept as one of that name (loosely_named): a later row that
-        changes them is refused, so a second import refuses this row again."""
+        """Whether a row whom no one fits is refused as most likely someone of the import whose name it writes
+        with other accents: born the same day, with the same phone or email, in any unit of the import (stored:
+        `namesakes` but those the run changes; or as earlier rows of the file make them: self.born); for a row
+        with a CCCD no one has, someone without one (QA round 43: a second person, with the number). Its
+        lookup is kept as one of that name in any unit (loosely_named): a later row that changes them is
+        refused, so a second import refuses this row again."""
         if not lookup.date_of_birth or not (lookup.phone or lookup.email):
             return False
         known = [_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in namesakes if p.pk not in self.changed]
         alike = [
             k
             for k in known + self.born_with(r)
-            if lookup.organisation_id in (0, k.organisation_id)
-            and k.date_of_birth == lookup.date_of_birth
+            if k.date_of_birth == lookup.date_of_birth
+            and not (lookup.coded and k.coded)
             and not same_name_signature(lookup.name, k.name)
             and ((lookup.phone and lookup.phone == k.phone) or (lookup.email and lookup.email == k.email))
         ]
@@ -1988,10 +1996,12 @@ class _Runner:
         first = min(alike, key=lambda k: abs(k.number))
         if first.person is not None and not first.number:
             unit = self.org_unit_names.get(first.organisation_id, "")
-            self.reject(r, "full_name", ERR_RESPELLED, holder=first.person.full_name, unit=unit)
+            message = ERR_RESPELLED_CODED if lookup.coded else ERR_RESPELLED
+            self.reject(r, "full_name", message, holder=first.person.full_name, unit=unit)
         else:
-            self.reject(r, "full_name", ERR_RESPELLED_IN_FILE, first=abs(first.number))
-        theirs = lookup._replace(name=first.name)
+            message = ERR_RESPELLED_CODED_IN_FILE if lookup.coded else ERR_RESPELLED_IN_FILE
+            self.reject(r, "full_name", message, first=abs(first.number))
+        theirs = lookup._replace(name=first.name, organisation_id=0)
         name = hash(r.name_key)
         self.loose[name] = self.loose.get(name, ()) + (
             theirs._replace(top=_rank(theirs, first), refused=True).pack_lookup(),

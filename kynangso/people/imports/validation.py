@@ -368,8 +368,37 @@ def _comma_separated_groups(group_of: Callable[[str], str | None], text: str) ->
 
 
 def _unit_key(text: str) -> str:
-    """A unit's code or name as compared with what a row gives: its letters and digits, folded."""
-    return re.sub(r"[^a-z0-9]", "", fold(str(text)))
+    """A unit's code or name as compared with what a row gives: its letters and digits, folded ("Ủy ban nhân
+    dân" as "UBND": QA round 43)."""
+    return re.sub(r"[^a-z0-9]", "", fold(str(text))).replace(_COMMITTEE, "ubnd")
+
+
+def _bare_unit_key(text: str) -> str:
+    """… without the notes in brackets."""
+    return header_key(text).replace(_COMMITTEE, "ubnd")
+
+
+_COMMITTEE = "uybannhandan"
+# What a unit's name begins with, and a code's look (no space, a digit): a unit column titled by names
+# that gives one of these names a unit, to be found, not a hamlet or an association to pass over.
+_UNIT_WORDS = tuple(
+    fold(w)
+    for w in (
+        *("UBND", "Ủy ban", "Uỷ ban", "Trường", "Sở", "Phòng", "Xã", "Phường", "Thị trấn", "Trung tâm", "Công an"),
+        *("Bệnh viện", "Trạm y tế", "Chi cục", "Cục", "Bộ", "Văn phòng", "Đảng ủy", "Hội đồng", "Tỉnh", "Huyện"),
+        *("Thành phố", "Ban quản lý", "Mầm non", "Tiểu học", "THCS", "THPT"),
+    )
+)
+
+
+def _names_a_unit(typed: str) -> bool:
+    """Whether a unit column's text is a unit's code ("VL-28810") or a unit's name ("Sở GD&ĐT", "Xã Phú
+    Phụng"), not a hamlet's or an association's ("Ấp 1", "Hội Nông dân")."""
+    text = typed.strip()
+    if not any(c.isspace() for c in text) and any(c.isdigit() for c in text):
+        return True
+    words = " ".join(re.sub(r"[^a-z0-9]+", " ", fold(text)).split())
+    return any(words == w or words.startswith(w + " ") for w in _UNIT_WORDS)
 
 
 class RowValidator:
@@ -402,13 +431,20 @@ class RowValidator:
         self.unit_by_name: dict[str, int | None] = {}  # whole
         self.unit_by_bare_name: dict[str, int | None] = {}  # without their notes
         self.unit_name_keys: dict[int, set[str]] = {}
+        self.unit_by_short_name: dict[str, int | None] = {}  # … and without "UBND" or "Trường" (QA round 43)
         for pk, name in (unit_names or {}).items():
-            whole, bare = _unit_key(name), header_key(name)
+            whole, bare = _unit_key(name), _bare_unit_key(name)
             self.unit_name_keys[pk] = {whole, bare}
-            for aliases, key in ((self.unit_by_name, whole), (self.unit_by_bare_name, bare)):
+            shorter = [bare[len(word) :] for word in ("ubnd", "truong") if bare.startswith(word)]
+            for aliases, key in (
+                (self.unit_by_name, whole),
+                (self.unit_by_bare_name, bare),
+                *((self.unit_by_short_name, short) for short in shorter),
+            ):
                 aliases[key] = pk if aliases.get(key, pk) == pk else None
-        # Rows whose unit column, titled by names ("Đơn vị công tác"), names no unit of the import: they stay
-        # in the import's own unit, as without the column (QA round 42); how many, and the first (row, text).
+        # Rows whose unit column, titled by names ("Đơn vị công tác"), names no unit (a hamlet, an association;
+        # not a code, nor a name of a unit, _names_a_unit): they are read as without the column, a new person
+        # in the import's own unit (QA rounds 42, 43); how many, and the first (row, text).
         self.units_not_found = 0
         self.unit_not_found_first: tuple[int, str] = (0, "")
         self.today = today or date.today()
@@ -421,14 +457,15 @@ class RowValidator:
         """The unit a row's "Mã đơn vị" names (see __init__), and whether it names several."""
         if pk := self.organisations.get(typed.upper()):
             return pk, False
-        whole, bare = _unit_key(typed), header_key(typed)
+        whole, bare = _unit_key(typed), _bare_unit_key(typed)
         if whole in self.unit_by_code:
             return self.unit_by_code[whole], False
         if whole in self.unit_by_name:
             return self.unit_by_name[whole], self.unit_by_name[whole] is None
-        if whole == bare:  # no note typed: a name without its note
-            if whole in self.unit_by_bare_name:
-                return self.unit_by_bare_name[whole], self.unit_by_bare_name[whole] is None
+        if whole == bare:  # no note typed: a name without its note, or without "UBND", "Trường"
+            for aliases in (self.unit_by_bare_name, self.unit_by_short_name):
+                if whole in aliases:
+                    return aliases[whole], aliases[whole] is None
             return None, False
         pk = self.unit_by_code.get(bare)  # a code, its note its unit's name
         notes = {_unit_key(note.strip("()[]")) for note in NOTE.findall(typed)}
@@ -613,7 +650,12 @@ class RowValidator:
         if not _blank(raw_org):
             typed = cell_text(raw_org)
             row.organisation_id, several = self.unit_of(typed)
-            if row.organisation_id is None and not several and names_units(self.column("org_code", row.number)):
+            if (
+                row.organisation_id is None
+                and not several
+                and names_units(self.column("org_code", row.number))
+                and not _names_a_unit(typed)
+            ):
                 if not self.units_not_found:
                     self.unit_not_found_first = (row.number, nfc(typed))
                 self.units_not_found += 1

@@ -758,9 +758,13 @@ def test_a_day_and_month_column_beside_a_year_of_birth_gives_the_date(tmp_path):
         [6, "Đỗ Thị Giang", "12/03/1987", 1987.0, "Nữ"],  # the whole date (QA round 38)
         [7, "Hồ Văn Hải", "12/03/87", 1987, "Nam"],  # its short year, the other column's
         [8, "Mai Thị Hạnh", "12/03/1987", 1988, "Nữ"],  # a year that differs: refused, saying so
+        [9, "Mai Văn Hùng", "12/03/1987", 87, "Nam"],  # the year by its last two digits (QA round 43)
+        [10, "Mai Thị Hoa", "12/03/2005", "05", "Nữ"],
+        [11, "Mai Văn Hải", date(1987, 3, 12), 1988, "Nam"],  # a date cell of a birth year (QA round 43)
     ]
     table = open_file(write_xlsx(tmp_path / "dm.xlsx", rows, headers=headers))
-    assert [cells[1] for _n, cells in table.rows] == [
+    born = (cells[1] for _n, cells in table.rows)
+    assert [value.date() if isinstance(value, datetime) else value for value in born] == [
         date(1985, 3, 12),
         date(1990, 5, 4),
         date(1975, 8, 7),
@@ -769,9 +773,13 @@ def test_a_day_and_month_column_beside_a_year_of_birth_gives_the_date(tmp_path):
         "12/03/1987",
         "12/03/1987",
         "12/03/1987",
+        "12/03/1987",
+        "12/03/2005",
+        date(1987, 3, 12),
     ]
     values = {"value": "12/03/1987", "year": 1988}
-    assert table.cell_errors == {9: ("date_of_birth", reading.ERR_BIRTH_YEARS_DIFFER, values)}
+    refused = ("date_of_birth", reading.ERR_BIRTH_YEARS_DIFFER, values)
+    assert table.cell_errors == {9: refused, 12: refused}
     assert (table.unknown, table.header("date_of_birth")) == ([], "Ngày, tháng sinh, Năm sinh")
     # Without a year, or beside a whole date, the day and month are no date: reported, not read
     for extra in (["Giới tính"], ["Ngày sinh"]):
@@ -1685,9 +1693,10 @@ def test_a_table_of_no_people_with_a_unit_sign_is_no_old_font(tmp_path):
 
 def test_a_list_of_things_under_a_bare_name_title_is_no_list_of_people(tmp_path):
     """QA round 42: a supplies list ("STT | Tên | Đơn vị tính | Số lượng") made people of a pump and a
-    pesticide. "Tên" with no other column of a person's is no header; beside one, or as "Họ và tên", it is."""
+    pesticide. "Tên" with no other column of a person's (a unit's is not one: "Đơn vị" is also a unit of
+    measure, QA round 43) is no header; beside one, or as "Họ và tên", it is."""
     things = [[1, "Máy bơm nước Honda", "Cái", 2], [2, "Thuốc trừ sâu Regent", "Gói", 10]]
-    for headers in (["STT", "Tên", "Đơn vị tính", "Số lượng"], ["Tên", "Tuổi"]):
+    for headers in (["STT", "Tên", "Đơn vị tính", "Số lượng"], ["Tên", "Tuổi"], ["Tên", "Đơn vị", "Số lượng"]):
         with pytest.raises(reading.ReadError) as raised:
             open_file(write_xlsx(tmp_path / "v.xlsx", things, headers=headers))
         assert raised.value.message == reading.ERR_NO_HEADER

@@ -671,22 +671,35 @@ def test_a_unit_written_by_its_name_or_its_code_with_other_separators_is_that_un
 
 def test_a_unit_column_titled_by_names_places_whom_it_names_and_leaves_the_others_in_the_import_s_unit(cast, tmp_path):
     """QA round 42: "Đơn vị công tác" holding the units' names was an ignored column, and everyone went into
-    the import's own unit. It is read as the codes' column is; a name of no unit of the import (a hamlet, an
-    association) leaves the row where a list without the column would, and the summary says so."""
-    rows = people_rows(3, start=50)
-    rows[0][6], rows[1][6], rows[2][6] = "UBND phường Trà Vinh", "Hội Nông dân xã", None
+    the import's own unit. It is read as the codes' column is; a place that is no unit (a hamlet, an
+    association) leaves the row where a list without the column would, and the summary says so; a code or a
+    unit's name that is no unit of the import is refused (QA round 43: they went into the import's unit)."""
+    rows = people_rows(8, start=50)
+    units = [
+        "UBND phường Trà Vinh",
+        "Hội Nông dân xã",
+        None,
+        "Ủy ban nhân dân xã Long Hồ",  # "Ủy ban nhân dân" as "UBND" (QA round 43) …
+        "Phường Trà Vinh",  # … and a name without "UBND"
+        "X-9",  # a code, or a unit's name, of no unit of the import: refused as in the codes' column
+        "Sở Giáo dục và Đào tạo",
+        "Xã Phú Phụng",
+    ]
+    for row, unit in zip(rows, units, strict=True):
+        row[6] = unit
     headers = [*HEADERS[:6], "Đơn vị công tác", *HEADERS[7:]]
     path = write_xlsx(tmp_path / "d.xlsx", rows, headers=headers)
     imp = run_import(actor=cast.space_admin, organisation=cast.root, path=path)
-    assert (imp.created_count, imp.rejected_count, imp.unknown_columns) == (3, 0, []), imp.message
-    codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows]
-    assert codes == ["X-B", cast.root.code, cast.root.code]
+    assert (imp.created_count, imp.rejected_count, imp.unknown_columns) == (5, 3, []), imp.message
+    codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows[:5]]
+    assert codes == ["X-B", cast.root.code, cast.root.code, "X-A", "X-B"]
     with translation.override(imp.language):
         values = {"row": 3, "unit": "Hội Nông dân xã", "column": "Đơn vị công tác", "own": cast.root.name}
         assert str(services.MSG_UNITS_NOT_FOUND % {**values, "count": 1, "rows": "1"}) in imp.message
+        assert [m.split(":")[0] for m in messages(imp)] == [f"Dòng {n}, cột “Đơn vị công tác”" for n in (7, 8, 9)]
     # Imported again: nothing changes
     again = run_import(actor=cast.space_admin, organisation=cast.root, path=path)
-    assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 3), again.message
+    assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 5), again.message
     # Beside the codes' column it gives way, reported as ignored
     rows = people_rows(1, start=60, unit="X-A")
     imp = run_import(
@@ -1081,14 +1094,23 @@ def test_a_name_with_other_accents_born_the_same_day_with_the_same_phone_is_refu
     cast, tmp_path, chunked
 ):
     """QA round 42: "Lê Văn Tâm" for the commune's "Lê Văn Tám", born the same day with the same phone (a name
-    corrected in the list), made a second person and a second account. Without a CCCD such a row is refused,
-    whether the other is stored or made by an earlier row; another phone, or a CCCD, make a new person."""
+    corrected in the list), made a second person and a second account. Such a row is refused, whether the
+    other is stored or made by an earlier row, in any unit of the import, and with a CCCD if the other has
+    none (QA round 43); another phone, or both numbers, make a new person."""
     people_services.person_create(
         actor=None,
         full_name="Lê Văn Tám",
         organisation=cast.unit_a,
         date_of_birth=date(1980, 10, 10),
         phone="0912345682",
+    )
+    people_services.person_create(
+        actor=None,
+        full_name="Đỗ Văn Sáu",
+        organisation=cast.unit_a,
+        date_of_birth=date(1970, 6, 6),
+        phone="0912345683",
+        cccd=make_cccd(date(1970, 6, 6), "male", 8),
     )
     rows = [
         person_row("Lê Văn Tâm", date(1980, 10, 10), "male", 0, cccd="", phone="0912345682"),
@@ -1097,14 +1119,20 @@ def test_a_name_with_other_accents_born_the_same_day_with_the_same_phone_is_refu
         person_row("Phạm Văn Tám", date(1980, 10, 10), "male", 0, cccd="", phone="0922222222"),
         person_row("Phạm Văn Tâm", date(1980, 10, 10), "male", 0, cccd="", phone="0933333333"),
         person_row("Lê Văn Tấm", date(1980, 10, 10), "male", 7, phone="0912345682"),
+        person_row("Lê Văn Tẩm", date(1980, 10, 10), "male", 0, cccd="", phone="0912345682", unit="X-B"),
+        person_row("Đỗ Văn Sàu", date(1970, 6, 6), "male", 9, phone="0912345683"),  # both numbers: two people
     ]
-    first, again = twice(cast, tmp_path, rows)
+    first, again = twice(cast, tmp_path, rows, actor=cast.space_admin, organisation=cast.root)
     with translation.override("vi"):
-        stored = services.ERR_RESPELLED % {"holder": "Lê Văn Tám", "unit": "UBND xã Long Hồ"}
-        refused = [f"Dòng 2, cột “Họ và tên”: {stored}"]
-        refused.append("Dòng 4, cột “Họ và tên”: " + str(services.ERR_RESPELLED_IN_FILE % {"first": 3}))
-    assert first == ((4, 0, 0, 2), refused) and again == ((0, 0, 4, 2), refused)
-    assert Person.objects.filter(search_text="le van tam").count() == 2  # Tám, and Tấm with a CCCD
+        tam = {"holder": "Lê Văn Tám", "unit": "UBND xã Long Hồ"}
+        refused = [
+            "Dòng 2, cột “Họ và tên”: " + str(services.ERR_RESPELLED % tam),
+            "Dòng 4, cột “Họ và tên”: " + str(services.ERR_RESPELLED_IN_FILE % {"first": 3}),
+            "Dòng 7, cột “Họ và tên”: " + str(services.ERR_RESPELLED_CODED % tam),
+            "Dòng 8, cột “Họ và tên”: " + str(services.ERR_RESPELLED % tam),
+        ]
+    assert first == ((4, 0, 0, 4), refused) and again == ((0, 0, 4, 4), refused)
+    assert Person.objects.filter(search_text="le van tam").count() == 1
 
 
 def test_a_row_without_a_birth_date_or_a_unit_code_is_the_person_an_earlier_row_made(cast, tmp_path, chunked):
