@@ -476,6 +476,8 @@ def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]
                 loser, loser_index = title, index
             if name == "date_of_birth" and header_key(loser) in YEAR_TITLE_KEYS and "birth_year" not in columns:
                 columns["birth_year"] = loser_index  # "Năm sinh" beside "Ngày sinh": where the date is empty
+            elif name == "full_name" and "chuho" in header_key(loser) and "head_name" not in columns:
+                columns["head_name"] = loser_index  # the head of household's, where their row leaves it out
             else:
                 unknown.append(loser)
         else:
@@ -937,6 +939,7 @@ _PLACE_AND_DATE = re.compile(
 _SIGN_HERE_AFTER = re.compile(r"\(\s*ky\s*(?:,|ten\b|va\b|ghi\b|dong\b)")
 _DAY_AND_MONTH = re.compile(r"ng\S{0,3}y.*th\S{0,3}ng", re.IGNORECASE)  # "ngày … tháng", unfolded (NFC or NFD)
 _BIRTH, _SEX, _EMAIL = FIELDS.index("date_of_birth"), FIELDS.index("sex"), FIELDS.index("email")
+_OWN = tuple(FIELDS.index(name) for name in ("date_of_birth", "cccd", "phone"))  # a person's, not a heading's
 _WITH_DIGITS = [FIELDS.index(name) for name in ("date_of_birth", "cccd", "phone")]
 _ORG, _GROUPS, _POSITION = (
     FIELDS.index("org_code"),
@@ -1130,6 +1133,7 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
     day_column, month_column = columns.get("birth_day"), columns.get("birth_month")
     day_month_column = columns.get("birth_day_month")
     male_mark, female_mark = columns.get("sex_male"), columns.get("sex_female")
+    head = columns.get("head_name")
     extra = [index for index, _title in table.extra_columns]
 
     def read(number: int, row: list, cells: list) -> bool:
@@ -1182,6 +1186,8 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                 shown = f"{day_month:%d/%m/%Y}" if isinstance(day_month, date) else day_month.strip()
                 values = {"value": shown, "year": _part_number(year)}
                 table.cell_errors[number] = ("date_of_birth", ERR_BIRTH_YEARS_DIFFER, values)
+        if head is not None and _is_blank(cells[0]) and head < width and any(not _is_blank(cells[i]) for i in _OWN):
+            cells[0] = row[head]  # the head's row of a household list names them in their column only (QA 43)
         if family is not None:  # "Nguyễn" | ("Văn" |) "An"
             parts = [row[i] if i is not None and i < width else None for i in (family, middle, order[0])]
             filled = [str(part).strip() for part in parts if not _is_blank(part)]
