@@ -258,6 +258,7 @@ _ALIASES = {
         "Chức danh, chức vụ",
         "Chức vụ, đơn vị công tác",  # QA round 34: the position comes first
         "Chức vụ, nơi công tác",
+        "Chức vụ chính quyền",  # a cadre's list: beside "Chức vụ Đảng", which is no post of the unit (QA round 43)
         "Position",
         "Job title",
         "Title",
@@ -423,6 +424,11 @@ _GIVING_WAY_ID_KEYS = _OLD_ID_KEYS | _OTHER_ID_KEYS
 # A phone column that is no mobile's: "Điện thoại" beside "Di động", an office's, a home's.
 _LANDLINE_KEYS = frozenset(header_key(t) for t in ("Điện thoại", "Số điện thoại cố định", "ĐT bàn"))
 _LANDLINE_WORDS = tuple(header_key(w) for w in ("cố định", "cơ quan", "nhà riêng", "bàn", "nội bộ"))
+
+
+def another_register(title: str) -> bool:
+    """Whether a CCCD column's title is a bare "Mã định danh" (or the like), which may be another register's."""
+    return header_key(title) in _OTHER_ID_KEYS
 
 
 def names_units(title: str) -> bool:

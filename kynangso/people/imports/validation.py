@@ -25,7 +25,17 @@ from .. import rules
 from ..choices import Sex, TargetGroup
 from ..exports import GROUP_LABELS_VI
 from ..services import ERR_NAME_REQUIRED
-from .reading import BOTH_SEX_MARKS, EXCEL_ERRORS, FIELDS, NO_VALUE, NOTE, header_key, is_error_code, names_units
+from .reading import (
+    BOTH_SEX_MARKS,
+    EXCEL_ERRORS,
+    FIELDS,
+    NO_VALUE,
+    NOTE,
+    another_register,
+    header_key,
+    is_error_code,
+    names_units,
+)
 
 ERR_CELL = _("Row %(row)s, column “%(column)s”: %(message)s")
 ERR_ROW = _("Row %(row)s: %(message)s")
@@ -80,6 +90,10 @@ ERR_MISDECODED = _(
 ERR_SEX = _("Write “Nam” (male) or “Nữ” (female).")
 ERR_SEX_BOTH = _("Both “Nam” and “Nữ” are marked: keep the mark of one.")
 ERR_EMAIL = _("Not a valid email address.")
+ERR_REGISTER_CODE = _(
+    "10 digits are no CCCD number (12 digits): most likely the code another register gives (the education "
+    "database's “Mã định danh”). Write the person's CCCD number in a column “Số CCCD”, or leave this cell empty."
+)
 ERR_ORG = _(
     "Unknown unit code “%(code)s”, or a unit outside this import: write the code from the template's list (or "
     "the unit's full name)."
@@ -624,7 +638,12 @@ class RowValidator:
                         today=self.today,
                     )
                 except rules.RuleError as exc:
-                    self.cell_error(row, "cccd", exc.message)
+                    if len(digits_text(raw_cccd).split(".")[0]) == 10 and another_register(
+                        self.column("cccd", row.number)
+                    ):  # QA round 43: an education database's code, padded as a CCCD that lost its zeros
+                        self.cell_error(row, "cccd", ERR_REGISTER_CODE)
+                    else:
+                        self.cell_error(row, "cccd", exc.message)
 
         if not _blank(raw_phone):
             text = number_text(raw_phone)

@@ -740,6 +740,15 @@ def test_the_head_of_household_s_name_and_another_register_s_code_give_way_to_th
         assert sorted(table.unknown) == ["Mã định danh", "Quan hệ với chủ hộ"]  # the head's: read where needed
         cells = list(table.rows)[0][1]
         assert (cells[0], cells[3]) == ("Nguyễn Thị Tư", "086172002002")
+    # A cadre's list gives the post in "Chức vụ chính quyền" beside "Chức vụ Đảng" (QA round 43)
+    table = open_file(
+        write_xlsx(
+            tmp_path / "c.xlsx",
+            [["An", "Bí thư", "Chủ tịch"]],
+            headers=["Họ và tên", "Chức vụ Đảng", "Chức vụ chính quyền"],
+        )
+    )
+    assert (table.header("position"), table.unknown) == ("Chức vụ chính quyền", ["Chức vụ Đảng"])
     table = open_file(write_xlsx(tmp_path / "a.xlsx", [["Lê Văn Bảy", "086070002001"]], headers=headers[1:5:3]))
     assert (table.header("full_name"), table.header("cccd")) == ("Họ và tên chủ hộ", "Mã định danh")
     # The head's own row may name them in their column only (QA round 43: the heads were refused, nameless);

@@ -711,6 +711,27 @@ def test_a_unit_column_titled_by_names_places_whom_it_names_and_leaves_the_other
     assert Person.objects.get(full_name__iexact=rows[0][0]).organisation.code == "X-A"
 
 
+def test_ten_digits_under_a_bare_ma_dinh_danh_are_called_another_register_s_code(cast, tmp_path):
+    """QA round 43: a school's list from the education database, with its "Mã định danh" (10 digits) and no
+    CCCD column, was refused for each CCCD's 4th digit, the code padded as a number that lost its zeros."""
+    rows = [["Trần Văn Học", "12/05/1985", "Nam", "8607010001"], ["Lê Thị Giảng", "01/09/1990", "Nữ", "0019000012"]]
+    headers = ["Họ tên", "Ngày sinh", "Giới tính", "Mã định danh"]
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "m.xlsx", rows, headers=headers)
+    )
+    with translation.override("vi"):
+        assert messages(imp) == [f"Dòng {n}, cột “Mã định danh”: " + str(validation.ERR_REGISTER_CODE) for n in (2, 3)]
+    rows[0][3] = rows[1][3] = None
+    rows[0].append(make_cccd(date(1985, 5, 12), "male", 4))  # beside "Số CCCD" the code is another column
+    rows[1].append(make_cccd(date(1990, 9, 1), "female", 4))
+    imp = run_import(
+        actor=cast.owner,
+        organisation=cast.unit_a,
+        path=write_xlsx(tmp_path / "c.xlsx", rows, headers=[*headers, "Số CCCD"]),
+    )
+    assert (imp.created_count, imp.rejected_count, imp.unknown_columns) == (2, 0, ["Mã định danh"]), imp.message
+
+
 def test_a_stored_birth_date_swapped_by_a_spreadsheet_set_to_month_first_is_refused_not_written(cast, tmp_path):
     """QA round 38: an export saved as CSV, opened in LibreOffice set to English (United States) and saved as
     .xlsx: the dates with a day of 12 or less became date cells, day and month swapped, the others stayed
