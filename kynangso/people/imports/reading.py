@@ -484,6 +484,8 @@ def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]
                 columns["birth_year"] = loser_index  # "Năm sinh" beside "Ngày sinh": where the date is empty
             elif name == "full_name" and "chuho" in header_key(loser) and "head_name" not in columns:
                 columns["head_name"] = loser_index  # the head of household's, where their row leaves it out
+            elif name == "org_code" and names_units(loser) and "org_name" not in columns:
+                columns["org_name"] = loser_index  # "Tên đơn vị" beside "Mã đơn vị": where the code is empty
             else:
                 unknown.append(loser)
         else:
@@ -946,6 +948,7 @@ _SIGN_HERE_AFTER = re.compile(r"\(\s*ky\s*(?:,|ten\b|va\b|ghi\b|dong\b)")
 _DAY_AND_MONTH = re.compile(r"ng\S{0,3}y.*th\S{0,3}ng", re.IGNORECASE)  # "ngày … tháng", unfolded (NFC or NFD)
 _BIRTH, _SEX, _EMAIL = FIELDS.index("date_of_birth"), FIELDS.index("sex"), FIELDS.index("email")
 _OWN = tuple(FIELDS.index(name) for name in ("date_of_birth", "cccd", "phone"))  # a person's, not a heading's
+_ORG = FIELDS.index("org_code")
 _WITH_DIGITS = [FIELDS.index(name) for name in ("date_of_birth", "cccd", "phone")]
 _ORG, _GROUPS, _POSITION = (
     FIELDS.index("org_code"),
@@ -1139,7 +1142,7 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
     day_column, month_column = columns.get("birth_day"), columns.get("birth_month")
     day_month_column = columns.get("birth_day_month")
     male_mark, female_mark = columns.get("sex_male"), columns.get("sex_female")
-    head = columns.get("head_name")
+    head, unit_name = columns.get("head_name"), columns.get("org_name")
     extra = [index for index, _title in table.extra_columns]
 
     def read(number: int, row: list, cells: list) -> bool:
@@ -1192,6 +1195,8 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                 shown = f"{day_month:%d/%m/%Y}" if isinstance(day_month, date) else day_month.strip()
                 values = {"value": shown, "year": _part_number(year)}
                 table.cell_errors[number] = ("date_of_birth", ERR_BIRTH_YEARS_DIFFER, values)
+        if unit_name is not None and unit_name < width and _is_blank(cells[_ORG]):
+            cells[_ORG] = row[unit_name]  # QA round 43: a unit given by its name alone was left out
         if head is not None and _is_blank(cells[0]) and head < width and any(not _is_blank(cells[i]) for i in _OWN):
             cells[0] = row[head]  # the head's row of a household list names them in their column only (QA 43)
         if family is not None:  # "Nguyễn" | ("Văn" |) "An"

@@ -700,15 +700,23 @@ def test_a_unit_column_titled_by_names_places_whom_it_names_and_leaves_the_other
     # Imported again: nothing changes
     again = run_import(actor=cast.space_admin, organisation=cast.root, path=path)
     assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 5), again.message
-    # Beside the codes' column it gives way, reported as ignored
+    # Beside the codes' column it gives way
     rows = people_rows(1, start=60, unit="X-A")
     imp = run_import(
         actor=cast.space_admin,
         organisation=cast.root,
         path=write_xlsx(tmp_path / "both.xlsx", [[*rows[0], "UBND phường Trà Vinh"]], headers=[*HEADERS, "Đơn vị"]),
     )
-    assert (imp.created_count, imp.unknown_columns) == (1, ["Đơn vị"]), imp.message
+    assert (imp.created_count, imp.unknown_columns) == (1, []), imp.message
     assert Person.objects.get(full_name__iexact=rows[0][0]).organisation.code == "X-A"
+    # … and is read where the code is empty (QA round 43: the unit was left out)
+    rows = people_rows(1, start=61, unit=None)
+    imp = run_import(
+        actor=cast.space_admin,
+        organisation=cast.root,
+        path=write_xlsx(tmp_path / "name.xlsx", [[*rows[0], "UBND phường Trà Vinh"]], headers=[*HEADERS, "Đơn vị"]),
+    )
+    assert Person.objects.get(full_name__iexact=rows[0][0]).organisation.code == "X-B"
 
 
 def test_ten_digits_under_a_bare_ma_dinh_danh_are_called_another_register_s_code(cast, tmp_path):
