@@ -68,3 +68,17 @@ def test_a_small_list_is_read_through_its_units_and_a_large_one_walks_the_name_i
         assert "people_person_organisation_id" in small
         monkeypatch.setattr(selectors, "SMALL_LIST", 0)
         assert "person_sort_idx" in person_list(actor=crowd.owner).explain()
+
+
+def test_a_long_list_has_links_to_its_first_and_last_pages(login, cast, monkeypatch):
+    """QA round 43: a province's people were "Trang 1/159 Sau ›" alone, one page after the other."""
+    from kynangso.people import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    for i in range(3):
+        services.person_create(actor=None, full_name=f"Lê Văn Tư {chr(65 + i)}", organisation=cast.unit_a)
+    client = login(cast.owner)
+    first = client.get("/people/", {"q": "le"}).content.decode()
+    assert 'href="?q=le&page=3"' in first and "Trang cuối" in first and "Trang đầu" not in first
+    last = client.get("/people/", {"q": "le", "page": 3}).content.decode()
+    assert 'href="?q=le&page=1"' in last and "Trang đầu" in last and "Trang cuối" not in last
