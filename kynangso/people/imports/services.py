@@ -1982,6 +1982,8 @@ class _Runner:
         refused, so a second import refuses this row again."""
         if not lookup.date_of_birth or not (lookup.phone or lookup.email):
             return False
+        if not namesakes and hash(r.name_key) not in self.born_days:  # most rows: no one of the name
+            return False
         known = [_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in namesakes if p.pk not in self.changed]
         alike = [
             k
