@@ -1835,10 +1835,11 @@ class _Runner:
             return self.claim(r, person)
         lookup = _lookup_of(r)
         namesakes = by_name.get(r.name_key, ())
-        top, candidates = self.candidates(r, lookup, namesakes)
+        born = self.born_with(r)
+        top, candidates = self.candidates(r, lookup, namesakes, born)
         if not candidates and (
-            (r.organisation_id and not r.cccd and self.twin_elsewhere(r, lookup, namesakes))
-            or self.respelled(r, lookup, namesakes)
+            (r.organisation_id and not r.cccd and self.twin_elsewhere(r, lookup, namesakes, born))
+            or self.respelled(r, lookup, namesakes, born)
         ):
             person = False
         else:
@@ -1874,7 +1875,7 @@ class _Runner:
         self.remember(r, person, made)
         return person
 
-    def candidates(self, r: ParsedRow, lookup: _Known, namesakes) -> tuple[int, list[_Known]]:
+    def candidates(self, r: ParsedRow, lookup: _Known, namesakes, born: list[_Known]) -> tuple[int, list[_Known]]:
         """The people a row without a known CCCD may be, and how well they fit it (_fitting).
 
         The row is compared with the unit's namesakes in the database (`namesakes`, by folded name; those
@@ -1883,7 +1884,6 @@ class _Runner:
         their stored values, `self.changed`, are not looked at), by the same rules (`_fitting`): a file
         gives the same result whichever chunk a row falls in, and the same again when it is imported a
         second time."""
-        born = self.born_with(r)
         namesakes = [
             p
             for p in namesakes
@@ -1940,7 +1940,7 @@ class _Runner:
             return False
         return first.person
 
-    def twin_elsewhere(self, r: ParsedRow, lookup: _Known, namesakes) -> bool:
+    def twin_elsewhere(self, r: ParsedRow, lookup: _Known, namesakes, born: list[_Known]) -> bool:
         """Whether a row with a unit code and no CCCD, whom no one of that unit fits, is refused as most likely
         a namesake of another unit of the import who shares its date of birth, phone or email (stored:
         `namesakes` but those the run changes; or as earlier rows of the file make them: self.born), the
@@ -1950,7 +1950,7 @@ class _Runner:
         known = [_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in namesakes if p.pk not in self.changed]
         fits = [
             (_rank(anywhere, k), k)
-            for k in known + self.born_with(r)
+            for k in known + born
             if k.organisation_id != r.organisation_id and _shares_detail(lookup, k)
         ]
         top = max((rank for rank, _k in fits), default=-1)
@@ -1973,7 +1973,7 @@ class _Runner:
         self.loose[name] = self.loose.get(name, ()) + (anywhere._replace(top=top, refused=True).pack_lookup(),)
         return True
 
-    def respelled(self, r: ParsedRow, lookup: _Known, namesakes) -> bool:
+    def respelled(self, r: ParsedRow, lookup: _Known, namesakes, born: list[_Known]) -> bool:
         """Whether a row whom no one fits is refused as most likely someone of the import whose name it writes
         with other accents: born the same day, with the same phone or email, in any unit of the import (stored:
         `namesakes` but those the run changes; or as earlier rows of the file make them: self.born); for a row
@@ -1982,12 +1982,12 @@ class _Runner:
         refused, so a second import refuses this row again."""
         if not lookup.date_of_birth or not (lookup.phone or lookup.email):
             return False
-        if not namesakes and hash(r.name_key) not in self.born_days:  # most rows: no one of the name
+        if not namesakes and not born:  # most rows: no one of the name
             return False
         known = [_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in namesakes if p.pk not in self.changed]
         alike = [
             k
-            for k in known + self.born_with(r)
+            for k in known + born
             if k.date_of_birth == lookup.date_of_birth
             and not (lookup.coded and k.coded)
             and not same_name_signature(lookup.name, k.name)
