@@ -2235,6 +2235,7 @@ class _Runner:
             for row in rows:
                 if (error := errors.pop(row.number, None)) is not None:
                     name, message, values = error
+                    row.errors = [e for e in row.errors if e[0] != name]  # it says more of that cell ("87")
                     self.validator.cell_error(row, name, message, **values)
         extras = self.table.extras
         if extras:  # the values of the file's other columns, for the error workbook

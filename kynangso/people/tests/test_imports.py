@@ -719,6 +719,19 @@ def test_a_unit_column_titled_by_names_places_whom_it_names_and_leaves_the_other
     assert Person.objects.get(full_name__iexact=rows[0][0]).organisation.code == "X-B"
 
 
+def test_a_date_whose_year_is_not_the_year_column_s_gets_that_message_alone(cast, tmp_path):
+    """QA round 43: "12/03/87" beside a "Năm sinh" of 1988 got two messages, the short year's first."""
+    headers = ["Họ và tên", "Ngày, tháng sinh", "Năm sinh"]
+    rows = [["Trần Văn Một", "12/03/87", 1988], ["Trần Văn Hai", "12/03/1987", 87]]
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "y.xlsx", rows, headers=headers)
+    )
+    assert (imp.created_count, imp.rejected_count) == (1, 1), imp.message
+    with translation.override("vi"):
+        message = reading.ERR_BIRTH_YEARS_DIFFER % {"value": "12/03/87", "year": 1988}
+        assert messages(imp) == ["Dòng 2, cột “Ngày, tháng sinh, Năm sinh”: " + str(message)]
+
+
 def test_ten_digits_under_a_bare_ma_dinh_danh_are_called_another_register_s_code(cast, tmp_path):
     """QA round 43: a school's list from the education database, with its "Mã định danh" (10 digits) and no
     CCCD column, was refused for each CCCD's 4th digit, the code padded as a number that lost its zeros."""
