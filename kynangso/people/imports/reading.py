@@ -236,8 +236,8 @@ _ALIASES = {
         "Organisation code",
         "Organization code",
         "Org code",
-        # A unit's name, not its code (QA round 42): read as the code's column is, but a name of no unit of the
-        # import leaves the row in the import's own (names_units), as a list without the column would.
+        # A unit's name, not its code (QA round 42): read as the code's column is, but a place that is no unit
+        # is read as no unit given (names_units, RowValidator.no_unit), as a list without the column would.
         "Đơn vị",
         "Tên đơn vị",
         "Đơn vị công tác",
@@ -390,6 +390,8 @@ class Table:
     # (field, message, its values). A split name's missing part (QA round 28: "Phạm" alone was imported), a
     # date in "Ngày, tháng sinh" whose year is not the one in "Năm sinh".
     cell_errors: dict[int, tuple[str, object, dict]] = field(default_factory=dict, repr=False)
+    # Rows whose unit a column of the units' names gave, the codes' column beside it empty (RowValidator)
+    unit_named_rows: set[int] = field(default_factory=set, repr=False)
     footer_row: int = 0  # the row where the form's footer (totals, place and date, signatures) begins
     footer_skipped: int = 0  # the rows from there that were not read, as no person's (told in the summary)
     later_footers: list[int] = field(default_factory=list)  # where later sheets' footers begin (_joined)
@@ -530,19 +532,25 @@ def _is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _names_people(columns: dict[str, int], titles: dict[str, str]) -> bool:
+def _names_people(columns: dict[str, int], titles: dict[str, str], unknown: list[str]) -> bool:
     """Whether a row's titles are those of a list of people: a name's column, and unless it is titled "Họ và
-    tên" (or the like), another of a person's. "Tên" beside "Đơn vị tính", "Số lượng" (a list of supplies,
-    QA round 42) is not one."""
+    tên" (or the like), another of a person's, or a unit's or a group's without a column of things beside
+    them. "Tên | Đơn vị tính | Số lượng" (a list of supplies, QA rounds 42, 43) is not one; "STT | Tên | Đơn
+    vị" is (QA round 44)."""
     if "full_name" not in columns:
         return False
-    return header_key(titles["full_name"]) not in GIVEN_NAME_KEYS or bool(columns.keys() & _OF_A_PERSON)
+    if header_key(titles["full_name"]) not in GIVEN_NAME_KEYS or columns.keys() & _OF_A_PERSON:
+        return True
+    return bool(columns.keys() & {"org_code", "groups"}) and not any(header_key(t) in _OF_THINGS for t in unknown)
 
 
-# The columns that make "Tên" a person's name: not a unit's or a group's, which a list of things has too
-# ("Tên | Đơn vị | Số lượng", "Tên | Nhóm | Đơn giá"; QA round 43).
+# The columns that make "Tên" a person's name; a unit's or a group's only without these of a list of things.
 _OF_A_PERSON = frozenset(
     {"date_of_birth", "birth_day_month", "birth_year", "sex", "cccd", "phone", "email", "position", "family_name"}
+)
+_OF_THINGS = frozenset(
+    header_key(t)
+    for t in ("Số lượng", "SL", "Đơn giá", "Thành tiền", "Đơn vị tính", "ĐVT", "Quantity", "Price", "Amount")
 )
 
 
@@ -560,7 +568,7 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
             continue
         filled += 1
         columns, titles, unknown = _match_header(row)
-        if _names_people(columns, titles) and (best is None or len(columns) > len(best[1])):
+        if _names_people(columns, titles, unknown) and (best is None or len(columns) > len(best[1])):
             best = (number, columns, titles, unknown)
         if filled >= HEADER_SCAN_ROWS or len(seen) >= HEADER_SCAN_MAX_ROWS:
             break
@@ -1195,8 +1203,9 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                 shown = f"{day_month:%d/%m/%Y}" if isinstance(day_month, date) else day_month.strip()
                 values = {"value": shown, "year": _part_number(year)}
                 table.cell_errors[number] = ("date_of_birth", ERR_BIRTH_YEARS_DIFFER, values)
-        if unit_name is not None and unit_name < width and _is_blank(cells[_ORG]):
+        if unit_name is not None and unit_name < width and _is_blank(cells[_ORG]) and not _is_blank(row[unit_name]):
             cells[_ORG] = row[unit_name]  # QA round 43: a unit given by its name alone was left out
+            table.unit_named_rows.add(number)
         if head is not None and _is_blank(cells[0]) and head < width and any(not _is_blank(cells[i]) for i in _OWN):
             cells[0] = row[head]  # the head's row of a household list names them in their column only (QA 43)
         if family is not None:  # "Nguyễn" | ("Văn" |) "An"
@@ -1619,8 +1628,10 @@ def _joined(tables: list[Table]) -> Table:
         first.source_rows.update(table.source_rows)
         first.extras.update(table.extras)
         first.cell_errors.update(table.cell_errors)
+        first.unit_named_rows |= table.unit_named_rows
         table.source_rows, table.extras = first.source_rows, first.extras
         table.hidden_rows, table.cell_errors = first.hidden_rows, first.cell_errors
+        table.unit_named_rows = first.unit_named_rows
         first.unknown += [title for title in table.unknown if title not in first.unknown]
         if first.total is not None:
             first.total = None if table.total is None else first.total + table.total

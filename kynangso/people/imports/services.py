@@ -335,12 +335,12 @@ MSG_PASSED_OVER = ngettext_lazy(
     "count",
 )
 MSG_UNITS_NOT_FOUND = ngettext_lazy(
-    "%(rows)s row gives in “%(column)s” a place that is no unit (row %(row)s: “%(unit)s”): it is read as giving no "
-    "unit, a new person going into %(own)s and a stored one staying in their unit. To place them in a unit, write "
-    "its code from the template's list.",
-    "%(rows)s rows give in “%(column)s” places that are no units (row %(row)s: “%(unit)s”, …): they are read as "
-    "giving no unit, new people going into %(own)s and stored ones staying in their units. To place them in units, "
-    "write their codes from the template's list.",
+    "%(rows)s row gives in “%(column)s” a place that is no unit (row %(row)s): it is read as giving no unit, a new "
+    "person going into %(own)s and a stored one staying in their unit. To place them in a unit, write its code "
+    "from the template's list.",
+    "%(rows)s rows give in “%(column)s” places that are no units (rows %(row)s, …): they are read as giving no "
+    "unit, new people going into %(own)s and stored ones staying in their units. To place them in units, write "
+    "their codes from the template's list.",
     "count",
 )
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
@@ -1415,6 +1415,8 @@ class _Runner:
                     column=table.header,
                     organisations=self.org_ids,
                     unit_names=self.org_unit_names,
+                    outside=self.units_outside,
+                    named_rows=table.unit_named_rows,
                     row_label=table.row_label,
                     date1904=table.date1904,
                 )
@@ -1549,8 +1551,10 @@ class _Runner:
             message = MSG_FOOTER if len(starts) == 1 else MSG_FOOTERS  # one a sheet (QA round 39)
             parts.append(str(message % {"row": ", ".join(starts), "rows": n(table.footer_skipped)}))
         if self.validator is not None and (count := self.validator.units_not_found):
-            row, unit = self.validator.unit_not_found_first
-            values = {"row": table.row_label(row), "unit": unit, "column": table.header("org_code", row)}
+            named = self.validator.units_not_found_named
+            row = named[0][0]
+            places = ", ".join(f"{table.row_label(n)}: “{place}”" for n, place in named)
+            values = {"row": places, "column": table.header("org_code", row)}
             parts.append(
                 str(
                     MSG_UNITS_NOT_FOUND
@@ -1648,6 +1652,14 @@ class _Runner:
         self.free = {sid: max(space.learner_quota - used.get(sid, 0), 0) for sid, space in self.spaces.items()}
 
     # -- one chunk ----------------------------------------------------------------------------
+    def units_outside(self) -> list[tuple[str, str]]:
+        """(code, name) of the units of the import's space outside it: a unit column titled by names that
+        gives one is refused, not read as no unit (RowValidator.outside_unit)."""
+        if self.root.space_id is None:
+            return []
+        units = Organisation.objects.filter(space_id=self.root.space_id).exclude(path__startswith=self.root.path)
+        return list(units.values_list("code", "name"))
+
     def actors_other_units(self) -> dict[int, str]:
         """The units the importer manages outside this import's unit, by id: their names (one query, when a
         row's CCCD is first found outside the import's unit)."""

@@ -98,6 +98,10 @@ ERR_ORG = _(
     "Unknown unit code “%(code)s”, or a unit outside this import: write the code from the template's list (or "
     "the unit's full name)."
 )
+ERR_UNIT_OUTSIDE = _(
+    "“%(code)s” is a unit outside this import, or a unit code: write the code of one of its units from the "
+    "template's list, or leave the cell empty (a new person then goes into the import's unit)."
+)
 ERR_ORG_SEVERAL = _("Several units of this import are named “%(code)s”: write the code of the right one.")
 ERR_GROUP = _("Unknown target group “%(value)s”; use the names in the template's list, separated by “;”.")
 ERR_SCIENTIFIC = _(
@@ -393,26 +397,9 @@ def _bare_unit_key(text: str) -> str:
 
 
 _COMMITTEE = "uybannhandan"
-# What a unit's name begins with, and a code's look (no space, a digit): a unit column titled by names
-# that gives one of these names a unit, to be found, not a hamlet or an association to pass over.
-_UNIT_WORDS = tuple(
-    fold(w)
-    for w in (
-        *("UBND", "Ủy ban", "Uỷ ban", "Trường", "Sở", "Phòng", "Xã", "Phường", "Thị trấn", "Trung tâm", "Công an"),
-        *("Bệnh viện", "Trạm y tế", "Chi cục", "Cục", "Bộ", "Văn phòng", "Đảng ủy", "Hội đồng", "Tỉnh", "Huyện"),
-        *("Thành phố", "Ban quản lý", "Mầm non", "Tiểu học", "THCS", "THPT"),
-    )
-)
-
-
-def _names_a_unit(typed: str) -> bool:
-    """Whether a unit column's text is a unit's code ("VL-28810") or a unit's name ("Sở GD&ĐT", "Xã Phú
-    Phụng"), not a hamlet's or an association's ("Ấp 1", "Hội Nông dân")."""
-    text = typed.strip()
-    if not any(c.isspace() for c in text) and any(c.isdigit() for c in text):
-        return True
-    words = " ".join(re.sub(r"[^a-z0-9]+", " ", fold(text)).split())
-    return any(words == w or words.startswith(w + " ") for w in _UNIT_WORDS)
+# A unit code's look ("VL-28810", "VL-28807-THC"): letters, a separator, a digit (not "Ấp1", "K3").
+_CODE_LIKE = re.compile(r"[A-Za-z]{1,5}[-_.]\d[\w.-]*")
+UNITS_NAMED_MAX = 3  # places that are no unit, named in the summary
 
 
 class RowValidator:
@@ -427,6 +414,8 @@ class RowValidator:
         column: Callable[[str, int], str],
         organisations: Mapping[str, int],
         unit_names: Mapping[int, str] | None = None,
+        outside: Callable[[], Iterable[tuple[str, str]]] = tuple,
+        named_rows: set[int] | frozenset[int] = frozenset(),
         row_label: Callable[[int], str] = str,
         today: date | None = None,
         date1904: bool = False,
@@ -456,11 +445,17 @@ class RowValidator:
                 *((self.unit_by_short_name, short) for short in shorter),
             ):
                 aliases[key] = pk if aliases.get(key, pk) == pk else None
-        # Rows whose unit column, titled by names ("Đơn vị công tác"), names no unit (a hamlet, an association;
-        # not a code, nor a name of a unit, _names_a_unit): they are read as without the column, a new person
-        # in the import's own unit (QA rounds 42, 43); how many, and the first (row, text).
+        # A unit column titled by names ("Đơn vị công tác"; `named_rows`: rows whose unit a names column gave
+        # beside an empty code) may give places that are no units: a hamlet, an association, a commune's own
+        # department ("Ấp 1", "Phòng Kinh tế", "Công an xã"). Such a row is read as giving no unit, a new
+        # person going into the import's own (QA rounds 42-44); a code, or a unit outside the import
+        # (`outside`: (code, name) of the space's other units, read once if needed), is refused. How many
+        # rows, and the first few places (row, text).
+        self.named_rows = named_rows
+        self.outside = outside
+        self.outside_keys: set[str] | None = None
         self.units_not_found = 0
-        self.unit_not_found_first: tuple[int, str] = (0, "")
+        self.units_not_found_named: list[tuple[int, str]] = []
         self.today = today or date.today()
         keys = _group_keys()
         # Lists repeat a handful of group names: normalise each distinct spelling once.
@@ -486,6 +481,26 @@ class RowValidator:
         if pk is not None and notes <= self.unit_name_keys.get(pk, set()):
             return pk, False
         return None, False
+
+    def by_name(self, number: int) -> bool:
+        """Whether a row's unit was given in a column titled by the units' names."""
+        return number in self.named_rows or names_units(self.column("org_code", number))
+
+    def outside_unit(self, typed: str) -> bool:
+        """Whether a unit's code or name is one of the space's units outside the import."""
+        if self.outside_keys is None:
+            self.outside_keys = set()
+            for code, name in self.outside():
+                bare = _bare_unit_key(name)
+                shorter = [bare[len(word) :] for word in ("ubnd", "truong") if bare.startswith(word)]
+                self.outside_keys.update((_unit_key(code), _unit_key(name), bare, *shorter))
+        return _unit_key(typed) in self.outside_keys or _bare_unit_key(typed) in self.outside_keys
+
+    def no_unit(self, number: int, place: str) -> None:
+        self.units_not_found += 1
+        named = self.units_not_found_named
+        if len(named) < UNITS_NAMED_MAX and all(place != text for _n, text in named):
+            named.append((number, place))
 
     def cell_error(self, row: ParsedRow, name: str | None, message, **params) -> None:
         text = str(message % params) if params else str(message)
@@ -669,18 +684,16 @@ class RowValidator:
         if not _blank(raw_org):
             typed = cell_text(raw_org)
             row.organisation_id, several = self.unit_of(typed)
-            if (
-                row.organisation_id is None
-                and not several
-                and names_units(self.column("org_code", row.number))
-                and not _names_a_unit(typed)
-            ):
-                if not self.units_not_found:
-                    self.unit_not_found_first = (row.number, nfc(typed))
-                self.units_not_found += 1
-            elif row.organisation_id is None:  # quoted as typed (QA round 27: not in capitals)
+            if row.organisation_id is None:  # quoted as typed (QA round 27: not in capitals)
                 quoted = nfc(typed) if len(typed) <= 80 else f"{nfc(typed)[:79]}…"
-                self.cell_error(row, "org_code", ERR_ORG_SEVERAL if several else ERR_ORG, code=quoted)
+                if several:
+                    self.cell_error(row, "org_code", ERR_ORG_SEVERAL, code=quoted)
+                elif not self.by_name(row.number):
+                    self.cell_error(row, "org_code", ERR_ORG, code=quoted)
+                elif _CODE_LIKE.fullmatch(typed.strip()) or self.outside_unit(typed):
+                    self.cell_error(row, "org_code", ERR_UNIT_OUTSIDE, code=quoted)
+                else:
+                    self.no_unit(row.number, nfc(typed))
 
         if not _blank(raw_position):
             position = nfc(cell_text(raw_position))

@@ -282,10 +282,10 @@ def activation_pdf(rows: Iterable[dict], fileobj, *, title: str, expires: date |
         else:  # a long name takes two lines; a longer one ends with "…" (QA round 43: it looked whole)
             lines = pdf.multi_cell(text_width, 4.6, name, dry_run=True, output="LINES")
             if len(lines) > 2:
-                second = lines[1].rstrip()
-                while second and pdf.get_string_width(second + " …") > text_width:
-                    second = second[:-1].rstrip()
-                lines = [lines[0], f"{second} …"]
+                words = lines[1].split()
+                while len(words) > 1 and pdf.get_string_width(" ".join(words) + " …") > text_width:
+                    words.pop()  # whole words: "Khán …" would be another name
+                lines = [lines[0], " ".join(words) + " …"]
             for i, line in enumerate(lines):
                 pdf.text(tx, y + 7 + 4.6 * i, line)
         pdf.set_font("DejaVu", "", 8)

@@ -1716,13 +1716,14 @@ def test_a_table_of_no_people_with_a_unit_sign_is_no_old_font(tmp_path):
 
 def test_a_list_of_things_under_a_bare_name_title_is_no_list_of_people(tmp_path):
     """QA round 42: a supplies list ("STT | Tên | Đơn vị tính | Số lượng") made people of a pump and a
-    pesticide. "Tên" with no other column of a person's (a unit's is not one: "Đơn vị" is also a unit of
-    measure, QA round 43) is no header; beside one, or as "Họ và tên", it is."""
+    pesticide. "Tên" with no other column of a person's (a unit's is one only without columns of things
+    beside it: "Đơn vị" is also a unit of measure, QA rounds 43, 44) is no header; beside one, or as "Họ và
+    tên", it is."""
     things = [[1, "Máy bơm nước Honda", "Cái", 2], [2, "Thuốc trừ sâu Regent", "Gói", 10]]
     for headers in (["STT", "Tên", "Đơn vị tính", "Số lượng"], ["Tên", "Tuổi"], ["Tên", "Đơn vị", "Số lượng"]):
         with pytest.raises(reading.ReadError) as raised:
             open_file(write_xlsx(tmp_path / "v.xlsx", things, headers=headers))
         assert raised.value.message == reading.ERR_NO_HEADER
-    for headers in (["STT", "Họ và tên", "Tuổi"], ["STT", "Tên", "Năm sinh"]):
+    for headers in (["STT", "Họ và tên", "Tuổi"], ["STT", "Tên", "Năm sinh"], ["STT", "Tên", "Đơn vị"]):
         table = open_file(write_xlsx(tmp_path / "p.xlsx", [[1, "Nguyễn Văn An", 1985]], headers=headers))
         assert [cells[0] for _n, cells in table.rows] == ["Nguyễn Văn An"]

@@ -681,25 +681,35 @@ def test_a_unit_column_titled_by_names_places_whom_it_names_and_leaves_the_other
         None,
         "Ủy ban nhân dân xã Long Hồ",  # "Ủy ban nhân dân" as "UBND" (QA round 43) …
         "Phường Trà Vinh",  # … and a name without "UBND"
-        "X-9",  # a code, or a unit's name, of no unit of the import: refused as in the codes' column
-        "Sở Giáo dục và Đào tạo",
-        "Xã Phú Phụng",
+        "X-9",  # a code of no unit of the import: refused as in the codes' column
+        "Phòng Kinh tế",  # a commune's own department is no unit either (QA round 44)
+        "Công an xã",
     ]
     for row, unit in zip(rows, units, strict=True):
         row[6] = unit
     headers = [*HEADERS[:6], "Đơn vị công tác", *HEADERS[7:]]
     path = write_xlsx(tmp_path / "d.xlsx", rows, headers=headers)
     imp = run_import(actor=cast.space_admin, organisation=cast.root, path=path)
-    assert (imp.created_count, imp.rejected_count, imp.unknown_columns) == (5, 3, []), imp.message
-    codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows[:5]]
-    assert codes == ["X-B", cast.root.code, cast.root.code, "X-A", "X-B"]
+    assert (imp.created_count, imp.rejected_count, imp.unknown_columns) == (7, 1, []), imp.message
+    codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows if row[6] != "X-9"]
+    assert codes == ["X-B", cast.root.code, cast.root.code, "X-A", "X-B", cast.root.code, cast.root.code]
     with translation.override(imp.language):
-        values = {"row": 3, "unit": "Hội Nông dân xã", "column": "Đơn vị công tác", "own": cast.root.name}
-        assert str(services.MSG_UNITS_NOT_FOUND % {**values, "count": 1, "rows": "1"}) in imp.message
-        assert [m.split(":")[0] for m in messages(imp)] == [f"Dòng {n}, cột “Đơn vị công tác”" for n in (7, 8, 9)]
+        places = "3: “Hội Nông dân xã”, 8: “Phòng Kinh tế”, 9: “Công an xã”"
+        values = {"row": places, "column": "Đơn vị công tác", "own": cast.root.name, "count": 3, "rows": "3"}
+        assert str(services.MSG_UNITS_NOT_FOUND % values) in imp.message
+        outside = str(validation.ERR_UNIT_OUTSIDE % {"code": "X-9"})
+        assert messages(imp) == [f"Dòng 7, cột “Đơn vị công tác”: {outside}"]
     # Imported again: nothing changes
     again = run_import(actor=cast.space_admin, organisation=cast.root, path=path)
-    assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 5), again.message
+    assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 7), again.message
+    # A unit of the space outside the import is refused, not read as no unit
+    rows = people_rows(1, start=70, unit="UBND phường Trà Vinh")
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "o.xlsx", rows, headers=headers)
+    )
+    with translation.override(imp.language):
+        outside = str(validation.ERR_UNIT_OUTSIDE % {"code": "UBND phường Trà Vinh"})
+        assert messages(imp) == [f"Dòng 2, cột “Đơn vị công tác”: {outside}"]
     # Beside the codes' column it gives way
     rows = people_rows(1, start=60, unit="X-A")
     imp = run_import(
@@ -710,13 +720,15 @@ def test_a_unit_column_titled_by_names_places_whom_it_names_and_leaves_the_other
     assert (imp.created_count, imp.unknown_columns) == (1, []), imp.message
     assert Person.objects.get(full_name__iexact=rows[0][0]).organisation.code == "X-A"
     # … and is read where the code is empty (QA round 43: the unit was left out)
-    rows = people_rows(1, start=61, unit=None)
+    places = ("UBND phường Trà Vinh", "Ấp 1")
+    rows = [[*row, place] for row, place in zip(people_rows(2, start=61, unit=None), places, strict=True)]
     imp = run_import(
         actor=cast.space_admin,
         organisation=cast.root,
-        path=write_xlsx(tmp_path / "name.xlsx", [[*rows[0], "UBND phường Trà Vinh"]], headers=[*HEADERS, "Đơn vị"]),
+        path=write_xlsx(tmp_path / "name.xlsx", rows, headers=[*HEADERS, "Đơn vị"]),
     )
-    assert Person.objects.get(full_name__iexact=rows[0][0]).organisation.code == "X-B"
+    codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows]
+    assert (imp.rejected_count, codes) == (0, ["X-B", cast.root.code])  # a place that is no unit: as there
 
 
 def test_a_date_whose_year_is_not_the_year_column_s_gets_that_message_alone(cast, tmp_path):
@@ -1727,7 +1739,7 @@ def test_a_name_too_long_for_two_lines_of_a_card_ends_with_an_ellipsis(monkeypat
     ]
     assert activation_pdf(rows, io.BytesIO(), title="Thẻ") == 2
     first, second = drawn[drawn.index("Thẻ") + 1 :][:2]
-    assert second.endswith(" …") and long.startswith(f"{first} {second.removesuffix(' …')}")
+    assert second.endswith(" …") and long.startswith(f"{first} {second.removesuffix(' …')} ")  # whole words
     assert "Lê Na" in drawn
 
 
