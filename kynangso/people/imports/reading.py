@@ -550,7 +550,10 @@ _OF_A_PERSON = frozenset(
 )
 _OF_THINGS = frozenset(
     header_key(t)
-    for t in ("Số lượng", "SL", "Đơn giá", "Thành tiền", "Đơn vị tính", "ĐVT", "Quantity", "Price", "Amount")
+    for t in (
+        *("Số lượng", "SL", "S.lượng", "Khối lượng", "Đơn giá", "Đ.giá", "Thành tiền", "T.tiền", "Nguyên giá"),
+        *("Đơn vị tính", "ĐVT", "Quantity", "Qty", "Price", "Amount"),
+    )
 )
 
 

@@ -338,7 +338,7 @@ MSG_UNITS_NOT_FOUND = ngettext_lazy(
     "%(rows)s row gives in “%(column)s” a place that is no unit (row %(row)s): it is read as giving no unit, a new "
     "person going into %(own)s and a stored one staying in their unit. To place them in a unit, write its code "
     "from the template's list.",
-    "%(rows)s rows give in “%(column)s” places that are no units (rows %(row)s, …): they are read as giving no "
+    "%(rows)s rows give in “%(column)s” places that are no units (rows %(row)s): they are read as giving no "
     "unit, new people going into %(own)s and stored ones staying in their units. To place them in units, write "
     "their codes from the template's list.",
     "count",
@@ -1416,6 +1416,7 @@ class _Runner:
                     organisations=self.org_ids,
                     unit_names=self.org_unit_names,
                     outside=self.units_outside,
+                    below_province=self.root.parent_id is not None,
                     named_rows=table.unit_named_rows,
                     row_label=table.row_label,
                     date1904=table.date1904,
@@ -1554,6 +1555,7 @@ class _Runner:
             named = self.validator.units_not_found_named
             row = named[0][0]
             places = ", ".join(f"{table.row_label(n)}: “{place}”" for n, place in named)
+            places += ", …" if count > len(named) else ""  # (Vietnamese has one form for both counts)
             values = {"row": places, "column": table.header("org_code", row)}
             parts.append(
                 str(

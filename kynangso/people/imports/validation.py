@@ -99,8 +99,9 @@ ERR_ORG = _(
     "the unit's full name)."
 )
 ERR_UNIT_OUTSIDE = _(
-    "“%(code)s” is a unit outside this import, or a unit code: write the code of one of its units from the "
-    "template's list, or leave the cell empty (a new person then goes into the import's unit)."
+    "“%(code)s” is no unit of this import (a unit elsewhere, or a code that does not exist): write the code of "
+    "one of its units from the template's list, or leave the cell empty (a new person then goes into the "
+    "import's unit)."
 )
 ERR_ORG_SEVERAL = _("Several units of this import are named “%(code)s”: write the code of the right one.")
 ERR_GROUP = _("Unknown target group “%(value)s”; use the names in the template's list, separated by “;”.")
@@ -397,8 +398,37 @@ def _bare_unit_key(text: str) -> str:
 
 
 _COMMITTEE = "uybannhandan"
-# A unit code's look ("VL-28810", "VL-28807-THC"): letters, a separator, a digit (not "Ấp1", "K3").
-_CODE_LIKE = re.compile(r"[A-Za-z]{1,5}[-_.]\d[\w.-]*")
+# A unit code's look ("VL-28810", "VL-28807-THC", "28810"; not a hamlet's "Ấp1", "KP.3", "K-3")
+_CODE_LIKE = re.compile(r"[A-Za-z]{2,5}\s*[-–_]\s*\d{3,}[\w.–-]*|\d{4,}")
+# … and what a unit of the administration begins with, or names ("tỉnh", "huyện"): not found among the
+# import's units, it is another's (QA round 45: "UBND xã Phú Túc, tỉnh Vĩnh Long", "Sở Nội vụ", "Bộ …"
+# went into the commune), while a commune's own departments, hamlets and associations are no unit
+# ("Phòng Kinh tế", "Công an xã", "Ấp 1", "Hội Nông dân"; QA round 44).
+_OTHER_BODY_STARTS = tuple(
+    " ".join(re.sub(r"[^a-z0-9]+", " ", fold(w)).split()).replace("uy ban nhan dan", "ubnd") + " "
+    for w in (
+        *("UBND", "UB", "Ủy ban nhân dân", "Sở", "Cục", "Tổng cục", "Bộ", "Huyện", "Tỉnh", "Quận", "Thị xã"),
+        *("Thành phố", "TP", "Xã", "Phường", "Thị trấn", "Trường", "TH", "THCS", "THPT", "MN", "Mầm non"),
+        "Tiểu học",
+    )
+)
+_OTHER_PLACE_WORDS = frozenset(("tinh", "huyen"))
+_PLACE_NOTE = re.compile(r"(tinh|huyen|thanh pho|tp|quan|thi xa)\b")
+
+
+def _another_body(typed: str, *, below_province: bool = True) -> bool:
+    """Whether a unit column's text, not found among the import's units, is a code or another unit's name
+    (naming a province or district: another's, in an import below the province)."""
+    text = typed.strip()
+    if _CODE_LIKE.fullmatch(text):
+        return True
+    words = re.sub(r"[^a-z0-9]+", " ", fold(text).replace("uy ban nhan dan", "ubnd")).split()
+    spaced = " ".join(words) + " "
+    if spaced.startswith("bo phan "):  # "Bộ phận một cửa": a commune's desk, not a ministry
+        return False
+    return spaced.startswith(_OTHER_BODY_STARTS) or below_province and not _OTHER_PLACE_WORDS.isdisjoint(words)
+
+
 UNITS_NAMED_MAX = 3  # places that are no unit, named in the summary
 
 
@@ -415,6 +445,7 @@ class RowValidator:
         organisations: Mapping[str, int],
         unit_names: Mapping[int, str] | None = None,
         outside: Callable[[], Iterable[tuple[str, str]]] = tuple,
+        below_province: bool = True,
         named_rows: set[int] | frozenset[int] = frozenset(),
         row_label: Callable[[int], str] = str,
         today: date | None = None,
@@ -435,10 +466,12 @@ class RowValidator:
         self.unit_by_bare_name: dict[str, int | None] = {}  # without their notes
         self.unit_name_keys: dict[int, set[str]] = {}
         self.unit_by_short_name: dict[str, int | None] = {}  # … and without "UBND" or "Trường" (QA round 43)
+        self.import_name_keys: set[str] = set()  # every name of the import's units, as a note may give them
         for pk, name in (unit_names or {}).items():
             whole, bare = _unit_key(name), _bare_unit_key(name)
             self.unit_name_keys[pk] = {whole, bare}
             shorter = [bare[len(word) :] for word in ("ubnd", "truong") if bare.startswith(word)]
+            self.import_name_keys.update((whole, bare, *shorter))
             for aliases, key in (
                 (self.unit_by_name, whole),
                 (self.unit_by_bare_name, bare),
@@ -453,6 +486,7 @@ class RowValidator:
         # rows, and the first few places (row, text).
         self.named_rows = named_rows
         self.outside = outside
+        self.below_province = below_province
         self.outside_keys: set[str] | None = None
         self.units_not_found = 0
         self.units_not_found_named: list[tuple[int, str]] = []
@@ -480,7 +514,20 @@ class RowValidator:
         notes = {_unit_key(note.strip("()[]")) for note in NOTE.findall(typed)}
         if pk is not None and notes <= self.unit_name_keys.get(pk, set()):
             return pk, False
+        if notes <= self.import_name_keys:  # a name, its note a unit of the import ("Trường THCS Giao Long (xã
+            for aliases in (self.unit_by_name, self.unit_by_bare_name):  # Giao Long)"; QA round 45)
+                if bare in aliases:
+                    return aliases[bare], aliases[bare] is None
         return None, False
+
+    def unit_of_named(self, typed: str) -> tuple[int | None, bool]:
+        """unit_of, for a unit column titled by names: also a name followed by its province or district
+        ("UBND xã Chợ Lách, tỉnh Vĩnh Long"; QA round 45)."""
+        found = self.unit_of(typed)
+        head, comma, place = typed.partition(",")
+        if found[0] is None and not found[1] and comma and head.strip() and _PLACE_NOTE.match(fold(place.strip())):
+            return self.unit_of(head)
+        return found
 
     def by_name(self, number: int) -> bool:
         """Whether a row's unit was given in a column titled by the units' names."""
@@ -683,14 +730,15 @@ class RowValidator:
 
         if not _blank(raw_org):
             typed = cell_text(raw_org)
-            row.organisation_id, several = self.unit_of(typed)
+            by_name = self.by_name(row.number)
+            row.organisation_id, several = self.unit_of_named(typed) if by_name else self.unit_of(typed)
             if row.organisation_id is None:  # quoted as typed (QA round 27: not in capitals)
                 quoted = nfc(typed) if len(typed) <= 80 else f"{nfc(typed)[:79]}…"
                 if several:
                     self.cell_error(row, "org_code", ERR_ORG_SEVERAL, code=quoted)
-                elif not self.by_name(row.number):
+                elif not by_name:
                     self.cell_error(row, "org_code", ERR_ORG, code=quoted)
-                elif _CODE_LIKE.fullmatch(typed.strip()) or self.outside_unit(typed):
+                elif _another_body(typed, below_province=self.below_province) or self.outside_unit(typed):
                     self.cell_error(row, "org_code", ERR_UNIT_OUTSIDE, code=quoted)
                 else:
                     self.no_unit(row.number, nfc(typed))

@@ -680,8 +680,8 @@ def test_a_unit_column_titled_by_names_places_whom_it_names_and_leaves_the_other
         "Hội Nông dân xã",
         None,
         "Ủy ban nhân dân xã Long Hồ",  # "Ủy ban nhân dân" as "UBND" (QA round 43) …
-        "Phường Trà Vinh",  # … and a name without "UBND"
-        "X-9",  # a code of no unit of the import: refused as in the codes' column
+        "Phường Trà Vinh, tỉnh Vĩnh Long",  # … and a name without "UBND", its province after it (QA round 45)
+        "VL-28810",  # a code of no unit of the import, or another body's name: refused (QA round 45)
         "Phòng Kinh tế",  # a commune's own department is no unit either (QA round 44)
         "Công an xã",
     ]
@@ -691,13 +691,13 @@ def test_a_unit_column_titled_by_names_places_whom_it_names_and_leaves_the_other
     path = write_xlsx(tmp_path / "d.xlsx", rows, headers=headers)
     imp = run_import(actor=cast.space_admin, organisation=cast.root, path=path)
     assert (imp.created_count, imp.rejected_count, imp.unknown_columns) == (7, 1, []), imp.message
-    codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows if row[6] != "X-9"]
+    codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows if row[6] != "VL-28810"]
     assert codes == ["X-B", cast.root.code, cast.root.code, "X-A", "X-B", cast.root.code, cast.root.code]
     with translation.override(imp.language):
         places = "3: “Hội Nông dân xã”, 8: “Phòng Kinh tế”, 9: “Công an xã”"
         values = {"row": places, "column": "Đơn vị công tác", "own": cast.root.name, "count": 3, "rows": "3"}
         assert str(services.MSG_UNITS_NOT_FOUND % values) in imp.message
-        outside = str(validation.ERR_UNIT_OUTSIDE % {"code": "X-9"})
+        outside = str(validation.ERR_UNIT_OUTSIDE % {"code": "VL-28810"})
         assert messages(imp) == [f"Dòng 7, cột “Đơn vị công tác”: {outside}"]
     # Imported again: nothing changes
     again = run_import(actor=cast.space_admin, organisation=cast.root, path=path)
