@@ -1937,6 +1937,11 @@ class _Runner:
                 code=self.org_codes.get(first.organisation_id, ""),
                 own=self.root.code,
             )
+            # The refusal rests on what the namesake has (_corroborates), not on how well they fit: a later
+            # row that changes them at all is refused (loosely_named; a year it gave them made this row theirs
+            # on a second import, found by the identity property test).
+            name = hash(r.name_key)
+            self.loose[name] = self.loose.get(name, ()) + (lookup._replace(top=-1, refused=True).pack_lookup(),)
             return False
         if r.cccd and first.coded:  # the same number was matched by its hash: this is another one
             if first.number:

@@ -135,3 +135,20 @@ def test_who_a_row_is_does_not_depend_on_chunks_and_a_second_import_changes_noth
     (created, updated, unchanged, rejected), refused = second
     assert (created, updated, rejected) == (0, 0, first[0][3])
     assert [m.split(",")[0] for m in refused] == [m.split(",")[0] for m in first[1]]
+
+
+def test_a_row_that_changes_a_namesake_another_row_was_refused_for_is_refused_too(cast, tmp_path):
+    """Found by the property above on PostgreSQL: a row without a unit code refused for a namesake below the
+    import's unit (nothing but the name to go by) was theirs on a second import, once a later row had given
+    them the year of birth it wrote; that later row is refused instead (run three times: the same)."""
+    for name, unit in (("Lê Thị Hà", cast.unit_a), ("Lê Thị Hoa", cast.unit_b)):
+        people_services.person_create(actor=None, full_name=name, organisation=unit, sex="female")
+    rows = [
+        ["Lê Thị Hoa", 1990, "Nữ", "", "", "ha@example.vn", "", "", ""],
+        ["Lê Thị Hoa", 1990, "Nữ", "", "", "", "X-B", "", ""],
+    ]
+    path = write_xlsx(tmp_path / "r.xlsx", rows, headers=["Họ và tên", "Năm sinh", *HEADERS[2:]])
+    runs = [outcome(run_import(actor=cast.space_admin, organisation=cast.root, path=path))[0] for _ in range(3)]
+    assert runs == [(0, 0, 0, 2)] * 3
+    hoa = Person.objects.get(search_text="le thi hoa")
+    assert (hoa.birth_year, hoa.email) == (None, "")
