@@ -137,8 +137,9 @@ def guide_lines() -> list[str]:
             "sheet's tab, then Unhide)."
         ),
         _(
-            "A list of your own may give the units by their names under “Đơn vị” or “Đơn vị công tác”: a name of "
-            "none of the units in the list leaves the person in the unit chosen when importing."
+            "A list of your own may give the units by their names under “Đơn vị” or “Đơn vị công tác”. If most of "
+            "them are units of the list, each must be one; if most are not (hamlets, departments), the column is not "
+            "read and people go into the unit chosen when importing."
         ),
         _("Nhóm đối tượng: names from the list, several separated by “;”."),
         _("The same CCCD number is the same person: importing again updates, it never duplicates."),

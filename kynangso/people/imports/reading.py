@@ -236,8 +236,8 @@ _ALIASES = {
         "Organisation code",
         "Organization code",
         "Org code",
-        # A unit's name, not its code (QA round 42): read as the code's column is, but a place that is no unit
-        # is read as no unit given (names_units, RowValidator.no_unit), as a list without the column would.
+        # A unit's name, not its code (QA round 42): read as the code's column is if most of the file's first
+        # values are units of the import, else not read (names_units, RowValidator.decide_named).
         "Đơn vị",
         "Tên đơn vị",
         "Đơn vị công tác",

@@ -55,6 +55,7 @@ from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache, partial
+from itertools import chain, islice
 from pathlib import PurePath
 from typing import NamedTuple
 
@@ -93,6 +94,7 @@ _BIRTH_CELL = reading.FIELDS.index("date_of_birth")
 _CCCD_CELL = reading.FIELDS.index("cccd")
 
 CHUNK_SIZE = 5000
+NAMED_UNITS_DECIDED_BY = 5000  # first rows: whether a column of units' names gives units (decide_named)
 # Commit-valid mode commits every TRANSACTION_ROWS rows: a commit writes out every index page the rows
 # touched, and with random keys (CCCD hashes, name keys) that is nearly all of them once the tables hold
 # a few hundred thousand people, so committing every chunk made the commits grow with the table. On
@@ -334,14 +336,10 @@ MSG_PASSED_OVER = ngettext_lazy(
     "%(rows)s rows hold no person (section headings, subtotals: row %(row)s “%(text)s”, …): they were not imported.",
     "count",
 )
-MSG_UNITS_NOT_FOUND = ngettext_lazy(
-    "%(rows)s row gives in “%(column)s” a place that is no unit (row %(row)s): it is read as giving no unit, a new "
-    "person going into %(own)s and a stored one staying in their unit. To place them in a unit, write its code "
-    "from the template's list.",
-    "%(rows)s rows give in “%(column)s” places that are no units (rows %(row)s): they are read as giving no "
-    "unit, new people going into %(own)s and stored ones staying in their units. To place them in units, write "
-    "their codes from the template's list.",
-    "count",
+MSG_PLACES_NOT_UNITS = _(
+    "The column “%(column)s” was not read as the people's units: most of its first values are no unit of this "
+    "import (%(places)s). Everyone is placed as if it were empty: a new person in %(own)s, a stored one in their "
+    "unit. To place people in units, write their codes in a column “Mã đơn vị” from the template's list."
 )
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
 MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
@@ -1415,14 +1413,21 @@ class _Runner:
                     column=table.header,
                     organisations=self.org_ids,
                     unit_names=self.org_unit_names,
-                    outside=self.units_outside,
-                    below_province=self.root.parent_id is not None,
                     named_rows=table.unit_named_rows,
                     row_label=table.row_label,
                     date1904=table.date1904,
                 )
                 self.table = table
-                parsed = (self.parse(chunk) for chunk in reading.chunked(table.rows, CHUNK_SIZE))
+                rows = iter(table.rows)
+                first = []
+                if "org_name" in table.columns or any(
+                    reading.names_units(title)
+                    for h in table.sheet_headers or [table.headers]
+                    if (title := h.get("org_code"))
+                ):  # a column of units' names: what it gives, from the first rows (decide_named)
+                    first = list(islice(rows, NAMED_UNITS_DECIDED_BY))
+                    self.validator.decide_named(first)
+                parsed = (self.parse(chunk) for chunk in reading.chunked(chain(first, rows), CHUNK_SIZE))
             if self.imp.create_accounts:
                 self.load_quota()
             with ExitStack() as group:  # commit-valid: the open transaction, over up to TRANSACTION_ROWS rows
@@ -1551,18 +1556,10 @@ class _Runner:
             starts += [table.row_label(row) for row in table.later_footers]
             message = MSG_FOOTER if len(starts) == 1 else MSG_FOOTERS  # one a sheet (QA round 39)
             parts.append(str(message % {"row": ", ".join(starts), "rows": n(table.footer_skipped)}))
-        if self.validator is not None and (count := self.validator.units_not_found):
-            named = self.validator.units_not_found_named
-            row = named[0][0]
-            places = ", ".join(f"{table.row_label(n)}: “{place}”" for n, place in named)
-            places += ", …" if count > len(named) else ""  # (Vietnamese has one form for both counts)
-            values = {"row": places, "column": table.header("org_code", row)}
-            parts.append(
-                str(
-                    MSG_UNITS_NOT_FOUND
-                    % {**values, "count": count, "rows": n(count), "own": self.imp.organisation.name}
-                )
-            )
+        if self.validator is not None and not self.validator.named_units:
+            places = ", ".join(f"“{place}”" for place in self.validator.places_shown) + ", …"
+            column = table.headers.get("org_code") or table.headers.get("org_name", "")
+            parts.append(str(MSG_PLACES_NOT_UNITS % {"column": column, "places": places, "own": self.root.name}))
         if self.date_order and self.date_order[0] == MONTH_FIRST:
             parts.append(str(MSG_MONTH_FIRST))
         if table is not None and table.hidden_read:
@@ -1654,14 +1651,6 @@ class _Runner:
         self.free = {sid: max(space.learner_quota - used.get(sid, 0), 0) for sid, space in self.spaces.items()}
 
     # -- one chunk ----------------------------------------------------------------------------
-    def units_outside(self) -> list[tuple[str, str]]:
-        """(code, name) of the units of the import's space outside it: a unit column titled by names that
-        gives one is refused, not read as no unit (RowValidator.outside_unit)."""
-        if self.root.space_id is None:
-            return []
-        units = Organisation.objects.filter(space_id=self.root.space_id).exclude(path__startswith=self.root.path)
-        return list(units.values_list("code", "name"))
-
     def actors_other_units(self) -> dict[int, str]:
         """The units the importer manages outside this import's unit, by id: their names (one query, when a
         row's CCCD is first found outside the import's unit)."""
@@ -2259,8 +2248,7 @@ class _Runner:
         extras = self.table.extras
         if extras:  # the values of the file's other columns, for the error workbook
             for row in rows:
-                row.extras = extras.get(row.number, ())
-            extras.clear()
+                row.extras = extras.pop(row.number, ())
         return rows
 
     def count(self, plan: _Plan, *, written: bool) -> None:

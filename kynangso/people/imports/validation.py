@@ -98,10 +98,9 @@ ERR_ORG = _(
     "Unknown unit code “%(code)s”, or a unit outside this import: write the code from the template's list (or "
     "the unit's full name)."
 )
-ERR_UNIT_OUTSIDE = _(
-    "“%(code)s” is no unit of this import (a unit elsewhere, or a code that does not exist): write the code of "
-    "one of its units from the template's list, or leave the cell empty (a new person then goes into the "
-    "import's unit)."
+ERR_UNIT_NOT_FOUND = _(
+    "“%(code)s” is no unit of this import: write the unit's code from the template's list, or leave the cell "
+    "empty (a new person then goes into the import's unit)."
 )
 ERR_ORG_SEVERAL = _("Several units of this import are named “%(code)s”: write the code of the right one.")
 ERR_GROUP = _("Unknown target group “%(value)s”; use the names in the template's list, separated by “;”.")
@@ -398,38 +397,8 @@ def _bare_unit_key(text: str) -> str:
 
 
 _COMMITTEE = "uybannhandan"
-# A unit code's look ("VL-28810", "VL-28807-THC", "28810"; not a hamlet's "Ấp1", "KP.3", "K-3")
-_CODE_LIKE = re.compile(r"[A-Za-z]{2,5}\s*[-–_]\s*\d{3,}[\w.–-]*|\d{4,}")
-# … and what a unit of the administration begins with, or names ("tỉnh", "huyện"): not found among the
-# import's units, it is another's (QA round 45: "UBND xã Phú Túc, tỉnh Vĩnh Long", "Sở Nội vụ", "Bộ …"
-# went into the commune), while a commune's own departments, hamlets and associations are no unit
-# ("Phòng Kinh tế", "Công an xã", "Ấp 1", "Hội Nông dân"; QA round 44).
-_OTHER_BODY_STARTS = tuple(
-    " ".join(re.sub(r"[^a-z0-9]+", " ", fold(w)).split()).replace("uy ban nhan dan", "ubnd") + " "
-    for w in (
-        *("UBND", "UB", "Ủy ban nhân dân", "Sở", "Cục", "Tổng cục", "Bộ", "Huyện", "Tỉnh", "Quận", "Thị xã"),
-        *("Thành phố", "TP", "Xã", "Phường", "Thị trấn", "Trường", "TH", "THCS", "THPT", "MN", "Mầm non"),
-        "Tiểu học",
-    )
-)
-_OTHER_PLACE_WORDS = frozenset(("tinh", "huyen"))
-_PLACE_NOTE = re.compile(r"(tinh|huyen|thanh pho|tp|quan|thi xa)\b")
-
-
-def _another_body(typed: str, *, below_province: bool = True) -> bool:
-    """Whether a unit column's text, not found among the import's units, is a code or another unit's name
-    (naming a province or district: another's, in an import below the province)."""
-    text = typed.strip()
-    if _CODE_LIKE.fullmatch(text):
-        return True
-    words = re.sub(r"[^a-z0-9]+", " ", fold(text).replace("uy ban nhan dan", "ubnd")).split()
-    spaced = " ".join(words) + " "
-    if spaced.startswith("bo phan "):  # "Bộ phận một cửa": a commune's desk, not a ministry
-        return False
-    return spaced.startswith(_OTHER_BODY_STARTS) or below_province and not _OTHER_PLACE_WORDS.isdisjoint(words)
-
-
-UNITS_NAMED_MAX = 3  # places that are no unit, named in the summary
+NAMED_UNITS_SHOWN = 3  # values of a column of places, not units, named in the summary
+_ORG = FIELDS.index("org_code")
 
 
 class RowValidator:
@@ -444,8 +413,6 @@ class RowValidator:
         column: Callable[[str, int], str],
         organisations: Mapping[str, int],
         unit_names: Mapping[int, str] | None = None,
-        outside: Callable[[], Iterable[tuple[str, str]]] = tuple,
-        below_province: bool = True,
         named_rows: set[int] | frozenset[int] = frozenset(),
         row_label: Callable[[int], str] = str,
         today: date | None = None,
@@ -479,17 +446,14 @@ class RowValidator:
             ):
                 aliases[key] = pk if aliases.get(key, pk) == pk else None
         # A unit column titled by names ("Đơn vị công tác"; `named_rows`: rows whose unit a names column gave
-        # beside an empty code) may give places that are no units: a hamlet, an association, a commune's own
-        # department ("Ấp 1", "Phòng Kinh tế", "Công an xã"). Such a row is read as giving no unit, a new
-        # person going into the import's own (QA rounds 42-44); a code, or a unit outside the import
-        # (`outside`: (code, name) of the space's other units, read once if needed), is refused. How many
-        # rows, and the first few places (row, text).
+        # beside an empty code) gives units, or places that are no units: hamlets, a commune's departments,
+        # other bodies ("Ấp 1", "Phòng Kinh tế", "Sở Nội vụ"), which no rule of words tells apart (QA rounds
+        # 42-46). The file's first rows decide (decide_named): if most of their values name units of the
+        # import, the column gives units, and a value that is none is refused; else it is a column of
+        # places, not read, as one of another title would be (and the summary says so).
         self.named_rows = named_rows
-        self.outside = outside
-        self.below_province = below_province
-        self.outside_keys: set[str] | None = None
-        self.units_not_found = 0
-        self.units_not_found_named: list[tuple[int, str]] = []
+        self.named_units = True
+        self.places_shown: list[str] = []
         self.today = today or date.today()
         keys = _group_keys()
         # Lists repeat a handful of group names: normalise each distinct spelling once.
@@ -520,34 +484,18 @@ class RowValidator:
                     return aliases[bare], aliases[bare] is None
         return None, False
 
-    def unit_of_named(self, typed: str) -> tuple[int | None, bool]:
-        """unit_of, for a unit column titled by names: also a name followed by its province or district
-        ("UBND xã Chợ Lách, tỉnh Vĩnh Long"; QA round 45)."""
-        found = self.unit_of(typed)
-        head, comma, place = typed.partition(",")
-        if found[0] is None and not found[1] and comma and head.strip() and _PLACE_NOTE.match(fold(place.strip())):
-            return self.unit_of(head)
-        return found
+    def decide_named(self, rows: Iterable[tuple[int, list]]) -> None:
+        """Whether the column of units' names gives units (see __init__), from the file's first `rows`: at
+        least half of its distinct values name units of the import."""
+        places = [cell_text(cells[_ORG]).strip() for number, cells in rows if self.by_name(number)]
+        places = list(dict.fromkeys(place for place in places if place))  # distinct, in the file's order
+        unknown = [place for place in places if self.unit_of(place)[0] is None]
+        self.named_units = 2 * len(unknown) <= len(places)
+        self.places_shown = [nfc(place) for place in unknown[:NAMED_UNITS_SHOWN]]
 
     def by_name(self, number: int) -> bool:
         """Whether a row's unit was given in a column titled by the units' names."""
         return number in self.named_rows or names_units(self.column("org_code", number))
-
-    def outside_unit(self, typed: str) -> bool:
-        """Whether a unit's code or name is one of the space's units outside the import."""
-        if self.outside_keys is None:
-            self.outside_keys = set()
-            for code, name in self.outside():
-                bare = _bare_unit_key(name)
-                shorter = [bare[len(word) :] for word in ("ubnd", "truong") if bare.startswith(word)]
-                self.outside_keys.update((_unit_key(code), _unit_key(name), bare, *shorter))
-        return _unit_key(typed) in self.outside_keys or _bare_unit_key(typed) in self.outside_keys
-
-    def no_unit(self, number: int, place: str) -> None:
-        self.units_not_found += 1
-        named = self.units_not_found_named
-        if len(named) < UNITS_NAMED_MAX and all(place != text for _n, text in named):
-            named.append((number, place))
 
     def cell_error(self, row: ParsedRow, name: str | None, message, **params) -> None:
         text = str(message % params) if params else str(message)
@@ -731,17 +679,12 @@ class RowValidator:
         if not _blank(raw_org):
             typed = cell_text(raw_org)
             by_name = self.by_name(row.number)
-            row.organisation_id, several = self.unit_of_named(typed) if by_name else self.unit_of(typed)
-            if row.organisation_id is None:  # quoted as typed (QA round 27: not in capitals)
-                quoted = nfc(typed) if len(typed) <= 80 else f"{nfc(typed)[:79]}…"
-                if several:
-                    self.cell_error(row, "org_code", ERR_ORG_SEVERAL, code=quoted)
-                elif not by_name:
-                    self.cell_error(row, "org_code", ERR_ORG, code=quoted)
-                elif _another_body(typed, below_province=self.below_province) or self.outside_unit(typed):
-                    self.cell_error(row, "org_code", ERR_UNIT_OUTSIDE, code=quoted)
-                else:
-                    self.no_unit(row.number, nfc(typed))
+            if not by_name or self.named_units:  # (else a column of places, not units: not read)
+                row.organisation_id, several = self.unit_of(typed)
+                if row.organisation_id is None:
+                    quoted = nfc(typed) if len(typed) <= 80 else f"{nfc(typed)[:79]}…"  # as typed (QA round 27)
+                    message = ERR_ORG_SEVERAL if several else ERR_UNIT_NOT_FOUND if by_name else ERR_ORG
+                    self.cell_error(row, "org_code", message, code=quoted)
 
         if not _blank(raw_position):
             position = nfc(cell_text(raw_position))

@@ -1727,28 +1727,3 @@ def test_a_list_of_things_under_a_bare_name_title_is_no_list_of_people(tmp_path)
     for headers in (["STT", "Họ và tên", "Tuổi"], ["STT", "Tên", "Năm sinh"], ["STT", "Tên", "Đơn vị"]):
         table = open_file(write_xlsx(tmp_path / "p.xlsx", [[1, "Nguyễn Văn An", 1985]], headers=headers))
         assert [cells[0] for _n, cells in table.rows] == ["Nguyễn Văn An"]
-
-
-@pytest.mark.parametrize(
-    "text,another",
-    [
-        ("VL-28810", True),  # a code
-        ("28810", True),
-        ("UBND xã Phú Túc, tỉnh Vĩnh Long", True),  # another unit of the administration (QA round 45) …
-        ("Ủy ban nhân dân tỉnh Đồng Tháp", True),
-        ("Sở Nội vụ", True),
-        ("Cục Chuyển đổi số quốc gia", True),
-        ("Công an tỉnh Vĩnh Long", True),
-        ("Trường THCS Giao Lon", True),  # … or a school the import does not have (a typo of its own)
-        ("Phòng Kinh tế", False),  # a commune's own department, a hamlet, an association: no unit (QA 44)
-        ("Văn phòng HĐND và UBND", False),
-        ("Công an xã", False),
-        ("Bộ phận một cửa", False),
-        ("Ấp 1", False),
-        ("KP.3", False),
-        ("K-3", False),
-        ("Hội Nông dân", False),
-    ],
-)
-def test_a_place_in_a_unit_column_of_names_is_another_body_or_no_unit(text, another):
-    assert validation_module._another_body(text) is another

@@ -669,47 +669,49 @@ def test_a_unit_written_by_its_name_or_its_code_with_other_separators_is_that_un
     assert imp.rejected_count == 1 and "Trà Vinh" in messages(imp)[0]
 
 
-def test_a_unit_column_titled_by_names_places_whom_it_names_and_leaves_the_others_in_the_import_s_unit(cast, tmp_path):
-    """QA round 42: "Đơn vị công tác" holding the units' names was an ignored column, and everyone went into
-    the import's own unit. It is read as the codes' column is; a place that is no unit (a hamlet, an
-    association) leaves the row where a list without the column would, and the summary says so; a code or a
-    unit's name that is no unit of the import is refused (QA round 43: they went into the import's unit)."""
-    rows = people_rows(8, start=50)
+def test_a_unit_column_titled_by_names_gives_units_or_else_is_not_read(cast, tmp_path):
+    """QA rounds 42-46: "Đơn vị công tác" holding the units' names was an ignored column, everyone going into
+    the import's unit. A column of names gives units when most of the file's first values name units of the
+    import: a value that names none is then refused. When most name none (hamlets, a commune's departments,
+    other bodies: "Ấp 1", "Phòng Kinh tế", "Sở Nội vụ"), which no rule of words tells apart, it is a column
+    of places: not read, as under another title, and the summary says so."""
+    headers = [*HEADERS[:6], "Đơn vị công tác", *HEADERS[7:]]
+    rows = people_rows(6, start=50)
     units = [
         "UBND phường Trà Vinh",
-        "Hội Nông dân xã",
-        None,
         "Ủy ban nhân dân xã Long Hồ",  # "Ủy ban nhân dân" as "UBND" (QA round 43) …
-        "Phường Trà Vinh, tỉnh Vĩnh Long",  # … and a name without "UBND", its province after it (QA round 45)
-        "VL-28810",  # a code of no unit of the import, or another body's name: refused (QA round 45)
-        "Phòng Kinh tế",  # a commune's own department is no unit either (QA round 44)
-        "Công an xã",
+        "Phường Trà Vinh",  # … and a name without "UBND"
+        None,
+        "VL-28810",  # names no unit of the import: refused
+        "Hội Nông dân xã",
     ]
     for row, unit in zip(rows, units, strict=True):
         row[6] = unit
-    headers = [*HEADERS[:6], "Đơn vị công tác", *HEADERS[7:]]
     path = write_xlsx(tmp_path / "d.xlsx", rows, headers=headers)
     imp = run_import(actor=cast.space_admin, organisation=cast.root, path=path)
-    assert (imp.created_count, imp.rejected_count, imp.unknown_columns) == (7, 1, []), imp.message
-    codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows if row[6] != "VL-28810"]
-    assert codes == ["X-B", cast.root.code, cast.root.code, "X-A", "X-B", cast.root.code, cast.root.code]
+    assert (imp.created_count, imp.rejected_count, imp.unknown_columns) == (4, 2, []), imp.message
+    codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows[:4]]
+    assert codes == ["X-B", "X-A", "X-B", cast.root.code]
     with translation.override(imp.language):
-        places = "3: “Hội Nông dân xã”, 8: “Phòng Kinh tế”, 9: “Công an xã”"
-        values = {"row": places, "column": "Đơn vị công tác", "own": cast.root.name, "count": 3, "rows": "3"}
-        assert str(services.MSG_UNITS_NOT_FOUND % values) in imp.message
-        outside = str(validation.ERR_UNIT_OUTSIDE % {"code": "VL-28810"})
-        assert messages(imp) == [f"Dòng 7, cột “Đơn vị công tác”: {outside}"]
-    # Imported again: nothing changes
-    again = run_import(actor=cast.space_admin, organisation=cast.root, path=path)
-    assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 7), again.message
-    # A unit of the space outside the import is refused, not read as no unit
-    rows = people_rows(1, start=70, unit="UBND phường Trà Vinh")
+        refused = [validation.ERR_UNIT_NOT_FOUND % {"code": code} for code in ("VL-28810", "Hội Nông dân xã")]
+        assert messages(imp) == [f"Dòng {n}, cột “Đơn vị công tác”: {m}" for n, m in zip((6, 7), refused, strict=True)]
+    again = run_import(actor=cast.space_admin, organisation=cast.root, path=path)  # nothing changes
+    assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 4), again.message
+    # Most of them places: a column of places, not read (a stored person keeps their unit)
+    rows = people_rows(4, start=80)
+    for row, place in zip(rows, ("Phòng Kinh tế", "Công an xã", "Ấp 1", "UBND phường Trà Vinh"), strict=True):
+        row[6] = place
+    rows.append([*people_rows(1, start=50)[0][:6], "Ấp 2", *people_rows(1, start=50)[0][7:]])
     imp = run_import(
-        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "o.xlsx", rows, headers=headers)
+        actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "p.xlsx", rows, headers=headers)
     )
+    assert (imp.created_count, imp.unchanged_count, imp.rejected_count) == (4, 1, 0), imp.message
+    codes = {Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows[:4]}
+    assert codes == {cast.root.code} and Person.objects.get(full_name__iexact=rows[4][0]).organisation.code == "X-B"
     with translation.override(imp.language):
-        outside = str(validation.ERR_UNIT_OUTSIDE % {"code": "UBND phường Trà Vinh"})
-        assert messages(imp) == [f"Dòng 2, cột “Đơn vị công tác”: {outside}"]
+        places = "“Phòng Kinh tế”, “Công an xã”, “Ấp 1”, …"  # in the file's order
+        values = {"column": "Đơn vị công tác", "places": places, "own": cast.root.name}
+        assert str(services.MSG_PLACES_NOT_UNITS % values) in imp.message
     # Beside the codes' column it gives way
     rows = people_rows(1, start=60, unit="X-A")
     imp = run_import(
@@ -727,8 +729,8 @@ def test_a_unit_column_titled_by_names_places_whom_it_names_and_leaves_the_other
         organisation=cast.root,
         path=write_xlsx(tmp_path / "name.xlsx", rows, headers=[*HEADERS, "Đơn vị"]),
     )
-    codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows]
-    assert (imp.rejected_count, codes) == (0, ["X-B", cast.root.code])  # a place that is no unit: as there
+    assert Person.objects.get(full_name__iexact=rows[0][0]).organisation.code == "X-B"
+    assert imp.rejected_count == 1  # half its values units: "Ấp 1" is none, as in a column of its own
 
 
 def test_a_date_whose_year_is_not_the_year_column_s_gets_that_message_alone(cast, tmp_path):
