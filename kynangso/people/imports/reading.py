@@ -488,6 +488,7 @@ def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]
                 columns["head_name"] = loser_index  # the head of household's, where their row leaves it out
             elif name == "org_code" and names_units(loser) and "org_name" not in columns:
                 columns["org_name"] = loser_index  # "Tên đơn vị" beside "Mã đơn vị": where the code is empty
+                titles["org_name"] = " ".join(loser.split())
             else:
                 unknown.append(loser)
         else:
@@ -603,7 +604,7 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
     in_header = _split_columns(header, columns, titles, unknown, under=False)  # in the header row, or …
     if not in_header and rest and _split_columns(rest[0][1], columns, titles, unknown, under=True, above=header):
         rest = rest[1:]
-    used = set(columns.values())
+    used = {index for name, index in columns.items() if name != "org_name"}  # kept in the error workbook
     extra = [
         (index, " ".join(str(cell).split()))
         for index, cell in enumerate(header)

@@ -87,7 +87,16 @@ from .bulk import any_of, bulk_insert, insert_rows, unsaved
 from .choices import ActivationJob, ActivationOutcome, ImportMode, ImportPhase, ImportSource, ImportStatus
 from .models import PersonImport
 from .permissions import can_import_into
-from .validation import BOTH_ORDERS, DAY_FIRST, MONTH_FIRST, ParsedRow, RowValidator, cccd_text, date_order
+from .validation import (
+    BOTH_ORDERS,
+    DAY_FIRST,
+    MONTH_FIRST,
+    NAMED_UNITS_SHOWN,
+    ParsedRow,
+    RowValidator,
+    cccd_text,
+    date_order,
+)
 
 logger = logging.getLogger(__name__)
 _BIRTH_CELL = reading.FIELDS.index("date_of_birth")
@@ -336,10 +345,18 @@ MSG_PASSED_OVER = ngettext_lazy(
     "%(rows)s rows hold no person (section headings, subtotals: row %(row)s “%(text)s”, …): they were not imported.",
     "count",
 )
-MSG_PLACES_NOT_UNITS = _(
-    "The column “%(column)s” was not read as the people's units: most of its first values are no unit of this "
-    "import (%(places)s). Everyone is placed as if it were empty: a new person in %(own)s, a stored one in their "
-    "unit. To place people in units, write their codes in a column “Mã đơn vị” from the template's list."
+MSG_PLACES_NOT_UNITS = ngettext_lazy(
+    "%(rows)s row names in the column “%(column)s” no unit of this import but a place (%(places)s): from its "
+    "values in the file's first %(first)s rows, the column was read as places, not units. Such a row is placed "
+    "as if the cell were empty (a new person in %(own)s, a stored one in their unit); a row naming a unit of the "
+    "import is placed in it. To place everyone in units, write their codes in a column “Mã đơn vị” from the "
+    "template's list.",
+    "%(rows)s rows name in the column “%(column)s” no unit of this import but places (%(places)s): from its "
+    "values in the file's first %(first)s rows, the column was read as places, not units. Such a row is placed "
+    "as if the cell were empty (a new person in %(own)s, a stored one in their unit); a row naming a unit of the "
+    "import is placed in it. To place everyone in units, write their codes in a column “Mã đơn vị” from the "
+    "template's list.",
+    "count",
 )
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
 MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
@@ -1414,6 +1431,7 @@ class _Runner:
                     organisations=self.org_ids,
                     unit_names=self.org_unit_names,
                     named_rows=table.unit_named_rows,
+                    places=self.place_names(),
                     row_label=table.row_label,
                     date1904=table.date1904,
                 )
@@ -1556,10 +1574,15 @@ class _Runner:
             starts += [table.row_label(row) for row in table.later_footers]
             message = MSG_FOOTER if len(starts) == 1 else MSG_FOOTERS  # one a sheet (QA round 39)
             parts.append(str(message % {"row": ", ".join(starts), "rows": n(table.footer_skipped)}))
-        if self.validator is not None and not self.validator.named_units:
-            places = ", ".join(f"“{place}”" for place in self.validator.places_shown) + ", …"
-            column = table.headers.get("org_code") or table.headers.get("org_name", "")
-            parts.append(str(MSG_PLACES_NOT_UNITS % {"column": column, "places": places, "own": self.root.name}))
+        if self.validator is not None and self.validator.places_passed_over:
+            shown = self.validator.places_shown
+            places = ", ".join(f"“{place}”" for place in shown[:NAMED_UNITS_SHOWN])
+            places += ", …" if len(shown) > NAMED_UNITS_SHOWN else ""
+            column = table.headers.get("org_name") or table.headers.get("org_code", "")  # the names' (QA round 47)
+            count = self.validator.places_passed_over
+            values = {"rows": n(count), "count": count, "column": column, "places": places}
+            values |= {"first": n(NAMED_UNITS_DECIDED_BY), "own": self.root.name}
+            parts.append(str(MSG_PLACES_NOT_UNITS % values))
         if self.date_order and self.date_order[0] == MONTH_FIRST:
             parts.append(str(MSG_MONTH_FIRST))
         if table is not None and table.hidden_read:
@@ -1649,6 +1672,14 @@ class _Runner:
         self.spaces = Space.objects.in_bulk(space_ids)
         used = people_services.accounts_used(space_ids, self.tally)
         self.free = {sid: max(space.learner_quota - used.get(sid, 0), 0) for sid, space in self.spaces.items()}
+
+    def place_names(self) -> list[str]:
+        """The names of the places the import's unit lies in: its own commune's or province's, and those
+        above ("Xã Giao Long", "Giao Long", "Tỉnh Vĩnh Long", "Vĩnh Long"), which rows may add to a unit's."""
+        ids = [int(part) for part in self.root.path.strip("/").split("/") if part.isdigit()]
+        units = Organisation.objects.filter(pk__in=ids, admin_unit__isnull=False)
+        names = units.values_list("admin_unit__name", "admin_unit__full_name")
+        return [name for pair in names for name in pair if name]
 
     # -- one chunk ----------------------------------------------------------------------------
     def actors_other_units(self) -> dict[int, str]:
@@ -2276,6 +2307,7 @@ class _Runner:
                         source_rows=table.source_rows,
                         row_label=table.row_label,
                         organisations=[(self.org_codes[pk], name) for pk, name in self.org_unit_names.items()],
+                        named_rows=table.unit_named_rows,
                     )
                 self.errors.day_first = self.validator.order in (DAY_FIRST, "")
                 self.errors.add(r)

@@ -385,18 +385,57 @@ def _comma_separated_groups(group_of: Callable[[str], str | None], text: str) ->
     return tuple(found)
 
 
+# Words units' names are written with in full or short, folded, without spaces: a unit's name and a row's
+# value are compared in their short forms ("Ủy ban nhân dân" as "UBND": QA round 43; "Trường Trung học cơ sở"
+# as "Trường THCS", "Tiểu học" as "TH", "Sở GD&ĐT" for "Sở Giáo dục và Đào tạo": QA round 47).
+_SHORT_FORMS = {
+    "uybannhandan": "ubnd",
+    "hoidongnhandan": "hdnd",
+    "mattrantoquoc": "mttq",
+    "trunghoccoso": "thcs",
+    "trunghocphothong": "thpt",
+    "tieuhoc": "th",
+    "mamnon": "mn",
+    "giaoducvadaotao": "gddt",
+    "khoahocvacongnghe": "khcn",
+    "laodongthuongbinhvaxahoi": "ldtbxh",
+    "nongnghiepvamoitruong": "nnmt",
+    "vanhoathethaovadulich": "vhttdl",
+    "benhviendakhoa": "bvdk",
+    "trungtamyte": "ttyt",
+    "vanphong": "vp",
+    "lienhiepphunu": "lhpn",
+    "congnghesocongdong": "cns",  # "Tổ công nghệ số cộng đồng", "Tổ CNSCĐ", "Tổ công nghệ số"
+    "congngheso": "cns",
+    "cnscongdong": "cns",
+    "cnscd": "cns",
+    "trachnhiemhuuhan": "tnhh",
+    "motthanhvien": "mtv",
+}
+_SHORTEN = re.compile("|".join(sorted(_SHORT_FORMS, key=len, reverse=True)))
+
+
+def _shortened(key: str) -> str:
+    return _SHORTEN.sub(lambda match: _SHORT_FORMS[match.group()], key)
+
+
 def _unit_key(text: str) -> str:
-    """A unit's code or name as compared with what a row gives: its letters and digits, folded ("Ủy ban nhân
-    dân" as "UBND": QA round 43)."""
-    return re.sub(r"[^a-z0-9]", "", fold(str(text))).replace(_COMMITTEE, "ubnd")
+    """A unit's code or name as compared with what a row gives: its letters and digits, folded, words in
+    their short forms (_SHORT_FORMS)."""
+    return _shortened(re.sub(r"[^a-z0-9]", "", fold(str(text))))
 
 
 def _bare_unit_key(text: str) -> str:
     """… without the notes in brackets."""
-    return header_key(text).replace(_COMMITTEE, "ubnd")
+    return _shortened(header_key(text))
 
 
-_COMMITTEE = "uybannhandan"
+def place_keys(names: Iterable[str]) -> tuple[str, ...]:
+    """The keys of the places an import lies in (its unit's commune, province: "Xã Giao Long", "Giao Long"),
+    longest first: a row may name a unit with them after its name ("…, xã Giao Long", "… tỉnh Vĩnh Long")."""
+    return tuple(sorted({key for name in names if (key := _unit_key(name))}, key=len, reverse=True))
+
+
 NAMED_UNITS_SHOWN = 3  # values of a column of places, not units, named in the summary
 _ORG = FIELDS.index("org_code")
 
@@ -414,6 +453,7 @@ class RowValidator:
         organisations: Mapping[str, int],
         unit_names: Mapping[int, str] | None = None,
         named_rows: set[int] | frozenset[int] = frozenset(),
+        places: Iterable[str] = (),
         row_label: Callable[[int], str] = str,
         today: date | None = None,
         date1904: bool = False,
@@ -445,23 +485,59 @@ class RowValidator:
                 *((self.unit_by_short_name, short) for short in shorter),
             ):
                 aliases[key] = pk if aliases.get(key, pk) == pk else None
+        # QA round 47: a unit named with the places the import lies in after its name ("UBND xã Giao Long, tỉnh
+        # Vĩnh Long", "Trường Tiểu học Giao Long, xã Giao Long"), or without those its name ends with ("Hội
+        # Nông dân tỉnh" for "Hội Nông dân tỉnh Vĩnh Long")
+        self.place_keys = place_keys(places)
+        self.unit_by_placeless_name: dict[str, int | None] = {}
+        for pk, keys in self.unit_name_keys.items():
+            for key in {short for name_key in keys for short in self.without_places(name_key)}:
+                aliases = self.unit_by_placeless_name
+                aliases[key] = pk if aliases.get(key, pk) == pk else None
         # A unit column titled by names ("Đơn vị công tác"; `named_rows`: rows whose unit a names column gave
         # beside an empty code) gives units, or places that are no units: hamlets, a commune's departments,
         # other bodies ("Ấp 1", "Phòng Kinh tế", "Sở Nội vụ"), which no rule of words tells apart (QA rounds
-        # 42-46). The file's first rows decide (decide_named): if most of their values name units of the
-        # import, the column gives units, and a value that is none is refused; else it is a column of
-        # places, not read, as one of another title would be (and the summary says so).
+        # 42-46). A value naming a unit of the import places its row there. The others: the file's first rows
+        # decide (decide_named): if most of them name units of the import, the column gives units, and a value
+        # that is none is refused; else it is a column of places, whose values naming no unit are not read,
+        # as a column of another title would not be (and the summary says so).
         self.named_rows = named_rows
         self.named_units = True
-        self.places_shown: list[str] = []
+        self.places_shown: list[str] = []  # the first values of a column of places that name no unit
+        self.places_passed_over = 0  # … and the rows with such values
         self.today = today or date.today()
         keys = _group_keys()
         # Lists repeat a handful of group names: normalise each distinct spelling once.
         self.group_of = lru_cache(maxsize=4096)(lambda part: keys.get(header_key(part)))
         self.groups_of = lru_cache(maxsize=4096)(partial(_comma_separated_groups, self.group_of))
 
+    def without_places(self, key: str) -> set[str]:
+        """The key without one or more of the import's places at its end (place_keys), never all of it."""
+        found, todo = set(), [key]
+        while todo:
+            key = todo.pop()
+            for place in self.place_keys:
+                if len(key) > len(place) and key.endswith(place) and (shorter := key[: -len(place)]) not in found:
+                    found.add(shorter)
+                    todo.append(shorter)
+        return found
+
     def unit_of(self, typed: str) -> tuple[int | None, bool]:
         """The unit a row's "Mã đơn vị" names (see __init__), and whether it names several."""
+        pk, several = self.unit_named(typed)
+        if pk is not None or several:
+            return pk, several
+        whole = _unit_key(typed)
+        for key in self.without_places(whole):  # a name, then places the import lies in
+            for aliases in (self.unit_by_name, self.unit_by_bare_name, self.unit_by_short_name):
+                if key in aliases:
+                    return aliases[key], aliases[key] is None
+        if whole in self.unit_by_placeless_name:  # a name without the places it ends with
+            return self.unit_by_placeless_name[whole], self.unit_by_placeless_name[whole] is None
+        return None, False
+
+    def unit_named(self, typed: str) -> tuple[int | None, bool]:
+        """unit_of by the code, the name, the name with its note or without it, or without "UBND"."""
         if pk := self.organisations.get(typed.upper()):
             return pk, False
         whole, bare = _unit_key(typed), _bare_unit_key(typed)
@@ -486,12 +562,19 @@ class RowValidator:
 
     def decide_named(self, rows: Iterable[tuple[int, list]]) -> None:
         """Whether the column of units' names gives units (see __init__), from the file's first `rows`: at
-        least half of its distinct values name units of the import."""
-        places = [cell_text(cells[_ORG]).strip() for number, cells in rows if self.by_name(number)]
-        places = list(dict.fromkeys(place for place in places if place))  # distinct, in the file's order
-        unknown = [place for place in places if self.unit_of(place)[0] is None]
-        self.named_units = 2 * len(unknown) <= len(places)
-        self.places_shown = [nfc(place) for place in unknown[:NAMED_UNITS_SHOWN]]
+        least half of those with a value name units of the import. Rows, not distinct values: a few stray
+        values outvoted hundreds of rows naming units (QA round 47). No value: a column of places, whose
+        values naming units are read all the same."""
+        values = [text for number, cells in rows if self.by_name(number) and (text := cell_text(cells[_ORG]).strip())]
+        named = {value: self.unit_of(value) != (None, False) for value in set(values)}
+        self.named_units = 2 * sum(1 for value in values if named[value]) >= len(values) > 0
+
+    def place_passed_over(self, typed: str) -> None:
+        """A value of a column of places (not units) that names no unit: counted, the first few kept."""
+        self.places_passed_over += 1
+        shown = nfc(typed.strip())
+        if shown not in self.places_shown and len(self.places_shown) <= NAMED_UNITS_SHOWN:
+            self.places_shown.append(shown)  # one more than shown: "…" follows
 
     def by_name(self, number: int) -> bool:
         """Whether a row's unit was given in a column titled by the units' names."""
@@ -502,7 +585,9 @@ class RowValidator:
         if name is None:
             row.errors.append((None, str(ERR_ROW % {"row": self.row_label(row.number), "message": text})))
         else:
-            where = {"row": self.row_label(row.number), "column": self.column(name, row.number)}
+            # a unit given by its name beside an empty code: the column of names (QA round 47)
+            column = "org_name" if name == "org_code" and row.number in self.named_rows else name
+            where = {"row": self.row_label(row.number), "column": self.column(column, row.number)}
             row.errors.append((name, str(ERR_CELL % {**where, "message": text})))
 
     def birth(self, row: ParsedRow, raw) -> bool:
@@ -679,12 +764,13 @@ class RowValidator:
         if not _blank(raw_org):
             typed = cell_text(raw_org)
             by_name = self.by_name(row.number)
-            if not by_name or self.named_units:  # (else a column of places, not units: not read)
-                row.organisation_id, several = self.unit_of(typed)
-                if row.organisation_id is None:
-                    quoted = nfc(typed) if len(typed) <= 80 else f"{nfc(typed)[:79]}…"  # as typed (QA round 27)
-                    message = ERR_ORG_SEVERAL if several else ERR_UNIT_NOT_FOUND if by_name else ERR_ORG
-                    self.cell_error(row, "org_code", message, code=quoted)
+            row.organisation_id, several = self.unit_of(typed)
+            if row.organisation_id is None and by_name and not several and not self.named_units:
+                self.place_passed_over(typed)  # a column of places: a value naming no unit is not read
+            elif row.organisation_id is None:
+                quoted = nfc(typed) if len(typed) <= 80 else f"{nfc(typed)[:79]}…"  # as typed (QA round 27)
+                message = ERR_ORG_SEVERAL if several else ERR_UNIT_NOT_FOUND if by_name else ERR_ORG
+                self.cell_error(row, "org_code", message, code=quoted)
 
         if not _blank(raw_position):
             position = nfc(cell_text(raw_position))

@@ -67,14 +67,18 @@ class ErrorWorkbook:
         extra_headers: list[str] | None = None,
         organisations: Sequence[tuple[str, str]] = (),
         row_label: Callable[[int], str] = str,
+        named_rows: set[int] | frozenset[int] = frozenset(),
     ) -> None:
         """`headers`: the file's own titles of the template's columns (as the messages name them);
         `source_rows`: for an error workbook imported again, its rows' own "Dòng gốc" (else the row's number,
         or for a workbook's later sheet, `row_label`'s "12 (trang “Ấp 2”)"); `extra_headers`:
         the titles of the file's other columns, whose values are each row's `extras`; `organisations`:
         (code, name) of the units the rows may name, for the template's drop-down lists (QA round 32: the
-        fixes are mostly a unit code or a group name, which the template lists)."""
+        fixes are mostly a unit code or a group name, which the template lists); `named_rows`: rows whose
+        unit a column of names gave beside an empty code, which keeps it (one of the other columns): their
+        code stays empty, so the file reads as it did (QA round 47)."""
         self.source_rows = source_rows or {}
+        self.named_rows = named_rows
         self.row_label = row_label
         self.extra_width = len(extra_headers or ())
         self.sheet = SheetWriter(
@@ -97,6 +101,8 @@ class ErrorWorkbook:
         bad = {name for name, _message in row.errors if name}
         values, styles = [], []
         for name, value in zip(FIELDS, row.cells, strict=True):
+            if name == "org_code" and row.number in self.named_rows:
+                value = None
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             if name == "cccd" and value is not None:

@@ -697,7 +697,8 @@ def test_a_unit_column_titled_by_names_gives_units_or_else_is_not_read(cast, tmp
         assert messages(imp) == [f"Dòng {n}, cột “Đơn vị công tác”: {m}" for n, m in zip((6, 7), refused, strict=True)]
     again = run_import(actor=cast.space_admin, organisation=cast.root, path=path)  # nothing changes
     assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 4), again.message
-    # Most of them places: a column of places, not read (a stored person keeps their unit)
+    # Most of them places: a column of places, whose values naming no unit are not read (a stored person keeps
+    # their unit); one naming a unit places its row there all the same (QA round 47)
     rows = people_rows(4, start=80)
     for row, place in zip(rows, ("Phòng Kinh tế", "Công an xã", "Ấp 1", "UBND phường Trà Vinh"), strict=True):
         row[6] = place
@@ -706,12 +707,12 @@ def test_a_unit_column_titled_by_names_gives_units_or_else_is_not_read(cast, tmp
         actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "p.xlsx", rows, headers=headers)
     )
     assert (imp.created_count, imp.unchanged_count, imp.rejected_count) == (4, 1, 0), imp.message
-    codes = {Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows[:4]}
-    assert codes == {cast.root.code} and Person.objects.get(full_name__iexact=rows[4][0]).organisation.code == "X-B"
+    codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows]
+    assert codes == [cast.root.code] * 3 + ["X-B", "X-B"]
     with translation.override(imp.language):
         places = "“Phòng Kinh tế”, “Công an xã”, “Ấp 1”, …"  # in the file's order
-        values = {"column": "Đơn vị công tác", "places": places, "own": cast.root.name}
-        assert str(services.MSG_PLACES_NOT_UNITS % values) in imp.message
+        values = {"column": "Đơn vị công tác", "places": places, "own": cast.root.name, "first": "5.000"}
+        assert str(services.MSG_PLACES_NOT_UNITS % {**values, "count": 4, "rows": "4"}) in imp.message
     # Beside the codes' column it gives way
     rows = people_rows(1, start=60, unit="X-A")
     imp = run_import(
@@ -731,6 +732,118 @@ def test_a_unit_column_titled_by_names_gives_units_or_else_is_not_read(cast, tmp
     )
     assert Person.objects.get(full_name__iexact=rows[0][0]).organisation.code == "X-B"
     assert imp.rejected_count == 1  # half its values units: "Ấp 1" is none, as in a column of its own
+
+
+def test_a_column_of_unit_names_is_decided_by_its_rows_and_reads_every_value_naming_a_unit(cast, tmp_path, monkeypatch):
+    """QA round 47: the decision counted distinct values, so 4 stray values among 196 rows naming units made
+    the column one of places, and everyone went into the import's unit; a column of places ignored the values
+    naming units; a unit written "Trường TH …", "…, tỉnh Vĩnh Long" or "Sở GD&ĐT" was refused."""
+    school = organisation_create(
+        code="X-A-TH", name="Trường Tiểu học Long Hồ", org_type=OrgType.OTHER, parent=cast.unit_a
+    )
+    organisation_create(code="T-SGD", name="Sở Giáo dục và Đào tạo", org_type=OrgType.OTHER, parent=cast.root)
+    organisation_create(code="T-HND", name="Hội Nông dân tỉnh Vĩnh Long", org_type=OrgType.OTHER, parent=cast.root)
+    headers = [*HEADERS[:6], "Đơn vị công tác", *HEADERS[7:]]
+    units = {
+        "Trường TH Long Hồ": school.code,  # "TH" for "Tiểu học"
+        "Trường Tiểu học Long Hồ, tỉnh Vĩnh Long": school.code,  # the import's province after a comma
+        "UBND xã Long Hồ, tỉnh Vĩnh Long": "X-A",
+        "Sở GD&ĐT": "T-SGD",
+        "Hội Nông dân tỉnh": "T-HND",  # the unit's name without its province
+        "UBND phường Trà Vinh": "X-B",
+        "ubnd phuong tra vinh": "X-B",
+        "Phường Trà Vinh": "X-B",
+    }
+    strays = ["UBND xã Phú Túc", "Trường THCS Phú Khương", "Ấp 1"]  # more distinct values than half the units'
+    rows = people_rows(len(units) + len(strays), start=300, unit=None)
+    for row, unit in zip(rows, [*units, *strays], strict=True):
+        row[6] = unit
+    imp = run_import(
+        actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "u.xlsx", rows, headers=headers)
+    )
+    assert (imp.created_count, imp.rejected_count) == (len(units), len(strays)), imp.message
+    placed = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows[: len(units)]]
+    assert placed == list(units.values())
+    with translation.override(imp.language):
+        refused = [validation.ERR_UNIT_NOT_FOUND % {"code": code} for code in strays]
+        assert messages(imp) == [
+            f"Dòng {n}, cột “Đơn vị công tác”: {m}" for n, m in zip((10, 11, 12), refused, strict=True)
+        ]
+    # A province's own committee is no unit of a commune's import, though the commune's is "UBND …"
+    rows = people_rows(2, start=320, unit=None)
+    rows[0][6], rows[1][6] = "UBND xã Long Hồ", "UBND tỉnh Vĩnh Long"
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "a.xlsx", rows, headers=headers)
+    )
+    assert (imp.created_count, imp.rejected_count) == (1, 1), imp.message
+    # The decision is the first rows' (here 4): places first, then rows naming units, which are read all the same
+    monkeypatch.setattr(services, "NAMED_UNITS_DECIDED_BY", 4)
+    rows = people_rows(7, start=330, unit=None)
+    for row, unit in zip(rows, ["Ấp 1", "Ấp 2", None, "Ấp 3", "Trường TH Long Hồ", "Ấp 9", "Khu phố 3"], strict=True):
+        row[6] = unit
+    imp = run_import(
+        actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "p.xlsx", rows, headers=headers)
+    )
+    assert (imp.created_count, imp.rejected_count) == (7, 0), imp.message
+    placed = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows]
+    assert placed == [cast.root.code] * 4 + [school.code] + [cast.root.code] * 2
+    with translation.override(imp.language):
+        values = {"column": "Đơn vị công tác", "places": "“Ấp 1”, “Ấp 2”, “Ấp 3”, …", "own": cast.root.name}
+        values |= {"first": "4", "count": 5, "rows": "5"}
+        assert str(services.MSG_PLACES_NOT_UNITS % values) in imp.message
+    # No value in the first rows: places, not units (hamlets further down are not refused)
+    rows = people_rows(6, start=340, unit=None)
+    rows[4][6], rows[5][6] = "Ấp 1", "Trường TH Long Hồ"
+    imp = run_import(
+        actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "b.xlsx", rows, headers=headers)
+    )
+    assert (imp.created_count, imp.rejected_count) == (6, 0), imp.message
+    assert Person.objects.get(full_name__iexact=rows[5][0]).organisation.code == school.code
+
+
+def test_a_column_of_unit_names_beside_the_codes_is_named_in_messages_and_kept_in_the_error_workbook(cast, tmp_path):
+    """QA round 47: a unit name refused beside an empty code was reported in the column “Mã đơn vị”, and the
+    error workbook moved it there; read again, a hamlet's name under “Mã đơn vị” was refused as a code."""
+    names = ["UBND phường Trà Vinh", "UBND xã Long Hồ", "UBND xã Phú Túc"]  # units: one not of the import
+    rows = [[*row, name] for row, name in zip(people_rows(3, start=360, unit=None), names, strict=True)]
+    imp = run_import(
+        actor=cast.space_admin,
+        organisation=cast.root,
+        path=write_xlsx(tmp_path / "u.xlsx", rows, headers=[*HEADERS, "Đơn vị"]),
+    )
+    assert (imp.created_count, imp.rejected_count) == (2, 1), imp.message
+    with translation.override(imp.language):
+        unknown = validation.ERR_UNIT_NOT_FOUND % {"code": "UBND xã Phú Túc"}
+        assert messages(imp) == [f"Dòng 4, cột “Đơn vị”: {unknown}"]
+    report = read_rows(imp.error_report)
+    assert report[0][6] == "Mã đơn vị" and (report[1][6], report[1][report[0].index("Đơn vị")]) == (
+        "",
+        "UBND xã Phú Túc",
+    )
+    # Places: a row refused for its CCCD keeps its hamlet under “Đơn vị”; fixed, it is imported again
+    names = ["UBND phường Trà Vinh", "Ấp 1", "Ấp 2"]
+    rows = [[*row, name] for row, name in zip(people_rows(3, start=370, unit=None), names, strict=True)]
+    rows[1][3] = "079012345678"
+    imp = run_import(
+        actor=cast.space_admin,
+        organisation=cast.root,
+        path=write_xlsx(tmp_path / "p.xlsx", rows, headers=[*HEADERS, "Đơn vị"]),
+    )
+    assert (imp.created_count, imp.rejected_count) == (2, 1), imp.message
+    assert "“Đơn vị”" in imp.message and "“Mã đơn vị” no unit" not in imp.message
+    report = read_rows(imp.error_report)
+    header = report[0]
+    assert (report[1][6], report[1][header.index("Đơn vị")]) == ("", "Ấp 1")
+    from openpyxl import Workbook
+
+    fixed = Workbook()
+    for row in report:
+        fixed.active.append(row)
+    fixed.active.cell(2, 4).value = people_rows(1, start=371)[0][3]
+    fixed.save(tmp_path / "fixed.xlsx")
+    again = run_import(actor=cast.space_admin, organisation=cast.root, path=tmp_path / "fixed.xlsx")
+    assert (again.created_count, again.rejected_count) == (1, 0), again.message
+    assert Person.objects.get(full_name__iexact=rows[1][0]).organisation.code == cast.root.code
 
 
 def test_a_date_whose_year_is_not_the_year_column_s_gets_that_message_alone(cast, tmp_path):
