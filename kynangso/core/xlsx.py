@@ -191,11 +191,16 @@ class SheetWriter:
         widths: Sequence[float],
         frozen_rows: int = 0,
         column_styles: dict[int, Style] | None = None,
+        printed: bool = False,
     ) -> None:
+        """`printed`: a sheet to print: fit to the page's width, the last frozen row (the header) repeated on
+        every page, pages numbered, a filter on the header, and the page breaks asked for (page_break)."""
         self.sheet_name = sheet_name[:31]
         self.widths = widths
         self.frozen_rows = frozen_rows
         self.column_styles = column_styles or {}
+        self.printed = printed
+        self.breaks: list[int] = []  # rows after which a printed page ends
         self.rows = 0
         self.dropdowns: list[tuple[int, list[str], bool, str, str]] = []
         self.list_notes: list[str] = []  # a column of the lists sheet beside its lists (a unit code's name)
@@ -217,6 +222,11 @@ class SheetWriter:
     def guide_sheet(self, name: str, lines: Sequence[str]) -> None:
         """A second visible sheet of instructions, a line a row."""
         self.guide = (name[:31], list(lines))
+
+    def page_break(self) -> None:
+        """Start a new printed page with the next row."""
+        if self.rows > self.frozen_rows and self.rows not in self.breaks:
+            self.breaks.append(self.rows)
 
     def append(
         self, values: Sequence, styles: Style | Sequence[Style] = Style.NORMAL, *, height: float | None = None
@@ -297,8 +307,9 @@ class SheetWriter:
             style = self.column_styles.get(i)
             s = f' style="{style:d}"' if style else ""
             cols.append(f'<col min="{i + 1}" max="{i + 1}" width="{width}" customWidth="1"{s}/>')
+        fit = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if self.printed else ""
         head = (
-            f'{_XML_DECL}<worksheet xmlns="{_MAIN_NS}">'
+            f'{_XML_DECL}<worksheet xmlns="{_MAIN_NS}">{fit}'
             f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
             f"<cols>{''.join(cols)}</cols><sheetData>"
         )
@@ -311,23 +322,64 @@ class SheetWriter:
         for n, (name, hidden, _xml) in enumerate(others, start=2):
             state = ' state="hidden"' if hidden else ""
             sheets += f'<sheet name="{_attr(name)}" sheetId="{n}"{state} r:id="rId{n}"/>'
-        workbook = f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}"><sheets>{sheets}</sheets></workbook>'
         try:
             with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED) as archive:
                 for name, xml in {**_FIXED_PARTS, **_package_parts(1 + len(others))}.items():
                     archive.writestr(name, _XML_DECL + xml)
-                archive.writestr("xl/workbook.xml", _XML_DECL + workbook)
                 with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=zip64) as sheet:
                     sheet.write(head.encode())
                     for block in blocks:
                         sheet.write(block)
                         yield
-                    sheet.write(f"</sheetData>{self._validations_xml()}</worksheet>".encode())
+                    tail = f"{self._filter_xml()}{self._validations_xml()}{self._print_xml()}"  # the schema's order
+                    sheet.write(f"</sheetData>{tail}</worksheet>".encode())
+                # after the sheet, whose rows a filter's range needs (readers find the parts by name)
+                workbook = f"<sheets>{sheets}</sheets>{self._defined_names_xml()}"
+                archive.writestr(
+                    "xl/workbook.xml",
+                    f'{_XML_DECL}<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">{workbook}</workbook>',
+                )
                 for n, (_name, _hidden, xml) in enumerate(others, start=2):
                     archive.writestr(f"xl/worksheets/sheet{n}.xml", xml)
             yield
         finally:
             self.tmp.close()
+
+    def _filter_range(self) -> str:
+        last = column_letter(len(self.widths) - 1)
+        return f"$A${self.frozen_rows}:${last}${max(self.rows, self.frozen_rows)}"
+
+    def _filter_xml(self) -> str:
+        """A printed sheet's filter buttons on its header (the last frozen row)."""
+        if not self.printed or not self.frozen_rows:
+            return ""
+        return f'<autoFilter ref="{self._filter_range().replace("$", "")}"/>'
+
+    def _print_xml(self) -> str:
+        """A printed sheet's page setup (A4, fit to the width), page numbers and page breaks."""
+        if not self.printed:
+            return ""
+        breaks = "".join(f'<brk id="{row}" max="16383" man="1"/>' for row in self.breaks)
+        if breaks:
+            breaks = f'<rowBreaks count="{len(self.breaks)}" manualBreakCount="{len(self.breaks)}">{breaks}</rowBreaks>'
+        return (
+            '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+            '<pageSetup paperSize="9" orientation="portrait" fitToWidth="1" fitToHeight="0"/>'
+            f"<headerFooter><oddFooter>&amp;C&amp;P / &amp;N</oddFooter></headerFooter>{breaks}"
+        )
+
+    def _defined_names_xml(self) -> str:
+        """A printed sheet's header repeated on every page, and its filter's range (which Excel keeps so)."""
+        if not self.printed or not self.frozen_rows:
+            return ""
+        sheet = _text("'" + self.sheet_name.replace("'", "''") + "'")
+        return (
+            "<definedNames>"
+            f'<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">{sheet}!{self._filter_range()}'
+            "</definedName>"
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="0">{sheet}!${self.frozen_rows}:${self.frozen_rows}'
+            "</definedName></definedNames>"
+        )
 
     def _validations_xml(self) -> str:
         items = []

@@ -294,13 +294,14 @@ def activation_rows(path: Path, problems: Problems) -> list[dict]:
     problems.vietnamese("the activation sheet's how-to line", note)
     problems.vietnamese("the activation sheet's column titles", *map(str, head))
     accounts = [
-        {"full_name": r[0], "born": r[1], "org_code": r[2], "username": r[3], "code": r[4]}
+        {"full_name": r[0], "born": r[1], "org_code": r[2], "org_name": r[3], "username": r[4], "code": r[5]}
         for r in rows[ACTIVATION_HEADER_ROWS:]
         if any(r)
     ]
     for account in accounts:
         assert re.fullmatch(r"\d\d/\d\d/\d{4}", account["born"]), account  # namesakes' cards told apart
         assert re.fullmatch(r"[a-z0-9]+", account["username"]), account
+        assert account["org_name"], account  # a unit's name beside its code (QA round 47)
         assert CODE.fullmatch(account["code"]), account
     return accounts
 

@@ -43,6 +43,7 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
+import heapq
 import io
 import json
 import logging
@@ -51,6 +52,7 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Sequence
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -752,7 +754,8 @@ def activation_files_remake(*, import_id: int, actor_id: int | None) -> PersonIm
 
 def _activation_files_make(actor, imp: PersonImport, *, renew: bool) -> ActivationOutcome:
     """Make an import's activation sheet and PDF cards again from the stored sheet, with the site's address
-    and wording as they are now (after SITE_URL was corrected, say), for the accounts whose code still
+    and wording (after SITE_URL was corrected, say) and the people's names and units as they are now (a
+    person moved to another commune gets their card there: _activation_rows), for the accounts whose code still
     works; those already activated, or given a newer code from their page, are left out
     (`activation_left_out`). The usernames and codes, and their expiry, stay as they were.
 
@@ -777,22 +780,13 @@ def _activation_files_make(actor, imp: PersonImport, *, renew: bool) -> Activati
         if not renewed:
             return ActivationOutcome.ALL_ACTIVATED
         imp.codes_renewed_at = timezone.now()
-        rows = [
-            {
-                "full_name": user.person.full_name,
-                "born": _born(user.person),
-                "org_code": user.person.organisation.code,
-                "username": user.username,
-                "code": code,
-            }
-            for user, code in renewed
-        ]
+        rows = _activation_rows({user.username: code for user, code in renewed})
     else:
         pairs = [(row["username"], row["code"]) for row in rows]
         usable = people_services.activation_codes_usable(actor=actor, pairs=pairs)
         if not usable:
             return ActivationOutcome.NO_CODE_LEFT
-        rows = [row for row in rows if row["username"] in usable]
+        rows = _activation_rows({row["username"]: row["code"] for row in rows if row["username"] in usable})
     sheet = activation_workbook(imp)
     for row in rows:
         sheet.add(**row)
@@ -907,6 +901,39 @@ class ActivationParts:
         for name in self.names() if names is None else names:
             default_storage.delete(name)
         self.seq = 0
+
+
+def _activation_rows(codes: dict[str, str]) -> list[dict]:
+    """The activation sheet's rows of these accounts (username → code, in the sheet's order) as their people
+    are now: a sheet made again kept the names and units of the import, though people had moved or been
+    renamed since (QA round 47). Unit by unit in the tree's order, each unit's rows in the given order."""
+    order = {username: index for index, username in enumerate(codes)}
+    usernames = list(codes)
+    users = []
+    for start in range(0, len(usernames), 5000):
+        batch = User.objects.filter(username__in=any_of(usernames[start : start + 5000]), person__isnull=False)
+        users += batch.select_related("person__organisation").only(
+            "username",
+            "person__full_name",
+            "person__date_of_birth",
+            "person__birth_year",
+            "person__organisation__code",
+            "person__organisation__name",
+            "person__organisation__path",
+        )
+    users.sort(key=lambda user: (user.person.organisation.path, order[user.username]))
+    return [
+        {
+            "full_name": person.full_name,
+            "born": _born(person),
+            "org_code": person.organisation.code,
+            "org_name": person.organisation.name,
+            "username": user.username,
+            "code": codes[user.username],
+        }
+        for user in users
+        for person in (user.person,)
+    ]
 
 
 def _born(person: Person) -> str:
@@ -1179,6 +1206,7 @@ class _Runner:
             self.org_space[pk] = space_id
             self.org_unit_names[pk] = name
         self._actors_other_units: dict[int, str] | None = None
+        self.unit_ranks: dict[str, int] | None = None  # unit code → place in the tree (unit_rank)
         self.errors: workbooks.ErrorWorkbook | None = None
         self.parts = ActivationParts(imp.pk)
         self.validator: RowValidator | None = None
@@ -1656,9 +1684,13 @@ class _Runner:
         if names:
             sheet = activation_workbook(imp)
             usernames = []
-            for row in self.parts.rows(names):  # parts saved before the birth date was added have four values
+            unit_names = {self.org_codes[pk]: name for pk, name in self.org_unit_names.items()}
+            # Each part is sorted by unit (record): merged, the sheet is too, each unit's rows in the file's order
+            rows = heapq.merge(*(self.parts.rows([name]) for name in names), key=self.unit_rank)
+            for row in rows:  # parts saved before the birth date was added have four values
                 born = row[4] if len(row) > 4 else ""
-                sheet.add(full_name=row[0], org_code=row[1], username=row[2], code=row[3], born=born)
+                org_name = unit_names.get(row[1], "")
+                sheet.add(full_name=row[0], org_code=row[1], username=row[2], code=row[3], born=born, org_name=org_name)
                 usernames.append(row[2])
             default_storage.delete(imp.accounts_list_name)  # a run again after a crash: its list replaces
             default_storage.save(imp.accounts_list_name, ContentFile("\n".join(usernames).encode()))
@@ -2324,7 +2356,14 @@ class _Runner:
                 for u, code in accounts
                 for p in (u.person,)
             ]
+            part.sort(key=self.unit_rank)  # unit by unit, in the file's order within one (_store_files)
             self.uncommitted_parts.append(part)  # saved by commit(): codes of accounts that exist, no others
+
+    def unit_rank(self, row: Sequence) -> int:
+        """An activation part's row's place in the sheet: its unit's in the tree (org_unit_names' order)."""
+        if self.unit_ranks is None:
+            self.unit_ranks = {self.org_codes[pk]: rank for rank, pk in enumerate(self.org_unit_names)}
+        return self.unit_ranks.get(row[1], len(self.unit_ranks))
 
 
 def _enqueue_activation(import_id: int, actor_id: int | None) -> None:

@@ -161,38 +161,56 @@ def activation_url(username: str, code: str, *, address: str | None = None) -> s
 
 
 class ActivationWorkbook:
-    """One row per new account: name, date of birth (to tell namesakes' cards apart), unit, username,
-    one-time code, under a title and a how-to line."""
+    """One row per new account: name, date of birth (to tell namesakes' cards apart), unit code and name,
+    username, one-time code, under a title and a how-to line. Rows come unit by unit (QA round 47: a
+    province hands the codes out commune by commune): each unit starts a printed page, the header repeated
+    on every page, with a filter on it."""
 
     def __init__(self, *, title: str = "", note: str = "") -> None:
         self.sheet = SheetWriter(
-            sheet_name=_("Accounts"), widths=[32, 12, 14, 18, 18], frozen_rows=ACTIVATION_HEADER_ROWS
+            sheet_name=_("Accounts"),
+            widths=[30, 12, 16, 34, 18, 16],
+            frozen_rows=ACTIVATION_HEADER_ROWS,
+            printed=True,
         )
         self.sheet.append([title], Style.BOLD)
         self.sheet.append([note])
         self.sheet.append(
-            [_("Full name"), _("Date of birth"), _("Unit code"), _("Username"), _("Activation code")], Style.BOLD
+            [_("Full name"), _("Date of birth"), _("Unit code"), _("Unit"), _("Username"), _("Activation code")],
+            Style.BOLD,
         )
         self.rows = 0
+        self.unit = None
 
-    def add(self, *, full_name: str, org_code: str, username: str, code: str, born: str = "") -> None:
+    def add(
+        self, *, full_name: str, org_code: str, username: str, code: str, born: str = "", org_name: str = ""
+    ) -> None:
         """`born`: the date of birth as text, dd/mm/yyyy, or empty."""
+        if org_code != self.unit:
+            self.sheet.page_break()
+            self.unit = org_code
         self.rows += 1
-        self.sheet.append((full_name, born, org_code, username, code))
+        self.sheet.append((full_name, born, org_code, org_name, username, code))
 
     def save(self, fileobj) -> None:
         self.sheet.save(fileobj)
 
 
 def read_activation_rows(fileobj) -> Iterable[dict]:
-    """The rows of an activation workbook written by ActivationWorkbook (for the PDF)."""
+    """The rows of an activation workbook written by ActivationWorkbook (for the PDF), or by its earlier
+    layouts: without the unit's name (five columns), without the date of birth (four)."""
     import python_calamine
 
     sheet = python_calamine.CalamineWorkbook.from_filelike(fileobj).get_sheet_by_index(0)
+    width = 0
     for index, row in enumerate(sheet.iter_rows()):
         if index < ACTIVATION_HEADER_ROWS:
+            width = sum(1 for cell in row if cell != "")  # the header's, last
             continue
-        if len(row) < 5 or not row[4]:  # a sheet made before the date of birth was added: four columns
+        org_name = ""
+        if width >= 6:
+            name, born, org_code, org_name, username, code = row[:6]
+        elif len(row) < 5 or not row[4]:
             name, born, org_code, username, code = row[0], "", *row[1:4]
         else:
             name, born, org_code, username, code = row[:5]
@@ -201,6 +219,7 @@ def read_activation_rows(fileobj) -> Iterable[dict]:
                 "full_name": str(name),
                 "born": cell_text(born),
                 "org_code": cell_text(org_code),
+                "org_name": str(org_name),
                 "username": str(username),
                 "code": str(code),
             }
@@ -250,19 +269,24 @@ def activation_pdf(rows: Iterable[dict], fileobj, *, title: str, expires: date |
     per_page = COLS * ROWS
     address = activation_address()
     text_x, text_width = QR_SIZE + 4, CARD_W - QR_SIZE - 6
-    label_user, label_code = _("Username") + ":", _("Activation code") + ":"
+    label_user, label_code, label_unit = _("Username") + ":", _("Activation code") + ":", _("Unit")
     valid_until = _("Valid until")
     scan_hint = _("Scan the code or open the address below, then choose your password.")
     label_expires = f"{valid_until}: {expires:%d/%m/%Y}" if expires else ""
     how = f"{scan_hint}\n{address}"
     footer: list[str] = []
-    count = 0
+    count = slot = 0
+    unit = None
     for row in rows:
-        slot = count % per_page
+        if row["org_code"] != unit:  # each unit from a new page, named at its top (QA round 47)
+            unit, slot = row["org_code"], 0
         if slot == 0:
             pdf.add_page()
             pdf.set_font("DejaVu", "B", 9)
-            pdf.text(MARGIN_X, 8, title)
+            pdf.text(MARGIN_X, 5.5, title)
+            pdf.set_font("DejaVu", "", 8)
+            named = f"{row['org_name']} ({unit})" if row.get("org_name") else unit
+            pdf.text(MARGIN_X, 9.5, f"{label_unit}: {named}")
             pdf.set_draw_color(160, 160, 160)
             pdf.set_line_width(0.2)
             if not footer:  # line breaks need a page; they are the same on every card
@@ -307,6 +331,7 @@ def activation_pdf(rows: Iterable[dict], fileobj, *, title: str, expires: date |
         for i, line in enumerate(footer):
             pdf.text(x + 2, y + 46 + 3.4 * i, line)
         count += 1
+        slot = (slot + 1) % per_page
     if count == 0:
         pdf.add_page()
     pdf.output(fileobj)

@@ -591,7 +591,7 @@ def test_the_activation_files_are_made_again_with_the_address_as_it_is_now(
         )
     imp.refresh_from_db()
     old_sheet, old_pdf = imp.activation_sheet.name, imp.activation_pdf.name
-    accounts = [row[3:5] for row in read_rows(imp.activation_sheet)[3:]]
+    accounts = [row[4:6] for row in read_rows(imp.activation_sheet)[3:]]
     assert len(accounts) == 3 and old_pdf and "127.0.0.1" in read_rows(imp.activation_sheet)[1][0]
     page = login(cast.owner).get(f"/people/imports/{imp.pk}/").content.decode()
     assert "Làm lại tệp kích hoạt" in page
@@ -634,7 +634,7 @@ def test_the_activation_files_are_made_again_with_the_address_as_it_is_now(
     assert 'id="activation-job-pending"' not in remade
     imp.refresh_from_db()
     sheet = read_rows(imp.activation_sheet)
-    assert [row[3:5] for row in sheet[3:]] == waiting  # the same usernames and codes, but the activated one's
+    assert [row[4:6] for row in sheet[3:]] == waiting  # the same usernames and codes, but the activated one's
     accounts = waiting
     assert "https://kynangso.vinhlong.gov.vn/activate/" in sheet[1][0]
     with imp.activation_pdf.open("rb") as fh:
@@ -735,7 +735,7 @@ def test_new_codes_are_given_to_the_people_of_an_import_who_never_activated(
             path=write_xlsx(tmp_path / "a.xlsx", rows(4, bad=0)),
         )
     imp.refresh_from_db()
-    old = {row[3]: row[4] for row in read_rows(imp.activation_sheet)[3:]}
+    old = {row[4]: row[5] for row in read_rows(imp.activation_sheet)[3:]}
     activated, promoted, *waiting = old
     people_services.account_activate(username=activated, code=old[activated], password="Mat-khau-2026!")
     role_grant(user=User.objects.get(username=promoted), role=Role.UNIT_ADMIN, organisation=cast.unit_a)
@@ -747,7 +747,7 @@ def test_new_codes_are_given_to_the_people_of_an_import_who_never_activated(
     assert "Cấp mã mới cho người chưa kích hoạt" in refused  # no code works: the remake points at the renewal
 
     unconfirmed = client.post(f"/people/imports/{imp.pk}/activation-renew/", follow=True).content.decode()
-    assert "Hãy đánh dấu ô" in unconfirmed and {row[3]: row[4] for row in read_rows(imp.activation_sheet)[3:]} == old
+    assert "Hãy đánh dấu ô" in unconfirmed and {row[4]: row[5] for row in read_rows(imp.activation_sheet)[3:]} == old
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/people/imports/{imp.pk}/activation-renew/", {"confirm": "1"})
     page = client.get(f"/people/imports/{imp.pk}/").content.decode()
@@ -755,12 +755,12 @@ def test_new_codes_are_given_to_the_people_of_an_import_who_never_activated(
     assert "Không đưa vào danh sách mới: 2 tài khoản" in page
     imp.refresh_from_db()
     sheet = read_rows(imp.activation_sheet)
-    new = {row[3]: row[4] for row in sheet[3:]}
+    new = {row[4]: row[5] for row in sheet[3:]}
     assert sorted(new) == sorted(waiting) and all(new[u] != old[u] for u in waiting)  # an admin's account: none
     expires = f"{timezone.localdate() + timedelta(days=90):%d/%m/%Y}"
     assert expires in sheet[1][0]  # the how-to line gives the new codes' expiry
     with imp.activation_pdf.open("rb") as fh:
-        assert pdf_qr_codes(fh.read()) == [activation_url(u, new[u]) for u in (row[3] for row in sheet[3:])]
+        assert pdf_qr_codes(fh.read()) == [activation_url(u, new[u]) for u in (row[4] for row in sheet[3:])]
     for username in waiting:
         with pytest.raises(Exception):  # noqa: B017 (ValidationError): the old code no longer works
             people_services.account_activate(username=username, code=old[username], password="Mat-khau-2026!")
@@ -780,7 +780,7 @@ def test_new_codes_are_given_to_the_people_of_an_import_who_never_activated(
         client.post(f"/people/{moved.person_id}/activation-code/", {"confirm": "1"})
         client.post(f"/people/imports/{imp.pk}/activation-renew/", {"confirm": "1"})
     imp.refresh_from_db()
-    [(username, code)] = [row[3:5] for row in read_rows(imp.activation_sheet)[3:]]
+    [(username, code)] = [row[4:6] for row in read_rows(imp.activation_sheet)[3:]]
     assert username == waiting[1]
     # The API does the same; with everyone activated, nothing is left to renew
     people_services.account_activate(username=username, code=code, password="Mat-khau-2026!")

@@ -1808,10 +1808,11 @@ def test_accounts_come_with_an_activation_sheet_whose_codes_open_the_account(cas
     )
     assert imp.accounts_created == 3
     sheet = read_rows(imp.activation_sheet)
-    assert len(sheet) == 3 + 3 and len(sheet[2]) == 5  # title, how-to, header, one row per account
-    name, born, unit, username, code = sheet[3]
+    assert len(sheet) == 3 + 3 and len(sheet[2]) == 6  # title, how-to, header, one row per account
+    name, born, unit, unit_name, username, code = sheet[3]
     user = User.objects.get(username=username)
-    assert (user.person.full_name, unit, user.has_usable_password(), len(code)) == (name, "X-A", False, 10)
+    assert (user.person.full_name, unit, unit_name) == (name, "X-A", cast.unit_a.name)
+    assert (user.has_usable_password(), len(code)) == (False, 10)
     assert born == f"{user.person.date_of_birth:%d/%m/%Y}"  # namesakes' cards are told apart
     assert code not in user.activation_code_hash  # only a keyed hash is stored
     response = client.post(
@@ -1834,7 +1835,65 @@ def test_the_pdf_activation_cards_are_built_from_the_sheet(cast, tmp_path):
         pdf = fh.read()
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 2  # 10 a page
     sheet = read_rows(imp.activation_sheet)[3:]
-    assert pdf_qr_codes(pdf) == [activation_url(username, code) for _name, _born, _unit, username, code in sheet]
+    assert pdf_qr_codes(pdf) == [
+        activation_url(username, code) for _name, _born, _unit, _unit_name, username, code in sheet
+    ]
+
+
+def test_a_province_s_activation_sheet_and_cards_come_unit_by_unit_each_from_a_new_page(cast, tmp_path, monkeypatch):
+    """QA round 47: a province's sheet and cards came in the file's order, the units mixed on every page, so
+    no commune's could be handed out; the sheet had no unit names and printed without its header."""
+    import re
+    import zipfile
+
+    units = ["X-B", "X-A", None, "X-B", "X-A", "X-B", "X-A", "X-B"]  # chunks of 3: each part sorted, then merged
+    rows = [row[:6] + [unit] + row[7:] for row, unit in zip(people_rows(len(units), start=400), units, strict=True)]
+    monkeypatch.setattr(services, "CHUNK_SIZE", 3)
+    imp = run_import(
+        actor=cast.space_admin, organisation=cast.root, create_accounts=True, path=write_xlsx(tmp_path / "p.xlsx", rows)
+    )
+    assert imp.accounts_created == len(units), imp.message
+    sheet = read_rows(imp.activation_sheet)[3:]
+    by_unit = {"X-A": [], "X-B": [], cast.root.code: []}
+    for row, unit in zip(rows, units, strict=True):
+        by_unit[unit or cast.root.code].append(row[0])
+    assert [(row[0].lower(), row[2]) for row in sheet] == [  # the tree's order, then the file's
+        (name.lower(), code) for code in (cast.root.code, "X-A", "X-B") for name in by_unit[code]
+    ]
+    assert {row[2]: row[3] for row in sheet} == {u.code: u.name for u in (cast.root, cast.unit_a, cast.unit_b)}
+    with imp.activation_sheet.open("rb") as fh, zipfile.ZipFile(fh) as book:
+        xml, workbook = book.read("xl/worksheets/sheet1.xml").decode(), book.read("xl/workbook.xml").decode()
+    breaks = [int(row) for row in re.findall(r'<brk id="(\d+)"', xml)]
+    assert breaks == [3 + 1, 3 + 1 + 3]  # after the root's row and X-A's three: each unit on its own pages
+    assert 'fitToWidth="1"' in xml and "<autoFilter " in xml and "_xlnm.Print_Titles" in workbook
+    imp = services.activation_pdf_build(import_id=imp.pk)
+    with imp.activation_pdf.open("rb") as fh:
+        pdf = fh.read()
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 3  # one page a unit
+    assert pdf_qr_codes(pdf) == [activation_url(row[4], row[5]) for row in sheet]
+
+
+def test_activation_files_made_again_show_the_people_as_they_are_now(cast, tmp_path):
+    """QA round 47: a sheet made again kept the name and the unit of the import for a person moved since."""
+    imp = run_import(
+        actor=cast.owner,
+        organisation=cast.unit_a,
+        create_accounts=True,
+        path=write_xlsx(tmp_path / "a.xlsx", people_rows(2, start=420)),
+    )
+    first, second = (row[4] for row in read_rows(imp.activation_sheet)[3:])
+    person = User.objects.get(username=first).person
+    person.full_name, person.organisation = "Lê Thị Ánh", cast.unit_b
+    person.save()
+    services.activation_pdf_build(import_id=imp.pk)
+    services.activation_files_request(actor=cast.space_admin, person_import=imp)
+    services.activation_files_remake(import_id=imp.pk, actor_id=cast.space_admin.pk)
+    imp.refresh_from_db()
+    sheet = read_rows(imp.activation_sheet)[3:]
+    assert [(row[0], row[2], row[3], row[4]) for row in sheet] == [
+        (User.objects.get(username=second).person.full_name, "X-A", cast.unit_a.name, second),
+        ("Lê Thị Ánh", "X-B", cast.unit_b.name, first),
+    ]
 
 
 def test_a_name_too_long_for_two_lines_of_a_card_ends_with_an_ellipsis(monkeypatch):
@@ -1853,7 +1912,7 @@ def test_a_name_too_long_for_two_lines_of_a_card_ends_with_an_ellipsis(monkeypat
         {"full_name": name, "born": "", "org_code": "X-A", "username": "u", "code": "C"} for name in (long, "Lê Na")
     ]
     assert activation_pdf(rows, io.BytesIO(), title="Thẻ") == 2
-    first, second = drawn[drawn.index("Thẻ") + 1 :][:2]
+    first, second = drawn[drawn.index("Đơn vị: X-A") + 1 :][:2]  # the title, the unit, then the first card
     assert second.endswith(" …") and long.startswith(f"{first} {second.removesuffix(' …')} ")  # whole words
     assert "Lê Na" in drawn
 
@@ -1871,7 +1930,14 @@ def test_an_activation_sheet_of_four_columns_made_before_the_birth_date_still_gi
     with open(tmp_path / "old.xlsx", "rb") as fh:
         rows = list(read_activation_rows(fh))
     assert rows == [
-        {"full_name": "Nguyễn Văn An", "born": "", "org_code": "X-A", "username": "annv", "code": "ABCD234567"}
+        {
+            "full_name": "Nguyễn Văn An",
+            "born": "",
+            "org_code": "X-A",
+            "org_name": "",
+            "username": "annv",
+            "code": "ABCD234567",
+        }
     ]
 
 
@@ -2435,7 +2501,7 @@ def test_a_worker_that_dies_mid_import_loses_no_activation_code_and_the_import_c
     assert response.status_code == 200 and response.json()["stale"] is False
     imp.refresh_from_db()
     assert imp.status == ImportStatus.DONE and (imp.created_count, imp.unchanged_count) == (15, 10)
-    usernames = [row[3] for row in read_rows(imp.activation_sheet)[3:]]
+    usernames = [row[4] for row in read_rows(imp.activation_sheet)[3:]]
     assert len(usernames) == 25 == len(set(usernames))  # the first run's 10 codes were kept
     assert set(usernames) == set(
         User.objects.filter(person__organisation=cast.unit_a).values_list("username", flat=True)
@@ -2477,7 +2543,7 @@ def test_cancelling_an_import_whose_worker_died_ends_it_with_its_chunks_and_code
     imp.refresh_from_db()
     assert answer["status"] == imp.status == ImportStatus.CANCELLED and answer["stale"] is False
     assert imp.rows_written == 10 and "(10 dòng)" in imp.message
-    usernames = {row[3] for row in read_rows(imp.activation_sheet)[3:]}
+    usernames = {row[4] for row in read_rows(imp.activation_sheet)[3:]}
     assert usernames == set(User.objects.filter(person__organisation=cast.unit_a).values_list("username", flat=True))
     assert len(usernames) == 10
     cancels = 0 if how == "run again, cancelled at once" else 1  # there, set in the database directly
