@@ -13,7 +13,7 @@ from kynangso.orgs.choices import PEOPLE_READ_ROLES, PEOPLE_WRITE_ROLES
 from kynangso.orgs.selectors import organisation_list
 
 from . import permissions, selectors, services
-from .choices import LawfulBasis, Sex, TargetGroup
+from .choices import AccountState, LawfulBasis, Sex, TargetGroup
 from .models import Person
 
 router = Router(tags=["people"])
@@ -80,6 +80,7 @@ class PersonQuery(Schema):
     organisation_code: str = ""  # the unit as elsewhere in the API (QA round 43: a code was "not an integer")
     target_group: TargetGroup | None = None
     working_age: bool | None = None
+    account: AccountState | None = None  # none, waiting (not activated yet), active
 
 
 def _person_filters(request, query: PersonQuery) -> selectors.PersonFilters:
@@ -94,6 +95,7 @@ def _person_filters(request, query: PersonQuery) -> selectors.PersonFilters:
         organisation_id=organisation,
         target_group=query.target_group or "",
         working_age=query.working_age,
+        account=query.account or "",
     )
 
 

@@ -37,3 +37,12 @@ class DataRequestStatus(models.TextChoices):
     OPEN = "open", _("Open")
     DONE = "done", _("Done")
     REFUSED = "refused", _("Refused")
+
+
+class AccountState(models.TextChoices):
+    """Where a person's learner account stands, as the people list filters it (QA round 47: nobody could
+    see who had not activated the account an import made)."""
+
+    NONE = "none", _("No account")
+    WAITING = "waiting", _("Not activated yet")
+    ACTIVE = "active", _("Activated")

@@ -5,7 +5,7 @@ from kynangso.orgs.choices import PEOPLE_WRITE_ROLES
 from kynangso.orgs.selectors import organisation_list
 
 from . import rules
-from .choices import DataRequestKind, LawfulBasis, Sex, TargetGroup
+from .choices import AccountState, DataRequestKind, LawfulBasis, Sex, TargetGroup
 
 ERR_EMAIL_INVALID = _("Not a valid email address (for example ten@gmail.com).")
 
@@ -27,6 +27,9 @@ class PersonFilterForm(forms.Form):
         empty_value=None,
         coerce=lambda v: {"yes": True, "no": False}.get(v),
         choices=[("", _("Everyone")), ("yes", _("Of working age")), ("no", _("Not of working age"))],
+    )
+    account = forms.ChoiceField(
+        label=_("Account"), required=False, choices=[("", _("Everyone")), *AccountState.choices]
     )
 
     def __init__(self, *args, actor, **kwargs):

@@ -13,7 +13,7 @@ from kynangso.orgs.choices import PEOPLE_READ_ROLES, PEOPLE_WRITE_ROLES
 from kynangso.orgs.selectors import scope_q
 
 from . import rules
-from .choices import Sex
+from .choices import AccountState, Sex
 from .models import DataRequest, Person
 
 
@@ -24,6 +24,7 @@ class PersonFilters:
     include_suborgs: bool = True
     target_group: str = ""
     working_age: bool | None = None  # True: of working age today, False: not
+    account: str = ""  # an AccountState, or "" for everyone
 
 
 def _working_age_q(on: date) -> Q:
@@ -80,6 +81,12 @@ def _matching(qs: QuerySet[Person], filters: PersonFilters) -> QuerySet[Person]:
     if filters.working_age is not None:
         bounds = _working_age_q(date.today())
         qs = qs.filter(bounds) if filters.working_age else qs.exclude(bounds).exclude(date_of_birth=None)
+    if filters.account == AccountState.NONE:
+        qs = qs.filter(account__isnull=True)
+    elif filters.account == AccountState.WAITING:  # a code given and not used (the account's activation)
+        qs = qs.filter(account__activation_code_hash__gt="")
+    elif filters.account == AccountState.ACTIVE:
+        qs = qs.filter(account__isnull=False, account__activation_code_hash="")
     return qs
 
 

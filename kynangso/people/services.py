@@ -714,6 +714,7 @@ def people_export(*, actor, filters) -> tuple[str, Iterator[bytes]]:
             "organisation": filters.organisation_id,
             "target_group": filters.target_group,
             "working_age": filters.working_age,
+            "account": filters.account,
         },
         people=count,
     )

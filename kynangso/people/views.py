@@ -40,6 +40,7 @@ def _filters(request) -> tuple[PersonFilterForm, selectors.PersonFilters]:
         organisation_id=data.get("organisation"),
         target_group=data.get("target_group") or "",
         working_age=data.get("working_age"),
+        account=data.get("account") or "",
     )
 
 
@@ -48,7 +49,8 @@ def person_list(request):
     if not permissions.can_see_people(request.user):
         raise PermissionDenied
     form, filters = _filters(request)
-    qs = selectors.person_list(actor=request.user, filters=filters).prefetch_related("target_groups")
+    qs = selectors.person_list(actor=request.user, filters=filters).select_related("account")
+    qs = qs.prefetch_related("target_groups")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

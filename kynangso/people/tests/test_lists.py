@@ -82,3 +82,23 @@ def test_a_long_list_has_links_to_its_first_and_last_pages(login, cast, monkeypa
     assert 'href="?q=le&page=3"' in first and "Trang cuối" in first and "Trang đầu" not in first
     last = client.get("/people/", {"q": "le", "page": 3}).content.decode()
     assert 'href="?q=le&page=1"' in last and "Trang đầu" in last and "Trang cuối" not in last
+
+
+def test_the_list_says_and_filters_whose_account_is_not_activated_yet(login, cast):
+    """QA round 47: after a province's import nobody could see who had not activated their account."""
+    waiting, active, without = (
+        services.person_create(actor=None, full_name=f"Lê Văn {name}", organisation=cast.unit_a)
+        for name in ("Chờ", "Dùng", "Không")
+    )
+    (_user, code), (user, other) = services.accounts_create(actor=None, people=[waiting, active])
+    services.account_activate(username=user.username, code=other, password="Mat-khau-2026!")
+    client = login(cast.owner)
+    page = client.get("/people/", {"q": "le van"}).content.decode()
+    assert page.count("Chưa kích hoạt</span>") == 1 and "Đã kích hoạt</td>" in page
+    for state, person in (("waiting", waiting), ("active", active), ("none", without)):
+        found = person_list(actor=cast.owner, filters=PersonFilters(q="le van", account=state))
+        assert list(found) == [person], state
+        assert f">{person.full_name}</a>" in client.get("/people/", {"q": "le van", "account": state}).content.decode()
+    api = client.get("/api/v1/people", {"q": "le van", "account": "waiting"}).json()
+    assert [p["full_name"] for p in api["items"]] == [waiting.full_name]
+    assert client.get("/api/v1/people", {"account": "forged"}).status_code == 422
