@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(dev_keys_check, checks.Tags.security, deploy=True)
+        checks.register(site_url_check, deploy=True)
 
 
 MIN_KEY_LENGTH = 32
@@ -51,6 +52,30 @@ def dev_keys_check(app_configs, **kwargs) -> list:
                 hint="Set FIELD_ENCRYPTION_KEY to its own random value before the first person is stored; see "
                 "docs/operations.md.",
                 id="kynangso.E002",
+            )
+        ]
+    return []
+
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "0.0.0.0")  # noqa: S104 (names compared, nothing bound)
+
+
+def site_url_check(app_configs, **kwargs) -> list:
+    """`manage.py check --deploy`: SITE_URL left at a local address while the site answers to others. The
+    activation sheets and the QR codes of the cards carry it, and nothing else tells (QA round 47: every card
+    of an import pointed at 127.0.0.1)."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(settings.SITE_URL).hostname or ""
+    served = [h for h in settings.ALLOWED_HOSTS if h.strip(".") and h.strip(".") not in LOCAL_HOSTS]
+    if (host in LOCAL_HOSTS or f"[{host}]" in LOCAL_HOSTS) and served:
+        return [
+            checks.Warning(
+                f"SITE_URL is {settings.SITE_URL}, a local address, while the site is served as {served[0]}: the "
+                "activation sheets and the QR codes on the cards would point at the machine that reads them.",
+                hint="Set SITE_URL to the address people reach the site at (https://…) before the first import with "
+                "accounts; see docs/operations.md.",
+                id="kynangso.W001",
             )
         ]
     return []

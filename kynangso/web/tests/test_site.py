@@ -142,6 +142,18 @@ def test_a_form_sent_without_its_csrf_token_gets_a_vietnamese_page():
     assert 'href="/login/"' in page  # open the form again
 
 
+def test_check_deploy_warns_of_a_local_site_url_on_a_served_site(settings):
+    """QA round 47: every activation card of an import pointed at 127.0.0.1:8000, and nothing had said so."""
+    from kynangso.core.apps import site_url_check
+
+    settings.SITE_URL, settings.ALLOWED_HOSTS = "http://127.0.0.1:8000", ["kynangso.vinhlong.gov.vn", "localhost"]
+    assert [w.id for w in site_url_check(None)] == ["kynangso.W001"]
+    settings.SITE_URL = "https://kynangso.vinhlong.gov.vn"
+    assert site_url_check(None) == []
+    settings.SITE_URL, settings.ALLOWED_HOSTS = "http://127.0.0.1:8000", ["127.0.0.1", "localhost"]
+    assert site_url_check(None) == []  # a machine of one's own: the demo
+
+
 def test_check_deploy_refuses_the_public_development_keys(settings):
     from kynangso.core.apps import dev_keys_check
 
