@@ -163,11 +163,13 @@ MSG_RENEWED = _(
     "%(n)s people who had not activated their account got a new activation code; their old codes no longer work."
 )
 MSG_LEFT_OUT = _(
-    "Not on the new list: %(n)s accounts (activated, given a newer code, moved to another unit, holding a role "
-    "or disabled)."
+    "Not on the new list: %(n)s accounts (activated, given a newer code, whose code has expired, moved to another "
+    "unit, holding a role or disabled). The people list shows whose account is not activated yet (filter "
+    "“Account”); “Give new codes to those not activated” gives them new codes."
 )
 MSG_REMADE = _(
-    "The activation sheet was made again with the site's address as it is now (the usernames and codes are unchanged)."
+    "The activation sheet was made again with the site's address and the people's names and units as they are "
+    "now (the usernames and codes are unchanged)."
 )
 OUTCOME_ERRORS = {
     ActivationOutcome.NO_CODE_LEFT: ERR_NO_CODE_LEFT,
