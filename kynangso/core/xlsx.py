@@ -201,6 +201,7 @@ class SheetWriter:
         self.column_styles = column_styles or {}
         self.printed = printed
         self.breaks: list[int] = []  # rows after which a printed page ends
+        self.marks: dict[str, str] = {}  # hidden defined names: what a reader of ours is to know of the file
         self.rows = 0
         self.dropdowns: list[tuple[int, list[str], bool, str, str]] = []
         self.list_notes: list[str] = []  # a column of the lists sheet beside its lists (a unit code's name)
@@ -369,17 +370,19 @@ class SheetWriter:
         )
 
     def _defined_names_xml(self) -> str:
-        """A printed sheet's header repeated on every page, and its filter's range (which Excel keeps so)."""
-        if not self.printed or not self.frozen_rows:
-            return ""
-        sheet = _text("'" + self.sheet_name.replace("'", "''") + "'")
-        return (
-            "<definedNames>"
-            f'<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">{sheet}!{self._filter_range()}'
-            "</definedName>"
-            f'<definedName name="_xlnm.Print_Titles" localSheetId="0">{sheet}!${self.frozen_rows}:${self.frozen_rows}'
-            "</definedName></definedNames>"
+        """The marks (hidden names), and a printed sheet's header repeated on every page and its filter's range
+        (which Excel keeps so)."""
+        names = "".join(
+            f'<definedName name="{_attr(k)}" hidden="1">{_text(v)}</definedName>' for k, v in self.marks.items()
         )
+        if self.printed and self.frozen_rows:
+            sheet = _text("'" + self.sheet_name.replace("'", "''") + "'")
+            header = f"${self.frozen_rows}:${self.frozen_rows}"
+            names += (
+                f'<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">{sheet}!{self._filter_range()}'
+                f'</definedName><definedName name="_xlnm.Print_Titles" localSheetId="0">{sheet}!{header}</definedName>'
+            )
+        return f"<definedNames>{names}</definedNames>" if names else ""
 
     def _validations_xml(self) -> str:
         items = []

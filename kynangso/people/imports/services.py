@@ -77,8 +77,8 @@ from django.utils.translation import ngettext_lazy
 from kynangso.core import crypto
 from kynangso.core.services import audit_record
 from kynangso.core.text import edit_distance, grouped, merged_name, name_signature, same_name_signature
-from kynangso.orgs.choices import PEOPLE_WRITE_ROLES
-from kynangso.orgs.models import Organisation, Space
+from kynangso.orgs.choices import PEOPLE_WRITE_ROLES, AdminLevel
+from kynangso.orgs.models import AdminUnit, AdminUnitSuccession, Organisation, Space
 from kynangso.orgs.selectors import NOTHING, scope_q
 
 from .. import rules
@@ -1473,8 +1473,12 @@ class _Runner:
                     for h in table.sheet_headers or [table.headers]
                     if (title := h.get("org_code"))
                 ):  # a column of units' names: what it gives, from the first rows (decide_named)
-                    first = list(islice(rows, NAMED_UNITS_DECIDED_BY))
-                    self.validator.decide_named(first)
+                    self.know_elsewhere()
+                    if table.units_named is not None:  # an error workbook: as its import read it (QA round 48)
+                        self.validator.named_units, self.validator.decided = table.units_named, True
+                    else:
+                        first = list(islice(rows, NAMED_UNITS_DECIDED_BY))
+                        self.validator.decide_named(first)
                 parsed = (self.parse(chunk) for chunk in reading.chunked(chain(first, rows), CHUNK_SIZE))
             if self.imp.create_accounts:
                 self.load_quota()
@@ -1611,7 +1615,7 @@ class _Runner:
             column = table.headers.get("org_name") or table.headers.get("org_code", "")  # the names' (QA round 47)
             count = self.validator.places_passed_over
             values = {"rows": n(count), "count": count, "column": column, "places": places}
-            values |= {"first": n(NAMED_UNITS_DECIDED_BY), "own": self.root.name}
+            values |= {"first": n(min(NAMED_UNITS_DECIDED_BY, self.read)), "own": self.root.name}
             parts.append(str(MSG_PLACES_NOT_UNITS % values))
         if self.date_order and self.date_order[0] == MONTH_FIRST:
             parts.append(str(MSG_MONTH_FIRST))
@@ -1707,13 +1711,43 @@ class _Runner:
         used = people_services.accounts_used(space_ids, self.tally)
         self.free = {sid: max(space.learner_quota - used.get(sid, 0), 0) for sid, space in self.spaces.items()}
 
-    def place_names(self) -> list[str]:
-        """The names of the places the import's unit lies in: its own commune's or province's, and those
-        above ("Xã Giao Long", "Giao Long", "Tỉnh Vĩnh Long", "Vĩnh Long"), which rows may add to a unit's."""
-        ids = [int(part) for part in self.root.path.strip("/").split("/") if part.isdigit()]
-        units = Organisation.objects.filter(pk__in=ids, admin_unit__isnull=False)
-        names = units.values_list("admin_unit__name", "admin_unit__full_name")
-        return [name for pair in names for name in pair if name]
+    def place_names(self) -> list[tuple[str, str]]:
+        """(full name, name) of the places the import's unit lies in: its own commune's or province's, and
+        those above (("Xã Giao Long", "Giao Long"), ("Tỉnh Vĩnh Long", "Vĩnh Long")), which rows may add to a
+        unit's name."""
+        units = Organisation.objects.filter(pk__in=self.root_line(), admin_unit__isnull=False)
+        return list(units.values_list("admin_unit__full_name", "admin_unit__name"))
+
+    def root_line(self) -> list[int]:
+        """The ids of the import's unit and of those above it."""
+        return [int(part) for part in self.root.path.strip("/").split("/") if part.isdigit()]
+
+    def know_elsewhere(self) -> None:
+        """For a column of units' names: the platform's other units, and the communes and districts of the
+        import's provinces and of the provinces merged into them (all, for a unit in none) that no longer
+        exist, with what they are part of now (RowValidator.know_elsewhere). A few queries, once a run."""
+        others = Organisation.objects.exclude(path__startswith=self.root.path).values_list("name", flat=True)
+        provinces = Organisation.objects.filter(pk__in=self.root_line(), admin_unit__isnull=False)
+        provinces = set(provinces.values_list("admin_unit__province_code", flat=True))
+        merged = AdminUnitSuccession.objects.filter(
+            predecessor__level=AdminLevel.PROVINCE, successor__code__in=provinces
+        )
+        provinces |= set(merged.values_list("predecessor__code", flat=True))  # Bến Tre's and Trà Vinh's, in Vĩnh Long
+        old = AdminUnit.objects.filter(valid_to__isnull=False).exclude(level=AdminLevel.PROVINCE)
+        if provinces:
+            old = old.filter(province_code__in=provinces)
+        now: dict[int, list[str]] = {}
+        successions = AdminUnitSuccession.objects.filter(predecessor__in=old, successor__valid_to__isnull=True)
+        for pk, name in successions.values_list("predecessor_id", "successor__full_name").order_by("successor__code"):
+            now.setdefault(pk, []).append(name)
+        current = AdminUnit.objects.filter(valid_to__isnull=True)
+        current = set((current.filter(province_code__in=provinces) if provinces else current).values_list("full_name"))
+        merged = [  # not a name a unit has now ("Xã Phú Túc" before and after the merger)
+            (name, ", ".join(now.get(pk, [])), f"{valid_to + timedelta(days=1):%d/%m/%Y}")
+            for pk, name, valid_to in old.values_list("pk", "full_name", "valid_to").iterator(chunk_size=5000)
+            if (name,) not in current
+        ]
+        self.validator.know_elsewhere(others.iterator(chunk_size=5000), merged)
 
     # -- one chunk ----------------------------------------------------------------------------
     def actors_other_units(self) -> dict[int, str]:
@@ -2342,6 +2376,8 @@ class _Runner:
                         row_label=table.row_label,
                         organisations=[(self.org_codes[pk], name) for pk, name in self.org_unit_names.items()],
                         named_rows=table.unit_named_rows,
+                        named_column=table.headers.get("org_name", ""),
+                        units_named=self.validator.named_units if self.validator.decided else None,
                     )
                 self.errors.day_first = self.validator.order in (DAY_FIRST, "")
                 self.errors.add(r)

@@ -103,6 +103,18 @@ ERR_UNIT_NOT_FOUND = _(
     "empty (a new person then goes into the import's unit)."
 )
 ERR_ORG_SEVERAL = _("Several units of this import are named “%(code)s”: write the code of the right one.")
+ERR_UNIT_ELSEWHERE = _(
+    "“%(code)s” is a unit outside this import: its people are imported by that unit, or by a unit above both. "
+    "If the person belongs to a unit of this import, write its code from the template's list."
+)
+ERR_UNIT_MERGED = _(
+    "“%(code)s”: %(old)s no longer exists since %(date)s; it is now part of %(new)s. Write the unit the person "
+    "belongs to now (its code from the template's list)."
+)
+ERR_UNIT_ABOLISHED = _(
+    "“%(code)s”: %(old)s no longer exists since %(date)s. Write the unit the person belongs to now (its code from "
+    "the template's list)."
+)
 ERR_GROUP = _("Unknown target group “%(value)s”; use the names in the template's list, separated by “;”.")
 ERR_SCIENTIFIC = _(
     "The number is shown in scientific notation (like 8.6E+10) and has lost digits; format the column as "
@@ -385,55 +397,79 @@ def _comma_separated_groups(group_of: Callable[[str], str | None], text: str) ->
     return tuple(found)
 
 
-# Words units' names are written with in full or short, folded, without spaces: a unit's name and a row's
-# value are compared in their short forms ("Ủy ban nhân dân" as "UBND": QA round 43; "Trường Trung học cơ sở"
-# as "Trường THCS", "Tiểu học" as "TH", "Sở GD&ĐT" for "Sở Giáo dục và Đào tạo": QA round 47).
+# Words units' names are written with in full or short, folded: a unit's name and a row's value are compared
+# in their short forms ("Ủy ban nhân dân" as "UBND": QA round 43; "Trường Trung học cơ sở" as "Trường THCS",
+# "Tiểu học" as "TH", "Sở GD&ĐT" for "Sở Giáo dục và Đào tạo": QA round 47), whole words only (QA round 48:
+# "Trường TH" is no start of "Trường THCS").
 _SHORT_FORMS = {
-    "uybannhandan": "ubnd",
-    "hoidongnhandan": "hdnd",
-    "mattrantoquoc": "mttq",
-    "trunghoccoso": "thcs",
-    "trunghocphothong": "thpt",
-    "tieuhoc": "th",
-    "mamnon": "mn",
-    "giaoducvadaotao": "gddt",
-    "khoahocvacongnghe": "khcn",
-    "laodongthuongbinhvaxahoi": "ldtbxh",
-    "nongnghiepvamoitruong": "nnmt",
-    "vanhoathethaovadulich": "vhttdl",
-    "benhviendakhoa": "bvdk",
-    "trungtamyte": "ttyt",
-    "vanphong": "vp",
-    "lienhiepphunu": "lhpn",
-    "congnghesocongdong": "cns",  # "Tổ công nghệ số cộng đồng", "Tổ CNSCĐ", "Tổ công nghệ số"
-    "congngheso": "cns",
-    "cnscongdong": "cns",
+    "uy ban nhan dan": "ubnd",
+    "uy ban": "ubnd",
+    "hoi dong nhan dan": "hdnd",
+    "mat tran to quoc": "mttq",
+    "trung hoc co so": "thcs",
+    "trung hoc pho thong": "thpt",
+    "tieu hoc": "th",
+    "mam non": "mn",
+    "giao duc va dao tao": "gddt",
+    "gd dt": "gddt",
+    "khoa hoc va cong nghe": "khcn",
+    "kh cn": "khcn",
+    "lao dong thuong binh va xa hoi": "ldtbxh",
+    "nong nghiep va moi truong": "nnmt",
+    "van hoa the thao va du lich": "vhttdl",
+    "benh vien da khoa": "bvdk",
+    "trung tam y te": "ttyt",
+    "van phong": "vp",
+    "lien hiep phu nu": "lhpn",
+    "cong nghe so cong dong": "cns",  # "Tổ công nghệ số cộng đồng", "Tổ CNSCĐ", "Tổ công nghệ số"
+    "cong nghe so": "cns",
+    "cns cong dong": "cns",
     "cnscd": "cns",
-    "trachnhiemhuuhan": "tnhh",
-    "motthanhvien": "mtv",
+    "trach nhiem huu han": "tnhh",
+    "mot thanh vien": "mtv",
 }
-_SHORTEN = re.compile("|".join(sorted(_SHORT_FORMS, key=len, reverse=True)))
+_SHORTEN = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _SHORT_FORMS), key=len, reverse=True)) + r")\b")
 
 
-def _shortened(key: str) -> str:
-    return _SHORTEN.sub(lambda match: _SHORT_FORMS[match.group()], key)
+def _unit_words(text, *, notes: bool = True) -> list[str]:
+    """A unit's code or name as compared with what a row gives: its words folded, in their short forms
+    (_SHORT_FORMS); `notes=False`: without the notes in brackets."""
+    text = str(text) if notes else NOTE.sub(" ", str(text)).replace("*", " ")
+    spaced = " ".join(re.findall(r"[a-z0-9]+", fold(text)))
+    return _SHORTEN.sub(lambda match: _SHORT_FORMS[match.group()], spaced).split()
 
 
 def _unit_key(text: str) -> str:
-    """A unit's code or name as compared with what a row gives: its letters and digits, folded, words in
-    their short forms (_SHORT_FORMS)."""
-    return _shortened(re.sub(r"[^a-z0-9]", "", fold(str(text))))
+    """… as one string of letters and digits."""
+    return "".join(_unit_words(text))
 
 
 def _bare_unit_key(text: str) -> str:
     """… without the notes in brackets."""
-    return _shortened(header_key(text))
+    return "".join(_unit_words(text, notes=False))
 
 
 def place_keys(names: Iterable[str]) -> tuple[str, ...]:
     """The keys of the places an import lies in (its unit's commune, province: "Xã Giao Long", "Giao Long"),
     longest first: a row may name a unit with them after its name ("…, xã Giao Long", "… tỉnh Vĩnh Long")."""
     return tuple(sorted({key for name in names if (key := _unit_key(name))}, key=len, reverse=True))
+
+
+# Words of a place's level before its name ("xã Giao Long"): a name may repeat its place after it ("Trường THCS
+# Giao Long, xã Giao Long": QA round 48)
+_LEVEL_KEYS = ("xa", "phuong", "thitran", "thixa", "tinh", "thanhpho", "huyen", "quan", "dackhu")
+UNIT_PREFIX_MIN = 5  # letters of a value naming the start of several units' names ("Trường THCS"): ambiguous
+
+
+def _without_repeated_place(key: str) -> set[str]:
+    """The key without a place at its end whose name it already has ("truongthcsgiaolongxagiaolong")."""
+    found = set()
+    for level in _LEVEL_KEYS:
+        at = key.rfind(level)
+        tail = key[at + len(level) :] if at > 0 else ""
+        if len(tail) >= 3 and tail in key[:at]:
+            found.add(key[:at])
+    return found
 
 
 NAMED_UNITS_SHOWN = 3  # values of a column of places, not units, named in the summary
@@ -453,7 +489,7 @@ class RowValidator:
         organisations: Mapping[str, int],
         unit_names: Mapping[int, str] | None = None,
         named_rows: set[int] | frozenset[int] = frozenset(),
-        places: Iterable[str] = (),
+        places: Iterable[tuple[str, str]] = (),
         row_label: Callable[[int], str] = str,
         today: date | None = None,
         date1904: bool = False,
@@ -485,15 +521,35 @@ class RowValidator:
                 *((self.unit_by_short_name, short) for short in shorter),
             ):
                 aliases[key] = pk if aliases.get(key, pk) == pk else None
-        # QA round 47: a unit named with the places the import lies in after its name ("UBND xã Giao Long, tỉnh
-        # Vĩnh Long", "Trường Tiểu học Giao Long, xã Giao Long"), or without those its name ends with ("Hội
-        # Nông dân tỉnh" for "Hội Nông dân tỉnh Vĩnh Long")
-        self.place_keys = place_keys(places)
+        # QA rounds 47-48: a unit named with the places the import lies in (`places`: (full name, name) of its
+        # commune, province) after its name ("UBND xã Giao Long, tỉnh Vĩnh Long"), or without those its name
+        # ends with ("Hội Nông dân tỉnh" for "Hội Nông dân tỉnh Vĩnh Long"), unless other units' names start
+        # so ("Trường Cao đẳng" for "… Vĩnh Long", beside "… Bến Tre"), or with a place's name without its
+        # level, or with it ("UBND Giao Long", "Trường THCS xã Giao Long")
+        places = list(places)
+        self.place_keys = place_keys(name for pair in places for name in pair)
+        levels = ((_unit_key(full), _unit_key(bare)) for full, bare in places)
+        self.place_levels = [(full, bare) for full, bare in levels if bare and full != bare]
+        self.units_by_start: dict[str, set[int]] = {}  # the first words of units' names → those units
+        for pk, name in (unit_names or {}).items():
+            for words in {tuple(_unit_words(name)), tuple(_unit_words(name, notes=False))}:
+                for end in range(1, len(words)):
+                    self.units_by_start.setdefault("".join(words[:end]), set()).add(pk)
         self.unit_by_placeless_name: dict[str, int | None] = {}
+        self.unit_by_unplaced_name: dict[str, int | None] = {}
         for pk, keys in self.unit_name_keys.items():
             for key in {short for name_key in keys for short in self.without_places(name_key)}:
                 aliases = self.unit_by_placeless_name
+                several = self.units_starting(key) - {pk}
+                aliases[key] = pk if aliases.get(key, pk) == pk and not several else None
+            for key in {self.unplaced(name_key) for name_key in keys}:
+                aliases = self.unit_by_unplaced_name
                 aliases[key] = pk if aliases.get(key, pk) == pk else None
+        # Other units of the platform, and the communes and districts merged or abolished in 2025 in the
+        # import's provinces, by their names' keys (know_elsewhere): a value naming one is refused, never read
+        # as a place (QA round 48: another commune's staff were put into the import's unit)
+        self.units_elsewhere: dict[str, str] = {}
+        self.merged_away: dict[str, tuple[str, str, str]] = {}  # key → (old name, what it is part of now, since)
         # A unit column titled by names ("Đơn vị công tác"; `named_rows`: rows whose unit a names column gave
         # beside an empty code) gives units, or places that are no units: hamlets, a commune's departments,
         # other bodies ("Ấp 1", "Phòng Kinh tế", "Sở Nội vụ"), which no rule of words tells apart (QA rounds
@@ -503,6 +559,8 @@ class RowValidator:
         # as a column of another title would not be (and the summary says so).
         self.named_rows = named_rows
         self.named_units = True
+        self.decided = False  # decide_named ran, or an error workbook said how its import read the column
+        self.decided_by = 0  # the rows with a value that decided
         self.places_shown: list[str] = []  # the first values of a column of places that name no unit
         self.places_passed_over = 0  # … and the rows with such values
         self.today = today or date.today()
@@ -510,6 +568,39 @@ class RowValidator:
         # Lists repeat a handful of group names: normalise each distinct spelling once.
         self.group_of = lru_cache(maxsize=4096)(lambda part: keys.get(header_key(part)))
         self.groups_of = lru_cache(maxsize=4096)(partial(_comma_separated_groups, self.group_of))
+
+    def units_starting(self, key: str) -> set[int]:
+        """The units of the import whose names start with the words of `key` (and go on)."""
+        return self.units_by_start.get(key, set())
+
+    def unplaced(self, key: str) -> str:
+        """The key with the import's places written without their level ("xagiaolong" as "giaolong")."""
+        for full, bare in self.place_levels:
+            key = key.replace(full, bare)
+        return key
+
+    def know_elsewhere(self, names: Iterable[str], merged: Iterable[tuple[str, str, str]] = ()) -> None:
+        """The names of the platform's units outside the import, and (old name, what it is part of now, since
+        when) of the communes and districts that no longer exist (see __init__)."""
+        for name in names:
+            for key in (_unit_key(name), _bare_unit_key(name)):
+                self.units_elsewhere.setdefault(key, name)
+        for old, new, since in merged:
+            key = _unit_key(old)
+            for form in (key, f"ubnd{key}"):
+                self.merged_away.setdefault(form, (old, new, since))
+
+    def named_elsewhere(self, typed: str) -> tuple | None:
+        """(message, parameters) for a value naming a unit outside the import or a place that no longer exists."""
+        whole = _unit_key(typed)
+        for key in (whole, _bare_unit_key(typed), *self.without_places(whole)):
+            if key in self.merged_away:
+                old, new, since = self.merged_away[key]
+                message = ERR_UNIT_MERGED if new else ERR_UNIT_ABOLISHED
+                return message, {"old": old, "new": new, "date": since}
+            if key in self.units_elsewhere:
+                return ERR_UNIT_ELSEWHERE, {}
+        return None
 
     def without_places(self, key: str) -> set[str]:
         """The key without one or more of the import's places at its end (place_keys), never all of it."""
@@ -528,12 +619,17 @@ class RowValidator:
         if pk is not None or several:
             return pk, several
         whole = _unit_key(typed)
-        for key in self.without_places(whole):  # a name, then places the import lies in
+        # a name, then places the import lies in, or a place it has already; a place without its level or with it
+        shorter = (*self.without_places(whole), *_without_repeated_place(whole), self.unplaced(whole))
+        for key in shorter:
             for aliases in (self.unit_by_name, self.unit_by_bare_name, self.unit_by_short_name):
                 if key in aliases:
                     return aliases[key], aliases[key] is None
-        if whole in self.unit_by_placeless_name:  # a name without the places it ends with
-            return self.unit_by_placeless_name[whole], self.unit_by_placeless_name[whole] is None
+        for aliases, key in ((self.unit_by_placeless_name, whole), (self.unit_by_unplaced_name, self.unplaced(whole))):
+            if key in aliases:  # a name without the places it ends with; with a place without its level
+                return aliases[key], aliases[key] is None
+        if len(whole) >= UNIT_PREFIX_MIN and len(self.units_starting(whole)) > 1:  # "Trường THCS"
+            return None, True
         return None, False
 
     def unit_named(self, typed: str) -> tuple[int | None, bool]:
@@ -562,12 +658,17 @@ class RowValidator:
 
     def decide_named(self, rows: Iterable[tuple[int, list]]) -> None:
         """Whether the column of units' names gives units (see __init__), from the file's first `rows`: at
-        least half of those with a value name units of the import. Rows, not distinct values: a few stray
-        values outvoted hundreds of rows naming units (QA round 47). No value: a column of places, whose
-        values naming units are read all the same."""
+        least two thirds of those with a value name units (of the import, or others). Rows, not distinct
+        values: a few stray values outvoted hundreds of rows naming units (QA round 47); two thirds, not half:
+        a hamlet beside a school each second row is a place (QA round 48). No value: a column of places,
+        whose values naming units are read all the same."""
         values = [text for number, cells in rows if self.by_name(number) and (text := cell_text(cells[_ORG]).strip())]
-        named = {value: self.unit_of(value) != (None, False) for value in set(values)}
-        self.named_units = 2 * sum(1 for value in values if named[value]) >= len(values) > 0
+        named = {
+            value: self.unit_of(value) != (None, False) or bool(self.named_elsewhere(value)) for value in set(values)
+        }
+        self.named_units = 3 * sum(1 for value in values if named[value]) >= 2 * len(values) > 0
+        self.decided_by = len(values)
+        self.decided = True
 
     def place_passed_over(self, typed: str) -> None:
         """A value of a column of places (not units) that names no unit: counted, the first few kept."""
@@ -765,7 +866,11 @@ class RowValidator:
             typed = cell_text(raw_org)
             by_name = self.by_name(row.number)
             row.organisation_id, several = self.unit_of(typed)
-            if row.organisation_id is None and by_name and not several and not self.named_units:
+            elsewhere = self.named_elsewhere(typed) if row.organisation_id is None and by_name and not several else None
+            if elsewhere is not None:
+                message, params = elsewhere
+                self.cell_error(row, "org_code", message, code=nfc(typed.strip())[:80], **params)
+            elif row.organisation_id is None and by_name and not several and not self.named_units:
                 self.place_passed_over(typed)  # a column of places: a value naming no unit is not read
             elif row.organisation_id is None:
                 quoted = nfc(typed) if len(typed) <= 80 else f"{nfc(typed)[:79]}…"  # as typed (QA round 27)

@@ -23,7 +23,7 @@ from kynangso.core.xlsx import SheetWriter, Style
 
 from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, HEADERS, people_workbook, template_aids
 from ..models import Person
-from .reading import FIELDS
+from .reading import FIELDS, UNITS_NAMED_MARK
 from .validation import ParsedRow, cccd_text, cell_text, reads_day_first
 
 ACTIVATION_HEADER_ROWS = 3
@@ -68,6 +68,8 @@ class ErrorWorkbook:
         organisations: Sequence[tuple[str, str]] = (),
         row_label: Callable[[int], str] = str,
         named_rows: set[int] | frozenset[int] = frozenset(),
+        named_column: str = "",
+        units_named: bool | None = None,
     ) -> None:
         """`headers`: the file's own titles of the template's columns (as the messages name them);
         `source_rows`: for an error workbook imported again, its rows' own "Dòng gốc" (else the row's number,
@@ -76,9 +78,13 @@ class ErrorWorkbook:
         (code, name) of the units the rows may name, for the template's drop-down lists (QA round 32: the
         fixes are mostly a unit code or a group name, which the template lists); `named_rows`: rows whose
         unit a column of names gave beside an empty code, which keeps it (one of the other columns): their
-        code stays empty, so the file reads as it did (QA round 47)."""
+        code stays empty, so the file reads as it did (QA round 47); `units_named`: how the import read a
+        column of units' names (RowValidator.decide_named), kept in the workbook (reading.UNITS_NAMED_MARK): its
+        rows, read again alone, are read so (QA round 48: a refused unit's name became a place)."""
         self.source_rows = source_rows or {}
         self.named_rows = named_rows
+        headers_extra = list(extra_headers or ())  # the names' column among the others (`named_column`'s title)
+        self.named_extra = headers_extra.index(named_column) if named_column in headers_extra else None
         self.row_label = row_label
         self.extra_width = len(extra_headers or ())
         self.sheet = SheetWriter(
@@ -88,6 +94,8 @@ class ErrorWorkbook:
             column_styles=COLUMN_STYLES,
         )
         template_aids(self.sheet, organisations)
+        if units_named is not None:
+            self.sheet.marks[UNITS_NAMED_MARK] = "TRUE" if units_named else "FALSE"
         self.sheet.append(
             [*(headers or HEADERS), *(extra_headers or ()), ERROR_ROW_HEADER, ERROR_MESSAGE_HEADER],
             [Style.HEADER] * (len(HEADERS) + self.extra_width) + [Style.HEADER_ALERT] * 2,
@@ -133,6 +141,8 @@ class ErrorWorkbook:
                 Style.TEXT if isinstance(v, str) else Style.DATE if isinstance(v, date) else Style.NORMAL
                 for v in extras
             ]
+            if self.named_extra is not None and "org_code" in bad and row.number in self.named_rows:
+                styles[len(FIELDS) + self.named_extra] = Style.BAD_TEXT  # the unit's name refused, not the code
         messages = [m for _n, m in row.errors]
         self.first_messages.extend(messages[: FIRST_MESSAGES - len(self.first_messages)])
         self.messages += len(messages)

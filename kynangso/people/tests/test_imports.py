@@ -676,27 +676,28 @@ def test_a_unit_column_titled_by_names_gives_units_or_else_is_not_read(cast, tmp
     other bodies: "Ấp 1", "Phòng Kinh tế", "Sở Nội vụ"), which no rule of words tells apart, it is a column
     of places: not read, as under another title, and the summary says so."""
     headers = [*HEADERS[:6], "Đơn vị công tác", *HEADERS[7:]]
-    rows = people_rows(6, start=50)
+    rows = people_rows(7, start=50)
     units = [
         "UBND phường Trà Vinh",
         "Ủy ban nhân dân xã Long Hồ",  # "Ủy ban nhân dân" as "UBND" (QA round 43) …
         "Phường Trà Vinh",  # … and a name without "UBND"
+        "UBND xã Long Hồ",
         None,
-        "VL-28810",  # names no unit of the import: refused
+        "VL-28810",  # names no unit of the import: refused (two thirds of the values name units)
         "Hội Nông dân xã",
     ]
     for row, unit in zip(rows, units, strict=True):
         row[6] = unit
     path = write_xlsx(tmp_path / "d.xlsx", rows, headers=headers)
     imp = run_import(actor=cast.space_admin, organisation=cast.root, path=path)
-    assert (imp.created_count, imp.rejected_count, imp.unknown_columns) == (4, 2, []), imp.message
-    codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows[:4]]
-    assert codes == ["X-B", "X-A", "X-B", cast.root.code]
+    assert (imp.created_count, imp.rejected_count, imp.unknown_columns) == (5, 2, []), imp.message
+    codes = [Person.objects.get(full_name__iexact=row[0]).organisation.code for row in rows[:5]]
+    assert codes == ["X-B", "X-A", "X-B", "X-A", cast.root.code]
     with translation.override(imp.language):
         refused = [validation.ERR_UNIT_NOT_FOUND % {"code": code} for code in ("VL-28810", "Hội Nông dân xã")]
-        assert messages(imp) == [f"Dòng {n}, cột “Đơn vị công tác”: {m}" for n, m in zip((6, 7), refused, strict=True)]
+        assert messages(imp) == [f"Dòng {n}, cột “Đơn vị công tác”: {m}" for n, m in zip((7, 8), refused, strict=True)]
     again = run_import(actor=cast.space_admin, organisation=cast.root, path=path)  # nothing changes
-    assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 4), again.message
+    assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 5), again.message
     # Most of them places: a column of places, whose values naming no unit are not read (a stored person keeps
     # their unit); one naming a unit places its row there all the same (QA round 47)
     rows = people_rows(4, start=80)
@@ -711,7 +712,7 @@ def test_a_unit_column_titled_by_names_gives_units_or_else_is_not_read(cast, tmp
     assert codes == [cast.root.code] * 3 + ["X-B", "X-B"]
     with translation.override(imp.language):
         places = "“Phòng Kinh tế”, “Công an xã”, “Ấp 1”, …"  # in the file's order
-        values = {"column": "Đơn vị công tác", "places": places, "own": cast.root.name, "first": "5.000"}
+        values = {"column": "Đơn vị công tác", "places": places, "own": cast.root.name, "first": "5"}  # rows read
         assert str(services.MSG_PLACES_NOT_UNITS % {**values, "count": 4, "rows": "4"}) in imp.message
     # Beside the codes' column it gives way
     rows = people_rows(1, start=60, unit="X-A")
@@ -731,7 +732,8 @@ def test_a_unit_column_titled_by_names_gives_units_or_else_is_not_read(cast, tmp
         path=write_xlsx(tmp_path / "name.xlsx", rows, headers=[*HEADERS, "Đơn vị"]),
     )
     assert Person.objects.get(full_name__iexact=rows[0][0]).organisation.code == "X-B"
-    assert imp.rejected_count == 1  # half its values units: "Ấp 1" is none, as in a column of its own
+    assert imp.rejected_count == 0  # half its values units, less than two thirds: "Ấp 1" is a place (QA round 48)
+    assert Person.objects.get(full_name__iexact=rows[1][0]).organisation == cast.root
 
 
 def test_a_column_of_unit_names_is_decided_by_its_rows_and_reads_every_value_naming_a_unit(cast, tmp_path, monkeypatch):
@@ -844,6 +846,44 @@ def test_a_column_of_unit_names_beside_the_codes_is_named_in_messages_and_kept_i
     again = run_import(actor=cast.space_admin, organisation=cast.root, path=tmp_path / "fixed.xlsx")
     assert (again.created_count, again.rejected_count) == (1, 0), again.message
     assert Person.objects.get(full_name__iexact=rows[1][0]).organisation.code == cast.root.code
+
+
+def test_a_unit_outside_the_import_or_a_commune_merged_away_is_refused_and_never_read_as_a_place(cast, tmp_path):
+    """QA round 48: in a column of places another commune's units were places, so its staff went into the
+    import's unit; old communes' names (before the 2025 merger) too; and the error workbook of an import that
+    refused them, imported again as it was, read its rows alone as places and took them."""
+    headers = [*HEADERS[:6], "Đơn vị", *HEADERS[7:]]
+    values = ["Ấp 1", "Ấp 2", "Ấp 3", "UBND phường Trà Vinh", "UBND xã Phú Hưng", "Khu phố 4"]
+    rows = people_rows(len(values), start=440, unit=None)
+    for row, value in zip(rows, values, strict=True):
+        row[6] = value
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "e.xlsx", rows, headers=headers)
+    )
+    assert (imp.created_count, imp.rejected_count) == (4, 2), imp.message  # hamlets: places
+    with translation.override(imp.language):
+        other = validation.ERR_UNIT_ELSEWHERE % {"code": "UBND phường Trà Vinh"}
+        merged = validation.ERR_UNIT_MERGED % {
+            "code": "UBND xã Phú Hưng",
+            "old": "Xã Phú Hưng",
+            "new": "Phường Phú Khương",
+            "date": "01/07/2025",
+        }
+        assert messages(imp) == [f"Dòng 5, cột “Đơn vị”: {other}", f"Dòng 6, cột “Đơn vị”: {merged}"]
+    # A column of units: its refused rows, imported again as the error workbook has them, are refused again
+    values = ["UBND xã Long Hồ"] * 4 + ["Trường Mầm non Long Hồ", "Công an xã Long Hồ"]
+    rows = people_rows(len(values), start=450, unit=None)
+    for row, value in zip(rows, values, strict=True):
+        row[6] = value
+    imp = run_import(
+        actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "u.xlsx", rows, headers=headers)
+    )
+    assert (imp.created_count, imp.rejected_count) == (4, 2), imp.message
+    again = tmp_path / "again.xlsx"
+    with imp.error_report.open("rb") as fh:
+        again.write_bytes(fh.read())
+    imp = run_import(actor=cast.space_admin, organisation=cast.root, path=again)
+    assert (imp.created_count, imp.rejected_count) == (0, 2), imp.message
 
 
 def test_a_date_whose_year_is_not_the_year_column_s_gets_that_message_alone(cast, tmp_path):
