@@ -107,6 +107,9 @@ class ErrorWorkbook:
 
     def add(self, row: ParsedRow) -> None:
         bad = {name for name, _message in row.errors if name}
+        named = row.number in self.named_rows and self.named_extra is not None and "org_code" in bad
+        if named:  # the unit's name refused, in its own column (below), not the empty code
+            bad.discard("org_code")
         values, styles = [], []
         for name, value in zip(FIELDS, row.cells, strict=True):
             if name == "org_code" and row.number in self.named_rows:
@@ -141,8 +144,8 @@ class ErrorWorkbook:
                 Style.TEXT if isinstance(v, str) else Style.DATE if isinstance(v, date) else Style.NORMAL
                 for v in extras
             ]
-            if self.named_extra is not None and "org_code" in bad and row.number in self.named_rows:
-                styles[len(FIELDS) + self.named_extra] = Style.BAD_TEXT  # the unit's name refused, not the code
+            if named:
+                styles[len(FIELDS) + self.named_extra] = Style.BAD_TEXT
         messages = [m for _n, m in row.errors]
         self.first_messages.extend(messages[: FIRST_MESSAGES - len(self.first_messages)])
         self.messages += len(messages)

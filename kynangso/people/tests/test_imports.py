@@ -822,6 +822,10 @@ def test_a_column_of_unit_names_beside_the_codes_is_named_in_messages_and_kept_i
         "",
         "UBND xã Phú Túc",
     )
+    with imp.error_report.open("rb") as fh:  # the refused name is the highlighted cell, not the empty code
+        sheet = load_workbook(fh).active
+    plain, code, name = (sheet.cell(2, c).fill.fgColor.rgb for c in (1, 7, report[0].index("Đơn vị") + 1))
+    assert code == plain != name
     # Places: a row refused for its CCCD keeps its hamlet under “Đơn vị”; fixed, it is imported again
     names = ["UBND phường Trà Vinh", "Ấp 1", "Ấp 2"]
     rows = [[*row, name] for row, name in zip(people_rows(3, start=370, unit=None), names, strict=True)]
