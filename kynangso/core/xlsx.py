@@ -193,8 +193,9 @@ class SheetWriter:
         column_styles: dict[int, Style] | None = None,
         printed: bool = False,
     ) -> None:
-        """`printed`: a sheet to print: fit to the page's width, the last frozen row (the header) repeated on
-        every page, pages numbered, a filter on the header, and the page breaks asked for (page_break)."""
+        """`printed`: a sheet to print: landscape, fit to the page's width, the frozen rows (a title, the
+        header) repeated on every page, pages numbered, a filter on the header (the last frozen row), and the
+        page breaks asked for (page_break)."""
         self.sheet_name = sheet_name[:31]
         self.widths = widths
         self.frozen_rows = frozen_rows
@@ -202,6 +203,7 @@ class SheetWriter:
         self.printed = printed
         self.breaks: list[int] = []  # rows after which a printed page ends
         self.marks: dict[str, str] = {}  # hidden defined names: what a reader of ours is to know of the file
+        self.merges: list[str] = []  # ranges shown as one cell ("A2:F2")
         self.rows = 0
         self.dropdowns: list[tuple[int, list[str], bool, str, str]] = []
         self.list_notes: list[str] = []  # a column of the lists sheet beside its lists (a unit code's name)
@@ -332,7 +334,10 @@ class SheetWriter:
                     for block in blocks:
                         sheet.write(block)
                         yield
-                    tail = f"{self._filter_xml()}{self._validations_xml()}{self._print_xml()}"  # the schema's order
+                    merges = "".join(f'<mergeCell ref="{ref}"/>' for ref in self.merges)
+                    merges = f'<mergeCells count="{len(self.merges)}">{merges}</mergeCells>' if merges else ""
+                    # in the schema's order
+                    tail = f"{self._filter_xml()}{merges}{self._validations_xml()}{self._print_xml()}"
                     sheet.write(f"</sheetData>{tail}</worksheet>".encode())
                 # after the sheet, whose rows a filter's range needs (readers find the parts by name)
                 workbook = f"<sheets>{sheets}</sheets>{self._defined_names_xml()}"
@@ -365,7 +370,7 @@ class SheetWriter:
             breaks = f'<rowBreaks count="{len(self.breaks)}" manualBreakCount="{len(self.breaks)}">{breaks}</rowBreaks>'
         return (
             '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
-            '<pageSetup paperSize="9" orientation="portrait" fitToWidth="1" fitToHeight="0"/>'
+            '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
             f"<headerFooter><oddFooter>&amp;C&amp;P / &amp;N</oddFooter></headerFooter>{breaks}"
         )
 
@@ -377,7 +382,7 @@ class SheetWriter:
         )
         if self.printed and self.frozen_rows:
             sheet = _text("'" + self.sheet_name.replace("'", "''") + "'")
-            header = f"${self.frozen_rows}:${self.frozen_rows}"
+            header = f"$1:${self.frozen_rows}"
             names += (
                 f'<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">{sheet}!{self._filter_range()}'
                 f'</definedName><definedName name="_xlnm.Print_Titles" localSheetId="0">{sheet}!{header}</definedName>'

@@ -80,7 +80,7 @@ class PersonQuery(Schema):
     organisation_code: str = ""  # the unit as elsewhere in the API (QA round 43: a code was "not an integer")
     target_group: TargetGroup | None = None
     working_age: bool | None = None
-    account: AccountState | None = None  # none, waiting (not activated yet), active
+    account: AccountState | None = None  # none, waiting (not activated yet), expired (its code), active
 
 
 def _person_filters(request, query: PersonQuery) -> selectors.PersonFilters:

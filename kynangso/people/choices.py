@@ -45,4 +45,5 @@ class AccountState(models.TextChoices):
 
     NONE = "none", _("No account")
     WAITING = "waiting", _("Not activated yet")
+    EXPIRED = "expired", _("Code expired")  # not activated, the code too old: it needs a new one
     ACTIVE = "active", _("Activated")

@@ -1,10 +1,11 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kynangso.core.models import TimeStampedModel
 
-from .choices import DataRequestKind, DataRequestStatus, LawfulBasis, Sex, TargetGroup
+from .choices import AccountState, DataRequestKind, DataRequestStatus, LawfulBasis, Sex, TargetGroup
 
 ERR_CCCD_TAKEN = _("Another person already has this CCCD number.")
 
@@ -144,6 +145,14 @@ class User(AbstractUser):
     def get_full_name(self) -> str:
         """Vietnamese order: family and middle names (last_name) before the given name (first_name)."""
         return f"{self.last_name} {self.first_name}".strip()
+
+    @property
+    def account_state(self) -> str:
+        """Where the account stands (AccountState): activated, its code waiting, or its code expired."""
+        if not self.activation_code_hash:
+            return AccountState.ACTIVE
+        expired = self.activation_expires_at is not None and self.activation_expires_at < timezone.now()
+        return AccountState.EXPIRED if expired else AccountState.WAITING
 
 
 class UsernameSequence(models.Model):

@@ -167,6 +167,9 @@ MSG_LEFT_OUT = _(
     "unit, holding a role or disabled). The people list shows whose account is not activated yet (filter "
     "“Account”); “Give new codes to those not activated” gives them new codes."
 )
+MSG_LEFT_OUT_RENEWED = _(
+    "Not on the new list: %(n)s accounts (activated, moved to another unit, holding a role or disabled)."
+)
 MSG_REMADE = _(
     "The activation sheet was made again with the site's address and the people's names and units as they are "
     "now (the usernames and codes are unchanged)."
@@ -823,8 +826,9 @@ def activation_outcome_message(person_import: PersonImport) -> str:
             message = str(MSG_RENEWED % {"n": grouped(person_import.activation_listed)})
         else:
             message = str(MSG_REMADE)
-        if person_import.activation_left_out:
-            message += " " + str(MSG_LEFT_OUT % {"n": grouped(person_import.activation_left_out)})
+        if person_import.activation_left_out:  # a renewal gives expired codes new ones (QA round 48)
+            left_out = MSG_LEFT_OUT_RENEWED if outcome == ActivationOutcome.RENEWED else MSG_LEFT_OUT
+            message += " " + str(left_out % {"n": grouped(person_import.activation_left_out)})
         return message
     return str(OUTCOME_ERRORS.get(outcome, ""))
 

@@ -182,12 +182,15 @@ class ActivationWorkbook:
     def __init__(self, *, title: str = "", note: str = "") -> None:
         self.sheet = SheetWriter(
             sheet_name=_("Accounts"),
-            widths=[30, 12, 16, 34, 18, 16],
+            widths=[30, 12, 16, 46, 18, 16],
             frozen_rows=ACTIVATION_HEADER_ROWS,
             printed=True,
         )
         self.sheet.append([title], Style.BOLD)
-        self.sheet.append([note])
+        # The how-to line across the table, wrapped (QA round 48: spilling to its right, it made a printed
+        # page as wide as itself, the table a third smaller), on every printed page with the title
+        self.sheet.append([note], Style.MESSAGE, height=LINE_POINTS * 2)
+        self.sheet.merges += ["A1:F1", "A2:F2"]
         self.sheet.append(
             [_("Full name"), _("Date of birth"), _("Unit code"), _("Unit"), _("Username"), _("Activation code")],
             Style.BOLD,
@@ -238,7 +241,7 @@ def read_activation_rows(fileobj) -> Iterable[dict]:
             }
 
 
-CARD_W, CARD_H, COLS, ROWS, MARGIN_X, MARGIN_Y, QR_SIZE = 95.0, 55.0, 2, 5, 10.0, 11.0, 30.0
+CARD_W, CARD_H, COLS, ROWS, MARGIN_X, MARGIN_Y, QR_SIZE = 95.0, 55.0, 2, 5, 10.0, 13.0, 30.0
 
 
 def _qr_image(content: str):
@@ -296,10 +299,10 @@ def activation_pdf(rows: Iterable[dict], fileobj, *, title: str, expires: date |
         if slot == 0:
             pdf.add_page()
             pdf.set_font("DejaVu", "B", 9)
-            pdf.text(MARGIN_X, 5.5, title)
+            pdf.text(MARGIN_X, 7.5, title)  # below the 5 mm most printers cannot reach (QA round 48)
             pdf.set_font("DejaVu", "", 8)
             named = f"{row['org_name']} ({unit})" if row.get("org_name") else unit
-            pdf.text(MARGIN_X, 9.5, f"{label_unit}: {named}")
+            pdf.text(MARGIN_X, 11.5, f"{label_unit}: {named}")
             pdf.set_draw_color(160, 160, 160)
             pdf.set_line_width(0.2)
             if not footer:  # line breaks need a page; they are the same on every card

@@ -1910,6 +1910,9 @@ def test_a_province_s_activation_sheet_and_cards_come_unit_by_unit_each_from_a_n
     breaks = [int(row) for row in re.findall(r'<brk id="(\d+)"', xml)]
     assert breaks == [3 + 1, 3 + 1 + 3]  # after the root's row and X-A's three: each unit on its own pages
     assert 'fitToWidth="1"' in xml and "<autoFilter " in xml and "_xlnm.Print_Titles" in workbook
+    # QA round 48: the how-to line wrapped across the table (spilling, it shrank the printed page), and with
+    # the title on every page, landscape
+    assert '<mergeCell ref="A2:F2"/>' in xml and 'orientation="landscape"' in xml and "!$1:$3<" in workbook
     imp = services.activation_pdf_build(import_id=imp.pk)
     with imp.activation_pdf.open("rb") as fh:
         pdf = fh.read()

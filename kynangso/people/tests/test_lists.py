@@ -2,8 +2,11 @@
 its units and sorted, a large one by walking the name index. Both give the same people in the same
 order, and each is read the way it was chosen for."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from kynangso.core.testing import make_user
 from kynangso.orgs.choices import Role
@@ -86,16 +89,20 @@ def test_a_long_list_has_links_to_its_first_and_last_pages(login, cast, monkeypa
 
 def test_the_list_says_and_filters_whose_account_is_not_activated_yet(login, cast):
     """QA round 47: after a province's import nobody could see who had not activated their account."""
-    waiting, active, without = (
+    waiting, active, without, expired = (
         services.person_create(actor=None, full_name=f"Lê Văn {name}", organisation=cast.unit_a)
-        for name in ("Chờ", "Dùng", "Không")
+        for name in ("Chờ", "Dùng", "Không", "Hết")
     )
-    (_user, code), (user, other) = services.accounts_create(actor=None, people=[waiting, active])
+    (_user, code), (user, other), (old, _old_code) = services.accounts_create(
+        actor=None, people=[waiting, active, expired]
+    )
     services.account_activate(username=user.username, code=other, password="Mat-khau-2026!")
+    old.activation_expires_at = timezone.now() - timedelta(days=1)  # QA round 48: shown as waiting
+    old.save(update_fields=["activation_expires_at"])
     client = login(cast.owner)
     page = client.get("/people/", {"q": "le van"}).content.decode()
-    assert page.count("Chưa kích hoạt</span>") == 1 and "Đã kích hoạt</td>" in page
-    for state, person in (("waiting", waiting), ("active", active), ("none", without)):
+    assert page.count("Chưa kích hoạt</span>") == 1 and "Đã kích hoạt</td>" in page and "Mã đã hết hạn</span>" in page
+    for state, person in (("waiting", waiting), ("active", active), ("none", without), ("expired", expired)):
         found = person_list(actor=cast.owner, filters=PersonFilters(q="le van", account=state))
         assert list(found) == [person], state
         assert f">{person.full_name}</a>" in client.get("/people/", {"q": "le van", "account": state}).content.decode()
