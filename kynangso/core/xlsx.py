@@ -44,6 +44,7 @@ BAD_FILL = "FFC7CE"  # the pink of BAD (tests read it back)
 EXCEL_EPOCH = datetime(1899, 12, 30)  # serial 0 of the 1900 date system (1 is 1900-01-01, after Excel's leap-day bug)
 MAX_CELL_CHARS = 32_767  # Excel refuses a file with a longer cell
 EXCEL_MAX_ROWS = 1_048_576  # the rows of a sheet: Excel leaves out the ones after
+EXCEL_MAX_BREAKS = 1_026  # manual page breaks of a sheet, as Excel's specifications give them
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -227,8 +228,9 @@ class SheetWriter:
         self.guide = (name[:31], list(lines))
 
     def page_break(self) -> None:
-        """Start a new printed page with the next row."""
-        if self.rows > self.frozen_rows and self.rows not in self.breaks:
+        """Start a new printed page with the next row (Excel keeps at most EXCEL_MAX_BREAKS: the later rows then
+        run on)."""
+        if self.rows > self.frozen_rows and self.rows not in self.breaks and len(self.breaks) < EXCEL_MAX_BREAKS:
             self.breaks.append(self.rows)
 
     def append(

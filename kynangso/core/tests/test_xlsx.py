@@ -93,3 +93,25 @@ def test_a_streamed_workbook_comes_out_as_its_rows_are_read_and_reads_back_as_a_
         values = book.get_sheet_by_name("Danh sách").to_python()
         assert values[0] == ["Họ và tên", "Giới tính"] and values[1:] == [r[0] for r in rows]
         assert load_workbook(io.BytesIO(data))["Danh sách"].data_validations.dataValidation[0].type == "list"
+
+
+def test_a_printed_sheet_keeps_at_most_excels_page_breaks_and_reads_back(tmp_path):
+    """QA round 48: an import over more than about a thousand units would ask for more page breaks than Excel
+    keeps; the later units run on."""
+    import re
+    import zipfile
+
+    from kynangso.core.xlsx import EXCEL_MAX_BREAKS
+
+    sheet = SheetWriter(sheet_name="Tài khoản", widths=[20, 20], frozen_rows=1, printed=True)
+    sheet.append(["Họ và tên", "Đơn vị"], Style.BOLD)
+    for unit in range(EXCEL_MAX_BREAKS + 50):
+        sheet.page_break()
+        sheet.append([f"Người {unit}", f"Đơn vị {unit}"])
+    path = tmp_path / "p.xlsx"
+    with path.open("wb") as fh:
+        sheet.save(fh)
+    with zipfile.ZipFile(path) as book:
+        xml = book.read("xl/worksheets/sheet1.xml").decode()
+    assert len(re.findall(r"<brk ", xml)) == EXCEL_MAX_BREAKS and 'orientation="landscape"' in xml
+    assert load_workbook(path).active.cell(2 + EXCEL_MAX_BREAKS + 49, 2).value == f"Đơn vị {EXCEL_MAX_BREAKS + 49}"
