@@ -105,6 +105,19 @@ _BIRTH_CELL = reading.FIELDS.index("date_of_birth")
 _CCCD_CELL = reading.FIELDS.index("cccd")
 
 CHUNK_SIZE = 5000
+UPDATED_ROWS_SHOWN = 10  # rows that change someone, named in the summary with what they change
+# Person's fields an import changes → the import's column that gave them (the summary's list of updated rows)
+_CHANGED_FIELDS = {
+    "full_name": "full_name",
+    "date_of_birth": "date_of_birth",
+    "birth_year": "date_of_birth",
+    "sex": "sex",
+    "phone": "phone",
+    "email": "email",
+    "position": "position",
+    "organisation": "org_code",
+    "cccd_hash": "cccd",
+}
 NAMED_UNITS_DECIDED_BY = 5000  # first rows: whether a column of units' names gives units (decide_named)
 # Commit-valid mode commits every TRANSACTION_ROWS rows: a commit writes out every index page the rows
 # touched, and with random keys (CCCD hashes, name keys) that is nearly all of them once the tables hold
@@ -352,6 +365,7 @@ MSG_PASSED_OVER = ngettext_lazy(
     "%(rows)s rows hold no person (section headings, subtotals: row %(row)s “%(text)s”, …): they were not imported.",
     "count",
 )
+MSG_UPDATED_ROWS = _("Rows that change a stored person (the columns changed): %(rows)s.")
 MSG_PLACES_NOT_UNITS = ngettext_lazy(
     "%(rows)s row names in the column “%(column)s” no unit of this import but a place (%(places)s): from its "
     "values in the file's first %(first)s rows, the column was read as places, not units. Such a row is placed "
@@ -1249,6 +1263,7 @@ class _Runner:
         # that the number is on the platform, so the run's audit entry counts them (probing shows there).
         self.cccd_elsewhere = 0
         self.repeated = 0  # rows of a later sheet that repeat an earlier one's (see _plan): unchanged
+        self.updated_rows: list[tuple[int, list[str]]] = []  # the first rows that change someone, and what
 
     def forget_rows(self) -> None:
         """What the run keeps about the rows read so far (a few dozen MB for 200,000 rows): emptied at the
@@ -1591,6 +1606,14 @@ class _Runner:
             "rejected": n(self.rejected),
         }
         parts.append(str((MSG_SUMMARY_WOULD if would or self.imp.dry_run else MSG_SUMMARY) % counts))
+        if self.updated_rows and self.table is not None:  # who changed, and what (QA round 47: a count alone)
+            shown = [
+                self.table.row_label(number)
+                + (f" ({', '.join(self.table.header(f, number) for f in fields)})" * bool(fields))
+                for number, fields in self.updated_rows[:UPDATED_ROWS_SHOWN]
+            ]
+            rows = "; ".join(shown) + ("; …" if len(self.updated_rows) > UPDATED_ROWS_SHOWN else "")
+            parts.append(str(MSG_UPDATED_ROWS % {"rows": rows}))
         if self.accounts:
             accounts = MSG_ACCOUNTS_DRY_RUN if would or self.imp.dry_run else MSG_ACCOUNTS
             parts.append(str(accounts % {"accounts": n(self.accounts)}))
@@ -1862,6 +1885,11 @@ class _Runner:
                     plan.updates.setdefault(frozenset((*changed, "updated_at")), []).append(person)
                 if changed or group_change:
                     plan.updated += 1
+                    if len(self.updated_rows) <= UPDATED_ROWS_SHOWN:  # one more than shown: "…" follows
+                        fields = {_CHANGED_FIELDS.get(attr, "") for attr in changed} | (
+                            {"groups"} if group_change else set()
+                        )
+                        self.updated_rows.append((r.number, [f for f in reading.FIELDS if f in fields]))
                 else:
                     plan.unchanged += 1
                     if needs_account:

@@ -511,6 +511,19 @@ def test_importing_the_same_file_again_changes_nothing(cast, tmp_path):
     assert list(Person.objects.order_by("pk").values_list("pk", "updated_at")) == snapshot
 
 
+def test_the_summary_names_the_rows_that_change_someone_and_what_they_change(cast, tmp_path):
+    """QA round 47: a re-import said "Cập nhật 2", not who nor what."""
+    rows = people_rows(3, start=470)
+    run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "a.xlsx", rows))
+    rows[0][4] = "0912345678"
+    rows[2][6], rows[2][8] = "X-B", "Giáo viên"
+    imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "b.xlsx", rows))
+    assert (imp.updated_count, imp.unchanged_count) == (2, 1), imp.message
+    with translation.override(imp.language):
+        changed = "2 (Số điện thoại); 4 (Mã đơn vị, Nhóm đối tượng)"
+        assert str(services.MSG_UPDATED_ROWS % {"rows": changed}) in imp.message
+
+
 def test_the_same_cccd_is_the_same_person_updated_never_duplicated(cast, tmp_path):
     row = person_row(
         "Nguyễn Văn An",
