@@ -528,10 +528,13 @@ def person_import_create(
     return imp
 
 
-def person_import_from_check(*, actor, check: PersonImport, source: str = ImportSource.WEB) -> PersonImport:
-    """Import for real the file of a finished check (a dry run), with the check's options: the button on
-    the check's page, so that the file need not be chosen and uploaded again. A second click (or a retried
-    request) finds the import the first one made."""
+def person_import_from_check(
+    *, actor, check: PersonImport, source: str = ImportSource.WEB, create_accounts: bool | None = None
+) -> PersonImport:
+    """Import for real the file of a finished check (a dry run), with the check's options (`create_accounts`:
+    or that choice, made beside the button: QA round 49, a check made without accounts imported without them
+    with nothing to say so): the button on the check's page, so that the file need not be chosen and
+    uploaded again. A second click (or a retried request) finds the import the first one made."""
     if not (check.dry_run and check.status == ImportStatus.DONE):
         raise ValidationError(ERR_NOT_A_CHECK)
     if not check.worth_importing:
@@ -547,7 +550,7 @@ def person_import_from_check(*, actor, check: PersonImport, source: str = Import
             file=File(fh, name=check.original_name),
             original_name=check.original_name,
             mode=check.mode,
-            create_accounts=check.create_accounts,
+            create_accounts=check.create_accounts if create_accounts is None else create_accounts,
             language=check.language,
             submission_key=f"check-{check.pk}",
             source=source,

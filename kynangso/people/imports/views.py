@@ -1,7 +1,9 @@
 """Pages of the bulk import: upload, the list of imports, one import with its live progress, downloads."""
 
 import hashlib
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -71,6 +73,10 @@ def template_download(request):
     return FileResponse(template_workbook(organisations=orgs), as_attachment=True, filename="mau-danh-sach.xlsx")
 
 
+def _site_host() -> str:
+    return urlsplit(settings.SITE_URL).netloc
+
+
 def _context(request, imp: PersonImport) -> dict:
     waiting_pdf = bool(imp.activation_sheet) and not imp.activation_pdf
     stale, stale_pdf = services.is_stale(imp), services.pdf_is_stale(imp)
@@ -90,6 +96,9 @@ def _context(request, imp: PersonImport) -> dict:
         "can_remake": permissions.can_remake_activation(request.user, imp, pdf_stale=stale_pdf, remaking=remaking),
         "expires": services.activation_expiry(imp) if imp.activation_sheet else None,
         "today": timezone.localdate(),
+        # The address the sheet and the cards carry (SITE_URL), when the page is open at another one: every QR
+        # code would lead elsewhere, and nothing said so (QA round 49)
+        "site_address": site if imp.activation_sheet and (site := _site_host()) != request.get_host() else "",
     }
     # What the panel shows besides its counts: while it stays the same, the page's poll swaps the counts alone.
     shown = [imp.status, imp.cancelling, imp.error_report.name, imp.activation_sheet.name, imp.activation_pdf.name]
@@ -141,8 +150,9 @@ def import_requeue(request, pk: int):
 @require_POST
 def import_from_check(request, pk: int):
     check = _accessible(request, pk)
+    accounts = request.POST.get("create_accounts") == "1" if request.POST.get("accounts_chosen") else None
     try:
-        imp = services.person_import_from_check(actor=request.user, check=check)
+        imp = services.person_import_from_check(actor=request.user, check=check, create_accounts=accounts)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("people:imports:detail", pk=check.pk)

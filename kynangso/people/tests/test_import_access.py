@@ -488,6 +488,22 @@ def test_a_check_is_imported_for_real_from_its_page_once(login, cast, tmp_path, 
     assert login(cast.outsider).post(f"/people/imports/{check.pk}/import/").status_code == 404
 
 
+@override_settings(TASKS=IMMEDIATE)
+def test_a_check_made_without_accounts_is_imported_for_real_with_them_when_ticked(
+    login, cast, tmp_path, django_capture_on_commit_callbacks
+):
+    """QA round 49: a check made without the accounts box, then "Nhập thật", silently made no accounts."""
+    client = login(cast.owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        check = PersonImport.objects.get(pk=api_upload(client, tmp_path, dry_run="true").json()["id"])
+    page = client.get(f"/people/imports/{check.pk}/").content.decode()
+    assert 'id="import-for-real-accounts">' in page  # offered, not ticked: the check's choice
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/people/imports/{check.pk}/import/", {"accounts_chosen": "1", "create_accounts": "1"})
+    real = PersonImport.objects.latest("pk")
+    assert (real.dry_run, real.create_accounts, real.accounts_created) == (False, True, 2)
+
+
 def test_a_check_whose_file_is_gone_says_so(login, cast, tmp_path):
     client = login(cast.owner)
     check = PersonImport.objects.get(pk=api_upload(client, tmp_path, dry_run="true").json()["id"])

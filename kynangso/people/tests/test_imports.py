@@ -1933,6 +1933,22 @@ def test_a_province_s_activation_sheet_and_cards_come_unit_by_unit_each_from_a_n
     assert pdf_qr_codes(pdf) == [activation_url(row[4], row[5]) for row in sheet]
 
 
+def test_the_import_page_warns_when_the_cards_lead_to_another_address_than_the_page_s(cast, tmp_path, login, settings):
+    """QA round 49: SITE_URL left at 127.0.0.1:8000, every QR code of an import led nowhere, and nothing said so."""
+    imp = run_import(
+        actor=cast.owner,
+        organisation=cast.unit_a,
+        create_accounts=True,
+        path=write_xlsx(tmp_path / "a.xlsx", people_rows(1, start=480)),
+    )
+    client = login(cast.owner)
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    page = client.get(f"/people/imports/{imp.pk}/").content.decode()
+    assert 'id="activation-address-warning"' in page and "127.0.0.1:8000" in page and "testserver" in page
+    settings.SITE_URL = "http://testserver"
+    assert 'id="activation-address-warning"' not in client.get(f"/people/imports/{imp.pk}/").content.decode()
+
+
 def test_activation_files_made_again_show_the_people_as_they_are_now(cast, tmp_path):
     """QA round 47: a sheet made again kept the name and the unit of the import for a person moved since."""
     imp = run_import(

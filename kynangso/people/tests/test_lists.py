@@ -109,3 +109,11 @@ def test_the_list_says_and_filters_whose_account_is_not_activated_yet(login, cas
     api = client.get("/api/v1/people", {"q": "le van", "account": "waiting"}).json()
     assert [p["full_name"] for p in api["items"]] == [waiting.full_name]
     assert client.get("/api/v1/people", {"account": "forged"}).status_code == 422
+
+
+def test_the_export_link_is_refreshed_with_the_filters(login, cast):
+    """QA round 49: filtering the list in place left the export link as the page was loaded: everyone."""
+    client = login(cast.owner)
+    fragment = client.get("/people/", {"account": "waiting", "q": "le"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="people-export" href="/people/export.xlsx?account=waiting&amp;q=le"' in fragment
+    assert 'id="results"' in fragment and "<form" not in fragment  # the part the filters swap, with its link
