@@ -377,11 +377,8 @@ class SheetWriter:
         )
 
     def _defined_names_xml(self) -> str:
-        """The marks (hidden names), and a printed sheet's header repeated on every page and its filter's range
-        (which Excel keeps so)."""
-        names = "".join(
-            f'<definedName name="{_attr(k)}" hidden="1">{_text(v)}</definedName>' for k, v in self.marks.items()
-        )
+        """A printed sheet's header repeated on every page and its filter's range (which Excel keeps so)."""
+        names = ""
         if self.printed and self.frozen_rows:
             sheet = _text("'" + self.sheet_name.replace("'", "''") + "'")
             header = f"$1:${self.frozen_rows}"

@@ -135,7 +135,22 @@ class ReadError(ValueError):
 
 
 NOTE = re.compile(r"\(.*?\)|\[.*?\]")  # "(cũ)", "[bắt buộc]": a note in a column's title
-UNITS_NAMED_MARK = "KyNangSo_DonViTheoTen"  # a hidden name of an error workbook (Table.units_named)
+# The note the error workbook adds to a column of units' names, saying how its import read it (decide_named),
+# so that its rows, read again alone, are read the same way (QA rounds 48-49: as a title, it survives a save
+# as .ods or .csv and rows pasted with their header into another workbook)
+UNITS_NOTE, PLACES_NOTE = "(đọc là tên đơn vị)", "(đọc là nơi ở, nơi làm việc)"
+
+
+def units_named_note(title: str) -> bool | None:
+    """How a column of units' names titled with one of the error workbook's notes was read (None: no note)."""
+    notes = {fold(note) for note in NOTE.findall(title or "")}
+    return True if fold(UNITS_NOTE) in notes else False if fold(PLACES_NOTE) in notes else None
+
+
+def with_units_note(title: str, units_named: bool | None) -> str:
+    """The title with the note saying how the column was read, in place of any it had."""
+    title = " ".join(NOTE.sub(lambda m: "" if units_named_note(m.group()) is not None else m.group(), title).split())
+    return title if units_named is None else f"{title} {UNITS_NOTE if units_named else PLACES_NOTE}"
 
 
 def header_key(text) -> str:
@@ -381,9 +396,6 @@ class Table:
     sheets: list[str] = field(default_factory=list)  # a workbook's sheets read: each with a list (_lists)
     sheet_headers: list[dict[str, str]] = field(default_factory=list, repr=False)  # their `headers`
     date1904: bool = False  # the workbook counts serial-number dates from 1904 (old Mac workbooks)
-    # An error workbook of ours: whether the import that wrote it read its column of units' names as units
-    # (RowValidator.decide_named), so that its refused rows are read so again (QA round 48), or None
-    units_named: bool | None = None
     other_sheets: list[str] = field(default_factory=list)  # the workbook's other visible sheets, not read
     hidden_sheets: list[str] = field(default_factory=list)  # … and its hidden ones (the template's lists aside)
     # The file's other titled columns ("STT", "Ghi chú", …): (index, title), carried into the error workbook.
@@ -1554,25 +1566,20 @@ def _ods_cells(fileobj) -> int:
     return max(largest, last_row * last_column)
 
 
-def _workbook_facts(fileobj) -> tuple[bool, bool | None]:
+def _is_date1904(fileobj) -> bool:
     """Whether an .xlsx workbook uses Excel's 1904 date system (`<workbookPr date1904="1"/>`): its dates
-    typed as numbers count from 1904 (cells formatted as dates python-calamine converts itself); and, in an
-    error workbook of ours, how the import that wrote it read a column of units' names (UNITS_NAMED_MARK)."""
+    typed as numbers count from 1904. Cells formatted as dates python-calamine converts itself."""
     from defusedxml import DefusedXmlException, ElementTree
 
     fileobj.seek(0)
     try:
         with zipfile.ZipFile(fileobj) as archive:
-            workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            properties = ElementTree.fromstring(archive.read("xl/workbook.xml")).find(f"{_NS_MAIN}workbookPr")
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, DefusedXmlException):
-        return False, None
+        return False
     finally:
         fileobj.seek(0)
-    properties = workbook.find(f"{_NS_MAIN}workbookPr")
-    date1904 = properties is not None and properties.get("date1904", "").lower() in ("1", "true")
-    marks = {name.get("name"): name.text or "" for name in workbook.iter(f"{_NS_MAIN}definedName")}
-    mark = marks.get(UNITS_NAMED_MARK, "").strip().upper().lstrip("=").removesuffix("()")  # LibreOffice: TRUE()
-    return date1904, {"TRUE": True, "FALSE": False}.get(mark)
+    return properties is not None and properties.get("date1904", "").lower() in ("1", "true")
 
 
 def _unreadable_in(xml: bytes) -> Iterator[tuple[bytes, bytes, str]]:
@@ -1704,7 +1711,7 @@ def _read_excel_calamine(fileobj) -> Table:
         return _table(rows, sheet.end[0] + 1 if sheet.end else 0, {offset + row for row in marks.hidden}, offset)
 
     table = _lists(names, sheet_table)
-    table.date1904, table.units_named = _workbook_facts(fileobj)
+    table.date1904 = _is_date1904(fileobj)
     table.hidden_sheets = [
         meta.name
         for meta in workbook.sheets_metadata
@@ -1763,7 +1770,6 @@ def _read_excel_openpyxl(fileobj) -> Table:
 
     table = _lists(list(sheets), sheet_table)
     table.date1904 = workbook.epoch == CALENDAR_MAC_1904
-    table.units_named = _workbook_facts(fileobj)[1]
     table.hidden_sheets = [
         sheet.title
         for sheet in workbook.worksheets

@@ -959,6 +959,11 @@ def _activation_rows(codes: dict[str, str]) -> list[dict]:
     ]
 
 
+def _path_ids(path: str) -> list[int]:
+    """The ids of a unit and of those above it, from its path ("/00000001/00000005/")."""
+    return [int(part) for part in path.strip("/").split("/") if part.isdigit()]
+
+
 def _born(person: Person) -> str:
     """A person's birth as the activation sheet shows it: dd/mm/yyyy, or the year alone, or nothing."""
     return _dmy(person.date_of_birth) if person.date_of_birth else str(person.birth_year or "")
@@ -1496,8 +1501,9 @@ class _Runner:
                     if (title := h.get("org_code"))
                 ):  # a column of units' names: what it gives, from the first rows (decide_named)
                     self.know_elsewhere()
-                    if table.units_named is not None:  # an error workbook: as its import read it (QA round 48)
-                        self.validator.named_units, self.validator.decided = table.units_named, True
+                    noted = reading.units_named_note(table.headers.get("org_name") or table.headers.get("org_code"))
+                    if noted is not None:  # an error workbook: as its import read it (QA rounds 48-49)
+                        self.validator.named_units, self.validator.decided = noted, True
                     else:
                         first = list(islice(rows, NAMED_UNITS_DECIDED_BY))
                         self.validator.decide_named(first)
@@ -1750,34 +1756,47 @@ class _Runner:
 
     def root_line(self) -> list[int]:
         """The ids of the import's unit and of those above it."""
-        return [int(part) for part in self.root.path.strip("/").split("/") if part.isdigit()]
+        return _path_ids(self.root.path)
 
     def know_elsewhere(self) -> None:
-        """For a column of units' names: the platform's other units, and the communes and districts of the
-        import's provinces and of the provinces merged into them (all, for a unit in none) that no longer
-        exist, with what they are part of now (RowValidator.know_elsewhere). A few queries, once a run."""
-        others = Organisation.objects.exclude(path__startswith=self.root.path).values_list("name", flat=True)
+        """For a column of units' names: the platform's other units, each with the places it lies in (its
+        name is a sign of it only when it names one of them: QA round 49, another commune's "Phòng Kinh tế"
+        or "Ấp 1" refused this commune's own), and the provinces, districts and communes that no longer exist,
+        of the import's provinces and of those merged into them (all, for a unit in none), with the units
+        that now hold them (RowValidator.know_elsewhere). A few queries, once a run."""
+        places = dict(Organisation.objects.filter(admin_unit__isnull=False).values_list("pk", "admin_unit__name"))
+        others = [
+            (name, [places[pk] for pk in _path_ids(path) if pk in places])
+            for path, name in Organisation.objects.exclude(path__startswith=self.root.path)
+            .values_list("path", "name")
+            .iterator(chunk_size=5000)
+        ]
         provinces = Organisation.objects.filter(pk__in=self.root_line(), admin_unit__isnull=False)
         provinces = set(provinces.values_list("admin_unit__province_code", flat=True))
         merged = AdminUnitSuccession.objects.filter(
             predecessor__level=AdminLevel.PROVINCE, successor__code__in=provinces
         )
         provinces |= set(merged.values_list("predecessor__code", flat=True))  # Bến Tre's and Trà Vinh's, in Vĩnh Long
-        old = AdminUnit.objects.filter(valid_to__isnull=False).exclude(level=AdminLevel.PROVINCE)
-        if provinces:
-            old = old.filter(province_code__in=provinces)
-        now: dict[int, list[str]] = {}
-        successions = AdminUnitSuccession.objects.filter(predecessor__in=old, successor__valid_to__isnull=True)
-        for pk, name in successions.values_list("predecessor_id", "successor__full_name").order_by("successor__code"):
-            now.setdefault(pk, []).append(name)
-        current = AdminUnit.objects.filter(valid_to__isnull=True)
-        current = set((current.filter(province_code__in=provinces) if provinces else current).values_list("full_name"))
-        merged = [  # not a name a unit has now ("Xã Phú Túc" before and after the merger)
-            (name, ", ".join(now.get(pk, [])), f"{valid_to + timedelta(days=1):%d/%m/%Y}")
-            for pk, name, valid_to in old.values_list("pk", "full_name", "valid_to").iterator(chunk_size=5000)
-            if (name,) not in current
+        units = AdminUnit.objects.filter(province_code__in=provinces) if provinces else AdminUnit.objects.all()
+        names = dict(units.values_list("pk", "full_name"))
+        current = {pk for pk, valid_to in units.values_list("pk", "valid_to") if valid_to is None}
+        after: dict[int, list[int]] = {}
+        for old, new in AdminUnitSuccession.objects.filter(predecessor__in=units).values_list(
+            "predecessor", "successor"
+        ):
+            after.setdefault(old, []).append(new)
+
+        def now(pk: int, depth: int = 0) -> list[int]:  # through later renames ("Tiên Thủy" → "Tiên Thuỷ", 2026)
+            if pk in current or depth > 3:
+                return [pk] if pk in current else []
+            return [unit for later in after.get(pk, ()) for unit in now(later, depth + 1)]
+
+        gone = units.filter(valid_to__isnull=False).values_list("pk", "full_name", "valid_to")
+        merged = [
+            (name, [names[unit] for unit in dict.fromkeys(now(pk)) if unit in names], valid_to + timedelta(days=1))
+            for pk, name, valid_to in gone.iterator(chunk_size=5000)
         ]
-        self.validator.know_elsewhere(others.iterator(chunk_size=5000), merged)
+        self.validator.know_elsewhere(others, merged, [names[pk] for pk in current])
 
     # -- one chunk ----------------------------------------------------------------------------
     def actors_other_units(self) -> dict[int, str]:

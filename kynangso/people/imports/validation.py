@@ -426,6 +426,7 @@ _SHORT_FORMS = {
     "cns cong dong": "cns",
     "cnscd": "cns",
     "trach nhiem huu han": "tnhh",
+    "thanh pho": "tp",
     "mot thanh vien": "mtv",
 }
 _SHORTEN = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _SHORT_FORMS), key=len, reverse=True)) + r")\b")
@@ -457,8 +458,14 @@ def place_keys(names: Iterable[str]) -> tuple[str, ...]:
 
 # Words of a place's level before its name ("xã Giao Long"): a name may repeat its place after it ("Trường THCS
 # Giao Long, xã Giao Long": QA round 48)
-_LEVEL_KEYS = ("xa", "phuong", "thitran", "thixa", "tinh", "thanhpho", "huyen", "quan", "dackhu")
+_LEVEL_KEYS = ("xa", "phuong", "thitran", "thixa", "tinh", "tp", "huyen", "quan", "dackhu")
+_LEVEL_WORDS = frozenset(("xa", "phuong", "thi", "tinh", "tp", "huyen", "quan"))  # "thi" of "thị trấn", "thị xã"
 UNIT_PREFIX_MIN = 5  # letters of a value naming the start of several units' names ("Trường THCS"): ambiguous
+
+
+def _lower_first(name: str) -> str:
+    """A place's name inside a sentence: "xã Phú Túc" (the data has "Xã Phú Túc")."""
+    return name[:1].lower() + name[1:]
 
 
 def _without_repeated_place(key: str) -> set[str]:
@@ -579,26 +586,48 @@ class RowValidator:
             key = key.replace(full, bare)
         return key
 
-    def know_elsewhere(self, names: Iterable[str], merged: Iterable[tuple[str, str, str]] = ()) -> None:
-        """The names of the platform's units outside the import, and (old name, what it is part of now, since
-        when) of the communes and districts that no longer exist (see __init__)."""
-        for name in names:
+    def know_elsewhere(
+        self,
+        others: Iterable[tuple[str, list[str]]],
+        merged: Iterable[tuple[str, list[str], date]] = (),
+        current: Iterable[str] = (),
+    ) -> None:
+        """The platform's units outside the import, (name, the names of the places it lies in): its name is a
+        sign of it when it names one of them ("UBND xã Phú Túc", not its "Phòng Kinh tế"); the places that no
+        longer exist, (name, the units that hold them now, since when), but for a name one still has
+        (`current`), written another way ("Hòa"/"Hoà", renamed so in 2026). See __init__."""
+        for name, places in others:
+            keys = [key for place in places if (key := _unit_key(place))]
             for key in (_unit_key(name), _bare_unit_key(name)):
-                self.units_elsewhere.setdefault(key, name)
-        for old, new, since in merged:
+                if any(place in key for place in keys):
+                    self.units_elsewhere.setdefault(key, name)
+        now = {_unit_key(name) for name in current}
+        gone: dict[str, tuple[str, list[str], date]] = {}
+        for old, successors, since in merged:
             key = _unit_key(old)
+            if key in now:
+                continue
+            name, holders, first = gone.get(key, (old, [], since))  # one name, several places before 2025
+            gone[key] = (name, holders + [s for s in successors if s not in holders], min(first, since))
+        for key, (old, holders, since) in gone.items():
+            value = (_lower_first(old), ", ".join(map(_lower_first, holders)), f"{since:%d/%m/%Y}")
             for form in (key, f"ubnd{key}"):
-                self.merged_away.setdefault(form, (old, new, since))
+                self.merged_away.setdefault(form, value)
 
     def named_elsewhere(self, typed: str) -> tuple | None:
-        """(message, parameters) for a value naming a unit outside the import or a place that no longer exists."""
-        whole = _unit_key(typed)
-        for key in (whole, _bare_unit_key(typed), *self.without_places(whole)):
+        """(message, parameters) for a value naming a unit outside the import or a place that no longer exists,
+        also with its former district or province after it ("UBND xã Tân Bình, huyện Càng Long"), or a body of
+        a province that no longer exists ("Sở Nội vụ tỉnh Bến Tre")."""
+        words = _unit_words(typed)
+        whole = "".join(words)
+        heads = ["".join(words[:at]) for at in range(2, len(words)) if words[at] in _LEVEL_WORDS]
+        tails = ["".join(words[at:]) for at in range(1, len(words) - 1) if words[at] in _LEVEL_WORDS]
+        for key in (whole, _bare_unit_key(typed), *self.without_places(whole), *heads, *tails):
             if key in self.merged_away:
                 old, new, since = self.merged_away[key]
                 message = ERR_UNIT_MERGED if new else ERR_UNIT_ABOLISHED
                 return message, {"old": old, "new": new, "date": since}
-            if key in self.units_elsewhere:
+            if key in self.units_elsewhere and key not in tails:
                 return ERR_UNIT_ELSEWHERE, {}
         return None
 

@@ -23,8 +23,10 @@ from kynangso.core.xlsx import SheetWriter, Style
 
 from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, HEADERS, people_workbook, template_aids
 from ..models import Person
-from .reading import FIELDS, UNITS_NAMED_MARK
+from .reading import FIELDS, names_units, with_units_note
 from .validation import ParsedRow, cccd_text, cell_text, reads_day_first
+
+_ORG = FIELDS.index("org_code")
 
 ACTIVATION_HEADER_ROWS = 3
 # The extra columns of the error workbook (recognised, and silently dropped, when it is re-imported).
@@ -79,12 +81,17 @@ class ErrorWorkbook:
         fixes are mostly a unit code or a group name, which the template lists); `named_rows`: rows whose
         unit a column of names gave beside an empty code, which keeps it (one of the other columns): their
         code stays empty, so the file reads as it did (QA round 47); `units_named`: how the import read a
-        column of units' names (RowValidator.decide_named), kept in the workbook (reading.UNITS_NAMED_MARK): its
-        rows, read again alone, are read so (QA round 48: a refused unit's name became a place)."""
+        column of units' names (RowValidator.decide_named), noted in its title (reading.UNITS_NOTE): its rows,
+        read again alone, are read so (QA round 48: a refused unit's name became a place)."""
         self.source_rows = source_rows or {}
         self.named_rows = named_rows
-        headers_extra = list(extra_headers or ())  # the names' column among the others (`named_column`'s title)
-        self.named_extra = headers_extra.index(named_column) if named_column in headers_extra else None
+        headers, extra_headers = list(headers or HEADERS), list(extra_headers or ())
+        # the names' column among the others (`named_column`'s title), titled with how it was read
+        self.named_extra = extra_headers.index(named_column) if named_column in extra_headers else None
+        if self.named_extra is not None:
+            extra_headers[self.named_extra] = with_units_note(named_column, units_named)
+        elif names_units(headers[_ORG]):
+            headers[_ORG] = with_units_note(headers[_ORG], units_named)
         self.row_label = row_label
         self.extra_width = len(extra_headers or ())
         self.sheet = SheetWriter(
@@ -94,8 +101,6 @@ class ErrorWorkbook:
             column_styles=COLUMN_STYLES,
         )
         template_aids(self.sheet, organisations)
-        if units_named is not None:
-            self.sheet.marks[UNITS_NAMED_MARK] = "TRUE" if units_named else "FALSE"
         self.sheet.append(
             [*(headers or HEADERS), *(extra_headers or ()), ERROR_ROW_HEADER, ERROR_MESSAGE_HEADER],
             [Style.HEADER] * (len(HEADERS) + self.extra_width) + [Style.HEADER_ALERT] * 2,

@@ -1,5 +1,6 @@
 """The bulk import end to end: real .xlsx/.csv files, the real database, the real runner."""
 
+import csv
 import json
 import unicodedata
 from contextlib import contextmanager
@@ -816,6 +817,11 @@ def test_a_column_of_unit_names_is_decided_by_its_rows_and_reads_every_value_nam
     assert Person.objects.get(full_name__iexact=rows[5][0]).organisation.code == school.code
 
 
+def _names_at(header: list) -> int:
+    """The error workbook's column of units' names: “Đơn vị”, noted with how it was read (QA round 49)."""
+    return next(i for i, title in enumerate(header) if str(title).startswith("Đơn vị ("))
+
+
 def test_a_column_of_unit_names_beside_the_codes_is_named_in_messages_and_kept_in_the_error_workbook(cast, tmp_path):
     """QA round 47: a unit name refused beside an empty code was reported in the column “Mã đơn vị”, and the
     error workbook moved it there; read again, a hamlet's name under “Mã đơn vị” was refused as a code."""
@@ -831,13 +837,13 @@ def test_a_column_of_unit_names_beside_the_codes_is_named_in_messages_and_kept_i
         unknown = validation.ERR_UNIT_NOT_FOUND % {"code": "UBND xã Phú Túc"}
         assert messages(imp) == [f"Dòng 4, cột “Đơn vị”: {unknown}"]
     report = read_rows(imp.error_report)
-    assert report[0][6] == "Mã đơn vị" and (report[1][6], report[1][report[0].index("Đơn vị")]) == (
+    assert report[0][6] == "Mã đơn vị" and (report[1][6], report[1][_names_at(report[0])]) == (
         "",
         "UBND xã Phú Túc",
     )
     with imp.error_report.open("rb") as fh:  # the refused name is the highlighted cell, not the empty code
         sheet = load_workbook(fh).active
-    plain, code, name = (sheet.cell(2, c).fill.fgColor.rgb for c in (1, 7, report[0].index("Đơn vị") + 1))
+    plain, code, name = (sheet.cell(2, c).fill.fgColor.rgb for c in (1, 7, _names_at(report[0]) + 1))
     assert code == plain != name
     # Places: a row refused for its CCCD keeps its hamlet under “Đơn vị”; fixed, it is imported again
     names = ["UBND phường Trà Vinh", "Ấp 1", "Ấp 2"]
@@ -852,7 +858,7 @@ def test_a_column_of_unit_names_beside_the_codes_is_named_in_messages_and_kept_i
     assert "“Đơn vị”" in imp.message and "“Mã đơn vị” no unit" not in imp.message
     report = read_rows(imp.error_report)
     header = report[0]
-    assert (report[1][6], report[1][header.index("Đơn vị")]) == ("", "Ấp 1")
+    assert (report[1][6], report[1][_names_at(header)]) == ("", "Ấp 1")
     from openpyxl import Workbook
 
     fixed = Workbook()
@@ -870,7 +876,10 @@ def test_a_unit_outside_the_import_or_a_commune_merged_away_is_refused_and_never
     import's unit; old communes' names (before the 2025 merger) too; and the error workbook of an import that
     refused them, imported again as it was, read its rows alone as places and took them."""
     headers = [*HEADERS[:6], "Đơn vị", *HEADERS[7:]]
-    values = ["Ấp 1", "Ấp 2", "Ấp 3", "UBND phường Trà Vinh", "UBND xã Phú Hưng", "Khu phố 4"]
+    # another unit's name that names its place (X-B's ward, An Hội); an "Ấp 1" elsewhere is no sign of it
+    organisation_create(code="X-B-THCS", name="Trường THCS An Hội", org_type=OrgType.SCHOOL, parent=cast.unit_b)
+    organisation_create(code="X-B-A1", name="Ấp 1", org_type=OrgType.OTHER, parent=cast.unit_b)
+    values = ["Ấp 1", "Ấp 2", "Ấp 3", "Trường THCS An Hội", "UBND xã Phú Hưng", "Khu phố 4"]
     rows = people_rows(len(values), start=440, unit=None)
     for row, value in zip(rows, values, strict=True):
         row[6] = value
@@ -879,11 +888,11 @@ def test_a_unit_outside_the_import_or_a_commune_merged_away_is_refused_and_never
     )
     assert (imp.created_count, imp.rejected_count) == (4, 2), imp.message  # hamlets: places
     with translation.override(imp.language):
-        other = validation.ERR_UNIT_ELSEWHERE % {"code": "UBND phường Trà Vinh"}
+        other = validation.ERR_UNIT_ELSEWHERE % {"code": "Trường THCS An Hội"}
         merged = validation.ERR_UNIT_MERGED % {
             "code": "UBND xã Phú Hưng",
-            "old": "Xã Phú Hưng",
-            "new": "Phường Phú Khương",
+            "old": "xã Phú Hưng",
+            "new": "phường Phú Khương",
             "date": "01/07/2025",
         }
         assert messages(imp) == [f"Dòng 5, cột “Đơn vị”: {other}", f"Dòng 6, cột “Đơn vị”: {merged}"]
@@ -899,8 +908,44 @@ def test_a_unit_outside_the_import_or_a_commune_merged_away_is_refused_and_never
     again = tmp_path / "again.xlsx"
     with imp.error_report.open("rb") as fh:
         again.write_bytes(fh.read())
+    report = read_rows(imp.error_report)
     imp = run_import(actor=cast.space_admin, organisation=cast.root, path=again)
     assert (imp.created_count, imp.rejected_count) == (0, 2), imp.message
+    # … also saved as CSV, or its rows pasted with their header into another workbook: the column's title
+    # says how it was read (QA round 49: a hidden name of the workbook did not survive either)
+    assert report[0][6] == "Đơn vị (đọc là tên đơn vị)"
+    with (tmp_path / "again.csv").open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(report)
+    imp = run_import(actor=cast.space_admin, organisation=cast.root, path=tmp_path / "again.csv")
+    assert (imp.created_count, imp.rejected_count) == (0, 2), imp.message
+
+
+def test_old_places_are_known_with_their_former_district_or_province_and_a_respelled_one_is_not_gone(cast, tmp_path):
+    """QA round 49: "UBND xã Tân Bình, huyện Càng Long" and the former provinces' bodies were read as places
+    (into the province's committee); "Tiên Thủy", renamed "Tiên Thuỷ" in 2026, was called gone."""
+    headers = [*HEADERS[:6], "Đơn vị công tác", *HEADERS[7:]]
+    values = ["UBND xã Long Hồ"] * 6 + [
+        "UBND xã Phú Hưng, huyện Châu Thành",
+        "Sở Nội vụ tỉnh Bến Tre",
+        "UBND xã Tiên Thủy",
+    ]
+    rows = people_rows(len(values), start=490, unit=None)
+    for row, value in zip(rows, values, strict=True):
+        row[6] = value
+    imp = run_import(
+        actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "o.xlsx", rows, headers=headers)
+    )
+    assert (imp.created_count, imp.rejected_count) == (6, 3), imp.message
+    with translation.override(imp.language):
+        since = {"date": "01/07/2025"}
+        expected = [
+            validation.ERR_UNIT_MERGED % {"code": values[6], "old": "xã Phú Hưng", "new": "phường Phú Khương", **since},
+            validation.ERR_UNIT_MERGED % {"code": values[7], "old": "tỉnh Bến Tre", "new": "tỉnh Vĩnh Long", **since},
+            validation.ERR_UNIT_NOT_FOUND % {"code": values[8]},  # a commune of today, though no unit here
+        ]
+        assert messages(imp) == [
+            f"Dòng {n}, cột “Đơn vị công tác”: {m}" for n, m in zip((8, 9, 10), expected, strict=True)
+        ]
 
 
 def test_a_date_whose_year_is_not_the_year_column_s_gets_that_message_alone(cast, tmp_path):
