@@ -6,6 +6,7 @@ app_name = "people"
 urlpatterns = [
     path("", views.person_list, name="list"),
     path("export.xlsx", views.person_export, name="export"),
+    path("activation-codes.xlsx", views.person_activation_codes, name="activation_codes"),
     path("new/", views.person_create, name="create"),
     path("me/", views.my_data, name="me"),
     path("<int:pk>/", views.person_detail, name="detail"),

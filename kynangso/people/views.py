@@ -2,19 +2,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from kynangso.core.http import xlsx_download
+from kynangso.core.http import XLSX_TYPE, xlsx_download
 
 from . import permissions, selectors, services
+from .choices import AccountState
 from .forms import DataRequestForm, MyDataForm, PersonFilterForm, PersonForm
+from .imports import services as import_services
 from .imports.workbooks import activation_address, activation_url, qr_png_data_uri
 from .models import Person, User
 
@@ -29,8 +32,8 @@ def _accessible(request, pk: int, *, write: bool = False) -> Person:
         raise Http404 from exc
 
 
-def _filters(request) -> tuple[PersonFilterForm, selectors.PersonFilters]:
-    form = PersonFilterForm(request.GET or None, actor=request.user)
+def _filters(request, data=None) -> tuple[PersonFilterForm, selectors.PersonFilters]:
+    form = PersonFilterForm((request.GET if data is None else data) or None, actor=request.user)
     data = {}
     if form.is_bound:
         form.is_valid()  # a bad value (a unit outside the scope, a forged id) is dropped; the other filters stay
@@ -58,11 +61,38 @@ def person_list(request):
         "form": form,
         "page_obj": page,
         "query_string": query.urlencode(),
+        # People whose account waits for its first login: new codes for them all, as a sheet (QA round 48)
+        "new_codes": filters.account in (AccountState.WAITING, AccountState.EXPIRED)
+        and permissions.can_create_people(request.user),
+        "filter_items": [(key, value) for key, values in query.lists() for value in values],
         "can_create": permissions.can_create_people(request.user),
         "can_export": permissions.can_export_people(request.user),
     }
     template = "people/person_list.html#results" if request.htmx else "people/person_list.html"
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+def person_activation_codes(request):
+    """New activation codes for the people of the list as filtered (by "Account": not activated yet, or code
+    expired), as an activation sheet to download; the codes handed out before stop working."""
+    _form, filters = _filters(request, request.POST)
+    query = request.POST.copy()
+    for name in ("csrfmiddlewaretoken", "confirm"):
+        query.pop(name, None)
+    back = f"{reverse('people:list')}?{query.urlencode()}"  # the list as it was filtered
+    if not request.POST.get("confirm"):
+        messages.error(request, _("Tick the box to confirm that the codes handed out before stop working."))
+        return redirect(back)
+    try:
+        name, data = import_services.activation_codes_for_list(actor=request.user, filters=filters)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    return HttpResponse(
+        data, content_type=XLSX_TYPE, headers={"Content-Disposition": content_disposition_header(True, name)}
+    )
 
 
 @login_required

@@ -79,7 +79,7 @@ from kynangso.core.services import audit_record
 from kynangso.core.text import edit_distance, grouped, merged_name, name_signature, same_name_signature
 from kynangso.orgs.choices import PEOPLE_WRITE_ROLES, AdminLevel
 from kynangso.orgs.models import AdminUnit, AdminUnitSuccession, Organisation, Space
-from kynangso.orgs.selectors import NOTHING, scope_q
+from kynangso.orgs.selectors import NOTHING, primary_organisation, scope_q
 
 from .. import rules
 from .. import services as people_services
@@ -405,6 +405,13 @@ MSG_MONTH_FIRST = _(
 )
 MSG_CANCEL_TOO_LATE = _("The cancel came after the last rows had been read: the import was not stopped.")
 MSG_ACTIVATION_TITLE = _("Learner accounts — %(unit)s — import of %(date)s")
+MSG_NEW_CODES_TITLE = _("New activation codes — %(unit)s — %(date)s")
+ERR_NEW_CODES_FILTER = _("Filter the list by “Account”: not activated yet, or code expired, then ask again.")
+ERR_NEW_CODES_TOO_MANY = _(
+    "The list holds %(n)s people whose account is not activated: at most %(most)s at a time. Filter it by unit."
+)
+ERR_NEW_CODES_NONE = _("Nobody on the list can be given a new code (activated, or outside your units).")
+NEW_CODES_MAX = 5000  # accounts given new codes at once from the people list (a request's work, not a task's)
 MSG_ACTIVATION_NOTE = _(
     "Each person opens %(address)s, enters the username and the activation code, then chooses a password. "
     "The codes work once, until %(date)s. Keep this file safe."
@@ -2499,6 +2506,40 @@ def activation_workbook(imp: PersonImport) -> workbooks.ActivationWorkbook:
     expires = f"{activation_expiry(imp):%d/%m/%Y}"
     note = MSG_ACTIVATION_NOTE % {"address": workbooks.activation_address(), "date": expires}
     return workbooks.ActivationWorkbook(title=activation_title(imp), note=str(note))
+
+
+def activation_codes_for_list(*, actor, filters) -> tuple[str, bytes]:
+    """New activation codes for the people of a filtered list whose account is not activated (the filter
+    "Account", not activated yet or code expired), as an activation sheet (file name, bytes): a commune's
+    admin gets its own people's codes, which a province's import handed to the province (QA round 48). The
+    codes handed out before stop working. At most NEW_CODES_MAX at a time."""
+    from kynangso.people.choices import AccountState
+    from kynangso.people.selectors import person_list
+
+    if filters.account not in (AccountState.WAITING, AccountState.EXPIRED):
+        raise ValidationError(ERR_NEW_CODES_FILTER)
+    usernames = list(
+        person_list(actor=actor, filters=filters, write=True).values_list("account__username", flat=True)[
+            : NEW_CODES_MAX + 1
+        ]
+    )
+    if len(usernames) > NEW_CODES_MAX:
+        raise ValidationError(ERR_NEW_CODES_TOO_MANY % {"n": grouped(len(usernames)), "most": grouped(NEW_CODES_MAX)})
+    renewed = people_services.activation_codes_renew(actor=actor, usernames=usernames)
+    if not renewed:
+        raise ValidationError(ERR_NEW_CODES_NONE)
+    unit = primary_organisation(actor)
+    today = timezone.localdate()
+    title = str(MSG_NEW_CODES_TITLE % {"unit": unit.name if unit else actor.username, "date": f"{today:%d/%m/%Y}"})
+    expires = timezone.localdate(people_services.activation_expiry_time())
+    note = MSG_ACTIVATION_NOTE % {"address": workbooks.activation_address(), "date": f"{expires:%d/%m/%Y}"}
+    sheet = workbooks.ActivationWorkbook(title=title, note=str(note))
+    for row in _activation_rows({user.username: code for user, code in renewed}):
+        sheet.add(**row)
+    audit_record(actor=actor, action="people.activation_codes_renewed", object_type="people.user", accounts=sheet.rows)
+    out = io.BytesIO()
+    sheet.save(out)
+    return f"ma-kich-hoat-moi-{today:%Y%m%d}.xlsx", out.getvalue()
 
 
 def activation_title(imp: PersonImport) -> str:

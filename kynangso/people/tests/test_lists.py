@@ -5,6 +5,7 @@ order, and each is read the way it was chosen for."""
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from kynangso.core.testing import make_user
 from kynangso.orgs.choices import Role
 from kynangso.orgs.services import role_grant
 from kynangso.people import selectors, services
+from kynangso.people.models import User
 from kynangso.people.selectors import PersonFilters, person_list
 
 pytestmark = pytest.mark.django_db
@@ -116,4 +118,39 @@ def test_the_export_link_is_refreshed_with_the_filters(login, cast):
     client = login(cast.owner)
     fragment = client.get("/people/", {"account": "waiting", "q": "le"}, HTTP_HX_REQUEST="true").content.decode()
     assert 'id="people-export" href="/people/export.xlsx?account=waiting&amp;q=le"' in fragment
-    assert 'id="results"' in fragment and "<form" not in fragment  # the part the filters swap, with its link
+    assert 'id="results"' in fragment and 'role="search"' not in fragment  # the part the filters swap, with its link
+
+
+def test_a_unit_admin_gets_new_codes_for_the_people_of_the_list_not_activated(login, cast):
+    """QA round 48: the codes of a province's import went to the province; a commune's admin could give them
+    anew only one person at a time."""
+    import io
+
+    import python_calamine
+
+    people = [
+        services.person_create(actor=None, full_name=f"Trần Văn {name}", organisation=cast.unit_a)
+        for name in ("Mới", "Cũ")
+    ]
+    (first, old_code), _second = services.accounts_create(actor=None, people=people)
+    client = login(cast.owner)
+    page = client.get("/people/", {"q": "tran van", "account": "waiting"}).content.decode()
+    assert 'id="new-codes-form"' in page and 'name="account" value="waiting"' in page
+    assert 'id="new-codes-form"' not in client.get("/people/", {"q": "tran van"}).content.decode()
+    filters = {"q": "tran van", "account": "waiting"}
+    refused = client.post("/people/activation-codes.xlsx", filters)  # the box not ticked: nothing given
+    assert refused.status_code == 302 and refused.url == "/people/?q=tran+van&account=waiting"
+    response = client.post("/people/activation-codes.xlsx", {**filters, "confirm": "1"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
+    rows = list(sheet.iter_rows())[3:]
+    assert sorted(row[4] for row in rows) == sorted(
+        User.objects.filter(person__in=people).values_list("username", flat=True)
+    )
+    new_code = next(row[5] for row in rows if row[4] == first.username)
+    assert new_code != old_code
+    with pytest.raises(ValidationError):  # the old code stops working, the new one opens the account
+        services.account_activate(username=first.username, code=old_code, password="Mat-khau-2026!")
+    services.account_activate(username=first.username, code=new_code, password="Mat-khau-2026!")
+    unfiltered = client.post("/people/activation-codes.xlsx", {"q": "tran van", "confirm": "1"})
+    assert unfiltered.status_code == 302  # without the filter "Account": refused, with a message
