@@ -63,6 +63,8 @@ def person_list(request):
         "query_string": query.urlencode(),
         # People whose account waits for its first login: new codes for them all, as a sheet (QA round 48)
         "new_codes": filters.account in (AccountState.WAITING, AccountState.EXPIRED)
+        and not form.errors
+        and page.paginator.count > 0
         and permissions.can_create_people(request.user),
         "filter_items": [(key, value) for key, values in query.lists() for value in values],
         "can_create": permissions.can_create_people(request.user),
@@ -77,11 +79,14 @@ def person_list(request):
 def person_activation_codes(request):
     """New activation codes for the people of the list as filtered (by "Account": not activated yet, or code
     expired), as an activation sheet to download; the codes handed out before stop working."""
-    _form, filters = _filters(request, request.POST)
+    form, filters = _filters(request, request.POST)
     query = request.POST.copy()
     for name in ("csrfmiddlewaretoken", "confirm"):
         query.pop(name, None)
     back = f"{reverse('people:list')}?{query.urlencode()}"  # the list as it was filtered
+    if form.errors:  # a unit outside one's scope, dropped, would widen the list to all one's people (QA round 50)
+        messages.error(request, _("A filter is not valid (see the list): no code was given."))
+        return redirect(back)
     if not request.POST.get("confirm"):
         messages.error(request, _("Tick the box to confirm that the codes handed out before stop working."))
         return redirect(back)

@@ -408,7 +408,8 @@ MSG_ACTIVATION_TITLE = _("Learner accounts — %(unit)s — import of %(date)s")
 MSG_NEW_CODES_TITLE = _("New activation codes — %(unit)s — %(date)s")
 ERR_NEW_CODES_FILTER = _("Filter the list by “Account”: not activated yet, or code expired, then ask again.")
 ERR_NEW_CODES_TOO_MANY = _(
-    "The list holds %(n)s people whose account is not activated: at most %(most)s at a time. Filter it by unit."
+    "The list holds %(n)s people: new codes are given to at most %(most)s at a time. Narrow the list (by unit, or "
+    "by a search on the name)."
 )
 ERR_NEW_CODES_NONE = _("Nobody on the list can be given a new code (activated, or outside your units).")
 NEW_CODES_MAX = 5000  # accounts given new codes at once from the people list (a request's work, not a task's)
@@ -2518,13 +2519,10 @@ def activation_codes_for_list(*, actor, filters) -> tuple[str, bytes]:
 
     if filters.account not in (AccountState.WAITING, AccountState.EXPIRED):
         raise ValidationError(ERR_NEW_CODES_FILTER)
-    usernames = list(
-        person_list(actor=actor, filters=filters, write=True).values_list("account__username", flat=True)[
-            : NEW_CODES_MAX + 1
-        ]
-    )
+    people = person_list(actor=actor, filters=filters, write=True)
+    usernames = list(people.values_list("account__username", flat=True)[: NEW_CODES_MAX + 1])
     if len(usernames) > NEW_CODES_MAX:
-        raise ValidationError(ERR_NEW_CODES_TOO_MANY % {"n": grouped(len(usernames)), "most": grouped(NEW_CODES_MAX)})
+        raise ValidationError(ERR_NEW_CODES_TOO_MANY % {"n": grouped(people.count()), "most": grouped(NEW_CODES_MAX)})
     renewed = people_services.activation_codes_renew(actor=actor, usernames=usernames)
     if not renewed:
         raise ValidationError(ERR_NEW_CODES_NONE)
@@ -2536,7 +2534,14 @@ def activation_codes_for_list(*, actor, filters) -> tuple[str, bytes]:
     sheet = workbooks.ActivationWorkbook(title=title, note=str(note))
     for row in _activation_rows({user.username: code for user, code in renewed}):
         sheet.add(**row)
-    audit_record(actor=actor, action="people.activation_codes_renewed", object_type="people.user", accounts=sheet.rows)
+    audit_record(
+        actor=actor,
+        action="people.activation_codes_renewed",
+        object_type="people.user",
+        accounts=sheet.rows,
+        filters={"q": filters.q, "organisation": filters.organisation_id, "account": filters.account},
+        usernames=[user.username for user, _code in renewed][:NEW_CODES_MAX],
+    )
     out = io.BytesIO()
     sheet.save(out)
     return f"ma-kich-hoat-moi-{today:%Y%m%d}.xlsx", out.getvalue()

@@ -140,6 +140,12 @@ def test_a_unit_admin_gets_new_codes_for_the_people_of_the_list_not_activated(lo
     filters = {"q": "tran van", "account": "waiting"}
     refused = client.post("/people/activation-codes.xlsx", filters)  # the box not ticked: nothing given
     assert refused.status_code == 302 and refused.url == "/people/?q=tran+van&account=waiting"
+    # QA round 50: a unit outside one's scope in the filter was dropped, and everyone in scope got new codes
+    before = User.objects.get(pk=first.pk).activation_code_hash
+    forged = client.post("/people/activation-codes.xlsx", {**filters, "organisation": cast.unit_b.pk, "confirm": "1"})
+    assert forged.status_code == 302 and User.objects.get(pk=first.pk).activation_code_hash == before
+    page = client.get("/people/", {**filters, "organisation": cast.unit_b.pk}).content.decode()
+    assert 'id="new-codes-form"' not in page
     response = client.post("/people/activation-codes.xlsx", {**filters, "confirm": "1"})
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
