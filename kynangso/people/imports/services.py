@@ -75,6 +75,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from kynangso.core import crypto
+from kynangso.core.models import AuditLog
 from kynangso.core.services import audit_record
 from kynangso.core.text import edit_distance, grouped, merged_name, name_signature, same_name_signature
 from kynangso.orgs.choices import PEOPLE_WRITE_ROLES, AdminLevel
@@ -413,6 +414,11 @@ ERR_NEW_CODES_TOO_MANY = _(
 )
 ERR_NEW_CODES_NONE = _("Nobody on the list can be given a new code (activated, or outside your units).")
 NEW_CODES_MAX = 5000  # accounts given new codes at once from the people list (a request's work, not a task's)
+NEW_CODES_AGAIN_AFTER = timedelta(minutes=2)  # the same list's codes given again so soon: a second click
+ERR_NEW_CODES_JUST_GIVEN = _(
+    "New codes were given to this list at %(time)s: open the sheet downloaded then. Asking again so soon would "
+    "make its codes stop working; to do so anyway, wait two minutes."
+)
 MSG_ACTIVATION_NOTE = _(
     "Each person opens %(address)s, enters the username and the activation code, then chooses a password. "
     "The codes work once, until %(date)s. Keep this file safe."
@@ -2519,6 +2525,16 @@ def activation_codes_for_list(*, actor, filters) -> tuple[str, bytes]:
 
     if filters.account not in (AccountState.WAITING, AccountState.EXPIRED):
         raise ValidationError(ERR_NEW_CODES_FILTER)
+    chosen = {"q": filters.q, "organisation": filters.organisation_id, "account": filters.account}
+    last = (
+        AuditLog.objects.filter(
+            actor=actor, action="people.activation_codes_renewed", at__gte=timezone.now() - NEW_CODES_AGAIN_AFTER
+        )
+        .order_by("-at")
+        .first()
+    )
+    if last is not None and last.details.get("filters") == chosen:  # QA round 50: a second click killed the first
+        raise ValidationError(ERR_NEW_CODES_JUST_GIVEN % {"time": f"{timezone.localtime(last.at):%H:%M}"})
     people = person_list(actor=actor, filters=filters, write=True)
     usernames = list(people.values_list("account__username", flat=True)[: NEW_CODES_MAX + 1])
     if len(usernames) > NEW_CODES_MAX:
@@ -2539,7 +2555,7 @@ def activation_codes_for_list(*, actor, filters) -> tuple[str, bytes]:
         action="people.activation_codes_renewed",
         object_type="people.user",
         accounts=sheet.rows,
-        filters={"q": filters.q, "organisation": filters.organisation_id, "account": filters.account},
+        filters=chosen,
         usernames=[user.username for user, _code in renewed][:NEW_CODES_MAX],
     )
     out = io.BytesIO()

@@ -154,6 +154,9 @@ def test_a_unit_admin_gets_new_codes_for_the_people_of_the_list_not_activated(lo
         User.objects.filter(person__in=people).values_list("username", flat=True)
     )
     new_code = next(row[5] for row in rows if row[4] == first.username)
+    # A second click: refused, so the codes just downloaded keep working (activated with below)
+    again = client.post("/people/activation-codes.xlsx", {**filters, "confirm": "1"}, follow=True)
+    assert "Mã mới đã được cấp cho danh sách này lúc" in again.content.decode()
     assert new_code != old_code
     with pytest.raises(ValidationError):  # the old code stops working, the new one opens the account
         services.account_activate(username=first.username, code=old_code, password="Mat-khau-2026!")
