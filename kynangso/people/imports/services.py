@@ -84,7 +84,9 @@ from kynangso.orgs.selectors import NOTHING, primary_organisation, scope_q
 
 from .. import rules
 from .. import services as people_services
+from ..choices import AccountState
 from ..models import Person, PersonTargetGroup, User
+from ..selectors import person_list
 from . import reading, workbooks
 from .bulk import any_of, bulk_insert, insert_rows, unsaved
 from .choices import ActivationJob, ActivationOutcome, ImportMode, ImportPhase, ImportSource, ImportStatus
@@ -816,13 +818,15 @@ def _activation_files_make(actor, imp: PersonImport, *, renew: bool) -> Activati
         if not renewed:
             return ActivationOutcome.ALL_ACTIVATED
         imp.codes_renewed_at = timezone.now()
-        rows = _activation_rows({user.username: code for user, code in renewed})
+        rows = _activation_rows(renewed)  # with their people and units, as activation_codes_renew loads them
     else:
         pairs = [(row["username"], row["code"]) for row in rows]
         usable = people_services.activation_codes_usable(actor=actor, pairs=pairs)
         if not usable:
             return ActivationOutcome.NO_CODE_LEFT
-        rows = _activation_rows({row["username"]: row["code"] for row in rows if row["username"] in usable})
+        rows = _activation_rows(
+            _accounts_of({row["username"]: row["code"] for row in rows if row["username"] in usable})
+        )
     sheet = activation_workbook(imp)
     for row in rows:
         sheet.add(**row)
@@ -940,25 +944,21 @@ class ActivationParts:
         self.seq = 0
 
 
-def _activation_rows(codes: dict[str, str]) -> list[dict]:
-    """The activation sheet's rows of these accounts (username → code, in the sheet's order) as their people
-    are now: a sheet made again kept the names and units of the import, though people had moved or been
-    renamed since (QA round 47). Unit by unit in the tree's order, each unit's rows in the given order."""
-    order = {username: index for index, username in enumerate(codes)}
+def _accounts_of(codes: dict[str, str]) -> list[tuple[User, str]]:
+    """These accounts (username → code), with their people and units as they are now, a query per 5,000."""
     usernames = list(codes)
     users = []
     for start in range(0, len(usernames), 5000):
         batch = User.objects.filter(username__in=any_of(usernames[start : start + 5000]), person__isnull=False)
-        users += batch.select_related("person__organisation").only(
-            "username",
-            "person__full_name",
-            "person__date_of_birth",
-            "person__birth_year",
-            "person__organisation__code",
-            "person__organisation__name",
-            "person__organisation__path",
-        )
-    users.sort(key=lambda user: (user.person.organisation.path, order[user.username]))
+        users += batch.select_related("person__organisation")
+    return [(user, codes[user.username]) for user in users]
+
+
+def _activation_rows(accounts: list[tuple[User, str]]) -> list[dict]:
+    """The activation sheet's rows of these accounts (with their people and units loaded, as they are now: a
+    sheet made again kept the names and units of the import, though people had moved since: QA round 47),
+    unit by unit in the tree's order, each unit's rows in the given order."""
+    ordered = sorted(enumerate(accounts), key=lambda item: (item[1][0].person.organisation.path, item[0]))
     return [
         {
             "full_name": person.full_name,
@@ -966,9 +966,9 @@ def _activation_rows(codes: dict[str, str]) -> list[dict]:
             "org_code": person.organisation.code,
             "org_name": person.organisation.name,
             "username": user.username,
-            "code": codes[user.username],
+            "code": code,
         }
-        for user in users
+        for _index, (user, code) in ordered
         for person in (user.person,)
     ]
 
@@ -1792,8 +1792,11 @@ class _Runner:
         )
         provinces |= set(merged.values_list("predecessor__code", flat=True))  # Bến Tre's and Trà Vinh's, in Vĩnh Long
         units = AdminUnit.objects.filter(province_code__in=provinces) if provinces else AdminUnit.objects.all()
-        names = dict(units.values_list("pk", "full_name"))
-        current = {pk for pk, valid_to in units.values_list("pk", "valid_to") if valid_to is None}
+        names, current = {}, set()
+        for pk, name, valid_to in units.values_list("pk", "full_name", "valid_to").iterator(chunk_size=5000):
+            names[pk] = name
+            if valid_to is None:
+                current.add(pk)
         after: dict[int, list[int]] = {}
         for old, new in AdminUnitSuccession.objects.filter(predecessor__in=units).values_list(
             "predecessor", "successor"
@@ -2520,9 +2523,6 @@ def activation_codes_for_list(*, actor, filters) -> tuple[str, bytes]:
     "Account", not activated yet or code expired), as an activation sheet (file name, bytes): a commune's
     admin gets its own people's codes, which a province's import handed to the province (QA round 48). The
     codes handed out before stop working. At most NEW_CODES_MAX at a time."""
-    from kynangso.people.choices import AccountState
-    from kynangso.people.selectors import person_list
-
     if filters.account not in (AccountState.WAITING, AccountState.EXPIRED):
         raise ValidationError(ERR_NEW_CODES_FILTER)
     chosen = {"q": filters.q, "organisation": filters.organisation_id, "account": filters.account}
@@ -2548,7 +2548,7 @@ def activation_codes_for_list(*, actor, filters) -> tuple[str, bytes]:
     expires = timezone.localdate(people_services.activation_expiry_time())
     note = MSG_ACTIVATION_NOTE % {"address": workbooks.activation_address(), "date": f"{expires:%d/%m/%Y}"}
     sheet = workbooks.ActivationWorkbook(title=title, note=str(note))
-    for row in _activation_rows({user.username: code for user, code in renewed}):
+    for row in _activation_rows(renewed):
         sheet.add(**row)
     audit_record(
         actor=actor,

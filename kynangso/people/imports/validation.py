@@ -560,14 +560,13 @@ class RowValidator:
         # A unit column titled by names ("Đơn vị công tác"; `named_rows`: rows whose unit a names column gave
         # beside an empty code) gives units, or places that are no units: hamlets, a commune's departments,
         # other bodies ("Ấp 1", "Phòng Kinh tế", "Sở Nội vụ"), which no rule of words tells apart (QA rounds
-        # 42-46). A value naming a unit of the import places its row there. The others: the file's first rows
-        # decide (decide_named): if most of them name units of the import, the column gives units, and a value
-        # that is none is refused; else it is a column of places, whose values naming no unit are not read,
-        # as a column of another title would not be (and the summary says so).
+        # 42-46). A value naming a unit of the import places its row there; one naming another unit, or a place
+        # gone since 2025, is refused (named_elsewhere). The others: the file's first rows decide
+        # (decide_named): if two thirds of them name units, the column gives units, and a value that is none is
+        # refused; else it is a column of places, whose values naming no unit are not read (the summary says so).
         self.named_rows = named_rows
         self.named_units = True
         self.decided = False  # decide_named ran, or an error workbook said how its import read the column
-        self.decided_by = 0  # the rows with a value that decided
         self.places_shown: list[str] = []  # the first values of a column of places that name no unit
         self.places_passed_over = 0  # … and the rows with such values
         self.today = today or date.today()
@@ -696,7 +695,6 @@ class RowValidator:
             value: self.unit_of(value) != (None, False) or bool(self.named_elsewhere(value)) for value in set(values)
         }
         self.named_units = 3 * sum(1 for value in values if named[value]) >= 2 * len(values) > 0
-        self.decided_by = len(values)
         self.decided = True
 
     def place_passed_over(self, typed: str) -> None:
@@ -896,13 +894,13 @@ class RowValidator:
             by_name = self.by_name(row.number)
             row.organisation_id, several = self.unit_of(typed)
             elsewhere = self.named_elsewhere(typed) if row.organisation_id is None and by_name and not several else None
+            quoted = nfc(typed) if len(typed) <= 80 else f"{nfc(typed)[:79]}…"  # as typed (QA round 27)
             if elsewhere is not None:
                 message, params = elsewhere
-                self.cell_error(row, "org_code", message, code=nfc(typed.strip())[:80], **params)
+                self.cell_error(row, "org_code", message, code=quoted, **params)
             elif row.organisation_id is None and by_name and not several and not self.named_units:
                 self.place_passed_over(typed)  # a column of places: a value naming no unit is not read
             elif row.organisation_id is None:
-                quoted = nfc(typed) if len(typed) <= 80 else f"{nfc(typed)[:79]}…"  # as typed (QA round 27)
                 message = ERR_ORG_SEVERAL if several else ERR_UNIT_NOT_FOUND if by_name else ERR_ORG
                 self.cell_error(row, "org_code", message, code=quoted)
 
