@@ -78,10 +78,11 @@ def person_list(request):
 @require_POST
 def person_activation_codes(request):
     """New activation codes for the people of the list as filtered (by "Account": not activated yet, or code
-    expired), as an activation sheet to download; the codes handed out before stop working."""
+    expired), as an activation sheet or as the cards to cut out (`as=pdf`) to download; the codes handed out
+    before stop working."""
     form, filters = _filters(request, request.POST)
     query = request.POST.copy()
-    for name in ("csrfmiddlewaretoken", "confirm"):
+    for name in ("csrfmiddlewaretoken", "confirm", "as"):
         query.pop(name, None)
     back = f"{reverse('people:list')}?{query.urlencode()}"  # the list as it was filtered
     if form.errors:  # a unit outside one's scope, dropped, would widen the list to all one's people (QA round 50)
@@ -90,13 +91,15 @@ def person_activation_codes(request):
     if not request.POST.get("confirm"):
         messages.error(request, _("Tick the box to confirm that the codes handed out before stop working."))
         return redirect(back)
+    cards = request.POST.get("as") == "pdf"  # else the sheet (.xlsx)
     try:
-        name, data = import_services.activation_codes_for_list(actor=request.user, filters=filters)
+        name, data = import_services.activation_codes_for_list(actor=request.user, filters=filters, cards=cards)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(back)
+    content_type = "application/pdf" if cards else XLSX_TYPE
     return HttpResponse(
-        data, content_type=XLSX_TYPE, headers={"Content-Disposition": content_disposition_header(True, name)}
+        data, content_type=content_type, headers={"Content-Disposition": content_disposition_header(True, name)}
     )
 
 

@@ -2537,11 +2537,12 @@ def activation_workbook(imp: PersonImport) -> workbooks.ActivationWorkbook:
     return workbooks.ActivationWorkbook(title=activation_title(imp), note=str(note))
 
 
-def activation_codes_for_list(*, actor, filters) -> tuple[str, bytes]:
+def activation_codes_for_list(*, actor, filters, cards: bool = False) -> tuple[str, bytes]:
     """New activation codes for the people of a filtered list whose account is not activated (the filter
-    "Account", not activated yet or code expired), as an activation sheet (file name, bytes): a commune's
-    admin gets its own people's codes, which a province's import handed to the province (QA round 48). The
-    codes handed out before stop working. At most NEW_CODES_MAX at a time."""
+    "Account", not activated yet or code expired), as an activation sheet, or with `cards` as the PDF cards
+    to cut out (file name, bytes): a commune's admin gets its own people's codes, which a province's import
+    handed to the province (QA round 48). The codes handed out before stop working. At most NEW_CODES_MAX
+    at a time (the cards of 5,000 people take about 2.5 s)."""
     if filters.account not in (AccountState.WAITING, AccountState.EXPIRED):
         raise ValidationError(ERR_NEW_CODES_FILTER)
     chosen = {"q": filters.q, "organisation": filters.organisation_id, "account": filters.account}
@@ -2565,19 +2566,24 @@ def activation_codes_for_list(*, actor, filters) -> tuple[str, bytes]:
     today = timezone.localdate()
     title = str(MSG_NEW_CODES_TITLE % {"unit": unit.name if unit else actor.username, "date": f"{today:%d/%m/%Y}"})
     expires = timezone.localdate(people_services.activation_expiry_time())
-    note = MSG_ACTIVATION_NOTE % {"address": workbooks.activation_address(), "date": f"{expires:%d/%m/%Y}"}
-    sheet = workbooks.ActivationWorkbook(title=title, note=str(note))
-    for row in _activation_rows(renewed):
-        sheet.add(**row)
+    rows = _activation_rows(renewed)
     audit_record(
         actor=actor,
         action="people.activation_codes_renewed",
         object_type="people.user",
-        accounts=sheet.rows,
+        accounts=len(rows),
         filters=chosen,
         usernames=[user.username for user, _code in renewed][:NEW_CODES_MAX],
+        cards=cards,
     )
     out = io.BytesIO()
+    if cards:
+        workbooks.activation_pdf(rows, out, title=title, expires=expires)
+        return f"the-kich-hoat-moi-{today:%Y%m%d}.pdf", out.getvalue()
+    note = MSG_ACTIVATION_NOTE % {"address": workbooks.activation_address(), "date": f"{expires:%d/%m/%Y}"}
+    sheet = workbooks.ActivationWorkbook(title=title, note=str(note))
+    for row in rows:
+        sheet.add(**row)
     sheet.save(out)
     return f"ma-kich-hoat-moi-{today:%Y%m%d}.xlsx", out.getvalue()
 

@@ -3,12 +3,14 @@ its units and sorted, a large one by walking the name index. Both give the same 
 order, and each is read the way it was chosen for."""
 
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from kynangso.core.models import AuditLog
 from kynangso.core.testing import make_user
 from kynangso.orgs.choices import Role
 from kynangso.orgs.services import role_grant
@@ -138,15 +140,15 @@ def test_a_unit_admin_gets_new_codes_for_the_people_of_the_list_not_activated(lo
     assert 'id="new-codes-form"' in page and 'name="account" value="waiting"' in page
     assert 'id="new-codes-form"' not in client.get("/people/", {"q": "tran van"}).content.decode()
     filters = {"q": "tran van", "account": "waiting"}
-    refused = client.post("/people/activation-codes.xlsx", filters)  # the box not ticked: nothing given
+    refused = client.post("/people/activation-codes/", filters)  # the box not ticked: nothing given
     assert refused.status_code == 302 and refused.url == "/people/?q=tran+van&account=waiting"
     # QA round 50: a unit outside one's scope in the filter was dropped, and everyone in scope got new codes
     before = User.objects.get(pk=first.pk).activation_code_hash
-    forged = client.post("/people/activation-codes.xlsx", {**filters, "organisation": cast.unit_b.pk, "confirm": "1"})
+    forged = client.post("/people/activation-codes/", {**filters, "organisation": cast.unit_b.pk, "confirm": "1"})
     assert forged.status_code == 302 and User.objects.get(pk=first.pk).activation_code_hash == before
     page = client.get("/people/", {**filters, "organisation": cast.unit_b.pk}).content.decode()
     assert 'id="new-codes-form"' not in page
-    response = client.post("/people/activation-codes.xlsx", {**filters, "confirm": "1"})
+    response = client.post("/people/activation-codes/", {**filters, "confirm": "1"})
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0)
     rows = list(sheet.iter_rows())[3:]
@@ -155,11 +157,39 @@ def test_a_unit_admin_gets_new_codes_for_the_people_of_the_list_not_activated(lo
     )
     new_code = next(row[5] for row in rows if row[4] == first.username)
     # A second click: refused, so the codes just downloaded keep working (activated with below)
-    again = client.post("/people/activation-codes.xlsx", {**filters, "confirm": "1"}, follow=True)
+    again = client.post("/people/activation-codes/", {**filters, "confirm": "1"}, follow=True)
     assert "Mã mới đã được cấp cho danh sách này lúc" in again.content.decode()
     assert new_code != old_code
     with pytest.raises(ValidationError):  # the old code stops working, the new one opens the account
         services.account_activate(username=first.username, code=old_code, password="Mat-khau-2026!")
     services.account_activate(username=first.username, code=new_code, password="Mat-khau-2026!")
-    unfiltered = client.post("/people/activation-codes.xlsx", {"q": "tran van", "confirm": "1"})
+    unfiltered = client.post("/people/activation-codes/", {"q": "tran van", "confirm": "1"})
     assert unfiltered.status_code == 302  # without the filter "Account": refused, with a message
+
+
+def test_new_codes_for_a_list_come_as_cards_to_cut_out_when_asked(login, cast):
+    """The list's new codes as the PDF cards an import makes: a QR code each, unit by unit."""
+    from kynangso.people.imports.testing import pdf_qr_codes
+    from kynangso.people.imports.workbooks import activation_url
+
+    people = [
+        services.person_create(actor=None, full_name=name, organisation=unit)
+        for name, unit in (("Lý Thị Bé", cast.unit_a), ("Lý Văn Út", cast.unit_a))
+    ]
+    services.accounts_create(actor=None, people=people)
+    client = login(cast.owner)
+    page = client.get("/people/", {"q": "ly", "account": "waiting"}).content.decode()
+    assert 'name="as" value="pdf"' in page and "thẻ để cắt phát (.pdf)" in page
+    before = dict(User.objects.filter(person__in=people).values_list("username", "activation_code_hash"))
+    response = client.post("/people/activation-codes/", {"q": "ly", "account": "waiting", "as": "pdf", "confirm": "1"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "the-kich-hoat-moi-" in response["Content-Disposition"]
+    urls = pdf_qr_codes(response.content)
+    queries = [{k: v for k, [v] in parse_qs(urlsplit(url).query).items()} for url in urls]
+    assert sorted(q["username"] for q in queries) == sorted(before)
+    for url, query in zip(urls, queries, strict=True):  # each card opens its account with the new code
+        assert url == activation_url(query["username"], query["code"])
+        assert User.objects.get(username=query["username"]).activation_code_hash != before[query["username"]]
+        services.account_activate(username=query["username"], code=query["code"], password="Mat-khau-2026!")
+    entry = AuditLog.objects.filter(action="people.activation_codes_renewed").latest("at")
+    assert entry.details["cards"] is True and entry.details["accounts"] == 2
