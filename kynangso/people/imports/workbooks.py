@@ -247,6 +247,7 @@ def read_activation_rows(fileobj) -> Iterable[dict]:
 
 
 CARD_W, CARD_H, COLS, ROWS, MARGIN_X, MARGIN_Y, QR_SIZE = 95.0, 55.0, 2, 5, 10.0, 13.0, 30.0
+NAME_SIZES = (10, 9, 8, 7)  # points: a long name tried in two lines at each size, bold
 
 
 def _qr_image(content: str):
@@ -330,8 +331,12 @@ def activation_pdf(rows: Iterable[dict], fileobj, *, title: str, expires: date |
         name = row["full_name"]
         if pdf.get_string_width(name) <= text_width:
             pdf.text(tx, y + 7, name)
-        else:  # a long name takes two lines; a longer one ends with "…" (QA round 43: it looked whole)
-            lines = pdf.multi_cell(text_width, 4.6, name, dry_run=True, output="LINES")
+        else:  # a long name takes two lines, in a smaller size if need be; one longer still ends with "…"
+            for size in NAME_SIZES:  # (QA round 43: a name cut without a sign looked whole)
+                pdf.set_font("DejaVu", "B", size)
+                lines = pdf.multi_cell(text_width, 4.6, name, dry_run=True, output="LINES")
+                if len(lines) <= 2:
+                    break
             if len(lines) > 2:
                 words = lines[1].split()
                 while len(words) > 1 and pdf.get_string_width(" ".join(words) + " …") > text_width:

@@ -2017,7 +2017,7 @@ def test_activation_files_made_again_show_the_people_as_they_are_now(cast, tmp_p
     ]
 
 
-def test_a_name_too_long_for_two_lines_of_a_card_ends_with_an_ellipsis(monkeypatch):
+def test_a_long_name_on_a_card_is_written_smaller_and_one_too_long_even_so_ends_with_an_ellipsis(monkeypatch):
     """QA round 43: a name of 100 letters was cut after its second line with nothing to say so."""
     import io
 
@@ -2036,6 +2036,13 @@ def test_a_name_too_long_for_two_lines_of_a_card_ends_with_an_ellipsis(monkeypat
     first, second = drawn[drawn.index("Đơn vị: X-A") + 1 :][:2]  # the title, the unit, then the first card
     assert second.endswith(" …") and long.startswith(f"{first} {second.removesuffix(' …')} ")  # whole words
     assert "Lê Na" in drawn
+
+    # A name too long for two lines at the usual size is written whole in a smaller one
+    drawn.clear()
+    longer = "Công Tôn Nữ Thị Hoàng Phương Thảo Ngọc Bích Diệu Khánh Linh Lan"  # 3 lines down to 8 points
+    assert activation_pdf([{**rows[0], "full_name": longer}], io.BytesIO(), title="Thẻ") == 1
+    first, second = drawn[drawn.index("Đơn vị: X-A") + 1 :][:2]
+    assert f"{first} {second}" == longer
 
 
 def test_an_activation_sheet_of_four_columns_made_before_the_birth_date_still_gives_its_cards(tmp_path):
