@@ -85,7 +85,7 @@ from kynangso.orgs.selectors import NOTHING, primary_organisation, scope_q
 from .. import rules
 from .. import services as people_services
 from ..choices import AccountState
-from ..models import Person, PersonTargetGroup, User, UsernameSequence
+from ..models import Person, PersonTargetGroup, User
 from ..selectors import person_list
 from . import reading, workbooks
 from .bulk import any_of, bulk_insert, insert_rows, unsaved
@@ -1365,22 +1365,6 @@ class _Runner:
         self.rows_since_analyze = 0
 
     @staticmethod
-    def vacuum_accounts() -> None:
-        """PostgreSQL, between the transactions of a commit-valid import: VACUUM the accounts and the username
-        sequences. Each chunk looks up its 5,000 new usernames in the accounts' index (taken ones are
-        skipped) and its bases in the sequences; an index probe is answered from the index alone only on
-        pages the visibility map marks all-visible, and nothing marks them while an import writes (this
-        server runs no autovacuum; a busy one runs it late), so every probe also read its row from the
-        table: 42 ms a chunk at 200,000 accounts. A VACUUM reads only the pages changed since the last one
-        (0.03 s after 40,000 new accounts) and takes no lock that blocks reading or writing. It cannot run
-        inside a transaction: all or nothing (one transaction) and callers' transactions skip it."""
-        if connection.vendor != "postgresql":
-            return
-        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (User, UsernameSequence))
-        with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM {tables}")
-
-    @staticmethod
     def analyze(target: int | None = None) -> None:
         tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Person, PersonTargetGroup, User))
         with connection.cursor() as cursor:
@@ -1590,9 +1574,6 @@ class _Runner:
     def commit(self, group: ExitStack) -> None:
         with self.timed("commits"):
             group.close()
-        if self.writing and not connection.in_atomic_block:
-            with self.timed("vacuum the accounts"):
-                self.vacuum_accounts()
         self.committed = {attr: getattr(self, attr) for attr in self.COUNTERS}
         with self.timed("error and activation workbooks"):
             for part in self.uncommitted_parts:

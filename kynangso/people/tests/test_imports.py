@@ -2808,31 +2808,6 @@ def test_the_pdf_task_is_queued_after_the_import_names_its_sheet(cast, tmp_path)
     assert imp.activation_sheet and imp.activation_pdf
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM and visibility maps are PostgreSQL's")
-def test_a_committed_import_leaves_the_accounts_vacuumed_for_the_next_chunks_lookups(cast, tmp_path):
-    """PostgreSQL: after each commit of a commit-valid import the accounts' pages are marked all-visible, so
-    the next chunk's username look-ups are answered from the index alone (vacuum_accounts)."""
-    table = User._meta.db_table
-
-    def all_visible_pages() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT relallvisible FROM pg_class WHERE oid = %s::regclass", [table])
-            return cursor.fetchone()[0]
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM {connection.ops.quote_name(table)}")
-    before = all_visible_pages()
-    imp = run_import(
-        actor=cast.owner,
-        organisation=cast.unit_a,
-        create_accounts=True,
-        path=write_xlsx(tmp_path / "v.xlsx", people_rows(400)),
-    )
-    assert imp.accounts_created == 400, imp.message
-    assert all_visible_pages() > before
-
-
 def test_the_command_prints_no_log_lines_unless_asked(cast, tmp_path, caplog):
     """A broken workbook is logged (INFO) for the platform's operators; at the command line the operator
     reads the command's own message, and the log lines only with -v 2."""
