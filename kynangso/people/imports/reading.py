@@ -408,6 +408,8 @@ class Table:
     cell_errors: dict[int, tuple[str, object, dict]] = field(default_factory=dict, repr=False)
     # Rows whose unit a column of the units' names gave, the codes' column beside it empty (RowValidator)
     unit_named_rows: set[int] = field(default_factory=set, repr=False)
+    # … and the names in that column beside a code, in the rows read and not yet checked (row → name)
+    unit_names_beside: dict[int, object] = field(default_factory=dict, repr=False)
     footer_row: int = 0  # the row where the form's footer (totals, place and date, signatures) begins
     footer_skipped: int = 0  # the rows from there that were not read, as no person's (told in the summary)
     later_footers: list[int] = field(default_factory=list)  # where later sheets' footers begin (_joined)
@@ -1223,9 +1225,12 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                 shown = f"{day_month:%d/%m/%Y}" if isinstance(day_month, date) else day_month.strip()
                 values = {"value": shown, "year": _part_number(year)}
                 table.cell_errors[number] = ("date_of_birth", ERR_BIRTH_YEARS_DIFFER, values)
-        if unit_name is not None and unit_name < width and _is_blank(cells[_ORG]) and not _is_blank(row[unit_name]):
-            cells[_ORG] = row[unit_name]  # QA round 43: a unit given by its name alone was left out
-            table.unit_named_rows.add(number)
+        if unit_name is not None and unit_name < width and not _is_blank(row[unit_name]):
+            if _is_blank(cells[_ORG]):
+                cells[_ORG] = row[unit_name]  # QA round 43: a unit given by its name alone was left out
+                table.unit_named_rows.add(number)
+            else:  # to be compared with the code (RowValidator.check_name_beside)
+                table.unit_names_beside[number] = row[unit_name]
         if head is not None and _is_blank(cells[0]) and head < width and any(not _is_blank(cells[i]) for i in _OWN):
             cells[0] = row[head]  # the head's row of a household list names them in their column only (QA 43)
         if family is not None:  # "Nguyễn" | ("Văn" |) "An"
@@ -1649,6 +1654,8 @@ def _joined(tables: list[Table]) -> Table:
         first.extras.update(table.extras)
         first.cell_errors.update(table.cell_errors)
         first.unit_named_rows |= table.unit_named_rows
+        first.unit_names_beside.update(table.unit_names_beside)
+        table.unit_names_beside = first.unit_names_beside
         table.source_rows, table.extras = first.source_rows, first.extras
         table.hidden_rows, table.cell_errors = first.hidden_rows, first.cell_errors
         table.unit_named_rows = first.unit_named_rows

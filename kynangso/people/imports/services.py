@@ -1241,12 +1241,14 @@ class _Runner:
         self.org_codes: dict[int, str] = {}
         self.org_space: dict[int, int | None] = {}
         self.org_unit_names: dict[int, str] = {}  # in the tree's order: the error workbook's drop-down lists
+        self.org_paths: dict[int, str] = {}
         units = Organisation.objects.filter(path__startswith=self.root.path).order_by("path")
-        for pk, code, space_id, name in units.values_list("pk", "code", "space_id", "name"):
+        for pk, code, space_id, name, path in units.values_list("pk", "code", "space_id", "name", "path"):
             self.org_ids[code.upper()] = pk
             self.org_codes[pk] = code
             self.org_space[pk] = space_id
             self.org_unit_names[pk] = name
+            self.org_paths[pk] = path
         self._actors_other_units: dict[int, str] | None = None
         self.unit_ranks: dict[str, int] | None = None  # unit code → place in the tree (unit_rank)
         self.errors: workbooks.ErrorWorkbook | None = None
@@ -1502,6 +1504,8 @@ class _Runner:
                     organisations=self.org_ids,
                     unit_names=self.org_unit_names,
                     named_rows=table.unit_named_rows,
+                    names_beside=table.unit_names_beside,
+                    unit_paths=self.org_paths,
                     places=self.place_names(),
                     row_label=table.row_label,
                     date1904=table.date1904,

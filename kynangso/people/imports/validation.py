@@ -103,6 +103,10 @@ ERR_UNIT_NOT_FOUND = _(
     "empty (a new person then goes into the import's unit)."
 )
 ERR_ORG_SEVERAL = _("Several units of this import are named “%(code)s”: write the code of the right one.")
+ERR_UNIT_CODE_NAME_DIFFER = _(
+    "The code “%(code)s” is the unit “%(unit)s”, but the column “%(column)s” says “%(written)s”, another unit of "
+    "this import: correct the one that is wrong."
+)
 ERR_UNIT_ELSEWHERE = _(
     "“%(code)s” is a unit outside this import: its people are imported by that unit, or by a unit above both. "
     "If the person belongs to a unit of this import, write its code from the template's list."
@@ -496,6 +500,8 @@ class RowValidator:
         organisations: Mapping[str, int],
         unit_names: Mapping[int, str] | None = None,
         named_rows: set[int] | frozenset[int] = frozenset(),
+        names_beside: dict[int, object] | None = None,
+        unit_paths: Mapping[int, str] | None = None,
         places: Iterable[tuple[str, str]] = (),
         row_label: Callable[[int], str] = str,
         today: date | None = None,
@@ -565,6 +571,12 @@ class RowValidator:
         # (decide_named): if two thirds of them name units, the column gives units, and a value that is none is
         # refused; else it is a column of places, whose values naming no unit are not read (the summary says so).
         self.named_rows = named_rows
+        # A unit's name beside its code (`names_beside`: row → the names column's value, taken as the rows are
+        # checked): a name of another unit of the import, neither the code's unit nor one above it
+        # (`unit_paths`), refuses the row, which the code alone would have put in the wrong unit
+        self.names_beside = names_beside if names_beside is not None else {}
+        self.unit_paths = unit_paths or {}
+        self.unit_names = dict(unit_names or {})
         self.named_units = True
         self.decided = False  # decide_named ran, or an error workbook said how its import read the column
         self.places_shown: list[str] = []  # the first values of a column of places that name no unit
@@ -696,6 +708,19 @@ class RowValidator:
         }
         self.named_units = 3 * sum(1 for value in values if named[value]) >= 2 * len(values) > 0
         self.decided = True
+
+    def check_name_beside(self, row: ParsedRow, code: str, name: str) -> None:
+        """Refuse a row whose unit code and the unit name beside it are two units of the import, the name's
+        not one above the code's (a commune's name beside its school's code is the school's row)."""
+        named, _several = self.unit_of(name)
+        if named is None or named == row.organisation_id:
+            return
+        path, named_path = self.unit_paths.get(row.organisation_id, ""), self.unit_paths.get(named)
+        if named_path and path.startswith(named_path):
+            return
+        shown = nfc(name) if len(name) <= 80 else f"{nfc(name)[:79]}…"
+        unit, column = self.unit_names.get(row.organisation_id, ""), self.column("org_name", row.number)
+        self.cell_error(row, "org_code", ERR_UNIT_CODE_NAME_DIFFER, code=code, unit=unit, column=column, written=shown)
 
     def place_passed_over(self, typed: str) -> None:
         """A value of a column of places (not units) that names no unit: counted, the first few kept."""
@@ -889,6 +914,7 @@ class RowValidator:
             else:
                 row.email = email
 
+        beside = self.names_beside.pop(row.number, None) if self.names_beside else None
         if not _blank(raw_org):
             typed = cell_text(raw_org)
             by_name = self.by_name(row.number)
@@ -903,6 +929,8 @@ class RowValidator:
             elif row.organisation_id is None:
                 message = ERR_ORG_SEVERAL if several else ERR_UNIT_NOT_FOUND if by_name else ERR_ORG
                 self.cell_error(row, "org_code", message, code=quoted)
+            elif beside is not None:
+                self.check_name_beside(row, quoted, cell_text(beside))
 
         if not _blank(raw_position):
             position = nfc(cell_text(raw_position))
