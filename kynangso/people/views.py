@@ -168,6 +168,7 @@ def person_activation_code(request, pk: int):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return _go(request, "people:detail", pk=person.pk)
+        import_services.activation_files_outdated([(user, code)])
         request.session[key] = [user.username, code]
         return _go(request, "people:activation_code", pk=person.pk)
     issued = request.session.pop(key, None)

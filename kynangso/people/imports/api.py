@@ -80,6 +80,10 @@ class ImportOut(Schema):
         description="How the last making-again ended; `activation_message` says it in words."
     )
     activation_message: str
+    codes_replaced: int = Field(
+        description="Accounts on the activation files given a newer code since (from the people list or a "
+        "person's page): their codes in the files no longer work until the files are made again."
+    )
     first_errors: list[str] = Field(description="The first messages of the error report (all are in errors.xlsx).")
     error_messages: int = Field(description="How many messages the error report holds in all.")
     links: ImportLinks

@@ -64,6 +64,10 @@ class PersonImport(TimeStampedModel):
     activation_pdf = models.FileField(_("activation sheet (PDF)"), upload_to=UPLOAD_TO, max_length=255, blank=True)
     # When the sheet's codes were last given anew (activation_codes_renew): they expire counting from then.
     codes_renewed_at = models.DateTimeField(_("activation codes renewed at"), null=True, blank=True)
+    # Accounts of these files given a newer code elsewhere since the files were made (the people list's new
+    # codes, a person's page): their codes here no longer work (services.activation_files_outdated)
+    codes_replaced = models.PositiveIntegerField(_("codes replaced since"), default=0)
+    codes_replaced_at = models.DateTimeField(_("codes last replaced at"), null=True, blank=True)
     # Making the activation files again (services.activation_files_request), waiting for or done by its task,
     # and how the last time ended: the accounts on the new sheet, and those of the list left out.
     activation_job = models.CharField(

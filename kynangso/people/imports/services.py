@@ -67,7 +67,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.utils import timezone, translation
@@ -836,6 +836,8 @@ def _activation_files_make(actor, imp: PersonImport, *, renew: bool) -> Activati
         activation_sheet=imp.activation_sheet.name,
         activation_pdf="",
         codes_renewed_at=imp.codes_renewed_at,
+        codes_replaced=0,  # the new files leave out the codes replaced
+        codes_replaced_at=None,
         updated_at=timezone.now(),  # the cards are asked for now (pdf_is_stale)
     )
     action = "people.import.renew_activation" if renew else "people.import.remake_activation"
@@ -2547,6 +2549,7 @@ def activation_codes_for_list(*, actor, filters, cards: bool = False) -> tuple[s
     renewed = people_services.activation_codes_renew(actor=actor, usernames=usernames)
     if not renewed:
         raise ValidationError(ERR_NEW_CODES_NONE)
+    activation_files_outdated(renewed)
     unit = primary_organisation(actor)
     today = timezone.localdate()
     title = str(MSG_NEW_CODES_TITLE % {"unit": unit.name if unit else actor.username, "date": f"{today:%d/%m/%Y}"})
@@ -2571,6 +2574,36 @@ def activation_codes_for_list(*, actor, filters, cards: bool = False) -> tuple[s
         sheet.add(**row)
     sheet.save(out)
     return f"ma-kich-hoat-moi-{today:%Y%m%d}.xlsx", out.getvalue()
+
+
+def activation_files_outdated(renewed: Sequence[tuple[User, str]]) -> int:
+    """Note on the imports whose activation sheet lists some of these accounts, just given newer codes
+    elsewhere (the people list's new codes, a person's page), that their codes there no longer work: the
+    import's page says so and offers to make the files again, which leaves them out (a province's sheet
+    still handed out the codes its communes had replaced). Only imports whose codes may still work are
+    read: made or given new codes within ACTIVATION_DAYS, of a unit above or of those people. Returns how
+    many imports were noted."""
+    usernames = {user.username for user, _code in renewed}
+    if not usernames:
+        return 0
+    above = {pk for user, _code in renewed for pk in _path_ids(user.person.organisation.path)}
+    since = timezone.now() - timedelta(days=people_services.ACTIVATION_DAYS + 1)
+    imports = (
+        PersonImport.objects.filter(organisation_id__in=above, accounts_created__gt=0)
+        .filter(Q(started_at__gte=since) | Q(codes_renewed_at__gte=since))
+        .exclude(activation_sheet="")
+        .only("pk", "activation_sheet")
+    )
+    now, noted = timezone.now(), 0
+    for imp in imports:
+        with imp.activation_sheet.open("rb") as sheet:
+            replaced = sum(1 for row in workbooks.read_activation_rows(sheet) if row["username"] in usernames)
+        if replaced:
+            PersonImport.objects.filter(pk=imp.pk).update(
+                codes_replaced=F("codes_replaced") + replaced, codes_replaced_at=now
+            )
+            noted += 1
+    return noted
 
 
 def activation_title(imp: PersonImport) -> str:

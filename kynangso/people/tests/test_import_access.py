@@ -728,6 +728,56 @@ def test_a_file_that_cannot_be_read_shows_why_on_its_page_and_in_the_list(login,
     assert "Được phân tách bằng dấu phẩy" in client.get("/people/imports/").content.decode()
 
 
+def test_an_imports_page_says_when_codes_on_its_files_were_replaced_since(login, cast, tmp_path):
+    """QA round 50's gap: a commune gave its people new codes from the list (or one from a person's page),
+    and the province's import still offered its sheet and cards with the old codes, which no longer work."""
+    from kynangso.people.imports import services
+    from kynangso.people.imports.testing import read_rows
+
+    listed = rows(bad=0)
+    for row, unit in zip(listed, ("X-A", "X-A", "X-B"), strict=True):
+        row[6] = unit
+    imp = run_import(
+        actor=cast.space_admin,
+        organisation=cast.root,
+        create_accounts=True,
+        path=write_xlsx(tmp_path / "p.xlsx", listed),
+    )
+    assert imp.accounts_created == 3 and imp.codes_replaced == 0
+    province = login(cast.space_admin)
+    assert 'id="codes-replaced"' not in province.get(f"/people/imports/{imp.pk}/").content.decode()
+
+    commune = login(cast.owner)  # unit X-A's admin: new codes for its two people
+    filters = {"q": "dang thi lan", "account": "waiting", "confirm": "1"}
+    assert commune.post("/people/activation-codes/", filters).status_code == 200
+    imp.refresh_from_db()
+    assert imp.codes_replaced == 2 and imp.codes_replaced_at is not None
+    assert commune.get(f"/api/v1/people/imports/{imp.pk}").status_code == 404  # the province's, not the commune's
+    province = login(cast.space_admin)  # (one test client: logged in again)
+    page = province.get(f"/people/imports/{imp.pk}/").content.decode()
+    assert 'id="codes-replaced"' in page and "2 người trong các tệp này đã được cấp mã mới" in page
+    assert province.get(f"/api/v1/people/imports/{imp.pk}").json()["codes_replaced"] == 2
+
+    # Made again, the files leave them out, and the page says nothing more
+    services.activation_pdf_build(import_id=imp.pk)
+    services.activation_files_request(actor=cast.space_admin, person_import=imp)
+    services.activation_files_remake(import_id=imp.pk, actor_id=cast.space_admin.pk)
+    imp.refresh_from_db()
+    assert imp.codes_replaced == 0 and len(read_rows(imp.activation_sheet)[3:]) == 1
+    assert 'id="codes-replaced"' not in province.get(f"/people/imports/{imp.pk}/").content.decode()
+
+    # A code given from the last one's page makes the remade files out of date again
+    last = Person.objects.get(organisation=cast.unit_b, full_name__startswith="Đặng Thị Lan")
+    province.post(f"/people/{last.pk}/activation-code/", {"confirm": "1"})
+    imp.refresh_from_db()
+    assert imp.codes_replaced == 1
+    # … but a code given to someone the files do not list changes nothing
+    other = people_services.person_create(actor=None, full_name="Võ Văn Tư", organisation=cast.unit_b)
+    province.post(f"/people/{other.pk}/activation-code/", {"confirm": "1"})
+    imp.refresh_from_db()
+    assert imp.codes_replaced == 1
+
+
 @override_settings(TASKS=IMMEDIATE)
 def test_new_codes_are_given_to_the_people_of_an_import_who_never_activated(
     login, cast, tmp_path, django_capture_on_commit_callbacks
