@@ -382,6 +382,17 @@ MSG_PLACES_NOT_UNITS = ngettext_lazy(
     "template's list.",
     "count",
 )
+MSG_PLACES_NOT_UNITS_NOTED = ngettext_lazy(
+    "%(rows)s row names in the column “%(column)s” no unit of this import but a place (%(places)s): the column "
+    "was read as places, not units, as its title says (an error workbook's, read as its import read it). Such a "
+    "row is placed as if the cell were empty (a new person in %(own)s, a stored one in their unit); a row naming "
+    "a unit of the import is placed in it.",
+    "%(rows)s rows name in the column “%(column)s” no unit of this import but places (%(places)s): the column "
+    "was read as places, not units, as its title says (an error workbook's, read as its import read it). Such a "
+    "row is placed as if the cell were empty (a new person in %(own)s, a stored one in their unit); a row naming "
+    "a unit of the import is placed in it.",
+    "count",
+)
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
 MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
 MSG_SHEETS_READ = _("The workbook's lists were read from the sheets %(sheets)s, one after the other.")
@@ -1260,6 +1271,7 @@ class _Runner:
         self.timings: dict[str, float] = {}
         self.chunk_seconds: list[float] = []  # each chunk's time from reading to collecting, for bench/
         self.finished = False
+        self.named_by_note = False  # the column of units' names read as an error workbook's title says
         self.table: reading.Table | None = None  # the file as opened (a check pass's, for a write pass)
         self.resumed = imp.rows_written  # rows an earlier run of this import committed before its worker died
         self.reset()
@@ -1522,6 +1534,7 @@ class _Runner:
                 ):  # a column of units' names: what it gives, from the first rows (decide_named)
                     self.know_elsewhere()
                     noted = reading.units_named_note(table.headers.get("org_name") or table.headers.get("org_code"))
+                    self.named_by_note = noted is not None
                     if noted is not None:  # an error workbook: as its import read it (QA rounds 48-49)
                         self.validator.named_units, self.validator.decided = noted, True
                     else:
@@ -1672,7 +1685,7 @@ class _Runner:
             count = self.validator.places_passed_over
             values = {"rows": n(count), "count": count, "column": column, "places": places}
             values |= {"first": n(min(NAMED_UNITS_DECIDED_BY, self.read)), "own": self.root.name}
-            parts.append(str(MSG_PLACES_NOT_UNITS % values))
+            parts.append(str((MSG_PLACES_NOT_UNITS_NOTED if self.named_by_note else MSG_PLACES_NOT_UNITS) % values))
         if self.date_order and self.date_order[0] == MONTH_FIRST:
             parts.append(str(MSG_MONTH_FIRST))
         if table is not None and table.hidden_read:

@@ -894,6 +894,8 @@ def test_a_column_of_unit_names_beside_the_codes_is_named_in_messages_and_kept_i
     again = run_import(actor=cast.space_admin, organisation=cast.root, path=tmp_path / "fixed.xlsx")
     assert (again.created_count, again.rejected_count) == (1, 0), again.message
     assert Person.objects.get(full_name__iexact=rows[1][0]).organisation.code == cast.root.code
+    # … and its summary says the column's title decided, not its first rows (one, a hamlet)
+    assert "như tiêu đề cột đã ghi" in again.message and "dòng đầu của tệp" not in again.message
 
 
 def test_a_unit_outside_the_import_or_a_commune_merged_away_is_refused_and_never_read_as_a_place(cast, tmp_path):
