@@ -382,6 +382,16 @@ MSG_PLACES_NOT_UNITS = ngettext_lazy(
     "template's list.",
     "count",
 )
+MSG_UNITS_DIFFER = ngettext_lazy(
+    "%(rows)s row gives a unit code and, in the column “%(column)s”, another unit of this import (%(examples)s): "
+    "it was placed by its code. If the name is the right one, write that unit's code in “Mã đơn vị” and import "
+    "the file again.",
+    "%(rows)s rows give a unit code and, in the column “%(column)s”, another unit of this import (%(examples)s): "
+    "they were placed by their codes. Where the name is the right one, write that unit's code in “Mã đơn vị” "
+    "and import the file again.",
+    "count",
+)
+MSG_UNITS_DIFFER_ROW = _("row %(row)s: “%(code)s” beside “%(written)s”, %(other)s")
 MSG_PLACES_NOT_UNITS_NOTED = ngettext_lazy(
     "%(rows)s row names in the column “%(column)s” no unit of this import but a place (%(places)s): the column "
     "was read as places, not units, as its title says (an error workbook's, read as its import read it). Such a "
@@ -1686,6 +1696,14 @@ class _Runner:
             values = {"rows": n(count), "count": count, "column": column, "places": places}
             values |= {"first": n(min(NAMED_UNITS_DECIDED_BY, self.read)), "own": self.root.name}
             parts.append(str((MSG_PLACES_NOT_UNITS_NOTED if self.named_by_note else MSG_PLACES_NOT_UNITS) % values))
+        if self.validator is not None and self.validator.units_differ:  # the code placed them (QA round 51)
+            differ = self.validator.units_differ
+            examples = "; ".join(
+                str(MSG_UNITS_DIFFER_ROW % {"row": table.row_label(row), "code": code, "written": name, "other": other})
+                for row, code, name, other in self.validator.units_differ_shown
+            ) + ("; …" if differ > len(self.validator.units_differ_shown) else "")
+            values = {"count": differ, "rows": n(differ), "column": table.headers.get("org_name", "")}
+            parts.append(str(MSG_UNITS_DIFFER % {**values, "examples": examples}))
         if self.date_order and self.date_order[0] == MONTH_FIRST:
             parts.append(str(MSG_MONTH_FIRST))
         if table is not None and table.hidden_read:

@@ -103,10 +103,6 @@ ERR_UNIT_NOT_FOUND = _(
     "empty (a new person then goes into the import's unit)."
 )
 ERR_ORG_SEVERAL = _("Several units of this import are named “%(code)s”: write the code of the right one.")
-ERR_UNIT_CODE_NAME_DIFFER = _(
-    "The code “%(code)s” is the unit “%(unit)s”, but the column “%(column)s” says “%(written)s”, another unit of "
-    "this import: correct the one that is wrong."
-)
 ERR_UNIT_ELSEWHERE = _(
     "“%(code)s” is a unit outside this import: its people are imported by that unit, or by a unit above both. "
     "If the person belongs to a unit of this import, write its code from the template's list."
@@ -573,10 +569,12 @@ class RowValidator:
         self.named_rows = named_rows
         # A unit's name beside its code (`names_beside`: row → the names column's value, taken as the rows are
         # checked): a name of another unit of the import, neither the code's unit nor one above it
-        # (`unit_paths`), refuses the row, which the code alone would have put in the wrong unit
+        # (`unit_paths`), is noted for the summary (check_name_beside)
         self.names_beside = names_beside if names_beside is not None else {}
         self.unit_paths = unit_paths or {}
-        self.unit_names = dict(unit_names or {})
+        self.code_of = {pk: code for code, pk in organisations.items()}
+        self.units_differ = 0  # rows so noted (check_name_beside) …
+        self.units_differ_shown: list[tuple[int, str, str, str]] = []  # … the first: (row, code, name, its code)
         self.named_units = True
         self.decided = False  # decide_named ran, or an error workbook said how its import read the column
         self.places_shown: list[str] = []  # the first values of a column of places that name no unit
@@ -709,18 +707,30 @@ class RowValidator:
         self.named_units = 3 * sum(1 for value in values if named[value]) >= 2 * len(values) > 0
         self.decided = True
 
-    def check_name_beside(self, row: ParsedRow, code: str, name: str) -> None:
-        """Refuse a row whose unit code and the unit name beside it are two units of the import, the name's
-        not one above the code's (a commune's name beside its school's code is the school's row)."""
+    def check_name_beside(self, row: ParsedRow, typed: str, name: str) -> None:
+        """Note a row whose unit code (given as a code: "Cơ quan" beside "Đơn vị" are two names) and the
+        unit's name beside it are two units of the import, the name's not one above the code's (a commune's
+        name beside its school's code). The code places the row, as before; the summary lists such rows
+        (units_differ), for a column of names also gives where people live, or the body that manages their
+        unit, which a rule of words cannot tell from a unit of theirs (QA round 51). A place's name ("xã Tiểu
+        Cần", "phường Bến Tre") is where the unit lies, not a unit."""
+        if self.organisations.get(typed.upper()) != row.organisation_id and (
+            self.unit_by_code.get(_unit_key(typed)) != row.organisation_id
+        ):
+            return
+        words = _unit_words(name)
+        if not words or words[0] in _LEVEL_WORDS or words[:2] == ["dac", "khu"]:
+            return
         named, _several = self.unit_of(name)
         if named is None or named == row.organisation_id:
             return
         path, named_path = self.unit_paths.get(row.organisation_id, ""), self.unit_paths.get(named)
         if named_path and path.startswith(named_path):
             return
-        shown = nfc(name) if len(name) <= 80 else f"{nfc(name)[:79]}…"
-        unit, column = self.unit_names.get(row.organisation_id, ""), self.column("org_name", row.number)
-        self.cell_error(row, "org_code", ERR_UNIT_CODE_NAME_DIFFER, code=code, unit=unit, column=column, written=shown)
+        self.units_differ += 1
+        if len(self.units_differ_shown) < NAMED_UNITS_SHOWN:
+            shown = nfc(name) if len(name) <= 60 else f"{nfc(name)[:59]}…"
+            self.units_differ_shown.append((row.number, nfc(typed), shown, self.code_of.get(named, "")))
 
     def place_passed_over(self, typed: str) -> None:
         """A value of a column of places (not units) that names no unit: counted, the first few kept."""
@@ -929,8 +939,8 @@ class RowValidator:
             elif row.organisation_id is None:
                 message = ERR_ORG_SEVERAL if several else ERR_UNIT_NOT_FOUND if by_name else ERR_ORG
                 self.cell_error(row, "org_code", message, code=quoted)
-            elif beside is not None:
-                self.check_name_beside(row, quoted, cell_text(beside))
+            elif beside is not None and not by_name:
+                self.check_name_beside(row, typed.strip(), cell_text(beside))
 
         if not _blank(raw_position):
             position = nfc(cell_text(raw_position))
