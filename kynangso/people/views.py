@@ -8,17 +8,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from kynangso.core.http import XLSX_TYPE, xlsx_download
+from kynangso.core.text import grouped
 
 from . import permissions, selectors, services
 from .choices import AccountState
 from .forms import DataRequestForm, MyDataForm, PersonFilterForm, PersonForm
 from .imports import services as import_services
-from .imports.workbooks import activation_address, activation_url, qr_png_data_uri
+from .imports.workbooks import activation_address, activation_url, address_elsewhere, qr_png_data_uri
 from .models import Person, User
 
 PAGE_SIZE = 50
@@ -66,6 +68,8 @@ def person_list(request):
         and not form.errors
         and page.paginator.count > 0
         and permissions.can_create_people(request.user),
+        "new_codes_max": import_services.NEW_CODES_MAX,
+        "site_address": address_elsewhere(request.get_host()),
         "filter_items": [(key, value) for key, values in query.lists() for value in values],
         "can_create": permissions.can_create_people(request.user),
         "can_export": permissions.can_export_people(request.user),
@@ -88,15 +92,28 @@ def person_activation_codes(request):
     if form.errors:  # a unit outside one's scope, dropped, would widen the list to all one's people (QA round 50)
         messages.error(request, _("A filter is not valid (see the list): no code was given."))
         return redirect(back)
-    if not request.POST.get("confirm"):
+    if request.POST.get("confirm") != "1":
         messages.error(request, _("Tick the box to confirm that the codes handed out before stop working."))
         return redirect(back)
-    cards = request.POST.get("as") == "pdf"  # else the sheet (.xlsx)
+    if request.POST.get("as") not in ("xlsx", "pdf"):
+        messages.error(request, _("Choose the file to download: a sheet (.xlsx) or cards (.pdf). No code was given."))
+        return redirect(back)
+    cards = request.POST["as"] == "pdf"
     try:
-        name, data = import_services.activation_codes_for_list(actor=request.user, filters=filters, cards=cards)
+        name, data, count = import_services.activation_codes_for_list(actor=request.user, filters=filters, cards=cards)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(back)
+    # Shown on the next page: the download alone leaves this one as it was (QA round 52)
+    messages.success(
+        request,
+        ngettext(
+            "%(n)s person was given a new code at %(time)s: it is in the file downloaded then (%(name)s).",
+            "%(n)s people were given new codes at %(time)s: they are in the file downloaded then (%(name)s).",
+            count,
+        )
+        % {"n": grouped(count), "time": f"{timezone.localtime():%H:%M}", "name": name},
+    )
     content_type = "application/pdf" if cards else XLSX_TYPE
     return HttpResponse(
         data, content_type=content_type, headers={"Content-Disposition": content_disposition_header(True, name)}

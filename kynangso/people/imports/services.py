@@ -439,8 +439,8 @@ ERR_NEW_CODES_NONE = _("Nobody on the list can be given a new code (activated, o
 NEW_CODES_MAX = 5000  # accounts given new codes at once from the people list (a request's work, not a task's)
 NEW_CODES_AGAIN_AFTER = timedelta(minutes=2)  # the same list's codes given again so soon: a second click
 ERR_NEW_CODES_JUST_GIVEN = _(
-    "New codes were given to this list at %(time)s: open the sheet downloaded then. Asking again so soon would "
-    "make its codes stop working; to do so anyway, wait two minutes."
+    "People of this list were given new codes at %(time)s (by %(who)s): use the file downloaded then. Asking "
+    "again so soon would make its codes stop working; to do so anyway, wait two minutes."
 )
 MSG_ACTIVATION_NOTE = _(
     "Each person opens %(address)s, enters the username and the activation code, then chooses a password. "
@@ -2555,56 +2555,50 @@ def activation_workbook(imp: PersonImport) -> workbooks.ActivationWorkbook:
     return workbooks.ActivationWorkbook(title=activation_title(imp), note=str(note))
 
 
-def activation_codes_for_list(*, actor, filters, cards: bool = False) -> tuple[str, bytes]:
+def activation_codes_for_list(*, actor, filters, cards: bool = False) -> tuple[str, bytes, int]:
     """New activation codes for the people of a filtered list whose account is not activated (the filter
     "Account", not activated yet or code expired), as an activation sheet, or with `cards` as the PDF cards
-    to cut out (file name, bytes): a commune's admin gets its own people's codes, which a province's import
-    handed to the province (QA round 48). The codes handed out before stop working. At most NEW_CODES_MAX
-    at a time (the cards of 5,000 people take about 2.5 s)."""
+    to cut out (file name, bytes, how many accounts): a commune's admin gets its own people's codes, which a
+    province's import handed to the province (QA round 48). The codes handed out before stop working. At
+    most NEW_CODES_MAX at a time (the cards of 5,000 people take about 2.5 s)."""
     if filters.account not in (AccountState.WAITING, AccountState.EXPIRED):
         raise ValidationError(ERR_NEW_CODES_FILTER)
     chosen = {"q": filters.q, "organisation": filters.organisation_id, "account": filters.account}
-    last = (
-        AuditLog.objects.filter(
-            actor=actor, action="people.activation_codes_renewed", at__gte=timezone.now() - NEW_CODES_AGAIN_AFTER
-        )
-        .order_by("-at")
-        .first()
-    )
-    if last is not None and last.details.get("filters") == chosen:  # QA round 50: a second click killed the first
-        raise ValidationError(ERR_NEW_CODES_JUST_GIVEN % {"time": f"{timezone.localtime(last.at):%H:%M}"})
     people = person_list(actor=actor, filters=filters, write=True)
     usernames = list(people.values_list("account__username", flat=True)[: NEW_CODES_MAX + 1])
     if len(usernames) > NEW_CODES_MAX:
         raise ValidationError(ERR_NEW_CODES_TOO_MANY % {"n": grouped(people.count()), "most": grouped(NEW_CODES_MAX)})
-    renewed = people_services.activation_codes_renew(actor=actor, usernames=usernames)
-    if not renewed:
-        raise ValidationError(ERR_NEW_CODES_NONE)
-    activation_files_outdated(renewed)
+    with transaction.atomic():
+        people_services.lock_people_writes()  # requests at the same moment take turns (QA round 52)
+        _refuse_codes_just_given(set(usernames))
+        renewed = people_services.activation_codes_renew(actor=actor, usernames=usernames)
+        if not renewed:
+            raise ValidationError(ERR_NEW_CODES_NONE)
+        activation_files_outdated(renewed)
+        audit_record(
+            actor=actor,
+            action="people.activation_codes_renewed",
+            object_type="people.user",
+            accounts=len(renewed),
+            filters=chosen,
+            usernames=[user.username for user, _code in renewed][:NEW_CODES_MAX],
+            cards=cards,
+        )
     unit = primary_organisation(actor)
     today = timezone.localdate()
     title = str(MSG_NEW_CODES_TITLE % {"unit": unit.name if unit else actor.username, "date": f"{today:%d/%m/%Y}"})
     expires = timezone.localdate(people_services.activation_expiry_time())
     rows = _activation_rows(renewed)
-    audit_record(
-        actor=actor,
-        action="people.activation_codes_renewed",
-        object_type="people.user",
-        accounts=len(rows),
-        filters=chosen,
-        usernames=[user.username for user, _code in renewed][:NEW_CODES_MAX],
-        cards=cards,
-    )
     out = io.BytesIO()
     if cards:
         workbooks.activation_pdf(rows, out, title=title, expires=expires)
-        return f"the-kich-hoat-moi-{today:%Y%m%d}.pdf", out.getvalue()
+        return f"the-kich-hoat-moi-{today:%Y%m%d}.pdf", out.getvalue(), len(rows)
     note = MSG_ACTIVATION_NOTE % {"address": workbooks.activation_address(), "date": f"{expires:%d/%m/%Y}"}
     sheet = workbooks.ActivationWorkbook(title=title, note=str(note))
     for row in rows:
         sheet.add(**row)
     sheet.save(out)
-    return f"ma-kich-hoat-moi-{today:%Y%m%d}.xlsx", out.getvalue()
+    return f"ma-kich-hoat-moi-{today:%Y%m%d}.xlsx", out.getvalue(), len(rows)
 
 
 def activation_files_outdated(renewed: Sequence[tuple[User, str]]) -> int:
@@ -2635,6 +2629,22 @@ def activation_files_outdated(renewed: Sequence[tuple[User, str]]) -> int:
             )
             noted += 1
     return noted
+
+
+def _refuse_codes_just_given(usernames: set[str]) -> None:
+    """Refuse new codes for a list some of whose accounts were given new codes from a list less than
+    NEW_CODES_AGAIN_AFTER ago, by anyone: a second click, a second tab, or another admin's list of the same
+    people would make the codes just downloaded stop working (QA rounds 50, 52: the filters compared before
+    let the same people through under another search, and refused another list under the same filters)."""
+    recent = AuditLog.objects.filter(
+        action="people.activation_codes_renewed", at__gte=timezone.now() - NEW_CODES_AGAIN_AFTER
+    ).select_related("actor")
+    for entry in recent.order_by("-at"):
+        if usernames.intersection(entry.details.get("usernames", ())):
+            who = entry.actor.get_full_name() or entry.actor.username if entry.actor else ""
+            raise ValidationError(
+                ERR_NEW_CODES_JUST_GIVEN % {"time": f"{timezone.localtime(entry.at):%H:%M}", "who": who}
+            )
 
 
 def activation_title(imp: PersonImport) -> str:

@@ -1,9 +1,7 @@
 """Pages of the bulk import: upload, the list of imports, one import with its live progress, downloads."""
 
 import hashlib
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +16,7 @@ from django_htmx.http import reswap, retarget
 from . import permissions, selectors, services
 from .forms import ImportForm
 from .models import PersonImport
-from .workbooks import template_workbook
+from .workbooks import address_elsewhere, template_workbook
 
 PAGE_SIZE = 25
 PANEL_STATE = (  # the _context entries that change the import panel's buttons and links
@@ -73,10 +71,6 @@ def template_download(request):
     return FileResponse(template_workbook(organisations=orgs), as_attachment=True, filename="mau-danh-sach.xlsx")
 
 
-def _site_host() -> str:
-    return urlsplit(settings.SITE_URL).netloc
-
-
 def _context(request, imp: PersonImport) -> dict:
     waiting_pdf = bool(imp.activation_sheet) and not imp.activation_pdf
     stale, stale_pdf = services.is_stale(imp), services.pdf_is_stale(imp)
@@ -98,7 +92,7 @@ def _context(request, imp: PersonImport) -> dict:
         "today": timezone.localdate(),
         # The address the sheet and the cards carry (SITE_URL), when the page is open at another one: every QR
         # code would lead elsewhere, and nothing said so (QA round 49)
-        "site_address": site if imp.activation_sheet and (site := _site_host()) != request.get_host() else "",
+        "site_address": address_elsewhere(request.get_host()) if imp.activation_sheet else "",
     }
     # What the panel shows besides its counts: while it stays the same, the page's poll swaps the counts alone.
     shown = [imp.status, imp.cancelling, imp.error_report.name, imp.activation_sheet.name, imp.activation_pdf.name]

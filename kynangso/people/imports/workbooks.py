@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.urls import reverse
@@ -171,6 +171,13 @@ class ErrorWorkbook:
 
 def activation_address() -> str:
     return f"{settings.SITE_URL.rstrip('/')}{reverse('web:activate')}"
+
+
+def address_elsewhere(host: str) -> str:
+    """The host the activation files' QR codes lead to (SITE_URL's), when it is not `host`, the one the page
+    is open at: every code handed out would lead elsewhere (QA rounds 49, 52); "" when they are the same."""
+    site = urlsplit(settings.SITE_URL).netloc
+    return site if site != host else ""
 
 
 def activation_url(username: str, code: str, *, address: str | None = None) -> str:

@@ -748,7 +748,7 @@ def test_an_imports_page_says_when_codes_on_its_files_were_replaced_since(login,
     assert 'id="codes-replaced"' not in province.get(f"/people/imports/{imp.pk}/").content.decode()
 
     commune = login(cast.owner)  # unit X-A's admin: new codes for its two people
-    filters = {"q": "dang thi lan", "account": "waiting", "confirm": "1"}
+    filters = {"q": "dang thi lan", "account": "waiting", "as": "xlsx", "confirm": "1"}
     assert commune.post("/people/activation-codes/", filters).status_code == 200
     imp.refresh_from_db()
     assert imp.codes_replaced == 2 and imp.codes_replaced_at is not None

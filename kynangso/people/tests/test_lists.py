@@ -139,9 +139,12 @@ def test_a_unit_admin_gets_new_codes_for_the_people_of_the_list_not_activated(lo
     page = client.get("/people/", {"q": "tran van", "account": "waiting"}).content.decode()
     assert 'id="new-codes-form"' in page and 'name="account" value="waiting"' in page
     assert 'id="new-codes-form"' not in client.get("/people/", {"q": "tran van"}).content.decode()
-    filters = {"q": "tran van", "account": "waiting"}
+    filters = {"q": "tran van", "account": "waiting", "as": "xlsx"}
     refused = client.post("/people/activation-codes/", filters)  # the box not ticked: nothing given
     assert refused.status_code == 302 and refused.url == "/people/?q=tran+van&account=waiting"
+    for tampered in ({"confirm": "0"}, {"confirm": "1", "as": "docx"}, {"confirm": "1", "as": ""}):
+        assert client.post("/people/activation-codes/", {**filters, **tampered}).status_code == 302
+    assert User.objects.get(pk=first.pk).activation_code_hash == first.activation_code_hash  # nothing given
     # QA round 50: a unit outside one's scope in the filter was dropped, and everyone in scope got new codes
     before = User.objects.get(pk=first.pk).activation_code_hash
     forged = client.post("/people/activation-codes/", {**filters, "organisation": cast.unit_b.pk, "confirm": "1"})
@@ -156,18 +159,48 @@ def test_a_unit_admin_gets_new_codes_for_the_people_of_the_list_not_activated(lo
         User.objects.filter(person__in=people).values_list("username", flat=True)
     )
     new_code = next(row[5] for row in rows if row[4] == first.username)
-    # A second click: refused, so the codes just downloaded keep working (activated with below)
+    listed = client.get("/people/", {"q": "tran van"}).content.decode()  # what the download left unsaid
+    assert "2 người đã được cấp mã mới lúc" in listed and "ma-kich-hoat-moi-" in listed
+    # A second click, or the same people under another search: refused, so the codes just downloaded keep
+    # working (activated with below)
     again = client.post("/people/activation-codes/", {**filters, "confirm": "1"}, follow=True)
-    assert "Mã mới đã được cấp cho danh sách này lúc" in again.content.decode()
+    assert "Người trong danh sách này đã được cấp mã mới lúc" in again.content.decode()
+    other_search = {**filters, "q": "tran", "confirm": "1"}
+    assert client.post("/people/activation-codes/", other_search).status_code == 302
     assert new_code != old_code
     with pytest.raises(ValidationError):  # the old code stops working, the new one opens the account
         services.account_activate(username=first.username, code=old_code, password="Mat-khau-2026!")
     services.account_activate(username=first.username, code=new_code, password="Mat-khau-2026!")
-    unfiltered = client.post("/people/activation-codes/", {"q": "tran van", "confirm": "1"})
+    unfiltered = client.post("/people/activation-codes/", {"q": "tran van", "confirm": "1", "as": "xlsx"})
     assert unfiltered.status_code == 302  # without the filter "Account": refused, with a message
 
 
-def test_new_codes_for_a_list_come_as_cards_to_cut_out_when_asked(login, cast):
+def test_new_codes_just_given_are_protected_by_the_people_not_by_the_filters(login, cast, monkeypatch):
+    """QA round 52: the check against a second request compared the filters: the same people under another
+    search, or by another admin, got new codes again (voiding the file just downloaded), while another list
+    under the same filters was refused."""
+    from kynangso.people.imports import services as import_services
+
+    people = [
+        services.person_create(actor=None, full_name=name, organisation=cast.unit_a)
+        for name in ("Đỗ Văn Giáo", "Đỗ Thị Viên")
+    ]
+    services.accounts_create(actor=None, people=people)
+    ask = {"q": "do van", "account": "waiting", "as": "xlsx", "confirm": "1"}
+    assert login(cast.owner).post("/people/activation-codes/", ask).status_code == 200
+    # Another list (other people) under the same filters once they change: given
+    assert login(cast.owner).post("/people/activation-codes/", {**ask, "q": "do thi"}).status_code == 200
+    # The province's admin, asking for the unit's whole list within two minutes: refused, naming who and when
+    province = login(cast.space_admin)
+    refused = province.post("/people/activation-codes/", {**ask, "q": "do"}, follow=True).content.decode()
+    assert "Người trong danh sách này đã được cấp mã mới lúc" in refused and cast.owner.username in refused
+    # A list longer than one may give codes to at once says so instead of offering the form
+    monkeypatch.setattr(import_services, "NEW_CODES_MAX", 1)
+    page = province.get("/people/", {"q": "do", "account": "waiting"}).content.decode()
+    assert 'id="new-codes-too-many"' in page and 'id="new-codes-form"' not in page
+
+
+def test_new_codes_for_a_list_come_as_cards_to_cut_out_when_asked(login, cast, settings):
     """The list's new codes as the PDF cards an import makes: a QR code each, unit by unit."""
     from kynangso.people.imports.testing import pdf_qr_codes
     from kynangso.people.imports.workbooks import activation_url
@@ -179,7 +212,15 @@ def test_new_codes_for_a_list_come_as_cards_to_cut_out_when_asked(login, cast):
     services.accounts_create(actor=None, people=people)
     client = login(cast.owner)
     page = client.get("/people/", {"q": "ly", "account": "waiting"}).content.decode()
-    assert 'name="as" value="pdf"' in page and "thẻ để cắt phát (.pdf)" in page
+    assert 'name="as" value="pdf"' in page and "thẻ in để cắt rời" in page
+    # QA round 52: the cards' QR codes lead to SITE_URL; the list says so when the page is open elsewhere
+    settings.SITE_URL = "https://kynangso.vinhlong.gov.vn"
+    assert (
+        'id="activation-address-warning"' in client.get("/people/", {"q": "ly", "account": "waiting"}).content.decode()
+    )
+    settings.SITE_URL = "http://testserver"
+    page = client.get("/people/", {"q": "ly", "account": "waiting"}).content.decode()
+    assert 'id="activation-address-warning"' not in page
     before = dict(User.objects.filter(person__in=people).values_list("username", "activation_code_hash"))
     response = client.post("/people/activation-codes/", {"q": "ly", "account": "waiting", "as": "pdf", "confirm": "1"})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
