@@ -93,7 +93,9 @@ def person_activation_codes(request):
         messages.error(request, _("A filter is not valid (see the list): no code was given."))
         return redirect(back)
     if request.POST.get("confirm") != "1":
-        messages.error(request, _("Tick the box to confirm that the codes handed out before stop working."))
+        messages.error(
+            request, _("Tick the box to confirm that the codes handed out before stop working. No code was given.")
+        )
         return redirect(back)
     if request.POST.get("as") not in ("xlsx", "pdf"):
         messages.error(request, _("Choose the file to download: a sheet (.xlsx) or cards (.pdf). No code was given."))

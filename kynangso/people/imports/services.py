@@ -67,7 +67,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.utils import timezone, translation
@@ -439,8 +439,9 @@ ERR_NEW_CODES_NONE = _("Nobody on the list can be given a new code (activated, o
 NEW_CODES_MAX = 5000  # accounts given new codes at once from the people list (a request's work, not a task's)
 NEW_CODES_AGAIN_AFTER = timedelta(minutes=2)  # the same list's codes given again so soon: a second click
 ERR_NEW_CODES_JUST_GIVEN = _(
-    "People of this list were given new codes at %(time)s (by %(who)s): use the file downloaded then. Asking "
-    "again so soon would make its codes stop working; to do so anyway, wait two minutes."
+    "Some of these people were given new codes at %(time)s on %(date)s, by %(who)s: the file made then holds "
+    "them. Giving them new codes again so soon would make those stop working; to do so anyway, wait two "
+    "minutes. No code was given."
 )
 MSG_ACTIVATION_NOTE = _(
     "Each person opens %(address)s, enters the username and the activation code, then chooses a password. "
@@ -749,6 +750,8 @@ def activation_files_request(*, actor, person_import: PersonImport, renew: bool 
         raise ValidationError(ERR_FILES_BEING_MADE, code=BUSY)
     if not imp.activation_pdf and not pdf_is_stale(imp):
         raise ValidationError(ERR_PDF_BEING_MADE, code=BUSY)
+    if renew:  # codes just given from a list to some of its people would stop working (QA round 53)
+        _refuse_codes_just_given(set(_import_accounts(imp)), besides=imp)
     job = ActivationJob.RENEW if renew else ActivationJob.REMAKE
     PersonImport.objects.filter(pk=imp.pk).update(activation_job=job, activation_outcome="", updated_at=timezone.now())
     transaction.on_commit(partial(_enqueue_activation, imp.pk, actor.pk if actor is not None else None))
@@ -829,12 +832,8 @@ def _activation_files_make(actor, imp: PersonImport, *, renew: bool) -> Activati
         rows = list(workbooks.read_activation_rows(stored))
     listed = len(rows)
     if renew:
-        if default_storage.exists(imp.accounts_list_name):  # every account the import made, not this sheet's
-            with default_storage.open(imp.accounts_list_name, "rb") as fh:
-                usernames = fh.read().decode().split()
-            listed = len(usernames)
-        else:  # an import from before the list was kept
-            usernames = [row["username"] for row in rows]
+        usernames = _import_accounts(imp, rows)
+        listed = len(usernames)
         renewed = people_services.activation_codes_renew(actor=actor, usernames=usernames)
         if not renewed:
             return ActivationOutcome.ALL_ACTIVATED
@@ -872,6 +871,18 @@ def _activation_files_make(actor, imp: PersonImport, *, renew: bool) -> Activati
 
     transaction.on_commit(replace)
     return ActivationOutcome.RENEWED if renew else ActivationOutcome.REMADE
+
+
+def _import_accounts(imp: PersonImport, rows: list[dict] | None = None) -> list[str]:
+    """The usernames of every account the import made (its kept list), or, for an import from before the list
+    was kept, of its activation sheet (`rows`, if read already)."""
+    if default_storage.exists(imp.accounts_list_name):
+        with default_storage.open(imp.accounts_list_name, "rb") as fh:
+            return fh.read().decode().split()
+    if rows is None:
+        with imp.activation_sheet.open("rb") as sheet:
+            rows = list(workbooks.read_activation_rows(sheet))
+    return [row["username"] for row in rows]
 
 
 def activation_outcome_message(person_import: PersonImport) -> str:
@@ -2589,16 +2600,17 @@ def activation_codes_for_list(*, actor, filters, cards: bool = False) -> tuple[s
     title = str(MSG_NEW_CODES_TITLE % {"unit": unit.name if unit else actor.username, "date": f"{today:%d/%m/%Y}"})
     expires = timezone.localdate(people_services.activation_expiry_time())
     rows = _activation_rows(renewed)
+    stamp = f"{timezone.localtime():%Y%m%d-%H%M}"  # one file a request: a second the same day is not "(1)"
     out = io.BytesIO()
     if cards:
         workbooks.activation_pdf(rows, out, title=title, expires=expires)
-        return f"the-kich-hoat-moi-{today:%Y%m%d}.pdf", out.getvalue(), len(rows)
+        return f"the-kich-hoat-moi-{stamp}.pdf", out.getvalue(), len(rows)
     note = MSG_ACTIVATION_NOTE % {"address": workbooks.activation_address(), "date": f"{expires:%d/%m/%Y}"}
     sheet = workbooks.ActivationWorkbook(title=title, note=str(note))
     for row in rows:
         sheet.add(**row)
     sheet.save(out)
-    return f"ma-kich-hoat-moi-{today:%Y%m%d}.xlsx", out.getvalue(), len(rows)
+    return f"ma-kich-hoat-moi-{stamp}.xlsx", out.getvalue(), len(rows)
 
 
 def activation_files_outdated(renewed: Sequence[tuple[User, str]]) -> int:
@@ -2622,29 +2634,39 @@ def activation_files_outdated(renewed: Sequence[tuple[User, str]]) -> int:
     now, noted = timezone.now(), 0
     for imp in imports:
         with imp.activation_sheet.open("rb") as sheet:
-            replaced = sum(1 for row in workbooks.read_activation_rows(sheet) if row["username"] in usernames)
-        if replaced:
-            PersonImport.objects.filter(pk=imp.pk).update(
-                codes_replaced=F("codes_replaced") + replaced, codes_replaced_at=now
-            )
+            pairs = [(row["username"], row["code"]) for row in workbooks.read_activation_rows(sheet)]
+        if any(username in usernames for username, _code in pairs):  # counted afresh: a person once (QA round 53)
+            replaced = people_services.activation_codes_replaced(pairs)
+            PersonImport.objects.filter(pk=imp.pk).update(codes_replaced=replaced, codes_replaced_at=now)
             noted += 1
     return noted
 
 
-def _refuse_codes_just_given(usernames: set[str]) -> None:
-    """Refuse new codes for a list some of whose accounts were given new codes from a list less than
-    NEW_CODES_AGAIN_AFTER ago, by anyone: a second click, a second tab, or another admin's list of the same
-    people would make the codes just downloaded stop working (QA rounds 50, 52: the filters compared before
-    let the same people through under another search, and refused another list under the same filters)."""
-    recent = AuditLog.objects.filter(
-        action="people.activation_codes_renewed", at__gte=timezone.now() - NEW_CODES_AGAIN_AFTER
-    ).select_related("actor")
-    for entry in recent.order_by("-at"):
-        if usernames.intersection(entry.details.get("usernames", ())):
-            who = entry.actor.get_full_name() or entry.actor.username if entry.actor else ""
-            raise ValidationError(
-                ERR_NEW_CODES_JUST_GIVEN % {"time": f"{timezone.localtime(entry.at):%H:%M}", "who": who}
-            )
+def _refuse_codes_just_given(usernames: set[str], *, besides: PersonImport | None = None) -> None:
+    """Refuse new codes for people some of whom were given new codes less than NEW_CODES_AGAIN_AFTER ago, by
+    anyone, from a list or by an import's "give new codes" (but `besides`, the import asking now, whose page
+    offers its newest sheet): a second click, a second tab, or another admin would make the codes just
+    handed out stop working (QA rounds 50, 52, 53: the filters compared before let the same people through
+    under another search, and an import's renewal went round the check both ways)."""
+    since = timezone.now() - NEW_CODES_AGAIN_AFTER
+    given = [
+        (entry.at, entry.actor)
+        for entry in AuditLog.objects.filter(action="people.activation_codes_renewed", at__gte=since).select_related(
+            "actor"
+        )
+        if usernames.intersection(entry.details.get("usernames", ()))
+    ]
+    renewed = PersonImport.objects.filter(codes_renewed_at__gte=since).exclude(activation_sheet="")
+    for imp in renewed.exclude(pk=besides.pk if besides else None):
+        if usernames.intersection(_import_accounts(imp)):
+            entry = AuditLog.objects.filter(action="people.import.renew_activation", object_id=str(imp.pk))
+            last = entry.select_related("actor").order_by("-at").first()
+            given.append((imp.codes_renewed_at, last.actor if last else None))
+    if given:
+        at, actor = max(given, key=lambda pair: pair[0])
+        who = (actor.get_full_name() or actor.username) if actor else ""
+        at = timezone.localtime(at)
+        raise ValidationError(ERR_NEW_CODES_JUST_GIVEN % {"time": f"{at:%H:%M}", "date": f"{at:%d/%m/%Y}", "who": who})
 
 
 def activation_title(imp: PersonImport) -> str:

@@ -771,11 +771,49 @@ def test_an_imports_page_says_when_codes_on_its_files_were_replaced_since(login,
     province.post(f"/people/{last.pk}/activation-code/", {"confirm": "1"})
     imp.refresh_from_db()
     assert imp.codes_replaced == 1
+    province.post(f"/people/{last.pk}/activation-code/", {"confirm": "1"})  # again: the same person, once
+    imp.refresh_from_db()
+    assert imp.codes_replaced == 1
     # … but a code given to someone the files do not list changes nothing
     other = people_services.person_create(actor=None, full_name="Võ Văn Tư", organisation=cast.unit_b)
     province.post(f"/people/{other.pk}/activation-code/", {"confirm": "1"})
     imp.refresh_from_db()
     assert imp.codes_replaced == 1
+
+
+def test_an_imports_new_codes_and_a_lists_do_not_undo_each_other_within_two_minutes(login, cast, tmp_path):
+    """QA round 53: the province's "give new codes" on its import, seconds after the commune gave its people
+    new codes from the list, voided the file the commune had just downloaded, and the other way round."""
+    from datetime import timedelta
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from kynangso.core.models import AuditLog
+    from kynangso.people.imports import services
+
+    listed = rows(bad=0)[:2]
+    for row in listed:
+        row[6] = "X-A"
+    imp = run_import(
+        actor=cast.space_admin,
+        organisation=cast.root,
+        create_accounts=True,
+        path=write_xlsx(tmp_path / "p.xlsx", listed),
+    )
+    services.activation_pdf_build(import_id=imp.pk)
+    ask = {"q": "dang thi lan", "account": "waiting", "as": "xlsx", "confirm": "1"}
+    assert login(cast.owner).post("/people/activation-codes/", ask).status_code == 200
+    with pytest.raises(ValidationError, match="owner_a"):  # who gave them, in the language active
+        services.activation_files_request(actor=cast.space_admin, person_import=imp, renew=True)
+    # Two minutes later the import's renewal goes; then, within two minutes of it, the list's is refused
+    AuditLog.objects.filter(action="people.activation_codes_renewed").update(at=timezone.now() - timedelta(minutes=3))
+    services.activation_files_request(actor=cast.space_admin, person_import=imp, renew=True)
+    services.activation_files_remake(import_id=imp.pk, actor_id=cast.space_admin.pk)
+    imp.refresh_from_db()
+    assert imp.codes_renewed_at is not None and imp.activation_outcome == "renewed"
+    refused = login(cast.owner).post("/people/activation-codes/", ask, follow=True).content.decode()
+    assert "đã được cấp mã mới lúc" in refused and cast.space_admin.username in refused
 
 
 @override_settings(TASKS=IMMEDIATE)
