@@ -391,6 +391,7 @@ MSG_UNITS_DIFFER = ngettext_lazy(
     "and import the file again.",
     "count",
 )
+MSG_UNITS_DIFFER_MORE = _("also rows %(rows)s")
 MSG_UNITS_DIFFER_ROW = _("row %(row)s: “%(code)s” beside “%(written)s”, %(other)s")
 MSG_PLACES_NOT_UNITS_NOTED = ngettext_lazy(
     "%(rows)s row names in the column “%(column)s” no unit of this import but a place (%(places)s): the column "
@@ -438,6 +439,10 @@ ERR_NEW_CODES_TOO_MANY = _(
 ERR_NEW_CODES_NONE = _("Nobody on the list can be given a new code (activated, or outside your units).")
 NEW_CODES_MAX = 5000  # accounts given new codes at once from the people list (a request's work, not a task's)
 NEW_CODES_AGAIN_AFTER = timedelta(minutes=2)  # the same list's codes given again so soon: a second click
+ERR_NEW_CODES_BEING_MADE = _(
+    "New codes for some of these people are being made by the import “%(name)s” (asked for at %(time)s): wait "
+    "until it is done, then hand out its new sheet. No code was given."
+)
 ERR_NEW_CODES_JUST_GIVEN = _(
     "Some of these people were given new codes at %(time)s on %(date)s, by %(who)s: the file made then holds "
     "them. Giving them new codes again so soon would make those stop working; to do so anyway, wait two "
@@ -751,7 +756,8 @@ def activation_files_request(*, actor, person_import: PersonImport, renew: bool 
     if not imp.activation_pdf and not pdf_is_stale(imp):
         raise ValidationError(ERR_PDF_BEING_MADE, code=BUSY)
     if renew:  # codes just given from a list to some of its people would stop working (QA round 53)
-        _refuse_codes_just_given(set(_import_accounts(imp)), besides=imp)
+        people_services.lock_people_writes()  # a list's new codes being given now: after them
+        refuse_codes_just_given(set(_import_accounts(imp)), besides=imp)
     job = ActivationJob.RENEW if renew else ActivationJob.REMAKE
     PersonImport.objects.filter(pk=imp.pk).update(activation_job=job, activation_outcome="", updated_at=timezone.now())
     transaction.on_commit(partial(_enqueue_activation, imp.pk, actor.pk if actor is not None else None))
@@ -1709,10 +1715,16 @@ class _Runner:
             parts.append(str((MSG_PLACES_NOT_UNITS_NOTED if self.named_by_note else MSG_PLACES_NOT_UNITS) % values))
         if self.validator is not None and self.validator.units_differ:  # the code placed them (QA round 51)
             differ = self.validator.units_differ
+            shown, numbered = self.validator.units_differ_shown, self.validator.units_differ_rows
             examples = "; ".join(
                 str(MSG_UNITS_DIFFER_ROW % {"row": table.row_label(row), "code": code, "written": name, "other": other})
-                for row, code, name, other in self.validator.units_differ_shown
-            ) + ("; …" if differ > len(self.validator.units_differ_shown) else "")
+                for row, code, name, other in shown
+            )
+            if differ > len(shown):  # the others by number, so that each can be found (QA round 54)
+                more = ", ".join(table.row_label(row) for row in numbered[len(shown) :])
+                examples += "; " + str(
+                    MSG_UNITS_DIFFER_MORE % {"rows": more + (", …" if differ > len(numbered) else "")}
+                )
             values = {"count": differ, "rows": n(differ), "column": table.headers.get("org_name", "")}
             parts.append(str(MSG_UNITS_DIFFER % {**values, "examples": examples}))
         if self.date_order and self.date_order[0] == MONTH_FIRST:
@@ -2581,7 +2593,7 @@ def activation_codes_for_list(*, actor, filters, cards: bool = False) -> tuple[s
         raise ValidationError(ERR_NEW_CODES_TOO_MANY % {"n": grouped(people.count()), "most": grouped(NEW_CODES_MAX)})
     with transaction.atomic():
         people_services.lock_people_writes()  # requests at the same moment take turns (QA round 52)
-        _refuse_codes_just_given(set(usernames))
+        refuse_codes_just_given(set(usernames))
         renewed = people_services.activation_codes_renew(actor=actor, usernames=usernames)
         if not renewed:
             raise ValidationError(ERR_NEW_CODES_NONE)
@@ -2600,7 +2612,7 @@ def activation_codes_for_list(*, actor, filters, cards: bool = False) -> tuple[s
     title = str(MSG_NEW_CODES_TITLE % {"unit": unit.name if unit else actor.username, "date": f"{today:%d/%m/%Y}"})
     expires = timezone.localdate(people_services.activation_expiry_time())
     rows = _activation_rows(renewed)
-    stamp = f"{timezone.localtime():%Y%m%d-%H%M}"  # one file a request: a second the same day is not "(1)"
+    stamp = f"{timezone.localtime():%Y%m%d-%H%M%S}"  # one file a request: a second the same day is not "(1)"
     out = io.BytesIO()
     if cards:
         workbooks.activation_pdf(rows, out, title=title, expires=expires)
@@ -2642,7 +2654,7 @@ def activation_files_outdated(renewed: Sequence[tuple[User, str]]) -> int:
     return noted
 
 
-def _refuse_codes_just_given(usernames: set[str], *, besides: PersonImport | None = None) -> None:
+def refuse_codes_just_given(usernames: set[str], *, besides: PersonImport | None = None) -> None:
     """Refuse new codes for people some of whom were given new codes less than NEW_CODES_AGAIN_AFTER ago, by
     anyone, from a list or by an import's "give new codes" (but `besides`, the import asking now, whose page
     offers its newest sheet): a second click, a second tab, or another admin would make the codes just
@@ -2656,8 +2668,12 @@ def _refuse_codes_just_given(usernames: set[str], *, besides: PersonImport | Non
         )
         if usernames.intersection(entry.details.get("usernames", ()))
     ]
-    renewed = PersonImport.objects.filter(codes_renewed_at__gte=since).exclude(activation_sheet="")
-    for imp in renewed.exclude(pk=besides.pk if besides else None):
+    others = PersonImport.objects.exclude(pk=besides.pk if besides else None).exclude(activation_sheet="")
+    for imp in others.filter(activation_job=ActivationJob.RENEW):  # asked for, waiting for the worker (QA 54)
+        if usernames.intersection(_import_accounts(imp)):
+            asked = timezone.localtime(imp.updated_at)
+            raise ValidationError(ERR_NEW_CODES_BEING_MADE % {"name": imp.original_name, "time": f"{asked:%H:%M}"})
+    for imp in others.filter(codes_renewed_at__gte=since):
         if usernames.intersection(_import_accounts(imp)):
             entry = AuditLog.objects.filter(action="people.import.renew_activation", object_id=str(imp.pk))
             last = entry.select_related("actor").order_by("-at").first()

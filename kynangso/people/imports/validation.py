@@ -480,6 +480,7 @@ def _without_repeated_place(key: str) -> set[str]:
 
 
 NAMED_UNITS_SHOWN = 3  # values of a column of places, not units, named in the summary
+UNITS_DIFFER_ROWS = 50  # rows whose code and unit name differ, numbered in the summary (check_name_beside)
 _ORG = FIELDS.index("org_code")
 
 
@@ -575,6 +576,7 @@ class RowValidator:
         self.code_of = {pk: code for code, pk in organisations.items()}
         self.units_differ = 0  # rows so noted (check_name_beside) …
         self.units_differ_shown: list[tuple[int, str, str, str]] = []  # … the first: (row, code, name, its code)
+        self.units_differ_rows: list[int] = []  # … and more of them, by number (QA round 54: the rest unnamed)
         self.named_units = True
         self.decided = False  # decide_named ran, or an error workbook said how its import read the column
         self.places_shown: list[str] = []  # the first values of a column of places that name no unit
@@ -728,6 +730,8 @@ class RowValidator:
         if named_path and path.startswith(named_path):
             return
         self.units_differ += 1
+        if len(self.units_differ_rows) < UNITS_DIFFER_ROWS:
+            self.units_differ_rows.append(row.number)
         if len(self.units_differ_shown) < NAMED_UNITS_SHOWN:
             shown = nfc(name) if len(name) <= 60 else f"{nfc(name)[:59]}…"
             self.units_differ_shown.append((row.number, nfc(typed), shown, self.code_of.get(named, "")))

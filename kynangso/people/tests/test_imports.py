@@ -749,6 +749,17 @@ def test_a_unit_column_titled_by_names_gives_units_or_else_is_not_read(cast, tmp
         examples = str(services.MSG_UNITS_DIFFER_ROW % example)
         differ = {"count": 1, "rows": "1", "column": "Đơn vị", "examples": examples}
         assert str(services.MSG_UNITS_DIFFER % differ) in imp.message, imp.message
+    # More than three such rows: the others by number (QA round 54: they were "…", to be found nowhere)
+    rows = people_rows(5, start=80, unit="X-A")
+    imp = run_import(
+        actor=cast.space_admin,
+        organisation=cast.root,
+        path=write_xlsx(
+            tmp_path / "five.xlsx", [[*row, "UBND phường Trà Vinh"] for row in rows], headers=[*HEADERS, "Đơn vị"]
+        ),
+    )
+    with translation.override(imp.language):
+        assert str(services.MSG_UNITS_DIFFER_MORE % {"rows": "5, 6"}) in imp.message, imp.message
     # Two columns of names, no code ("Cơ quan" | "Đơn vị": the body above, then the unit): nothing to compare
     rows = people_rows(1, start=66, unit=None)
     imp = run_import(

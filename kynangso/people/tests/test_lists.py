@@ -164,7 +164,7 @@ def test_a_unit_admin_gets_new_codes_for_the_people_of_the_list_not_activated(lo
     # A second click, or the same people under another search: refused, so the codes just downloaded keep
     # working (activated with below)
     again = client.post("/people/activation-codes/", {**filters, "confirm": "1"}, follow=True)
-    assert "người trong danh sách này đã được cấp mã mới lúc" in again.content.decode()
+    assert "người trong số này đã được cấp mã mới lúc" in again.content.decode()
     other_search = {**filters, "q": "tran", "confirm": "1"}
     assert client.post("/people/activation-codes/", other_search).status_code == 302
     assert new_code != old_code
@@ -193,7 +193,7 @@ def test_new_codes_just_given_are_protected_by_the_people_not_by_the_filters(log
     # The province's admin, asking for the unit's whole list within two minutes: refused, naming who and when
     province = login(cast.space_admin)
     refused = province.post("/people/activation-codes/", {**ask, "q": "do"}, follow=True).content.decode()
-    assert "người trong danh sách này đã được cấp mã mới lúc" in refused and cast.owner.username in refused
+    assert "người trong số này đã được cấp mã mới lúc" in refused and cast.owner.username in refused
     # A list longer than one may give codes to at once says so instead of offering the form
     monkeypatch.setattr(import_services, "NEW_CODES_MAX", 1)
     page = province.get("/people/", {"q": "do", "account": "waiting"}).content.decode()
