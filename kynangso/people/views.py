@@ -183,8 +183,6 @@ def person_activation_code(request, pk: int):
             messages.error(request, _("Tick the box to confirm that the code handed out before stops working."))
             return _go(request, "people:detail", pk=person.pk)
         try:
-            if account := User.objects.filter(person=person).only("username").first():
-                import_services.refuse_codes_just_given({account.username})  # a file just handed out (QA round 54)
             user, code = services.account_code_issue(actor=request.user, person=person)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
