@@ -137,7 +137,8 @@ class ReadError(ValueError):
 NOTE = re.compile(r"\(.*?\)|\[.*?\]")  # "(cũ)", "[bắt buộc]": a note in a column's title
 # The note the error workbook adds to a column of units' names, saying how its import read it (decide_named),
 # so that its rows, read again alone, are read the same way (QA rounds 48-49: as a title, it survives a save
-# as .ods or .csv and rows pasted with their header into another workbook)
+# as .ods or .csv and rows pasted with their header into another workbook). Fixed Vietnamese, not gettext: the
+# file is read back by these words whatever the language of the page that made it, as the template's headers.
 UNITS_NOTE, PLACES_NOTE = "(đọc là tên đơn vị)", "(đọc là nơi ở, nơi làm việc)"
 
 

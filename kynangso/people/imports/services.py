@@ -440,8 +440,8 @@ ERR_NEW_CODES_NONE = _("Nobody on the list can be given a new code (activated, o
 NEW_CODES_MAX = 5000  # accounts given new codes at once from the people list (a request's work, not a task's)
 NEW_CODES_AGAIN_AFTER = timedelta(minutes=2)  # the same list's codes given again so soon: a second click
 ERR_NEW_CODES_BEING_MADE = _(
-    "New codes for some of these people are being made by the import “%(name)s” (asked for at %(time)s): wait "
-    "until it is done, then hand out its new sheet. No code was given."
+    "New codes for some of these people are being made by an import (asked for at %(time)s): wait until it is "
+    "done, then hand out its new sheet. No code was given."
 )
 ERR_NEW_CODES_JUST_GIVEN = _(
     "Some of these people were given new codes at %(time)s on %(date)s, by %(who)s: the file made then holds "
@@ -2642,9 +2642,11 @@ def activation_files_outdated(renewed: Sequence[tuple[User, str]]) -> int:
         .filter(Q(started_at__gte=since) | Q(codes_renewed_at__gte=since))
         .exclude(activation_sheet="")
         .only("pk", "activation_sheet")
-    )
+    )  # (each import's own queries below: only those of these units within ACTIVATION_DAYS, a handful)
     now, noted = timezone.now(), 0
     for imp in imports:
+        if not usernames.intersection(_import_accounts(imp)):  # its kept list, not its sheet: a text file
+            continue
         with imp.activation_sheet.open("rb") as sheet:
             pairs = [(row["username"], row["code"]) for row in workbooks.read_activation_rows(sheet)]
         if any(username in usernames for username, _code in pairs):  # counted afresh: a person once (QA round 53)
@@ -2670,9 +2672,9 @@ def refuse_codes_just_given(usernames: set[str], *, besides: PersonImport | None
     ]
     others = PersonImport.objects.exclude(pk=besides.pk if besides else None).exclude(activation_sheet="")
     for imp in others.filter(activation_job=ActivationJob.RENEW):  # asked for, waiting for the worker (QA 54)
-        if usernames.intersection(_import_accounts(imp)):
-            asked = timezone.localtime(imp.updated_at)
-            raise ValidationError(ERR_NEW_CODES_BEING_MADE % {"name": imp.original_name, "time": f"{asked:%H:%M}"})
+        if not activation_job_is_stale(imp) and usernames.intersection(_import_accounts(imp)):
+            asked = timezone.localtime(imp.updated_at)  # (not the import's name: it may be another unit's)
+            raise ValidationError(ERR_NEW_CODES_BEING_MADE % {"time": f"{asked:%H:%M}"})
     for imp in others.filter(codes_renewed_at__gte=since):
         if usernames.intersection(_import_accounts(imp)):
             entry = AuditLog.objects.filter(action="people.import.renew_activation", object_id=str(imp.pk))
