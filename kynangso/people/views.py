@@ -86,7 +86,7 @@ def person_activation_codes(request):
     before stop working."""
     form, filters = _filters(request, request.POST)
     query = request.POST.copy()
-    for name in ("csrfmiddlewaretoken", "confirm", "as"):
+    for name in ("csrfmiddlewaretoken", "confirm", "as", "shown"):
         query.pop(name, None)
     back = f"{reverse('people:list')}?{query.urlencode()}"  # the list as it was filtered
     if form.errors:  # a unit outside one's scope, dropped, would widen the list to all one's people (QA round 50)
@@ -107,15 +107,17 @@ def person_activation_codes(request):
         messages.error(request, " ".join(exc.messages))
         return redirect(back)
     # Shown on the next page: the download alone leaves this one as it was (QA round 52)
-    messages.success(
-        request,
-        ngettext(
-            "%(n)s person was given a new code at %(time)s: it is in the file downloaded then (%(name)s).",
-            "%(n)s people were given new codes at %(time)s: they are in the file downloaded then (%(name)s).",
-            count,
-        )
-        % {"n": grouped(count), "time": f"{timezone.localtime():%H:%M}", "name": name},
-    )
+    given = ngettext(
+        "%(n)s person was given a new code at %(time)s: it is in the file downloaded then (%(name)s).",
+        "%(n)s people were given new codes at %(time)s: they are in the file downloaded then (%(name)s).",
+        count,
+    ) % {"n": grouped(count), "time": f"{timezone.localtime():%H:%M}", "name": name}
+    shown = request.POST.get("shown", "")
+    if shown.isdigit() and int(shown) != count:  # people moved, activated or were added since the page was shown
+        given += " " + _(
+            "The list had changed since the page showed it: %(shown)s people then, %(n)s when the codes were given."
+        ) % {"shown": grouped(int(shown)), "n": grouped(count)}
+    messages.success(request, given)
     content_type = "application/pdf" if cards else XLSX_TYPE
     return HttpResponse(
         data, content_type=content_type, headers={"Content-Disposition": content_disposition_header(True, name)}

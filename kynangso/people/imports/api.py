@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, File, Form, Header, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -288,8 +289,23 @@ def _activation_request(request, import_id: int, *, renew: bool):
     return Status(202, imp)
 
 
+# QA round 55: a plain "not found" could not be told from a wrong id, or another unit's import
+ERR_NO_FILE = {
+    "error_report": gettext_lazy("This import has no error report: no row was rejected, or it has not finished."),
+    "activation_sheet": gettext_lazy(
+        "This import has no activation sheet: it created no account, or it has not finished (see its links)."
+    ),
+    "activation_pdf": gettext_lazy(
+        "This import has no activation cards (PDF): it created no account, or the cards are not made yet (see "
+        "its links)."
+    ),
+}
+
+
 def _file(request, import_id: int, field: str, filename: str):
     imp = _get(request, import_id)
+    if not getattr(imp, field):
+        raise HttpError(404, str(ERR_NO_FILE[field]))
     try:
         stored = services.import_file_open(actor=request.user, person_import=imp, field=field)
     except DjangoValidationError as exc:

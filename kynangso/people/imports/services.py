@@ -53,7 +53,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Sequence
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache, partial
@@ -66,7 +66,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
@@ -150,7 +150,7 @@ ERR_KEY_REUSED = _(
     "for a new import."
 )
 SUBMISSION_KEY_MAX = 64
-ERR_NOT_A_CHECK = _("Only a finished check (nothing written) can be imported for real from its page.")
+ERR_NOT_A_CHECK = _("Only a finished check (nothing written) can be imported for real.")  # the page's and the API's
 ERR_CHECK_NOTHING_TO_IMPORT = _(
     "This check found nothing an import would write (no row can be imported, or, with all or nothing, some "
     "rows have errors): correct the file, then check or import it again."
@@ -197,7 +197,10 @@ OUTCOME_ERRORS = {
     ActivationOutcome.FAILED: ERR_ACTIVATION_FAILED,
 }
 ERR_CHECK_FILE_GONE = _("The file of this check is no longer kept: upload it again.")
-ERR_DUPLICATE_CCCD = _("The same CCCD number as row %(first)s: one person per CCCD number.")
+ERR_DUPLICATE_CCCD = _(
+    "The same CCCD number as row %(first)s, and not all else the same: one row a person; put all that is right "
+    "in one of them and delete the other."
+)
 ERR_BIRTH_SWAPPED = _(
     "The date cell %(value)s is this person's stored date of birth, %(stored)s, with the day and month swapped, "
     "as a spreadsheet set to month first makes of day-first dates when it opens a CSV file. If %(value)s is "
@@ -218,11 +221,14 @@ ERR_MAYBE_SAME_PERSON = _(
 )
 ERR_NAMESAKE_CCCD = _(
     "“%(holder)s”, born the same day, is already in “%(unit)s” with another CCCD number. If this is the same "
-    "person, correct the number on their page; if it is another person, add them on the page “Add a person”."
-)
+    "person, correct the number on their page; if it is another person, add them on the page “Add a person”. "
+    "Do not empty the CCCD cell to get the row in: without a CCCD it is taken for “%(holder)s” and changes their "
+    "data."
+)  # the warning: QA round 56 emptied the cell, and the headmaster's position became the guard's
 ERR_NAMESAKE_CCCD_IN_FILE = _(
     "Row %(first)s has a person of the same name, date of birth and unit with another CCCD number. Check the "
-    "numbers; if they are two people, add this one on the page “Add a person”."
+    "numbers; if they are two people, add this one on the page “Add a person”. Do not empty the CCCD cell: "
+    "without a CCCD this row is taken for the person of row %(first)s."
 )
 ERR_NAMESAKE_BELOW = _(
     "“%(holder)s” of “%(unit)s” has this name, but nothing else in this row (date of birth, CCCD number, phone, "
@@ -414,6 +420,13 @@ MSG_REPEATED = ngettext_lazy(
     "counted unchanged.",
     "count",
 )
+MSG_COPIED = ngettext_lazy(
+    "%(rows)s row copies an earlier row of its sheet word for word (the same CCCD number, and all else the same): "
+    "it is counted unchanged.",
+    "%(rows)s rows copy earlier rows of their sheets word for word (the same CCCD numbers, and all else the same): "
+    "they are counted unchanged.",
+    "count",
+)
 MSG_HIDDEN_SHEETS = _("Hidden sheets are not read: %(sheets)s. To import their people, unhide them.")
 MSG_SHEETS_NOT_READ = _("Not read, as they hold no list of people: %(others)s.")
 MSG_NO_ROWS = _(
@@ -484,6 +497,20 @@ def _digest(file) -> bytes:
     return digest.digest()
 
 
+def _same_upload(earlier: PersonImport, name: str, file, options: tuple) -> bool:
+    """Whether an import made under the same submission key had this file (its name and bytes) and these
+    options (organisation id, mode, dry run, create accounts)."""
+    try:
+        return (
+            earlier.original_name == name[:255]
+            and earlier.file.size == getattr(file, "size", None)
+            and (earlier.organisation_id, earlier.mode, earlier.dry_run, earlier.create_accounts) == options
+            and _digest(earlier.file) == _digest(file)  # a corrected file is often the same size
+        )
+    except OSError:  # the earlier upload's file is gone from storage: not the same upload then
+        return False
+
+
 def person_import_create(
     *,
     actor,
@@ -511,20 +538,11 @@ def person_import_create(
         raise ValidationError(ERR_KEY_TOO_LONG, params={"max": SUBMISSION_KEY_MAX})
     created_by = actor if getattr(actor, "is_authenticated", False) else None
     name = PurePath(original_name or getattr(file, "name", "") or "").name
+    options = (organisation.pk, mode, dry_run, create_accounts)
     if submission_key:
         earlier = PersonImport.objects.filter(submission_key=submission_key, created_by=created_by).first()
         if earlier is not None:
-            try:
-                same = (
-                    earlier.original_name == name[:255]
-                    and earlier.file.size == getattr(file, "size", None)
-                    and (earlier.organisation_id, earlier.mode, earlier.dry_run, earlier.create_accounts)
-                    == (organisation.pk, mode, dry_run, create_accounts)
-                    and _digest(earlier.file) == _digest(file)  # a corrected file is often the same size
-                )
-            except OSError:  # the earlier upload's file is gone from storage: not the same upload then
-                same = False
-            if same:
+            if _same_upload(earlier, name, file, options):
                 return earlier
             if key_reuse_refused:
                 raise ValidationError(ERR_KEY_REUSED)
@@ -553,9 +571,17 @@ def person_import_create(
     try:
         with transaction.atomic():
             imp.save()
-    except IntegrityError:  # the same key, saved meanwhile by the other request
-        imp.file.delete(save=False)
-        return PersonImport.objects.get(submission_key=submission_key, created_by=created_by)
+    except IntegrityError:  # the same key, saved meanwhile by the other request: compared as above (QA round 55:
+        # the loser of the race got the winner's import, whatever its file and options, and its own file was dropped)
+        earlier = PersonImport.objects.get(submission_key=submission_key, created_by=created_by)
+        if _same_upload(earlier, name, file, options):
+            imp.file.delete(save=False)
+            return earlier
+        if key_reuse_refused:
+            imp.file.delete(save=False)
+            raise ValidationError(ERR_KEY_REUSED) from None
+        imp.submission_key = ""
+        imp.save()
     audit_record(
         actor=actor,
         action="people.import.create",
@@ -690,10 +716,17 @@ def sqlite_pragmas(**values: int):
             cursor.execute(f"PRAGMA {name} = {int(value):d}")
     try:
         yield
-    finally:
-        with connection.cursor() as cursor:
-            for name, value in before.items():
-                cursor.execute(f"PRAGMA {name} = {value:d}")
+    except BaseException:
+        with suppress(DatabaseError):  # a statement cut by Ctrl+C may lock them: the block's error is the one
+            _set_pragmas(before)
+        raise
+    _set_pragmas(before)
+
+
+def _set_pragmas(values: dict[str, int]) -> None:
+    with connection.cursor() as cursor:
+        for name, value in values.items():
+            cursor.execute(f"PRAGMA {name} = {value:d}")
 
 
 def is_stale(person_import: PersonImport) -> bool:
@@ -1140,6 +1173,15 @@ def _values_of(r: ParsedRow) -> tuple:
     return (r.name_key, born, r.sex, r.phone, r.email, r.organisation_id, r.position, r.groups)
 
 
+_ROW_BITS = (1 << 32) - 1  # a row's number (reading.SHEET_ROWS a sheet) in _seen's low bits
+
+
+def _seen(number: int, values: tuple) -> int:
+    """A CCCD's first row, as _Runner.seen_cccd keeps it: its number, and above it a 64-bit digest of what it
+    says (_values_of), which tells a copy of it word for word without keeping its values (200,000 tuples)."""
+    return number | (hash(values) & 0xFFFF_FFFF_FFFF_FFFF) << 32
+
+
 def _says_no_more(v, w) -> bool:
     """Whether a row's value `v` says nothing but what `w`, its CCCD's first row's, says: none, the same, or
     the year of w's date."""
@@ -1328,12 +1370,13 @@ class _Runner:
         # that the number is on the platform, so the run's audit entry counts them (probing shows there).
         self.cccd_elsewhere = 0
         self.repeated = 0  # rows of a later sheet that repeat an earlier one's (see _plan): unchanged
+        self.copied = 0  # rows that copy an earlier row of their sheet word for word: unchanged too
         self.updated_rows: list[tuple[int, list[str]]] = []  # the first rows that change someone, and what
 
     def forget_rows(self) -> None:
         """What the run keeps about the rows read so far (a few dozen MB for 200,000 rows): emptied at the
         start of a pass, and before the workbooks are saved, which need none of it."""
-        self.seen_cccd: dict[int, int] = {}
+        self.seen_cccd: dict[int, int] = {}  # CCCD → its first row (_seen), negative once that row is refused
         self.first_values: dict[int, tuple] = {}  # a workbook of several sheets: each CCCD's first row's values
         self.refused_cccd: dict[int, int] = {}  # … and the rows the row check refused, by their CCCD numbers
         # The people this run creates (or would create) or renames, by folded name and birth date: _Known,
@@ -1376,10 +1419,13 @@ class _Runner:
             try:
                 with sqlite_pragmas(cache_size=-SQLITE_CACHE_KIB, wal_autocheckpoint=checkpoint_pages):
                     yield
-            finally:
-                if not connection.in_atomic_block:  # a caller's transaction: its commit is not ours
-                    with self.timed("write the log into the database file"), connection.cursor() as cursor:
-                        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except BaseException:
+                # QA round 55: after Ctrl+C cut a statement, the checkpoint failed ("database table is
+                # locked") and that error replaced the interrupt: the import was recorded as failed, not cancelled
+                with suppress(DatabaseError):
+                    self.checkpoint()
+                raise
+            self.checkpoint()
             return
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -1392,6 +1438,12 @@ class _Runner:
                 transaction.on_commit(_enqueue_statistics)  # (about 0.5 s at 40,000 people, 0.9 s at 200,000)
             return
         yield
+
+    def checkpoint(self) -> None:
+        """SQLite: the write-ahead log copied into the database file and synced (see database_tuned)."""
+        if not connection.in_atomic_block:  # a caller's transaction: its commit is not ours
+            with self.timed("write the log into the database file"), connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def maybe_analyze(self, written: int) -> None:
         """PostgreSQL plans from statistics taken when the tables were small: after a bulk load they say
@@ -1731,6 +1783,8 @@ class _Runner:
             parts.append(str(MSG_MONTH_FIRST))
         if table is not None and table.hidden_read:
             parts.append(str(MSG_HIDDEN % {"rows": n(table.hidden_read)}))
+        if self.copied:
+            parts.append(str(MSG_COPIED % {"count": self.copied, "rows": n(self.copied)}))
         others = ", ".join(f"“{name}”" for name in table.other_sheets) if table is not None else ""
         if table is not None and len(table.sheets) > 1:
             parts.append(str(MSG_SHEETS_READ % {"sheets": ", ".join(f"“{name}”" for name in table.sheets)}))
@@ -1995,8 +2049,7 @@ class _Runner:
                         plan.account_only += 1
             if needs_account:
                 plan.account_people.append(person)
-        if several:
-            self.repeated_rows(plan, checked, repeats)
+        self.repeated_rows(plan, checked, repeats)
         return plan
 
     def duplicates_in_file(self, rows: list[ParsedRow], valid: list[ParsedRow], *, several: bool) -> dict[int, int]:
@@ -2017,17 +2070,24 @@ class _Runner:
             if refused and refused // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS:
                 self.reject(r, "cccd", ERR_REPEATS_REFUSED, first=refused)  # QA round 41
                 continue
-            first = self.seen_cccd.setdefault(int(r.cccd), r.number)
+            values = _values_of(r)
+            seen = self.seen_cccd.setdefault(int(r.cccd), _seen(r.number, values))
+            first = abs(seen) & _ROW_BITS
             if several and first == r.number:
-                self.first_values[int(r.cccd)] = _values_of(r)
+                self.first_values[int(r.cccd)] = values
             elif first != r.number:
-                values, earlier = _values_of(r), self.first_values.get(int(r.cccd))
+                earlier = self.first_values.get(int(r.cccd))
                 other_sheet = several and first // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS
-                if other_sheet and _repeats(values, earlier):
+                copy = abs(seen) == _seen(first, values)  # word for word: unchanged with it (QA round 56)
+                if seen < 0:  # its first row was refused, in an earlier chunk
+                    self.reject(r, "cccd", ERR_REPEATS_REFUSED if copy else ERR_DUPLICATE_CCCD, first=first)
+                elif other_sheet and _repeats(values, earlier):
                     repeats[r.number] = first
-                elif other_sheet and earlier is not None:  # say what differs (QA rounds 39, 41)
+                elif other_sheet:  # say what differs (QA rounds 39, 41)
                     differs = ", ".join(f"“{self.table.header(f, r.number)}”" for f in _disagreeing(values, earlier))
                     self.reject(r, "cccd", ERR_DUPLICATE_CCCD_DIFFERS, first=first, fields=differs)
+                elif copy:
+                    repeats[r.number] = first
                 else:
                     self.reject(r, "cccd", ERR_DUPLICATE_CCCD, first=first)
         return repeats
@@ -2037,15 +2097,20 @@ class _Runner:
         refused (in this chunk, or an earlier one, which forgot its values then), else refused as duplicates
         (QA round 39: the copies of refused people were counted unchanged)."""
         refused = {r.number for r in checked if not r.ok}
-        for r in checked:
-            if r.cccd and r.number in refused and self.seen_cccd.get(int(r.cccd)) == r.number:
+        for r in checked:  # a first row refused: its copies in later chunks are too
+            seen = self.seen_cccd.get(int(r.cccd), 0) if r.cccd and r.number in refused else 0
+            if seen > 0 and seen & _ROW_BITS == r.number:
+                self.seen_cccd[int(r.cccd)] = -seen
                 self.first_values.pop(int(r.cccd), None)
         for r in checked:
             first = repeats.get(r.number)
             if first is None:
                 continue
-            if first in refused or int(r.cccd) not in self.first_values:
+            if first in refused or self.seen_cccd[int(r.cccd)] < 0:
                 self.reject(r, "cccd", ERR_REPEATS_REFUSED, first=first)
+            elif first // reading.SHEET_ROWS == r.number // reading.SHEET_ROWS:
+                plan.unchanged += 1
+                self.copied += 1
             else:
                 plan.unchanged += 1
                 self.repeated += 1
@@ -2344,22 +2409,34 @@ class _Runner:
         person of this row with a CCCD no one has (see _fitting): only such a row needs the namesake search
         (the costly query, as the name has no index). The keys of a unit's people are read once a run, when
         a row of that unit first asks, so a province's import holds those of the units its file names."""
-        keys = self.known_namesakes.get(r.organisation_id)
+        birth = r.date_of_birth or _year_of(r)
+        keys = self.namesake_keys(r.organisation_id)
+        if hash((r.name_key, birth)) in keys or hash((r.name_key, None)) in keys:
+            return True
+        # respelled looks in every unit of the import: found by this row itself, not only when another row
+        # of its chunk asked for the name (a property test: a second import's outcome depended on the chunks)
+        return bool(r.organisation_id and r.date_of_birth and (r.phone or r.email)) and (
+            hash((r.name_key, r.date_of_birth)) in self.namesake_keys(None)
+        )
+
+    def namesake_keys(self, org_id: int | None) -> set[int]:
+        """Hashes of (folded name, birth date / its year / None) of a unit's people (None: the import's whole
+        tree), read once a run."""
+        keys = self.known_namesakes.get(org_id)
         if keys is None:
             people = Person.objects.all()
-            if r.organisation_id:
-                people = people.filter(organisation_id=r.organisation_id)
+            if org_id:
+                people = people.filter(organisation_id=org_id)
             else:
                 people = people.filter(organisation__path__startswith=self.root.path)
-            keys = self.known_namesakes[r.organisation_id] = set()
+            keys = self.known_namesakes[org_id] = set()
             for name, born in people.values_list("search_text", "date_of_birth").order_by().iterator(chunk_size=20_000):
                 if born:
                     keys.add(hash((name, born)))
                     keys.add(hash((name, born.year)))
                 else:
                     keys.add(hash((name, None)))
-        birth = r.date_of_birth or _year_of(r)
-        return hash((r.name_key, birth)) in keys or hash((r.name_key, None)) in keys
+        return keys
 
     @staticmethod
     def namesakes_q(rows: list[ParsedRow]) -> Q | None:

@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import pytest
+from django.core.files import File
 from django.test import override_settings
 
 from kynangso.people import services as people_services
@@ -302,6 +303,50 @@ def test_an_api_upload_retried_with_its_idempotency_key_makes_one_import(login, 
     assert PersonImport.objects.count() == 3
 
 
+def test_an_idempotency_key_raced_by_another_upload_is_compared_as_a_reused_one(login, cast, tmp_path, monkeypatch):
+    """QA round 55: two uploads with the same Idempotency-Key at the same moment: the one whose row lost the
+    race got the other's import (202, its id) whatever its file and options, and its own file was dropped."""
+    from kynangso.people.imports import reading
+    from kynangso.people.imports import services as import_services
+
+    client = login(cast.owner)
+    suffix, racing = reading.file_suffix, []  # (path, name, key, dry run) of the upload saved meanwhile
+
+    def rival_saved_meanwhile(name):  # runs after the key was looked up and found free
+        if racing:
+            path, rival_name, key, dry_run = racing.pop()
+            with open(path, "rb") as fh:
+                import_services.person_import_create(
+                    actor=cast.owner,
+                    organisation=cast.unit_a,
+                    file=File(fh, name=rival_name),
+                    submission_key=key,
+                    dry_run=dry_run,
+                )
+        return suffix(name)
+
+    monkeypatch.setattr(reading, "file_suffix", rival_saved_meanwhile)
+    rival = write_xlsx(tmp_path / "rival.xlsx", rows(n=5))
+    racing.append((rival, "rival.xlsx", "k-race", False))
+    dry = api_upload(client, tmp_path, HTTP_IDEMPOTENCY_KEY="k-race", dry_run="true")
+    assert dry.status_code == 400 and "Idempotency-Key" in dry.json()["error"]["message"]
+    assert list(PersonImport.objects.values_list("original_name", "dry_run")) == [("rival.xlsx", False)]
+    # The same file and options raced: one import, the rival's, as for a retried request
+    racing.append((tmp_path / "api.xlsx", "api.xlsx", "k-same", False))
+    same = api_upload(client, tmp_path, HTTP_IDEMPOTENCY_KEY="k-same")
+    assert same.status_code == 202 and same.json()["id"] == PersonImport.objects.latest("pk").pk
+    assert PersonImport.objects.count() == 2
+    # The page's form (no refusal): the upload that lost the race is an import of its own, without the key
+    key = re.search(r'name="submission" value="(\w+)"', client.get("/people/imports/").content.decode())[1]
+    racing.append((rival, "rival.xlsx", key, True))
+    with open(tmp_path / "api.xlsx", "rb") as mine:
+        form = {"file": mine, "organisation": cast.unit_a.pk, "mode": "commit_valid", "submission": key}
+        assert client.post("/people/imports/", form).status_code == 302
+    made = PersonImport.objects.latest("pk")
+    assert (made.original_name, made.submission_key, made.dry_run) == ("api.xlsx", "", False)
+    assert made.file.read() == (tmp_path / "api.xlsx").read_bytes() and PersonImport.objects.count() == 4
+
+
 def test_the_form_sent_again_with_other_options_is_a_new_import(login, cast, tmp_path):
     """A check, then the browser's Back button, dry run unticked, the same file sent again: a real import."""
     client = login(cast.owner)
@@ -384,6 +429,21 @@ def api_upload(client, tmp_path, org="X-A", **data):
         write_xlsx(path, rows())
     with open(path, "rb") as fh:
         return client.post("/api/v1/people/imports", {"file": fh, "organisation_code": org, **data}, **extra)
+
+
+def test_the_api_says_why_an_import_has_no_such_file(login, cast, tmp_path, import_a):
+    """QA round 55: a missing error report was a plain "not found", as a wrong id or another unit's import."""
+    client = login(cast.owner)
+    clean = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "ok.xlsx", rows(n=2, bad=0))
+    )
+    answer = client.get(f"/api/v1/people/imports/{clean.pk}/errors.xlsx")
+    assert answer.status_code == 404 and "không có tệp báo lỗi" in answer.json()["error"]["message"]
+    answer = client.get(f"/api/v1/people/imports/{clean.pk}/activation.xlsx")
+    assert answer.status_code == 404 and "không tạo tài khoản nào" in answer.json()["error"]["message"]
+    assert client.get(f"/api/v1/people/imports/{import_a.pk}/errors.xlsx").status_code == 200
+    outsider = login(cast.outsider).get(f"/api/v1/people/imports/{import_a.pk}/errors.xlsx")
+    assert outsider.status_code == 404 and "không có tệp" not in outsider.json()["error"]["message"]
 
 
 @override_settings(TASKS=IMMEDIATE)

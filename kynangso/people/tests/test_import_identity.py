@@ -137,6 +137,19 @@ def test_who_a_row_is_does_not_depend_on_chunks_and_a_second_import_changes_noth
     assert [m.split(",")[0] for m in refused] == [m.split(",")[0] for m in first[1]]
 
 
+def test_a_row_respelling_a_person_of_another_unit_is_refused_whatever_the_chunks(cast, tmp_path):
+    """Found by the property above: a second import refused the row written with other accents (born the same
+    day, the same phone) only when the row found unchanged was in its chunk; in a chunk of its own, as the
+    person found was in another unit, it made a second person."""
+    rows = [
+        ["Lê Thị Hạ", date(1991, 4, 4), "Nữ", "", "0912000001", "", "", "", ""],
+        ["Lê Thị Hà", date(1991, 4, 4), "Nữ", "086191000001", "0912000001", "", "X-A", "", ""],
+    ]
+    one_by_one, together = (imported(cast, tmp_path, [], rows, size) for size in (1, 500))
+    assert one_by_one == together
+    assert [counts for counts, _said in together[1:3]] == [(1, 0, 0, 1), (0, 0, 1, 1)]
+
+
 def test_a_row_that_changes_a_namesake_another_row_was_refused_for_is_refused_too(cast, tmp_path):
     """Found by the property above on PostgreSQL: a row without a unit code refused for a namesake below the
     import's unit (nothing but the name to go by) was theirs on a second import, once a later row had given

@@ -189,7 +189,15 @@ def test_new_codes_just_given_are_protected_by_the_people_not_by_the_filters(log
     ask = {"q": "do van", "account": "waiting", "as": "xlsx", "confirm": "1"}
     assert login(cast.owner).post("/people/activation-codes/", ask).status_code == 200
     # Another list (other people) under the same filters once they change: given
-    assert login(cast.owner).post("/people/activation-codes/", {**ask, "q": "do thi"}).status_code == 200
+    owner = login(cast.owner)
+    assert owner.post("/people/activation-codes/", {**ask, "q": "do thi", "shown": "1"}).status_code == 200
+    assert "Danh sách đã thay đổi" not in owner.get("/people/").content.decode()  # as many as shown: nothing said
+    # The list as shown held one more person (since moved or activated): the next page says so
+    more = services.person_create(actor=None, full_name="Đỗ Văn Thêm", organisation=cast.unit_a)
+    services.accounts_create(actor=None, people=[more])
+    owner.post("/people/activation-codes/", {**ask, "q": "do van them", "shown": "2"})
+    listed = owner.get("/people/").content.decode()
+    assert "Danh sách đã thay đổi từ lúc trang hiển thị: khi đó 2 người, lúc cấp mã 1 người." in listed
     # The province's admin, asking for the unit's whole list within two minutes: refused, naming who and when
     province = login(cast.space_admin)
     refused = province.post("/people/activation-codes/", {**ask, "q": "do"}, follow=True).content.decode()

@@ -7,6 +7,7 @@ no row could be imported."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import shutil
 from pathlib import Path
@@ -29,6 +30,18 @@ from kynangso.people.imports.workbooks import ERROR_MESSAGE_HEADER
 from kynangso.people.models import User
 
 SHOWN_ERRORS = 20
+
+
+def _reason(exc: OSError) -> str:
+    """Why a file could not be written, in the operator's language where the system's message is English."""
+    reasons = {
+        errno.EACCES: _("no permission to write there"),
+        errno.EPERM: _("no permission to write there"),
+        errno.ENOENT: _("the path cannot be made"),
+        errno.EROFS: _("the disk is read-only"),
+        errno.ENOSPC: _("the disk is full"),
+    }
+    return str(reasons.get(exc.errno, exc.strerror or exc))
 
 
 class Command(commands.Command):
@@ -79,6 +92,8 @@ class Command(commands.Command):
             actor = User.objects.filter(username=options["user"]).first()
             if actor is None:
                 raise CommandError(_("No such user: %(user)s") % {"user": options["user"]})
+            if not actor.is_active:  # QA round 55: scoped like a user who may no longer sign in
+                raise CommandError(_("%(user)s is deactivated: they may not import people.") % {"user": actor.username})
             if not can_import_people(actor):
                 raise CommandError(
                     _("%(user)s may not import people: it takes a unit, space or national administrator's role.")
@@ -145,7 +160,14 @@ class Command(commands.Command):
                     )
                 )
         elif options["error_report"]:
-            self.stdout.write(_("No row was rejected: no error report was written."))
+            if imp.status == ImportStatus.FAILED:  # QA round 55: the file refused as a whole said "no row rejected"
+                self.stdout.write(_("No error report was written: the file itself was refused (why is below)."))
+            else:
+                self.stdout.write(_("No row was rejected: no error report was written."))
+            earlier = Path(options["error_report"])
+            if earlier.is_file():  # a script testing for the file would take an earlier run's for this one's
+                earlier.unlink()
+                self.stdout.write(_("The file of an earlier run there was deleted: %(path)s") % {"path": earlier})
         self.stdout.write(self._page(imp))
         if imp.activation_sheet:
             out = options["activation_sheet"]
@@ -184,10 +206,25 @@ class Command(commands.Command):
             )
         if not path.parent.is_dir() or path.is_dir():
             raise CommandError(_("Cannot write %(path)s: its folder does not exist.") % {"path": out})
+        existed = path.exists()
+        try:  # QA round 55: a folder or file not writable was found out after the commit, with a traceback
+            with path.open("ab"):
+                pass
+        except OSError as exc:
+            raise CommandError(_("Cannot write %(path)s: %(reason)s") % {"path": out, "reason": _reason(exc)}) from exc
+        if not existed:
+            path.unlink(missing_ok=True)
 
     def _copy(self, stored, out: str) -> None:
-        with stored.open("rb") as src, open(out, "wb") as dst:
-            shutil.copyfileobj(src, dst)
+        try:
+            with stored.open("rb") as src, open(out, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        except OSError as exc:  # after the check above (a disk full, say): the import stands; the page has the file
+            self.stderr.write(
+                _("Could not write %(path)s: %(reason)s. The import is done: download the file on the import's page.")
+                % {"path": out, "reason": _reason(exc)}
+            )
+            return
         self.stdout.write(_("Written: %(path)s") % {"path": out})
 
     def _show_errors(self, imp) -> None:
