@@ -1168,9 +1168,10 @@ _VALUE_FIELDS = ("full_name", "date_of_birth", "sex", "phone", "email", "org_cod
 
 def _values_of(r: ParsedRow) -> tuple:
     """What a row says of its person, to compare with another row (_disagreeing), in _VALUE_FIELDS' order;
-    the birth its date, or the year alone."""
+    the name in small letters with its accents (QA round 57: "Lê Thị Hạ" after "Lê Thị Hà" was taken for a
+    copy of it, and dropped), the birth its date, or the year alone."""
     born = r.date_of_birth or r.birth_year
-    return (r.name_key, born, r.sex, r.phone, r.email, r.organisation_id, r.position, r.groups)
+    return (r.full_name.casefold(), born, r.sex, r.phone, r.email, r.organisation_id, r.position, r.groups)
 
 
 _ROW_BITS = (1 << 32) - 1  # a row's number (reading.SHEET_ROWS a sheet) in _seen's low bits
@@ -1189,8 +1190,13 @@ def _says_no_more(v, w) -> bool:
 
 
 def _disagreeing(values: tuple, first: tuple) -> list[str]:
-    """The fields (_VALUE_FIELDS) in which a row says more than the first row of its CCCD, or otherwise."""
-    return [f for f, v, w in zip(_VALUE_FIELDS, values, first, strict=True) if not _says_no_more(v, w)]
+    """The fields (_VALUE_FIELDS) in which a row says more than the first row of its CCCD, or otherwise; a
+    name typed without some of the first's accents says no more (merged_name keeps the first's)."""
+    return [
+        f
+        for f, v, w in zip(_VALUE_FIELDS, values, first, strict=True)
+        if not (_says_no_more(v, w) or (f == "full_name" and merged_name(v, w) == w))
+    ]
 
 
 def _repeats(values: tuple, first: tuple | None) -> bool:
@@ -1377,6 +1383,8 @@ class _Runner:
         """What the run keeps about the rows read so far (a few dozen MB for 200,000 rows): emptied at the
         start of a pass, and before the workbooks are saved, which need none of it."""
         self.seen_cccd: dict[int, int] = {}  # CCCD → its first row (_seen), negative once that row is refused
+        self.seen_copies: dict[int, int] = {}  # the same for rows without a CCCD, by a digest of their values
+        self.quota_refused: dict[int, int] = {}  # row refused as its space's quota ran out → the space
         self.first_values: dict[int, tuple] = {}  # a workbook of several sheets: each CCCD's first row's values
         self.refused_cccd: dict[int, int] = {}  # … and the rows the row check refused, by their CCCD numbers
         # The people this run creates (or would create) or renames, by folded name and birth date: _Known,
@@ -1996,11 +2004,7 @@ class _Runner:
                 space_id = self.org_space.get(org_id)
                 if space_id is not None:
                     if self.free.get(space_id, 0) <= 0:
-                        space = self.spaces[space_id]
-                        message = ERR_QUOTA_ROW_ALL if self.imp.mode == ImportMode.ALL_OR_NOTHING else ERR_QUOTA_ROW
-                        quota = grouped(space.learner_quota)
-                        self.reject(r, None, message, space=space.name, quota=quota)
-                        self.over_quota[space_id] = self.over_quota.get(space_id, 0) + 1
+                        self.refuse_over_quota(r, space_id)
                         continue
                     self.free[space_id] -= 1
                 plan.accounts_needed += 1
@@ -2064,7 +2068,16 @@ class _Runner:
                 if not r.ok and (digits := cccd_text(r.cells[_CCCD_CELL])).isdigit() and len(digits) == 12:
                     self.refused_cccd.setdefault(int(digits), r.number)
         for r in valid:
-            if not r.cccd:
+            if not r.cccd:  # a copy word for word of an earlier row without a CCCD (QA round 57: "the same
+                # person as row N", refused every time the file was imported)
+                values = _values_of(r)
+                seen = self.seen_copies.setdefault(hash(values), _seen(r.number, (values, None)))
+                first = abs(seen) & _ROW_BITS
+                if first != r.number and abs(seen) == _seen(first, (values, None)):  # two digests agree
+                    if seen < 0:
+                        self.refuse_copy(r, first)
+                    else:
+                        repeats[r.number] = first
                 continue
             refused = self.refused_cccd.get(int(r.cccd)) if several else None
             if refused and refused // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS:
@@ -2079,8 +2092,10 @@ class _Runner:
                 earlier = self.first_values.get(int(r.cccd))
                 other_sheet = several and first // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS
                 copy = abs(seen) == _seen(first, values)  # word for word: unchanged with it (QA round 56)
-                if seen < 0:  # its first row was refused, in an earlier chunk
-                    self.reject(r, "cccd", ERR_REPEATS_REFUSED if copy else ERR_DUPLICATE_CCCD, first=first)
+                if seen < 0 and copy:  # its first row was refused, in an earlier chunk
+                    self.refuse_copy(r, first)
+                elif seen < 0:
+                    self.reject(r, "cccd", ERR_DUPLICATE_CCCD, first=first)
                 elif other_sheet and _repeats(values, earlier):
                     repeats[r.number] = first
                 elif other_sheet:  # say what differs (QA rounds 39, 41)
@@ -2098,22 +2113,46 @@ class _Runner:
         (QA round 39: the copies of refused people were counted unchanged)."""
         refused = {r.number for r in checked if not r.ok}
         for r in checked:  # a first row refused: its copies in later chunks are too
-            seen = self.seen_cccd.get(int(r.cccd), 0) if r.cccd and r.number in refused else 0
-            if seen > 0 and seen & _ROW_BITS == r.number:
-                self.seen_cccd[int(r.cccd)] = -seen
-                self.first_values.pop(int(r.cccd), None)
+            if r.number not in refused:
+                continue
+            seen_of, key = self.seen_of(r)
+            if (seen := seen_of.get(key, 0)) > 0 and seen & _ROW_BITS == r.number:
+                seen_of[key] = -seen
+                if r.cccd:
+                    self.first_values.pop(key, None)
         for r in checked:
             first = repeats.get(r.number)
             if first is None:
                 continue
-            if first in refused or self.seen_cccd[int(r.cccd)] < 0:
-                self.reject(r, "cccd", ERR_REPEATS_REFUSED, first=first)
+            seen_of, key = self.seen_of(r)
+            if first in refused or seen_of[key] < 0:
+                self.refuse_copy(r, first)
             elif first // reading.SHEET_ROWS == r.number // reading.SHEET_ROWS:
                 plan.unchanged += 1
                 self.copied += 1
             else:
                 plan.unchanged += 1
                 self.repeated += 1
+
+    def seen_of(self, r: ParsedRow) -> tuple[dict[int, int], int]:
+        """Where the row's first occurrence is kept (duplicates_in_file), and its key there."""
+        return (self.seen_cccd, int(r.cccd)) if r.cccd else (self.seen_copies, hash(_values_of(r)))
+
+    def refuse_copy(self, r: ParsedRow, first: int) -> None:
+        """A row repeating a row that was refused: as that row, for want of learner accounts (QA round 57: the
+        copies were told to correct the row), else told to correct it."""
+        space_id = self.quota_refused.get(first)
+        if space_id is not None:
+            self.refuse_over_quota(r, space_id)
+        else:
+            self.reject(r, "cccd" if r.cccd else "full_name", ERR_REPEATS_REFUSED, first=first)
+
+    def refuse_over_quota(self, r: ParsedRow, space_id: int) -> None:
+        space = self.spaces[space_id]
+        message = ERR_QUOTA_ROW_ALL if self.imp.mode == ImportMode.ALL_OR_NOTHING else ERR_QUOTA_ROW
+        self.reject(r, None, message, space=space.name, quota=grouped(space.learner_quota))
+        self.over_quota[space_id] = self.over_quota.get(space_id, 0) + 1
+        self.quota_refused[r.number] = space_id
 
     def match(self, r: ParsedRow, by_hash: dict[str, Person], by_name: dict[str, list[Person]]) -> Person | None | bool:
         """The stored person the row is (None: a new person), or False once rejected; what the run keeps of

@@ -598,6 +598,41 @@ def test_a_row_copied_word_for_word_in_its_sheet_is_unchanged_with_its_first(cas
     assert (again.created_count, again.unchanged_count, again.rejected_count) == (0, 3, 0)
 
 
+def test_a_copy_is_word_for_word_by_the_names_accents_and_rows_without_a_cccd_are_copies_too(cast, tmp_path):
+    """QA round 57: "Lê Thị Hạ" after "Lê Thị Hà" (the same CCCD) was a copy, the second spelling dropped; a
+    copy of a row without a CCCD was refused as the same person on every import; copies of a row refused for
+    want of learner accounts were told to correct it."""
+    hà = person_row("Lê Thị Hà", date(1992, 6, 1), "female", 601, phone="0913006001")
+    capitals = [hà[0].upper(), *hà[1:]]  # the same, written in capitals: a copy
+    respelled = ["Lê Thị Hạ", *hà[1:]]
+    no_cccd = person_row("Dương Thị Nở", date(1977, 7, 7), "female", 0, cccd="", phone="0913004001")
+    rows = [hà, capitals, respelled, no_cccd, list(no_cccd), list(no_cccd)]
+    path = write_xlsx(tmp_path / "c.xlsx", rows)
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, mode=ImportMode.COMMIT_VALID)
+    assert (imp.created_count, imp.unchanged_count, imp.rejected_count) == (2, 3, 1)
+    with translation.override("vi"):
+        assert messages(imp) == ["Dòng 4, cột “Số CCCD”: " + str(services.ERR_DUPLICATE_CCCD % {"first": 2})]
+    assert Person.objects.get(cccd_hash=people_services.cccd_hash(hà[3])).full_name == "Lê Thị Hà"
+    again = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (again.created_count, again.updated_count, again.unchanged_count, again.rejected_count) == (0, 0, 5, 1)
+    # Copies of a row refused as the quota ran out are refused for the quota, and all-or-nothing says so
+    cast.space.learner_quota = User.objects.filter(person__organisation__space=cast.space).count() + 1
+    cast.space.save(update_fields=["learner_quota"])
+    first, second = (
+        person_row(name, date(1993, 2, 2), "female", 700 + i) for i, name in enumerate(("Hà Thị Bình", "Ông Thị Ánh"))
+    )
+    path = write_xlsx(tmp_path / "q.xlsx", [first, second, list(second), list(second)])
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True)
+    assert (imp.accounts_created, imp.rejected_count) == (1, 3)
+    with translation.override("vi"):
+        quota = {"space": cast.space.name, "quota": cast.space.learner_quota}
+        assert messages(imp) == [f"Dòng {n}: {services.ERR_QUOTA_ROW % quota}" for n in (3, 4, 5)]
+    refused = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=path, create_accounts=True, mode=ImportMode.ALL_OR_NOTHING
+    )
+    assert refused.message.startswith(str(services.MSG_REFUSED_QUOTA % {"rejected": 3})), refused.message
+
+
 def test_the_error_workbook_has_the_templates_drop_down_lists(cast, tmp_path):
     """QA round 32: the usual fixes are a unit code or a group name, which only the template listed."""
     from openpyxl import load_workbook
