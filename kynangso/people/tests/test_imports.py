@@ -3050,3 +3050,13 @@ def test_a_year_typed_into_the_date_column_is_read_and_shown_as_a_year_in_the_er
     assert read_rows(imp.error_report)[1][1] == "5/6/1905 ?"
     years = Person.objects.filter(full_name__in=["Lê Thị Bảy", "Lê Thị Tám"]).values_list("birth_year", flat=True)
     assert sorted(years) == [1990, 1991]
+
+
+def test_a_later_sheets_name_without_some_accents_says_no_more_than_its_first_row():
+    """_disagreeing (a later sheet's row of the same CCCD): a name typed without accents repeats the first
+    row's; another accent, or accents the first row lacks, is another name (QA round 57)."""
+    first = ("nguyễn thị thùy trang", None, None, None, None, None, None, None)
+    assert services._disagreeing(("nguyen thi thuy trang", *first[1:]), first) == []
+    assert services._disagreeing(("nguyễn thị thúy trang", *first[1:]), first) == ["full_name"]
+    bare = ("le thi ha", *first[1:])
+    assert services._disagreeing(("lê thị hà", *first[1:]), bare) == ["full_name"]
