@@ -291,7 +291,10 @@ def _activation_request(request, import_id: int, *, renew: bool):
 
 # QA round 55: a plain "not found" could not be told from a wrong id, or another unit's import
 ERR_NO_FILE = {
-    "error_report": gettext_lazy("This import has no error report: no row was rejected, or it has not finished."),
+    "error_report": gettext_lazy(
+        "This import has no error report: no row was rejected, the file was refused as a whole (see its message), "
+        "or it has not finished."
+    ),
     "activation_sheet": gettext_lazy(
         "This import has no activation sheet: it created no account, or it has not finished (see its links)."
     ),

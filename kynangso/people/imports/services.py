@@ -437,6 +437,10 @@ MSG_CANCELLED = _(
     "To import the rest, upload the same file again: the rows already written come out unchanged."
 )
 MSG_CANCELLED_NOTHING = _("Cancelled: nothing was written.")
+MSG_INTERRUPTED = _(
+    "Stopped (Ctrl+C) before it had finished: what it had committed is kept, but its error report and activation "
+    "files may be missing. Import the same file again: the rows already written come out unchanged."
+)
 MSG_MONTH_FIRST = _(
     "The birth dates of this file are written month first (like 07/25/1994, as a computer set to English (United "
     "States) writes them): they were read in that order."
@@ -954,14 +958,17 @@ def person_import_run(*, import_id: int) -> PersonImport | None:
     if not claimed or imp is None:
         return imp
     with translation.override(imp.language or settings.LANGUAGE_CODE):
-        runner = _Runner(imp)
+        runner = None
         try:
+            runner = _Runner(imp)
             runner.run()
         except KeyboardInterrupt:  # Ctrl+C on the command line: recorded as a cancel, not left "running"
-            if not runner.finished:
-                runner.interrupted()
+            if runner is None or not runner.finished:
+                _interrupted(runner, import_id)
             raise
         except Exception:
+            if runner is None:  # not begun: the caller sees the error, as before the run
+                raise
             if runner.finished:  # after the outcome was recorded (the final checkpoint or ANALYZE): it stands
                 logger.exception("people import %s: an error after it finished", import_id)
                 return _with_timings(imp, runner)
@@ -974,6 +981,20 @@ def person_import_run(*, import_id: int) -> PersonImport | None:
                     status=ImportStatus.FAILED, phase="", message=str(MSG_FAILED), finished_at=timezone.now()
                 )
     return _with_timings(imp, runner)
+
+
+def _interrupted(runner: _Runner | None, import_id: int) -> None:
+    """Ctrl+C: a cancel from the last commit; while it was finishing (its files half-saved: QA round 57, a
+    traceback and an import left "running") or before it began, recorded in one update."""
+    try:
+        if runner is not None:
+            runner.interrupted()
+            return
+    except Exception:
+        logger.info("people import %s: interrupted while finishing", import_id, exc_info=True)
+    PersonImport.objects.filter(pk=import_id, status=ImportStatus.RUNNING).update(
+        status=ImportStatus.CANCELLED, phase="", message=str(MSG_INTERRUPTED), finished_at=timezone.now()
+    )
 
 
 def _with_timings(imp: PersonImport, runner: _Runner) -> PersonImport:

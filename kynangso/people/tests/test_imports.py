@@ -5,6 +5,7 @@ import json
 import unicodedata
 from contextlib import contextmanager
 from datetime import date
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -2488,6 +2489,24 @@ def test_ctrl_c_on_the_command_cancels_the_import_from_its_last_commit(cast, tmp
     assert len(read_rows(imp.activation_sheet)) == 3 + 20  # the codes of the committed chunks are kept
 
 
+def test_ctrl_c_while_the_import_finishes_ends_it_cancelled_not_running(cast, tmp_path, monkeypatch):
+    """QA round 57: Ctrl+C while the error workbook was being saved: saving it again for the cancel failed
+    (its temporary file closed), with a traceback, and the import stayed "running"."""
+    calls = {"n": 0}
+
+    def interrupted_then_broken(runner, fields, written):
+        calls["n"] += 1
+        raise KeyboardInterrupt if calls["n"] == 1 else ValueError("I/O operation on closed file.")
+
+    monkeypatch.setattr(services._Runner, "_store_files", interrupted_then_broken)
+    rows = people_rows(3)
+    rows[0][3] = "1"
+    with translation.override("vi"), pytest.raises(CommandError, match="Ctrl\\+C"):
+        call_command("import_people", str(write_xlsx(tmp_path / "f.xlsx", rows)), "--org", "X-A")
+    imp = PersonImport.objects.get()
+    assert (imp.status, imp.phase, calls["n"]) == (ImportStatus.CANCELLED, "", 2) and imp.finished_at is not None
+
+
 def test_the_command_fails_when_nothing_could_be_imported(cast, tmp_path, capsys):
     rows = people_rows(2)
     for row in rows:
@@ -2543,14 +2562,68 @@ def test_the_command_checks_its_output_files_before_it_imports(cast, tmp_path):
         with translation.override("vi"), pytest.raises(CommandError, match="Không ghi được /proc/e.xlsx: "):
             call_command("import_people", path, "--org", "X-A", "--error-report", "/proc/e.xlsx")
     assert Person.objects.count() == people and not PersonImport.objects.exists()
-    # The check leaves no file behind; with no row rejected, an earlier run's report there is deleted
+    # QA round 57: the list itself as an output, or one file for both outputs: refused before importing
+    with translation.override("vi"), pytest.raises(CommandError, match="là danh sách đang được nhập"):
+        call_command("import_people", path, "--org", "X-A", "--error-report", path)
+    with translation.override("vi"), pytest.raises(CommandError, match="cùng một tệp"):
+        same = str(tmp_path / "out.xlsx")
+        call_command(
+            "import_people",
+            path,
+            "--org",
+            "X-A",
+            "--create-accounts",
+            "--error-report",
+            same,
+            "--activation-sheet",
+            same,
+        )
+    assert not PersonImport.objects.exists() and Path(path).stat().st_size > 0
+    # The check leaves no file behind; with no row rejected, a file already there is left, and said not ours
     kept = tmp_path / "kept.xlsx"
     call_command("import_people", path, "--org", "X-A", "--error-report", str(tmp_path / "e.xlsx"))
-    assert not (tmp_path / "e.xlsx").exists()
+    assert not (tmp_path / "e.xlsx").exists() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     kept.write_bytes(b"yesterday's errors")
     with translation.override("vi"):
-        call_command("import_people", path, "--org", "X-A", "--error-report", str(kept))
-    assert not kept.exists()
+        call_command("import_people", path, "--org", "X-A", "--error-report", str(kept), stdout=(out := StringIO()))
+    assert kept.read_bytes() == b"yesterday's errors" and "được giữ nguyên" in out.getvalue()
+
+
+def test_a_report_the_disk_cannot_take_is_not_left_half_written(cast, tmp_path, monkeypatch):
+    """QA round 57: a disk full while the report was copied left a cut 4 KB workbook at the path, said not
+    written; an earlier file there is kept whole, and the import stands (exit 0)."""
+    import errno
+
+    from kynangso.people.management.commands import import_people
+
+    copy = import_people.shutil.copyfileobj
+
+    def full(src, dst, *args):  # the command's copy only (the module is everyone's)
+        if ".import-people-" not in str(getattr(dst, "name", "")):
+            return copy(src, dst, *args)
+        dst.write(b"PK\x03\x04")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(import_people.shutil, "copyfileobj", full)
+    rows = people_rows(3)
+    rows[0][3] = "1"
+    out = tmp_path / "out" / "errors.xlsx"
+    out.parent.mkdir()
+    out.write_bytes(b"yesterday")
+    err = StringIO()
+    with translation.override("vi"):
+        call_command(
+            "import_people",
+            str(write_xlsx(tmp_path / "f.xlsx", rows)),
+            "--org",
+            "X-A",
+            "--error-report",
+            str(out),
+            stderr=err,
+        )
+    assert "Không ghi được" in err.getvalue() and "ổ đĩa đã đầy" in err.getvalue()
+    assert [p.name for p in out.parent.iterdir()] == ["errors.xlsx"] and out.read_bytes() == b"yesterday"
+    assert PersonImport.objects.get().created_count == 2
 
 
 def test_the_command_refuses_a_deactivated_user(cast, tmp_path):

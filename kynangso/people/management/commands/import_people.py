@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -99,9 +101,12 @@ class Command(commands.Command):
                     _("%(user)s may not import people: it takes a unit, space or national administrator's role.")
                     % {"user": actor.username}
                 )
-        for option, suffixes in (("error_report", (".xlsx",)), ("activation_sheet", (".xlsx", ".pdf"))):
-            if options[option]:
-                self._check_output(options[option], suffixes)
+        outputs = [options[option] for option in ("error_report", "activation_sheet") if options[option]]
+        for out, suffixes in ((options["error_report"], (".xlsx",)), (options["activation_sheet"], (".xlsx", ".pdf"))):
+            if out:
+                self._check_output(out, suffixes, path)
+        if len(outputs) == 2 and Path(outputs[0]).resolve() == Path(outputs[1]).resolve():  # QA round 57
+            raise CommandError(_("--error-report and --activation-sheet name the same file: give two."))
         code = options["org"].strip().upper()
         orgs = selectors.importable_organisations(actor=actor) if actor else Organisation.objects.all()
         organisation = orgs.filter(code=code).first()
@@ -164,10 +169,7 @@ class Command(commands.Command):
                 self.stdout.write(_("No error report was written: the file itself was refused (why is below)."))
             else:
                 self.stdout.write(_("No row was rejected: no error report was written."))
-            earlier = Path(options["error_report"])
-            if earlier.is_file():  # a script testing for the file would take an earlier run's for this one's
-                earlier.unlink()
-                self.stdout.write(_("The file of an earlier run there was deleted: %(path)s") % {"path": earlier})
+            self._say_left(options["error_report"])
         self.stdout.write(self._page(imp))
         if imp.activation_sheet:
             out = options["activation_sheet"]
@@ -185,8 +187,10 @@ class Command(commands.Command):
                 self._copy(imp.activation_sheet, out)
         elif options["activation_sheet"] and imp.dry_run:  # QA round 27: it said nothing
             self.stdout.write(_("A check creates no account: no activation sheet was written."))
+            self._say_left(options["activation_sheet"])
         elif options["activation_sheet"]:
             self.stdout.write(_("No account was created: no activation sheet was written."))
+            self._say_left(options["activation_sheet"])
 
         if nothing:  # the message says what to correct and what to import again (the mode's way)
             raise CommandError(imp.message or str(_("Nothing could be imported.")))
@@ -197,35 +201,61 @@ class Command(commands.Command):
         return _("Import no. %(id)s: %(url)s") % {"id": imp.pk, "url": url}
 
     @staticmethod
-    def _check_output(out: str, suffixes: tuple[str, ...]) -> None:
-        """Before the import: a report that cannot be written must not be found out after the commit."""
+    def _check_output(out: str, suffixes: tuple[str, ...], source: Path) -> None:
+        """Before the import: a report that cannot be written must not be found out after the commit (QA
+        rounds 55, 57). Nothing is created, changed or deleted here."""
         path = Path(out)
         if not path.name.lower().endswith(suffixes):
             raise CommandError(
                 _("The output file must end in %(suffixes)s: %(path)s") % {"suffixes": ", ".join(suffixes), "path": out}
             )
-        if not path.parent.is_dir() or path.is_dir():
+        if path.is_dir():
+            raise CommandError(_("%(path)s is a folder: give a file's name.") % {"path": out})
+        if not path.parent.is_dir():
             raise CommandError(_("Cannot write %(path)s: its folder does not exist.") % {"path": out})
-        existed = path.exists()
-        try:  # QA round 55: a folder or file not writable was found out after the commit, with a traceback
-            with path.open("ab"):
-                pass
+        if path.exists() and path.samefile(source):
+            raise CommandError(_("%(path)s is the list being imported: give another file's name.") % {"path": out})
+        try:
+            if path.exists():  # may be replaced: can be written (opened to add to it, nothing added)
+                with path.open("ab"):
+                    pass
+            with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".import-people-"):
+                pass  # the folder takes a new file (written beside, then moved over the name: _copy)
         except OSError as exc:
             raise CommandError(_("Cannot write %(path)s: %(reason)s") % {"path": out, "reason": _reason(exc)}) from exc
-        if not existed:
-            path.unlink(missing_ok=True)
 
     def _copy(self, stored, out: str) -> None:
+        """The stored file written to `out` whole or not at all: into a file beside it, then moved over it."""
+        target = Path(out)
+        tmp = None
         try:
-            with stored.open("rb") as src, open(out, "wb") as dst:
+            with (
+                stored.open("rb") as src,
+                tempfile.NamedTemporaryFile(dir=target.parent, prefix=".import-people-", delete=False) as dst,
+            ):
+                tmp = Path(dst.name)
                 shutil.copyfileobj(src, dst)
-        except OSError as exc:  # after the check above (a disk full, say): the import stands; the page has the file
+            mask = os.umask(0)
+            os.umask(mask)
+            tmp.chmod(0o666 & ~mask)  # as open() would make it (a temporary file is the owner's alone)
+            os.replace(tmp, target)
+        except OSError as exc:  # after the check (a disk full, say): the import stands; the page has the file
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
             self.stderr.write(
                 _("Could not write %(path)s: %(reason)s. The import is done: download the file on the import's page.")
                 % {"path": out, "reason": _reason(exc)}
             )
             return
         self.stdout.write(_("Written: %(path)s") % {"path": out})
+
+    def _say_left(self, out: str) -> None:
+        """No file written to `out`: one already there is left as it is, and said not to be this run's (QA
+        round 55: a script took yesterday's errors for today's; round 57: deleting it deleted a list)."""
+        if Path(out).is_file():
+            self.stdout.write(
+                _("The file already at %(path)s was left as it is: it is not this run's.") % {"path": out}
+            )
 
     def _show_errors(self, imp) -> None:
         import python_calamine
