@@ -99,6 +99,12 @@ def same_name_signature(a: int, b: int) -> bool:
     )
 
 
+def signature_adds_nothing(a: int, b: int) -> bool:
+    """Whether a name of signature `a` says nothing that `b`'s (of the same fold()) does not: every word
+    accented in it is accented alike in `b` (where the tone mark sits never counts)."""
+    return not a & ~b & (1 << _SIGNED_WORDS) - 1 and same_name_signature(a, b)
+
+
 # Latin-1 letters that Vietnamese uses (NFC). Any other character of U+00A1-U+00FF, or one of the letters
 # the Windows code page adds, in a name is the trace of an old 8-bit Vietnamese font: TCVN3 (".VnTime":
 # "NguyÔn Thµnh Nam") or VNI ("Nguyeãn Thaønh"), typed before Unicode and pasted into the list.

@@ -77,7 +77,14 @@ from django.utils.translation import ngettext_lazy
 from kynangso.core import crypto
 from kynangso.core.models import AuditLog
 from kynangso.core.services import audit_record
-from kynangso.core.text import edit_distance, grouped, merged_name, name_signature, same_name_signature
+from kynangso.core.text import (
+    edit_distance,
+    grouped,
+    merged_name,
+    name_signature,
+    same_name_signature,
+    signature_adds_nothing,
+)
 from kynangso.orgs.choices import PEOPLE_WRITE_ROLES, AdminLevel
 from kynangso.orgs.models import AdminUnit, AdminUnitSuccession, Organisation, Space
 from kynangso.orgs.selectors import NOTHING, primary_organisation, scope_q
@@ -427,6 +434,15 @@ MSG_COPIED = ngettext_lazy(
     "they are counted unchanged.",
     "count",
 )
+MSG_COPIED_BARE = ngettext_lazy(
+    "%(rows)s row without a CCCD number repeats an earlier row in every cell (%(examples)s): it is taken for the "
+    "same person and counted unchanged. If it is another person, add the CCCD numbers of both.",
+    "%(rows)s rows without a CCCD number repeat earlier rows in every cell (%(examples)s): each is taken for the "
+    "same person as its earlier row and counted unchanged. If some are other people, add their CCCD numbers.",
+    "count",
+)
+MSG_COPY_OF = _("row %(row)s as row %(first)s")
+COPIES_SHOWN = 10
 MSG_HIDDEN_SHEETS = _("Hidden sheets are not read: %(sheets)s. To import their people, unhide them.")
 MSG_SHEETS_NOT_READ = _("Not read, as they hold no list of people: %(others)s.")
 MSG_NO_ROWS = _(
@@ -691,7 +707,13 @@ def _cancel_without_runner(actor, person_import: PersonImport) -> None:
         return
     if person_import.status == ImportStatus.QUEUED:  # not audited above: the queued update excluded it
         audit_record(actor=actor, action="people.import.cancel", obj=person_import)
-    imp = PersonImport.objects.select_related("organisation", "created_by").get(pk=person_import.pk)
+    _end_cancelled_afresh(person_import.pk)
+
+
+def _end_cancelled_afresh(import_id: int) -> None:
+    """End a running import no runner is running as cancelled, from what it stored: its committed counts, and
+    its committed chunks' codes gathered into the activation sheet (Runner.end_cancelled)."""
+    imp = PersonImport.objects.select_related("organisation", "created_by").get(pk=import_id)
     with translation.override(imp.language or settings.LANGUAGE_CODE):
         runner = _Runner(imp)
         for attr, name in zip(_Runner.COUNTERS, runner.progress_fields(), strict=True):
@@ -964,7 +986,7 @@ def person_import_run(*, import_id: int) -> PersonImport | None:
             runner.run()
         except KeyboardInterrupt:  # Ctrl+C on the command line: recorded as a cancel, not left "running"
             if runner is None or not runner.finished:
-                _interrupted(runner, import_id)
+                person_import_interrupted(import_id=import_id, runner=runner)
             raise
         except Exception:
             if runner is None:  # not begun: the caller sees the error, as before the run
@@ -983,18 +1005,30 @@ def person_import_run(*, import_id: int) -> PersonImport | None:
     return _with_timings(imp, runner)
 
 
-def _interrupted(runner: _Runner | None, import_id: int) -> None:
-    """Ctrl+C: a cancel from the last commit; while it was finishing (its files half-saved: QA round 57, a
-    traceback and an import left "running") or before it began, recorded in one update."""
-    try:
-        if runner is not None:
+def person_import_interrupted(*, import_id: int, runner: _Runner | None = None) -> None:
+    """Ctrl+C on the command line, whenever it comes: the import ends cancelled from its last commit, by its
+    runner; queued, at once; running without its runner (cut while it began, or while it finished, its files
+    half-saved: QA rounds 57-58), as a stalled import is cancelled: its committed chunks and their codes
+    kept. Only if that fails too is it ended in one update."""
+    if runner is not None:
+        try:
             runner.interrupted()
             return
+        except Exception:
+            logger.info("people import %s: interrupted while finishing", import_id, exc_info=True)
+    now = timezone.now()
+    queued = PersonImport.objects.filter(pk=import_id, status=ImportStatus.QUEUED, rows_written=0)
+    if queued.update(status=ImportStatus.CANCELLED, finished_at=now, message=str(MSG_CANCELLED_NOTHING)):
+        return
+    if not PersonImport.objects.filter(pk=import_id, status=ImportStatus.RUNNING).exists():
+        return
+    try:
+        _end_cancelled_afresh(import_id)
     except Exception:
-        logger.info("people import %s: interrupted while finishing", import_id, exc_info=True)
-    PersonImport.objects.filter(pk=import_id, status=ImportStatus.RUNNING).update(
-        status=ImportStatus.CANCELLED, phase="", message=str(MSG_INTERRUPTED), finished_at=timezone.now()
-    )
+        logger.info("people import %s: the cancel after an interrupt failed", import_id, exc_info=True)
+        PersonImport.objects.filter(pk=import_id, status=ImportStatus.RUNNING).update(
+            status=ImportStatus.CANCELLED, phase="", message=str(MSG_INTERRUPTED), finished_at=now
+        )
 
 
 def _with_timings(imp: PersonImport, runner: _Runner) -> PersonImport:
@@ -1189,10 +1223,12 @@ _VALUE_FIELDS = ("full_name", "date_of_birth", "sex", "phone", "email", "org_cod
 
 def _values_of(r: ParsedRow) -> tuple:
     """What a row says of its person, to compare with another row (_disagreeing), in _VALUE_FIELDS' order;
-    the name in small letters with its accents (QA round 57: "Lê Thị Hạ" after "Lê Thị Hà" was taken for a
-    copy of it, and dropped), the birth its date, or the year alone."""
+    the name folded and its accents' signature (QA round 57: "Lê Thị Hạ" after "Lê Thị Hà" was taken for a
+    copy, and dropped; round 58: "Hoà" and "Hòa" are one name), the birth its date, or the year alone."""
     born = r.date_of_birth or r.birth_year
-    return (r.full_name.casefold(), born, r.sex, r.phone, r.email, r.organisation_id, r.position, r.groups)
+    r.signature = r.signature or name_signature(r.full_name)
+    name = (r.name_key, r.signature)
+    return (name, born, r.sex, r.phone, r.email, r.organisation_id, r.position, r.groups)
 
 
 _ROW_BITS = (1 << 32) - 1  # a row's number (reading.SHEET_ROWS a sheet) in _seen's low bits
@@ -1216,7 +1252,7 @@ def _disagreeing(values: tuple, first: tuple) -> list[str]:
     return [
         f
         for f, v, w in zip(_VALUE_FIELDS, values, first, strict=True)
-        if not (_says_no_more(v, w) or (f == "full_name" and merged_name(v, w) == w))
+        if not (_says_no_more(v, w) or (f == "full_name" and v[0] == w[0] and signature_adds_nothing(v[1], w[1])))
     ]
 
 
@@ -1398,6 +1434,8 @@ class _Runner:
         self.cccd_elsewhere = 0
         self.repeated = 0  # rows of a later sheet that repeat an earlier one's (see _plan): unchanged
         self.copied = 0  # rows that copy an earlier row of their sheet word for word: unchanged too
+        self.copied_bare = 0  # … rows without a CCCD that copy an earlier row
+        self.copies_shown: list[tuple[int, int]] = []  # the first of them (COPIES_SHOWN), with the row they copy
         self.updated_rows: list[tuple[int, list[str]]] = []  # the first rows that change someone, and what
 
     def forget_rows(self) -> None:
@@ -1697,6 +1735,9 @@ class _Runner:
                         gc.collect()
                     self.chunk_seconds.append(time.perf_counter() - chunk_started)
                 self.commit(group)
+                if write and chunk_transactions:  # what a cancel after it keeps (QA round 58: Ctrl+C while it
+                    with self.timed("progress and cancel checks"):  # finished found the counts of the commit before)
+                        self.save_progress()
 
     def commit(self, group: ExitStack) -> None:
         with self.timed("commits"):
@@ -1814,6 +1855,11 @@ class _Runner:
             parts.append(str(MSG_HIDDEN % {"rows": n(table.hidden_read)}))
         if self.copied:
             parts.append(str(MSG_COPIED % {"count": self.copied, "rows": n(self.copied)}))
+        if bare := self.copied_bare:
+            label = table.row_label
+            shown = [str(MSG_COPY_OF % {"row": label(row), "first": label(first)}) for row, first in self.copies_shown]
+            examples = ", ".join(shown) + (", …" if bare > len(shown) else "")
+            parts.append(str(MSG_COPIED_BARE % {"count": bare, "rows": n(bare), "examples": examples}))
         others = ", ".join(f"“{name}”" for name in table.other_sheets) if table is not None else ""
         if table is not None and len(table.sheets) > 1:
             parts.append(str(MSG_SHEETS_READ % {"sheets": ", ".join(f"“{name}”" for name in table.sheets)}))
@@ -2148,11 +2194,15 @@ class _Runner:
             seen_of, key = self.seen_of(r)
             if first in refused or seen_of[key] < 0:
                 self.refuse_copy(r, first)
+                continue
+            plan.unchanged += 1
+            if not r.cccd:  # nothing but the cells to go by: said with the rows (QA round 58: two people alike)
+                self.copied_bare += 1
+                if len(self.copies_shown) < COPIES_SHOWN:
+                    self.copies_shown.append((r.number, first))
             elif first // reading.SHEET_ROWS == r.number // reading.SHEET_ROWS:
-                plan.unchanged += 1
                 self.copied += 1
             else:
-                plan.unchanged += 1
                 self.repeated += 1
 
     def seen_of(self, r: ParsedRow) -> tuple[dict[int, int], int]:

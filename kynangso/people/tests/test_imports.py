@@ -607,15 +607,21 @@ def test_a_copy_is_word_for_word_by_the_names_accents_and_rows_without_a_cccd_ar
     capitals = [hà[0].upper(), *hà[1:]]  # the same, written in capitals: a copy
     respelled = ["Lê Thị Hạ", *hà[1:]]
     no_cccd = person_row("Dương Thị Nở", date(1977, 7, 7), "female", 0, cccd="", phone="0913004001")
-    rows = [hà, capitals, respelled, no_cccd, list(no_cccd), list(no_cccd)]
-    path = write_xlsx(tmp_path / "c.xlsx", rows)
+    hòa = person_row("Trần Thị Hòa", date(1990, 3, 3), "female", 602)
+    rows = [hà, capitals, respelled, no_cccd, list(no_cccd), list(no_cccd), hòa, ["Trần Thị Hoà", *hòa[1:]]]
+    path = write_xlsx(tmp_path / "c.xlsx", rows)  # "Hoà": the old style of "Hòa" (QA round 58), a copy
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, mode=ImportMode.COMMIT_VALID)
-    assert (imp.created_count, imp.unchanged_count, imp.rejected_count) == (2, 3, 1)
+    assert (imp.created_count, imp.unchanged_count, imp.rejected_count) == (3, 4, 1)
     with translation.override("vi"):
         assert messages(imp) == ["Dòng 4, cột “Số CCCD”: " + str(services.ERR_DUPLICATE_CCCD % {"first": 2})]
+    with translation.override(imp.language):  # QA round 58: rows alike without a CCCD may be two people: said
+        assert (
+            "2 dòng không có số CCCD lặp lại đúng từng ô của dòng phía trên (dòng 6 giống dòng 5, dòng 7 giống dòng 5)"
+            in imp.message
+        )
     assert Person.objects.get(cccd_hash=people_services.cccd_hash(hà[3])).full_name == "Lê Thị Hà"
     again = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
-    assert (again.created_count, again.updated_count, again.unchanged_count, again.rejected_count) == (0, 0, 5, 1)
+    assert (again.created_count, again.updated_count, again.unchanged_count, again.rejected_count) == (0, 0, 7, 1)
     # Copies of a row refused as the quota ran out are refused for the quota, and all-or-nothing says so
     cast.space.learner_quota = User.objects.filter(person__organisation__space=cast.space).count() + 1
     cast.space.save(update_fields=["learner_quota"])
@@ -2493,18 +2499,26 @@ def test_ctrl_c_while_the_import_finishes_ends_it_cancelled_not_running(cast, tm
     """QA round 57: Ctrl+C while the error workbook was being saved: saving it again for the cancel failed
     (its temporary file closed), with a traceback, and the import stayed "running"."""
     calls = {"n": 0}
+    store = services._Runner._store_files
 
     def interrupted_then_broken(runner, fields, written):
         calls["n"] += 1
-        raise KeyboardInterrupt if calls["n"] == 1 else ValueError("I/O operation on closed file.")
+        if calls["n"] == 1:
+            raise KeyboardInterrupt
+        if calls["n"] == 2:  # the runner's own cancel: its workbook's file closed by the interrupt
+            raise ValueError("I/O operation on closed file.")
+        return store(runner, fields, written)  # the cancel from what was stored
 
     monkeypatch.setattr(services._Runner, "_store_files", interrupted_then_broken)
     rows = people_rows(3)
     rows[0][3] = "1"
-    with translation.override("vi"), pytest.raises(CommandError, match="Ctrl\\+C"):
-        call_command("import_people", str(write_xlsx(tmp_path / "f.xlsx", rows)), "--org", "X-A")
+    path = str(write_xlsx(tmp_path / "f.xlsx", rows))
+    with translation.override("vi"), pytest.raises(CommandError, match="Đã hủy"):
+        call_command("import_people", path, "--org", "X-A", "--create-accounts")
     imp = PersonImport.objects.get()
-    assert (imp.status, imp.phase, calls["n"]) == (ImportStatus.CANCELLED, "", 2) and imp.finished_at is not None
+    assert (imp.status, imp.phase, calls["n"]) == (ImportStatus.CANCELLED, "", 3) and imp.finished_at is not None
+    # QA round 58: the accounts committed keep their codes (a first fix ended it with none, and no sheet)
+    assert (imp.rows_written, imp.accounts_created) == (2, 2) and len(read_rows(imp.activation_sheet)) == 3 + 2
 
 
 def test_the_command_fails_when_nothing_could_be_imported(cast, tmp_path, capsys):
@@ -2624,6 +2638,59 @@ def test_a_report_the_disk_cannot_take_is_not_left_half_written(cast, tmp_path, 
     assert "Không ghi được" in err.getvalue() and "ổ đĩa đã đầy" in err.getvalue()
     assert [p.name for p in out.parent.iterdir()] == ["errors.xlsx"] and out.read_bytes() == b"yesterday"
     assert PersonImport.objects.get().created_count == 2
+
+
+def test_ctrl_c_before_the_run_or_during_a_copy_leaves_nothing_running_or_half_written(cast, tmp_path, monkeypatch):
+    """QA round 58: Ctrl+C before the run began left the import queued (or running, with no message) and a
+    traceback; during the copy of the report, a cut temporary file beside it."""
+    from kynangso.people.management.commands import import_people
+
+    rows = people_rows(3)
+    rows[0][3] = "1"
+    path = str(write_xlsx(tmp_path / "f.xlsx", rows))
+
+    def interrupted(**kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "person_import_run", interrupted)
+        with translation.override("vi"), pytest.raises(CommandError, match="Đã hủy: chưa có dữ liệu nào được ghi"):
+            call_command("import_people", path, "--org", "X-A")
+    assert PersonImport.objects.get().status == ImportStatus.CANCELLED
+    copy = import_people.shutil.copyfileobj
+
+    def cut(src, dst, *args):
+        if ".import-people-" not in str(getattr(dst, "name", "")):
+            return copy(src, dst, *args)
+        dst.write(b"PK")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(import_people.shutil, "copyfileobj", cut)
+    out = tmp_path / "out"
+    out.mkdir()
+    with translation.override("vi"), pytest.raises(CommandError, match="Bản thân lượt nhập đã kết thúc"):
+        call_command("import_people", path, "--org", "X-A", "--error-report", str(out / "e.xlsx"))
+    assert list(out.iterdir()) == [] and PersonImport.objects.latest("pk").status == ImportStatus.DONE
+
+
+def test_a_report_written_over_a_file_keeps_its_permissions_and_a_symlinks_file_is_written(cast, tmp_path):
+    """QA round 58: the report, written beside and moved over the name, took a new file's permissions (a
+    0600 report of CCCD numbers became 0644) and replaced a symlink instead of writing its file."""
+    rows = people_rows(3)
+    rows[0][3] = "1"
+    path = str(write_xlsx(tmp_path / "f.xlsx", rows))
+    private = tmp_path / "private.xlsx"
+    private.write_bytes(b"old")
+    private.chmod(0o600)
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(private)
+    call_command("import_people", path, "--org", "X-A", "--error-report", str(link))
+    assert link.is_symlink() and private.stat().st_mode & 0o777 == 0o600
+    import python_calamine
+
+    assert (
+        python_calamine.CalamineWorkbook.from_path(str(private)).get_sheet_by_index(0).to_python()[1][0] == rows[0][0]
+    )
 
 
 def test_the_command_refuses_a_deactivated_user(cast, tmp_path):
@@ -3128,8 +3195,13 @@ def test_a_year_typed_into_the_date_column_is_read_and_shown_as_a_year_in_the_er
 def test_a_later_sheets_name_without_some_accents_says_no_more_than_its_first_row():
     """_disagreeing (a later sheet's row of the same CCCD): a name typed without accents repeats the first
     row's; another accent, or accents the first row lacks, is another name (QA round 57)."""
-    first = ("nguyễn thị thùy trang", None, None, None, None, None, None, None)
-    assert services._disagreeing(("nguyen thi thuy trang", *first[1:]), first) == []
-    assert services._disagreeing(("nguyễn thị thúy trang", *first[1:]), first) == ["full_name"]
-    bare = ("le thi ha", *first[1:])
-    assert services._disagreeing(("lê thị hà", *first[1:]), bare) == ["full_name"]
+    from kynangso.core.text import fold, name_signature
+
+    def values(name):
+        return ((fold(name), name_signature(name)), None, None, None, None, None, None, None)
+
+    first = values("Nguyễn Thị Thùy Trang")
+    assert services._disagreeing(values("Nguyen Thi Thuy Trang"), first) == []
+    assert services._disagreeing(values("NGUYỄN THỊ THUỲ TRANG"), first) == []  # capitals, the old-style tone
+    assert services._disagreeing(values("Nguyễn Thị Thúy Trang"), first) == ["full_name"]
+    assert services._disagreeing(values("Lê Thị Hà"), values("Le Thi Ha")) == ["full_name"]

@@ -7,11 +7,13 @@ no row could be imported."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -27,11 +29,28 @@ from kynangso.core.text import grouped
 from kynangso.orgs.models import Organisation
 from kynangso.people.imports import selectors, services
 from kynangso.people.imports.choices import ImportMode, ImportSource, ImportStatus
+from kynangso.people.imports.models import PersonImport
 from kynangso.people.imports.permissions import can_import_people
 from kynangso.people.imports.workbooks import ERROR_MESSAGE_HEADER
 from kynangso.people.models import User
 
 SHOWN_ERRORS = 20
+
+
+def _take_mode(new: Path, old: Path) -> None:
+    """The permissions (and, where allowed, the owner) of the file `new` replaces, or those a file made now
+    gets (the umask): a temporary file is its owner's alone, and a report holds CCCD numbers (QA round 58)."""
+    try:
+        stat = old.stat()
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        new.chmod(0o666 & ~mask)
+        return
+    new.chmod(stat.st_mode & 0o7777)
+    if (stat.st_uid, stat.st_gid) != (os.getuid(), os.getgid()):
+        with contextlib.suppress(PermissionError):
+            os.chown(new, stat.st_uid, stat.st_gid)
 
 
 def _reason(exc: OSError) -> str:
@@ -74,6 +93,8 @@ class Command(commands.Command):
             root.setLevel(max(level, logging.WARNING))
         try:
             self._import(options)
+        except KeyboardInterrupt:  # after the import (its errors printed, a file copied): it stands
+            raise CommandError(_("Stopped (Ctrl+C). The import itself had ended: its page says how.")) from None
         finally:
             root.setLevel(level)
 
@@ -112,6 +133,7 @@ class Command(commands.Command):
         organisation = orgs.filter(code=code).first()
         if organisation is None:
             raise CommandError(_("Unknown organisation code, or outside your scope: %(code)s") % {"code": code})
+        key = f"cli-{uuid.uuid4().hex}"  # finds the import a Ctrl+C cut before it was returned
         try:
             with path.open("rb") as fh:
                 imp = services.person_import_create(
@@ -125,12 +147,17 @@ class Command(commands.Command):
                     enqueue=False,
                     language=settings.LANGUAGE_CODE,
                     source=ImportSource.COMMAND,
+                    submission_key=key,
                 )
+            imp = services.person_import_run(import_id=imp.pk)
         except (ValidationError, PermissionDenied) as exc:
             raise CommandError(" ".join(getattr(exc, "messages", [str(exc)]))) from exc
-        try:
-            imp = services.person_import_run(import_id=imp.pk)
-        except KeyboardInterrupt:  # Ctrl+C: the runner recorded it as a cancel; say what was kept
+        except KeyboardInterrupt:  # Ctrl+C, whenever: recorded as a cancel (QA round 58); say what was kept
+            imp = PersonImport.objects.filter(submission_key=key).first()
+            if imp is None:
+                raise CommandError(_("Stopped (Ctrl+C): nothing was imported.")) from None
+            if imp.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+                services.person_import_interrupted(import_id=imp.pk)
             imp.refresh_from_db()
             raise CommandError(f"{imp.message} {self._page(imp)}") from None
         nothing = (
@@ -215,18 +242,21 @@ class Command(commands.Command):
             raise CommandError(_("Cannot write %(path)s: its folder does not exist.") % {"path": out})
         if path.exists() and path.samefile(source):
             raise CommandError(_("%(path)s is the list being imported: give another file's name.") % {"path": out})
+        real = Path(os.path.realpath(out))  # a symlink's file is the one written (_copy)
+        if not real.parent.is_dir():
+            raise CommandError(_("Cannot write %(path)s: its folder does not exist.") % {"path": out})
         try:
-            if path.exists():  # may be replaced: can be written (opened to add to it, nothing added)
-                with path.open("ab"):
+            if real.exists():  # may be replaced: can be written (opened to add to it, nothing added)
+                with real.open("ab"):
                     pass
-            with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".import-people-"):
+            with tempfile.NamedTemporaryFile(dir=real.parent, prefix=".import-people-"):
                 pass  # the folder takes a new file (written beside, then moved over the name: _copy)
         except OSError as exc:
             raise CommandError(_("Cannot write %(path)s: %(reason)s") % {"path": out, "reason": _reason(exc)}) from exc
 
     def _copy(self, stored, out: str) -> None:
         """The stored file written to `out` whole or not at all: into a file beside it, then moved over it."""
-        target = Path(out)
+        target = Path(os.path.realpath(out))  # a symlink's file is the one written (QA round 58)
         tmp = None
         try:
             with (
@@ -235,18 +265,19 @@ class Command(commands.Command):
             ):
                 tmp = Path(dst.name)
                 shutil.copyfileobj(src, dst)
-            mask = os.umask(0)
-            os.umask(mask)
-            tmp.chmod(0o666 & ~mask)  # as open() would make it (a temporary file is the owner's alone)
+            _take_mode(tmp, target)
             os.replace(tmp, target)
+            tmp = None
         except OSError as exc:  # after the check (a disk full, say): the import stands; the page has the file
-            if tmp is not None:
-                tmp.unlink(missing_ok=True)
             self.stderr.write(
                 _("Could not write %(path)s: %(reason)s. The import is done: download the file on the import's page.")
                 % {"path": out, "reason": _reason(exc)}
             )
+            self._say_left(out)
             return
+        finally:  # a failure, or Ctrl+C: no half-written file left beside it
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
         self.stdout.write(_("Written: %(path)s") % {"path": out})
 
     def _say_left(self, out: str) -> None:
