@@ -435,12 +435,12 @@ MSG_COPIED = ngettext_lazy(
     "count",
 )
 MSG_COPIED_BARE = ngettext_lazy(
-    "%(rows)s row without a CCCD number repeats an earlier row in every cell (%(examples)s): it is taken for the "
-    "same person and counted unchanged. If it is another person, add the CCCD numbers of both.",
-    "%(rows)s rows without a CCCD number repeat earlier rows in every cell (%(examples)s): each is taken for the "
-    "same person as its earlier row and counted unchanged. If some are other people, add their CCCD numbers.",
+    "%(rows)s row without a CCCD number says what an earlier row says, and is taken for that row's person, "
+    "counted unchanged: %(examples)s. If it is another person, add them on the page “Add a person”.",
+    "%(rows)s rows without a CCCD number say what earlier rows say, and each is taken for its earlier row's "
+    "person, counted unchanged: %(examples)s. If some are other people, add them on the page “Add a person”.",
     "count",
-)
+)  # QA round 59: "add the CCCD numbers of both" did not get the second in (a namesake with another CCCD)
 MSG_COPY_OF = _("row %(row)s as row %(first)s")
 COPIES_SHOWN = 10
 MSG_HIDDEN_SHEETS = _("Hidden sheets are not read: %(sheets)s. To import their people, unhide them.")
@@ -1853,13 +1853,6 @@ class _Runner:
             parts.append(str(MSG_MONTH_FIRST))
         if table is not None and table.hidden_read:
             parts.append(str(MSG_HIDDEN % {"rows": n(table.hidden_read)}))
-        if self.copied:
-            parts.append(str(MSG_COPIED % {"count": self.copied, "rows": n(self.copied)}))
-        if bare := self.copied_bare:
-            label = table.row_label
-            shown = [str(MSG_COPY_OF % {"row": label(row), "first": label(first)}) for row, first in self.copies_shown]
-            examples = ", ".join(shown) + (", …" if bare > len(shown) else "")
-            parts.append(str(MSG_COPIED_BARE % {"count": bare, "rows": n(bare), "examples": examples}))
         others = ", ".join(f"“{name}”" for name in table.other_sheets) if table is not None else ""
         if table is not None and len(table.sheets) > 1:
             parts.append(str(MSG_SHEETS_READ % {"sheets": ", ".join(f"“{name}”" for name in table.sheets)}))
@@ -1872,6 +1865,13 @@ class _Runner:
         if table is not None and table.hidden_sheets:  # QA round 38: a hamlet's sheet hidden, its people not read
             hidden = ", ".join(f"“{name}”" for name in table.hidden_sheets)
             parts.append(str(MSG_HIDDEN_SHEETS % {"sheets": hidden}))
+        if self.copied:  # after the sheets they may name (QA round 59)
+            parts.append(str(MSG_COPIED % {"count": self.copied, "rows": n(self.copied)}))
+        if bare := self.copied_bare:
+            label = table.row_label
+            shown = [str(MSG_COPY_OF % {"row": label(row), "first": label(first)}) for row, first in self.copies_shown]
+            examples = "; ".join(shown) + ("; …" if bare > len(shown) else "")
+            parts.append(str(MSG_COPIED_BARE % {"count": bare, "rows": n(bare), "examples": examples}))
         return " ".join(parts)
 
     def finish(self, status: str, message: str, *, written: bool = True) -> None:

@@ -615,10 +615,8 @@ def test_a_copy_is_word_for_word_by_the_names_accents_and_rows_without_a_cccd_ar
     with translation.override("vi"):
         assert messages(imp) == ["Dòng 4, cột “Số CCCD”: " + str(services.ERR_DUPLICATE_CCCD % {"first": 2})]
     with translation.override(imp.language):  # QA round 58: rows alike without a CCCD may be two people: said
-        assert (
-            "2 dòng không có số CCCD lặp lại đúng từng ô của dòng phía trên (dòng 6 giống dòng 5, dòng 7 giống dòng 5)"
-            in imp.message
-        )
+        assert "2 dòng không có số CCCD ghi giống một dòng trước đó" in imp.message
+        assert "tính là không đổi: dòng 6 giống dòng 5; dòng 7 giống dòng 5. Nếu là người khác" in imp.message
     assert Person.objects.get(cccd_hash=people_services.cccd_hash(hà[3])).full_name == "Lê Thị Hà"
     again = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
     assert (again.created_count, again.updated_count, again.unchanged_count, again.rejected_count) == (0, 0, 7, 1)
