@@ -111,3 +111,12 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def admin_units_reloaded(django_db_blocker):
+    """For a test that commits for real (transactional_db, requested after this): the database is emptied
+    after it, and the session's administrative units are loaded again for the tests after it."""
+    yield  # set up before transactional_db, so this runs after its flush
+    with django_db_blocker.unblock():
+        call_command("load_admin_units", verbosity=0)

@@ -981,10 +981,13 @@ def person_import_run(*, import_id: int) -> PersonImport | None:
         return imp
     with translation.override(imp.language or settings.LANGUAGE_CODE):
         runner = None
+        outermost = not connection.in_atomic_block
         try:
             runner = _Runner(imp)
             runner.run()
         except KeyboardInterrupt:  # Ctrl+C on the command line: recorded as a cancel, not left "running"
+            if outermost:
+                leave_cut_transaction()
             if runner is None or not runner.finished:
                 person_import_interrupted(import_id=import_id, runner=runner)
             raise
@@ -1005,6 +1008,20 @@ def person_import_run(*, import_id: int) -> PersonImport | None:
     return _with_timings(imp, runner)
 
 
+def leave_cut_transaction() -> None:
+    """Ctrl+C inside `transaction.atomic()`'s start left a transaction open that no block will close: what
+    was written after it (the cancel) was rolled back when the process ended (QA round 59). Rolled back here,
+    and the connection back in autocommit, before the cancel is written."""
+    if not connection.in_atomic_block and connection.get_autocommit():
+        return
+    connection.atomic_blocks.clear()
+    connection.savepoint_ids.clear()
+    connection.in_atomic_block = False
+    connection.needs_rollback = False
+    connection.rollback()
+    connection.set_autocommit(True)
+
+
 def person_import_interrupted(*, import_id: int, runner: _Runner | None = None) -> None:
     """Ctrl+C on the command line, whenever it comes: the import ends cancelled from its last commit, by its
     runner; queued, at once; running without its runner (cut while it began, or while it finished, its files
@@ -1021,6 +1038,7 @@ def person_import_interrupted(*, import_id: int, runner: _Runner | None = None) 
     if queued.update(status=ImportStatus.CANCELLED, finished_at=now, message=str(MSG_CANCELLED_NOTHING)):
         return
     if not PersonImport.objects.filter(pk=import_id, status=ImportStatus.RUNNING).exists():
+        PersonImport.objects.filter(pk=import_id).exclude(phase="").update(phase="")  # done, cut as it ended
         return
     try:
         _end_cancelled_afresh(import_id)
@@ -1398,6 +1416,7 @@ class _Runner:
         self.unit_ranks: dict[str, int] | None = None  # unit code → place in the tree (unit_rank)
         self.errors: workbooks.ErrorWorkbook | None = None
         self.parts = ActivationParts(imp.pk)
+        self.parts_gathered: list[str] = []  # the parts the activation sheet was made of (_store_files)
         self.validator: RowValidator | None = None
         self.date_order: tuple[str, bool] | None = None  # of the file's dates (validation.date_order)
         self.timings: dict[str, float] = {}
@@ -1902,6 +1921,8 @@ class _Runner:
         PersonImport.objects.filter(pk=imp.pk).update(**fields, updated_at=timezone.now())
         if "activation_sheet" in fields:  # after the update that names the sheet: the task reads it
             transaction.on_commit(partial(_enqueue_pdf, imp.pk))
+            # Not before: cut between the two (Ctrl+C), a cancel gathers the codes again (QA round 59)
+            self.parts.clear(self.parts_gathered)
         default_storage.delete(imp.live_counts_name)  # after the final counts: see selectors.person_import_get
         default_storage.delete(imp.cancel_marker_name)
         audit_record(
@@ -1941,7 +1962,7 @@ class _Runner:
             default_storage.save(imp.accounts_list_name, ContentFile("\n".join(usernames).encode()))
             store_workbook(imp.activation_sheet, f"kich-hoat-{imp.pk}.xlsx", sheet)
             fields["activation_sheet"] = imp.activation_sheet.name
-            self.parts.clear(names)
+            self.parts_gathered = names  # cleared once the import's row names the sheet (finish)
 
     # -- quota --------------------------------------------------------------------------------
     def load_quota(self) -> None:

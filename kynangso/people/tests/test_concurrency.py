@@ -1,7 +1,7 @@
 """Two writers at the same time on PostgreSQL (SQLite serialises writers itself): imports, accounts, a cancel.
 
 These tests commit for real (transactional_db), so the database is emptied after each one; the
-`admin_units_reloaded` fixture puts the session's administrative units back for the tests after it."""
+`admin_units_reloaded` fixture (conftest.py) puts the session's administrative units back for the tests after it."""
 
 import threading
 import time
@@ -9,7 +9,6 @@ from datetime import date
 
 import pytest
 from django.core.files import File
-from django.core.management import call_command
 from django.db import connection, connections, transaction
 
 from kynangso.core import crypto
@@ -25,13 +24,6 @@ from kynangso.people.models import Person, User
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="concurrent writers: PostgreSQL only (SQLite has one writer at a time)"
 )
-
-
-@pytest.fixture
-def admin_units_reloaded(django_db_blocker):
-    yield  # set up before transactional_db, so this runs after its flush
-    with django_db_blocker.unblock():
-        call_command("load_admin_units", verbosity=0)
 
 
 def _province_with_person(code: str):

@@ -2638,6 +2638,61 @@ def test_a_report_the_disk_cannot_take_is_not_left_half_written(cast, tmp_path, 
     assert PersonImport.objects.get().created_count == 2
 
 
+def test_ctrl_c_inside_a_transactions_start_still_ends_the_import_cancelled_with_its_codes(
+    admin_units_reloaded, transactional_db, cast, tmp_path, monkeypatch, settings
+):
+    """QA round 59: Ctrl+C as the next chunk's transaction began left one open that no block closed; the
+    cancel was written into it, rolled back at exit: the import stayed running, its codes' parts deleted."""
+    from django.db import connection, transaction
+
+    from kynangso.people import services as people_services
+
+    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(services, "TRANSACTION_ROWS", 10)
+    lock, calls = people_services.lock_people_writes, {"n": 0}
+
+    def cut_after_the_first_chunk():
+        calls["n"] += 1
+        if PersonImport.objects.get().rows_written == 10:  # the next chunk's transaction, begun, cut before kept
+            transaction.atomic().__enter__()
+            raise KeyboardInterrupt
+        return lock()
+
+    monkeypatch.setattr(people_services, "lock_people_writes", cut_after_the_first_chunk)
+    path = str(write_xlsx(tmp_path / "f.xlsx", people_rows(25)))
+    with translation.override("vi"), pytest.raises(CommandError, match="Đã hủy"):
+        call_command("import_people", path, "--org", "X-A", "--create-accounts")
+    assert connection.get_autocommit() and not connection.in_atomic_block
+    imp = PersonImport.objects.get()
+    assert (imp.status, imp.rows_written, imp.accounts_created) == (ImportStatus.CANCELLED, 10, 10)
+    assert len(read_rows(imp.activation_sheet)) == 3 + 10
+
+
+def test_ctrl_c_after_the_files_are_saved_keeps_the_codes_in_the_cancel(cast, tmp_path, monkeypatch):
+    """QA round 59: cut between saving the activation sheet and the update naming it, the cancel found the
+    codes' parts deleted: an import of accounts with no activation sheet."""
+    store, cancel_check, stored = services._Runner._store_files, services._Runner.cancel_requested, []
+
+    def stored_then(runner, fields, written):
+        store(runner, fields, written)
+        stored.append(True)
+
+    def cut_once_stored(runner):
+        if len(stored) == 1:
+            stored.append(True)
+            raise KeyboardInterrupt
+        return cancel_check(runner)
+
+    monkeypatch.setattr(services._Runner, "_store_files", stored_then)
+    monkeypatch.setattr(services._Runner, "cancel_requested", cut_once_stored)
+    path = str(write_xlsx(tmp_path / "f.xlsx", people_rows(4)))
+    with translation.override("vi"), pytest.raises(CommandError, match="Đã hủy"):
+        call_command("import_people", path, "--org", "X-A", "--create-accounts")
+    imp = PersonImport.objects.get()
+    assert (imp.status, imp.rows_written, imp.accounts_created) == (ImportStatus.CANCELLED, 4, 4)
+    assert len(read_rows(imp.activation_sheet)) == 3 + 4
+
+
 def test_ctrl_c_before_the_run_or_during_a_copy_leaves_nothing_running_or_half_written(cast, tmp_path, monkeypatch):
     """QA round 58: Ctrl+C before the run began left the import queued (or running, with no message) and a
     traceback; during the copy of the report, a cut temporary file beside it."""
@@ -2666,7 +2721,7 @@ def test_ctrl_c_before_the_run_or_during_a_copy_leaves_nothing_running_or_half_w
     monkeypatch.setattr(import_people.shutil, "copyfileobj", cut)
     out = tmp_path / "out"
     out.mkdir()
-    with translation.override("vi"), pytest.raises(CommandError, match="Bản thân lượt nhập đã kết thúc"):
+    with translation.override("vi"), pytest.raises(CommandError, match="sau khi lượt nhập đã kết thúc"):
         call_command("import_people", path, "--org", "X-A", "--error-report", str(out / "e.xlsx"))
     assert list(out.iterdir()) == [] and PersonImport.objects.latest("pk").status == ImportStatus.DONE
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.management.base import CommandError
+from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -91,10 +92,14 @@ class Command(commands.Command):
         level = root.level
         if options["verbosity"] < 2:
             root.setLevel(max(level, logging.WARNING))
+        self.import_id = None
         try:
             self._import(options)
-        except KeyboardInterrupt:  # after the import (its errors printed, a file copied): it stands
-            raise CommandError(_("Stopped (Ctrl+C). The import itself had ended: its page says how.")) from None
+        except KeyboardInterrupt:  # before the import, or after it (its errors printed, a file copied): it stands
+            imp = PersonImport.objects.filter(pk=self.import_id).first() if self.import_id else None
+            if imp is None:
+                raise CommandError(_("Stopped (Ctrl+C): nothing was imported.")) from None
+            raise CommandError(self._stopped_after(imp)) from None
         finally:
             root.setLevel(level)
 
@@ -134,6 +139,7 @@ class Command(commands.Command):
         if organisation is None:
             raise CommandError(_("Unknown organisation code, or outside your scope: %(code)s") % {"code": code})
         key = f"cli-{uuid.uuid4().hex}"  # finds the import a Ctrl+C cut before it was returned
+        outermost = not connection.in_atomic_block
         try:
             with path.open("rb") as fh:
                 imp = services.person_import_create(
@@ -153,13 +159,17 @@ class Command(commands.Command):
         except (ValidationError, PermissionDenied) as exc:
             raise CommandError(" ".join(getattr(exc, "messages", [str(exc)]))) from exc
         except KeyboardInterrupt:  # Ctrl+C, whenever: recorded as a cancel (QA round 58); say what was kept
+            if outermost:  # (a test's transaction is its own)
+                services.leave_cut_transaction()
             imp = PersonImport.objects.filter(submission_key=key).first()
             if imp is None:
                 raise CommandError(_("Stopped (Ctrl+C): nothing was imported.")) from None
-            if imp.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
-                services.person_import_interrupted(import_id=imp.pk)
+            services.person_import_interrupted(import_id=imp.pk)
             imp.refresh_from_db()
+            if imp.status == ImportStatus.DONE:  # it had ended: not its summary as an error (QA round 59)
+                raise CommandError(self._stopped_after(imp)) from None
             raise CommandError(f"{imp.message} {self._page(imp)}") from None
+        self.import_id = imp.pk
         nothing = (
             imp.status != ImportStatus.DONE
             or imp.rows_accepted == 0
@@ -221,6 +231,12 @@ class Command(commands.Command):
 
         if nothing:  # the message says what to correct and what to import again (the mode's way)
             raise CommandError(imp.message or str(_("Nothing could be imported.")))
+
+    def _stopped_after(self, imp) -> str:
+        return _(
+            "Stopped (Ctrl+C) after the import had ended; files asked for with --error-report or "
+            "--activation-sheet may not be written: its page has them. %(page)s"
+        ) % {"page": self._page(imp)}
 
     @staticmethod
     def _page(imp) -> str:
