@@ -489,6 +489,10 @@ MSG_FAILED = _(
     "The import stopped because of an unexpected error. Rows written before it are kept; importing the same "
     "file again is safe."
 )
+MSG_ERRORS_NOT_KEPT = _(
+    "The error report also lists rows read after the last part kept, which were not imported: importing the "
+    "file again gives the whole, right list."
+)
 MSG_KEPT = _(
     "The rows written before the error are kept (%(written)s rows); importing the corrected file again is safe."
 )
@@ -1441,6 +1445,7 @@ class _Runner:
         self.read = self.valid = self.written = 0
         self.created = self.updated = self.unchanged = self.rejected = self.accounts = 0
         self.committed = dict.fromkeys(self.COUNTERS, 0)
+        self.rewound = False  # the counts went back to the last commit (back_to_last_commit)
         self.uncommitted_parts: list[list[tuple]] = []
         self.forget_rows()
         self.errors = None
@@ -1634,6 +1639,7 @@ class _Runner:
             return False
         for attr, value in self.committed.items():
             setattr(self, attr, value)
+        self.rewound = True
         return True
 
     def fail(self, message: str | None = None) -> None:
@@ -1938,7 +1944,11 @@ class _Runner:
 
     def _store_files(self, fields: dict, written: bool) -> None:
         imp = self.imp
-        if self.errors is not None and self.errors.rows:
+        # Rewound to the last commit (Ctrl+C, an error), the report also holds rows of the chunks rolled back
+        # (QA round 60: "0 rows read" beside 199 errors): none kept when no rejected row was, else said so
+        if self.errors is not None and self.errors.rows and not (self.rewound and not self.rejected):
+            if self.rewound and self.errors.rows > self.rejected:
+                fields["message"] = f"{fields['message']} {MSG_ERRORS_NOT_KEPT}"
             store_workbook(imp.error_report, f"loi-{imp.pk}.xlsx", self.errors)
             fields["error_report"] = imp.error_report.name
             fields["first_errors"] = self.errors.first_messages

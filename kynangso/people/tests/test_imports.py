@@ -2493,6 +2493,39 @@ def test_ctrl_c_on_the_command_cancels_the_import_from_its_last_commit(cast, tmp
     assert len(read_rows(imp.activation_sheet)) == 3 + 20  # the codes of the committed chunks are kept
 
 
+@pytest.mark.parametrize("bad_first", [True, False])
+def test_ctrl_c_says_when_the_error_report_lists_rows_not_kept(cast, tmp_path, monkeypatch, bad_first):
+    """QA round 60: cut by Ctrl+C, the counts went back to the last commit but the error report kept the rows
+    of the chunks rolled back: "0 rows read, 0 rejected" beside a report of 199 errors."""
+    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
+    monkeypatch.setattr(services, "TRANSACTION_ROWS", 20)
+    checks = {"n": 0}
+
+    def interrupt_in_the_second_transaction(runner):
+        checks["n"] += 1
+        if checks["n"] == 4:  # chunks 1 and 2 committed, chunk 3 written in the open transaction
+            raise KeyboardInterrupt
+        return False
+
+    monkeypatch.setattr(services._Runner, "cancel_requested", interrupt_in_the_second_transaction)
+    rows = people_rows(45)
+    rows[25][3] = "1"  # chunk 3: rolled back
+    if bad_first:
+        rows[0][3] = "1"  # chunk 1: kept
+    report = str(tmp_path / "e.xlsx")
+    with translation.override("vi"), pytest.raises(CommandError, match="Các tệp yêu cầu chưa được ghi"):
+        call_command(
+            "import_people", str(write_xlsx(tmp_path / "c.xlsx", rows)), "--org", "X-A", "--error-report", report
+        )
+    imp = PersonImport.objects.get()
+    assert imp.status == ImportStatus.CANCELLED and imp.rejected_count == (1 if bad_first else 0)
+    with translation.override(imp.language):
+        if bad_first:  # the report has both rows, and the message says which are not kept
+            assert len(messages(imp)) == 2 and str(services.MSG_ERRORS_NOT_KEPT) in imp.message
+        else:  # no rejected row kept: no report
+            assert not imp.error_report and str(services.MSG_ERRORS_NOT_KEPT) not in imp.message
+
+
 def test_ctrl_c_while_the_import_finishes_ends_it_cancelled_not_running(cast, tmp_path, monkeypatch):
     """QA round 57: Ctrl+C while the error workbook was being saved: saving it again for the cancel failed
     (its temporary file closed), with a traceback, and the import stayed "running"."""

@@ -168,7 +168,9 @@ class Command(commands.Command):
             imp.refresh_from_db()
             if imp.status == ImportStatus.DONE:  # it had ended: not its summary as an error (QA round 59)
                 raise CommandError(self._stopped_after(imp)) from None
-            raise CommandError(f"{imp.message} {self._page(imp)}") from None
+            unwritten = options["error_report"] or options["activation_sheet"]  # QA round 60: nothing said
+            note = " " + _("The files asked for were not written: the import's page has what was kept.")
+            raise CommandError(f"{imp.message}{note * bool(unwritten)} {self._page(imp)}") from None
         self.import_id = imp.pk
         nothing = (
             imp.status != ImportStatus.DONE
