@@ -2466,18 +2466,24 @@ def test_the_command_without_an_activation_sheet_names_the_page_that_keeps_the_c
     assert "Kiểm tra thử không tạo tài khoản" in capsys.readouterr().out and not sheet.exists()
 
 
-def test_ctrl_c_on_the_command_cancels_the_import_from_its_last_commit(cast, tmp_path, monkeypatch):
+def _ctrl_c_in_the_second_transaction(monkeypatch) -> None:
+    """Chunks of 10 rows, a commit every 20: Ctrl+C once chunks 1 and 2 are committed and chunk 3 is written
+    in the open transaction (at the fourth check for a cancel)."""
     monkeypatch.setattr(services, "CHUNK_SIZE", 10)
     monkeypatch.setattr(services, "TRANSACTION_ROWS", 20)
     checks = {"n": 0}
 
-    def interrupt_with_a_chunk_written_and_not_committed(runner):
+    def interrupt_at_the_fourth_chunk(runner):
         checks["n"] += 1
-        if checks["n"] == 4:  # chunks 1 and 2 committed, chunk 3 written in the open transaction
+        if checks["n"] == 4:
             raise KeyboardInterrupt
         return False
 
-    monkeypatch.setattr(services._Runner, "cancel_requested", interrupt_with_a_chunk_written_and_not_committed)
+    monkeypatch.setattr(services._Runner, "cancel_requested", interrupt_at_the_fourth_chunk)
+
+
+def test_ctrl_c_on_the_command_cancels_the_import_from_its_last_commit(cast, tmp_path, monkeypatch):
+    _ctrl_c_in_the_second_transaction(monkeypatch)
 
     def locked_by_the_statement_cut(runner):  # QA round 55 (SQLite): its error replaced the interrupt
         raise OperationalError("database table is locked")
@@ -2497,17 +2503,7 @@ def test_ctrl_c_on_the_command_cancels_the_import_from_its_last_commit(cast, tmp
 def test_ctrl_c_says_when_the_error_report_lists_rows_not_kept(cast, tmp_path, monkeypatch, bad_first):
     """QA round 60: cut by Ctrl+C, the counts went back to the last commit but the error report kept the rows
     of the chunks rolled back: "0 rows read, 0 rejected" beside a report of 199 errors."""
-    monkeypatch.setattr(services, "CHUNK_SIZE", 10)
-    monkeypatch.setattr(services, "TRANSACTION_ROWS", 20)
-    checks = {"n": 0}
-
-    def interrupt_in_the_second_transaction(runner):
-        checks["n"] += 1
-        if checks["n"] == 4:  # chunks 1 and 2 committed, chunk 3 written in the open transaction
-            raise KeyboardInterrupt
-        return False
-
-    monkeypatch.setattr(services._Runner, "cancel_requested", interrupt_in_the_second_transaction)
+    _ctrl_c_in_the_second_transaction(monkeypatch)
     rows = people_rows(45)
     rows[25][3] = "1"  # chunk 3: rolled back
     if bad_first:

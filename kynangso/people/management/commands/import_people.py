@@ -256,8 +256,6 @@ class Command(commands.Command):
             )
         if path.is_dir():
             raise CommandError(_("%(path)s is a folder: give a file's name.") % {"path": out})
-        if not path.parent.is_dir():
-            raise CommandError(_("Cannot write %(path)s: its folder does not exist.") % {"path": out})
         if path.exists() and path.samefile(source):
             raise CommandError(_("%(path)s is the list being imported: give another file's name.") % {"path": out})
         real = Path(os.path.realpath(out))  # a symlink's file is the one written (_copy)
