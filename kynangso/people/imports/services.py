@@ -1468,7 +1468,10 @@ class _Runner:
         self.seen_cccd: dict[int, int] = {}  # CCCD → its first row (_seen), negative once that row is refused
         self.seen_copies: dict[int, int] = {}  # the same for rows without a CCCD, by a digest of their values
         self.quota_refused: dict[int, int] = {}  # row refused as its space's quota ran out → the space
-        self.first_values: dict[int, tuple] = {}  # a workbook of several sheets: each CCCD's first row's values
+        # A workbook of several sheets: each valid row's values (_values_of) by its number, until it is refused;
+        # a later sheet's row that repeats it is unchanged with it (duplicates_in_file, sheet_repeat).
+        self.row_values: dict[int, tuple] = {}
+        self.sheet_repeats: dict[int, int] = {}  # the chunk's rows sheet_repeat found repeating an earlier row
         self.refused_cccd: dict[int, int] = {}  # … and the rows the row check refused, by their CCCD numbers
         # The people this run creates (or would create) or renames, by folded name and birth date: _Known,
         # packed (remember); the birth dates of each folded name, for rows without one (born_with).
@@ -2080,6 +2083,8 @@ class _Runner:
             person = self.match(r, by_hash, by_name)
             if person is not False:
                 matched.append((r, person))
+        repeats.update(self.sheet_repeats)
+        self.sheet_repeats.clear()
 
         ids = [p.pk for _r, p in matched if p is not None]
         groups: dict[int, set[str]] = {}
@@ -2165,6 +2170,7 @@ class _Runner:
             for r in rows:
                 if not r.ok and (digits := cccd_text(r.cells[_CCCD_CELL])).isdigit() and len(digits) == 12:
                     self.refused_cccd.setdefault(int(digits), r.number)
+            self.row_values.update((r.number, _values_of(r)) for r in valid)
         for r in valid:
             if not r.cccd:  # a copy word for word of an earlier row without a CCCD (QA round 57: "the same
                 # person as row N", refused every time the file was imported)
@@ -2184,10 +2190,8 @@ class _Runner:
             values = _values_of(r)
             seen = self.seen_cccd.setdefault(int(r.cccd), _seen(r.number, values))
             first = abs(seen) & _ROW_BITS
-            if several and first == r.number:
-                self.first_values[int(r.cccd)] = values
-            elif first != r.number:
-                earlier = self.first_values.get(int(r.cccd))
+            if first != r.number:
+                earlier = self.row_values.get(first)
                 other_sheet = several and first // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS
                 copy = abs(seen) == _seen(first, values)  # word for word: unchanged with it (QA round 56)
                 if seen < 0 and copy:  # its first row was refused, in an earlier chunk
@@ -2213,11 +2217,10 @@ class _Runner:
         for r in checked:  # a first row refused: its copies in later chunks are too
             if r.number not in refused:
                 continue
+            self.row_values.pop(r.number, None)
             seen_of, key = self.seen_of(r)
             if (seen := seen_of.get(key, 0)) > 0 and seen & _ROW_BITS == r.number:
                 seen_of[key] = -seen
-                if r.cccd:
-                    self.first_values.pop(key, None)
         for r in checked:
             first = repeats.get(r.number)
             if first is None:
@@ -2283,6 +2286,8 @@ class _Runner:
             person = False
         else:
             person = self.identify(r, candidates, lookup=lookup)
+            if r.number in self.sheet_repeats:  # says nothing but what its person's row did: changes no one
+                return False
         refused = person is False
         if not refused:
             person = self.claim(r, person)
@@ -2376,6 +2381,8 @@ class _Runner:
                 self.reject(r, "cccd", ERR_NAMESAKE_CCCD, holder=first.person.full_name, unit=unit)
             return False
         if first.number:  # a person an earlier row of the file makes or is
+            if self.sheet_repeat(r, abs(first.number)):
+                return False
             if r.date_of_birth is not None and first.date_of_birth == r.date_of_birth:
                 message = ERR_DUPLICATE_PERSON
             else:
@@ -2383,6 +2390,22 @@ class _Runner:
             self.reject(r, "full_name", message, first=abs(first.number))
             return False
         return first.person
+
+    def sheet_repeat(self, r: ParsedRow, first: int) -> bool:
+        """Whether the row, found by name to be the person of row `first` of an earlier sheet, is that row's
+        repeat (sheet_repeats; QA round 58: a summary sheet of fewer columns without the CCCD, refused as "the
+        same person"): it says nothing but what that row says. A repeat of a row refused is refused as a copy
+        of it (refuse_copy). A row with a CCCD says more than a row without one."""
+        if r.cccd or not self.row_values or first // reading.SHEET_ROWS == r.number // reading.SHEET_ROWS:
+            return False
+        values = self.row_values.get(first)
+        if values is None:  # refused, in an earlier chunk
+            self.refuse_copy(r, first)
+            return True
+        if not _repeats(_values_of(r), values):
+            return False
+        self.sheet_repeats[r.number] = first
+        return True
 
     def twin_elsewhere(self, r: ParsedRow, lookup: _Known, namesakes, born: list[_Known]) -> bool:
         """Whether a row with a unit code and no CCCD, whom no one of that unit fits, is refused as most likely

@@ -3287,3 +3287,86 @@ def test_a_later_sheets_name_without_some_accents_says_no_more_than_its_first_ro
     assert services._disagreeing(values("NGUYỄN THỊ THUỲ TRANG"), first) == []  # capitals, the old-style tone
     assert services._disagreeing(values("Nguyễn Thị Thúy Trang"), first) == ["full_name"]
     assert services._disagreeing(values("Lê Thị Hà"), values("Le Thi Ha")) == ["full_name"]
+
+
+def test_a_summary_sheet_repeating_people_without_a_cccd_with_fewer_columns_counts_them_unchanged(
+    cast, tmp_path, chunked
+):
+    """QA round 58: a commune's workbook whose "Tổng hợp" sheet lists its hamlets' people again, with fewer
+    columns and without a CCCD, was refused row by row ("Trùng người với dòng 4 (trang “Ấp 1”)"), and as a
+    whole in all-or-nothing. A later sheet's row that says nothing but what the earlier row of its person says
+    is that row's repeat; one that says more, or otherwise, is still refused."""
+    from openpyxl import Workbook
+
+    born = [date(1961, 5, 2), date(1972, 8, 19), date(1990, 1, 30)]
+    hamlet = [
+        person_row("Võ Văn Tư", born[0], "male", 0, cccd="", phone="0912000101", position="Tổ trưởng"),
+        person_row("Huỳnh Thị Lài", born[1], "female", 0, cccd="", phone="0912000102"),
+        person_row("Đặng Minh Khôi", born[2], "male", 7),  # with a CCCD, which the summary leaves out
+    ]
+    workbook = Workbook()
+    first = workbook.active
+    first.title = "Ấp 1"
+    first.append(HEADERS)
+    for row in hamlet:
+        first.append(row)
+    summary = workbook.create_sheet("Tổng hợp")
+    summary.append(["Họ và tên", "Ngày sinh", "Mã đơn vị"])
+    for row in hamlet:
+        summary.append([row[0].upper() if row is hamlet[1] else row[0], row[1], row[6]])
+    path = tmp_path / "tong-hop.xlsx"
+    workbook.save(path)
+    first_run, second_run = twice(cast, tmp_path, [], path=path)
+    assert first_run == ((3, 0, 3, 0), []) and second_run == ((0, 0, 6, 0), [])
+    imp = PersonImport.objects.latest("pk")
+    with translation.override(imp.language):  # taken for their rows' people, and said so, row by row
+        label = "dòng %s (trang “Tổng hợp”) giống dòng %s (trang “Ấp 1”)"
+        examples = "; ".join(label % (n, n) for n in (2, 3, 4))
+        said = services.MSG_COPIED_BARE % {"count": 3, "rows": 3, "examples": examples}
+        assert str(said) in imp.message, imp.message
+    assert Person.objects.filter(full_name="Huỳnh Thị Lài", phone="0912000102").count() == 1
+    all_or_nothing = run_import(actor=cast.owner, organisation=cast.unit_a, path=path, mode=ImportMode.ALL_OR_NOTHING)
+    assert (all_or_nothing.status, all_or_nothing.unchanged_count, all_or_nothing.rejected_count) == (
+        ImportStatus.DONE,
+        6,
+        0,
+    )
+
+    # A summary row that says more than its person's row (another phone) is refused as before.
+    summary.append(["Võ Văn Tư", born[0], "X-A"])
+    summary["C2"].value = None  # no unit: says less, still a repeat
+    summary.insert_cols(4)
+    summary["D1"].value = "Số điện thoại"
+    summary["D5"].value = "0912000999"
+    workbook.save(path)
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.unchanged_count, imp.rejected_count) == (6, 1), imp.message
+    with translation.override("vi"):
+        assert messages(imp) == [
+            "Dòng 5 (trang “Tổng hợp”), cột “Họ và tên”: "
+            + str(services.ERR_DUPLICATE_PERSON % {"first": "2 (trang “Ấp 1”)"})
+        ]
+
+
+def test_a_later_sheets_row_with_a_cccd_for_a_person_listed_without_one_is_not_taken_for_a_repeat(cast, tmp_path):
+    """A summary sheet's row that gives a CCCD to a person an earlier sheet lists without one says more than
+    that row: refused as the same person (the CCCD is not dropped in silence as a repeat's would be)."""
+    from openpyxl import Workbook
+
+    born = date(1972, 8, 19)
+    workbook = Workbook()
+    workbook.active.title = "Ấp 1"
+    workbook.active.append(HEADERS)
+    workbook.active.append(person_row("Huỳnh Thị Lài", born, "female", 0, cccd="", phone="0912000102"))
+    summary = workbook.create_sheet("Tổng hợp")
+    summary.append(["Họ và tên", "Ngày sinh", "Số CCCD", "Mã đơn vị"])
+    summary.append(["Huỳnh Thị Lài", born, make_cccd(born, "female", 3), "X-A"])
+    path = tmp_path / "tong-hop.xlsx"
+    workbook.save(path)
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.created_count, imp.unchanged_count, imp.rejected_count) == (1, 0, 1), imp.message
+    with translation.override("vi"):
+        assert messages(imp) == [
+            "Dòng 2 (trang “Tổng hợp”), cột “Họ và tên”: "
+            + str(services.ERR_DUPLICATE_PERSON % {"first": "2 (trang “Ấp 1”)"})
+        ]
