@@ -148,11 +148,25 @@ class User(AbstractUser):
 
     @property
     def account_state(self) -> str:
-        """Where the account stands (AccountState): activated, its code waiting, or its code expired."""
+        """Where the account stands (AccountState): activated, its code waiting, or its code expired. The same
+        rule for a query: state_q."""
         if not self.activation_code_hash:
             return AccountState.ACTIVE
         expired = self.activation_expires_at is not None and self.activation_expires_at < timezone.now()
         return AccountState.EXPIRED if expired else AccountState.WAITING
+
+    @staticmethod
+    def state_q(state: str, *, via: str = "") -> models.Q:
+        """The accounts in `state` (AccountState), as account_state decides it, for a query of accounts or,
+        with `via` ("account__"), of what they belong to (NONE: those without one)."""
+        code = models.Q(**{f"{via}activation_code_hash__gt": ""})  # a code given and not used yet
+        expired = models.Q(**{f"{via}activation_expires_at__lt": timezone.now()})
+        return {
+            AccountState.NONE: models.Q(**{f"{via}pk__isnull": True}),
+            AccountState.ACTIVE: models.Q(**{f"{via}pk__isnull": False, f"{via}activation_code_hash": ""}),
+            AccountState.WAITING: code & ~expired,
+            AccountState.EXPIRED: code & expired,
+        }[state]
 
 
 class UsernameSequence(models.Model):
