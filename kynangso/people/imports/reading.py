@@ -403,6 +403,8 @@ class Table:
     hidden_read: int = 0  # of them, rows read as people (counted as read)
     sheet: str | None = None  # a workbook's (first) sheet that was read
     sheets: list[str] = field(default_factory=list)  # a workbook's sheets read: each with a list (_lists)
+    sheets_later: list[str] = field(default_factory=list)  # … of them, those moved after others (_joined)
+    last_read: int = 0  # … and the place in `sheets` of the one read last
     sheet_headers: list[dict[str, str]] = field(default_factory=list, repr=False)  # their `headers`
     date1904: bool = False  # the workbook counts serial-number dates from 1904 (old Mac workbooks)
     other_sheets: list[str] = field(default_factory=list)  # the workbook's other visible sheets, not read
@@ -428,7 +430,7 @@ class Table:
     def header(self, name: str, number: int = 0) -> str:
         """The title of a field's column, in the sheet of row `number` (see row_label)."""
         sheet = number // SHEET_ROWS
-        return (self.sheet_headers[sheet] if sheet else self.headers).get(name) or CANONICAL_HEADERS[name]
+        return (self.sheet_headers[sheet] if self.sheet_headers else self.headers).get(name) or CANONICAL_HEADERS[name]
 
     def row_label(self, number: int) -> str:
         """A row as the user finds it: its number, and when several sheets were read, its sheet's name."""
@@ -1650,14 +1652,24 @@ def _joined(tables: list[Table]) -> Table:
     """The first sheet's table, reading on into the others' rows (numbered from SHEET_ROWS × their place):
     what they find of their rows (source rows, extras, hidden rows, split names) goes to it as read, their
     counts of rows passed over once each is read; their extra columns are carried by title (the error
-    workbook's are the first sheet's), their titles kept for the messages (Table.header)."""
-    first = tables[0]
-    first.sheets = [t.sheet for t in tables]
+    workbook's are the first sheet's), their titles kept for the messages (Table.header). A sheet whose
+    columns another sheet has, and more, is read after the others (`sheets_later`; QA round 61: a summary
+    sheet of names and birth dates before the hamlets' made their people of its few columns, and refused the
+    hamlets' rows, which said more, as the same people); the others keep the workbook's order (QA round 40)."""
+    fields = [set(t.columns) for t in tables]
+    later = [any(mine < theirs for theirs in fields) for mine in fields]
+    order = [t for t, last in zip(tables, later, strict=True) if not last] + [
+        t for t, last in zip(tables, later, strict=True) if last
+    ]
+    first = order[0]
+    first.sheets = [t.sheet for t in tables]  # in the order of their rows' numbers (Table.row_label)
+    first.sheets_later = [t.sheet for i, t in enumerate(tables) if later[i] and not all(later[i:])]  # moved
     first.sheet_headers = [t.headers for t in tables]
+    first.last_read = tables.index(order[-1])
     if len(tables) == 1:
         return first
     titles = [title for _index, title in first.extra_columns]
-    for table in tables[1:]:  # (what its first row, read to see the sheet has rows, left in its own goes too)
+    for table in order[1:]:  # (what its first row, read to see the sheet has rows, left in its own goes too)
         first.hidden_rows |= table.hidden_rows
         first.source_rows.update(table.source_rows)
         first.extras.update(table.extras)
@@ -1686,7 +1698,7 @@ def _joined(tables: list[Table]) -> Table:
         first.footer_skipped += table.footer_skipped
         first.later_footers += [table.footer_row] if table.footer_row else []
 
-    first.rows = itertools.chain(first.rows, *map(read_on, tables[1:]))
+    first.rows = itertools.chain(first.rows, *map(read_on, order[1:]))
     return first
 
 

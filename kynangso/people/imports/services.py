@@ -222,6 +222,11 @@ ERR_REPEATS_REFUSED = _(
     "the same way)."
 )
 ERR_DUPLICATE_PERSON = _("The same person as row %(first)s.")
+ERR_SAME_PERSON_DIFFERS = _(
+    "Taken for the person of row %(first)s (found by the name), which differs from this one in %(fields)s (a value "
+    "in one and not the other, or another): if they are one person, put all that is right in one of them and "
+    "delete the other; if two, add their CCCD numbers."
+)
 ERR_MAYBE_SAME_PERSON = _(
     "Row %(first)s has this name without a date of birth, or this row has none: they may be the same person. "
     "Add the dates of birth (or the CCCD numbers) to tell them apart; if they are one person, keep one row."
@@ -420,6 +425,13 @@ MSG_PLACES_NOT_UNITS_NOTED = ngettext_lazy(
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
 MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
 MSG_SHEETS_READ = _("The workbook's lists were read from the sheets %(sheets)s, one after the other.")
+MSG_SHEETS_LATER = ngettext_lazy(
+    "The sheet %(sheets)s has fewer columns than a sheet after it, which has all of them: it was read after that "
+    "sheet, so that its rows repeating that sheet's people are counted with them.",
+    "The sheets %(sheets)s have fewer columns than a sheet after them, which has all of theirs: they were read "
+    "after that sheet, so that their rows repeating that sheet's people are counted with them.",
+    "count",
+)
 MSG_REPEATED = ngettext_lazy(
     "%(rows)s row of a later sheet repeats a person of an earlier one (the same CCCD number, nothing else): it is "
     "counted unchanged.",
@@ -435,10 +447,12 @@ MSG_COPIED = ngettext_lazy(
     "count",
 )
 MSG_COPIED_BARE = ngettext_lazy(
-    "%(rows)s row without a CCCD number says what an earlier row says, and is taken for that row's person, "
-    "counted unchanged: %(examples)s. If it is another person, add them on the page “Add a person”.",
-    "%(rows)s rows without a CCCD number say what earlier rows say, and each is taken for its earlier row's "
-    "person, counted unchanged: %(examples)s. If some are other people, add them on the page “Add a person”.",
+    "%(rows)s row without a CCCD number says nothing but what an earlier row says (the same, or less), and is "
+    "taken for that row's person, counted unchanged: %(examples)s. If it is another person, add them on the page "
+    "“Add a person”.",
+    "%(rows)s rows without a CCCD number say nothing but what earlier rows say (the same, or less), and each is "
+    "taken for its earlier row's person, counted unchanged: %(examples)s. If some are other people, add them on "
+    "the page “Add a person”.",
     "count",
 )  # QA round 59: "add the CCCD numbers of both" did not get the second in (a namesake with another CCCD)
 MSG_COPY_OF = _("row %(row)s as row %(first)s")
@@ -1241,6 +1255,7 @@ def _birth_year_after(r: ParsedRow, person: Person) -> int | None:
 
 
 _VALUE_FIELDS = ("full_name", "date_of_birth", "sex", "phone", "email", "org_code", "position", "groups")
+_ORG_VALUE = _VALUE_FIELDS.index("org_code")
 
 
 def _values_of(r: ParsedRow) -> tuple:
@@ -1468,11 +1483,13 @@ class _Runner:
         self.seen_cccd: dict[int, int] = {}  # CCCD → its first row (_seen), negative once that row is refused
         self.seen_copies: dict[int, int] = {}  # the same for rows without a CCCD, by a digest of their values
         self.quota_refused: dict[int, int] = {}  # row refused as its space's quota ran out → the space
-        # A workbook of several sheets: each valid row's values (_values_of) by its number, until it is refused;
-        # a later sheet's row that repeats it is unchanged with it (duplicates_in_file, sheet_repeat).
+        # A workbook of several sheets: each valid row's values (_values_of) by its number, until it is refused
+        # (but the last sheet read's, which no later row repeats); a later sheet's row that repeats it is
+        # unchanged with it (duplicates_in_file, sheet_repeat).
         self.row_values: dict[int, tuple] = {}
         self.sheet_repeats: dict[int, int] = {}  # the chunk's rows sheet_repeat found repeating an earlier row
-        self.refused_cccd: dict[int, int] = {}  # … and the rows the row check refused, by their CCCD numbers
+        self.refused_cccd: dict[int, int] = {}  # … and the rows the row check refused, by their CCCD numbers …
+        self.refused_named: dict[int, int] = {}  # … and by their names and births (refused_repeat)
         # The people this run creates (or would create) or renames, by folded name and birth date: _Known,
         # packed (remember); the birth dates of each folded name, for rows without one (born_with).
         # Ints, bytes and tuples of ints only, which the collector leaves alone once it has seen them (lists,
@@ -1884,6 +1901,9 @@ class _Runner:
         others = ", ".join(f"“{name}”" for name in table.other_sheets) if table is not None else ""
         if table is not None and len(table.sheets) > 1:
             parts.append(str(MSG_SHEETS_READ % {"sheets": ", ".join(f"“{name}”" for name in table.sheets)}))
+            if later := table.sheets_later:
+                named = ", ".join(f"“{name}”" for name in later)
+                parts.append(str(MSG_SHEETS_LATER % {"count": len(later), "sheets": named}))
             if self.repeated:
                 parts.append(str(MSG_REPEATED % {"count": self.repeated, "rows": n(self.repeated)}))
             if others:
@@ -2170,7 +2190,10 @@ class _Runner:
             for r in rows:
                 if not r.ok and (digits := cccd_text(r.cells[_CCCD_CELL])).isdigit() and len(digits) == 12:
                     self.refused_cccd.setdefault(int(digits), r.number)
-            self.row_values.update((r.number, _values_of(r)) for r in valid)
+                if not r.ok and r.name_key and r.number // reading.SHEET_ROWS != self.table.last_read:
+                    self.refused_named.setdefault(hash((r.name_key, r.date_of_birth or r.birth_year)), r.number)
+            last = self.table.last_read
+            self.row_values.update((r.number, _values_of(r)) for r in valid if r.number // reading.SHEET_ROWS != last)
         for r in valid:
             if not r.cccd:  # a copy word for word of an earlier row without a CCCD (QA round 57: "the same
                 # person as row N", refused every time the file was imported)
@@ -2288,6 +2311,8 @@ class _Runner:
             person = self.identify(r, candidates, lookup=lookup)
             if r.number in self.sheet_repeats:  # says nothing but what its person's row did: changes no one
                 return False
+            if person is None and self.refused_repeat(r):
+                person = False
         refused = person is False
         if not refused:
             person = self.claim(r, person)
@@ -2381,7 +2406,7 @@ class _Runner:
                 self.reject(r, "cccd", ERR_NAMESAKE_CCCD, holder=first.person.full_name, unit=unit)
             return False
         if first.number:  # a person an earlier row of the file makes or is
-            if self.sheet_repeat(r, abs(first.number)):
+            if self.sheet_repeat(r, first):
                 return False
             if r.date_of_birth is not None and first.date_of_birth == r.date_of_birth:
                 message = ERR_DUPLICATE_PERSON
@@ -2391,20 +2416,40 @@ class _Runner:
             return False
         return first.person
 
-    def sheet_repeat(self, r: ParsedRow, first: int) -> bool:
-        """Whether the row, found by name to be the person of row `first` of an earlier sheet, is that row's
-        repeat (sheet_repeats; QA round 58: a summary sheet of fewer columns without the CCCD, refused as "the
-        same person"): it says nothing but what that row says. A repeat of a row refused is refused as a copy
-        of it (refuse_copy). A row with a CCCD says more than a row without one."""
+    def sheet_repeat(self, r: ParsedRow, known: _Known) -> bool:
+        """Whether the row, found by name to be the person of an earlier sheet's row (`known`), is dealt with
+        as that row's repeat (sheet_repeats; QA round 58: a summary sheet of fewer columns without the CCCD,
+        refused as "the same person"): it says nothing but what that row says, a unit it left out being its
+        person's (QA round 61: the commune's code in the summary). A repeat of a row refused is refused as a
+        copy of it (refuse_copy); a row that says more or otherwise, naming the columns (QA round 61: "the same
+        person" said nothing of why). A row with a CCCD says more than a row without one."""
+        first = abs(known.number)
         if r.cccd or not self.row_values or first // reading.SHEET_ROWS == r.number // reading.SHEET_ROWS:
             return False
-        values = self.row_values.get(first)
-        if values is None:  # refused, in an earlier chunk
+        earlier = self.row_values.get(first)
+        if earlier is None:  # refused, in an earlier chunk
             self.refuse_copy(r, first)
             return True
-        if not _repeats(_values_of(r), values):
+        if earlier[_ORG_VALUE] is None:
+            earlier = (*earlier[:_ORG_VALUE], known.organisation_id, *earlier[_ORG_VALUE + 1 :])
+        values = _values_of(r)
+        if _repeats(values, earlier):
+            self.sheet_repeats[r.number] = first
+        else:
+            differs = ", ".join(f"“{self.table.header(f, r.number)}”" for f in _disagreeing(values, earlier))
+            self.reject(r, "full_name", ERR_SAME_PERSON_DIFFERS, first=first, fields=differs)
+        return True
+
+    def refused_repeat(self, r: ParsedRow) -> bool:
+        """Whether a row without a CCCD that would make a new person repeats, by its name and birth, an earlier
+        sheet's row that the row check refused: refused with it (QA round 61: a summary row whose hamlet row
+        was refused made a person of its few columns, with an account)."""
+        if r.cccd or not self.refused_named:
             return False
-        self.sheet_repeats[r.number] = first
+        first = self.refused_named.get(hash((r.name_key, r.date_of_birth or r.birth_year)))
+        if first is None or first // reading.SHEET_ROWS == r.number // reading.SHEET_ROWS:
+            return False
+        self.refuse_copy(r, first)
         return True
 
     def twin_elsewhere(self, r: ParsedRow, lookup: _Known, namesakes, born: list[_Known]) -> bool:

@@ -615,7 +615,7 @@ def test_a_copy_is_word_for_word_by_the_names_accents_and_rows_without_a_cccd_ar
     with translation.override("vi"):
         assert messages(imp) == ["Dòng 4, cột “Số CCCD”: " + str(services.ERR_DUPLICATE_CCCD % {"first": 2})]
     with translation.override(imp.language):  # QA round 58: rows alike without a CCCD may be two people: said
-        assert "2 dòng không có số CCCD ghi giống một dòng trước đó" in imp.message
+        assert "2 dòng không có số CCCD không ghi gì khác một dòng trước đó" in imp.message
         assert "tính là không đổi: dòng 6 giống dòng 5; dòng 7 giống dòng 5. Nếu là người khác" in imp.message
     assert Person.objects.get(cccd_hash=people_services.cccd_hash(hà[3])).full_name == "Lê Thị Hà"
     again = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
@@ -3341,11 +3341,56 @@ def test_a_summary_sheet_repeating_people_without_a_cccd_with_fewer_columns_coun
     workbook.save(path)
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
     assert (imp.unchanged_count, imp.rejected_count) == (6, 1), imp.message
-    with translation.override("vi"):
+    with translation.override("vi"):  # what differs is named (QA round 61)
+        params = {"first": "2 (trang “Ấp 1”)", "fields": "“Số điện thoại”"}
         assert messages(imp) == [
-            "Dòng 5 (trang “Tổng hợp”), cột “Họ và tên”: "
-            + str(services.ERR_DUPLICATE_PERSON % {"first": "2 (trang “Ấp 1”)"})
+            "Dòng 5 (trang “Tổng hợp”), cột “Họ và tên”: " + str(services.ERR_SAME_PERSON_DIFFERS % params)
         ]
+
+
+def test_a_summary_sheet_before_the_hamlets_is_read_after_them_and_repeats_their_refused_rows_refused(
+    cast, tmp_path, chunked
+):
+    """QA round 61: "Tổng hợp" (names, birth dates, the commune's code) as the first sheet made its people of its
+    few columns, and refused every hamlet row that said more, on every import; a summary row whose hamlet row
+    the row check refused made a person of its few columns; and the commune's code in the summary, where the
+    hamlet's cell was empty, was taken for something more."""
+    from openpyxl import Workbook
+
+    born = [date(1961, 5, 2), date(1972, 8, 19), date(1990, 1, 30)]
+    hamlet = [
+        person_row("Võ Văn Tư", born[0], "male", 0, cccd="", phone="0912000101", unit="", position="Tổ trưởng"),
+        person_row("Huỳnh Thị Lài", born[1], "female", 4, phone="0912000102"),
+        person_row("Đặng Minh Khôi", born[2], "male", 0, cccd="", phone="09120"),  # refused: the phone
+    ]
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = "Tổng hợp"
+    summary.append(["Họ và tên", "Ngày sinh", "Mã đơn vị"])
+    for row in hamlet:
+        summary.append([row[0], row[1], "X-A"])
+    first = workbook.create_sheet("Ấp 1")
+    first.append(HEADERS)
+    for row in hamlet:
+        first.append(row)
+    path = tmp_path / "tong-hop-truoc.xlsx"
+    workbook.save(path)
+    first_run, second_run = twice(cast, tmp_path, [], path=path)
+    assert first_run[0] == (2, 0, 2, 2) and second_run[0] == (0, 0, 4, 2), first_run
+    assert [m.split(":")[0] for m in first_run[1]] == [
+        "Dòng 4 (trang “Ấp 1”), cột “Số điện thoại”",
+        "Dòng 4 (trang “Tổng hợp”), cột “Họ và tên”",
+    ]
+    with translation.override("vi"):
+        assert first_run[1][1].endswith(str(services.ERR_REPEATS_REFUSED % {"first": "4 (trang “Ấp 1”)"}))
+    assert not Person.objects.filter(full_name="Đặng Minh Khôi").exists()
+    tu, lai = Person.objects.get(full_name="Võ Văn Tư"), Person.objects.get(full_name="Huỳnh Thị Lài")
+    assert (tu.phone, tu.position, tu.organisation) == ("0912000101", "Tổ trưởng", cast.unit_a)
+    assert (lai.phone, lai.cccd_hash) == ("0912000102", people_services.cccd_hash(hamlet[1][3]))
+    imp = PersonImport.objects.latest("pk")
+    with translation.override(imp.language):
+        moved = services.MSG_SHEETS_LATER % {"count": 1, "sheets": "“Tổng hợp”"}
+        assert str(moved) in imp.message, imp.message
 
 
 def test_a_later_sheets_row_with_a_cccd_for_a_person_listed_without_one_is_not_taken_for_a_repeat(cast, tmp_path):
