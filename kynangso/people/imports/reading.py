@@ -41,6 +41,7 @@ HEADER_SCAN_ROWS = 30  # filled rows looked at for the header
 # (above Excel's 1,048,576 rows): one number a row across the sheets read, the first sheet's as they are.
 SHEET_ROWS = 1 << 21
 HEADER_SCAN_MAX_ROWS = 1000  # rows in all, blank ones included
+FILLED_ROWS_SEEN = 50  # a list sheet's first rows, whose columns with values order the sheets (_read_order)
 CALAMINE_MAX_SHEET_BYTES = 150 * 1024 * 1024  # uncompressed sheet XML: about 280,000 rows, 250 MB in calamine
 # python-calamine holds a sheet's whole rectangle, from A1 to its last used row and column: one stray cell at
 # XFD1048576 asks it for 500 GB, and it aborts the process. Larger sheets take openpyxl's streaming path,
@@ -403,8 +404,8 @@ class Table:
     hidden_read: int = 0  # of them, rows read as people (counted as read)
     sheet: str | None = None  # a workbook's (first) sheet that was read
     sheets: list[str] = field(default_factory=list)  # a workbook's sheets read: each with a list (_lists)
-    sheets_later: list[str] = field(default_factory=list)  # … of them, those moved after others (_joined)
-    last_read: int = 0  # … and the place in `sheets` of the one read last
+    read_order: list[int] = field(default_factory=lambda: [0])  # … the order they are read in (_joined)
+    filled: set[str] = field(default_factory=set, repr=False)  # the columns of a sheet's first rows with values
     sheet_headers: list[dict[str, str]] = field(default_factory=list, repr=False)  # their `headers`
     date1904: bool = False  # the workbook counts serial-number dates from 1904 (old Mac workbooks)
     other_sheets: list[str] = field(default_factory=list)  # the workbook's other visible sheets, not read
@@ -1627,11 +1628,14 @@ def _lists(names: list[str], sheet_table: Callable[[str, int], Table]) -> Table:
         except ReadError as exc:
             error = error or exc
             continue
-        first = next(table.rows, None)
-        if first is None:
+        head = list(itertools.islice(table.rows, FILLED_ROWS_SEEN))
+        if not head:
             empty = empty or table
             continue
-        table.rows = itertools.chain([first], table.rows)
+        table.rows = itertools.chain(head, table.rows)
+        table.filled = {  # the rows' cells are in FIELDS' order
+            f for i, f in enumerate(FIELDS) if any(i < len(cells) and not _is_blank(cells[i]) for _n, cells in head)
+        }
         table.sheet = name
         if "cccd" in table.columns or "date_of_birth" in table.columns or "birth_male" in table.columns:
             found.append(table)
@@ -1648,28 +1652,37 @@ def _lists(names: list[str], sheet_table: Callable[[str, int], Table]) -> Table:
     raise error or ReadError(ERR_NO_HEADER, n=HEADER_SCAN_ROWS)
 
 
+def _read_order(tables: list[Table]) -> list[int]:
+    """The order to read a workbook's list sheets in: each after every sheet whose columns with values (in its
+    first rows: `filled`) hold all of its own and more, the workbook's order otherwise (QA round 40). QA
+    rounds 61-62: a summary sheet of names and birth dates (or the template's columns, most left empty) before
+    the hamlets' made their people of its few columns, and refused the hamlets' rows, which said more."""
+    order: list[int] = []
+    while len(order) < len(tables):
+        order.append(
+            next(
+                i
+                for i, t in enumerate(tables)
+                if i not in order
+                and not any(t.filled < other.filled for j, other in enumerate(tables) if j not in order and j != i)
+            )
+        )
+    return order
+
+
 def _joined(tables: list[Table]) -> Table:
-    """The first sheet's table, reading on into the others' rows (numbered from SHEET_ROWS × their place):
-    what they find of their rows (source rows, extras, hidden rows, split names) goes to it as read, their
-    counts of rows passed over once each is read; their extra columns are carried by title (the error
-    workbook's are the first sheet's), their titles kept for the messages (Table.header). A sheet whose
-    columns another sheet has, and more, is read after the others (`sheets_later`; QA round 61: a summary
-    sheet of names and birth dates before the hamlets' made their people of its few columns, and refused the
-    hamlets' rows, which said more, as the same people); the others keep the workbook's order (QA round 40)."""
-    fields = [set(t.columns) for t in tables]
-    later = [any(mine < theirs for theirs in fields) for mine in fields]
-    order = [t for t, last in zip(tables, later, strict=True) if not last] + [
-        t for t, last in zip(tables, later, strict=True) if last
-    ]
-    first = order[0]
+    """The first sheet's table, reading on into the others' rows (numbered from SHEET_ROWS × their place), in
+    the order _read_order gives: what they find of their rows (source rows, extras, hidden rows, split names)
+    goes to it as read, their counts of rows passed over once each is read; their extra columns are carried by
+    title (the error workbook's are the first sheet's), their titles kept for the messages (Table.header)."""
+    first = tables[0]
     first.sheets = [t.sheet for t in tables]  # in the order of their rows' numbers (Table.row_label)
-    first.sheets_later = [t.sheet for i, t in enumerate(tables) if later[i] and not all(later[i:])]  # moved
     first.sheet_headers = [t.headers for t in tables]
-    first.last_read = tables.index(order[-1])
+    first.read_order = _read_order(tables)
     if len(tables) == 1:
         return first
     titles = [title for _index, title in first.extra_columns]
-    for table in order[1:]:  # (what its first row, read to see the sheet has rows, left in its own goes too)
+    for table in tables[1:]:  # (what its first row, read to see the sheet has rows, left in its own goes too)
         first.hidden_rows |= table.hidden_rows
         first.source_rows.update(table.source_rows)
         first.extras.update(table.extras)
@@ -1698,7 +1711,8 @@ def _joined(tables: list[Table]) -> Table:
         first.footer_skipped += table.footer_skipped
         first.later_footers += [table.footer_row] if table.footer_row else []
 
-    first.rows = itertools.chain(first.rows, *map(read_on, order[1:]))
+    own = first.rows
+    first.rows = itertools.chain.from_iterable(own if i == 0 else read_on(tables[i]) for i in first.read_order)
     return first
 
 

@@ -223,9 +223,9 @@ ERR_REPEATS_REFUSED = _(
 )
 ERR_DUPLICATE_PERSON = _("The same person as row %(first)s.")
 ERR_SAME_PERSON_DIFFERS = _(
-    "Taken for the person of row %(first)s (found by the name), which differs from this one in %(fields)s (a value "
-    "in one and not the other, or another): if they are one person, put all that is right in one of them and "
-    "delete the other; if two, add their CCCD numbers."
+    "This row is taken, by the name, for the person of row %(first)s, but the two rows differ in %(fields)s (a "
+    "value in one and not the other, or another): if they are one person, put all that is right in one of them "
+    "and delete the other; if two, add their CCCD numbers."
 )
 ERR_MAYBE_SAME_PERSON = _(
     "Row %(first)s has this name without a date of birth, or this row has none: they may be the same person. "
@@ -425,12 +425,10 @@ MSG_PLACES_NOT_UNITS_NOTED = ngettext_lazy(
 MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: they were read like the others.")
 MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
 MSG_SHEETS_READ = _("The workbook's lists were read from the sheets %(sheets)s, one after the other.")
-MSG_SHEETS_LATER = ngettext_lazy(
-    "The sheet %(sheets)s has fewer columns than a sheet after it, which has all of them: it was read after that "
-    "sheet, so that its rows repeating that sheet's people are counted with them.",
-    "The sheets %(sheets)s have fewer columns than a sheet after them, which has all of theirs: they were read "
-    "after that sheet, so that their rows repeating that sheet's people are counted with them.",
-    "count",
+MSG_SHEETS_REORDERED = _(
+    "The workbook's lists were read from the sheets %(sheets)s, in this order: a sheet whose columns another "
+    "sheet also fills, with more, was read after it, so that its rows that repeat that sheet's people (a summary's) "
+    "are counted with them."
 )
 MSG_REPEATED = ngettext_lazy(
     "%(rows)s row of a later sheet repeats a person of an earlier one (the same CCCD number, nothing else): it is "
@@ -1293,6 +1291,17 @@ def _disagreeing(values: tuple, first: tuple) -> list[str]:
     ]
 
 
+def _agrees(values: tuple, other: tuple) -> bool:
+    """Whether two rows' values (_values_of) say nothing against each other: each value one of them gives is the
+    other's, or the other gives none (a year and a date of that year agree)."""
+    return all(
+        _says_no_more(v, w)
+        or _says_no_more(w, v)
+        or (f == "full_name" and v[0] == w[0] and same_name_signature(v[1], w[1]))
+        for f, v, w in zip(_VALUE_FIELDS, values, other, strict=True)
+    )
+
+
 def _repeats(values: tuple, first: tuple | None) -> bool:
     """Whether a row says nothing but what the first row of its CCCD says (a summary sheet, whose columns
     may be fewer)."""
@@ -1488,8 +1497,11 @@ class _Runner:
         # unchanged with it (duplicates_in_file, sheet_repeat).
         self.row_values: dict[int, tuple] = {}
         self.sheet_repeats: dict[int, int] = {}  # the chunk's rows sheet_repeat found repeating an earlier row
-        self.refused_cccd: dict[int, int] = {}  # … and the rows the row check refused, by their CCCD numbers …
-        self.refused_named: dict[int, int] = {}  # … and by their names and births (refused_repeat)
+        self.refused_cccd: dict[int, int] = {}  # … and the rows the row check refused, by their CCCD numbers
+        # The rows the row check refused, by their folded names (a hash), and what they say, with the fields
+        # they wrote wrong (refused_repeat)
+        self.refused_named: dict[int, tuple[int, ...]] = {}
+        self.refused_values: dict[int, tuple[tuple, frozenset[str]]] = {}
         # The people this run creates (or would create) or renames, by folded name and birth date: _Known,
         # packed (remember); the birth dates of each folded name, for rows without one (born_with).
         # Ints, bytes and tuples of ints only, which the collector leaves alone once it has seen them (lists,
@@ -1900,10 +1912,9 @@ class _Runner:
             parts.append(str(MSG_HIDDEN % {"rows": n(table.hidden_read)}))
         others = ", ".join(f"“{name}”" for name in table.other_sheets) if table is not None else ""
         if table is not None and len(table.sheets) > 1:
-            parts.append(str(MSG_SHEETS_READ % {"sheets": ", ".join(f"“{name}”" for name in table.sheets)}))
-            if later := table.sheets_later:
-                named = ", ".join(f"“{name}”" for name in later)
-                parts.append(str(MSG_SHEETS_LATER % {"count": len(later), "sheets": named}))
+            named = ", ".join(f"“{table.sheets[i]}”" for i in table.read_order)
+            reordered = table.read_order != sorted(table.read_order)
+            parts.append(str((MSG_SHEETS_REORDERED if reordered else MSG_SHEETS_READ) % {"sheets": named}))
             if self.repeated:
                 parts.append(str(MSG_REPEATED % {"count": self.repeated, "rows": n(self.repeated)}))
             if others:
@@ -2186,13 +2197,17 @@ class _Runner:
         (repeated_rows); one that says otherwise is refused, naming the columns, and a copy of a row the row
         check refused is refused as such."""
         repeats: dict[int, int] = {}
+        for r in rows:
+            if r.ok:
+                continue
+            if several and (digits := cccd_text(r.cells[_CCCD_CELL])).isdigit() and len(digits) == 12:
+                self.refused_cccd.setdefault(int(digits), r.number)
+            if r.name_key:
+                name = hash(r.name_key)
+                self.refused_named[name] = self.refused_named.get(name, ()) + (r.number,)
+                self.refused_values[r.number] = (_values_of(r), frozenset(field for field, _m in r.errors))
         if several:
-            for r in rows:
-                if not r.ok and (digits := cccd_text(r.cells[_CCCD_CELL])).isdigit() and len(digits) == 12:
-                    self.refused_cccd.setdefault(int(digits), r.number)
-                if not r.ok and r.name_key and r.number // reading.SHEET_ROWS != self.table.last_read:
-                    self.refused_named.setdefault(hash((r.name_key, r.date_of_birth or r.birth_year)), r.number)
-            last = self.table.last_read
+            last = self.table.read_order[-1]
             self.row_values.update((r.number, _values_of(r)) for r in valid if r.number // reading.SHEET_ROWS != last)
         for r in valid:
             if not r.cccd:  # a copy word for word of an earlier row without a CCCD (QA round 57: "the same
@@ -2207,7 +2222,11 @@ class _Runner:
                         repeats[r.number] = first
                 continue
             refused = self.refused_cccd.get(int(r.cccd)) if several else None
-            if refused and refused // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS:
+            if (
+                refused
+                and refused // reading.SHEET_ROWS != r.number // reading.SHEET_ROWS
+                and self.read_before(refused, r)
+            ):
                 self.reject(r, "cccd", ERR_REPEATS_REFUSED, first=refused)  # QA round 41
                 continue
             values = _values_of(r)
@@ -2422,9 +2441,9 @@ class _Runner:
         refused as "the same person"): it says nothing but what that row says, a unit it left out being its
         person's (QA round 61: the commune's code in the summary). A repeat of a row refused is refused as a
         copy of it (refuse_copy); a row that says more or otherwise, naming the columns (QA round 61: "the same
-        person" said nothing of why). A row with a CCCD says more than a row without one."""
+        person" said nothing of why), a CCCD among them (`known` has none: see identify)."""
         first = abs(known.number)
-        if r.cccd or not self.row_values or first // reading.SHEET_ROWS == r.number // reading.SHEET_ROWS:
+        if not self.row_values or first // reading.SHEET_ROWS == r.number // reading.SHEET_ROWS:
             return False
         earlier = self.row_values.get(first)
         if earlier is None:  # refused, in an earlier chunk
@@ -2433,24 +2452,39 @@ class _Runner:
         if earlier[_ORG_VALUE] is None:
             earlier = (*earlier[:_ORG_VALUE], known.organisation_id, *earlier[_ORG_VALUE + 1 :])
         values = _values_of(r)
-        if _repeats(values, earlier):
+        if not r.cccd and _repeats(values, earlier):
             self.sheet_repeats[r.number] = first
         else:
-            differs = ", ".join(f"“{self.table.header(f, r.number)}”" for f in _disagreeing(values, earlier))
+            fields = (["cccd"] if r.cccd else []) + _disagreeing(values, earlier)
+            differs = ", ".join(f"“{self.table.header(f, r.number)}”" for f in fields)
             self.reject(r, "full_name", ERR_SAME_PERSON_DIFFERS, first=first, fields=differs)
         return True
 
     def refused_repeat(self, r: ParsedRow) -> bool:
-        """Whether a row without a CCCD that would make a new person repeats, by its name and birth, an earlier
-        sheet's row that the row check refused: refused with it (QA round 61: a summary row whose hamlet row
-        was refused made a person of its few columns, with an account)."""
+        """Whether a row without a CCCD that would make a new person is, by its name, a row read before it that
+        the row check refused, saying nothing against it and giving none of the values that row wrote wrong:
+        refused with it (QA round 61: a summary row whose hamlet row was refused made a person of its few
+        columns, with an account; round 62: and its error workbook imported again, the two rows on one sheet,
+        did too). A row that gives them (another hamlet's, with the right phone) is a person of its own."""
         if r.cccd or not self.refused_named:
             return False
-        first = self.refused_named.get(hash((r.name_key, r.date_of_birth or r.birth_year)))
-        if first is None or first // reading.SHEET_ROWS == r.number // reading.SHEET_ROWS:
-            return False
-        self.refuse_copy(r, first)
-        return True
+        values = _values_of(r)
+        for first in self.refused_named.get(hash(r.name_key), ()):
+            theirs, wrong = self.refused_values[first]
+            if (
+                self.read_before(first, r)
+                and _agrees(values, theirs)
+                and all(v is None for f, v in zip(_VALUE_FIELDS, values, strict=True) if f in wrong)
+            ):
+                self.refuse_copy(r, first)
+                return True
+        return False
+
+    def read_before(self, number: int, r: ParsedRow) -> bool:
+        """Whether row `number` was read before the row `r` (a workbook's sheets are read in table.read_order)."""
+        order = self.table.read_order
+        sheet, other = number // reading.SHEET_ROWS, r.number // reading.SHEET_ROWS
+        return number < r.number if sheet == other else order.index(sheet) < order.index(other)
 
     def twin_elsewhere(self, r: ParsedRow, lookup: _Known, namesakes, born: list[_Known]) -> bool:
         """Whether a row with a unit code and no CCCD, whom no one of that unit fits, is refused as most likely

@@ -3389,13 +3389,76 @@ def test_a_summary_sheet_before_the_hamlets_is_read_after_them_and_repeats_their
     assert (lai.phone, lai.cccd_hash) == ("0912000102", people_services.cccd_hash(hamlet[1][3]))
     imp = PersonImport.objects.latest("pk")
     with translation.override(imp.language):
-        moved = services.MSG_SHEETS_LATER % {"count": 1, "sheets": "“Tổng hợp”"}
+        moved = services.MSG_SHEETS_REORDERED % {"sheets": "“Ấp 1”, “Tổng hợp”"}
         assert str(moved) in imp.message, imp.message
 
 
-def test_a_later_sheets_row_with_a_cccd_for_a_person_listed_without_one_is_not_taken_for_a_repeat(cast, tmp_path):
-    """A summary sheet's row that gives a CCCD to a person an earlier sheet lists without one says more than
-    that row: refused as the same person (the CCCD is not dropped in silence as a repeat's would be)."""
+def test_sheets_are_read_after_every_sheet_filling_their_columns_and_more(cast, tmp_path, chunked):
+    """QA round 62: a summary made of the template (every title, three columns filled) before the hamlets, or
+    before a hamlet without an email column, still made its people of its few columns; a hamlet's valid row
+    was refused because a later hamlet repeated its person with a bad phone; the error workbook imported again
+    made the people its summary copies named."""
+    from openpyxl import Workbook
+
+    born = [date(1961, 5, 2), date(1972, 8, 19), date(1985, 4, 30)]
+    first_hamlet = [
+        person_row("Võ Văn Tư", born[0], "male", 0, cccd="", phone="0912000101", position="Tổ trưởng"),
+        person_row("Nguyễn Văn Hùng", born[2], "male", 0, cccd="", phone="0912000103"),
+    ]
+    second_hamlet = [
+        person_row("Huỳnh Thị Lài", born[1], "female", 4, phone="0912000102", email="lai@example.vn", position="GV"),
+        person_row("Nguyễn Văn Hùng", born[2], "male", 0, cccd="", phone="09123"),  # refused: the phone, read
+        # before Ấp 1's row of him, which gives it right: a person of its own
+    ]
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = "Tổng hợp"
+    summary.append(HEADERS)  # the template's titles, three columns filled
+    for row in first_hamlet + second_hamlet[:1]:
+        summary.append([row[0], row[1], None, None, None, None, "X-A", None, None])
+    ap1 = workbook.create_sheet("Ấp 1")
+    ap1.append([title for title in HEADERS if title != "Email"])  # no email column
+    for row in first_hamlet:
+        ap1.append([value for title, value in zip(HEADERS, row, strict=True) if title != "Email"])
+    ap2 = workbook.create_sheet("Ấp 2")
+    ap2.append(HEADERS)
+    for row in second_hamlet:
+        ap2.append(row)
+    path = tmp_path / "mau.xlsx"
+    workbook.save(path)
+    first_run, second_run = twice(cast, tmp_path, [], path=path)
+    assert first_run[0] == (3, 0, 3, 1) and second_run[0] == (0, 0, 6, 1), "\n".join(first_run[1])
+    assert [m.split(":")[0] for m in first_run[1]] == ["Dòng 3 (trang “Ấp 2”), cột “Số điện thoại”"]
+    tu, hung = Person.objects.get(full_name="Võ Văn Tư"), Person.objects.get(full_name="Nguyễn Văn Hùng")
+    assert (tu.phone, tu.position, hung.phone) == ("0912000101", "Tổ trưởng", "0912000103")
+    assert Person.objects.get(full_name="Huỳnh Thị Lài").email == "lai@example.vn"
+    imp = PersonImport.objects.latest("pk")
+    with translation.override(imp.language):
+        moved = services.MSG_SHEETS_REORDERED % {"sheets": "“Ấp 2”, “Ấp 1”, “Tổng hợp”"}
+        assert str(moved) in imp.message, imp.message
+
+    # A hamlet row refused, and its summary copy: the error workbook, one sheet, imported again as it is.
+    born_bay = date(1970, 3, 3)
+    workbook = Workbook()
+    workbook.active.title = "Ấp 3"
+    workbook.active.append(HEADERS)
+    workbook.active.append(person_row("Trần Văn Bảy", born_bay, "male", 0, cccd="", phone="0912", groups=""))
+    summary = workbook.create_sheet("Tổng hợp")
+    summary.append(["Họ và tên", "Năm sinh", "Mã đơn vị"])
+    summary.append(["Trần Văn Bảy", 1970, "X-A"])  # the year alone: the same person
+    workbook.save(path)
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.created_count, imp.rejected_count) == (0, 2), imp.message
+    report = tmp_path / "loi.xlsx"
+    report.write_bytes(imp.error_report.read())
+    again = run_import(actor=cast.owner, organisation=cast.unit_a, path=report)
+    assert (again.created_count, again.rejected_count) == (0, 2), again.message
+    assert not Person.objects.filter(full_name="Trần Văn Bảy").exists()
+
+
+def test_a_later_sheets_row_with_a_cccd_found_by_name_names_the_cccd_among_what_differs(cast, tmp_path):
+    """QA rounds 61-62: a summary row giving a CCCD to someone a hamlet lists without one, or another phone, is
+    refused naming what differs (it was "the same person as row N" alone)."""
     from openpyxl import Workbook
 
     born = date(1972, 8, 19)
@@ -3403,15 +3466,18 @@ def test_a_later_sheets_row_with_a_cccd_for_a_person_listed_without_one_is_not_t
     workbook.active.title = "Ấp 1"
     workbook.active.append(HEADERS)
     workbook.active.append(person_row("Huỳnh Thị Lài", born, "female", 0, cccd="", phone="0912000102"))
+    workbook.active.append(person_row("Lê Văn Năm", born, "male", 0, cccd="", phone="0912000105"))
     summary = workbook.create_sheet("Tổng hợp")
-    summary.append(["Họ và tên", "Ngày sinh", "Số CCCD", "Mã đơn vị"])
-    summary.append(["Huỳnh Thị Lài", born, make_cccd(born, "female", 3), "X-A"])
+    summary.append(["Họ và tên", "Ngày sinh", "Số CCCD", "Số điện thoại"])
+    summary.append(["Huỳnh Thị Lài", born, make_cccd(born, "female", 3), "0912000102"])
+    summary.append(["Lê Văn Năm", born, None, "0912000106"])
     path = tmp_path / "tong-hop.xlsx"
     workbook.save(path)
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
-    assert (imp.created_count, imp.unchanged_count, imp.rejected_count) == (1, 0, 1), imp.message
+    assert (imp.created_count, imp.unchanged_count, imp.rejected_count) == (2, 0, 2), imp.message
     with translation.override("vi"):
-        assert messages(imp) == [
-            "Dòng 2 (trang “Tổng hợp”), cột “Họ và tên”: "
-            + str(services.ERR_DUPLICATE_PERSON % {"first": "2 (trang “Ấp 1”)"})
+        said = [
+            (2, services.ERR_SAME_PERSON_DIFFERS % {"first": "2 (trang “Ấp 1”)", "fields": "“Số CCCD”"}),
+            (3, services.ERR_SAME_PERSON_DIFFERS % {"first": "3 (trang “Ấp 1”)", "fields": "“Số điện thoại”"}),
         ]
+        assert messages(imp) == [f"Dòng {n} (trang “Tổng hợp”), cột “Họ và tên”: {m}" for n, m in said]
