@@ -41,7 +41,6 @@ HEADER_SCAN_ROWS = 30  # filled rows looked at for the header
 # (above Excel's 1,048,576 rows): one number a row across the sheets read, the first sheet's as they are.
 SHEET_ROWS = 1 << 21
 HEADER_SCAN_MAX_ROWS = 1000  # rows in all, blank ones included
-FILLED_ROWS_SEEN = 50  # a list sheet's first rows, whose columns with values order the sheets (_read_order)
 CALAMINE_MAX_SHEET_BYTES = 150 * 1024 * 1024  # uncompressed sheet XML: about 280,000 rows, 250 MB in calamine
 # python-calamine holds a sheet's whole rectangle, from A1 to its last used row and column: one stray cell at
 # XFD1048576 asks it for 500 GB, and it aborts the process. Larger sheets take openpyxl's streaming path,
@@ -405,7 +404,6 @@ class Table:
     sheet: str | None = None  # a workbook's (first) sheet that was read
     sheets: list[str] = field(default_factory=list)  # a workbook's sheets read: each with a list (_lists)
     read_order: list[int] = field(default_factory=lambda: [0])  # … the order they are read in (_joined)
-    filled: set[str] = field(default_factory=set, repr=False)  # the columns of a sheet's first rows with values
     sheet_headers: list[dict[str, str]] = field(default_factory=list, repr=False)  # their `headers`
     date1904: bool = False  # the workbook counts serial-number dates from 1904 (old Mac workbooks)
     other_sheets: list[str] = field(default_factory=list)  # the workbook's other visible sheets, not read
@@ -1628,14 +1626,11 @@ def _lists(names: list[str], sheet_table: Callable[[str, int], Table]) -> Table:
         except ReadError as exc:
             error = error or exc
             continue
-        head = list(itertools.islice(table.rows, FILLED_ROWS_SEEN))
-        if not head:
+        first = next(table.rows, None)
+        if first is None:
             empty = empty or table
             continue
-        table.rows = itertools.chain(head, table.rows)
-        table.filled = {  # the rows' cells are in FIELDS' order
-            f for i, f in enumerate(FIELDS) if any(i < len(cells) and not _is_blank(cells[i]) for _n, cells in head)
-        }
+        table.rows = itertools.chain([first], table.rows)
         table.sheet = name
         if "cccd" in table.columns or "date_of_birth" in table.columns or "birth_male" in table.columns:
             found.append(table)
@@ -1653,18 +1648,19 @@ def _lists(names: list[str], sheet_table: Callable[[str, int], Table]) -> Table:
 
 
 def _read_order(tables: list[Table]) -> list[int]:
-    """The order to read a workbook's list sheets in: each after every sheet whose columns with values (in its
-    first rows: `filled`) hold all of its own and more, the workbook's order otherwise (QA round 40). QA
-    rounds 61-62: a summary sheet of names and birth dates (or the template's columns, most left empty) before
-    the hamlets' made their people of its few columns, and refused the hamlets' rows, which said more."""
+    """The order to read a workbook's list sheets in: each after every sheet whose columns are all of its own
+    and more, the workbook's order otherwise (QA round 40). QA rounds 61-62: a summary sheet of names and birth
+    dates before the hamlets' made their people of its few columns, and refused the hamlets' rows, which said
+    more. (Round 63: the columns with values in a sheet's first rows, instead, moved hamlets sorted by age, or
+    with a column empty at the top, and made a summary that fills one of them be read first.)"""
+    columns = [set(t.columns) for t in tables]
     order: list[int] = []
     while len(order) < len(tables):
         order.append(
             next(
                 i
-                for i, t in enumerate(tables)
-                if i not in order
-                and not any(t.filled < other.filled for j, other in enumerate(tables) if j not in order and j != i)
+                for i in range(len(tables))
+                if i not in order and not any(columns[i] < columns[j] for j in range(len(tables)) if j not in order)
             )
         )
     return order

@@ -426,9 +426,9 @@ MSG_HIDDEN = _("%(rows)s of the rows read are hidden or filtered out in Excel: t
 MSG_SHEETS = _("The workbook has several sheets: the list was read from “%(sheet)s”; not read: %(others)s.")
 MSG_SHEETS_READ = _("The workbook's lists were read from the sheets %(sheets)s, one after the other.")
 MSG_SHEETS_REORDERED = _(
-    "The workbook's lists were read from the sheets %(sheets)s, in this order: a sheet whose columns another "
-    "sheet also fills, with more, was read after it, so that its rows that repeat that sheet's people (a summary's) "
-    "are counted with them."
+    "The workbook's lists were read from the sheets %(sheets)s, in this order: a sheet with fewer columns than "
+    "another, which has all of its columns, was read after that one, so that its rows repeating that sheet's people "
+    "(a summary's) are counted with them."
 )
 MSG_REPEATED = ngettext_lazy(
     "%(rows)s row of a later sheet repeats a person of an earlier one (the same CCCD number, nothing else): it is "
@@ -1291,17 +1291,6 @@ def _disagreeing(values: tuple, first: tuple) -> list[str]:
     ]
 
 
-def _agrees(values: tuple, other: tuple) -> bool:
-    """Whether two rows' values (_values_of) say nothing against each other: each value one of them gives is the
-    other's, or the other gives none (a year and a date of that year agree)."""
-    return all(
-        _says_no_more(v, w)
-        or _says_no_more(w, v)
-        or (f == "full_name" and v[0] == w[0] and same_name_signature(v[1], w[1]))
-        for f, v, w in zip(_VALUE_FIELDS, values, other, strict=True)
-    )
-
-
 def _repeats(values: tuple, first: tuple | None) -> bool:
     """Whether a row says nothing but what the first row of its CCCD says (a summary sheet, whose columns
     may be fewer)."""
@@ -1498,10 +1487,9 @@ class _Runner:
         self.row_values: dict[int, tuple] = {}
         self.sheet_repeats: dict[int, int] = {}  # the chunk's rows sheet_repeat found repeating an earlier row
         self.refused_cccd: dict[int, int] = {}  # … and the rows the row check refused, by their CCCD numbers
-        # The rows the row check refused, by their folded names (a hash), and what they say, with the fields
-        # they wrote wrong (refused_repeat)
+        # The rows the row check refused, by their folded names (a hash), and what they say (refused_repeat)
         self.refused_named: dict[int, tuple[int, ...]] = {}
-        self.refused_values: dict[int, tuple[tuple, frozenset[str]]] = {}
+        self.refused_values: dict[int, tuple] = {}
         # The people this run creates (or would create) or renames, by folded name and birth date: _Known,
         # packed (remember); the birth dates of each folded name, for rows without one (born_with).
         # Ints, bytes and tuples of ints only, which the collector leaves alone once it has seen them (lists,
@@ -2205,7 +2193,7 @@ class _Runner:
             if r.name_key:
                 name = hash(r.name_key)
                 self.refused_named[name] = self.refused_named.get(name, ()) + (r.number,)
-                self.refused_values[r.number] = (_values_of(r), frozenset(field for field, _m in r.errors))
+                self.refused_values[r.number] = _values_of(r)
         if several:
             last = self.table.read_order[-1]
             self.row_values.update((r.number, _values_of(r)) for r in valid if r.number // reading.SHEET_ROWS != last)
@@ -2461,21 +2449,16 @@ class _Runner:
         return True
 
     def refused_repeat(self, r: ParsedRow) -> bool:
-        """Whether a row without a CCCD that would make a new person is, by its name, a row read before it that
-        the row check refused, saying nothing against it and giving none of the values that row wrote wrong:
-        refused with it (QA round 61: a summary row whose hamlet row was refused made a person of its few
-        columns, with an account; round 62: and its error workbook imported again, the two rows on one sheet,
-        did too). A row that gives them (another hamlet's, with the right phone) is a person of its own."""
+        """Whether a row without a CCCD that would make a new person says nothing but what a row read before it,
+        which the row check refused, says (a value it wrote wrong is not said): refused with it (QA round 61: a
+        summary row whose hamlet row was refused made a person of its few columns, with an account; round 62:
+        and its error workbook imported again, the two rows on one sheet, did too). A row that says more (the
+        right phone, a date of birth, a position: round 63) is a person of its own."""
         if r.cccd or not self.refused_named:
             return False
         values = _values_of(r)
         for first in self.refused_named.get(hash(r.name_key), ()):
-            theirs, wrong = self.refused_values[first]
-            if (
-                self.read_before(first, r)
-                and _agrees(values, theirs)
-                and all(v is None for f, v in zip(_VALUE_FIELDS, values, strict=True) if f in wrong)
-            ):
+            if self.read_before(first, r) and _repeats(values, self.refused_values[first]):
                 self.refuse_copy(r, first)
                 return True
         return False

@@ -3393,11 +3393,10 @@ def test_a_summary_sheet_before_the_hamlets_is_read_after_them_and_repeats_their
         assert str(moved) in imp.message, imp.message
 
 
-def test_sheets_are_read_after_every_sheet_filling_their_columns_and_more(cast, tmp_path, chunked):
-    """QA round 62: a summary made of the template (every title, three columns filled) before the hamlets, or
-    before a hamlet without an email column, still made its people of its few columns; a hamlet's valid row
-    was refused because a later hamlet repeated its person with a bad phone; the error workbook imported again
-    made the people its summary copies named."""
+def test_sheets_are_read_after_every_sheet_having_their_columns_and_more(cast, tmp_path, chunked):
+    """QA round 62: a summary before a hamlet without an email column still made its people of its few columns
+    (read after the full hamlet only); a hamlet's valid row was refused because a later hamlet repeated its
+    person with a bad phone; the error workbook imported again made the people its summary copies named."""
     from openpyxl import Workbook
 
     born = [date(1961, 5, 2), date(1972, 8, 19), date(1985, 4, 30)]
@@ -3406,16 +3405,16 @@ def test_sheets_are_read_after_every_sheet_filling_their_columns_and_more(cast, 
         person_row("Nguyễn Văn Hùng", born[2], "male", 0, cccd="", phone="0912000103"),
     ]
     second_hamlet = [
-        person_row("Huỳnh Thị Lài", born[1], "female", 4, phone="0912000102", email="lai@example.vn", position="GV"),
+        person_row("Huỳnh Thị Lài", born[1], "female", 4, phone="0912000102", email="lai@example.vn"),
         person_row("Nguyễn Văn Hùng", born[2], "male", 0, cccd="", phone="09123"),  # refused: the phone, read
         # before Ấp 1's row of him, which gives it right: a person of its own
     ]
     workbook = Workbook()
     summary = workbook.active
     summary.title = "Tổng hợp"
-    summary.append(HEADERS)  # the template's titles, three columns filled
+    summary.append(["Họ và tên", "Ngày sinh", "Mã đơn vị"])
     for row in first_hamlet + second_hamlet[:1]:
-        summary.append([row[0], row[1], None, None, None, None, "X-A", None, None])
+        summary.append([row[0], row[1], "X-A"])
     ap1 = workbook.create_sheet("Ấp 1")
     ap1.append([title for title in HEADERS if title != "Email"])  # no email column
     for row in first_hamlet:
@@ -3481,3 +3480,27 @@ def test_a_later_sheets_row_with_a_cccd_found_by_name_names_the_cccd_among_what_
             (3, services.ERR_SAME_PERSON_DIFFERS % {"first": "3 (trang “Ấp 1”)", "fields": "“Số điện thoại”"}),
         ]
         assert messages(imp) == [f"Dòng {n} (trang “Tổng hợp”), cột “Họ và tên”: {m}" for n, m in said]
+
+
+def test_a_row_saying_more_than_a_refused_namesake_row_is_a_person_of_its_own(cast, tmp_path):
+    """QA round 63: on one sheet, a refused row without a birth date made every later row of that name without a
+    CCCD "a repeat of a refused row", born in 1990 or 1975, or with a position. Only a row saying nothing more
+    than the refused one is refused with it."""
+    rows = [
+        person_row("Nguyễn Văn Hùng", None, "male", 0, cccd="", phone="0912", groups=""),  # refused: the phone
+        person_row("Nguyễn Văn Hùng", date(1990, 1, 2), "male", 0, cccd="", groups=""),
+        person_row("Nguyễn Văn Hùng", date(1975, 3, 4), "male", 0, cccd="", groups=""),
+        person_row("Nguyễn Văn Hùng", None, "male", 0, cccd="", position="Bảo vệ", groups=""),
+        person_row("Nguyễn Văn Hùng", None, "male", 0, cccd="", groups=""),  # the refused row, less its phone
+    ]
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "hung.xlsx", rows))
+    with translation.override("vi"):
+        said = messages(imp)
+        assert said[0].startswith("Dòng 2, cột “Số điện thoại”: ")
+    assert not any("lặp lại dòng 2" in m for m in said), said
+    assert imp.created_count >= 2, said
+    # Alone after it, the refused row less its phone is refused with it.
+    bay = [["Trần Văn Bảy", *row[1:]] for row in (rows[0], rows[-1])]
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "bay.xlsx", bay))
+    with translation.override("vi"):
+        assert messages(imp)[-1] == "Dòng 3, cột “Họ và tên”: " + str(services.ERR_REPEATS_REFUSED % {"first": "2"})
