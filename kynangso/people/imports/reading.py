@@ -23,6 +23,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import PurePath
 
 from django.utils.translation import gettext_lazy as _
@@ -1648,22 +1649,19 @@ def _lists(names: list[str], sheet_table: Callable[[str, int], Table]) -> Table:
 
 
 def _read_order(tables: list[Table]) -> list[int]:
-    """The order to read a workbook's list sheets in: each after every sheet whose columns are all of its own
-    and more, the workbook's order otherwise (QA round 40). QA rounds 61-62: a summary sheet of names and birth
-    dates before the hamlets' made their people of its few columns, and refused the hamlets' rows, which said
-    more. (Round 63: the columns with values in a sheet's first rows, instead, moved hamlets sorted by age, or
-    with a column empty at the top, and made a summary that fills one of them be read first.)"""
+    """The order to read a workbook's list sheets in: by how many sheets, one within the next, have all of a
+    sheet's columns and more above it (none: first), then in the workbook's order (QA round 40). So every sheet is
+    read after each sheet with its columns and more, and a summary after every hamlet that is not itself another's
+    part. QA rounds 61-63: a summary sheet of names and birth dates before the hamlets made their people of its
+    few columns, and refused the hamlets' rows, which said more (the columns with values in a sheet's first rows,
+    instead of its columns, moved hamlets sorted by age)."""
     columns = [set(t.columns) for t in tables]
-    order: list[int] = []
-    while len(order) < len(tables):
-        order.append(
-            next(
-                i
-                for i in range(len(tables))
-                if i not in order and not any(columns[i] < columns[j] for j in range(len(tables)) if j not in order)
-            )
-        )
-    return order
+
+    @cache
+    def depth(i: int) -> int:
+        return max((depth(j) + 1 for j in range(len(tables)) if columns[i] < columns[j]), default=0)
+
+    return sorted(range(len(tables)), key=lambda i: (depth(i), i))
 
 
 def _joined(tables: list[Table]) -> Table:

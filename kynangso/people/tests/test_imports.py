@@ -3504,3 +3504,35 @@ def test_a_row_saying_more_than_a_refused_namesake_row_is_a_person_of_its_own(ca
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "bay.xlsx", bay))
     with translation.override("vi"):
         assert messages(imp)[-1] == "Dòng 3, cột “Họ và tên”: " + str(services.ERR_REPEATS_REFUSED % {"first": "2"})
+
+
+def test_a_summary_between_hamlets_is_read_after_every_hamlet_that_is_no_part_of_another(cast, tmp_path):
+    """QA round 63: "Ấp A" (no position column), "Tổng hợp" (names, birth dates, the commune's code), "Ấp B" (no
+    unit column): the summary, a part of Ấp A only, was read before Ấp B, whose people it made of its few columns.
+    A sheet is read after every sheet not itself a part of another: Ấp A, Ấp B, then the summary."""
+    from openpyxl import Workbook
+
+    born = [date(1961, 5, 2), date(1972, 8, 19)]
+    ap_a = person_row("Võ Văn Tư", born[0], "male", 0, cccd="", phone="0912000101")
+    ap_b = person_row("Huỳnh Thị Lài", born[1], "female", 0, cccd="", phone="0912000102", position="Tổ trưởng")
+    workbook = Workbook()
+    first = workbook.active
+    first.title = "Ấp A"
+    first.append([title for title in HEADERS if title != "Chức vụ"])
+    first.append([value for title, value in zip(HEADERS, ap_a, strict=True) if title != "Chức vụ"])
+    summary = workbook.create_sheet("Tổng hợp")
+    summary.append(["Họ và tên", "Ngày sinh", "Mã đơn vị"])
+    summary.append([ap_a[0], ap_a[1], "X-A"])
+    summary.append([ap_b[0], ap_b[1], "X-A"])
+    last = workbook.create_sheet("Ấp B")
+    last.append([title for title in HEADERS if title != "Mã đơn vị"])
+    last.append([value for title, value in zip(HEADERS, ap_b, strict=True) if title != "Mã đơn vị"])
+    path = tmp_path / "giua.xlsx"
+    workbook.save(path)
+    first_run, second_run = twice(cast, tmp_path, [], path=path)
+    assert first_run == ((2, 0, 2, 0), []) and second_run == ((0, 0, 4, 0), []), first_run
+    lai = Person.objects.get(full_name="Huỳnh Thị Lài")
+    assert (lai.phone, lai.position, lai.organisation) == ("0912000102", "Tổ trưởng", cast.unit_a)
+    imp = PersonImport.objects.latest("pk")
+    with translation.override(imp.language):
+        assert str(services.MSG_SHEETS_REORDERED % {"sheets": "“Ấp A”, “Ấp B”, “Tổng hợp”"}) in imp.message
