@@ -1650,18 +1650,19 @@ def _lists(names: list[str], sheet_table: Callable[[str, int], Table]) -> Table:
 
 def _read_order(tables: list[Table]) -> list[int]:
     """The order to read a workbook's list sheets in: by how many sheets, one within the next, have all of a
-    sheet's columns and more above it (none: first), then in the workbook's order (QA round 40). So every sheet is
-    read after each sheet with its columns and more, and a summary after every hamlet that is not itself another's
-    part. QA rounds 61-63: a summary sheet of names and birth dates before the hamlets made their people of its
-    few columns, and refused the hamlets' rows, which said more (the columns with values in a sheet's first rows,
-    instead of its columns, moved hamlets sorted by age)."""
+    sheet's columns and more above it (none: first), then, of the sheets that are another's part, the one of more
+    columns first (QA round 64: a summary of three columns before a hamlet of eight without the unit's), then in
+    the workbook's order (QA round 40). So every sheet is read after each sheet with its columns and more, and a
+    summary after every hamlet. QA rounds 61-63: a summary sheet of names and birth dates before the hamlets
+    made their people of its few columns, and refused the hamlets' rows, which said more (the columns with values
+    in a sheet's first rows, instead of its columns, moved hamlets sorted by age)."""
     columns = [set(t.columns) for t in tables]
 
     @cache
     def depth(i: int) -> int:
         return max((depth(j) + 1 for j in range(len(tables)) if columns[i] < columns[j]), default=0)
 
-    return sorted(range(len(tables)), key=lambda i: (depth(i), i))
+    return sorted(range(len(tables)), key=lambda i: (depth(i), -len(columns[i]) if depth(i) else 0, i))
 
 
 def _joined(tables: list[Table]) -> Table:

@@ -3506,10 +3506,11 @@ def test_a_row_saying_more_than_a_refused_namesake_row_is_a_person_of_its_own(ca
         assert messages(imp)[-1] == "Dòng 3, cột “Họ và tên”: " + str(services.ERR_REPEATS_REFUSED % {"first": "2"})
 
 
-def test_a_summary_between_hamlets_is_read_after_every_hamlet_that_is_no_part_of_another(cast, tmp_path):
+@pytest.mark.parametrize("left_out", ["Chức vụ", None])
+def test_a_summary_between_hamlets_is_read_after_every_hamlet(cast, tmp_path, left_out):
     """QA round 63: "Ấp A" (no position column), "Tổng hợp" (names, birth dates, the commune's code), "Ấp B" (no
     unit column): the summary, a part of Ấp A only, was read before Ấp B, whose people it made of its few columns.
-    A sheet is read after every sheet not itself a part of another: Ấp A, Ấp B, then the summary."""
+    Round 64: the same with Ấp A of every column, of which Ấp B is a part too. Ấp A, Ấp B, then the summary."""
     from openpyxl import Workbook
 
     born = [date(1961, 5, 2), date(1972, 8, 19)]
@@ -3518,8 +3519,8 @@ def test_a_summary_between_hamlets_is_read_after_every_hamlet_that_is_no_part_of
     workbook = Workbook()
     first = workbook.active
     first.title = "Ấp A"
-    first.append([title for title in HEADERS if title != "Chức vụ"])
-    first.append([value for title, value in zip(HEADERS, ap_a, strict=True) if title != "Chức vụ"])
+    first.append([title for title in HEADERS if title != left_out])
+    first.append([value for title, value in zip(HEADERS, ap_a, strict=True) if title != left_out])
     summary = workbook.create_sheet("Tổng hợp")
     summary.append(["Họ và tên", "Ngày sinh", "Mã đơn vị"])
     summary.append([ap_a[0], ap_a[1], "X-A"])
