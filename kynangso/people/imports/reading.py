@@ -1669,7 +1669,8 @@ def _joined(tables: list[Table]) -> Table:
     """The first sheet's table, reading on into the others' rows (numbered from SHEET_ROWS × their place), in
     the order _read_order gives: what they find of their rows (source rows, extras, hidden rows, split names)
     goes to it as read, their counts of rows passed over once each is read; their extra columns are carried by
-    title (the error workbook's are the first sheet's), their titles kept for the messages (Table.header)."""
+    title (the error workbook's are the first sheet's, then the others'), their titles kept for the messages
+    (Table.header)."""
     first = tables[0]
     first.sheets = [t.sheet for t in tables]  # in the order of their rows' numbers (Table.row_label)
     first.sheet_headers = [t.headers for t in tables]
@@ -1677,6 +1678,10 @@ def _joined(tables: list[Table]) -> Table:
     if len(tables) == 1:
         return first
     titles = [title for _index, title in first.extra_columns]
+    for table in tables[1:]:  # every sheet's, the first's first (QA round 64: a summary first lost the hamlets' notes)
+        titles += [title for _index, title in table.extra_columns if title not in titles]
+    # The first sheet's rows keep their own values (padded in the error workbook), read before this
+    first.extra_columns = [*first.extra_columns, *((-1, title) for title in titles[len(first.extra_columns) :])]
     for table in tables[1:]:  # (what its first row, read to see the sheet has rows, left in its own goes too)
         first.hidden_rows |= table.hidden_rows
         first.source_rows.update(table.source_rows)

@@ -3537,3 +3537,29 @@ def test_a_summary_between_hamlets_is_read_after_every_hamlet(cast, tmp_path, le
     imp = PersonImport.objects.latest("pk")
     with translation.override(imp.language):
         assert str(services.MSG_SHEETS_REORDERED % {"sheets": "“Ấp A”, “Ấp B”, “Tổng hợp”"}) in imp.message
+
+
+def test_the_error_workbook_keeps_every_sheets_other_columns(cast, tmp_path):
+    """QA round 64: with a summary sheet first (no other columns), the hamlets' "STT" and "Ghi chú" were left
+    out of the error workbook, and their notes with them."""
+    from openpyxl import Workbook
+
+    row = person_row("Đặng Minh Khôi", date(1990, 1, 30), "male", 0, cccd="", phone="09120")  # refused: the phone
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = "Tổng hợp"
+    summary.append(["Họ và tên", "Ngày sinh", "Mã đơn vị"])
+    summary.append([row[0], row[1], "X-A"])
+    hamlet = workbook.create_sheet("Ấp 1")
+    hamlet.append(["STT", *HEADERS, "Ghi chú"])
+    hamlet.append([1, *row, "chuyển đến từ ấp 3"])
+    path = tmp_path / "ghi-chu.xlsx"
+    workbook.save(path)
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert imp.rejected_count == 2, imp.message
+    rows = read_rows(imp.error_report)
+    columns = {title: i for i, title in enumerate(rows[0])}
+    assert [(r[columns["STT"]], r[columns["Ghi chú"]], r[columns["Dòng gốc"]]) for r in rows[1:]] == [
+        (1, "chuyển đến từ ấp 3", "2 (trang “Ấp 1”)"),
+        ("", "", "2 (trang “Tổng hợp”)"),
+    ]
