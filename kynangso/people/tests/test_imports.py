@@ -1453,6 +1453,28 @@ def twice(cast, tmp_path, rows, *, actor=None, organisation=None, path=None):
         ]
 
 
+def sheets_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A workbook of one sheet a title, each its header row and its rows."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def template_without(column: str | None, rows: list[list]) -> list[list]:
+    """The template's header and `rows` without that column (None: with all)."""
+    return [[v for title, v in zip(HEADERS, row, strict=True) if title != column] for row in [HEADERS, *rows]]
+
+
+SUMMARY_HEADER = ["Họ và tên", "Ngày sinh", "Mã đơn vị"]
+
+
 def test_names_that_differ_in_an_accent_are_different_people(cast, tmp_path, chunked):
     born = date(1990, 3, 3)
     rows = [
@@ -3311,7 +3333,7 @@ def test_a_summary_sheet_repeating_people_without_a_cccd_with_fewer_columns_coun
     for row in hamlet:
         first.append(row)
     summary = workbook.create_sheet("Tổng hợp")
-    summary.append(["Họ và tên", "Ngày sinh", "Mã đơn vị"])
+    summary.append(SUMMARY_HEADER)
     for row in hamlet:
         summary.append([row[0].upper() if row is hamlet[1] else row[0], row[1], row[6]])
     path = tmp_path / "tong-hop.xlsx"
@@ -3355,7 +3377,6 @@ def test_a_summary_sheet_before_the_hamlets_is_read_after_them_and_repeats_their
     few columns, and refused every hamlet row that said more, on every import; a summary row whose hamlet row
     the row check refused made a person of its few columns; and the commune's code in the summary, where the
     hamlet's cell was empty, was taken for something more."""
-    from openpyxl import Workbook
 
     born = [date(1961, 5, 2), date(1972, 8, 19), date(1990, 1, 30)]
     hamlet = [
@@ -3363,18 +3384,8 @@ def test_a_summary_sheet_before_the_hamlets_is_read_after_them_and_repeats_their
         person_row("Huỳnh Thị Lài", born[1], "female", 4, phone="0912000102"),
         person_row("Đặng Minh Khôi", born[2], "male", 0, cccd="", phone="09120"),  # refused: the phone
     ]
-    workbook = Workbook()
-    summary = workbook.active
-    summary.title = "Tổng hợp"
-    summary.append(["Họ và tên", "Ngày sinh", "Mã đơn vị"])
-    for row in hamlet:
-        summary.append([row[0], row[1], "X-A"])
-    first = workbook.create_sheet("Ấp 1")
-    first.append(HEADERS)
-    for row in hamlet:
-        first.append(row)
-    path = tmp_path / "tong-hop-truoc.xlsx"
-    workbook.save(path)
+    summary = [SUMMARY_HEADER, *([row[0], row[1], "X-A"] for row in hamlet)]
+    path = sheets_xlsx(tmp_path / "tong-hop-truoc.xlsx", {"Tổng hợp": summary, "Ấp 1": [HEADERS, *hamlet]})
     first_run, second_run = twice(cast, tmp_path, [], path=path)
     assert first_run[0] == (2, 0, 2, 2) and second_run[0] == (0, 0, 4, 2), first_run
     assert [m.split(":")[0] for m in first_run[1]] == [
@@ -3397,7 +3408,6 @@ def test_sheets_are_read_after_every_sheet_having_their_columns_and_more(cast, t
     """QA round 62: a summary before a hamlet without an email column still made its people of its few columns
     (read after the full hamlet only); a hamlet's valid row was refused because a later hamlet repeated its
     person with a bad phone; the error workbook imported again made the people its summary copies named."""
-    from openpyxl import Workbook
 
     born = [date(1961, 5, 2), date(1972, 8, 19), date(1985, 4, 30)]
     first_hamlet = [
@@ -3409,22 +3419,12 @@ def test_sheets_are_read_after_every_sheet_having_their_columns_and_more(cast, t
         person_row("Nguyễn Văn Hùng", born[2], "male", 0, cccd="", phone="09123"),  # refused: the phone, read
         # before Ấp 1's row of him, which gives it right: a person of its own
     ]
-    workbook = Workbook()
-    summary = workbook.active
-    summary.title = "Tổng hợp"
-    summary.append(["Họ và tên", "Ngày sinh", "Mã đơn vị"])
-    for row in first_hamlet + second_hamlet[:1]:
-        summary.append([row[0], row[1], "X-A"])
-    ap1 = workbook.create_sheet("Ấp 1")
-    ap1.append([title for title in HEADERS if title != "Email"])  # no email column
-    for row in first_hamlet:
-        ap1.append([value for title, value in zip(HEADERS, row, strict=True) if title != "Email"])
-    ap2 = workbook.create_sheet("Ấp 2")
-    ap2.append(HEADERS)
-    for row in second_hamlet:
-        ap2.append(row)
-    path = tmp_path / "mau.xlsx"
-    workbook.save(path)
+    sheets = {
+        "Tổng hợp": [SUMMARY_HEADER, *([row[0], row[1], "X-A"] for row in first_hamlet + second_hamlet[:1])],
+        "Ấp 1": template_without("Email", first_hamlet),
+        "Ấp 2": [HEADERS, *second_hamlet],
+    }
+    path = sheets_xlsx(tmp_path / "mau.xlsx", sheets)
     first_run, second_run = twice(cast, tmp_path, [], path=path)
     assert first_run[0] == (3, 0, 3, 1) and second_run[0] == (0, 0, 6, 1), "\n".join(first_run[1])
     assert [m.split(":")[0] for m in first_run[1]] == ["Dòng 3 (trang “Ấp 2”), cột “Số điện thoại”"]
@@ -3437,15 +3437,9 @@ def test_sheets_are_read_after_every_sheet_having_their_columns_and_more(cast, t
         assert str(moved) in imp.message, imp.message
 
     # A hamlet row refused, and its summary copy: the error workbook, one sheet, imported again as it is.
-    born_bay = date(1970, 3, 3)
-    workbook = Workbook()
-    workbook.active.title = "Ấp 3"
-    workbook.active.append(HEADERS)
-    workbook.active.append(person_row("Trần Văn Bảy", born_bay, "male", 0, cccd="", phone="0912", groups=""))
-    summary = workbook.create_sheet("Tổng hợp")
-    summary.append(["Họ và tên", "Năm sinh", "Mã đơn vị"])
-    summary.append(["Trần Văn Bảy", 1970, "X-A"])  # the year alone: the same person
-    workbook.save(path)
+    bay = person_row("Trần Văn Bảy", date(1970, 3, 3), "male", 0, cccd="", phone="0912", groups="")
+    summary = [["Họ và tên", "Năm sinh", "Mã đơn vị"], ["Trần Văn Bảy", 1970, "X-A"]]  # the year alone: the same
+    sheets_xlsx(path, {"Ấp 3": [HEADERS, bay], "Tổng hợp": summary})
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
     assert (imp.created_count, imp.rejected_count) == (0, 2), imp.message
     report = tmp_path / "loi.xlsx"
@@ -3458,20 +3452,18 @@ def test_sheets_are_read_after_every_sheet_having_their_columns_and_more(cast, t
 def test_a_later_sheets_row_with_a_cccd_found_by_name_names_the_cccd_among_what_differs(cast, tmp_path):
     """QA rounds 61-62: a summary row giving a CCCD to someone a hamlet lists without one, or another phone, is
     refused naming what differs (it was "the same person as row N" alone)."""
-    from openpyxl import Workbook
 
     born = date(1972, 8, 19)
-    workbook = Workbook()
-    workbook.active.title = "Ấp 1"
-    workbook.active.append(HEADERS)
-    workbook.active.append(person_row("Huỳnh Thị Lài", born, "female", 0, cccd="", phone="0912000102"))
-    workbook.active.append(person_row("Lê Văn Năm", born, "male", 0, cccd="", phone="0912000105"))
-    summary = workbook.create_sheet("Tổng hợp")
-    summary.append(["Họ và tên", "Ngày sinh", "Số CCCD", "Số điện thoại"])
-    summary.append(["Huỳnh Thị Lài", born, make_cccd(born, "female", 3), "0912000102"])
-    summary.append(["Lê Văn Năm", born, None, "0912000106"])
-    path = tmp_path / "tong-hop.xlsx"
-    workbook.save(path)
+    hamlet = [
+        person_row("Huỳnh Thị Lài", born, "female", 0, cccd="", phone="0912000102"),
+        person_row("Lê Văn Năm", born, "male", 0, cccd="", phone="0912000105"),
+    ]
+    summary = [
+        ["Họ và tên", "Ngày sinh", "Số CCCD", "Số điện thoại"],
+        ["Huỳnh Thị Lài", born, make_cccd(born, "female", 3), "0912000102"],
+        ["Lê Văn Năm", born, None, "0912000106"],
+    ]
+    path = sheets_xlsx(tmp_path / "tong-hop.xlsx", {"Ấp 1": [HEADERS, *hamlet], "Tổng hợp": summary})
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
     assert (imp.created_count, imp.unchanged_count, imp.rejected_count) == (2, 0, 2), imp.message
     with translation.override("vi"):
@@ -3511,25 +3503,16 @@ def test_a_summary_between_hamlets_is_read_after_every_hamlet(cast, tmp_path, le
     """QA round 63: "Ấp A" (no position column), "Tổng hợp" (names, birth dates, the commune's code), "Ấp B" (no
     unit column): the summary, a part of Ấp A only, was read before Ấp B, whose people it made of its few columns.
     Round 64: the same with Ấp A of every column, of which Ấp B is a part too. Ấp A, Ấp B, then the summary."""
-    from openpyxl import Workbook
 
     born = [date(1961, 5, 2), date(1972, 8, 19)]
     ap_a = person_row("Võ Văn Tư", born[0], "male", 0, cccd="", phone="0912000101")
     ap_b = person_row("Huỳnh Thị Lài", born[1], "female", 0, cccd="", phone="0912000102", position="Tổ trưởng")
-    workbook = Workbook()
-    first = workbook.active
-    first.title = "Ấp A"
-    first.append([title for title in HEADERS if title != left_out])
-    first.append([value for title, value in zip(HEADERS, ap_a, strict=True) if title != left_out])
-    summary = workbook.create_sheet("Tổng hợp")
-    summary.append(["Họ và tên", "Ngày sinh", "Mã đơn vị"])
-    summary.append([ap_a[0], ap_a[1], "X-A"])
-    summary.append([ap_b[0], ap_b[1], "X-A"])
-    last = workbook.create_sheet("Ấp B")
-    last.append([title for title in HEADERS if title != "Mã đơn vị"])
-    last.append([value for title, value in zip(HEADERS, ap_b, strict=True) if title != "Mã đơn vị"])
-    path = tmp_path / "giua.xlsx"
-    workbook.save(path)
+    sheets = {
+        "Ấp A": template_without(left_out, [ap_a]),
+        "Tổng hợp": [SUMMARY_HEADER, [ap_a[0], ap_a[1], "X-A"], [ap_b[0], ap_b[1], "X-A"]],
+        "Ấp B": template_without("Mã đơn vị", [ap_b]),
+    }
+    path = sheets_xlsx(tmp_path / "giua.xlsx", sheets)
     first_run, second_run = twice(cast, tmp_path, [], path=path)
     assert first_run == ((2, 0, 2, 0), []) and second_run == ((0, 0, 4, 0), []), first_run
     lai = Person.objects.get(full_name="Huỳnh Thị Lài")
@@ -3542,19 +3525,13 @@ def test_a_summary_between_hamlets_is_read_after_every_hamlet(cast, tmp_path, le
 def test_the_error_workbook_keeps_every_sheets_other_columns(cast, tmp_path):
     """QA round 64: with a summary sheet first (no other columns), the hamlets' "STT" and "Ghi chú" were left
     out of the error workbook, and their notes with them."""
-    from openpyxl import Workbook
 
     row = person_row("Đặng Minh Khôi", date(1990, 1, 30), "male", 0, cccd="", phone="09120")  # refused: the phone
-    workbook = Workbook()
-    summary = workbook.active
-    summary.title = "Tổng hợp"
-    summary.append(["Họ và tên", "Ngày sinh", "Mã đơn vị"])
-    summary.append([row[0], row[1], "X-A"])
-    hamlet = workbook.create_sheet("Ấp 1")
-    hamlet.append(["STT", *HEADERS, "Ghi chú"])
-    hamlet.append([1, *row, "chuyển đến từ ấp 3"])
-    path = tmp_path / "ghi-chu.xlsx"
-    workbook.save(path)
+    sheets = {
+        "Tổng hợp": [SUMMARY_HEADER, [row[0], row[1], "X-A"]],
+        "Ấp 1": [["STT", *HEADERS, "Ghi chú"], [1, *row, "chuyển đến từ ấp 3"]],
+    }
+    path = sheets_xlsx(tmp_path / "ghi-chu.xlsx", sheets)
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
     assert imp.rejected_count == 2, imp.message
     rows = read_rows(imp.error_report)
