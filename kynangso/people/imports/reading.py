@@ -399,7 +399,7 @@ class Table:
     total: int | None  # estimated number of data rows (for the progress bar), if known before reading
     rows: Iterator[tuple[int, list]] = field(repr=False)
     # An error workbook read again: its rows' "Dòng gốc" (row → the row of the first list), filled as read.
-    source_rows: dict[int, int] = field(default_factory=dict, repr=False)
+    source_rows: dict[int, int | str] = field(default_factory=dict, repr=False)
     hidden_rows: set[int] = field(default_factory=set, repr=False)  # rows hidden or filtered out in Excel
     hidden_read: int = 0  # of them, rows read as people (counted as read)
     sheet: str | None = None  # a workbook's (first) sheet that was read
@@ -1194,8 +1194,9 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
         width = len(row)
         if female_mark is not None and _is_blank(cells[_SEX]):  # a mark under "Nam" or "Nữ", of a person's row
             cells[_SEX] = _sex_of_marks(row, male_mark, female_mark)
-        if source is not None and source < width and str(row[source]).strip().removesuffix(".0").isdigit():
-            table.source_rows[number] = int(float(row[source]))
+        if source is not None and source < width and (label := str(row[source] or "").strip()):
+            # a number, or a later sheet's "12 (trang “Ấp 2”)" as the error workbook of several sheets wrote it
+            table.source_rows[number] = int(float(label)) if label.removesuffix(".0").isdigit() else label
         if number in table.hidden_rows:
             table.hidden_read += 1
         if extra:

@@ -65,7 +65,7 @@ class ErrorWorkbook:
     def __init__(
         self,
         headers: list[str] | None = None,
-        source_rows: dict[int, int] | None = None,
+        source_rows: dict[int, int | str] | None = None,
         extra_headers: list[str] | None = None,
         organisations: Sequence[tuple[str, str]] = (),
         row_label: Callable[[int], str] = str,
@@ -154,8 +154,8 @@ class ErrorWorkbook:
         messages = [m for _n, m in row.errors]
         self.first_messages.extend(messages[: FIRST_MESSAGES - len(self.first_messages)])
         self.messages += len(messages)
-        source = self.source_rows.get(row.number, row.number)
-        label = self.row_label(source)  # a number, or with its sheet when a workbook's several were read
+        source = self.source_rows.get(row.number, row.number)  # a label kept from an error workbook stays
+        label = source if isinstance(source, str) else self.row_label(source)  # a number, or with its sheet
         values += [source if label == str(source) else label, "\n".join(messages)]
         styles += [Style.NORMAL, Style.MESSAGE]
         lines = sum(-(-len(m) // MESSAGE_LINE_CHARS) for m in messages)

@@ -3540,3 +3540,13 @@ def test_the_error_workbook_keeps_every_sheets_other_columns(cast, tmp_path):
         (1, "chuyển đến từ ấp 3", "2 (trang “Ấp 1”)"),
         ("", "", "2 (trang “Tổng hợp”)"),
     ]
+    # QA round 64: imported again, still wrong, its rows kept the first list's rows, sheets named
+    again_path = tmp_path / "again.xlsx"
+    with imp.error_report.open("rb") as fh:
+        again_path.write_bytes(fh.read())
+    again = run_import(actor=cast.owner, organisation=cast.unit_a, path=again_path)
+    assert again.rejected_count == 2, again.message
+    assert [r[columns["Dòng gốc"]] for r in read_rows(again.error_report)[1:]] == [
+        "2 (trang “Ấp 1”)",
+        "2 (trang “Tổng hợp”)",
+    ]
