@@ -48,8 +48,10 @@ import io
 import json
 import logging
 import pickle
+import signal
 import sys
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Sequence
@@ -1024,6 +1026,24 @@ def person_import_run(*, import_id: int) -> PersonImport | None:
     return _with_timings(imp, runner)
 
 
+@contextmanager
+def interrupt_held():
+    """Ctrl+C (SIGINT) held back until the block ends, then delivered to the handler it was meant for (the
+    command line's KeyboardInterrupt, a worker's own): a finished import's last statements (its outcome, its
+    PDF task, its audit entry) are not cut between them. Only the main thread receives signals."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is None:
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            signal.raise_signal(signal.SIGINT)
+
+
 def leave_cut_transaction() -> None:
     """Ctrl+C inside `transaction.atomic()`'s start left a transaction open that no block will close: what
     was written after it (the cancel) was rolled back when the process ended (QA round 59). Rolled back here,
@@ -1946,6 +1966,11 @@ class _Runner:
         # A cancel that came too late to stop the run, as late as while its files were stored (QA round 27, 28)
         if status != ImportStatus.CANCELLED and self.cancel_requested():
             fields["message"] = f"{message} {MSG_CANCEL_TOO_LATE}"
+        with interrupt_held():  # the outcome, its PDF task and audit entry all, or none (Ctrl+C before them)
+            self._record_outcome(fields, status)
+
+    def _record_outcome(self, fields: dict, status: str) -> None:
+        imp = self.imp
         PersonImport.objects.filter(pk=imp.pk).update(**fields, updated_at=timezone.now())
         if "activation_sheet" in fields:  # after the update that names the sheet: the task reads it
             transaction.on_commit(partial(_enqueue_pdf, imp.pk))

@@ -2744,6 +2744,28 @@ def test_ctrl_c_after_the_files_are_saved_keeps_the_codes_in_the_cancel(cast, tm
     assert len(read_rows(imp.activation_sheet)) == 3 + 4
 
 
+def test_ctrl_c_while_the_outcome_is_recorded_waits_for_its_audit_entry(cast, tmp_path, monkeypatch):
+    """Ctrl+C between the update that ends an import and its audit entry left a finished import unaudited
+    (and, with accounts, without its PDF task): the interrupt now waits for the last statements."""
+    import os
+    import signal
+
+    record = services.audit_record
+
+    def interrupted_first(**kwargs):
+        if kwargs["action"] == "people.import.run":
+            os.kill(os.getpid(), signal.SIGINT)  # delivered at once, unless held back
+        return record(**kwargs)
+
+    monkeypatch.setattr(services, "audit_record", interrupted_first)
+    path = str(write_xlsx(tmp_path / "f.xlsx", people_rows(4)))
+    with translation.override("vi"), pytest.raises(CommandError, match="sau khi lượt nhập đã kết thúc"):
+        call_command("import_people", path, "--org", "X-A", "--create-accounts")
+    imp = PersonImport.objects.get()
+    assert (imp.status, imp.rows_written, imp.accounts_created) == (ImportStatus.DONE, 4, 4)
+    assert AuditLog.objects.filter(action="people.import.run", object_id=str(imp.pk)).count() == 1
+
+
 def test_ctrl_c_before_the_run_or_during_a_copy_leaves_nothing_running_or_half_written(cast, tmp_path, monkeypatch):
     """QA round 58: Ctrl+C before the run began left the import queued (or running, with no message) and a
     traceback; during the copy of the report, a cut temporary file beside it."""
