@@ -2,7 +2,9 @@
 and the error line in the language of the command's messages, not always in English."""
 
 import argparse
+import os
 import sys
+from contextlib import suppress
 
 from django.core.management.base import BaseCommand, CommandError, SystemCheckError
 from django.utils.translation import gettext, gettext_noop, ngettext
@@ -45,6 +47,38 @@ DJANGO_OPTIONS = {
 }
 
 
+class _Output:
+    """A command's output stream. A reader that went away (`| head -1`) silences it, and the command goes on
+    and ends as it would have: an import has run by then, and the files asked for are still written (QA round
+    65: a traceback, and exit status 1 for an import that had succeeded)."""
+
+    def __init__(self, stream):
+        self.stream, self.gone = stream, False
+
+    def write(self, text):
+        if not self.gone:
+            try:
+                self.stream.write(text)
+            except BrokenPipeError:
+                self.went_away()
+
+    def flush(self):
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self.went_away()
+
+    def went_away(self):
+        self.gone = True
+        if self.stream is sys.stdout:  # what its buffer still holds is flushed at exit: into nothing, no error
+            with suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 class Command(BaseCommand):
     def create_parser(self, prog_name, subcommand, **kwargs):
         # argparse looks its words up through its module's `_` and `ngettext` when it uses them (Python's
@@ -58,6 +92,7 @@ class Command(BaseCommand):
         return parser
 
     def execute(self, *args, **options):
+        options["stdout"] = output = _Output(options.get("stdout") or sys.stdout)
         try:
             return super().execute(*args, **options)
         except CommandError as exc:  # Django prints "CommandError: …" from the command line
@@ -66,3 +101,5 @@ class Command(BaseCommand):
                 raise
             self.stderr.write(gettext("Error: %(message)s") % {"message": exc})
             sys.exit(exc.returncode)
+        finally:
+            output.flush()

@@ -66,6 +66,12 @@ ERR_NAME_PART_MISSING = _("The name has one word and the column “%(column)s”
 ERR_BIRTH_YEARS_DIFFER = _(
     "The date %(value)s is not of the year %(year)s that the column of the year gives: correct one of them."
 )
+ERR_UNTITLED_VALUE = _(
+    "The row has “%(value)s” to the right of the last titled column, under no title: it was not read. If it is "
+    "this person's, put it in its column (several groups go in one cell, separated by “;”); if it is a note, give "
+    "its column a title (“Ghi chú”) or delete it. In a CSV file, a comma or semicolon inside a value without "
+    "quotes moves the values after it one column to the right."
+)
 MSG_ROW_OF_SHEET = _("%(row)s (sheet “%(sheet)s”)")
 ERR_NO_HEADER = _("No header row found: one of the first %(n)s rows must hold the column titles, at least “Họ và tên”.")
 ERR_MISDECODED_FILE = _(
@@ -426,6 +432,7 @@ class Table:
     later_footers: list[int] = field(default_factory=list)  # where later sheets' footers begin (_joined)
     passed_over: int = 0  # rows of subtotals and section headings, not read (told in the summary) …
     passed_over_first: tuple[int, str] = (0, "")  # … and the first of them: (row, text)
+    titled_width: int = 0  # the columns up to the header's last title: a value beyond them has none (QA round 65)
 
     def header(self, name: str, number: int = 0) -> str:
         """The title of a field's column, in the sheet of row `number` (see row_label)."""
@@ -587,9 +594,11 @@ _OF_THINGS = frozenset(
 )
 
 
-def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, list, list, list[tuple[int, list]]]:
+def _find_header(
+    rows: Iterator[tuple[int, list]],
+) -> tuple[int, dict, dict, list, list, list[tuple[int, list]], int]:
     """Scan the first rows for the one that names the most known columns (and the full name).
-    Returns it, its other titled columns, and the rows already consumed after it."""
+    Returns it, its other titled columns, the rows already consumed after it, and the width of its titles."""
     seen: list[tuple[int, list]] = []
     best = None
     filled = 0
@@ -639,7 +648,9 @@ def _find_header(rows: Iterator[tuple[int, list]]) -> tuple[int, dict, dict, lis
         for index, cell in enumerate(header)
         if index not in used and not _is_blank(cell) and header_key(str(cell)) not in ERROR_WORKBOOK_COLUMNS
     ]
-    return number, columns, titles, unknown, extra, rest
+    titled = [index for index, cell in enumerate(header) if not _is_blank(cell)]
+    width = max([*titled, *columns.values()]) + 1  # a value to the right of it is under no title
+    return number, columns, titles, unknown, extra, rest, width
 
 
 _DATE_PARTS = (("ngay", "ngay sinh"), ("thang", "thang sinh"), ("nam", "nam sinh"))  # "Ngày" | "Tháng" | "Năm"
@@ -1185,6 +1196,8 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
     male_mark, female_mark = columns.get("sex_male"), columns.get("sex_female")
     head, unit_name = columns.get("head_name"), columns.get("org_name")
     extra = [index for index, _title in table.extra_columns]
+    titled = table.titled_width
+    last = max(((index, name) for name, index in columns.items() if name in FIELDS), default=(0, "full_name"))[1]
 
     def read(number: int, row: list, cells: list) -> bool:
         """A row of the list, unless it holds no person (passed over); what the table keeps of it kept."""
@@ -1192,6 +1205,9 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             _pass_over(table, number, _row_text(cells))
             return False
         width = len(row)
+        if width > titled and (stray := next((c for c in row[titled:] if not _is_blank(c)), None)) is not None:
+            value = " ".join(str(stray).split())[:40]  # not dropped in silence (QA round 65)
+            table.cell_errors.setdefault(number, (last, ERR_UNTITLED_VALUE, {"value": value}))
         if female_mark is not None and _is_blank(cells[_SEX]):  # a mark under "Nam" or "Nữ", of a person's row
             cells[_SEX] = _sex_of_marks(row, male_mark, female_mark)
         if source is not None and source < width and (label := str(row[source] or "").strip()):
@@ -1317,7 +1333,7 @@ def _row_text(cells: list) -> str:
 def _table(
     numbered: Iterator[tuple[int, list]], total_rows: int | None, hidden: set[int] | None = None, offset: int = 0
 ) -> Table:
-    header_row, columns, titles, unknown, extra, consumed = _find_header(numbered)
+    header_row, columns, titles, unknown, extra, consumed, width = _find_header(numbered)
 
     def chained():
         yield from consumed
@@ -1327,6 +1343,7 @@ def _table(
     table = Table(
         columns, titles, unknown, header_row, total, iter(()), hidden_rows=hidden or set(), extra_columns=extra
     )
+    table.titled_width = width
     table.rows = _data_rows(chained(), columns, table)
     return table
 

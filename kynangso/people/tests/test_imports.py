@@ -152,6 +152,33 @@ def test_a_csv_in_utf8_with_bom_and_semicolons_imports(cast, tmp_path):
     assert Person.objects.filter(full_name="Đỗ Thị Hoa", date_of_birth=date(1995, 5, 5)).exists()
 
 
+def test_a_value_under_no_title_refuses_its_row_with_what_it_is(cast, tmp_path):
+    """QA round 65: a second group typed in the next, untitled column (CSV or workbook) was dropped without a
+    word, and a comma inside a CSV value shifted the row: its group was blamed ("ấp 4" is no group) and the
+    real one dropped. Such rows are refused, the value named; trailing empty values change nothing."""
+
+    def row(name, serial, *more):
+        values = person_row(name, date(1972, 2, 1), "male", serial, phone="", position="Tổ trưởng")
+        return ",".join(str(v) for v in values).replace("1972-02-01", "01/02/1972") + "".join(f",{v}" for v in more)
+
+    path = tmp_path / "thua.csv"
+    lines = [",".join(HEADERS), row("Lưu Văn Ba", 1, "Người lao động"), row("Lưu Văn Bốn", 2, ",,")]
+    lines.append(row("Lưu Văn Năm", 3).replace("Tổ trưởng", "Tổ trưởng, ấp 4"))
+    path.write_text("\n".join(lines), encoding="utf-8")
+    xlsx = write_xlsx(tmp_path / "thua.xlsx", [[*person_row("Lưu Thị Sáu", date(1975, 2, 1), "female", 4), "Bộ đội"]])
+    for file, refused in ((path, ["Người lao động", "Người dân"]), (xlsx, ["Bộ đội"])):
+        imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=file)
+        assert imp.rejected_count == len(refused) and imp.created_count == (file == path), imp.message
+        expected = [
+            f"Dòng {number}, cột “Nhóm đối tượng”: Dòng này có “{value}” ở bên phải cột cuối cùng có tiêu đề"
+            for number, value in zip((2, 4) if file == path else (2,), refused, strict=True)
+        ]
+        assert [message[: len(start)] for message, start in zip(messages(imp), expected, strict=True)] == expected
+    assert list(Person.objects.filter(full_name__startswith="Lưu").values_list("full_name", flat=True)) == [
+        "Lưu Văn Bốn"
+    ]
+
+
 def test_a_csv_with_its_dates_month_first_is_read_in_that_order(cast, tmp_path):
     """QA round 28: a CSV saved on a computer set to English (United States) writes 07/25/1994; the dates
     whose day is 12 or less were read with day and month swapped, and a person without a CCCD came twice."""
@@ -2764,6 +2791,26 @@ def test_ctrl_c_while_the_outcome_is_recorded_waits_for_its_audit_entry(cast, tm
     imp = PersonImport.objects.get()
     assert (imp.status, imp.rows_written, imp.accounts_created) == (ImportStatus.DONE, 4, 4)
     assert AuditLog.objects.filter(action="people.import.run", object_id=str(imp.pk)).count() == 1
+
+
+def test_a_command_whose_reader_went_away_still_writes_the_files_asked_for(cast, tmp_path):
+    """QA round 65: `import_people … | head -1`: a traceback (BrokenPipeError) after the import had run, exit
+    status 1, and no error report written. The output is silenced; the command goes on."""
+
+    class ClosedAfterOneLine(StringIO):
+        def write(self, text):
+            if self.getvalue():
+                raise BrokenPipeError(32, "Broken pipe")
+            return super().write(text)
+
+    rows = people_rows(3)
+    rows[0][3] = "1"  # one rejected row: an error report to write
+    path = str(write_xlsx(tmp_path / "f.xlsx", rows))
+    out, report = ClosedAfterOneLine(), tmp_path / "loi.xlsx"
+    call_command("import_people", path, "--org", "X-A", "--error-report", str(report), stdout=out)
+    imp = PersonImport.objects.get()
+    assert (imp.status, imp.created_count, imp.rejected_count) == (ImportStatus.DONE, 2, 1)
+    assert out.getvalue().count("\n") == 1 and load_workbook(report).active.max_row == 2
 
 
 def test_ctrl_c_before_the_run_or_during_a_copy_leaves_nothing_running_or_half_written(cast, tmp_path, monkeypatch):
