@@ -24,12 +24,10 @@ its phone and email are not others; a CCCD the namesake lacks is no proof) is re
 unit's code, or the import unit's own for a new person (QA rounds 33-35: a commune's accountant was
 written onto a school's teacher). A row without a CCCD whom no one fits is refused, rather than made a
 second person with a second account, when a namesake of another unit than its code's shares its date of
-birth, phone or email (twin_elsewhere, QA round 36) or, the row having none of these, a stored one has
-none either nor a CCCD (QA round 65: a person of a name alone, moved in an export), or when someone of any
-unit has its name with other accents, its date of birth and its phone or email (respelled: a name
-corrected in the list, QA rounds 42, 43; a row with a new CCCD too, if they have none). Inside the file the
-same rules apply (but the last of twin_elsewhere's: one list may name namesakes of several units by name
-alone): a row that is the person an earlier row created (same name, date of birth and
+birth, phone or email (twin_elsewhere, QA round 36), or when someone of any unit has its name with other
+accents, its date of birth and its phone or email (respelled: a name corrected in the list, QA rounds 42,
+43; a row with a new CCCD too, if they have none). Inside the
+file the same rules apply: a row that is the person an earlier row created (same name, date of birth and
 unit; with or without a CCCD) is a duplicate, whichever chunk it falls in, so the file gives the same
 result the first time and every time after. An empty cell never erases a stored value.
 
