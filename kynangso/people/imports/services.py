@@ -270,14 +270,6 @@ ERR_NAMESAKE_ELSEWHERE = _(
     "them, write their unit code “%(code)s” (to move them to another unit, change the unit on their page); if it "
     "is someone else, add the CCCD number to tell the two apart."
 )
-# QA round 65: a person known by name alone, exported, moved to another unit in the file and imported back,
-# was made a second time: with nothing to tell two namesakes apart, the row is refused as the above
-ERR_NAMESAKE_ELSEWHERE_BARE = _(
-    "“%(holder)s” of “%(unit)s” has this name, and neither they nor this row has a date of birth, phone number, "
-    "email or CCCD number to tell people apart; this row gives another unit. If the row is them, write their "
-    "unit code “%(code)s” (to move them to another unit, change the unit on their page); if it is someone else, "
-    "add their date of birth, phone number or CCCD number."
-)
 ERR_NAMESAKE_ELSEWHERE_IN_FILE = _(
     "Row %(first)s has a person of this name with %(shared)s in the unit “%(code)s”. If they are one person, "
     "keep one row with the right unit code; if they are two, add the CCCD numbers to tell them apart."
@@ -1382,12 +1374,6 @@ def _rank(lookup: _Known, k: _Known | None) -> int:
     ):
         rank += 1 + (not k.coded and (lookup.phone, lookup.email, lookup.year) == (k.phone, k.email, k.year))
     return rank + bool(lookup.phone and lookup.phone == k.phone) + bool(lookup.email and lookup.email == k.email)
-
-
-def _nothing_apart(k: _Known) -> bool:
-    """Whether a row or a person has nothing that tells namesakes apart: no date or year of birth, phone,
-    email or CCCD number."""
-    return not (k.date_of_birth or k.year or k.phone or k.email or k.coded)
 
 
 def _shares_detail(lookup: _Known, k: _Known) -> bool:
@@ -2512,17 +2498,14 @@ class _Runner:
         """Whether a row with a unit code and no CCCD, whom no one of that unit fits, is refused as most likely
         a namesake of another unit of the import who shares its date of birth, phone or email (stored:
         `namesakes` but those the run changes; or as earlier rows of the file make them: self.born), the
-        way candidates looks; or, the row having nothing of these, a stored namesake who has none either and
-        no CCCD (one list may name namesakes of several units by name alone: not the rows of the file). A
-        refused row's lookup of any unit is kept (loosely_named): a later row that changes that namesake is
-        refused, so a second import refuses this row again."""
+        way candidates looks. A refused row's lookup of any unit is kept (loosely_named): a later row that
+        changes that namesake is refused, so a second import refuses this row again."""
         anywhere = lookup._replace(organisation_id=0)
         known = [_Known.of(p, number=self.claimed.get(p.pk, 0)) for p in namesakes if p.pk not in self.changed]
-        bare = _nothing_apart(lookup)
         fits = [
             (_rank(anywhere, k), k)
             for k in known + born
-            if k.organisation_id != r.organisation_id and (_shares_detail(lookup, k) or (bare and self.bare_twin(r, k)))
+            if k.organisation_id != r.organisation_id and _shares_detail(lookup, k)
         ]
         top = max((rank for rank, _k in fits), default=-1)
         if top < 0:
@@ -2535,10 +2518,7 @@ class _Runner:
         if first.person is not None and not first.number:
             unit = self.org_unit_names.get(first.organisation_id, "")
             holder = first.person.full_name
-            if shared:
-                self.reject(r, "full_name", ERR_NAMESAKE_ELSEWHERE, holder=holder, unit=unit, code=code, shared=shared)
-            else:
-                self.reject(r, "full_name", ERR_NAMESAKE_ELSEWHERE_BARE, holder=holder, unit=unit, code=code)
+            self.reject(r, "full_name", ERR_NAMESAKE_ELSEWHERE, holder=holder, unit=unit, code=code, shared=shared)
         else:
             self.reject(
                 r, "full_name", ERR_NAMESAKE_ELSEWHERE_IN_FILE, first=abs(first.number), code=code, shared=shared
@@ -2546,21 +2526,6 @@ class _Runner:
         name = hash(r.name_key)
         self.loose[name] = self.loose.get(name, ()) + (anywhere._replace(top=top, refused=True).pack_lookup(),)
         return True
-
-    @staticmethod
-    def bare_twin(r: ParsedRow, k: _Known) -> bool:
-        """Whether `k`, for a row with nothing that tells namesakes apart, is a stored person unclaimed by the
-        run with nothing either, of whom the row says nothing else (its sex, its position: as an export gives
-        them) (twin_elsewhere). A row naming another sex or position is someone else (QA round 34: the
-        commune's accountant, "Kế toán", beside the school's teacher of that name)."""
-        person = k.person
-        return (
-            person is not None
-            and not k.number
-            and _nothing_apart(k)
-            and (r.sex or person.sex) == person.sex
-            and (r.position or person.position) == person.position
-        )
 
     def respelled(self, r: ParsedRow, lookup: _Known, namesakes, born: list[_Known]) -> bool:
         """Whether a row whom no one fits is refused as most likely someone of the import whose name it writes

@@ -1859,31 +1859,6 @@ def test_a_row_coded_with_another_unit_than_its_namesakes_who_shares_a_detail_is
     assert (imp.updated_count, cast.person_a.position) == (1, "Kế toán")
 
 
-def test_a_person_of_a_name_alone_moved_in_an_export_is_refused_not_made_twice(cast, tmp_path):
-    """QA round 65: "Kha Văn Lộc" (a name, a sex, a group: a hamlet's list), exported, given another unit of the
-    import in the file and imported back, was made a second time. A row with nothing that tells namesakes
-    apart, whom no one of its unit fits, is refused beside a stored namesake of another unit who has nothing
-    either and of whom it says nothing else, as one who shares a detail is; a row of the other sex or with
-    another position is someone else."""
-    loc = ["Kha Văn Lộc", None, "Nam", None, None, None, "X-A", None, "Người dân"]
-    first = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "a.xlsx", [loc]))
-    assert first.created_count == 1, first.message
-    moved = [loc[:6] + ["X-B"] + loc[7:]]
-    other_sex = ["Kha Văn Lộc", None, "Nữ", None, None, None, "X-B", None, None]
-    other_position = ["Kha Văn Lộc", None, "Nam", None, None, None, "T-VL", "Kế toán", None]
-    for rows in ([moved[0]], [moved[0]]):  # the same again: refused again
-        imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "b.xlsx", rows))
-        params = {"holder": "Kha Văn Lộc", "unit": "UBND xã Long Hồ", "code": "X-A"}
-        with translation.override("vi"):
-            expected = "Dòng 2, cột “Họ và tên”: " + str(services.ERR_NAMESAKE_ELSEWHERE_BARE % params)
-        assert (imp.created_count, messages(imp)) == (0, [expected])
-    assert "đổi đơn vị trên trang" in expected
-    assert list(Person.objects.filter(full_name="Kha Văn Lộc").values_list("organisation__code", flat=True)) == ["X-A"]
-    for rows in ([other_sex], [other_position]):
-        imp = run_import(actor=cast.space_admin, organisation=cast.root, path=write_xlsx(tmp_path / "c.xlsx", rows))
-        assert imp.created_count == 1, imp.message
-
-
 def test_a_name_alone_does_not_update_a_namesake_of_a_unit_below_the_imports(cast, tmp_path):
     """QA round 33: "Lê Văn Cường | Kế toán | 0912345678", imported into the commune, gave a pupil of its school
     (with a CCCD and a date of birth) the accountant's position and phone. Without a unit code, a row that
