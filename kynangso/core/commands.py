@@ -48,9 +48,9 @@ DJANGO_OPTIONS = {
 
 
 class _Output:
-    """A command's output stream. A reader that went away (`| head -1`) silences it, and the command goes on
-    and ends as it would have: an import has run by then, and the files asked for are still written (QA round
-    65: a traceback, and exit status 1 for an import that had succeeded)."""
+    """A command's output or error stream. A reader that went away (`| head -1`, `2>&1 | head -1`) silences
+    it, and the command goes on and ends as it would have: an import has run by then, and the files asked for
+    are still written (QA rounds 65-66: a traceback, and exit status 1 for an import that had succeeded)."""
 
     def __init__(self, stream):
         self.stream, self.gone = stream, False
@@ -71,9 +71,9 @@ class _Output:
 
     def went_away(self):
         self.gone = True
-        if self.stream is sys.stdout:  # what its buffer still holds is flushed at exit: into nothing, no error
-            with suppress(OSError, ValueError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if self.stream in (sys.stdout, sys.stderr):  # what its buffer still holds is flushed at exit: into
+            with suppress(OSError, ValueError):  # nothing, no error
+                os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
 
     def __getattr__(self, name):
         return getattr(self.stream, name)
@@ -93,6 +93,7 @@ class Command(BaseCommand):
 
     def execute(self, *args, **options):
         options["stdout"] = output = _Output(options.get("stdout") or sys.stdout)
+        options["stderr"] = errors = _Output(options.get("stderr") or sys.stderr)
         try:
             return super().execute(*args, **options)
         except CommandError as exc:  # Django prints "CommandError: …" from the command line
@@ -103,3 +104,4 @@ class Command(BaseCommand):
             sys.exit(exc.returncode)
         finally:
             output.flush()
+            errors.flush()

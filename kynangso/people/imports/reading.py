@@ -22,7 +22,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import PurePath
 
@@ -65,12 +65,6 @@ ERR_FILE_TYPE = _(
 ERR_NAME_PART_MISSING = _("The name has one word and the column “%(column)s” is empty: fill in the whole name.")
 ERR_BIRTH_YEARS_DIFFER = _(
     "The date %(value)s is not of the year %(year)s that the column of the year gives: correct one of them."
-)
-ERR_UNTITLED_VALUE = _(
-    "The row has “%(value)s” to the right of the last titled column, under no title: it was not read. If it is "
-    "this person's, put it in its column (several groups go in one cell, separated by “;”); if it is a note, give "
-    "its column a title (“Ghi chú”) or delete it. In a CSV file, a comma or semicolon inside a value without "
-    "quotes moves the values after it one column to the right."
 )
 MSG_ROW_OF_SHEET = _("%(row)s (sheet “%(sheet)s”)")
 ERR_NO_HEADER = _("No header row found: one of the first %(n)s rows must hold the column titles, at least “Họ và tên”.")
@@ -432,7 +426,12 @@ class Table:
     later_footers: list[int] = field(default_factory=list)  # where later sheets' footers begin (_joined)
     passed_over: int = 0  # rows of subtotals and section headings, not read (told in the summary) …
     passed_over_first: tuple[int, str] = (0, "")  # … and the first of them: (row, text)
-    titled_width: int = 0  # the columns up to the header's last title: a value beyond them has none (QA round 65)
+    # Values in the column right of the header's last title (or of its merged range), which has none: not read,
+    # told in the summary (QA rounds 65-66: a second group typed there was lost without a word)
+    titled_width: int = 0  # the columns up to there
+    first_column: int = 0  # the sheet's column of the rows' first cell (0: A), for the column's letter
+    untitled_rows: int = 0  # the rows with such a value …
+    untitled_first: tuple[int, str, str] = (0, "", "")  # … and the first of them: (row, column letter, value)
 
     def header(self, name: str, number: int = 0) -> str:
         """The title of a field's column, in the sheet of row `number` (see row_label)."""
@@ -1197,7 +1196,6 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
     head, unit_name = columns.get("head_name"), columns.get("org_name")
     extra = [index for index, _title in table.extra_columns]
     titled = table.titled_width
-    last = max(((index, name) for name, index in columns.items() if name in FIELDS), default=(0, "full_name"))[1]
 
     def read(number: int, row: list, cells: list) -> bool:
         """A row of the list, unless it holds no person (passed over); what the table keeps of it kept."""
@@ -1205,9 +1203,10 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             _pass_over(table, number, _row_text(cells))
             return False
         width = len(row)
-        if width > titled and (stray := next((c for c in row[titled:] if not _is_blank(c)), None)) is not None:
-            value = " ".join(str(stray).split())[:40]  # not dropped in silence (QA round 65)
-            table.cell_errors.setdefault(number, (last, ERR_UNTITLED_VALUE, {"value": value}))
+        if width > titled and (value := _shown(row[titled])):
+            table.untitled_rows += 1
+            if not table.untitled_first[0]:
+                table.untitled_first = (number, _column_letter(titled + table.first_column), value)
         if female_mark is not None and _is_blank(cells[_SEX]):  # a mark under "Nam" or "Nữ", of a person's row
             cells[_SEX] = _sex_of_marks(row, male_mark, female_mark)
         if source is not None and source < width and (label := str(row[source] or "").strip()):
@@ -1318,6 +1317,32 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
         table.footer_row, table.footer_skipped = held[0][0], len(held)
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # left by a copy from a web page
+
+
+def _shown(value) -> str:
+    """A cell's value as the sheet shows it, for the summary ("12", not "12.0"; a date as 05/03/2026), or ""
+    for a blank one, or one of invisible characters alone."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, date):
+        value = (
+            f"{value:%d/%m/%Y}" if not isinstance(value, datetime) or not value.time() else f"{value:%d/%m/%Y %H:%M}"
+        )
+    text = " ".join(str(value).translate(_INVISIBLE).split()) if value is not None else ""
+    return text[:40] + ("…" if len(text) > 40 else "")
+
+
+def _column_letter(index: int) -> str:
+    """A sheet's column by its letters: 0 → A, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def _pass_over(table: Table, number: int, text: str) -> None:
     table.passed_over += 1
     if table.passed_over == 1:
@@ -1331,9 +1356,19 @@ def _row_text(cells: list) -> str:
 
 
 def _table(
-    numbered: Iterator[tuple[int, list]], total_rows: int | None, hidden: set[int] | None = None, offset: int = 0
+    numbered: Iterator[tuple[int, list]],
+    total_rows: int | None,
+    hidden: set[int] | None = None,
+    offset: int = 0,
+    *,
+    merges=(),
+    first_column: int = 0,
 ) -> Table:
+    """The sheet's list. `merges`, `first_column`: see _sheet_rows."""
     header_row, columns, titles, unknown, extra, consumed, width = _find_header(numbered)
+    for (r0, c0), (r1, c1) in sorted(merges):  # a title merged over columns to its right ("Địa chỉ" over J:K)
+        if r0 + 1 + offset <= header_row <= r1 + 1 + offset and c0 - first_column < width:
+            width = max(width, c1 - first_column + 1)
 
     def chained():
         yield from consumed
@@ -1343,7 +1378,7 @@ def _table(
     table = Table(
         columns, titles, unknown, header_row, total, iter(()), hidden_rows=hidden or set(), extra_columns=extra
     )
-    table.titled_width = width
+    table.titled_width, table.first_column = width, first_column
     table.rows = _data_rows(chained(), columns, table)
     return table
 
@@ -1726,6 +1761,8 @@ def _joined(tables: list[Table]) -> Table:
         first.hidden_read += table.hidden_read
         first.passed_over_first = first.passed_over_first if first.passed_over else table.passed_over_first
         first.passed_over += table.passed_over
+        first.untitled_first = first.untitled_first if first.untitled_rows else table.untitled_first
+        first.untitled_rows += table.untitled_rows
         first.footer_skipped += table.footer_skipped
         first.later_footers += [table.footer_row] if table.footer_row else []
 
@@ -1768,7 +1805,9 @@ def _read_excel_calamine(fileobj) -> Table:
             merges = marks.merges
         first_column = sheet.start[1] if sheet.start else 0  # calamine's rows start at the first used column
         rows = _sheet_rows(sheet.iter_rows(), first_column, merges, marks.errors, offset)
-        return _table(rows, sheet.end[0] + 1 if sheet.end else 0, {offset + row for row in marks.hidden}, offset)
+        hidden = {offset + row for row in marks.hidden}
+        total = sheet.end[0] + 1 if sheet.end else 0
+        return _table(rows, total, hidden, offset, merges=merges, first_column=first_column)
 
     table = _lists(names, sheet_table)
     table.date1904 = _is_date1904(fileobj)
@@ -1826,7 +1865,7 @@ def _read_excel_openpyxl(fileobj) -> Table:
         marks = _sheet_marks(fileobj, name)
         rows = sheet.iter_rows(values_only=True, max_col=min(sheet.max_column or MAX_COLUMNS, MAX_COLUMNS))
         rows = _sheet_rows(rows, 0, marks.merges, marks.errors, offset)  # from column A
-        return _table(rows, sheet.max_row, {offset + row for row in marks.hidden}, offset)
+        return _table(rows, sheet.max_row, {offset + row for row in marks.hidden}, offset, merges=marks.merges)
 
     table = _lists(list(sheets), sheet_table)
     table.date1904 = workbook.epoch == CALENDAR_MAC_1904

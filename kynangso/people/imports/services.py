@@ -389,6 +389,21 @@ MSG_PASSED_OVER = ngettext_lazy(
     "count",
 )
 MSG_UPDATED_ROWS = _("Rows that change a stored person (the columns changed): %(rows)s.")
+# QA rounds 65-66: a second group typed in the next column was lost without a word; refusing such rows refused
+# good lists (a side table, a helper column): they are read as before, and the values not read are told
+MSG_UNTITLED = ngettext_lazy(
+    "%(rows)s row has a value in column %(column)s, which has no title: it was not read (row %(row)s: "
+    "“%(value)s”). If it is the person's, put it in its column (several groups go in one cell, separated by "
+    "“;”) and import the file again: the rows already imported stay unchanged.",
+    "%(rows)s rows have values in column %(column)s, which has no title: they were not read (row %(row)s: "
+    "“%(value)s”, …). If they are the people's, put them in their columns (several groups go in one cell, "
+    "separated by “;”) and import the file again: the rows already imported stay unchanged.",
+    "count",
+)
+MSG_UNTITLED_CSV = _(
+    "In a CSV file, a comma or semicolon inside a value without quotes moves the values after it one column "
+    "to the right."
+)
 MSG_PLACES_NOT_UNITS = ngettext_lazy(
     "%(rows)s row names in the column “%(column)s” no unit of this import but a place (%(places)s): from its "
     "values in the file's first %(first)s rows, the column was read as places, not units. Such a row is placed "
@@ -1886,6 +1901,12 @@ class _Runner:
             label = table.row_label(row)
             counts = {"count": table.passed_over, "rows": n(table.passed_over), "row": label, "text": text}
             parts.append(str(MSG_PASSED_OVER % counts))
+        if table is not None and table.untitled_rows:
+            row, column, value = table.untitled_first
+            values = {"count": table.untitled_rows, "rows": n(table.untitled_rows), "row": table.row_label(row)}
+            parts.append(str(MSG_UNTITLED % {**values, "column": column, "value": value}))
+            if reading.file_suffix(self.imp.original_name) == ".csv":
+                parts.append(str(MSG_UNTITLED_CSV))
         if table is not None and table.footer_skipped:
             starts = [table.row_label(row) for row in ([table.footer_row] if table.footer_row else [])]
             starts += [table.row_label(row) for row in table.later_footers]

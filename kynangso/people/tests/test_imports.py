@@ -152,10 +152,12 @@ def test_a_csv_in_utf8_with_bom_and_semicolons_imports(cast, tmp_path):
     assert Person.objects.filter(full_name="Đỗ Thị Hoa", date_of_birth=date(1995, 5, 5)).exists()
 
 
-def test_a_value_under_no_title_refuses_its_row_with_what_it_is(cast, tmp_path):
+def test_a_value_in_the_column_after_the_last_title_is_told_not_read(cast, tmp_path):
     """QA round 65: a second group typed in the next, untitled column (CSV or workbook) was dropped without a
-    word, and a comma inside a CSV value shifted the row: its group was blamed ("ấp 4" is no group) and the
-    real one dropped. Such rows are refused, the value named; trailing empty values change nothing."""
+    word, and a comma inside a CSV value shifted its row (its real group dropped). Round 66: refusing such rows
+    refused good lists. They are read as before, and the summary says which column's values were not read, the
+    first shown as the sheet shows it; a title merged over that column, a side table beyond an empty column, a
+    zero-width space or trailing empty values say nothing."""
 
     def row(name, serial, *more):
         values = person_row(name, date(1972, 2, 1), "male", serial, phone="", position="Tổ trưởng")
@@ -165,18 +167,30 @@ def test_a_value_under_no_title_refuses_its_row_with_what_it_is(cast, tmp_path):
     lines = [",".join(HEADERS), row("Lưu Văn Ba", 1, "Người lao động"), row("Lưu Văn Bốn", 2, ",,")]
     lines.append(row("Lưu Văn Năm", 3).replace("Tổ trưởng", "Tổ trưởng, ấp 4"))
     path.write_text("\n".join(lines), encoding="utf-8")
-    xlsx = write_xlsx(tmp_path / "thua.xlsx", [[*person_row("Lưu Thị Sáu", date(1975, 2, 1), "female", 4), "Bộ đội"]])
-    for file, refused in ((path, ["Người lao động", "Người dân"]), (xlsx, ["Bộ đội"])):
-        imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=file)
-        assert imp.rejected_count == len(refused) and imp.created_count == (file == path), imp.message
-        expected = [
-            f"Dòng {number}, cột “Nhóm đối tượng”: Dòng này có “{value}” ở bên phải cột cuối cùng có tiêu đề"
-            for number, value in zip((2, 4) if file == path else (2,), refused, strict=True)
-        ]
-        assert [message[: len(start)] for message, start in zip(messages(imp), expected, strict=True)] == expected
-    assert list(Person.objects.filter(full_name__startswith="Lưu").values_list("full_name", flat=True)) == [
-        "Lưu Văn Bốn"
-    ]
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+    assert (imp.created_count, imp.rejected_count) == (2, 1), imp.message  # Năm: " ấp 4" is no group
+    values = {"count": 2, "rows": "2", "row": "2", "column": "J", "value": "Người lao động"}
+    with translation.override("vi"):
+        assert str(services.MSG_UNTITLED % values) in imp.message and str(services.MSG_UNTITLED_CSV) in imp.message
+    assert "cột J" in imp.message and "“Người lao động”" in imp.message
+    ba = Person.objects.get(full_name="Lưu Văn Ba")
+    assert list(ba.target_groups.values_list("group", flat=True)) == ["citizen"]
+
+    xlsx = write_xlsx(tmp_path / "thua.xlsx", [[*person_row("Lưu Thị Sáu", date(1975, 2, 1), "female", 4), 12.0]])
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=xlsx)
+    values = {"count": 1, "rows": "1", "row": "2", "column": "J", "value": "12"}
+    with translation.override("vi"):
+        assert imp.created_count == 1 and str(services.MSG_UNTITLED % values) in imp.message, imp.message
+        assert str(services.MSG_UNTITLED_CSV) not in imp.message
+
+    quiet = [[*person_row("Lưu Thị Bảy", date(1976, 2, 1), "female", 5), "Ấp 1", "Giao Long"]]  # under "Địa chỉ"
+    quiet.append([*person_row("Lưu Thị Tám", date(1977, 2, 1), "female", 6), "\u200b", None, None, "Người dân"])
+    wb = load_workbook(write_xlsx(tmp_path / "yen.xlsx", quiet, headers=[*HEADERS, "Địa chỉ"]))
+    wb.active.merge_cells("J1:K1")  # L3: a list beside the table, for a drop-down
+    wb.save(tmp_path / "yen.xlsx")
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=tmp_path / "yen.xlsx")
+    assert imp.created_count == 2 and "cột K" not in imp.message and "cột L" not in imp.message, imp.message
+    assert "Địa chỉ" in imp.unknown_columns
 
 
 def test_a_csv_with_its_dates_month_first_is_read_in_that_order(cast, tmp_path):
@@ -2795,7 +2809,8 @@ def test_ctrl_c_while_the_outcome_is_recorded_waits_for_its_audit_entry(cast, tm
 
 def test_a_command_whose_reader_went_away_still_writes_the_files_asked_for(cast, tmp_path):
     """QA round 65: `import_people … | head -1`: a traceback (BrokenPipeError) after the import had run, exit
-    status 1, and no error report written. The output is silenced; the command goes on."""
+    status 1, and no error report written; round 66: the same with `2>&1 | head -1` (the rows' errors are
+    written to the error stream). Both are silenced; the command goes on."""
 
     class ClosedAfterOneLine(StringIO):
         def write(self, text):
@@ -2807,7 +2822,7 @@ def test_a_command_whose_reader_went_away_still_writes_the_files_asked_for(cast,
     rows[0][3] = "1"  # one rejected row: an error report to write
     path = str(write_xlsx(tmp_path / "f.xlsx", rows))
     out, report = ClosedAfterOneLine(), tmp_path / "loi.xlsx"
-    call_command("import_people", path, "--org", "X-A", "--error-report", str(report), stdout=out)
+    call_command("import_people", path, "--org", "X-A", "--error-report", str(report), stdout=out, stderr=out)
     imp = PersonImport.objects.get()
     assert (imp.status, imp.created_count, imp.rejected_count) == (ImportStatus.DONE, 2, 1)
     assert out.getvalue().count("\n") == 1 and load_workbook(report).active.max_row == 2
