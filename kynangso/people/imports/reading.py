@@ -432,6 +432,9 @@ class Table:
     first_column: int = 0  # the sheet's column of the rows' first cell (0: A), for the column's letter
     untitled_rows: int = 0  # the rows with such a value …
     untitled_first: tuple[int, str, str] = (0, "", "")  # … and the first of them: (row, column letter, value)
+    # "Họ và tên" or "Nhóm đối tượng" merged over columns to its right, with no titles under it: their values
+    # are its value too ("Võ Văn" | "Nam", the given name apart for sorting: QA round 66), field → the columns
+    merged_more: dict[str, list[int]] = field(default_factory=dict)
 
     def header(self, name: str, number: int = 0) -> str:
         """The title of a field's column, in the sheet of row `number` (see row_label)."""
@@ -1187,6 +1190,7 @@ SIGNED_MAX_ROWS = 1000  # no footer is longer: the rows held stay few whatever t
 def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table: Table) -> Iterator[tuple[int, list]]:
     order = [columns.get(name) for name in FIELDS]
     family, middle = columns.get("family_name"), columns.get("middle_name")
+    merged_more = table.merged_more
     source = columns.get("source_row")
     male, female = columns.get("birth_male"), columns.get("birth_female")
     year_column = columns.get("birth_year")
@@ -1260,6 +1264,12 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                 table.unit_names_beside[number] = row[unit_name]
         if head is not None and _is_blank(cells[0]) and head < width and any(not _is_blank(cells[i]) for i in _OWN):
             cells[0] = row[head]  # the head's row of a household list names them in their column only (QA 43)
+        for name, more in merged_more.items():  # "Võ Văn" | "Nam" under "Họ và tên" merged over both
+            at = FIELDS.index(name)
+            parts = [cells[at], *(row[i] if i < width else None for i in more)]
+            filled = [str(part).strip() for part in parts if not _is_blank(part)]
+            if len(filled) > 1:
+                cells[at] = _MERGED_FIELDS[name].join(filled)
         if family is not None:  # "Nguyễn" | ("Văn" |) "An"
             parts = [row[i] if i is not None and i < width else None for i in (family, middle, order[0])]
             filled = [str(part).strip() for part in parts if not _is_blank(part)]
@@ -1355,6 +1365,9 @@ def _row_text(cells: list) -> str:
     return " ".join(text.split())[:60]
 
 
+_MERGED_FIELDS = {"full_name": " ", "groups": "; "}  # fields whose title may be merged over parts: how joined
+
+
 def _table(
     numbered: Iterator[tuple[int, list]],
     total_rows: int | None,
@@ -1366,9 +1379,15 @@ def _table(
 ) -> Table:
     """The sheet's list. `merges`, `first_column`: see _sheet_rows."""
     header_row, columns, titles, unknown, extra, consumed, width = _find_header(numbered)
+    used = set(columns.values())
+    more = {}
     for (r0, c0), (r1, c1) in sorted(merges):  # a title merged over columns to its right ("Địa chỉ" over J:K)
-        if r0 + 1 + offset <= header_row <= r1 + 1 + offset and c0 - first_column < width:
-            width = max(width, c1 - first_column + 1)
+        start, end = c0 - first_column, c1 - first_column
+        if r0 + 1 + offset <= header_row <= r1 + 1 + offset and start < width:
+            width = max(width, end + 1)
+            name = next((name for name in _MERGED_FIELDS if columns.get(name) == start), None)
+            if name and "family_name" not in columns and not used & set(range(start + 1, end + 1)):
+                more[name] = list(range(start + 1, end + 1))
 
     def chained():
         yield from consumed
@@ -1378,7 +1397,7 @@ def _table(
     table = Table(
         columns, titles, unknown, header_row, total, iter(()), hidden_rows=hidden or set(), extra_columns=extra
     )
-    table.titled_width, table.first_column = width, first_column
+    table.titled_width, table.first_column, table.merged_more = width, first_column, more
     table.rows = _data_rows(chained(), columns, table)
     return table
 

@@ -193,6 +193,26 @@ def test_a_value_in_the_column_after_the_last_title_is_told_not_read(cast, tmp_p
     assert "Địa chỉ" in imp.unknown_columns
 
 
+def test_a_name_or_groups_title_merged_over_two_columns_reads_both(cast, tmp_path):
+    """QA round 66: "Họ và tên" merged over two columns, the given name apart ("Võ Văn" | "Nam", as class lists
+    sort), imported "Võ Văn" and took "Võ Văn Sáu" for a copy of him; "Nhóm đối tượng" merged over two, the
+    second group was lost. Their values are joined (a name with a space, groups with ";")."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["STT", "Họ và tên", None, "Ngày sinh", "Mã đơn vị", "Nhóm đối tượng", None])
+    ws.merge_cells("B1:C1")
+    ws.merge_cells("F1:G1")
+    ws.append([1, "Võ Văn", "Nam", date(1980, 1, 2), "X-A", "Người dân", "Người lao động"])
+    ws.append([2, "Võ Văn", "Sáu", date(1981, 3, 4), "X-A", "Người dân", None])
+    wb.save(tmp_path / "gop.xlsx")
+    imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=tmp_path / "gop.xlsx")
+    assert (imp.created_count, imp.unchanged_count, imp.rejected_count) == (2, 0, 0), imp.message
+    people = {p.full_name: sorted(p.target_group_codes) for p in Person.objects.filter(full_name__startswith="Võ")}
+    assert people == {"Võ Văn Nam": ["citizen", "worker"], "Võ Văn Sáu": ["citizen"]}
+
+
 def test_a_csv_with_its_dates_month_first_is_read_in_that_order(cast, tmp_path):
     """QA round 28: a CSV saved on a computer set to English (United States) writes 07/25/1994; the dates
     whose day is 12 or less were read with day and month swapped, and a person without a CCCD came twice."""
