@@ -426,9 +426,10 @@ class Table:
     later_footers: list[int] = field(default_factory=list)  # where later sheets' footers begin (_joined)
     passed_over: int = 0  # rows of subtotals and section headings, not read (told in the summary) …
     passed_over_first: tuple[int, str] = (0, "")  # … and the first of them: (row, text)
-    # Values in the column right of the header's last title (or of its merged range), which has none: not read,
-    # told in the summary (QA rounds 65-66: a second group typed there was lost without a word)
-    titled_width: int = 0  # the columns up to there
+    # Values in a column without a title (none in the header row, nor a merged title's over it) among the
+    # titled ones or right of the last: not read, told in the summary (QA rounds 65-67: a second group typed
+    # there, or the given names of a CSV's "Họ và tên" over two columns, were lost without a word)
+    untitled_columns: list[int] = field(default_factory=list)
     first_column: int = 0  # the sheet's column of the rows' first cell (0: A), for the column's letter
     untitled_rows: int = 0  # the rows with such a value …
     untitled_first: tuple[int, str, str] = (0, "", "")  # … and the first of them: (row, column letter, value)
@@ -598,9 +599,9 @@ _OF_THINGS = frozenset(
 
 def _find_header(
     rows: Iterator[tuple[int, list]],
-) -> tuple[int, dict, dict, list, list, list[tuple[int, list]], int]:
+) -> tuple[int, dict, dict, list, list, list[tuple[int, list]], set[int]]:
     """Scan the first rows for the one that names the most known columns (and the full name).
-    Returns it, its other titled columns, the rows already consumed after it, and the width of its titles."""
+    Returns it, its other titled columns, the rows already consumed after it, and the columns with a title."""
     seen: list[tuple[int, list]] = []
     best = None
     filled = 0
@@ -629,6 +630,14 @@ def _find_header(
     number, columns, titles, unknown = best
     header = next(row for n, row in seen if n == number)
     rest = [r for r in seen if r[0] > number]
+    # A second row of titles under the first's, its cells not merged (a CSV, or a sheet typed so): "Họ và tên"
+    # over "Họ đệm | Tên", "Thông tin liên hệ" over "Số điện thoại | Email" (QA round 67: the given names, the
+    # positions and phones were lost). Read as one row of titles when it names more columns.
+    under = False
+    if rest and (combined := _titles_under(header, rest[0][1])) is not None:
+        matched = _match_header(combined)
+        if len(matched[0]) > len(columns) and _names_people(*matched):
+            header, (columns, titles, unknown), under = combined, matched, True
     # Official forms split the birth date under its title into "Nam" | "Nữ": the date goes in the column
     # of the person's sex. The row of those two words is part of the header.
     birth = columns.get("date_of_birth")
@@ -640,9 +649,11 @@ def _find_header(
             columns["birth_male"], columns["birth_female"] = (
                 (birth, birth + 1) if pair[0] == "nam" else (birth + 1, birth)
             )
-            rest = rest[1:]
+            rest, under = rest[1:], False
     in_header = _split_columns(header, columns, titles, unknown, under=False)  # in the header row, or …
     if not in_header and rest and _split_columns(rest[0][1], columns, titles, unknown, under=True, above=header):
+        rest, under = rest[1:], False
+    if under:  # (its other cells, "Nam" | "Nữ", read as above)
         rest = rest[1:]
     used = {index for name, index in columns.items() if name != "org_name"}  # kept in the error workbook
     extra = [
@@ -650,9 +661,23 @@ def _find_header(
         for index, cell in enumerate(header)
         if index not in used and not _is_blank(cell) and header_key(str(cell)) not in ERROR_WORKBOOK_COLUMNS
     ]
-    titled = [index for index, cell in enumerate(header) if not _is_blank(cell)]
-    width = max([*titled, *columns.values()]) + 1  # a value to the right of it is under no title
-    return number, columns, titles, unknown, extra, rest, width
+    titled = {index for index, cell in enumerate(header) if not _is_blank(cell)} | set(columns.values())
+    return number, columns, titles, unknown, extra, rest, titled
+
+
+def _titles_under(header: list, sub: list) -> list | None:
+    """The header row with the titles of the row under it that name a column of their own where they stand
+    (see _find_header), or None: that row has none, or has what only a person's row has (numbers, dates)."""
+    if not any(isinstance(cell, str) and header_field(cell.strip()) for cell in sub) or any(
+        not _is_blank(cell) and not isinstance(cell, str) for cell in sub
+    ):
+        return None
+    width = max(len(header), len(sub))
+    padded = [*header, *[None] * (width - len(header))]
+    return [
+        cell if isinstance(cell, str) and header_field(cell.strip()) else padded[i]
+        for i, cell in enumerate([*sub, *[None] * (width - len(sub))])
+    ]
 
 
 _DATE_PARTS = (("ngay", "ngay sinh"), ("thang", "thang sinh"), ("nam", "nam sinh"))  # "Ngày" | "Tháng" | "Năm"
@@ -847,7 +872,7 @@ def _sex_of_marks(row: list, male: int | None, female: int) -> str | None:
 
 # Rows of official forms that hold no person: the column-number row under the header ("(1) (2) …"), and
 # the footer: totals, the place and date, signers' titles, and then the signers' names.
-_COLUMN_NUMBER = re.compile(r"\(?\d{1,2}\)?")
+_COLUMN_NUMBER = re.compile(r"\(?(?:\d{1,2}|[A-Z])\)?")
 _FOOTER_TITLES = (
     "Tổng cộng",
     "Tổng số",
@@ -978,6 +1003,32 @@ _HEADING_WORDS = tuple(
         "Giáo viên",
         "Lãnh đạo",
         "Người",  # "NGƯỜI HOẠT ĐỘNG KHÔNG CHUYÊN TRÁCH" (a signer's title is short: _is_signature)
+        # A commune's officials by body, a hamlet's people by kind (QA round 67: "Cán bộ chuyên trách", "Công
+        # chức", "Công an xã", "Đảng ủy", "Thường trực HĐND" became people); none begins a name
+        "Cán bộ",
+        "Công chức",
+        "Viên chức",
+        "Công an",
+        "Quân sự",
+        "Dân quân",
+        "Đảng ủy",
+        "Đảng uỷ",
+        "Thường trực",
+        "MTTQ",
+        "HĐND",
+        "Cựu chiến binh",
+        "Phụ nữ",
+        "Thanh niên",
+        "Đoàn thanh niên",  # not "Đoàn" alone: a family name
+        "Học sinh",
+        "Hộ nghèo",
+        "Hộ cận nghèo",
+        "Y tế",
+        "Bảo vệ",
+        "Tiểu học",
+        "Mầm non",
+        "THCS",
+        "THPT",
     )
 )
 # Titles that head no section of a list, with a colon too ("Kế toán:", "Hiệu trưởng:" may: QA round 34)
@@ -1012,11 +1063,17 @@ _ORG, _GROUPS, _POSITION = (
 
 
 def _is_column_numbers(cells: list) -> bool:
+    """A form's row of column numbers under its header: "(1) (2) (3) …", or typed as numbers (QA round 67: 1.0,
+    2.0 as read from number cells), or "A | B | 1 | 2 …" as statistics forms number them."""
     first = next((c for c in cells if not _is_blank(c)), None)  # a person's row: the name, which fails at once
-    if first is None or not _COLUMN_NUMBER.fullmatch(str(first).strip()):
+    if first is None or not _COLUMN_NUMBER.fullmatch(_number_text(first)):
         return False
-    filled = [str(c).strip() for c in cells if not _is_blank(c)]
+    filled = [_number_text(c) for c in cells if not _is_blank(c)]
     return len(filled) >= 3 and all(_COLUMN_NUMBER.fullmatch(c) for c in filled)
+
+
+def _number_text(cell) -> str:
+    return str(int(cell)) if isinstance(cell, float) and cell.is_integer() else str(cell).strip()
 
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -1199,7 +1256,7 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
     male_mark, female_mark = columns.get("sex_male"), columns.get("sex_female")
     head, unit_name = columns.get("head_name"), columns.get("org_name")
     extra = [index for index, _title in table.extra_columns]
-    titled = table.titled_width
+    untitled = table.untitled_columns
 
     def read(number: int, row: list, cells: list) -> bool:
         """A row of the list, unless it holds no person (passed over); what the table keeps of it kept."""
@@ -1207,10 +1264,12 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             _pass_over(table, number, _row_text(cells))
             return False
         width = len(row)
-        if width > titled and (value := _shown(row[titled])):
-            table.untitled_rows += 1
-            if not table.untitled_first[0]:
-                table.untitled_first = (number, _column_letter(titled + table.first_column), value)
+        for index in untitled:
+            if index < width and (value := _shown(row[index])):
+                table.untitled_rows += 1
+                if not table.untitled_first[0]:
+                    table.untitled_first = (number, _column_letter(index + table.first_column), value)
+                break
         if female_mark is not None and _is_blank(cells[_SEX]):  # a mark under "Nam" or "Nữ", of a person's row
             cells[_SEX] = _sex_of_marks(row, male_mark, female_mark)
         if source is not None and source < width and (label := str(row[source] or "").strip()):
@@ -1378,16 +1437,19 @@ def _table(
     first_column: int = 0,
 ) -> Table:
     """The sheet's list. `merges`, `first_column`: see _sheet_rows."""
-    header_row, columns, titles, unknown, extra, consumed, width = _find_header(numbered)
+    header_row, columns, titles, unknown, extra, consumed, titled = _find_header(numbered)
     used = set(columns.values())
     more = {}
     for (r0, c0), (r1, c1) in sorted(merges):  # a title merged over columns to its right ("Địa chỉ" over J:K)
         start, end = c0 - first_column, c1 - first_column
-        if r0 + 1 + offset <= header_row <= r1 + 1 + offset and start < width:
-            width = max(width, end + 1)
+        if r0 + 1 + offset <= header_row <= r1 + 1 + offset and start in titled:
+            titled |= set(range(start, end + 1))
             name = next((name for name in _MERGED_FIELDS if columns.get(name) == start), None)
             if name and "family_name" not in columns and not used & set(range(start + 1, end + 1)):
                 more[name] = list(range(start + 1, end + 1))
+    # The columns without a title among the titled ones, and the one right of them: values there are not read
+    untitled = [index for index in range(min(used) + 1, max(titled) + 2) if index not in titled]  # (not a row
+    # number's, left of the list's columns)
 
     def chained():
         yield from consumed
@@ -1397,7 +1459,7 @@ def _table(
     table = Table(
         columns, titles, unknown, header_row, total, iter(()), hidden_rows=hidden or set(), extra_columns=extra
     )
-    table.titled_width, table.first_column, table.merged_more = width, first_column, more
+    table.untitled_columns, table.first_column, table.merged_more = untitled, first_column, more
     table.rows = _data_rows(chained(), columns, table)
     return table
 

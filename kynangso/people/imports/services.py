@@ -392,12 +392,14 @@ MSG_UPDATED_ROWS = _("Rows that change a stored person (the columns changed): %(
 # QA rounds 65-66: a second group typed in the next column was lost without a word; refusing such rows refused
 # good lists (a side table, a helper column): they are read as before, and the values not read are told
 MSG_UNTITLED = ngettext_lazy(
-    "%(rows)s row has a value in column %(column)s, which has no title: it was not read (row %(row)s: "
-    "“%(value)s”). If it is the person's, put it in its column (several groups go in one cell, separated by "
-    "“;”) and import the file again: the rows already imported stay unchanged.",
-    "%(rows)s rows have values in column %(column)s, which has no title: they were not read (row %(row)s: "
-    "“%(value)s”, …). If they are the people's, put them in their columns (several groups go in one cell, "
-    "separated by “;”) and import the file again: the rows already imported stay unchanged.",
+    "%(rows)s row has a value in a column without a title: it was not read (column %(column)s, row %(row)s: "
+    "“%(value)s”). If it is the person's, put it in its column, or give the column a title the template knows "
+    "(several groups go in one cell, separated by “;”), and import the file again: the rows already imported "
+    "stay unchanged.",
+    "%(rows)s rows have values in a column without a title: they were not read (column %(column)s, row %(row)s: "
+    "“%(value)s”, …). If they are the people's, put them in their columns, or give the column a title the "
+    "template knows (several groups go in one cell, separated by “;”), and import the file again: the rows "
+    "already imported stay unchanged.",
     "count",
 )
 MSG_UNTITLED_CSV = _(

@@ -1036,12 +1036,18 @@ NONE_MARKS = frozenset(
 )
 
 
-_NONE_STARTS = frozenset(mark[0] for mark in NONE_MARKS) | frozenset("KCN ")  # a quick first look
+# … or says what is not there (QA round 67: hamlet lists of the elderly and of children): "Chưa có CCCD",
+# "Chưa làm", "Đang làm", "Mất CCCD", "Không có SĐT", "Không sử dụng", "Chưa có ĐT"
+_NONE_SAID = re.compile(
+    r"(?:chua|khong|ko|mat|dang)(?: (?:co|lam|cap|su dung|dung|lam lai|cap lai))?"
+    r"(?: (?:so )?(?:cccd|can cuoc(?: cong dan)?|cmnd|cmt|sdt|so dien thoai|dien thoai|dt|di dong))?"
+)
+_NONE_STARTS = frozenset(mark[0] for mark in NONE_MARKS) | frozenset("KCNMDĐkcnmdđ ")  # a quick first look
 
 
 def _none_typed(value) -> bool:
-    """A cell that says it is empty: "-", "Không có", "Chưa rõ."."""
-    if not (isinstance(value, str) and len(value) <= 12 and value[:1] in _NONE_STARTS):
+    """A cell that says it is empty: "-", "Không có", "Chưa rõ.", "Chưa có CCCD"."""
+    if not (isinstance(value, str) and len(value) <= 30 and value[:1] in _NONE_STARTS):
         return False
-    folded = fold(value.strip())
-    return folded in NONE_MARKS or folded.rstrip(".") in NONE_MARKS
+    folded = " ".join(fold(value.strip()).rstrip(".").replace("/", " ").split())
+    return folded in NONE_MARKS or (folded not in ("dang", "mat") and bool(_NONE_SAID.fullmatch(folded)))

@@ -300,6 +300,14 @@ def test_column_numbers_totals_and_the_signature_block_of_an_official_form_are_n
     assert len(list(table.rows)) == 3 and (table.footer_row, table.footer_skipped) == (6, 4)
 
 
+@pytest.mark.parametrize("numbers", [list(range(1, 10)), ["A", "B", *range(1, 8)]])
+def test_column_numbers_typed_as_numbers_or_letters_are_not_a_person(tmp_path, numbers):
+    """QA round 67: a form's row of column numbers typed as numbers (read 1.0, 2.0 …), or "A | B | 1 | 2 …", was
+    refused as a bad row; in all or nothing, the whole list with it."""
+    table = open_file(write_xlsx(tmp_path / "so-cot.xlsx", [numbers, ROW]))
+    assert [n for n, _cells in table.rows] == [3]
+
+
 def test_names_like_a_footers_words_and_a_row_of_a_group_alone_are_people_not_a_footer(tmp_path):
     """QA round 17: without accents "Tống Công Hậu" read as "Tổng cộng", "Chu Tích Lan" as "Chủ tịch", and a
     row with no name but "Người dân" as a signer's title: the rest of the list was dropped, unsaid."""
@@ -494,6 +502,36 @@ def test_four_signers_a_second_table_and_what_round_25_found_dropped(tmp_path):
     for rows, read, footer in cases:
         table = open_file(write_xlsx(tmp_path / "f.xlsx", rows))
         assert (len(list(table.rows)), table.footer_skipped) == (read, footer), rows
+
+
+def test_titles_under_a_parents_title_in_a_csv_are_read(tmp_path):
+    """QA round 67: in a CSV (no merged cells), "Họ và tên" over "Họ đệm | Tên" lost the given names, and
+    "Thông tin liên hệ" over "Số điện thoại | Email" the phones and emails: the second row of titles, naming
+    fewer columns than the first, was read as no one's row."""
+    path = tmp_path / "hai-dong.csv"
+    lines = [
+        "STT,Họ và tên,,Ngày sinh,Giới tính,Chức vụ,Mã đơn vị,Thông tin liên hệ,",
+        ",Họ đệm,Tên,,,,,Số điện thoại,Email",
+        "1,Nguyễn Ngọc Bảo,An,05/09/1990,Nam,Kế toán,X-A,0912345678,an@example.vn",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    table = open_file(path)
+    [(number, cells)] = list(table.rows)
+    assert number == 3 and cells[0] == "Nguyễn Ngọc Bảo An"
+    assert cells[4:8] == ["0912345678", "an@example.vn", "X-A", "Kế toán"] and table.passed_over == 0
+
+
+def test_a_communes_bodies_and_a_hamlets_kinds_of_people_are_headings(tmp_path):
+    """QA round 67: a commune's officials split by body ("CÁN BỘ CHUYÊN TRÁCH", "Công an xã", "Đảng ủy") were
+    stored as people; a name beginning like one is still a person."""
+    blank = [None] * 8
+    headings = ["CÁN BỘ CHUYÊN TRÁCH", "Công chức", "Công an xã", "Quân sự xã", "Đảng ủy", "Thường trực HĐND"]
+    headings += ["Viên chức", "Đoàn thanh niên", "Hộ nghèo", "THCS"]
+    rows = [row for heading in headings for row in ([heading, *blank], ROW)]
+    rows += [["Công Tằng Tôn Nữ Hoa", *blank], ["Cán Văn Bộ", *blank]]  # people, alone in their rows
+    table = open_file(write_xlsx(tmp_path / "khoi.xlsx", rows))
+    read = [cells[0] for _n, cells in table.rows]
+    assert read == [ROW[0]] * 10 + ["Công Tằng Tôn Nữ Hoa", "Cán Văn Bộ"]
 
 
 def test_office_headings_a_station_heads_title_and_household_lists(tmp_path):
@@ -1075,6 +1113,18 @@ def test_a_dash_or_khong_co_in_an_optional_cell_is_an_empty_cell():
         None,
     )
     assert row.date_of_birth is None
+
+
+@pytest.mark.parametrize(
+    ("cccd", "phone"),
+    [("Chưa có CCCD", "Không có SĐT"), ("Chưa làm", "không sử dụng"), ("Mất CCCD", "Chưa có ĐT"), ("Đang làm", "-")],
+)
+def test_a_cell_saying_what_is_not_there_is_an_empty_cell(cccd, phone):
+    """QA round 67: hamlet lists of the elderly and of children say "Chưa có CCCD", "Đang làm", "Không có SĐT":
+    every such row was refused as a bad number."""
+    row = validator().parse(2, [ROW[0], None, "Nam", cccd, phone, None, None, None, None])
+    assert row.errors == [] and (row.cccd, row.phone) == ("", None)
+    assert validator().parse(2, [ROW[0], None, "Nam", "Đăng", None, None, None, None, None]).errors  # not "none"
 
 
 def test_a_workbook_named_csv_is_read_as_a_workbook(tmp_path):
