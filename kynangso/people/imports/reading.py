@@ -915,6 +915,16 @@ _FOOTER_TITLES = (
     "Lập biểu",
     "Nơi nhận",
     "Ghi chú",
+    # A school's and a hamlet's signers (QA round 67: "Duyệt của Ban Giám hiệu", "Cán bộ phụ trách" and the
+    # names under them became people, without a date line)
+    "Duyệt",
+    "Thay mặt",
+    "Phụ trách",
+    "Cán bộ phụ trách",
+    "Cán bộ thống kê",
+    "Ban giám hiệu",
+    "Lãnh đạo đơn vị",
+    "Ban điều hành",
     "TM.",
     "TM ",
     "T/M",
@@ -1040,6 +1050,19 @@ _OFFICE_WORDS = frozenset(("van phong", "van thu", "van hoa", "thi dua", "van ho
 _TITLES_ACCENTED = tuple(nfc(title).lower() + title[len(title.rstrip()) :] for title in _FOOTER_TITLES)  # "tm "
 _TITLES_FOLDED = tuple(fold(title) + title[len(title.rstrip()) :] for title in _FOOTER_TITLES)  # "tm ", not "tm"
 _SUBTOTALS_ACCENTED = tuple(nfc(title).lower() for title in _SUBTOTALS)
+# A subtotal's name alone, its counts beside it (QA round 67: "Tổng" with "3 | 2" under "Nam | Nữ" became a
+# person); with the accents: "Tống" is a family name
+_SUBTOTAL_NAMES = frozenset(
+    ("tổng", "tổng số", "tổng cộng", "toàn xã", "toàn ấp", "trong đó", "trong đó nữ", "trong đó: nữ", "số người")
+    + ("lũy kế", "luỹ kế", "tc", "t.cộng", "t. cộng", "cộng")
+)
+
+
+def _subtotal_named(name: str) -> bool:
+    text = " ".join(nfc(name).lower().rstrip(":").split())
+    return text in _SUBTOTAL_NAMES or text.startswith(("tổng ", "tổng:", "cộng:"))
+
+
 _SIGN_HERE = ("(ky", "ky,", "ky ten", "ky va ghi")  # "(Ký, ghi rõ họ tên)", folded
 _GROUP_KEYS = frozenset(header_key(label) for label in GROUP_LABELS_VI.values())  # "Người dân": no signer
 _PLACE_AND_DATE = re.compile(
@@ -1100,6 +1123,8 @@ def _identifies(cells: list) -> bool:
 
 def _holds_no_person(cells: list) -> bool:
     """A subtotal or a section heading: passed over, the list goes on (see _is_footer for its end)."""
+    if isinstance(cells[0], str) and _subtotal_named(cells[0]):  # its counts may look like years, phones
+        return True
     if _identifies(cells) or not isinstance(cells[0], str):
         return False
     if _a_header_row(cells):

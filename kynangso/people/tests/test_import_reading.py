@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import pytest
 from django.utils import translation
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from kynangso.people.exports import HEADERS
 from kynangso.people.imports import reading
@@ -519,6 +519,28 @@ def test_titles_under_a_parents_title_in_a_csv_are_read(tmp_path):
     [(number, cells)] = list(table.rows)
     assert number == 3 and cells[0] == "Nguyễn Ngọc Bảo An"
     assert cells[4:8] == ["0912345678", "an@example.vn", "X-A", "Kế toán"] and table.passed_over == 0
+
+
+def test_a_subtotal_named_alone_with_its_counts_is_not_a_person(tmp_path):
+    """QA round 67: "Tổng" with its counts under "Nam | Nữ" (read as years of birth) was stored as a person."""
+    rows = [["Họ và tên", "Năm sinh", None, "Ghi chú"], [None, "Nam", "Nữ", None], ["Tống Văn Hai", 1960, None, None]]
+    rows += [[name, 3, 2, None] for name in ("Tổng", "Tổng toàn xã", "Trong đó nữ", "TC", "Lũy kế")]
+    rows.append(["Tống Thị Ba", None, 1962, None])
+    path = tmp_path / "tong.xlsx"
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    wb.save(path)
+    assert [cells[0] for _n, cells in open_file(path).rows] == ["Tống Văn Hai", "Tống Thị Ba"]
+
+
+@pytest.mark.parametrize("title", ["Duyệt của Ban Giám hiệu", "Cán bộ phụ trách", "THAY MẶT UBND XÃ", "BAN GIÁM HIỆU"])
+def test_a_signers_title_and_name_without_a_date_line_end_the_list(tmp_path, title):
+    """QA round 67: a class list's "Duyệt của Ban Giám hiệu" and a hamlet's "Cán bộ phụ trách", with the signer's
+    name under it and no date line, were stored as two people."""
+    blank = [None] * 8
+    table = open_file(write_xlsx(tmp_path / "ky.xlsx", [ROW, [title, *blank], ["Trần Văn Minh", *blank]]))
+    assert [cells[0] for _n, cells in table.rows] == [ROW[0]] and table.footer_skipped == 2
 
 
 def test_a_communes_bodies_and_a_hamlets_kinds_of_people_are_headings(tmp_path):
