@@ -436,6 +436,7 @@ class Table:
     # "Họ và tên" or "Nhóm đối tượng" merged over columns to its right, with no titles under it: their values
     # are its value too ("Võ Văn" | "Nam", the given name apart for sorting: QA round 66), field → the columns
     merged_more: dict[str, list[int]] = field(default_factory=dict)
+    given_apart: int | None = None  # … or over two columns, not merged: the second's (a CSV), see _table
 
     def header(self, name: str, number: int = 0) -> str:
         """The title of a field's column, in the sheet of row `number` (see row_label)."""
@@ -665,11 +666,16 @@ def _find_header(
     return number, columns, titles, unknown, extra, rest, titled
 
 
+_PART_TITLES = frozenset(("ngay", "thang", "nam", "nu", "stt", "tt"))  # under "Ngày sinh", "Giới tính" (_split_columns)
+
+
 def _titles_under(header: list, sub: list) -> list | None:
     """The header row with the titles of the row under it that name a column of their own where they stand
-    (see _find_header), or None: that row has none, or has what only a person's row has (numbers, dates)."""
-    if not any(isinstance(cell, str) and header_field(cell.strip()) for cell in sub) or any(
-        not _is_blank(cell) and not isinstance(cell, str) for cell in sub
+    (see _find_header), or None: that row has none, or anything but titles (QA round 68: a survey's first
+    answer "Email" beside a person's name took the row for titles, and lost that person)."""
+    cells = [cell for cell in sub if not _is_blank(cell)]
+    if not any(isinstance(cell, str) and header_field(cell.strip()) for cell in cells) or not all(
+        isinstance(cell, str) and (header_field(cell.strip()) or fold(cell).strip() in _PART_TITLES) for cell in cells
     ):
         return None
     width = max(len(header), len(sub))
@@ -915,16 +921,10 @@ _FOOTER_TITLES = (
     "Lập biểu",
     "Nơi nhận",
     "Ghi chú",
-    # A school's and a hamlet's signers (QA round 67: "Duyệt của Ban Giám hiệu", "Cán bộ phụ trách" and the
-    # names under them became people, without a date line)
+    # A school's signers (QA round 67: "Duyệt của Ban Giám hiệu" and the name under it became people, without
+    # a date line); not "Ban giám hiệu", "Cán bộ phụ trách": sections of a list, units too (QA round 68)
     "Duyệt",
     "Thay mặt",
-    "Phụ trách",
-    "Cán bộ phụ trách",
-    "Cán bộ thống kê",
-    "Ban giám hiệu",
-    "Lãnh đạo đơn vị",
-    "Ban điều hành",
     "TM.",
     "TM ",
     "T/M",
@@ -1041,6 +1041,27 @@ _HEADING_WORDS = tuple(
         "THPT",
     )
 )
+# … typed without accents: those of two words or more that no name begins with either way (QA round 68; not
+# "Y te", "Bao ve": Ê Đê names begin with "Y", "Bảo" is a name)
+_HEADINGS_FOLDED = tuple(
+    fold(words) + " "
+    for words in (
+        "Cán bộ",
+        "Công chức",
+        "Viên chức",
+        "Công an xã",
+        "Quân sự",
+        "Đảng ủy",
+        "Thường trực",
+        "Cựu chiến binh",
+        "Phụ nữ",
+        "Thanh niên",
+        "Đoàn thanh niên",
+        "Học sinh",
+        "Hộ nghèo",
+        "Hộ cận nghèo",
+    )
+)
 # Titles that head no section of a list, with a colon too ("Kế toán:", "Hiệu trưởng:" may: QA round 34)
 _SIGNERS_ONLY = ("người lập", "thủ trưởng", "giáo viên chủ nhiệm", "gvcn")
 _HEADINGS_ALONE = frozenset(("thành viên", "các thành viên", "ủy viên", "uỷ viên", "cán bộ quản lý"))  # no colon
@@ -1054,13 +1075,16 @@ _SUBTOTALS_ACCENTED = tuple(nfc(title).lower() for title in _SUBTOTALS)
 # person); with the accents: "Tống" is a family name
 _SUBTOTAL_NAMES = frozenset(
     ("tổng", "tổng số", "tổng cộng", "toàn xã", "toàn ấp", "trong đó", "trong đó nữ", "trong đó: nữ", "số người")
-    + ("lũy kế", "luỹ kế", "tc", "t.cộng", "t. cộng", "cộng")
+    + ("lũy kế", "luỹ kế", "tc", "t.cộng", "t. cộng", "cộng", "tổng toàn xã", "tổng hộ", "tổng số hộ")
+    + ("tong so", "tong cong", "trong do", "trong do nu", "toan xa")  # typed without accents
 )
 
 
-def _subtotal_named(name: str) -> bool:
+def _subtotal_named(name: str, *, exactly: bool) -> bool:
+    """A subtotal's name: one of _SUBTOTAL_NAMES (`exactly`), or begun so ("Tổng toàn ấp 1:"), which a row
+    with a person's details is not ("Tổng Văn Hải", "Tống" typed with another accent: QA round 68)."""
     text = " ".join(nfc(name).lower().rstrip(":").split())
-    return text in _SUBTOTAL_NAMES or text.startswith(("tổng ", "tổng:", "cộng:"))
+    return text in _SUBTOTAL_NAMES if exactly else text.startswith(("tổng ", "tổng:", "cộng:"))
 
 
 _SIGN_HERE = ("(ky", "ky,", "ky ten", "ky va ghi")  # "(Ký, ghi rõ họ tên)", folded
@@ -1123,10 +1147,14 @@ def _identifies(cells: list) -> bool:
 
 def _holds_no_person(cells: list) -> bool:
     """A subtotal or a section heading: passed over, the list goes on (see _is_footer for its end)."""
-    if isinstance(cells[0], str) and _subtotal_named(cells[0]):  # its counts may look like years, phones
-        return True
-    if _identifies(cells) or not isinstance(cells[0], str):
+    if not isinstance(cells[0], str):
         return False
+    if _subtotal_named(cells[0], exactly=True):  # its counts may look like years, phones
+        return True
+    if _identifies(cells):
+        return False
+    if _subtotal_named(cells[0], exactly=False):
+        return True
     if _a_header_row(cells):
         return True
     name = cells[0].strip()
@@ -1152,7 +1180,8 @@ def _holds_no_person(cells: list) -> bool:
         and " ".join(words[1:3]) not in _OFFICE_WORDS
         and (len(words) == 2 or words[2].isalpha())  # "Tổ Văn - Sử", a school's subject group
     )
-    return f"{text.rstrip('.')} ".startswith(_HEADING_WORDS) and not a_name  # "Lãnh đạo" alone too
+    heading = f"{text.rstrip('.')} ".startswith(_HEADING_WORDS) or f"{' '.join(words)} ".startswith(_HEADINGS_FOLDED)
+    return heading and not a_name  # "Lãnh đạo" alone too
 
 
 def _a_header_row(cells: list) -> bool:
@@ -1272,7 +1301,7 @@ SIGNED_MAX_ROWS = 1000  # no footer is longer: the rows held stay few whatever t
 def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table: Table) -> Iterator[tuple[int, list]]:
     order = [columns.get(name) for name in FIELDS]
     family, middle = columns.get("family_name"), columns.get("middle_name")
-    merged_more = table.merged_more
+    merged_more, given = table.merged_more, table.given_apart
     source = columns.get("source_row")
     male, female = columns.get("birth_male"), columns.get("birth_female")
     year_column = columns.get("birth_year")
@@ -1348,6 +1377,10 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                 table.unit_names_beside[number] = row[unit_name]
         if head is not None and _is_blank(cells[0]) and head < width and any(not _is_blank(cells[i]) for i in _OWN):
             cells[0] = row[head]  # the head's row of a household list names them in their column only (QA 43)
+        if given is not None and given < width and isinstance(cells[0], str) and cells[0].strip():
+            part = row[given]
+            if isinstance(part, str) and part.strip().isalpha():  # a single word: the given name
+                cells[0] = f"{cells[0].strip()} {part.strip()}"
         for name, more in merged_more.items():  # "Võ Văn" | "Nam" under "Họ và tên" merged over both
             at = FIELDS.index(name)
             parts = [cells[at], *(row[i] if i < width else None for i in more)]
@@ -1472,6 +1505,19 @@ def _table(
             name = next((name for name in _MERGED_FIELDS if columns.get(name) == start), None)
             if name and "family_name" not in columns and not used & set(range(start + 1, end + 1)):
                 more[name] = list(range(start + 1, end + 1))
+    # "Họ và tên" over two columns without a merged cell (a CSV, QA round 68): the next column, untitled and
+    # inside the list, holds the given names (_data_rows joins a single word)
+    name_at = columns.get("full_name")
+    given = None
+    if (
+        name_at is not None
+        and "family_name" not in columns
+        and "full_name" not in more
+        and name_at + 1 not in titled
+        and name_at + 1 < max(titled)
+    ):
+        given = name_at + 1
+        titled.add(given)
     # The columns without a title among the titled ones, and the one right of them: values there are not read
     untitled = [index for index in range(min(used) + 1, max(titled) + 2) if index not in titled]  # (not a row
     # number's, left of the list's columns)
@@ -1485,6 +1531,7 @@ def _table(
         columns, titles, unknown, header_row, total, iter(()), hidden_rows=hidden or set(), extra_columns=extra
     )
     table.untitled_columns, table.first_column, table.merged_more = untitled, first_column, more
+    table.given_apart = given
     table.rows = _data_rows(chained(), columns, table)
     return table
 

@@ -856,8 +856,11 @@ class RowValidator:
                     message = ERR_MISDECODED if misdecoded(cells[index]) else ERR_LEGACY_FONT
                     self.cell_error(row, FIELDS[index], message)
                     cells[index] = None  # reported once, not again as a bad value
-        if any(_none_typed(cells[i]) for i in _OPTIONAL):
-            cells = [None if i in _OPTIONAL and _none_typed(cell) else cell for i, cell in enumerate(cells)]
+        if any(_none_typed(cells[i], i in _NONE_SAID_IN) for i in _OPTIONAL):
+            cells = [
+                None if i in _OPTIONAL and _none_typed(cell, i in _NONE_SAID_IN) else cell
+                for i, cell in enumerate(cells)
+            ]
         raw_name, raw_birth, raw_sex, raw_cccd, raw_phone, raw_email, raw_org, raw_position, raw_groups = cells
 
         name = _ACADEMIC_TITLE.sub("", nfc(cell_text(raw_name)))  # "ThS. Đàm Văn Khoa": the name (QA round 36)
@@ -1038,16 +1041,22 @@ NONE_MARKS = frozenset(
 
 # … or says what is not there (QA round 67: hamlet lists of the elderly and of children): "Chưa có CCCD",
 # "Chưa làm", "Đang làm", "Mất CCCD", "Không có SĐT", "Không sử dụng", "Chưa có ĐT"
-_NONE_SAID = re.compile(
-    r"(?:chua|khong|ko|mat|dang)(?: (?:co|lam|cap|su dung|dung|lam lai|cap lai))?"
-    r"(?: (?:so )?(?:cccd|can cuoc(?: cong dan)?|cmnd|cmt|sdt|so dien thoai|dien thoai|dt|di dong))?"
+_NONE_SAID = re.compile(  # (in the CCCD, phone and email columns only: "Đang làm" is a position too)
+    r"(?:chua|khong|ko|mat|dang cho|dang|cho)(?: (?:co|lam|cap|su dung|sd|dung|lam lai|cap lai|du tuoi))?"
+    r"(?: (?:so )?(?:cccd|can cuoc(?: cong dan)?|cmnd|cmt|sdt|so dien thoai|dien thoai|dt|dtdd|di dong|zalo"
+    r"|email|e mail|mail|so))?"
 )
-_NONE_STARTS = frozenset(mark[0] for mark in NONE_MARKS) | frozenset("KCNMDĐkcnmdđ ")  # a quick first look
+_NONE_SAID_IN = frozenset(FIELDS.index(name) for name in ("cccd", "phone", "email"))
+_NONE_STARTS = frozenset(mark[0] for mark in NONE_MARKS) | frozenset("KCNMDĐkcnmdđ ")  # (Chờ: C)  # a quick first look
 
 
-def _none_typed(value) -> bool:
-    """A cell that says it is empty: "-", "Không có", "Chưa rõ.", "Chưa có CCCD"."""
+def _none_typed(value, said: bool = False) -> bool:
+    """A cell that says it is empty: "-", "Không có", "Chưa rõ."; `said`: also what is not there, "Chưa có
+    CCCD", "Chờ cấp", "Không có email"."""
     if not (isinstance(value, str) and len(value) <= 30 and value[:1] in _NONE_STARTS):
         return False
-    folded = " ".join(fold(value.strip()).rstrip(".").replace("/", " ").split())
-    return folded in NONE_MARKS or (folded not in ("dang", "mat") and bool(_NONE_SAID.fullmatch(folded)))
+    folded = fold(value.strip())
+    if folded in NONE_MARKS or folded.rstrip(".") in NONE_MARKS:
+        return True
+    words = " ".join(folded.rstrip(".").replace("/", " ").replace("-", " ").split())
+    return said and words not in ("dang", "mat", "cho") and bool(_NONE_SAID.fullmatch(words))

@@ -534,13 +534,42 @@ def test_a_subtotal_named_alone_with_its_counts_is_not_a_person(tmp_path):
     assert [cells[0] for _n, cells in open_file(path).rows] == ["Tống Văn Hai", "Tống Thị Ba"]
 
 
-@pytest.mark.parametrize("title", ["Duyệt của Ban Giám hiệu", "Cán bộ phụ trách", "THAY MẶT UBND XÃ", "BAN GIÁM HIỆU"])
+@pytest.mark.parametrize("title", ["Duyệt của Ban Giám hiệu", "THAY MẶT UBND XÃ"])
 def test_a_signers_title_and_name_without_a_date_line_end_the_list(tmp_path, title):
-    """QA round 67: a class list's "Duyệt của Ban Giám hiệu" and a hamlet's "Cán bộ phụ trách", with the signer's
-    name under it and no date line, were stored as two people."""
+    """QA round 67: a class list's "Duyệt của Ban Giám hiệu", with the signer's name under it and no date line,
+    was stored as two people. ("Ban giám hiệu", "Cán bộ phụ trách" are also a list's sections: QA round 68.)"""
     blank = [None] * 8
     table = open_file(write_xlsx(tmp_path / "ky.xlsx", [ROW, [title, *blank], ["Trần Văn Minh", *blank]]))
     assert [cells[0] for _n, cells in table.rows] == [ROW[0]] and table.footer_skipped == 2
+
+
+def test_what_round_67_took_for_titles_footers_subtotals_and_none_is_read(tmp_path):
+    """QA round 68, the false positives of round 67's rules: a unit column of "Ban giám hiệu" made a school's
+    staff a footer; a survey's first answer "Email" took its row for a second row of titles; "Tổng Văn Hải" with
+    a CCCD and a phone was passed over as a subtotal; the position "Đang làm" was read as "none"."""
+    blank = [None] * 5
+    staff = [["Nguyễn Văn An", *blank, "Ban giám hiệu", "Hiệu trưởng", None]]
+    staff += [["Trần Thị Bình", *blank, "Tổ Toán - Tin", "Giáo viên", None], ["Lê Văn Cường", *blank, "Tổ Văn phòng"]]
+    table = open_file(write_xlsx(tmp_path / "bgh.xlsx", staff))
+    assert [cells[0] for _n, cells in table.rows] == ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"]
+
+    path = tmp_path / "form.csv"
+    lines = ["Dấu thời gian,Họ và tên,Năm sinh,Số điện thoại,Bạn muốn nhận thông báo qua"]
+    lines += ["05/12/2026 08:00,Huỳnh Văn Tèo,1970,0912345678,Email", "05/12/2026 08:01,Lê Thị Hai,1972,,Zalo"]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert [cells[0] for _n, cells in open_file(path).rows] == ["Huỳnh Văn Tèo", "Lê Thị Hai"]
+
+    row = ["Tổng Văn Hải", "01/02/1980", "Nam", make_cccd(date(1980, 2, 1), "male", 1), "0912345678", *[None] * 4]
+    table = open_file(write_xlsx(tmp_path / "tong.xlsx", [row, ["CAN BO CHUYEN TRACH", *[None] * 8], ROW]))
+    assert [cells[0] for _n, cells in table.rows] == ["Tổng Văn Hải", ROW[0]]
+
+    parsed = validator().parse(2, [ROW[0], None, "Nam", "Chờ cấp", "Không SD", "Chưa có email", None, "Đang làm", None])
+    assert parsed.errors == [] and (parsed.cccd, parsed.phone, parsed.email, parsed.position) == (
+        "",
+        None,
+        None,
+        "Đang làm",
+    )
 
 
 def test_a_communes_bodies_and_a_hamlets_kinds_of_people_are_headings(tmp_path):
