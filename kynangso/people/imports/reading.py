@@ -436,7 +436,6 @@ class Table:
     # "Họ và tên" or "Nhóm đối tượng" merged over columns to its right, with no titles under it: their values
     # are its value too ("Võ Văn" | "Nam", the given name apart for sorting: QA round 66), field → the columns
     merged_more: dict[str, list[int]] = field(default_factory=dict)
-    given_apart: int | None = None  # … or over two columns, not merged: the second's (a CSV), see _table
 
     def header(self, name: str, number: int = 0) -> str:
         """The title of a field's column, in the sheet of row `number` (see row_label)."""
@@ -635,7 +634,7 @@ def _find_header(
     # over "Họ đệm | Tên", "Thông tin liên hệ" over "Số điện thoại | Email" (QA round 67: the given names, the
     # positions and phones were lost). Read as one row of titles when it names more columns.
     under = False
-    if rest and (combined := _titles_under(header, rest[0][1])) is not None:
+    if rest and (combined := _titles_under(header, rest[0][1], columns.get("full_name"))) is not None:
         matched = _match_header(combined)
         if len(matched[0]) > len(columns) and _names_people(*matched):
             header, (columns, titles, unknown), under = combined, matched, True
@@ -666,22 +665,23 @@ def _find_header(
     return number, columns, titles, unknown, extra, rest, titled
 
 
-_PART_TITLES = frozenset(("ngay", "thang", "nam", "nu", "stt", "tt"))  # under "Ngày sinh", "Giới tính" (_split_columns)
-
-
-def _titles_under(header: list, sub: list) -> list | None:
+def _titles_under(header: list, sub: list, name_at: int | None) -> list | None:
     """The header row with the titles of the row under it that name a column of their own where they stand
-    (see _find_header), or None: that row has none, or anything but titles (QA round 68: a survey's first
-    answer "Email" beside a person's name took the row for titles, and lost that person)."""
+    (see _find_header), or None: that row has none, or is a person's (a name under the name's title, or a
+    number, date, phone or email: QA round 68, a survey's first answer "Email" beside a person's name took the
+    row for titles; round 69: other sub-titles, "Dân tộc", "(nếu có)", stand beside the known ones)."""
     cells = [cell for cell in sub if not _is_blank(cell)]
-    if not any(isinstance(cell, str) and header_field(cell.strip()) for cell in cells) or not all(
-        isinstance(cell, str) and (header_field(cell.strip()) or fold(cell).strip() in _PART_TITLES) for cell in cells
+    named = name_at is not None and name_at < len(sub) and not _is_blank(sub[name_at])
+    if (
+        not any(isinstance(cell, str) and header_field(cell.strip()) for cell in cells)
+        or any(not isinstance(cell, str) or any(ch.isdigit() for ch in cell) or "@" in cell for cell in cells)
+        or (named and not header_field(str(sub[name_at]).strip()))
     ):
         return None
     width = max(len(header), len(sub))
     padded = [*header, *[None] * (width - len(header))]
     return [
-        cell if isinstance(cell, str) and header_field(cell.strip()) else padded[i]
+        cell if isinstance(cell, str) and (header_field(cell.strip()) or _is_blank(padded[i])) else padded[i]
         for i, cell in enumerate([*sub, *[None] * (width - len(sub))])
     ]
 
@@ -1102,6 +1102,7 @@ _BIRTH, _SEX, _EMAIL = FIELDS.index("date_of_birth"), FIELDS.index("sex"), FIELD
 _OWN = tuple(FIELDS.index(name) for name in ("date_of_birth", "cccd", "phone"))  # a person's, not a heading's
 _ORG = FIELDS.index("org_code")
 _WITH_DIGITS = [FIELDS.index(name) for name in ("date_of_birth", "cccd", "phone")]
+_CCCD_CELL, _PHONE_CELL = FIELDS.index("cccd"), FIELDS.index("phone")
 _ORG, _GROUPS, _POSITION = (
     FIELDS.index("org_code"),
     FIELDS.index("groups"),
@@ -1145,16 +1146,26 @@ def _identifies(cells: list) -> bool:
     return not _is_blank(email) and (not isinstance(email, str) or "@" in email)
 
 
+def _details_of_a_person(cells: list) -> bool:
+    """A CCCD, phone or email, or a date or year of birth (a count under "Năm sinh" is none: QA round 69)."""
+    if any(not _is_blank(cells[i]) for i in (_CCCD_CELL, _PHONE_CELL, _EMAIL)):
+        return True
+    born = cells[_BIRTH]
+    if isinstance(born, date) or (isinstance(born, int | float) and born >= 1900):
+        return True
+    return isinstance(born, str) and bool(re.search(r"\d{4}", born))
+
+
 def _holds_no_person(cells: list) -> bool:
     """A subtotal or a section heading: passed over, the list goes on (see _is_footer for its end)."""
     if not isinstance(cells[0], str):
         return False
     if _subtotal_named(cells[0], exactly=True):  # its counts may look like years, phones
         return True
+    if _subtotal_named(cells[0], exactly=False) and not _details_of_a_person(cells):  # "Tổng nữ: | 1"
+        return True
     if _identifies(cells):
         return False
-    if _subtotal_named(cells[0], exactly=False):
-        return True
     if _a_header_row(cells):
         return True
     name = cells[0].strip()
@@ -1180,7 +1191,9 @@ def _holds_no_person(cells: list) -> bool:
         and " ".join(words[1:3]) not in _OFFICE_WORDS
         and (len(words) == 2 or words[2].isalpha())  # "Tổ Văn - Sử", a school's subject group
     )
-    heading = f"{text.rstrip('.')} ".startswith(_HEADING_WORDS) or f"{' '.join(words)} ".startswith(_HEADINGS_FOLDED)
+    heading = f"{text.rstrip('.')} ".startswith(_HEADING_WORDS) or (
+        name.isascii() and f"{' '.join(words)} ".startswith(_HEADINGS_FOLDED)  # not "Đặng Uy Vũ" (QA round 69)
+    )
     return heading and not a_name  # "Lãnh đạo" alone too
 
 
@@ -1301,7 +1314,7 @@ SIGNED_MAX_ROWS = 1000  # no footer is longer: the rows held stay few whatever t
 def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table: Table) -> Iterator[tuple[int, list]]:
     order = [columns.get(name) for name in FIELDS]
     family, middle = columns.get("family_name"), columns.get("middle_name")
-    merged_more, given = table.merged_more, table.given_apart
+    merged_more = table.merged_more
     source = columns.get("source_row")
     male, female = columns.get("birth_male"), columns.get("birth_female")
     year_column = columns.get("birth_year")
@@ -1377,10 +1390,6 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
                 table.unit_names_beside[number] = row[unit_name]
         if head is not None and _is_blank(cells[0]) and head < width and any(not _is_blank(cells[i]) for i in _OWN):
             cells[0] = row[head]  # the head's row of a household list names them in their column only (QA 43)
-        if given is not None and given < width and isinstance(cells[0], str) and cells[0].strip():
-            part = row[given]
-            if isinstance(part, str) and part.strip().isalpha():  # a single word: the given name
-                cells[0] = f"{cells[0].strip()} {part.strip()}"
         for name, more in merged_more.items():  # "Võ Văn" | "Nam" under "Họ và tên" merged over both
             at = FIELDS.index(name)
             parts = [cells[at], *(row[i] if i < width else None for i in more)]
@@ -1505,19 +1514,6 @@ def _table(
             name = next((name for name in _MERGED_FIELDS if columns.get(name) == start), None)
             if name and "family_name" not in columns and not used & set(range(start + 1, end + 1)):
                 more[name] = list(range(start + 1, end + 1))
-    # "Họ và tên" over two columns without a merged cell (a CSV, QA round 68): the next column, untitled and
-    # inside the list, holds the given names (_data_rows joins a single word)
-    name_at = columns.get("full_name")
-    given = None
-    if (
-        name_at is not None
-        and "family_name" not in columns
-        and "full_name" not in more
-        and name_at + 1 not in titled
-        and name_at + 1 < max(titled)
-    ):
-        given = name_at + 1
-        titled.add(given)
     # The columns without a title among the titled ones, and the one right of them: values there are not read
     untitled = [index for index in range(min(used) + 1, max(titled) + 2) if index not in titled]  # (not a row
     # number's, left of the list's columns)
@@ -1531,7 +1527,6 @@ def _table(
         columns, titles, unknown, header_row, total, iter(()), hidden_rows=hidden or set(), extra_columns=extra
     )
     table.untitled_columns, table.first_column, table.merged_more = untitled, first_column, more
-    table.given_apart = given
     table.rows = _data_rows(chained(), columns, table)
     return table
 

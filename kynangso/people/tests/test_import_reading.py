@@ -558,6 +558,18 @@ def test_what_round_67_took_for_titles_footers_subtotals_and_none_is_read(tmp_pa
     lines += ["05/12/2026 08:00,Huỳnh Văn Tèo,1970,0912345678,Email", "05/12/2026 08:01,Lê Thị Hai,1972,,Zalo"]
     path.write_text("\n".join(lines), encoding="utf-8")
     assert [cells[0] for _n, cells in open_file(path).rows] == ["Huỳnh Văn Tèo", "Lê Thị Hai"]
+    # … while a second row of titles beside others the reader does not know is read (QA round 69)
+    path = tmp_path / "phu.csv"
+    lines = ["Họ và tên,Giới tính,Thông tin khác,,Thông tin liên hệ,", ",,Dân tộc,Tôn giáo,Số điện thoại,Email"]
+    lines.append("Huỳnh Văn Tèo,Nam,Kinh,Không,0912345678,teo@example.vn")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    [(number, cells)] = list(open_file(path).rows)
+    assert number == 3 and cells[4:6] == ["0912345678", "teo@example.vn"]
+    # "Đặng Uy Vũ" is a name, "Dang uy" a heading; "Tổng nữ:" with a count under the year a subtotal
+    blank = [None] * 8
+    rows = [["Đặng Uy Vũ", *blank], ["Dang uy", *blank], ["Tổng nữ:", 1, *blank[1:]], ROW]
+    table = open_file(write_xlsx(tmp_path / "dang.xlsx", rows))
+    assert [cells[0] for _n, cells in table.rows] == ["Đặng Uy Vũ", ROW[0]]
 
     row = ["Tổng Văn Hải", "01/02/1980", "Nam", make_cccd(date(1980, 2, 1), "male", 1), "0912345678", *[None] * 4]
     table = open_file(write_xlsx(tmp_path / "tong.xlsx", [row, ["CAN BO CHUYEN TRACH", *[None] * 8], ROW]))
