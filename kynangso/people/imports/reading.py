@@ -665,6 +665,9 @@ def _find_header(
     return number, columns, titles, unknown, extra, rest, titled
 
 
+_PART_TITLES = frozenset(("ngay", "thang", "nam", "nu"))  # under "Ngày sinh", "Giới tính": read by _split_columns
+
+
 def _titles_under(header: list, sub: list, name_at: int | None) -> list | None:
     """The header row with the titles of the row under it that name a column of their own where they stand
     (see _find_header), or None: that row has none, or is a person's (a name under the name's title, or a
@@ -681,7 +684,10 @@ def _titles_under(header: list, sub: list, name_at: int | None) -> list | None:
     width = max(len(header), len(sub))
     padded = [*header, *[None] * (width - len(header))]
     return [
-        cell if isinstance(cell, str) and (header_field(cell.strip()) or _is_blank(padded[i])) else padded[i]
+        cell
+        if isinstance(cell, str)
+        and (header_field(cell.strip()) or (_is_blank(padded[i]) and fold(cell).strip() not in _PART_TITLES))
+        else padded[i]
         for i, cell in enumerate([*sub, *[None] * (width - len(sub))])
     ]
 

@@ -565,6 +565,12 @@ def test_what_round_67_took_for_titles_footers_subtotals_and_none_is_read(tmp_pa
     path.write_text("\n".join(lines), encoding="utf-8")
     [(number, cells)] = list(open_file(path).rows)
     assert number == 3 and cells[4:6] == ["0912345678", "teo@example.vn"]
+    path = tmp_path / "dau.csv"  # "Giới tính" over marks under "Nam | Nữ" beside "Họ đệm | Tên"
+    lines = ["STT,Họ và tên,,Ngày sinh,,,Giới tính,,Dân tộc", ",Họ đệm,Tên,Ngày,Tháng,Năm,Nam,Nữ,"]
+    lines.append("1,Thạch Thị Sa,Vy,17,03,2011,,x,Khmer")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    [(number, cells)] = list(open_file(path).rows)
+    assert (cells[0], cells[1], cells[2]) == ("Thạch Thị Sa Vy", date(2011, 3, 17), "Nữ")
     # "Đặng Uy Vũ" is a name, "Dang uy" a heading; "Tổng nữ:" with a count under the year a subtotal
     blank = [None] * 8
     rows = [["Đặng Uy Vũ", *blank], ["Dang uy", *blank], ["Tổng nữ:", 1, *blank[1:]], ROW]
