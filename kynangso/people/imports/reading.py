@@ -22,14 +22,14 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from pathlib import PurePath
 
 from django.utils.translation import gettext_lazy as _
 
 from kynangso.core.text import fold, grouped, legacy_font, legacy_marks, misdecoded, nfc
-from kynangso.core.xlsx import LISTS_SHEET
+from kynangso.core.xlsx import LISTS_SHEET, column_letter
 
 from ..exports import GROUP_LABELS_VI, GUIDE_SHEET, HEADERS
 
@@ -1341,7 +1341,7 @@ def _data_rows(rows: Iterable[tuple[int, list]], columns: dict[str, int], table:
             if index < width and (value := _shown(row[index])):
                 table.untitled_rows += 1
                 if not table.untitled_first[0]:
-                    table.untitled_first = (number, _column_letter(index + table.first_column), value)
+                    table.untitled_first = (number, column_letter(index + table.first_column), value)
                 break
         if female_mark is not None and _is_blank(cells[_SEX]):  # a mark under "Nam" or "Nữ", of a person's row
             cells[_SEX] = _sex_of_marks(row, male_mark, female_mark)
@@ -1463,26 +1463,12 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # left b
 
 
 def _shown(value) -> str:
-    """A cell's value as the sheet shows it, for the summary ("12", not "12.0"; a date as 05/03/2026), or ""
+    """A cell's value as the sheet shows it, for the summary (validation.cell_text: "12", not "12.0"), or ""
     for a blank one, or one of invisible characters alone."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    elif isinstance(value, date):
-        value = (
-            f"{value:%d/%m/%Y}" if not isinstance(value, datetime) or not value.time() else f"{value:%d/%m/%Y %H:%M}"
-        )
-    text = " ".join(str(value).translate(_INVISIBLE).split()) if value is not None else ""
+    from .validation import cell_text  # (it imports this module)
+
+    text = " ".join(cell_text(value).translate(_INVISIBLE).split())
     return text[:40] + ("…" if len(text) > 40 else "")
-
-
-def _column_letter(index: int) -> str:
-    """A sheet's column by its letters: 0 → A, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _pass_over(table: Table, number: int, text: str) -> None:

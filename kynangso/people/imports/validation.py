@@ -1047,7 +1047,7 @@ _NONE_SAID = re.compile(  # (in the CCCD, phone and email columns only: "Đang l
     r"|email|e mail|mail|so))?"
 )
 _NONE_SAID_IN = frozenset(FIELDS.index(name) for name in ("cccd", "phone", "email"))
-_NONE_STARTS = frozenset(mark[0] for mark in NONE_MARKS) | frozenset("KCNMDĐkcnmdđ ")  # (Chờ: C)  # a quick first look
+_NONE_STARTS = frozenset(mark[0] for mark in NONE_MARKS) | frozenset("KCNMDĐkcnmdđ ")  # a quick first look
 
 
 def _none_typed(value, said: bool = False) -> bool:
