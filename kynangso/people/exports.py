@@ -15,6 +15,7 @@ from kynangso.core import crypto
 from kynangso.core.xlsx import SheetWriter, Style
 
 from .choices import Sex, TargetGroup
+from .codes import CODE_HEADER, person_code
 from .models import Person
 
 HEADERS = [
@@ -42,12 +43,16 @@ GROUP_LABELS_VI = {
     TargetGroup.COMMUNITY_TEAM: "Thành viên Tổ công nghệ số cộng đồng",
 }
 COLUMN_WIDTHS = [28, 12, 9, 15, 13, 28, 14, 22, 40]
+# An export's last column, after the template's: each person's code (codes.py), by which importing the list
+# again finds them whatever was edited in their row. The template has no such column: its people are new.
+EXPORT_HEADERS = [*HEADERS, CODE_HEADER]
+EXPORT_WIDTHS = [*COLUMN_WIDTHS, 17]
 # Column formats: text where Excel must keep what is typed as it is (a CCCD's leading zero), and the date.
 COLUMN_STYLES = {
     **{HEADERS.index(title): Style.TEXT for title in ("Số CCCD", "Số điện thoại", "Mã đơn vị")},
     HEADERS.index("Ngày sinh"): Style.DATE,
 }
-ROW_STYLES = [COLUMN_STYLES.get(i, Style.NORMAL) for i in range(len(HEADERS))]
+ROW_STYLES = [COLUMN_STYLES.get(i, Style.NORMAL) for i in range(len(EXPORT_HEADERS))]
 # A year of birth alone (the day not known) is a number, not a date: 1990, not 12/06/1905.
 YEAR_ROW_STYLES = [Style.NORMAL if i == HEADERS.index("Ngày sinh") else style for i, style in enumerate(ROW_STYLES)]
 DROPDOWN_UNITS_MAX = 5000  # unit codes in a drop-down list, at most
@@ -107,7 +112,7 @@ EXPORT_FIELDS = (  # the columns of the template, as person_row reads them
 def person_row(values: tuple, groups: Iterable[str]) -> list:
     """A row of the template from a person's EXPORT_FIELDS (tuples, not model instances: building 200,000
     people and their units as models took a quarter of an export's time)."""
-    _pk, full_name, born, year, sex, cccd_encrypted, phone, email, org_code, position = values
+    pk, full_name, born, year, sex, cccd_encrypted, phone, email, org_code, position = values
     return [
         full_name,
         born or year,
@@ -118,6 +123,7 @@ def person_row(values: tuple, groups: Iterable[str]) -> list:
         org_code,
         position,
         "; ".join(GROUP_LABELS_VI[g] for g in groups),
+        person_code(pk),
     ]
 
 
@@ -143,6 +149,11 @@ def guide_lines() -> list[str]:
         ),
         _("Nhóm đối tượng: names from the list, several separated by “;”."),
         _("The same CCCD number is the same person: importing again updates, it never duplicates."),
+        _(
+            "Mã hồ sơ KNS, the last column of a list exported from the platform, is each person's code: keep it as "
+            "it is, and importing the list again updates that person even if their name, unit or CCCD was "
+            "corrected. Leave it empty for new people."
+        ),
         _("A workbook may hold one list a sheet (one a hamlet or a class): every visible sheet's list is read."),
         _(
             "Without a CCCD number a person is found by name, date of birth and unit: a name corrected in the "
@@ -153,21 +164,22 @@ def guide_lines() -> list[str]:
 
 
 def people_stream(
-    people: QuerySet[Person], *, organisations: Sequence[tuple[str, str]] = (), chunk: int = 2000
+    people: QuerySet[Person], *, organisations: Sequence[tuple[str, str]] = (), chunk: int = 2000, codes: bool = True
 ) -> Iterator[bytes]:
     """The people (an already scoped, ordered queryset) as an .xlsx, its bytes as they are written: the
     import template itself, filled in (the template is this with no people). Its drop-down lists, the unit
     codes' names beside them in the hidden lists sheet (`organisations`: (code, name) of the units the user
     may import into), the date column's hint, and the guide sheet. The people are read `chunk` at a time,
-    with their target groups, as the bytes are taken."""
+    with their target groups, as the bytes are taken; `codes`: with the column of their codes (EXPORT_HEADERS,
+    not the template's)."""
     sheet = SheetWriter(
         sheet_name="Danh sách",
-        widths=COLUMN_WIDTHS,
+        widths=EXPORT_WIDTHS if codes else COLUMN_WIDTHS,
         frozen_rows=1,
         column_styles=COLUMN_STYLES,
     )
     template_aids(sheet, organisations)
-    sheet.append(HEADERS, Style.HEADER)
+    sheet.append(EXPORT_HEADERS if codes else HEADERS, Style.HEADER)
     return sheet.stream(_people_rows(people, chunk), batch=chunk)
 
 
@@ -200,6 +212,8 @@ def _people_rows(people: QuerySet[Person], chunk: int) -> Iterator[tuple[list, l
             yield person_row(p, sorted(groups.get(p[0], []), key=order.__getitem__)), styles
 
 
-def people_workbook(people: QuerySet[Person], *, organisations: Sequence[tuple[str, str]] = ()) -> BytesIO:
+def people_workbook(
+    people: QuerySet[Person], *, organisations: Sequence[tuple[str, str]] = (), codes: bool = True
+) -> BytesIO:
     """people_stream's workbook in memory (the template, tests, the bench)."""
-    return BytesIO(b"".join(people_stream(people, organisations=organisations)))
+    return BytesIO(b"".join(people_stream(people, organisations=organisations, codes=codes)))

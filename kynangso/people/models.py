@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from kynangso.core.models import TimeStampedModel
 
 from .choices import AccountState, DataRequestKind, DataRequestStatus, LawfulBasis, Sex, TargetGroup
+from .codes import person_code
 
 ERR_CCCD_TAKEN = _("Another person already has this CCCD number.")
 
@@ -76,6 +77,11 @@ class Person(TimeStampedModel):
     def birth_year_known(self) -> int | None:
         """The year of birth: the date's, or the year kept alone."""
         return self.date_of_birth.year if self.date_of_birth else self.birth_year
+
+    @property
+    def code(self) -> str:
+        """The person's code on the platform (codes.py), as the export's last column gives it."""
+        return person_code(self.pk)
 
     @property
     def year_alone(self) -> int | None:

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from kynangso.core.text import fold, grouped, legacy_font, legacy_marks, misdecoded, nfc
 from kynangso.core.xlsx import LISTS_SHEET, column_letter
 
+from ..codes import CODE_HEADER
 from ..exports import GROUP_LABELS_VI, GUIDE_SHEET, HEADERS
 
 FIELDS = ("full_name", "date_of_birth", "sex", "cccd", "phone", "email", "org_code", "position", "groups")
@@ -388,6 +389,9 @@ SOURCE_ROW_KEY = header_key("Dòng gốc")  # the error workbook's column: the r
 SILENT_COLUMNS = frozenset(header_key(h) for h in ("STT", "TT", "No", "Số TT", "Dòng gốc", "Lỗi", "Row", "Errors"))
 # The columns an error workbook adds: read again, they are not the list's own (not carried into the next one).
 ERROR_WORKBOOK_COLUMNS = frozenset(header_key(h) for h in ("Dòng gốc", "Lỗi", "Row", "Errors"))
+# The person's code in a list exported from the platform (codes.py): not reported as unknown; carried with
+# the other columns into the error workbook, and read from there by the runner (person_code_places).
+PERSON_CODE_KEYS = frozenset(header_key(h) for h in (CODE_HEADER, "Mã KNS", "KNS code"))
 
 
 @dataclass
@@ -451,6 +455,10 @@ class Table:
         """The title of a split name's family ("family_name") or given name ("full_name") column."""
         return self.headers["family_name" if part == "family_name" else "given_name"]
 
+    def person_code_places(self) -> list[int]:
+        """Where the persons' codes are among the rows' extras (several sheets may title them differently)."""
+        return [i for i, (_index, title) in enumerate(self.extra_columns) if header_key(title) in PERSON_CODE_KEYS]
+
     def reusable_header(self, name: str) -> str:
         """The file's title of a column if reading it again finds the same column (not a title made of
         two, like "Họ và tên đệm, Tên"), else the template's: the error workbook's headers."""
@@ -513,7 +521,7 @@ def _match_header(row: list) -> tuple[dict[str, int], dict[str, str], list[str]]
         if key == SOURCE_ROW_KEY and "source_row" not in columns:  # an error workbook read again
             columns["source_row"] = index
         elif name is None:
-            if key not in SILENT_COLUMNS:
+            if key not in SILENT_COLUMNS and key not in PERSON_CODE_KEYS:
                 unknown.append(title)
         elif name in columns:  # a second column for the same field: the first wins, unless only it has a note
             if _giving_way(titles[name], name) > _giving_way(title, name):  # "Số ĐT (cũ)", then "Số ĐT"

@@ -7,7 +7,10 @@ the changed ones, one insert of target groups and `people.services.accounts_crea
 activation codes instead of password hashes). The codes of each committed chunk are saved to storage
 at once (ActivationParts), so no code is lost if the worker dies; the run gathers them into the sheet.
 
-Identity: the same CCCD is the same person (matched through `people.services.cccd_hash`). A row
+Identity: a row with a person's code (the exported list's last column, "Mã hồ sơ KNS": people/codes.py) is
+that person, whatever else it changes (match_code); a code of no one in the import's units, beside another
+person's CCCD, or on a row that says nothing of the person but another name is refused. Otherwise the
+same CCCD is the same person (matched through `people.services.cccd_hash`). A row
 without a CCCD matches a person of the same unit with the same name (compared without accents or case,
 as `Person.search_text`) and the same date of birth; a row without a date of birth matches a single
 namesake of the unit, or of several the one without a date either who has what the row says (and of
@@ -94,6 +97,7 @@ from kynangso.orgs.selectors import NOTHING, primary_organisation, scope_q
 from .. import rules
 from .. import services as people_services
 from ..choices import AccountState
+from ..codes import person_code, person_pk_of
 from ..models import Person, PersonTargetGroup, User
 from ..selectors import person_list
 from . import reading, workbooks
@@ -109,6 +113,7 @@ from .validation import (
     ParsedRow,
     RowValidator,
     cccd_text,
+    cell_text,
     date_order,
 )
 
@@ -324,6 +329,22 @@ ERR_CCCD_IN_YOUR_UNIT = _(
 ERR_CCCD_OTHER_NAME = _(
     "This CCCD number belongs to “%(holder)s” on the platform, a different name: check the number. If the "
     "person's name has changed, correct it on their page first."
+)
+ERR_PERSON_CODE = _(
+    "“%(code)s” under “%(column)s” is not a person's code on this platform: keep the code as the exported list "
+    "gave it, or leave the cell empty for a new person."
+)
+ERR_PERSON_CODE_NOT_YOURS = _(
+    "The person's code “%(code)s” is not that of anyone in the units of this import (they may have been deleted "
+    "or moved elsewhere): leave the cell empty to import the row as a new person."
+)
+ERR_PERSON_CODE_CCCD = _(
+    "This CCCD number belongs to “%(holder)s” on the platform, not to “%(person)s”, whose code this row has: "
+    "check the number."
+)
+ERR_PERSON_CODE_OTHER_NAME = _(
+    "The code of this row is that of “%(holder)s”, and nothing else in the row (date of birth, CCCD, phone, "
+    "email) is theirs: if this is another person, leave the code's cell empty."
 )
 # A row whose CCCD matches a person updates that person; a name that differs by more than this many
 # letters (accents aside) is another person's name, most likely a mistyped number, and the row is refused
@@ -2137,9 +2158,15 @@ class _Runner:
                 r.cccd_hash = people_services.cccd_hash(r.cccd)
         hashes = any_of(r.cccd_hash for r in valid if r.cccd_hash)
         by_hash = {p.cccd_hash: p for p in Person.objects.filter(cccd_hash__in=hashes).order_by()}
+        coded = {r.person_pk for r in valid if r.person_pk}
+        by_pk = {p.pk: p for p in Person.objects.filter(pk__in=any_of(coded, "bigint")).order_by()} if coded else {}
         by_name: dict[str, list[Person]] = {}
         wanted = self.namesakes_q(
-            [r for r in valid if not r.cccd_hash or (r.cccd_hash not in by_hash and self.has_namesake(r))]
+            [
+                r
+                for r in valid
+                if not r.person_pk and (not r.cccd_hash or (r.cccd_hash not in by_hash and self.has_namesake(r)))
+            ]
         )
         if wanted is not None:
             for p in Person.objects.filter(wanted, organisation__path__startswith=self.root.path):
@@ -2147,7 +2174,7 @@ class _Runner:
 
         matched: list[tuple[ParsedRow, Person | None]] = []
         for r in valid:
-            person = self.match(r, by_hash, by_name)
+            person = self.match_code(r, by_pk, by_hash) if r.person_pk else self.match(r, by_hash, by_name)
             if person is not False:
                 matched.append((r, person))
         repeats.update(self.sheet_repeats)
@@ -2383,6 +2410,36 @@ class _Runner:
             name = hash(r.name_key)
             self.loose[name] = self.loose.get(name, ()) + (lookup._replace(top=top, refused=refused).pack_lookup(),)
         return person
+
+    def match_code(self, r: ParsedRow, by_pk: dict[int, Person], by_hash: dict[str, Person]) -> Person | bool:
+        """The person whose code the row has (an exported list's: codes.py), or False once rejected. The code
+        finds them whatever else the row changes: a corrected name, another unit, a CCCD added or corrected.
+        Refused: a code of nobody in the import's units, a CCCD that is another person's, and a name of
+        someone else (nothing of the row is the person's: a row typed over an exported one, its code kept)."""
+        person = by_pk.get(r.person_pk)
+        if person is None or person.organisation_id not in self.org_space:
+            self.reject(r, None, ERR_PERSON_CODE_NOT_YOURS, code=person_code(r.person_pk))
+            return False
+        holder = by_hash.get(r.cccd_hash) if r.cccd_hash else None
+        if holder is not None and holder.pk != person.pk:
+            if holder.organisation_id in self.org_space:
+                self.reject(r, "cccd", ERR_PERSON_CODE_CCCD, holder=holder.full_name, person=person.full_name)
+            else:  # nothing said of whom
+                self.reject(r, "cccd", ERR_CCCD_ELSEWHERE)
+                self.cccd_elsewhere += 1
+            return False
+        year = person.birth_year_known
+        if (
+            holder is None
+            and edit_distance(r.name_key, person.search_text, NAME_EDITS_ALLOWED) > NAME_EDITS_ALLOWED
+            and not (r.date_of_birth and r.date_of_birth == person.date_of_birth)
+            and not (not r.date_of_birth and _year_of(r) and _year_of(r) == year)
+            and not (r.phone and r.phone == person.phone)
+            and not (r.email and r.email.lower() == person.email.lower())
+        ):
+            self.reject(r, "full_name", ERR_PERSON_CODE_OTHER_NAME, holder=person.full_name)
+            return False
+        return self.claim(r, person)
 
     def claim(self, r: ParsedRow, person: Person | None) -> Person | None | bool:
         """The row's person (see match) unless an earlier row is that person, or looked up someone this
@@ -2828,9 +2885,24 @@ class _Runner:
                     self.validator.cell_error(row, name, message, **values)
         extras = self.table.extras
         if extras:  # the values of the file's other columns, for the error workbook
+            codes = self.table.person_code_places()
             for row in rows:
                 row.extras = extras.pop(row.number, ())
+                if codes:
+                    self.read_code(row, codes)
         return rows
+
+    def read_code(self, row: ParsedRow, places: list[int]) -> None:
+        """The person a code in the row names (codes.py), unless its cell is empty; a code that is none of
+        this installation's refuses the row."""
+        width = len(row.extras)
+        text = next((t for i in places if i < width and (t := cell_text(row.extras[i]))), "")
+        if not text:
+            return
+        row.person_pk = person_pk_of(text)
+        if row.person_pk is None:
+            title = next(self.table.extra_columns[i][1] for i in places if i < width and cell_text(row.extras[i]))
+            self.validator.cell_error(row, None, ERR_PERSON_CODE, code=text, column=title)
 
     def count(self, plan: _Plan, *, written: bool) -> None:
         rejected = sum(1 for r in plan.rows if not r.ok)

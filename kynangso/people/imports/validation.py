@@ -215,6 +215,7 @@ class ParsedRow:
     groups: tuple[str, ...] | None = None
     extras: tuple = ()  # the values of the file's other columns (reading.Table.extra_columns)
     signature: int = 0  # text.name_signature(full_name), once the runner needs it
+    person_pk: int | None = None  # the person the row's code names (codes.py), read by the runner
 
     @property
     def ok(self) -> bool:

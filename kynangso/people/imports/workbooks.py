@@ -47,7 +47,7 @@ def template_workbook(*, organisations: Sequence[tuple[str, str]]) -> io.BytesIO
     """The empty people list, with its drop-down lists (sex, target groups, the unit codes the user may use,
     their names beside them), the date column's hint and the guide sheet: the export's workbook with no one
     in it (exports.people_stream), so the two are one template."""
-    return people_workbook(Person.objects.none(), organisations=organisations)
+    return people_workbook(Person.objects.none(), organisations=organisations, codes=False)
 
 
 # --- error workbook ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from kynangso.core.models import AuditLog
+from kynangso.people.exports import HEADERS
 
 pytestmark = pytest.mark.django_db
 
@@ -203,9 +204,13 @@ def test_the_export_has_the_templates_drop_down_lists(login, cast):
             for dv in wb["Danh sách"].data_validations.dataValidation
             if dv.type == "list"
         }
-    assert found["export"] == found["template"] and made["export"] == made["template"]
-    names, validations, columns, guide, _formats = made["export"]
-    assert names == ["Danh sách", "Danh mục", "Hướng dẫn"] and len(guide) == 10
+    assert found["export"] == found["template"] and made["export"][:4] == made["template"][:4]
+    names, validations, columns, guide, formats = made["export"]
+    assert formats[:-1] == made["template"][4] and len(formats) == len(HEADERS) + 1  # and the people's codes
+    headers = [c.value for c in load_workbook(io.BytesIO(data))["Danh sách"][1]]
+    assert headers == [*HEADERS, "Mã hồ sơ KNS"]
+    assert [c.value for c in load_workbook(io.BytesIO(template))["Danh sách"][1]] == HEADERS
+    assert names == ["Danh sách", "Danh mục", "Hướng dẫn"] and len(guide) == 11
     assert ("date", "B2:B1048576", "dd/mm/yyyy, hoặc chỉ ghi năm (1990)") in validations, validations
     assert columns[2:] == [["X-A"], ["UBND xã Long Hồ"]]  # the unit codes, their names beside them
     assert found["export"]["C"] == (True, "Chọn Nam hoặc Nữ trong danh sách.", ["Nam", "Nữ"])
