@@ -1046,9 +1046,10 @@ _NONE_SAID = re.compile(  # (in the CCCD, phone and email columns only: "Đang l
     r"(?:chua|khong|ko|mat|dang cho|dang|cho)(?: (?:co|lam|cap|su dung|sd|dung|lam lai|cap lai|du tuoi))?"
     r"(?: (?:so )?(?:cccd|can cuoc(?: cong dan)?|cmnd|cmt|sdt|so dien thoai|dien thoai|dt|dtdd|di dong|zalo"
     r"|email|e mail|mail|so))?"
+    r"|(?:chua du|duoi) \d{1,2} tuoi|tre em|(?:khong|ko|chua) nho"  # a child's: "Chưa đủ 14 tuổi"; "Không nhớ"
 )
 _NONE_SAID_IN = frozenset(FIELDS.index(name) for name in ("cccd", "phone", "email"))
-_NONE_STARTS = frozenset(mark[0] for mark in NONE_MARKS) | frozenset("KCNMDĐkcnmdđ ")  # a quick first look
+_NONE_STARTS = frozenset(mark[0] for mark in NONE_MARKS) | frozenset("KCNMDĐTkcnmdđt ")  # a quick first look
 
 
 def _none_typed(value, said: bool = False) -> bool:

@@ -588,6 +588,9 @@ def test_what_round_67_took_for_titles_footers_subtotals_and_none_is_read(tmp_pa
         None,
         "Đang làm",
     )
+    for said in ("Trẻ em", "Chưa đủ 14 tuổi", "Dưới 14 tuổi", "Không nhớ"):  # a child's, a number forgotten
+        parsed = validator().parse(2, [ROW[0], None, "Nam", said, said, None, None, None, None])
+        assert parsed.errors == [] and (parsed.cccd, parsed.phone) == ("", None), said
 
 
 def test_a_communes_bodies_and_a_hamlets_kinds_of_people_are_headings(tmp_path):
