@@ -13,7 +13,9 @@ from kynangso.core import crypto
 CODE_HEADER = "Mã hồ sơ KNS"
 _PREFIX = "KNS"
 _CHECK_LENGTH = 4
-_CODE = re.compile(r"KNS\s*-\s*(\d{1,18})\s*-\s*([0-9A-F]{4})", re.IGNORECASE)
+# What a code looks like (a leading apostrophe, typed to keep a cell as text, aside): a value that does not is
+# no code at all, an office's own numbering ("KNS-001") or an Excel error, and is not read as one.
+_CODE = re.compile(r"'?KNS\s*-\s*(\d{1,18})\s*-\s*([0-9A-F]{4})", re.IGNORECASE)
 
 
 def _check(pk: int) -> str:
@@ -25,10 +27,11 @@ def person_code(pk: int) -> str:
     return f"{_PREFIX}-{pk}-{_check(pk)}"
 
 
-def person_pk_of(text: str) -> int | None:
-    """The person's id a code names, or None when the text is no code of this installation's."""
+def person_pk_of(text: str) -> int | None | bool:
+    """The person's id a code names; None when the text is no code (not written as one); False when it is
+    written as one but is not this installation's (mistyped, or another installation's)."""
     found = _CODE.fullmatch(str(text).strip())
     if found is None:
         return None
     pk = int(found.group(1))
-    return pk if found.group(2).upper() == _check(pk) else None
+    return pk if found.group(2).upper() == _check(pk) else False

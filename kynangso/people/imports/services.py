@@ -8,8 +8,9 @@ activation codes instead of password hashes). The codes of each committed chunk 
 at once (ActivationParts), so no code is lost if the worker dies; the run gathers them into the sheet.
 
 Identity: a row with a person's code (the exported list's last column, "Mã hồ sơ KNS": people/codes.py) is
-that person, whatever else it changes (match_code); a code of no one in the import's units, beside another
-person's CCCD, or on a row that says nothing of the person but another name is refused. Otherwise the
+that person, whatever else it changes, one thing of their identity at a time and confirmed (match_code,
+code_differs); a code of no one in the import's units, of an earlier row's person, beside another person's
+CCCD, or on a row that is someone else (codes mixed up by a sort) is refused. Otherwise the
 same CCCD is the same person (matched through `people.services.cccd_hash`). A row
 without a CCCD matches a person of the same unit with the same name (compared without accents or case,
 as `Person.search_text`) and the same date of birth; a row without a date of birth matches a single
@@ -97,7 +98,7 @@ from kynangso.orgs.selectors import NOTHING, primary_organisation, scope_q
 from .. import rules
 from .. import services as people_services
 from ..choices import AccountState
-from ..codes import person_code, person_pk_of
+from ..codes import person_pk_of
 from ..models import Person, PersonTargetGroup, User
 from ..selectors import person_list
 from . import reading, workbooks
@@ -108,12 +109,12 @@ from .permissions import can_import_into
 from .validation import (
     BOTH_ORDERS,
     DAY_FIRST,
+    ERR_CELL,
     MONTH_FIRST,
     NAMED_UNITS_SHOWN,
     ParsedRow,
     RowValidator,
     cccd_text,
-    cell_text,
     date_order,
 )
 
@@ -331,20 +332,30 @@ ERR_CCCD_OTHER_NAME = _(
     "person's name has changed, correct it on their page first."
 )
 ERR_PERSON_CODE = _(
-    "“%(code)s” under “%(column)s” is not a person's code on this platform: keep the code as the exported list "
-    "gave it, or leave the cell empty for a new person."
+    "“%(code)s” is not a person's code on this platform: keep the code as the exported list gave it, or clear "
+    "the cell for a new person."
 )
 ERR_PERSON_CODE_NOT_YOURS = _(
-    "The person's code “%(code)s” is not that of anyone in the units of this import (they may have been deleted "
-    "or moved elsewhere): leave the cell empty to import the row as a new person."
+    "No one in the units of this import has this code: the person may have been deleted, or moved to a unit "
+    "outside the import (ask its administrator, or the province's). If the row is a new person, clear the code."
+)
+ERR_PERSON_CODE_TWICE = _(
+    "The code's person, “%(holder)s”, is row %(first)s's already: a person is one row. If this row is "
+    "another person, clear its code."
 )
 ERR_PERSON_CODE_CCCD = _(
     "This CCCD number belongs to “%(holder)s” on the platform, not to “%(person)s”, whose code this row has: "
     "check the number."
 )
-ERR_PERSON_CODE_OTHER_NAME = _(
-    "The code of this row is that of “%(holder)s”, and nothing else in the row (date of birth, CCCD, phone, "
-    "email) is theirs: if this is another person, leave the code's cell empty."
+ERR_PERSON_CODE_OTHER = _(
+    "The code is that of “%(holder)s”, but %(fields)s of this row differ from theirs, and nothing sure (the "
+    "same CCCD, the same date of birth) says the row is them. Check that each code is on its own person's row "
+    "(sorting some columns without the code's mixes them up). A correction of their details is made on "
+    "their page; a new person typed over an exported row has its code cleared."
+)
+ERR_PERSON_CODE_YEAR = _(
+    "%(year)s is not the year of the date of birth of “%(holder)s” (%(born)s), whose code this row has: to "
+    "correct it, give the whole date."
 )
 # A row whose CCCD matches a person updates that person; a name that differs by more than this many
 # letters (accents aside) is another person's name, most likely a mistyped number, and the row is refused
@@ -2158,14 +2169,14 @@ class _Runner:
                 r.cccd_hash = people_services.cccd_hash(r.cccd)
         hashes = any_of(r.cccd_hash for r in valid if r.cccd_hash)
         by_hash = {p.cccd_hash: p for p in Person.objects.filter(cccd_hash__in=hashes).order_by()}
-        coded = {r.person_pk for r in valid if r.person_pk}
+        coded = {r.person_pk for r in valid if r.person_pk is not None}
         by_pk = {p.pk: p for p in Person.objects.filter(pk__in=any_of(coded, "bigint")).order_by()} if coded else {}
         by_name: dict[str, list[Person]] = {}
         wanted = self.namesakes_q(
             [
                 r
                 for r in valid
-                if not r.person_pk and (not r.cccd_hash or (r.cccd_hash not in by_hash and self.has_namesake(r)))
+                if r.person_pk is None and (not r.cccd_hash or (r.cccd_hash not in by_hash and self.has_namesake(r)))
             ]
         )
         if wanted is not None:
@@ -2174,7 +2185,7 @@ class _Runner:
 
         matched: list[tuple[ParsedRow, Person | None]] = []
         for r in valid:
-            person = self.match_code(r, by_pk, by_hash) if r.person_pk else self.match(r, by_hash, by_name)
+            person = self.match(r, by_hash, by_name) if r.person_pk is None else self.match_code(r, by_pk, by_hash)
             if person is not False:
                 matched.append((r, person))
         repeats.update(self.sheet_repeats)
@@ -2413,12 +2424,17 @@ class _Runner:
 
     def match_code(self, r: ParsedRow, by_pk: dict[int, Person], by_hash: dict[str, Person]) -> Person | bool:
         """The person whose code the row has (an exported list's: codes.py), or False once rejected. The code
-        finds them whatever else the row changes: a corrected name, another unit, a CCCD added or corrected.
-        Refused: a code of nobody in the import's units, a CCCD that is another person's, and a name of
-        someone else (nothing of the row is the person's: a row typed over an exported one, its code kept)."""
+        finds them whatever else the row changes: another unit, phone or position; a name completed or
+        corrected, a CCCD added or corrected, one at a time and confirmed (code_differs). Refused: a code of
+        nobody in the import's units or a second row's, a CCCD that is another person's, and a row that is
+        not its code's person (QA round 70: codes mixed up by a sort that left out their column, a new
+        person typed over an exported row)."""
         person = by_pk.get(r.person_pk)
         if person is None or person.organisation_id not in self.org_space:
-            self.reject(r, None, ERR_PERSON_CODE_NOT_YOURS, code=person_code(r.person_pk))
+            self.reject_code(r, ERR_PERSON_CODE_NOT_YOURS)
+            return False
+        if person.pk in self.claimed:
+            self.reject_code(r, ERR_PERSON_CODE_TWICE, holder=person.full_name, first=abs(self.claimed[person.pk]))
             return False
         holder = by_hash.get(r.cccd_hash) if r.cccd_hash else None
         if holder is not None and holder.pk != person.pk:
@@ -2428,18 +2444,44 @@ class _Runner:
                 self.reject(r, "cccd", ERR_CCCD_ELSEWHERE)
                 self.cccd_elsewhere += 1
             return False
-        year = person.birth_year_known
-        if (
-            holder is None
-            and edit_distance(r.name_key, person.search_text, NAME_EDITS_ALLOWED) > NAME_EDITS_ALLOWED
-            and not (r.date_of_birth and r.date_of_birth == person.date_of_birth)
-            and not (not r.date_of_birth and _year_of(r) and _year_of(r) == year)
-            and not (r.phone and r.phone == person.phone)
-            and not (r.email and r.email.lower() == person.email.lower())
-        ):
-            self.reject(r, "full_name", ERR_PERSON_CODE_OTHER_NAME, holder=person.full_name)
+        differs = self.code_differs(r, person) if holder is None else []  # the same CCCD: it is them
+        if differs:
+            fields = ", ".join(f"“{self.table.header(f, r.number)}”" for f in differs)
+            self.reject(r, differs[0], ERR_PERSON_CODE_OTHER, holder=person.full_name, fields=fields)
+            return False
+        year, born = _year_of(r), person.date_of_birth
+        if r.date_of_birth is None and year and born is not None and year != born.year:  # (QA round 70: dropped)
+            self.reject(r, "date_of_birth", ERR_PERSON_CODE_YEAR, year=year, holder=person.full_name, born=_dmy(born))
             return False
         return self.claim(r, person)
+
+    @staticmethod
+    def code_differs(r: ParsedRow, person: Person) -> list[str]:
+        """The fields in which a row says another person than its code's, unconfirmed: any two of the name,
+        the birth date (or year), the sex and the CCCD; or one of them without the same date of birth to
+        confirm it (for the date itself: the same phone or email). A name is the same written without accents
+        or with words more or fewer (a name completed: "Lan", "Nguyễn Thị Lan"); a year, that of a date."""
+        differs = []
+        words, stored = r.name_key.split(), person.search_text.split()
+        if r.name_key != person.search_text and not (set(words) <= set(stored) or set(stored) <= set(words)):
+            differs.append("full_name")
+        year, stored_year = _year_of(r), person.birth_year_known
+        same_date = r.date_of_birth is not None and r.date_of_birth == person.date_of_birth
+        if (r.date_of_birth and person.date_of_birth and not same_date) or (
+            year and stored_year and year != stored_year
+        ):
+            differs.append("date_of_birth")
+        if r.sex and person.sex and r.sex != person.sex:
+            differs.append("sex")
+        if r.cccd_hash and person.cccd_hash and r.cccd_hash != person.cccd_hash:
+            differs.append("cccd")
+        if len(differs) == 1:
+            reached = bool(
+                (r.phone and r.phone == person.phone) or (r.email and r.email.lower() == person.email.lower())
+            )
+            if same_date or (differs == ["date_of_birth"] and reached):
+                return []
+        return differs
 
     def claim(self, r: ParsedRow, person: Person | None) -> Person | None | bool:
         """The row's person (see match) unless an earlier row is that person, or looked up someone this
@@ -2893,16 +2935,25 @@ class _Runner:
         return rows
 
     def read_code(self, row: ParsedRow, places: list[int]) -> None:
-        """The person a code in the row names (codes.py), unless its cell is empty; a code that is none of
-        this installation's refuses the row."""
+        """The person a code in the row names (codes.py). A value not written as a code is not read; one
+        written as a code but none of this installation's refuses the row."""
         width = len(row.extras)
-        text = next((t for i in places if i < width and (t := cell_text(row.extras[i]))), "")
-        if not text:
-            return
-        row.person_pk = person_pk_of(text)
-        if row.person_pk is None:
-            title = next(self.table.extra_columns[i][1] for i in places if i < width and cell_text(row.extras[i]))
-            self.validator.cell_error(row, None, ERR_PERSON_CODE, code=text, column=title)
+        for i in places:
+            if i < width and isinstance(text := row.extras[i], str) and (pk := person_pk_of(text)) is not None:
+                if pk is False:
+                    self.reject_code(row, ERR_PERSON_CODE, code=text.strip()[:40])
+                else:
+                    row.person_pk = pk
+                return
+
+    def reject_code(self, row: ParsedRow, message, **params) -> None:
+        """Refused for its code: the message names the code's column (the error workbook has no cell of it to
+        colour: it is among the file's other columns)."""
+        if "first" in params:
+            params["first"] = self.table.row_label(params["first"])
+        title = next(t for i in self.table.person_code_places() if (t := self.table.extra_columns[i][1]))
+        where = {"row": self.table.row_label(row.number), "column": title}
+        row.errors.append((None, str(ERR_CELL % {**where, "message": str(message % params)})))
 
     def count(self, plan: _Plan, *, written: bool) -> None:
         rejected = sum(1 for r in plan.rows if not r.ok)
