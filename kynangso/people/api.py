@@ -21,6 +21,7 @@ router = Router(tags=["people"])
 
 class PersonOut(Schema):
     id: int
+    code: str  # the export's "Mã hồ sơ KNS" (people/codes.py): a list importing it finds the person by it
     full_name: str
     date_of_birth: date | None
     birth_year: int | None  # the year of birth: the date's, or the year known alone (Person.birth_year)

@@ -77,6 +77,7 @@ def test_create_person_validates_and_masks(login, cast):
     assert data["phone"] == "0988111222"
     assert sorted(data["target_groups"]) == ["official", "teacher"]
     assert "cccd" not in data
+    assert data["code"] == Person.objects.get(pk=data["id"]).code  # the export's "Mã hồ sơ KNS"
 
 
 def test_create_person_with_bad_cccd_answers_envelope_and_writes_nothing(login, cast):
