@@ -150,9 +150,10 @@ def guide_lines() -> list[str]:
         _("Nhóm đối tượng: names from the list, several separated by “;”."),
         _("The same CCCD number is the same person: importing again updates, it never duplicates."),
         _(
-            "Mã hồ sơ KNS, the last column of a list exported from the platform, is each person's code: keep it as "
-            "it is, and importing the list again updates that person even if their name, unit or CCCD was "
-            "corrected. Leave it empty for new people."
+            "Mã hồ sơ KNS, the last column of a list exported from the platform, is each person's code: keep it on "
+            "its person's row (sort the whole table, never some columns alone), and importing the list again updates "
+            "that person: their unit, phone and the like, and one of their name, date of birth, sex and CCCD at a "
+            "time, the others as stored. Leave it empty for new people."
         ),
         _("A workbook may hold one list a sheet (one a hamlet or a class): every visible sheet's list is read."),
         _(

@@ -85,9 +85,11 @@ from kynangso.core.models import AuditLog
 from kynangso.core.services import audit_record
 from kynangso.core.text import (
     edit_distance,
+    fold,
     grouped,
     merged_name,
     name_signature,
+    nfc,
     same_name_signature,
     signature_adds_nothing,
 )
@@ -348,10 +350,18 @@ ERR_PERSON_CODE_CCCD = _(
     "check the number."
 )
 ERR_PERSON_CODE_OTHER = _(
-    "The code is that of “%(holder)s”, but %(fields)s of this row differ from theirs, and nothing sure (the "
-    "same CCCD, the same date of birth) says the row is them. Check that each code is on its own person's row "
-    "(sorting some columns without the code's mixes them up). A correction of their details is made on "
-    "their page; a new person typed over an exported row has its code cleared."
+    "The code is that of “%(holder)s”, but %(fields)s of this row differ from theirs. If the codes were moved by "
+    "sorting some columns without theirs, export the list again; if the row is a new person typed over theirs, "
+    "clear its code. If it is them, correct one of these at a time, beside their date of birth or CCCD as "
+    "stored, or correct them on their page."
+)
+MSG_CODES_MIXED = ngettext_lazy(
+    "%(rows)s row has the code of someone it does not describe (row %(row)s): it was refused, and no one was "
+    "changed by it.",
+    "%(rows)s rows have the codes of people they do not describe (row %(row)s, …): they were refused, and no one "
+    "was changed by them. Codes out of line with their rows come from sorting or moving some columns without "
+    "the column “Mã hồ sơ KNS”: export the list again.",
+    "count",
 )
 ERR_PERSON_CODE_YEAR = _(
     "%(year)s is not the year of the date of birth of “%(holder)s” (%(born)s), whose code this row has: to "
@@ -1309,6 +1319,15 @@ class _Known(NamedTuple):
         return self.date_of_birth.year if self.date_of_birth else self.year
 
 
+def _same_name(typed: str, stored: str) -> bool:
+    """Whether a row's name is a stored one (code_differs): the same in capitals or, when either is written
+    without accents, without them; or one of them has the other's words and more (a name completed)."""
+    a, b = nfc(typed).lower().split(), nfc(stored).lower().split()
+    if fold(typed) == " ".join(a) or fold(stored) == " ".join(b):
+        a, b = fold(typed).split(), fold(stored).split()
+    return a == b or set(a) <= set(b) or set(b) <= set(a)
+
+
 def _year_of(r: ParsedRow) -> int:
     """The year of birth a row without a birth date gives (a "Năm sinh", or its CCCD's); 0: none, or dated."""
     return rules.birth_year_alone(r.date_of_birth, r.cccd, r.birth_year)
@@ -1538,6 +1557,9 @@ class _Runner:
         # Rows refused because their CCCD is someone's outside the importer's scope: the refusal tells
         # that the number is on the platform, so the run's audit entry counts them (probing shows there).
         self.cccd_elsewhere = 0
+        self.codes_mixed = self.codes_mixed_first = 0  # rows refused for a code not theirs (match_code), the first
+        self.code_fits: dict[int, tuple[list[str], bool]] = {}  # the chunk's coded rows: code_differs
+        self.code_fits_after = True  # whether the last coded row of the chunk before fitted its code exactly
         self.repeated = 0  # rows of a later sheet that repeat an earlier one's (see _plan): unchanged
         self.copied = 0  # rows that copy an earlier row of their sheet word for word: unchanged too
         self.copied_bare = 0  # … rows without a CCCD that copy an earlier row
@@ -1935,6 +1957,10 @@ class _Runner:
             label = table.row_label(row)
             counts = {"count": table.passed_over, "rows": n(table.passed_over), "row": label, "text": text}
             parts.append(str(MSG_PASSED_OVER % counts))
+        if self.codes_mixed:
+            count = self.codes_mixed
+            values = {"count": count, "rows": n(count), "row": self.table.row_label(self.codes_mixed_first)}
+            parts.append(str(MSG_CODES_MIXED % values))
         if table is not None and table.untitled_rows:
             row, column, value = table.untitled_first
             values = {"count": table.untitled_rows, "rows": n(table.untitled_rows), "row": table.row_label(row)}
@@ -2183,9 +2209,15 @@ class _Runner:
             for p in Person.objects.filter(wanted, organisation__path__startswith=self.root.path):
                 by_name.setdefault(p.search_text, []).append(p)
 
+        coded = [r for r in valid if r.person_pk is not None]
+        self.code_fits = {r.number: self.code_differs(r, by_pk[r.person_pk]) for r in coded if r.person_pk in by_pk}
+        believed = self.codes_believed(coded)
         matched: list[tuple[ParsedRow, Person | None]] = []
         for r in valid:
-            person = self.match(r, by_hash, by_name) if r.person_pk is None else self.match_code(r, by_pk, by_hash)
+            if r.person_pk is None:
+                person = self.match(r, by_hash, by_name)
+            else:
+                person = self.match_code(r, by_pk, by_hash, believed=r.number in believed)
             if person is not False:
                 matched.append((r, person))
         repeats.update(self.sheet_repeats)
@@ -2422,13 +2454,15 @@ class _Runner:
             self.loose[name] = self.loose.get(name, ()) + (lookup._replace(top=top, refused=refused).pack_lookup(),)
         return person
 
-    def match_code(self, r: ParsedRow, by_pk: dict[int, Person], by_hash: dict[str, Person]) -> Person | bool:
+    def match_code(
+        self, r: ParsedRow, by_pk: dict[int, Person], by_hash: dict[str, Person], *, believed: bool
+    ) -> Person | bool:
         """The person whose code the row has (an exported list's: codes.py), or False once rejected. The code
-        finds them whatever else the row changes: another unit, phone or position; a name completed or
-        corrected, a CCCD added or corrected, one at a time and confirmed (code_differs). Refused: a code of
-        nobody in the import's units or a second row's, a CCCD that is another person's, and a row that is
-        not its code's person (QA round 70: codes mixed up by a sort that left out their column, a new
-        person typed over an exported row)."""
+        finds them whatever else the row changes: another unit, phone or position; one of their name, date of
+        birth, sex and CCCD corrected, if confirmed (code_differs) or `believed` (codes_believed). Refused: a
+        code of nobody in the import's units or of an earlier row's person, a CCCD that is another person's,
+        and a row that is not its code's person (QA rounds 70-71: codes mixed up by a sort that left out their
+        column, a new person typed over an exported row)."""
         person = by_pk.get(r.person_pk)
         if person is None or person.organisation_id not in self.org_space:
             self.reject_code(r, ERR_PERSON_CODE_NOT_YOURS)
@@ -2444,10 +2478,12 @@ class _Runner:
                 self.reject(r, "cccd", ERR_CCCD_ELSEWHERE)
                 self.cccd_elsewhere += 1
             return False
-        differs = self.code_differs(r, person) if holder is None else []  # the same CCCD: it is them
-        if differs:
+        differs, confirmed = self.code_fits[r.number]
+        if len(differs) > 1 or (differs and not confirmed and not believed):
             fields = ", ".join(f"“{self.table.header(f, r.number)}”" for f in differs)
             self.reject(r, differs[0], ERR_PERSON_CODE_OTHER, holder=person.full_name, fields=fields)
+            self.codes_mixed += 1
+            self.codes_mixed_first = self.codes_mixed_first or r.number
             return False
         year, born = _year_of(r), person.date_of_birth
         if r.date_of_birth is None and year and born is not None and year != born.year:  # (QA round 70: dropped)
@@ -2456,32 +2492,45 @@ class _Runner:
         return self.claim(r, person)
 
     @staticmethod
-    def code_differs(r: ParsedRow, person: Person) -> list[str]:
-        """The fields in which a row says another person than its code's, unconfirmed: any two of the name,
-        the birth date (or year), the sex and the CCCD; or one of them without the same date of birth to
-        confirm it (for the date itself: the same phone or email). A name is the same written without accents
-        or with words more or fewer (a name completed: "Lan", "Nguyễn Thị Lan"); a year, that of a date."""
+    def code_differs(r: ParsedRow, person: Person) -> tuple[list[str], bool]:
+        """What of a person's identity a row with their code says otherwise (name, date or year of birth, sex,
+        CCCD), and whether something sure confirms the row is them all the same: their CCCD, or their date of
+        birth (not a 1 January, which lists write for a year alone); for a date of birth corrected, their phone
+        or email. A name is the same in capitals or (on either side) without accents, or with words more or
+        fewer ("Lan", "Nguyễn Thị Lan": a name completed)."""
         differs = []
-        words, stored = r.name_key.split(), person.search_text.split()
-        if r.name_key != person.search_text and not (set(words) <= set(stored) or set(stored) <= set(words)):
+        if not _same_name(r.full_name, person.full_name):
             differs.append("full_name")
-        year, stored_year = _year_of(r), person.birth_year_known
-        same_date = r.date_of_birth is not None and r.date_of_birth == person.date_of_birth
-        if (r.date_of_birth and person.date_of_birth and not same_date) or (
-            year and stored_year and year != stored_year
-        ):
+        dated = r.date_of_birth
+        year, stored_year = (dated.year if dated else _year_of(r)), person.birth_year_known
+        same_date = dated is not None and dated == person.date_of_birth
+        if (dated and person.date_of_birth and not same_date) or (year and stored_year and year != stored_year):
             differs.append("date_of_birth")
         if r.sex and person.sex and r.sex != person.sex:
             differs.append("sex")
-        if r.cccd_hash and person.cccd_hash and r.cccd_hash != person.cccd_hash:
+        same_cccd = bool(r.cccd_hash) and r.cccd_hash == person.cccd_hash
+        if r.cccd_hash and person.cccd_hash and not same_cccd:
             differs.append("cccd")
-        if len(differs) == 1:
-            reached = bool(
+        confirmed = same_cccd or (same_date and (dated.day, dated.month) != (1, 1))
+        if differs == ["date_of_birth"] and not confirmed:
+            confirmed = bool(
                 (r.phone and r.phone == person.phone) or (r.email and r.email.lower() == person.email.lower())
             )
-            if same_date or (differs == ["date_of_birth"] and reached):
-                return []
-        return differs
+        return differs, confirmed
+
+    def codes_believed(self, coded: list[ParsedRow]) -> set[int]:
+        """The rows whose one unconfirmed correction is believed (match_code): those whose neighbours among the
+        coded rows (the one before, the chunk before's last included; the one after, in the chunk) fit their
+        codes exactly. Codes out of line with their rows are so in runs of rows; a correction stands alone."""
+        fits = [r.number in self.code_fits and not self.code_fits[r.number][0] for r in coded]
+        believed = {
+            r.number
+            for k, r in enumerate(coded)
+            if (fits[k - 1] if k else self.code_fits_after) and (k + 1 == len(coded) or fits[k + 1])
+        }
+        if coded:
+            self.code_fits_after = fits[-1]
+        return believed
 
     def claim(self, r: ParsedRow, person: Person | None) -> Person | None | bool:
         """The row's person (see match) unless an earlier row is that person, or looked up someone this

@@ -2267,7 +2267,7 @@ def test_codes_mixed_up_by_a_sort_or_kept_under_a_person_typed_over_change_no_on
         [hung[0], 1981, *hung[2:]],
         lan,
         [*lan[:4], "0912000009", *lan[5:]],
-        [*tung[:-1], "KNS-001"],
+        [*tung[:-1], "GL-001"],
         [*an[:-1], "'" + an[-1]],
     ]
     imp = run_import(
@@ -2285,11 +2285,54 @@ def test_codes_mixed_up_by_a_sort_or_kept_under_a_person_typed_over_change_no_on
     assert stored() == before
 
 
+def test_a_correction_alone_among_rows_on_their_codes_is_believed_and_codes_a_little_damaged_are_read(cast, tmp_path):
+    """QA round 71: a name, a sex or a date corrected for someone known by little more than a year was refused
+    (nothing sure confirmed it): a correction stands alone, while codes out of line come in runs of rows."""
+    born = [1950 + i for i in range(8)]
+    for i, year in enumerate(born):
+        person = people_services.person_create(
+            actor=None, full_name=f"Trần Văn Lam {chr(65 + i)}", organisation=cast.unit_a, sex="male"
+        )
+        Person.objects.filter(pk=person.pk).update(birth_year=year)
+    ours = Person.objects.filter(organisation=cast.unit_a).exclude(pk=cast.person_a.pk)
+    rows = exported_rows(ours)
+    rows[1][0] = "Trần Văn Lâm B"  # a name's accent corrected
+    rows[3][2] = "Nữ"  # a sex corrected
+    rows[5][1] = date(1956, 6, 6)  # a date given in another year (1955 stored)
+    rows[6][-1] = rows[6][-1].replace("-", "\u2013")  # an en dash from a word processor
+    rows[7][-1] = "\u200b" + rows[7][-1]  # a zero-width space before it
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "c.xlsx", rows, headers=CODED)
+    )
+    assert (imp.updated_count, imp.unchanged_count, imp.rejected_count, imp.created_count) == (3, 5, 0, 0), imp.message
+    stored = {p.full_name: p for p in ours}
+    assert "Trần Văn Lâm B" in stored and stored["Trần Văn Lam D"].sex == "female"
+    assert stored["Trần Văn Lam F"].date_of_birth == date(1956, 6, 6)
+    # Two corrections side by side are not told from codes out of line: both refused, and the summary says so
+    rows = exported_rows(ours)
+    rows[2][0], rows[3][2] = "Trần Văn Lăm C", "Nam"
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "d.xlsx", rows, headers=CODED)
+    )
+    assert (imp.updated_count, imp.rejected_count) == (0, 2), imp.message
+    with translation.override("vi"):
+        assert str(services.MSG_CODES_MIXED % {"count": 2, "rows": 2, "row": 4}) in imp.message
+    # A code with its dashes lost is refused, not passed over (the row would have made a second person)
+    rows = exported_rows(ours)
+    rows[0][0], rows[0][-1] = "Trần Văn Lam Anh", rows[0][-1].replace("-", "")
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "e.xlsx", rows, headers=CODED)
+    )
+    assert (imp.rejected_count, imp.created_count) == (1, 0), imp.message
+    with translation.override("vi"):
+        assert messages(imp) == ["Dòng 2, cột “Mã hồ sơ KNS”: " + str(services.ERR_PERSON_CODE % {"code": rows[0][-1]})]
+
+
 def test_a_column_titled_otherwise_or_of_an_office_s_own_numbers_is_not_read_as_codes(cast, tmp_path):
     """QA round 70: "Mã KNS" with the commune's own numbers refused every row."""
-    rows = [[*person_row("Hồ Văn Số", date(1970, 1, 1), "male", 5), value] for value in ("KNS-001", "1")]
-    rows[1][0], rows[1][3] = "Hồ Văn Hai", make_cccd(date(1970, 1, 1), "male", 6)
-    for title in ("Mã KNS", "Mã hồ sơ KNS"):
+    for title, values in (("Mã KNS", ("KNS-001", "1")), ("Mã hồ sơ KNS", ("GL-001", "#N/A"))):
+        rows = [[*person_row("Hồ Văn Số", date(1970, 1, 1), "male", 5), value] for value in values]
+        rows[1][0], rows[1][3] = "Hồ Văn Hai", make_cccd(date(1970, 1, 1), "male", 6)
         path = write_xlsx(tmp_path / "own.xlsx", rows, headers=[*HEADERS, title])
         imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
         assert imp.rejected_count == 0 and imp.created_count + imp.unchanged_count == 2, imp.message
