@@ -350,10 +350,10 @@ ERR_PERSON_CODE_CCCD = _(
     "check the number."
 )
 ERR_PERSON_CODE_OTHER = _(
-    "The code is that of “%(holder)s”, but %(fields)s of this row differ from theirs. If the codes were moved by "
-    "sorting some columns without theirs, export the list again; if the row is a new person typed over theirs, "
-    "clear its code. If it is them, correct one of these at a time, beside their date of birth or CCCD as "
-    "stored, or correct them on their page."
+    "The code is that of “%(holder)s”, but %(fields)s of this row differ from theirs, and what the row keeps of "
+    "them as stored does not confirm it is them. If the codes were moved by sorting some columns without "
+    "theirs, export the list again; if the row is a new person typed over theirs, clear its code. If it is "
+    "them, correct their details on their page."
 )
 MSG_CODES_MIXED = ngettext_lazy(
     "%(rows)s row has the code of someone it does not describe (row %(row)s): it was refused, and no one was "
@@ -1319,13 +1319,21 @@ class _Known(NamedTuple):
         return self.date_of_birth.year if self.date_of_birth else self.year
 
 
-def _same_name(typed: str, stored: str) -> bool:
-    """Whether a row's name is a stored one (code_differs): the same in capitals or, when either is written
-    without accents, without them; or one of them has the other's words and more (a name completed)."""
-    a, b = nfc(typed).lower().split(), nfc(stored).lower().split()
-    if fold(typed) == " ".join(a) or fold(stored) == " ".join(b):
-        a, b = fold(typed).split(), fold(stored).split()
-    return a == b or set(a) <= set(b) or set(b) <= set(a)
+def _name_change(typed: str, stored: str) -> str:
+    """How a row's name changes a stored one (code_differs): "" not at all (the same in capitals, or without
+    accents on either side, wherever the tone mark sits: same_name_signature; or completed: the stored words
+    in order among the row's, the given name last); "corrected" (a letter or two, the family name kept), or
+    "other"."""
+    a, b = fold(typed).split(), fold(stored).split()
+    if a == b and same_name_signature(name_signature(typed), name_signature(stored)):
+        return ""
+    rest = iter(a)
+    if len(a) > len(b) and a[-1] == b[-1] and all(word in rest for word in b):
+        return ""
+    low, was = nfc(typed).lower(), nfc(stored).lower()
+    if a[0] == b[0] and edit_distance(low, was, NAME_EDITS_ALLOWED) <= NAME_EDITS_ALLOWED:
+        return "corrected"
+    return "other"
 
 
 def _year_of(r: ParsedRow) -> int:
@@ -1558,8 +1566,6 @@ class _Runner:
         # that the number is on the platform, so the run's audit entry counts them (probing shows there).
         self.cccd_elsewhere = 0
         self.codes_mixed = self.codes_mixed_first = 0  # rows refused for a code not theirs (match_code), the first
-        self.code_fits: dict[int, tuple[list[str], bool]] = {}  # the chunk's coded rows: code_differs
-        self.code_fits_after = True  # whether the last coded row of the chunk before fitted its code exactly
         self.repeated = 0  # rows of a later sheet that repeat an earlier one's (see _plan): unchanged
         self.copied = 0  # rows that copy an earlier row of their sheet word for word: unchanged too
         self.copied_bare = 0  # … rows without a CCCD that copy an earlier row
@@ -2209,15 +2215,9 @@ class _Runner:
             for p in Person.objects.filter(wanted, organisation__path__startswith=self.root.path):
                 by_name.setdefault(p.search_text, []).append(p)
 
-        coded = [r for r in valid if r.person_pk is not None]
-        self.code_fits = {r.number: self.code_differs(r, by_pk[r.person_pk]) for r in coded if r.person_pk in by_pk}
-        believed = self.codes_believed(coded)
         matched: list[tuple[ParsedRow, Person | None]] = []
         for r in valid:
-            if r.person_pk is None:
-                person = self.match(r, by_hash, by_name)
-            else:
-                person = self.match_code(r, by_pk, by_hash, believed=r.number in believed)
+            person = self.match(r, by_hash, by_name) if r.person_pk is None else self.match_code(r, by_pk, by_hash)
             if person is not False:
                 matched.append((r, person))
         repeats.update(self.sheet_repeats)
@@ -2454,15 +2454,14 @@ class _Runner:
             self.loose[name] = self.loose.get(name, ()) + (lookup._replace(top=top, refused=refused).pack_lookup(),)
         return person
 
-    def match_code(
-        self, r: ParsedRow, by_pk: dict[int, Person], by_hash: dict[str, Person], *, believed: bool
-    ) -> Person | bool:
+    def match_code(self, r: ParsedRow, by_pk: dict[int, Person], by_hash: dict[str, Person]) -> Person | bool:
         """The person whose code the row has (an exported list's: codes.py), or False once rejected. The code
-        finds them whatever else the row changes: another unit, phone or position; one of their name, date of
-        birth, sex and CCCD corrected, if confirmed (code_differs) or `believed` (codes_believed). Refused: a
-        code of nobody in the import's units or of an earlier row's person, a CCCD that is another person's,
-        and a row that is not its code's person (QA rounds 70-71: codes mixed up by a sort that left out their
-        column, a new person typed over an exported row)."""
+        finds them whatever else the row changes: another unit, phone, position; a detail they lack; their
+        name completed; one of their name, date of birth, sex and CCCD corrected when what the row keeps of
+        them confirms it (code_differs). Refused: a code of nobody in the import's units or of an earlier
+        row's person, a CCCD that is another person's, and a row that is not surely its code's person (QA
+        rounds 70-72: codes mixed up by a sort that left out their column, a row reused or copied for
+        someone else): their details are corrected on their page."""
         person = by_pk.get(r.person_pk)
         if person is None or person.organisation_id not in self.org_space:
             self.reject_code(r, ERR_PERSON_CODE_NOT_YOURS)
@@ -2478,8 +2477,8 @@ class _Runner:
                 self.reject(r, "cccd", ERR_CCCD_ELSEWHERE)
                 self.cccd_elsewhere += 1
             return False
-        differs, confirmed = self.code_fits[r.number]
-        if len(differs) > 1 or (differs and not confirmed and not believed):
+        differs = self.code_differs(r, person)
+        if differs:
             fields = ", ".join(f"“{self.table.header(f, r.number)}”" for f in differs)
             self.reject(r, differs[0], ERR_PERSON_CODE_OTHER, holder=person.full_name, fields=fields)
             self.codes_mixed += 1
@@ -2492,14 +2491,16 @@ class _Runner:
         return self.claim(r, person)
 
     @staticmethod
-    def code_differs(r: ParsedRow, person: Person) -> tuple[list[str], bool]:
-        """What of a person's identity a row with their code says otherwise (name, date or year of birth, sex,
-        CCCD), and whether something sure confirms the row is them all the same: their CCCD, or their date of
-        birth (not a 1 January, which lists write for a year alone); for a date of birth corrected, their phone
-        or email. A name is the same in capitals or (on either side) without accents, or with words more or
-        fewer ("Lan", "Nguyễn Thị Lan": a name completed)."""
-        differs = []
-        if not _same_name(r.full_name, person.full_name):
+    def code_differs(r: ParsedRow, person: Person) -> list[str]:
+        """What of a person's identity a row with their code says otherwise, unconfirmed (an empty list: the
+        row is them). Two things otherwise (name, date or year of birth, sex, CCCD) are never confirmed; one
+        is, by what the row keeps of them as stored: a name corrected (a letter or two, the family name kept)
+        or a sex by their CCCD or their date of birth (not a 1 January, which lists write for a year alone);
+        a sex also by their name and year; a date of birth by their CCCD; a CCCD by their date of birth; another
+        name by their CCCD alone. A name is the same in capitals, without accents (_name_change) or completed:
+        its words kept in order, the given name last ("Lan", "Nguyễn Thị Lan")."""
+        differs, name = [], _name_change(r.full_name, person.full_name)
+        if name:
             differs.append("full_name")
         dated = r.date_of_birth
         year, stored_year = (dated.year if dated else _year_of(r)), person.birth_year_known
@@ -2511,26 +2512,16 @@ class _Runner:
         same_cccd = bool(r.cccd_hash) and r.cccd_hash == person.cccd_hash
         if r.cccd_hash and person.cccd_hash and not same_cccd:
             differs.append("cccd")
-        confirmed = same_cccd or (same_date and (dated.day, dated.month) != (1, 1))
-        if differs == ["date_of_birth"] and not confirmed:
-            confirmed = bool(
-                (r.phone and r.phone == person.phone) or (r.email and r.email.lower() == person.email.lower())
-            )
-        return differs, confirmed
-
-    def codes_believed(self, coded: list[ParsedRow]) -> set[int]:
-        """The rows whose one unconfirmed correction is believed (match_code): those whose neighbours among the
-        coded rows (the one before, the chunk before's last included; the one after, in the chunk) fit their
-        codes exactly. Codes out of line with their rows are so in runs of rows; a correction stands alone."""
-        fits = [r.number in self.code_fits and not self.code_fits[r.number][0] for r in coded]
-        believed = {
-            r.number
-            for k, r in enumerate(coded)
-            if (fits[k - 1] if k else self.code_fits_after) and (k + 1 == len(coded) or fits[k + 1])
-        }
-        if coded:
-            self.code_fits_after = fits[-1]
-        return believed
+        if len(differs) != 1:
+            return differs
+        firm_date = same_date and (dated.day, dated.month) != (1, 1)
+        confirmed = {
+            "full_name": same_cccd or (name == "corrected" and firm_date),
+            "date_of_birth": same_cccd,
+            "sex": same_cccd or firm_date or (not name and bool(year) and year == stored_year),
+            "cccd": firm_date and not name,
+        }[differs[0]]
+        return [] if confirmed else differs
 
     def claim(self, r: ParsedRow, person: Person | None) -> Person | None | bool:
         """The row's person (see match) unless an earlier row is that person, or looked up someone this

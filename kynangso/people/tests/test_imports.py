@@ -1450,10 +1450,10 @@ def test_a_cccd_corrected_in_an_exported_list_corrects_it_by_the_code_and_never_
     wb = load_workbook(path)
     ws = wb.active
     header = next(row[0].row for row in ws.iter_rows() if row[0].value == HEADERS[0])
-    edited = ws.cell(header + 2, 1).value
+    edited = ws.cell(header + 3, 1).value  # born 02/02/1971: a date that confirms (not a 1 January)
     birth = Person.objects.get(full_name=edited).date_of_birth
     sex = Person.objects.get(full_name=edited).sex
-    ws.cell(header + 2, 4).value = number = make_cccd(birth, sex, 777_777)
+    ws.cell(header + 3, 4).value = number = make_cccd(birth, sex, 777_777)
     wb.save(path)
     imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
     assert Person.objects.count() == before
@@ -1464,7 +1464,7 @@ def test_a_cccd_corrected_in_an_exported_list_corrects_it_by_the_code_and_never_
     assert (imp.rejected_count, imp.created_count) == (1, 0), imp.message
     with translation.override("vi"):
         assert messages(imp) == [
-            f"Dòng {header + 2}, cột “Số CCCD”: "
+            f"Dòng {header + 3}, cột “Số CCCD”: "
             + str(services.ERR_NAMESAKE_CCCD % {"holder": edited, "unit": "UBND xã Long Hồ"})
         ]
 
@@ -2137,7 +2137,7 @@ def test_the_people_s_codes_find_them_again_renamed_moved_or_given_a_cccd(cast, 
     """Round 65's open item: a person known by a name alone, moved or renamed in an exported list, was made a
     second time when the list came back. The export's last column, each person's code, finds them."""
     rows = [
-        ["Lê Văn Tám", date(1970, 1, 1), "Nam", None, None, None, "X-A", None, None],
+        ["Lê Văn Tám", date(1970, 5, 5), "Nam", None, None, None, "X-A", None, None],
         ["Phạm Thị Chín", None, "Nữ", None, "0912000009", None, "X-A", None, None],
         ["Đỗ Văn Mười", date(1980, 10, 10), "Nam", None, None, None, "X-A", None, None],
     ]
@@ -2147,7 +2147,7 @@ def test_the_people_s_codes_find_them_again_renamed_moved_or_given_a_cccd(cast, 
     assert [row[-1] for row in exported] == [
         f"KNS-{p.pk}-{crypto.keyed_hash(str(p.pk), 'person-code')[:4].upper()}" for p in (tam, chin, muoi)
     ]
-    exported[0][0] = "Lê Văn Thành"  # a name corrected: another name, the same birth date
+    exported[0][0] = "Lê Văn Tâm"  # a name corrected: a letter, the same birth date
     exported[1][6] = "X-B"  # moved to another unit
     exported[2][3] = number = make_cccd(date(1980, 10, 10), "male", 10)  # the CCCD added
     path = write_xlsx(tmp_path / "edited.xlsx", exported, headers=CODED)
@@ -2158,7 +2158,7 @@ def test_the_people_s_codes_find_them_again_renamed_moved_or_given_a_cccd(cast, 
     assert imp.unknown_columns == [] and Person.objects.count() == before
     tam.refresh_from_db(), chin.refresh_from_db(), muoi.refresh_from_db()
     assert (tam.full_name, chin.organisation, muoi.cccd_hash) == (
-        "Lê Văn Thành",
+        "Lê Văn Tâm",
         cast.unit_b,
         people_services.cccd_hash(number),
     )
@@ -2199,14 +2199,14 @@ def test_a_code_that_is_not_the_rows_person_s_is_refused_and_changes_no_one(cast
     lan.refresh_from_db(), cast.person_b.refresh_from_db()
     assert (lan.full_name, lan.cccd_hash, cast.person_b.organisation) == ("Hồ Thị Lan", None, cast.unit_b)
     assert not Person.objects.filter(full_name="Trịnh Văn Khác").exists()
-    # Her name completed, her phone given: hers (QA round 70: a record of a name alone was not completed)
-    rows = [["Hồ Thị Lan Anh", date(1990, 2, 2), None, None, "0912000001", None, "X-A", None, None, code]]
+    # Her name completed, her date given: hers (QA round 70: a record of a name alone was not completed)
+    rows = [["Hồ Thị Ngọc Lan", date(1990, 2, 2), None, None, None, None, "X-A", None, None, code]]
     imp = run_import(
         actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "r.xlsx", rows, headers=CODED)
     )
     assert (imp.updated_count, imp.rejected_count) == (1, 0), imp.message
     lan.refresh_from_db()
-    assert (lan.full_name, lan.date_of_birth) == ("Hồ Thị Lan Anh", date(1990, 2, 2))
+    assert (lan.full_name, lan.date_of_birth) == ("Hồ Thị Ngọc Lan", date(1990, 2, 2))
 
 
 def test_codes_mixed_up_by_a_sort_or_kept_under_a_person_typed_over_change_no_one(cast, tmp_path):
@@ -2258,7 +2258,7 @@ def test_codes_mixed_up_by_a_sort_or_kept_under_a_person_typed_over_change_no_on
             "Dòng 2, cột “Họ và tên”: "
             + str(services.ERR_PERSON_CODE_OTHER % {"holder": "Lê Thị An", "fields": fields})
         ]
-    # A year alone that is not her date's is refused, not dropped; a second row with the same code is refused
+    # A year alone that is not his date's is refused, not dropped; a second row with the same code is refused
     # as such; a value that is no code is not read (the row is found as before); an apostrophe before a code
     hung = next(row for row in rows if row[4] == "0912000002")
     lan = next(row for row in rows if row[0] == "Trần Thị Lan")
@@ -2276,47 +2276,50 @@ def test_codes_mixed_up_by_a_sort_or_kept_under_a_person_typed_over_change_no_on
     counts = (imp.rejected_count, imp.updated_count, imp.created_count, imp.unchanged_count)
     assert counts == (2, 0, 0, 3), imp.message
     with translation.override("vi"):
-        year = {"year": 1981, "holder": "Nguyễn Văn Hùng", "born": "01/01/1980"}
+        year = {"holder": "Nguyễn Văn Hùng", "fields": "“Ngày sinh”"}
         assert messages(imp) == [
-            "Dòng 2, cột “Ngày sinh”: " + str(services.ERR_PERSON_CODE_YEAR % year),
+            "Dòng 2, cột “Ngày sinh”: " + str(services.ERR_PERSON_CODE_OTHER % year),
             "Dòng 4, cột “Mã hồ sơ KNS”: "
             + str(services.ERR_PERSON_CODE_TWICE % {"holder": "Trần Thị Lan", "first": 3}),
         ]
     assert stored() == before
 
 
-def test_a_correction_alone_among_rows_on_their_codes_is_believed_and_codes_a_little_damaged_are_read(cast, tmp_path):
-    """QA round 71: a name, a sex or a date corrected for someone known by little more than a year was refused
-    (nothing sure confirmed it): a correction stands alone, while codes out of line come in runs of rows."""
-    born = [1950 + i for i in range(8)]
-    for i, year in enumerate(born):
+def test_what_a_code_s_row_may_correct_and_codes_a_little_damaged(cast, tmp_path):
+    """QA rounds 71-72: a code lets a list correct one thing of someone's identity only when what the row
+    keeps of them confirms it: their accents, their sex beside their name and year; not their year, nor their
+    name beside a year alone (codes moved by a sort beside namesakes, a row reused for someone else)."""
+    for i in range(8):
         person = people_services.person_create(
             actor=None, full_name=f"Trần Văn Lam {chr(65 + i)}", organisation=cast.unit_a, sex="male"
         )
-        Person.objects.filter(pk=person.pk).update(birth_year=year)
+        Person.objects.filter(pk=person.pk).update(birth_year=1950 + i)
     ours = Person.objects.filter(organisation=cast.unit_a).exclude(pk=cast.person_a.pk)
+    before = sorted(ours.values_list("pk", "full_name", "sex", "birth_year", "date_of_birth"))
     rows = exported_rows(ours)
-    rows[1][0] = "Trần Văn Lâm B"  # a name's accent corrected
-    rows[3][2] = "Nữ"  # a sex corrected
-    rows[5][1] = date(1956, 6, 6)  # a date given in another year (1955 stored)
+    rows[1][0] = "Trần Văn Lâm B"  # accents given
+    rows[2][2] = "Nữ"  # a sex corrected
+    rows[3][1] = date(1953, 6, 6)  # a date given in the stored year
+    rows[4][1] = date(1956, 6, 6)  # … in another year (1954 stored)
+    rows[5][0] = "Trần Văn Lâm"  # another name (the letter F dropped) for someone known by a year
     rows[6][-1] = rows[6][-1].replace("-", "\u2013")  # an en dash from a word processor
     rows[7][-1] = "\u200b" + rows[7][-1]  # a zero-width space before it
     imp = run_import(
         actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "c.xlsx", rows, headers=CODED)
     )
-    assert (imp.updated_count, imp.unchanged_count, imp.rejected_count, imp.created_count) == (3, 5, 0, 0), imp.message
-    stored = {p.full_name: p for p in ours}
-    assert "Trần Văn Lâm B" in stored and stored["Trần Văn Lam D"].sex == "female"
-    assert stored["Trần Văn Lam F"].date_of_birth == date(1956, 6, 6)
-    # Two corrections side by side are not told from codes out of line: both refused, and the summary says so
-    rows = exported_rows(ours)
-    rows[2][0], rows[3][2] = "Trần Văn Lăm C", "Nam"
-    imp = run_import(
-        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "d.xlsx", rows, headers=CODED)
-    )
-    assert (imp.updated_count, imp.rejected_count) == (0, 2), imp.message
+    assert (imp.updated_count, imp.unchanged_count, imp.rejected_count, imp.created_count) == (3, 3, 2, 0), imp.message
+    after = {p.pk: p for p in ours}
+    (b, c, d, e, f) = (after[row[0]] for row in before[1:6])
+    assert (b.full_name, c.sex, d.date_of_birth) == ("Trần Văn Lâm B", "female", date(1953, 6, 6))
+    assert (e.birth_year, e.date_of_birth, f.full_name) == (1954, None, "Trần Văn Lam F")
     with translation.override("vi"):
-        assert str(services.MSG_CODES_MIXED % {"count": 2, "rows": 2, "row": 4}) in imp.message
+        assert messages(imp) == [
+            "Dòng 6, cột “Ngày sinh”: "
+            + str(services.ERR_PERSON_CODE_OTHER % {"holder": "Trần Văn Lam E", "fields": "“Ngày sinh”"}),
+            "Dòng 7, cột “Họ và tên”: "
+            + str(services.ERR_PERSON_CODE_OTHER % {"holder": "Trần Văn Lam F", "fields": "“Họ và tên”"}),
+        ]
+        assert str(services.MSG_CODES_MIXED % {"count": 2, "rows": 2, "row": 6}) in imp.message
     # A code with its dashes lost is refused, not passed over (the row would have made a second person)
     rows = exported_rows(ours)
     rows[0][0], rows[0][-1] = "Trần Văn Lam Anh", rows[0][-1].replace("-", "")
