@@ -81,11 +81,22 @@ _TONE_MARKS = {"\u0300": "1", "\u0301": "2", "\u0309": "3", "\u0303": "4", "\u03
 
 @lru_cache(maxsize=1 << 16)
 def _word_signature(word: str) -> int:
+    return zlib.crc32(_toned_word(word).encode())
+
+
+def toned_words(name: str) -> list[str]:
+    """A name's words in small letters, accents kept and where the tone mark sits not ("Thủy", "Thuỷ"): names
+    are the same name when these are equal."""
+    return [_toned_word(word) for word in name.lower().split()]
+
+
+@lru_cache(maxsize=1 << 16)
+def _toned_word(word: str) -> str:
     """A word's letters with their vowel marks (â, ơ, đ …) and, apart, its tone: wherever the tone sits."""
     letters = unicodedata.normalize("NFD", word)
     tone = "".join(_TONE_MARKS[c] for c in letters if c in _TONE_MARKS)
     bare = unicodedata.normalize("NFC", "".join(c for c in letters if c not in _TONE_MARKS))
-    return zlib.crc32(f"{bare}{tone}".encode())
+    return f"{bare}{tone}"
 
 
 def same_name_signature(a: int, b: int) -> bool:

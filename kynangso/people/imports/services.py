@@ -89,9 +89,9 @@ from kynangso.core.text import (
     grouped,
     merged_name,
     name_signature,
-    nfc,
     same_name_signature,
     signature_adds_nothing,
+    toned_words,
 )
 from kynangso.orgs.choices import PEOPLE_WRITE_ROLES, AdminLevel
 from kynangso.orgs.models import AdminUnit, AdminUnitSuccession, Organisation, Space
@@ -350,17 +350,19 @@ ERR_PERSON_CODE_CCCD = _(
     "check the number."
 )
 ERR_PERSON_CODE_OTHER = _(
-    "The code is that of “%(holder)s”, but %(fields)s of this row differ from theirs, and what the row keeps of "
-    "them as stored does not confirm it is them. If the codes were moved by sorting some columns without "
-    "theirs, export the list again; if the row is a new person typed over theirs, clear its code. If it is "
-    "them, correct their details on their page."
+    "The code is that of “%(holder)s”, but %(fields)s of this row differ from theirs. A list corrects who someone "
+    "is (name, date of birth, sex) only beside their CCCD as stored (a sex, also beside their date of birth). If "
+    "the row is them, correct it on their page, or give their CCCD in the row; if the codes were moved by "
+    "sorting some columns without theirs, export the list again; if the row is a new person typed over theirs, "
+    "clear its code."
 )
 MSG_CODES_MIXED = ngettext_lazy(
     "%(rows)s row has the code of someone it does not describe (row %(row)s): it was refused, and no one was "
     "changed by it.",
     "%(rows)s rows have the codes of people they do not describe (row %(row)s, …): they were refused, and no one "
     "was changed by them. Codes out of line with their rows come from sorting or moving some columns without "
-    "the column “Mã hồ sơ KNS”: export the list again.",
+    "the column “Mã hồ sơ KNS”: export the list again. A name, date of birth or sex corrected without the "
+    "person's CCCD in the row is corrected on their page.",
     "count",
 )
 ERR_PERSON_CODE_YEAR = _(
@@ -1320,20 +1322,15 @@ class _Known(NamedTuple):
 
 
 def _name_change(typed: str, stored: str) -> str:
-    """How a row's name changes a stored one (code_differs): "" not at all (the same in capitals, or without
-    accents on either side, wherever the tone mark sits: same_name_signature; or completed: the stored words
-    in order among the row's, the given name last); "corrected" (a letter or two, the family name kept), or
-    "other"."""
-    a, b = fold(typed).split(), fold(stored).split()
-    if a == b and same_name_signature(name_signature(typed), name_signature(stored)):
-        return ""
+    """How a row's name changes a stored one (code_differs): "" not at all (the same in capitals, wherever the
+    tone mark sits, or without accents when either is written without any; or completed: the stored words in
+    order among the row's, the given name last: "Lan", "Nguyễn Lan" → "Nguyễn Thị Lan"), else "changed"."""
+    unaccented = typed.isascii() or stored.isascii()
+    a, b = (fold(typed).split(), fold(stored).split()) if unaccented else (toned_words(typed), toned_words(stored))
     rest = iter(a)
-    if len(a) > len(b) and a[-1] == b[-1] and all(word in rest for word in b):
+    if a == b or (len(a) > len(b) and a[-1] == b[-1] and all(word in rest for word in b)):
         return ""
-    low, was = nfc(typed).lower(), nfc(stored).lower()
-    if a[0] == b[0] and edit_distance(low, was, NAME_EDITS_ALLOWED) <= NAME_EDITS_ALLOWED:
-        return "corrected"
-    return "other"
+    return "changed"
 
 
 def _year_of(r: ParsedRow) -> int:
@@ -2494,14 +2491,11 @@ class _Runner:
     def code_differs(r: ParsedRow, person: Person) -> list[str]:
         """What of a person's identity a row with their code says otherwise, unconfirmed (an empty list: the
         row is them). Two things otherwise (name, date or year of birth, sex, CCCD) are never confirmed; one
-        is, by what the row keeps of them as stored: a name corrected (a letter or two, the family name kept)
-        or a sex by their CCCD or their date of birth (not a 1 January, which lists write for a year alone);
-        a sex also by their name and year; a date of birth by their CCCD; a CCCD by their date of birth; another
-        name by their CCCD alone. A name is the same in capitals, without accents (_name_change) or completed:
-        its words kept in order, the given name last ("Lan", "Nguyễn Thị Lan")."""
-        differs, name = [], _name_change(r.full_name, person.full_name)
-        if name:
-            differs.append("full_name")
+        is, by what the row keeps of them as stored (QA rounds 70-73: codes moved by a sort beside namesakes,
+        twins or people of one household; a row reused or copied for someone else): a name (_name_change), a
+        date of birth by their CCCD; a sex by their CCCD or their date of birth (not a 1 January, which lists
+        write for a year alone); a CCCD by their name and that date."""
+        differs = ["full_name"] if _name_change(r.full_name, person.full_name) else []
         dated = r.date_of_birth
         year, stored_year = (dated.year if dated else _year_of(r)), person.birth_year_known
         same_date = dated is not None and dated == person.date_of_birth
@@ -2515,12 +2509,7 @@ class _Runner:
         if len(differs) != 1:
             return differs
         firm_date = same_date and (dated.day, dated.month) != (1, 1)
-        confirmed = {
-            "full_name": same_cccd or (name == "corrected" and firm_date),
-            "date_of_birth": same_cccd,
-            "sex": same_cccd or firm_date or (not name and bool(year) and year == stored_year),
-            "cccd": firm_date and not name,
-        }[differs[0]]
+        confirmed = same_cccd or (differs[0] in ("sex", "cccd") and firm_date)
         return [] if confirmed else differs
 
     def claim(self, r: ParsedRow, person: Person | None) -> Person | None | bool:

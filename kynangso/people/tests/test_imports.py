@@ -2135,9 +2135,10 @@ def exported_rows(people) -> list[list]:
 
 def test_the_people_s_codes_find_them_again_renamed_moved_or_given_a_cccd(cast, tmp_path):
     """Round 65's open item: a person known by a name alone, moved or renamed in an exported list, was made a
-    second time when the list came back. The export's last column, each person's code, finds them."""
+    second time when the list came back. The export's last column, each person's code, finds them (a name
+    corrected beside their CCCD)."""
     rows = [
-        ["Lê Văn Tám", date(1970, 5, 5), "Nam", None, None, None, "X-A", None, None],
+        ["Lê Văn Tám", date(1970, 5, 5), "Nam", make_cccd(date(1970, 5, 5), "male", 9), None, None, "X-A", None, None],
         ["Phạm Thị Chín", None, "Nữ", None, "0912000009", None, "X-A", None, None],
         ["Đỗ Văn Mười", date(1980, 10, 10), "Nam", None, None, None, "X-A", None, None],
     ]
@@ -2147,7 +2148,7 @@ def test_the_people_s_codes_find_them_again_renamed_moved_or_given_a_cccd(cast, 
     assert [row[-1] for row in exported] == [
         f"KNS-{p.pk}-{crypto.keyed_hash(str(p.pk), 'person-code')[:4].upper()}" for p in (tam, chin, muoi)
     ]
-    exported[0][0] = "Lê Văn Tâm"  # a name corrected: a letter, the same birth date
+    exported[0][0] = "Lê Văn Tâm"  # a name corrected beside his CCCD
     exported[1][6] = "X-B"  # moved to another unit
     exported[2][3] = number = make_cccd(date(1980, 10, 10), "male", 10)  # the CCCD added
     path = write_xlsx(tmp_path / "edited.xlsx", exported, headers=CODED)
@@ -2286,13 +2287,14 @@ def test_codes_mixed_up_by_a_sort_or_kept_under_a_person_typed_over_change_no_on
 
 
 def test_what_a_code_s_row_may_correct_and_codes_a_little_damaged(cast, tmp_path):
-    """QA rounds 71-72: a code lets a list correct one thing of someone's identity only when what the row
-    keeps of them confirms it: their accents, their sex beside their name and year; not their year, nor their
-    name beside a year alone (codes moved by a sort beside namesakes, a row reused for someone else)."""
+    """QA rounds 71-73: a code lets a list correct who someone is (name, date, sex) only beside what confirms it,
+    their CCCD as stored: not beside a year alone (codes moved by a sort beside namesakes, twins or one
+    household, a row reused for someone else). Accents given to a name typed without them, and a date in the
+    stored year, are no correction."""
     for i in range(8):
         person = people_services.person_create(
-            actor=None, full_name=f"Trần Văn Lam {chr(65 + i)}", organisation=cast.unit_a, sex="male"
-        )
+            actor=None, full_name=f"Tran Van Lam {chr(65 + i)}", organisation=cast.unit_a, sex="male"
+        )  # a list typed without accents
         Person.objects.filter(pk=person.pk).update(birth_year=1950 + i)
     ours = Person.objects.filter(organisation=cast.unit_a).exclude(pk=cast.person_a.pk)
     before = sorted(ours.values_list("pk", "full_name", "sex", "birth_year", "date_of_birth"))
@@ -2301,25 +2303,28 @@ def test_what_a_code_s_row_may_correct_and_codes_a_little_damaged(cast, tmp_path
     rows[2][2] = "Nữ"  # a sex corrected
     rows[3][1] = date(1953, 6, 6)  # a date given in the stored year
     rows[4][1] = date(1956, 6, 6)  # … in another year (1954 stored)
-    rows[5][0] = "Trần Văn Lâm"  # another name (the letter F dropped) for someone known by a year
+    rows[5][0] = "Trần Văn Lâm"  # another name (the letter F dropped)
     rows[6][-1] = rows[6][-1].replace("-", "\u2013")  # an en dash from a word processor
     rows[7][-1] = "\u200b" + rows[7][-1]  # a zero-width space before it
     imp = run_import(
         actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "c.xlsx", rows, headers=CODED)
     )
-    assert (imp.updated_count, imp.unchanged_count, imp.rejected_count, imp.created_count) == (3, 3, 2, 0), imp.message
+    assert (imp.updated_count, imp.unchanged_count, imp.rejected_count, imp.created_count) == (2, 3, 3, 0), imp.message
     after = {p.pk: p for p in ours}
     (b, c, d, e, f) = (after[row[0]] for row in before[1:6])
-    assert (b.full_name, c.sex, d.date_of_birth) == ("Trần Văn Lâm B", "female", date(1953, 6, 6))
-    assert (e.birth_year, e.date_of_birth, f.full_name) == (1954, None, "Trần Văn Lam F")
+    assert (b.full_name, c.sex, d.date_of_birth) == ("Trần Văn Lâm B", "male", date(1953, 6, 6))
+    assert (e.birth_year, e.date_of_birth, f.full_name) == (1954, None, "Tran Van Lam F")
     with translation.override("vi"):
         assert messages(imp) == [
-            "Dòng 6, cột “Ngày sinh”: "
-            + str(services.ERR_PERSON_CODE_OTHER % {"holder": "Trần Văn Lam E", "fields": "“Ngày sinh”"}),
-            "Dòng 7, cột “Họ và tên”: "
-            + str(services.ERR_PERSON_CODE_OTHER % {"holder": "Trần Văn Lam F", "fields": "“Họ và tên”"}),
+            f"Dòng {row}, cột “{title}”: "
+            + str(services.ERR_PERSON_CODE_OTHER % {"holder": name, "fields": f"“{title}”"})
+            for row, title, name in (
+                (4, "Giới tính", "Tran Van Lam C"),
+                (6, "Ngày sinh", "Tran Van Lam E"),
+                (7, "Họ và tên", "Tran Van Lam F"),
+            )
         ]
-        assert str(services.MSG_CODES_MIXED % {"count": 2, "rows": 2, "row": 6}) in imp.message
+        assert str(services.MSG_CODES_MIXED % {"count": 3, "rows": 3, "row": 4}) in imp.message
     # A code with its dashes lost is refused, not passed over (the row would have made a second person)
     rows = exported_rows(ours)
     rows[0][0], rows[0][-1] = "Trần Văn Lam Anh", rows[0][-1].replace("-", "")
@@ -2343,11 +2348,17 @@ def test_a_column_titled_otherwise_or_of_an_office_s_own_numbers_is_not_read_as_
 
 
 def test_the_error_workbook_keeps_the_codes_and_its_corrected_rows_find_their_people(cast, tmp_path):
+    born = date(1990, 2, 2)
     lan = people_services.person_create(
-        actor=None, full_name="Hồ Thị Lan", organisation=cast.unit_a, sex="female", date_of_birth=date(1990, 2, 2)
+        actor=None,
+        full_name="Hồ Thị Lan",
+        organisation=cast.unit_a,
+        sex="female",
+        date_of_birth=born,
+        cccd=make_cccd(born, "female", 3),
     )
     (row,) = exported_rows(Person.objects.filter(pk=lan.pk))
-    row[0], row[4] = "Hồ Thị Lành", "0123"  # renamed (born that day: her), and a bad phone
+    row[0], row[4] = "Hồ Thị Lành", "0123"  # renamed beside her CCCD, and a bad phone
     imp = run_import(
         actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "e.xlsx", [row], headers=CODED)
     )
