@@ -391,6 +391,7 @@ SILENT_COLUMNS = frozenset(header_key(h) for h in ("STT", "TT", "No", "Số TT",
 ERROR_WORKBOOK_COLUMNS = frozenset(header_key(h) for h in ("Dòng gốc", "Lỗi", "Row", "Errors"))
 # The person's code in a list exported from the platform (codes.py): not reported as unknown; carried with
 # the other columns into the error workbook, and read from there by the runner (person_code_places).
+PERSON_CODE = "person_code"  # the name of the code's column in a row's errors (the error workbook colours it)
 PERSON_CODE_KEYS = frozenset((header_key(CODE_HEADER),))  # the export's title only (QA round 70: "Mã KNS" is
 # an office's own numbering as likely)
 

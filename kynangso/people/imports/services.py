@@ -2982,7 +2982,7 @@ class _Runner:
             params["first"] = self.table.row_label(params["first"])
         title = next(t for i in self.table.person_code_places() if (t := self.table.extra_columns[i][1]))
         where = {"row": self.table.row_label(row.number), "column": title}
-        row.errors.append((None, str(ERR_CELL % {**where, "message": str(message % params)})))
+        row.errors.append((reading.PERSON_CODE, str(ERR_CELL % {**where, "message": str(message % params)})))
 
     def count(self, plan: _Plan, *, written: bool) -> None:
         rejected = sum(1 for r in plan.rows if not r.ok)

@@ -23,7 +23,7 @@ from kynangso.core.xlsx import SheetWriter, Style
 
 from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, HEADERS, people_workbook, template_aids
 from ..models import Person
-from .reading import FIELDS, names_units, with_units_note
+from .reading import FIELDS, PERSON_CODE, PERSON_CODE_KEYS, header_key, names_units, with_units_note
 from .validation import ParsedRow, cccd_text, cell_text, reads_day_first
 
 _ORG = FIELDS.index("org_code")
@@ -94,6 +94,8 @@ class ErrorWorkbook:
             headers[_ORG] = with_units_note(headers[_ORG], units_named)
         self.row_label = row_label
         self.extra_width = len(extra_headers or ())
+        # the people's codes among the others (an export's "Mã hồ sơ KNS"): coloured when a row's code is refused
+        self.code_extras = [i for i, title in enumerate(extra_headers) if header_key(title) in PERSON_CODE_KEYS]
         self.sheet = SheetWriter(
             sheet_name="Danh sách",
             widths=[*COLUMN_WIDTHS, *[EXTRA_COLUMN_WIDTH] * self.extra_width, 10, 70],
@@ -151,6 +153,9 @@ class ErrorWorkbook:
             ]
             if named:
                 styles[len(FIELDS) + self.named_extra] = Style.BAD_TEXT
+            if PERSON_CODE in bad:
+                for i in self.code_extras:
+                    styles[len(FIELDS) + i] = Style.BAD_TEXT
         messages = [m for _n, m in row.errors]
         self.first_messages.extend(messages[: FIRST_MESSAGES - len(self.first_messages)])
         self.messages += len(messages)

@@ -2359,16 +2359,25 @@ def test_the_error_workbook_keeps_the_codes_and_its_corrected_rows_find_their_pe
     )
     (row,) = exported_rows(Person.objects.filter(pk=lan.pk))
     row[0], row[4] = "Hồ Thị Lành", "0123"  # renamed beside her CCCD, and a bad phone
+    forged = ["Hồ Văn Mới", None, "Nam", None, None, None, "X-A", None, None, row[-1][:-4] + "0000"]
     imp = run_import(
-        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "e.xlsx", [row], headers=CODED)
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "e.xlsx", [row, forged], headers=CODED)
     )
-    assert imp.rejected_count == 1
+    assert imp.rejected_count == 2
     report = read_rows(imp.error_report)
     assert report[0][: len(CODED)] == CODED and report[1][len(HEADERS)] == row[-1]
     fixed = tmp_path / "fixed.xlsx"
     with imp.error_report.open("rb") as fh:
         fixed.write_bytes(fh.read())
     wb = load_workbook(fixed)
+    bad = {
+        cell.coordinate
+        for line in wb.active.iter_rows(max_row=3)
+        for cell in line
+        if cell.fill.fgColor.rgb.endswith("FFC7CE")
+    }
+    assert {"E2", "J3"} <= bad and "J2" not in bad  # the bad phone, and the refused code's cell
+    wb.active.delete_rows(3)
     wb.active["E2"] = "0912000002"
     wb.save(fixed)
     again = run_import(actor=cast.owner, organisation=cast.unit_a, path=fixed)
