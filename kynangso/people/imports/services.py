@@ -2473,19 +2473,20 @@ class _Runner:
             else:  # nothing said of whom
                 self.reject(r, "cccd", ERR_CCCD_ELSEWHERE)
                 self.cccd_elsewhere += 1
-            return False
-        differs = self.code_differs(r, person)
-        if differs:
+        elif differs := self.code_differs(r, person):
             fields = ", ".join(f"“{self.table.header(f, r.number)}”" for f in differs)
             self.reject(r, differs[0], ERR_PERSON_CODE_OTHER, holder=person.full_name, fields=fields)
-            self.codes_mixed += 1
-            self.codes_mixed_first = self.codes_mixed_first or r.number
-            return False
-        year, born = _year_of(r), person.date_of_birth
-        if r.date_of_birth is None and year and born is not None and year != born.year:  # (QA round 70: dropped)
-            self.reject(r, "date_of_birth", ERR_PERSON_CODE_YEAR, year=year, holder=person.full_name, born=_dmy(born))
-            return False
-        return self.claim(r, person)
+        else:
+            year, born = _year_of(r), person.date_of_birth
+            if r.date_of_birth is None and year and born is not None and year != born.year:  # (QA round 70)
+                self.reject(
+                    r, "date_of_birth", ERR_PERSON_CODE_YEAR, year=year, holder=person.full_name, born=_dmy(born)
+                )
+                return False
+            return self.claim(r, person)
+        self.codes_mixed += 1  # a row that is not the code's person: told in the summary (MSG_CODES_MIXED)
+        self.codes_mixed_first = self.codes_mixed_first or r.number
+        return False
 
     @staticmethod
     def code_differs(r: ParsedRow, person: Person) -> list[str]:

@@ -2245,6 +2245,8 @@ def test_codes_mixed_up_by_a_sort_or_kept_under_a_person_typed_over_change_no_on
     with translation.override("vi"):
         start = str(services.ERR_PERSON_CODE_OTHER).split("“%(holder)s”")[0]  # the mixed-up rows; the last, Lê
         assert sum(start in m for m in messages(imp)) == len(rows) - 1  # Thị An's, has her CCCD: another's code
+        mixed = {"count": len(rows), "rows": len(rows), "row": 2}
+        assert str(services.MSG_CODES_MIXED % mixed) in imp.message  # hers too: told in the summary
     assert stored() == before
     # A new man typed over Lê Thị An's row, her phone left: another name, date, sex and CCCD
     an = next(row for row in rows if row[0] == "Lê Thị An")
