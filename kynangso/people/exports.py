@@ -152,8 +152,8 @@ def guide_lines() -> list[str]:
         _(
             "Mã hồ sơ KNS, the last column of a list exported from the platform, is each person's code: keep it on "
             "its person's row (sort the whole table, never some columns alone), and importing the list again updates "
-            "that person: their unit, phone and the like, and one of their name, date of birth, sex and CCCD at a "
-            "time, the others as stored. Leave it empty for new people."
+            "that person: their unit, phone and the like; their name, date of birth or sex only beside their CCCD "
+            "as stored (else on their page). Leave it empty for new people."
         ),
         _("A workbook may hold one list a sheet (one a hamlet or a class): every visible sheet's list is read."),
         _(

@@ -1328,9 +1328,13 @@ def _name_change(typed: str, stored: str) -> str:
     unaccented = typed.isascii() or stored.isascii()
     a, b = (fold(typed).split(), fold(stored).split()) if unaccented else (toned_words(typed), toned_words(stored))
     rest = iter(a)
-    if a == b or (len(a) > len(b) and a[-1] == b[-1] and all(word in rest for word in b)):
+    titled = a[0] != b[0] and fold(a[0]) in _TITLES_OF_ADDRESS  # "Ông Lý Văn Tư" is no name completed (QA 73)
+    if a == b or (len(a) > len(b) and a[-1] == b[-1] and not titled and all(word in rest for word in b)):
         return ""
     return "changed"
+
+
+_TITLES_OF_ADDRESS = frozenset(("ong", "ba", "anh", "chi", "co", "chu", "bac", "thay", "em", "chau"))
 
 
 def _year_of(r: ParsedRow) -> int:
@@ -2457,7 +2461,7 @@ class _Runner:
         name completed; one of their name, date of birth, sex and CCCD corrected when what the row keeps of
         them confirms it (code_differs). Refused: a code of nobody in the import's units or of an earlier
         row's person, a CCCD that is another person's, and a row that is not surely its code's person (QA
-        rounds 70-72: codes mixed up by a sort that left out their column, a row reused or copied for
+        rounds 70-73: codes mixed up by a sort that left out their column, a row reused or copied for
         someone else): their details are corrected on their page."""
         person = by_pk.get(r.person_pk)
         if person is None or person.organisation_id not in self.org_space:
