@@ -2340,6 +2340,35 @@ def test_what_a_code_s_row_may_correct_and_codes_a_little_damaged(cast, tmp_path
         assert messages(imp) == ["Dòng 2, cột “Mã hồ sơ KNS”: " + str(services.ERR_PERSON_CODE % {"code": rows[0][-1]})]
 
 
+def test_twins_sisters_and_unisex_namesakes_with_codes_swapped_change_no_one(cast, tmp_path):
+    """QA round 73: twins (one date, names a letter apart), sisters of one year (Thu, Thư) and a man and a
+    woman of one name and year, their codes swapped, each took the other's name, sex or phone."""
+    twins = date(2012, 9, 3)
+    people = [
+        ("Hoàng Minh Khang", twins, None, "male", "0912000011"),
+        ("Hoàng Minh Khanh", twins, None, "male", "0912000012"),
+        ("Kiều Thị Thu", None, 1965, "female", "0912000013"),
+        ("Kiều Thị Thư", None, 1965, "female", "0912000014"),
+        ("Nguyễn Thanh Hải", None, 1970, "male", "0912000015"),
+        ("Nguyễn Thanh Hải", None, 1970, "female", "0912000016"),
+    ]
+    for name, born, year, sex, phone in people:
+        person = people_services.person_create(
+            actor=None, full_name=name, organisation=cast.unit_a, date_of_birth=born, sex=sex, phone=phone
+        )
+        Person.objects.filter(pk=person.pk).update(birth_year=year)
+    ours = Person.objects.filter(organisation=cast.unit_a).exclude(pk=cast.person_a.pk)
+    before = sorted(ours.values_list("pk", "full_name", "sex", "phone", "birth_year", "date_of_birth"))
+    rows = exported_rows(ours)
+    for i in (0, 2, 4):  # each pair's codes swapped
+        rows[i][-1], rows[i + 1][-1] = rows[i + 1][-1], rows[i][-1]
+    imp = run_import(
+        actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "s.xlsx", rows, headers=CODED)
+    )
+    assert (imp.rejected_count, imp.updated_count, imp.created_count) == (6, 0, 0), imp.message
+    assert sorted(ours.values_list("pk", "full_name", "sex", "phone", "birth_year", "date_of_birth")) == before
+
+
 def test_a_column_titled_otherwise_or_of_an_office_s_own_numbers_is_not_read_as_codes(cast, tmp_path):
     """QA round 70: "Mã KNS" with the commune's own numbers refused every row."""
     for title, values in (("Mã KNS", ("KNS-001", "1")), ("Mã hồ sơ KNS", ("GL-001", "#N/A"))):
