@@ -153,7 +153,8 @@ def guide_lines() -> list[str]:
             "Mã hồ sơ KNS, the last column of a list exported from the platform, is each person's code: keep it on "
             "its person's row (sort the whole table, never some columns alone), and importing the list again updates "
             "that person: their unit, phone and the like; their name, date of birth or sex only beside their CCCD "
-            "as stored (else on their page). Leave it empty for new people."
+            "as stored, a sex or a CCCD also beside their full date of birth (else on their page). Leave it empty "
+            "for new people."
         ),
         _("A workbook may hold one list a sheet (one a hamlet or a class): every visible sheet's list is read."),
         _(

@@ -351,19 +351,16 @@ ERR_PERSON_CODE_CCCD = _(
 )
 ERR_PERSON_CODE_OTHER = _(
     "The code is that of “%(holder)s”, but %(fields)s of this row differ from theirs. A list corrects who someone "
-    "is (name, date of birth, sex) only beside their CCCD as stored (a sex, also beside their date of birth). If "
-    "the row is them, correct it on their page, or give their CCCD in the row; if the codes were moved by "
-    "sorting some columns without theirs, export the list again; if the row is a new person typed over theirs, "
-    "clear its code."
+    "is (name, date of birth, sex) only beside their CCCD as stored, and a sex or a CCCD also beside their full "
+    "date of birth as stored. If the row is them, correct it on their page; if the codes were moved by sorting "
+    "some columns without theirs, export the list again; if the row is a new person typed over theirs, clear "
+    "its code."
 )
-MSG_CODES_MIXED = ngettext_lazy(
-    "%(rows)s row has the code of someone it does not describe (row %(row)s): it was refused, and no one was "
-    "changed by it.",
-    "%(rows)s rows have the codes of people they do not describe (row %(row)s, …): they were refused, and no one "
-    "was changed by them. Codes out of line with their rows come from sorting or moving some columns without "
-    "the column “Mã hồ sơ KNS”: export the list again. A name, date of birth or sex corrected without the "
-    "person's CCCD in the row is corrected on their page.",
-    "count",
+MSG_CODES_MIXED = _(
+    "Rows refused because their code is someone's they do not describe: %(rows)s (the first: row %(row)s). Codes "
+    "out of line with their rows come from sorting or moving some columns without the column “Mã hồ sơ KNS”: "
+    "export the list again. A name, a date of birth or a sex is corrected beside the person's CCCD as stored, "
+    "or on their page."
 )
 ERR_PERSON_CODE_YEAR = _(
     "%(year)s is not the year of the date of birth of “%(holder)s” (%(born)s), whose code this row has: to "
@@ -1322,16 +1319,15 @@ class _Known(NamedTuple):
 
 
 def _name_change(typed: str, stored: str) -> str:
-    """How a row's name changes a stored one (code_differs): "" not at all (the same in capitals, wherever the
-    tone mark sits, or without accents when either is written without any; or completed: the stored words in
-    order among the row's, the given name last: "Lan", "Nguyễn Lan" → "Nguyễn Thị Lan"), else "changed"."""
-    unaccented = typed.isascii() or stored.isascii()
-    a, b = (fold(typed).split(), fold(stored).split()) if unaccented else (toned_words(typed), toned_words(stored))
-    rest = iter(a)
-    titled = a[0] != b[0] and fold(a[0]) in _TITLES_OF_ADDRESS  # "Ông Lý Văn Tư" is no name completed (QA 73)
-    if a == b or (len(a) > len(b) and a[-1] == b[-1] and not titled and all(word in rest for word in b)):
-        return ""
-    return "changed"
+    """How a row's name changes a stored one (code_differs): "" not at all, else "changed". Not at all: the
+    same but for capitals or where the tone mark sits, or a given name alone completed ("Lan" → "Nguyễn Thị
+    Lan"). Accents given or left out, or a middle name more, change it (QA round 74: "Dao Thi Thu" and "Đào
+    Thị Thư", "Lê Thị Lan" and her sister "Lê Thị Ngọc Lan", their codes swapped, took each other's)."""
+    a, b = toned_words(typed), toned_words(stored)
+    if not a or not b:
+        return "changed"
+    completed = len(b) == 1 and len(a) > 1 and a[-1] == b[0] and fold(typed.split()[0]) not in _TITLES_OF_ADDRESS
+    return "" if a == b or completed else "changed"
 
 
 _TITLES_OF_ADDRESS = frozenset(("ong", "ba", "anh", "chi", "co", "chu", "bac", "thay", "em", "chau"))
@@ -1966,7 +1962,7 @@ class _Runner:
             parts.append(str(MSG_PASSED_OVER % counts))
         if self.codes_mixed:
             count = self.codes_mixed
-            values = {"count": count, "rows": n(count), "row": self.table.row_label(self.codes_mixed_first)}
+            values = {"rows": n(count), "row": self.table.row_label(self.codes_mixed_first)}
             parts.append(str(MSG_CODES_MIXED % values))
         if table is not None and table.untitled_rows:
             row, column, value = table.untitled_first

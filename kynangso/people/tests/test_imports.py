@@ -2200,14 +2200,14 @@ def test_a_code_that_is_not_the_rows_person_s_is_refused_and_changes_no_one(cast
     lan.refresh_from_db(), cast.person_b.refresh_from_db()
     assert (lan.full_name, lan.cccd_hash, cast.person_b.organisation) == ("Hồ Thị Lan", None, cast.unit_b)
     assert not Person.objects.filter(full_name="Trịnh Văn Khác").exists()
-    # Her name completed, her date given: hers (QA round 70: a record of a name alone was not completed)
-    rows = [["Hồ Thị Ngọc Lan", date(1990, 2, 2), None, None, None, None, "X-A", None, None, code]]
+    # Her date given, her phone kept: hers
+    rows = [["Hồ Thị Lan", date(1990, 2, 2), None, None, "0912000001", None, "X-A", None, None, code]]
     imp = run_import(
         actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "r.xlsx", rows, headers=CODED)
     )
     assert (imp.updated_count, imp.rejected_count) == (1, 0), imp.message
     lan.refresh_from_db()
-    assert (lan.full_name, lan.date_of_birth) == ("Hồ Thị Ngọc Lan", date(1990, 2, 2))
+    assert (lan.full_name, lan.date_of_birth) == ("Hồ Thị Lan", date(1990, 2, 2))
 
 
 def test_codes_mixed_up_by_a_sort_or_kept_under_a_person_typed_over_change_no_one(cast, tmp_path):
@@ -2245,7 +2245,7 @@ def test_codes_mixed_up_by_a_sort_or_kept_under_a_person_typed_over_change_no_on
     with translation.override("vi"):
         start = str(services.ERR_PERSON_CODE_OTHER).split("“%(holder)s”")[0]  # the mixed-up rows; the last, Lê
         assert sum(start in m for m in messages(imp)) == len(rows) - 1  # Thị An's, has her CCCD: another's code
-        mixed = {"count": len(rows), "rows": len(rows), "row": 2}
+        mixed = {"rows": len(rows), "row": 2}
         assert str(services.MSG_CODES_MIXED % mixed) in imp.message  # hers too: told in the summary
     assert stored() == before
     # A new man typed over Lê Thị An's row, her phone left: another name, date, sex and CCCD
@@ -2289,10 +2289,10 @@ def test_codes_mixed_up_by_a_sort_or_kept_under_a_person_typed_over_change_no_on
 
 
 def test_what_a_code_s_row_may_correct_and_codes_a_little_damaged(cast, tmp_path):
-    """QA rounds 71-73: a code lets a list correct who someone is (name, date, sex) only beside what confirms it,
+    """QA rounds 71-74: a code lets a list correct who someone is (name, date, sex) only beside what confirms it,
     their CCCD as stored: not beside a year alone (codes moved by a sort beside namesakes, twins or one
-    household, a row reused for someone else). Accents given to a name typed without them, and a date in the
-    stored year, are no correction."""
+    household, a row reused for someone else). A name given its accents changes it; a row typed without them
+    keeps the stored name, and a date in the stored year is no correction."""
     for i in range(8):
         person = people_services.person_create(
             actor=None, full_name=f"Tran Van Lam {chr(65 + i)}", organisation=cast.unit_a, sex="male"
@@ -2301,34 +2301,43 @@ def test_what_a_code_s_row_may_correct_and_codes_a_little_damaged(cast, tmp_path
     ours = Person.objects.filter(organisation=cast.unit_a).exclude(pk=cast.person_a.pk)
     before = sorted(ours.values_list("pk", "full_name", "sex", "birth_year", "date_of_birth"))
     rows = exported_rows(ours)
+    rows[0][0] = "Ông Tran Van Lam A"  # a title of address
     rows[1][0] = "Trần Văn Lâm B"  # accents given
     rows[2][2] = "Nữ"  # a sex corrected
     rows[3][1] = date(1953, 6, 6)  # a date given in the stored year
     rows[4][1] = date(1956, 6, 6)  # … in another year (1954 stored)
-    rows[5][0] = "Trần Văn Lâm"  # another name (the letter F dropped)
-    rows[0][0] = "Ông Tran Van Lam A"  # a title of address is no name completed
+    rows[5][0] = "Tran Van Lam"  # another name (the letter F dropped)
     rows[6][-1] = rows[6][-1].replace("-", "\u2013")  # an en dash from a word processor
     rows[7][-1] = "\u200b" + rows[7][-1]  # a zero-width space before it
     imp = run_import(
         actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "c.xlsx", rows, headers=CODED)
     )
-    assert (imp.updated_count, imp.unchanged_count, imp.rejected_count, imp.created_count) == (2, 2, 4, 0), imp.message
+    assert (imp.updated_count, imp.unchanged_count, imp.rejected_count, imp.created_count) == (1, 2, 5, 0), imp.message
     after = {p.pk: p for p in ours}
-    (b, c, d, e, f) = (after[row[0]] for row in before[1:6])
-    assert (b.full_name, c.sex, d.date_of_birth) == ("Trần Văn Lâm B", "male", date(1953, 6, 6))
-    assert (e.birth_year, e.date_of_birth, f.full_name) == (1954, None, "Tran Van Lam F")
+    assert [(p.full_name, p.sex, p.birth_year, p.date_of_birth) for p in (after[row[0]] for row in before)] == [
+        row[1:] if row[1] != "Tran Van Lam D" else (row[1], "male", None, date(1953, 6, 6)) for row in before
+    ]
     with translation.override("vi"):
         assert messages(imp) == [
             f"Dòng {row}, cột “{title}”: "
             + str(services.ERR_PERSON_CODE_OTHER % {"holder": name, "fields": f"“{title}”"})
             for row, title, name in (
                 (2, "Họ và tên", "Tran Van Lam A"),
+                (3, "Họ và tên", "Tran Van Lam B"),
                 (4, "Giới tính", "Tran Van Lam C"),
                 (6, "Ngày sinh", "Tran Van Lam E"),
                 (7, "Họ và tên", "Tran Van Lam F"),
             )
         ]
-        assert str(services.MSG_CODES_MIXED % {"count": 4, "rows": 4, "row": 2}) in imp.message
+        assert str(services.MSG_CODES_MIXED % {"rows": 5, "row": 2}) in imp.message
+    # A given name alone is completed; not with a title of address, nor a stored name with a middle name more
+    alone = people_services.person_create(actor=None, full_name="Lan", organisation=cast.unit_a, sex="female")
+    (row,) = exported_rows(Person.objects.filter(pk=alone.pk))
+    for name, updated in (("Bà Lan", 0), ("Chị Lan", 0), ("Nguyễn Thị Lan", 1), ("Nguyễn Thị Ngọc Lan", 0)):
+        path = write_xlsx(tmp_path / "lan.xlsx", [[name, *row[1:]]], headers=CODED)
+        imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
+        assert (imp.updated_count, imp.rejected_count) == (updated, 1 - updated), (name, imp.message)
+    assert Person.objects.get(pk=alone.pk).full_name == "Nguyễn Thị Lan"
     # A code with its dashes lost is refused, not passed over (the row would have made a second person)
     rows = exported_rows(ours)
     rows[0][0], rows[0][-1] = "Trần Văn Lam Anh", rows[0][-1].replace("-", "")
@@ -2351,6 +2360,10 @@ def test_twins_sisters_and_unisex_namesakes_with_codes_swapped_change_no_one(cas
         ("Kiều Thị Thư", None, 1965, "female", "0912000014"),
         ("Nguyễn Thanh Hải", None, 1970, "male", "0912000015"),
         ("Nguyễn Thanh Hải", None, 1970, "female", "0912000016"),
+        ("Lê Thị Lan", None, 1990, "female", "0912000017"),  # QA round 74: a middle name more
+        ("Lê Thị Ngọc Lan", None, 1990, "female", "0912000018"),
+        ("Dao Thi Thu", None, 1975, "female", "0912000019"),  # … one typed without accents
+        ("Đào Thị Thư", None, 1975, "female", "0912000020"),
     ]
     for name, born, year, sex, phone in people:
         person = people_services.person_create(
@@ -2360,12 +2373,12 @@ def test_twins_sisters_and_unisex_namesakes_with_codes_swapped_change_no_one(cas
     ours = Person.objects.filter(organisation=cast.unit_a).exclude(pk=cast.person_a.pk)
     before = sorted(ours.values_list("pk", "full_name", "sex", "phone", "birth_year", "date_of_birth"))
     rows = exported_rows(ours)
-    for i in (0, 2, 4):  # each pair's codes swapped
+    for i in (0, 2, 4, 6, 8):  # each pair's codes swapped
         rows[i][-1], rows[i + 1][-1] = rows[i + 1][-1], rows[i][-1]
     imp = run_import(
         actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "s.xlsx", rows, headers=CODED)
     )
-    assert (imp.rejected_count, imp.updated_count, imp.created_count) == (6, 0, 0), imp.message
+    assert (imp.rejected_count, imp.updated_count, imp.created_count) == (10, 0, 0), imp.message
     assert sorted(ours.values_list("pk", "full_name", "sex", "phone", "birth_year", "date_of_birth")) == before
 
 
