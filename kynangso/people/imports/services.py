@@ -85,7 +85,6 @@ from kynangso.core.models import AuditLog
 from kynangso.core.services import audit_record
 from kynangso.core.text import (
     edit_distance,
-    fold,
     grouped,
     merged_name,
     name_signature,
@@ -352,9 +351,9 @@ ERR_PERSON_CODE_CCCD = _(
 ERR_PERSON_CODE_OTHER = _(
     "The code is that of “%(holder)s”, but %(fields)s of this row differ from theirs. A list corrects who someone "
     "is (name, date of birth, sex) only beside their CCCD as stored, and a sex or a CCCD also beside their full "
-    "date of birth as stored. If the row is them, correct it on their page; if the codes were moved by sorting "
-    "some columns without theirs, export the list again; if the row is a new person typed over theirs, clear "
-    "its code."
+    "date of birth as stored (not a 1 January, which lists write for a year alone). If the row is them, correct "
+    "it on their page; if the codes were moved by sorting some columns without theirs, export the list again; if "
+    "the row is a new person typed over theirs, clear its code."
 )
 MSG_CODES_MIXED = _(
     "Rows refused because their code is someone's they do not describe: %(rows)s (the first: row %(row)s). Codes "
@@ -1316,21 +1315,6 @@ class _Known(NamedTuple):
     def birth_year(self) -> int:
         """The year of birth known: its birth date's, or `year`; 0: none."""
         return self.date_of_birth.year if self.date_of_birth else self.year
-
-
-def _name_change(typed: str, stored: str) -> str:
-    """How a row's name changes a stored one (code_differs): "" not at all, else "changed". Not at all: the
-    same but for capitals or where the tone mark sits, or a given name alone completed ("Lan" → "Nguyễn Thị
-    Lan"). Accents given or left out, or a middle name more, change it (QA round 74: "Dao Thi Thu" and "Đào
-    Thị Thư", "Lê Thị Lan" and her sister "Lê Thị Ngọc Lan", their codes swapped, took each other's)."""
-    a, b = toned_words(typed), toned_words(stored)
-    if not a or not b:
-        return "changed"
-    completed = len(b) == 1 and len(a) > 1 and a[-1] == b[0] and fold(typed.split()[0]) not in _TITLES_OF_ADDRESS
-    return "" if a == b or completed else "changed"
-
-
-_TITLES_OF_ADDRESS = frozenset(("ong", "ba", "anh", "chi", "co", "chu", "bac", "thay", "em", "chau"))
 
 
 def _year_of(r: ParsedRow) -> int:
@@ -2453,8 +2437,8 @@ class _Runner:
 
     def match_code(self, r: ParsedRow, by_pk: dict[int, Person], by_hash: dict[str, Person]) -> Person | bool:
         """The person whose code the row has (an exported list's: codes.py), or False once rejected. The code
-        finds them whatever else the row changes: another unit, phone, position; a detail they lack; their
-        name completed; one of their name, date of birth, sex and CCCD corrected when what the row keeps of
+        finds them whatever else the row changes: another unit, phone, position; a detail they lack; one of
+        their name, date of birth, sex and CCCD corrected when what the row keeps of
         them confirms it (code_differs). Refused: a code of nobody in the import's units or of an earlier
         row's person, a CCCD that is another person's, and a row that is not surely its code's person (QA
         rounds 70-73: codes mixed up by a sort that left out their column, a row reused or copied for
@@ -2492,11 +2476,14 @@ class _Runner:
     def code_differs(r: ParsedRow, person: Person) -> list[str]:
         """What of a person's identity a row with their code says otherwise, unconfirmed (an empty list: the
         row is them). Two things otherwise (name, date or year of birth, sex, CCCD) are never confirmed; one
-        is, by what the row keeps of them as stored (QA rounds 70-73: codes moved by a sort beside namesakes,
-        twins or people of one household; a row reused or copied for someone else): a name (_name_change), a
-        date of birth by their CCCD; a sex by their CCCD or their date of birth (not a 1 January, which lists
+        is, by what the row keeps of them as stored (QA rounds 70-75: codes moved by a sort beside namesakes,
+        twins or people of one household; a row reused or copied for someone else): a name or a date of birth
+        by their CCCD; a sex by their CCCD or their date of birth (not a 1 January, which lists
         write for a year alone); a CCCD by their name and that date."""
-        differs = ["full_name"] if _name_change(r.full_name, person.full_name) else []
+        # A name is the same only as written, capitals and where the tone mark sits aside ("Thủy", "Thuỷ"): accents
+        # given or left out, a middle name more, a given name completed are changes (QA rounds 73-75: sisters,
+        # twins and namesakes of one year with codes swapped took each other's names)
+        differs = [] if toned_words(r.full_name) == toned_words(person.full_name) else ["full_name"]
         dated = r.date_of_birth
         year, stored_year = (dated.year if dated else _year_of(r)), person.birth_year_known
         same_date = dated is not None and dated == person.date_of_birth

@@ -2330,13 +2330,17 @@ def test_what_a_code_s_row_may_correct_and_codes_a_little_damaged(cast, tmp_path
             )
         ]
         assert str(services.MSG_CODES_MIXED % {"rows": 5, "row": 2}) in imp.message
-    # A given name alone is completed; not with a title of address, nor a stored name with a middle name more
-    alone = people_services.person_create(actor=None, full_name="Lan", organisation=cast.unit_a, sex="female")
+    # A given name alone completed is another name too (QA round 75: "Lan" and "Lê Thị Lan", codes swapped);
+    # beside the person's CCCD, it is theirs
+    born = date(1990, 3, 3)
+    alone = people_services.person_create(
+        actor=None, full_name="Lan", organisation=cast.unit_a, sex="female", cccd=make_cccd(born, "female", 8)
+    )
     (row,) = exported_rows(Person.objects.filter(pk=alone.pk))
-    for name, updated in (("Bà Lan", 0), ("Chị Lan", 0), ("Nguyễn Thị Lan", 1), ("Nguyễn Thị Ngọc Lan", 0)):
-        path = write_xlsx(tmp_path / "lan.xlsx", [[name, *row[1:]]], headers=CODED)
+    for cccd, updated in ((None, 0), (row[3], 1)):
+        path = write_xlsx(tmp_path / "lan.xlsx", [["Nguyễn Thị Lan", row[1], row[2], cccd, *row[4:]]], headers=CODED)
         imp = run_import(actor=cast.owner, organisation=cast.unit_a, path=path)
-        assert (imp.updated_count, imp.rejected_count) == (updated, 1 - updated), (name, imp.message)
+        assert (imp.updated_count, imp.rejected_count) == (updated, 1 - updated), imp.message
     assert Person.objects.get(pk=alone.pk).full_name == "Nguyễn Thị Lan"
     # A code with its dashes lost is refused, not passed over (the row would have made a second person)
     rows = exported_rows(ours)
