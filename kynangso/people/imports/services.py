@@ -73,7 +73,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.utils import timezone, translation
@@ -354,6 +354,11 @@ ERR_PERSON_CODE_OTHER = _(
     "date of birth as stored (not a 1 January, which lists write for a year alone). If the row is them, correct "
     "it on their page; if the codes were moved by sorting some columns without theirs, export the list again; if "
     "the row is a new person typed over theirs, clear its code."
+)
+ERR_PERSON_CODE_NAMESAKE = _(
+    "The code is that of “%(holder)s”, who has a namesake in the units of this import, and the row gives nothing "
+    "of theirs as stored beside the name (their year of birth, their CCCD) to tell them apart: give it, or "
+    "correct them on their page."
 )
 MSG_CODES_MIXED = _(
     "Rows refused because their code is someone's they do not describe: %(rows)s (the first: row %(row)s). Codes "
@@ -2184,6 +2189,13 @@ class _Runner:
         by_hash = {p.cccd_hash: p for p in Person.objects.filter(cccd_hash__in=hashes).order_by()}
         coded = {r.person_pk for r in valid if r.person_pk is not None}
         by_pk = {p.pk: p for p in Person.objects.filter(pk__in=any_of(coded, "bigint")).order_by()} if coded else {}
+        self.shared_names = set()  # of the coded rows' people, the names a namesake in the import's units shares
+        if by_pk:
+            named = Person.objects.filter(
+                search_text__in={p.search_text for p in by_pk.values()}, organisation__path__startswith=self.root.path
+            )
+            shared = named.values("search_text").annotate(people=Count("id")).filter(people__gt=1).order_by()
+            self.shared_names = set(shared.values_list("search_text", flat=True))
         by_name: dict[str, list[Person]] = {}
         wanted = self.namesakes_q(
             [
@@ -2460,6 +2472,8 @@ class _Runner:
         elif differs := self.code_differs(r, person):
             fields = ", ".join(f"“{self.table.header(f, r.number)}”" for f in differs)
             self.reject(r, differs[0], ERR_PERSON_CODE_OTHER, holder=person.full_name, fields=fields)
+        elif person.search_text in self.shared_names and not self.tells_apart(r, person):
+            self.reject(r, "full_name", ERR_PERSON_CODE_NAMESAKE, holder=person.full_name)
         else:
             year, born = _year_of(r), person.date_of_birth
             if r.date_of_birth is None and year and born is not None and year != born.year:  # (QA round 70)
@@ -2471,6 +2485,14 @@ class _Runner:
         self.codes_mixed += 1  # a row that is not the code's person: told in the summary (MSG_CODES_MIXED)
         self.codes_mixed_first = self.codes_mixed_first or r.number
         return False
+
+    @staticmethod
+    def tells_apart(r: ParsedRow, person: Person) -> bool:
+        """Whether the row gives something of the person as stored beside their name, which a namesake's row
+        would not: their CCCD, or their year of birth (QA round 76: namesakes' rows without dates, their codes
+        swapped by a sort, took each other's phones)."""
+        year = r.date_of_birth.year if r.date_of_birth else _year_of(r)
+        return bool(r.cccd_hash and r.cccd_hash == person.cccd_hash) or bool(year and year == person.birth_year_known)
 
     @staticmethod
     def code_differs(r: ParsedRow, person: Person) -> list[str]:

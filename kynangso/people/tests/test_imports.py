@@ -2368,6 +2368,8 @@ def test_twins_sisters_and_unisex_namesakes_with_codes_swapped_change_no_one(cas
         ("Lê Thị Ngọc Lan", None, 1990, "female", "0912000018"),
         ("Dao Thi Thu", None, 1975, "female", "0912000019"),  # … one typed without accents
         ("Đào Thị Thư", None, 1975, "female", "0912000020"),
+        ("Võ Văn Tuấn", None, 1950, "male", ""),  # QA round 76: namesakes, their dates cleared in the list
+        ("Võ Văn Tuấn", None, 1960, "male", "0912000022"),
     ]
     for name, born, year, sex, phone in people:
         person = people_services.person_create(
@@ -2377,13 +2379,17 @@ def test_twins_sisters_and_unisex_namesakes_with_codes_swapped_change_no_one(cas
     ours = Person.objects.filter(organisation=cast.unit_a).exclude(pk=cast.person_a.pk)
     before = sorted(ours.values_list("pk", "full_name", "sex", "phone", "birth_year", "date_of_birth"))
     rows = exported_rows(ours)
-    for i in (0, 2, 4, 6, 8):  # each pair's codes swapped
+    for i in (0, 2, 4, 6, 8, 10):  # each pair's codes swapped
         rows[i][-1], rows[i + 1][-1] = rows[i + 1][-1], rows[i][-1]
+    rows[10][1] = rows[11][1] = None
     imp = run_import(
         actor=cast.owner, organisation=cast.unit_a, path=write_xlsx(tmp_path / "s.xlsx", rows, headers=CODED)
     )
-    assert (imp.rejected_count, imp.updated_count, imp.created_count) == (10, 0, 0), imp.message
+    assert (imp.rejected_count, imp.updated_count, imp.created_count) == (12, 0, 0), imp.message
     assert sorted(ours.values_list("pk", "full_name", "sex", "phone", "birth_year", "date_of_birth")) == before
+    with translation.override("vi"):
+        said = str(services.ERR_PERSON_CODE_NAMESAKE % {"holder": "Võ Văn Tuấn"})
+        assert messages(imp)[10:] == [f"Dòng {row}, cột “Họ và tên”: {said}" for row in (12, 13)]
 
 
 def test_a_column_titled_otherwise_or_of_an_office_s_own_numbers_is_not_read_as_codes(cast, tmp_path):
