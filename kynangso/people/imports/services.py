@@ -2188,7 +2188,9 @@ class _Runner:
         hashes = any_of(r.cccd_hash for r in valid if r.cccd_hash)
         by_hash = {p.cccd_hash: p for p in Person.objects.filter(cccd_hash__in=hashes).order_by()}
         coded = {r.person_pk for r in valid if r.person_pk is not None}
-        by_pk = {p.pk: p for p in Person.objects.filter(pk__in=any_of(coded, "bigint")).order_by()} if coded else {}
+        by_pk = {p.pk: p for p in by_hash.values() if p.pk in coded}  # most coded rows have their CCCD too
+        if missing := coded - by_pk.keys():
+            by_pk.update((p.pk, p) for p in Person.objects.filter(pk__in=any_of(missing, "bigint")).order_by())
         self.shared_names = set()  # of the coded rows' people, the names a namesake in the import's units shares
         if by_pk:
             named = Person.objects.filter(
