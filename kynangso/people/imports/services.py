@@ -73,7 +73,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.utils import timezone, translation
@@ -356,9 +356,9 @@ ERR_PERSON_CODE_OTHER = _(
     "the row is a new person typed over theirs, clear its code."
 )
 ERR_PERSON_CODE_NAMESAKE = _(
-    "The code is that of “%(holder)s”, who has a namesake in the units of this import, and the row gives nothing "
-    "of theirs as stored beside the name (their year of birth, their CCCD) to tell them apart: give it, or "
-    "correct them on their page."
+    "The code is that of “%(holder)s”, who has a namesake in the units of this import, and the row changes them "
+    "without giving anything of theirs as stored beside the name to tell them apart (their CCCD; their date or "
+    "year of birth): give it if the platform has it, or correct them on their page."
 )
 MSG_CODES_MIXED = _(
     "Rows refused because their code is someone's they do not describe: %(rows)s (the first: row %(row)s). Codes "
@@ -2191,13 +2191,16 @@ class _Runner:
         by_pk = {p.pk: p for p in by_hash.values() if p.pk in coded}  # most coded rows have their CCCD too
         if missing := coded - by_pk.keys():
             by_pk.update((p.pk, p) for p in Person.objects.filter(pk__in=any_of(missing, "bigint")).order_by())
-        self.shared_names = set()  # of the coded rows' people, the names a namesake in the import's units shares
+        # The coded rows' people's names as written (toned_words) → the dates and years of birth of everyone in the
+        # import's units who has them (tells_apart): those with a namesake only
+        self.namesakes: dict[tuple, list] = {}
         if by_pk:
             named = Person.objects.filter(
                 search_text__in={p.search_text for p in by_pk.values()}, organisation__path__startswith=self.root.path
             )
-            shared = named.values("search_text").annotate(people=Count("id")).filter(people__gt=1).order_by()
-            self.shared_names = set(shared.values_list("search_text", flat=True))
+            for name, born, year in named.values_list("full_name", "date_of_birth", "birth_year").order_by():
+                self.namesakes.setdefault(tuple(toned_words(name)), []).append((born, born.year if born else year))
+            self.namesakes = {name: years for name, years in self.namesakes.items() if len(years) > 1}
         by_name: dict[str, list[Person]] = {}
         wanted = self.namesakes_q(
             [
@@ -2474,8 +2477,9 @@ class _Runner:
         elif differs := self.code_differs(r, person):
             fields = ", ".join(f"“{self.table.header(f, r.number)}”" for f in differs)
             self.reject(r, differs[0], ERR_PERSON_CODE_OTHER, holder=person.full_name, fields=fields)
-        elif person.search_text in self.shared_names and not self.tells_apart(r, person):
+        elif not self.tells_apart(r, person):
             self.reject(r, "full_name", ERR_PERSON_CODE_NAMESAKE, holder=person.full_name)
+            return False  # (not a code out of line: its own, maybe)
         else:
             year, born = _year_of(r), person.date_of_birth
             if r.date_of_birth is None and year and born is not None and year != born.year:  # (QA round 70)
@@ -2488,13 +2492,29 @@ class _Runner:
         self.codes_mixed_first = self.codes_mixed_first or r.number
         return False
 
-    @staticmethod
-    def tells_apart(r: ParsedRow, person: Person) -> bool:
-        """Whether the row gives something of the person as stored beside their name, which a namesake's row
-        would not: their CCCD, or their year of birth (QA round 76: namesakes' rows without dates, their codes
-        swapped by a sort, took each other's phones)."""
-        year = r.date_of_birth.year if r.date_of_birth else _year_of(r)
-        return bool(r.cccd_hash and r.cccd_hash == person.cccd_hash) or bool(year and year == person.birth_year_known)
+    def tells_apart(self, r: ParsedRow, person: Person) -> bool:
+        """Whether a row that changes someone with a namesake in the import's units gives something of theirs as
+        stored beside the name, which a namesake's row would not: their CCCD; their year of birth, if no
+        namesake was born that year, else their date (QA rounds 76-77: namesakes' rows without dates, their
+        codes swapped by a sort, took each other's phones). A row that changes nothing of them is theirs."""
+        theirs = self.namesakes.get(tuple(toned_words(person.full_name)))
+        if theirs is None or (r.cccd_hash and r.cccd_hash == person.cccd_hash):
+            return True
+        if not (
+            (r.phone and r.phone != person.phone)
+            or (r.email and r.email.lower() != person.email.lower())
+            or (r.position and r.position != person.position)
+            or (r.organisation_id and r.organisation_id != person.organisation_id)
+            or (r.sex and r.sex != person.sex)
+        ):  # (their groups aside: read later, and a namesake's are of little harm)
+            return True
+        year, stored = (r.date_of_birth.year if r.date_of_birth else _year_of(r)), person.birth_year_known
+        if not year or year != stored:
+            return False
+        if sum(y == stored for _d, y in theirs) == 1:
+            return True
+        dated = r.date_of_birth
+        return dated is not None and dated == person.date_of_birth and sum(d == dated for d, _y in theirs) == 1
 
     @staticmethod
     def code_differs(r: ParsedRow, person: Person) -> list[str]:
