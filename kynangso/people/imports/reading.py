@@ -396,6 +396,11 @@ PERSON_CODE_KEYS = frozenset((header_key(CODE_HEADER),))  # the export's title o
 # an office's own numbering as likely)
 
 
+def person_code_places(titles: list[str]) -> list[int]:
+    """Which of these columns' titles are the people's codes' (PERSON_CODE_KEYS)."""
+    return [i for i, title in enumerate(titles) if header_key(title) in PERSON_CODE_KEYS]
+
+
 @dataclass
 class Table:
     columns: dict[str, int]  # field → column index in the rows
@@ -444,7 +449,10 @@ class Table:
     merged_more: dict[str, list[int]] = field(default_factory=dict)
 
     def header(self, name: str, number: int = 0) -> str:
-        """The title of a field's column, in the sheet of row `number` (see row_label)."""
+        """The title of a field's column, in the sheet of row `number` (see row_label); PERSON_CODE's, the people's
+        codes' among the other columns."""
+        if name == PERSON_CODE:
+            return next((self.extra_columns[i][1] for i in self.person_code_places()), CODE_HEADER)
         sheet = number // SHEET_ROWS
         return (self.sheet_headers[sheet] if self.sheet_headers else self.headers).get(name) or CANONICAL_HEADERS[name]
 
@@ -459,7 +467,7 @@ class Table:
 
     def person_code_places(self) -> list[int]:
         """Where the persons' codes are among the rows' extras (several sheets may title them differently)."""
-        return [i for i, (_index, title) in enumerate(self.extra_columns) if header_key(title) in PERSON_CODE_KEYS]
+        return person_code_places([title for _index, title in self.extra_columns])
 
     def reusable_header(self, name: str) -> str:
         """The file's title of a column if reading it again finds the same column (not a title made of

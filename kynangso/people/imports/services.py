@@ -110,7 +110,6 @@ from .permissions import can_import_into
 from .validation import (
     BOTH_ORDERS,
     DAY_FIRST,
-    ERR_CELL,
     MONTH_FIRST,
     NAMED_UNITS_SHOWN,
     ParsedRow,
@@ -2456,16 +2455,23 @@ class _Runner:
         """The person whose code the row has (an exported list's: codes.py), or False once rejected. The code
         finds them whatever else the row changes: another unit, phone, position; a detail they lack; one of
         their name, date of birth, sex and CCCD corrected when what the row keeps of
-        them confirms it (code_differs). Refused: a code of nobody in the import's units or of an earlier
-        row's person, a CCCD that is another person's, and a row that is not surely its code's person (QA
-        rounds 70-73: codes mixed up by a sort that left out their column, a row reused or copied for
-        someone else): their details are corrected on their page."""
+        them confirms it (code_differs), and for someone with a namesake a change told apart (tells_apart).
+        Refused: a code of nobody in the import's units or of an earlier row's person, a CCCD that is another
+        person's, and a row that is not surely its code's person (QA rounds 70-77: codes mixed up by a sort
+        that left out their column, a row reused or copied for someone else): their details are corrected on
+        their page."""
         person = by_pk.get(r.person_pk)
         if person is None or person.organisation_id not in self.org_space:
-            self.reject_code(r, ERR_PERSON_CODE_NOT_YOURS)
+            self.reject(r, reading.PERSON_CODE, ERR_PERSON_CODE_NOT_YOURS)
             return False
         if person.pk in self.claimed:
-            self.reject_code(r, ERR_PERSON_CODE_TWICE, holder=person.full_name, first=abs(self.claimed[person.pk]))
+            self.reject(
+                r,
+                reading.PERSON_CODE,
+                ERR_PERSON_CODE_TWICE,
+                holder=person.full_name,
+                first=abs(self.claimed[person.pk]),
+            )
             return False
         holder = by_hash.get(r.cccd_hash) if r.cccd_hash else None
         if holder is not None and holder.pk != person.pk:
@@ -3002,19 +3008,10 @@ class _Runner:
         for i in places:
             if i < width and isinstance(text := row.extras[i], str) and (pk := person_pk_of(text)) is not None:
                 if pk is False:
-                    self.reject_code(row, ERR_PERSON_CODE, code=text.strip()[:40])
+                    self.reject(row, reading.PERSON_CODE, ERR_PERSON_CODE, code=text.strip()[:40])
                 else:
                     row.person_pk = pk
                 return
-
-    def reject_code(self, row: ParsedRow, message, **params) -> None:
-        """Refused for its code: the message names the code's column (the error workbook has no cell of it to
-        colour: it is among the file's other columns)."""
-        if "first" in params:
-            params["first"] = self.table.row_label(params["first"])
-        title = next(t for i in self.table.person_code_places() if (t := self.table.extra_columns[i][1]))
-        where = {"row": self.table.row_label(row.number), "column": title}
-        row.errors.append((reading.PERSON_CODE, str(ERR_CELL % {**where, "message": str(message % params)})))
 
     def count(self, plan: _Plan, *, written: bool) -> None:
         rejected = sum(1 for r in plan.rows if not r.ok)

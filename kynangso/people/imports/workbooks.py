@@ -23,7 +23,7 @@ from kynangso.core.xlsx import SheetWriter, Style
 
 from ..exports import COLUMN_STYLES, COLUMN_WIDTHS, HEADERS, people_workbook, template_aids
 from ..models import Person
-from .reading import FIELDS, PERSON_CODE, PERSON_CODE_KEYS, header_key, names_units, with_units_note
+from .reading import FIELDS, PERSON_CODE, names_units, person_code_places, with_units_note
 from .validation import ParsedRow, cccd_text, cell_text, reads_day_first
 
 _ORG = FIELDS.index("org_code")
@@ -95,7 +95,7 @@ class ErrorWorkbook:
         self.row_label = row_label
         self.extra_width = len(extra_headers or ())
         # the people's codes among the others (an export's "Mã hồ sơ KNS"): coloured when a row's code is refused
-        self.code_extras = [i for i, title in enumerate(extra_headers) if header_key(title) in PERSON_CODE_KEYS]
+        self.code_extras = person_code_places(extra_headers)
         self.sheet = SheetWriter(
             sheet_name="Danh sách",
             widths=[*COLUMN_WIDTHS, *[EXTRA_COLUMN_WIDTH] * self.extra_width, 10, 70],
